@@ -1,0 +1,101 @@
+# cvo - build, test, demo and benchmark. `make help` lists the targets.
+# Sources are found by folder: lib/<layer>/*.c is the library, cli/*.c the
+# command, tests/unit/test_*.c one test program each, fuzz/fuzz_*.c fuzz targets.
+
+CC       ?= cc
+BUILD    ?= build
+OPT      ?= -O2
+CFLAGS   ?= $(OPT) -g
+WARN     := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+            -Wformat=2 -Wvla -Wno-unused-parameter
+ifeq ($(WERROR),1)
+WARN     += -Werror
+endif
+ifeq ($(SAN),1)
+CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS  += -fsanitize=address,undefined
+endif
+CPPFLAGS += -Iinclude -Ilib -D_GNU_SOURCE
+ALL_CFLAGS = -std=c11 $(WARN) -fvisibility=hidden -pthread $(CFLAGS)
+LDLIBS   += -lz -lm -pthread
+
+LIB_SRC  := $(sort $(wildcard lib/*/*.c))
+CLI_SRC  := $(sort $(wildcard cli/*.c))
+TEST_SRC := $(sort $(wildcard tests/unit/test_*.c))
+FUZZ_SRC := $(sort $(wildcard fuzz/fuzz_*.c))
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
+CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
+TESTS    := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+FUZZ_REPLAY := $(FUZZ_SRC:fuzz/%.c=$(BUILD)/fuzz/%-replay)
+CVO      := $(BUILD)/cvo
+
+.PHONY: all deps demo check unit golden fuzz-replay fuzz bench clean help format
+
+all: $(CVO) $(BUILD)/libcvo.a
+
+help:
+	@echo "make demo    install build dependencies, build, run cvo on a generated store"
+	@echo "make check   build and run every test (unit, golden CLI, fuzz corpus replay)"
+	@echo "make bench   speed and memory on a 1e7-line generated file"
+	@echo "make fuzz    run the libFuzzer targets (clang) for FUZZ_SECONDS each"
+	@echo "make SAN=1 BUILD=build-san check   the tests under ASan+UBSan"
+
+# Build dependencies come from Debian; installed when missing and we are root.
+DEPS_PKGS := gcc make zlib1g-dev libcmocka-dev
+deps:
+	@./.ci/deps.sh $(DEPS_PKGS)
+
+$(BUILD)/%.o: %.c | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/libcvo.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(CVO): $(CLI_OBJ) $(BUILD)/libcvo.a
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS)
+
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libcvo.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) $^ -o $@ -lcmocka $(LDLIBS)
+
+$(BUILD)/fuzz/%-replay: $(BUILD)/fuzz/%.o $(BUILD)/fuzz/replay_main.o $(BUILD)/libcvo.a
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS)
+
+$(BUILD)/fuzz/replay_main.o: fuzz/replay_main.c | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c $< -o $@
+
+demo: $(CVO)
+	@./tests/demo.sh $(CVO)
+
+check: unit golden fuzz-replay
+	@./tests/summary.sh $(BUILD)/results
+
+unit: $(TESTS)
+	@mkdir -p $(BUILD)/results
+	@./tests/run_unit.sh $(BUILD)/results $(TESTS)
+
+golden: $(CVO)
+	@mkdir -p $(BUILD)/results
+	@./tests/run_golden.sh $(CVO) $(BUILD)/results
+
+fuzz-replay: $(FUZZ_REPLAY)
+	@mkdir -p $(BUILD)/results
+	@./tests/run_fuzz_replay.sh $(BUILD)/results $(FUZZ_REPLAY)
+
+FUZZ_SECONDS ?= 60
+fuzz:
+	@./fuzz/run.sh $(FUZZ_SECONDS)
+
+bench: $(CVO)
+	@./bench/bench.sh $(CVO)
+
+format:
+	clang-format -i include/*.h lib/*/*.[ch] cli/*.[ch] tests/unit/*.c fuzz/*.c
+
+clean:
+	rm -rf build build-san
+
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)

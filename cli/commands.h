@@ -1,0 +1,11 @@
+/* commands.h - one entry point per subcommand, each in cli/cmd_<name>.c. */
+#ifndef CVO_CLI_COMMANDS_H
+#define CVO_CLI_COMMANDS_H
+
+#include "common.h"
+
+int cmd_rfm(int argc, char **argv);
+int cmd_segments(int argc, char **argv);
+int cmd_generate(int argc, char **argv);
+
+#endif

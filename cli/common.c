@@ -1,0 +1,268 @@
+/* common.c - shared plumbing of the subcommands. Everything here talks to the
+ * library through cvo.h only. */
+#include "common.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+int cli_parse(int argc, char **argv, const opt_spec *specs, size_t count, parsed_args *out,
+              const char *usage, const char *about)
+{
+    char err[256];
+    if (!args_parse(argc, argv, specs, count, out, err, sizeof err)) {
+        fprintf(stderr, "cvo: %s\nusage: %s\nTry 'cvo %s --help'.\n", err, usage, argv[0]);
+        return EXIT_USAGE;
+    }
+    if (out->help) {
+        printf("usage: %s\n\n%s\n\noptions:\n", usage, about);
+        args_print_options(stdout, specs, count);
+        return EXIT_OK;
+    }
+    return -1;
+}
+
+int cli_exit_for(cvo_status status)
+{
+    switch (status) {
+    case CVO_OK: return EXIT_OK;
+    case CVO_ERR_ARGUMENT: return EXIT_USAGE;
+    case CVO_ERR_IO:
+    case CVO_ERR_FORMAT:
+    case CVO_ERR_EMPTY:
+    case CVO_ERR_CONFIG:
+    case CVO_ERR_LIMIT: return EXIT_INPUT;
+    case CVO_ERR_NOMEM:
+    case CVO_ERR_INTERNAL: return EXIT_SYSTEM;
+    }
+    return EXIT_SYSTEM;
+}
+
+int cli_fail(cvo_ctx *ctx, cvo_status status)
+{
+    const char *message = cvo_ctx_message(ctx);
+    fprintf(stderr, "cvo: %s\n", message[0] ? message : cvo_strerror(status));
+    return cli_exit_for(status);
+}
+
+const char *cli_money_text(int64_t cents, char *buf)
+{
+    uint64_t magnitude = cents < 0 ? (uint64_t)0 - (uint64_t)cents : (uint64_t)cents;
+    snprintf(buf, 24, "%s%" PRIu64 ".%02u", cents < 0 ? "-" : "", magnitude / 100,
+             (unsigned)(magnitude % 100));
+    return buf;
+}
+
+void cli_money(FILE *out, int64_t cents)
+{
+    char buf[24];
+    fputs(cli_money_text(cents, buf), out);
+}
+
+void cli_csv_cell(FILE *out, const char *text)
+{
+    bool formula = strchr("=+-@\t\r", text[0]) != NULL && text[0] != '\0';
+    bool quote = formula || strpbrk(text, ",\"\r\n") != NULL;
+    if (!quote) {
+        fputs(text, out);
+        return;
+    }
+    putc('"', out);
+    if (formula)
+        putc('\'', out);
+    for (const char *p = text; *p; p++) {
+        if (*p == '"')
+            putc('"', out);
+        putc(*p, out);
+    }
+    putc('"', out);
+}
+
+/* ---- loading ------------------------------------------------------------- */
+
+static cvo_status write_reject(void *user_data, const cvo_reject *r)
+{
+    FILE *out = user_data;
+    char *record = malloc(r->record_len + 1);
+    if (record == NULL)
+        return CVO_ERR_NOMEM;
+    memcpy(record, r->record, r->record_len);
+    record[r->record_len] = '\0';
+    fprintf(out, "%" PRIu64 ",", r->line);
+    cli_csv_cell(out, r->detail);
+    putc(',', out);
+    cli_csv_cell(out, record);
+    putc('\n', out);
+    free(record);
+    return ferror(out) ? CVO_ERR_IO : CVO_OK;
+}
+
+static bool parse_format(const char *text, cvo_format *out)
+{
+    static const char *const names[] = {"auto", "generic", "shopify", "cdnow"};
+    for (int i = 0; i < 4; i++)
+        if (strcmp(text, names[i]) == 0) {
+            *out = (cvo_format)i;
+            return true;
+        }
+    return false;
+}
+
+static bool parse_int(const char *text, long min, long max, long *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(text, &end, 10);
+    if (errno || end == text || *end != '\0' || v < min || v > max)
+        return false;
+    *out = v;
+    return true;
+}
+
+static int load_options(const parsed_args *a, const opt_spec *s, size_t n, const char *path,
+                        cvo_load_options *o)
+{
+    cvo_load_options_init(o);
+    o->path = path;
+    const char *format = args_get(a, s, n, "format");
+    if (format && !parse_format(format, &o->format)) {
+        fprintf(stderr, "cvo: --format must be auto, generic, shopify or cdnow\n");
+        return EXIT_USAGE;
+    }
+    o->column_map = args_get(a, s, n, "map");
+    o->date_format = args_get(a, s, n, "date-format");
+    o->decimal_comma = args_get(a, s, n, "decimal-comma") != NULL;
+    o->cancel_prefix = args_get(a, s, n, "cancel-prefix");
+    const char *threads = args_get(a, s, n, "threads");
+    long t = 0;
+    if (threads && !parse_int(threads, 1, 8, &t)) {
+        fprintf(stderr, "cvo: --threads must be 1..8\n");
+        return EXIT_USAGE;
+    }
+    o->threads = (int)t;
+    return -1;
+}
+
+static void print_reasons(const cvo_load_stats *st)
+{
+    const char *sep = " (";
+    for (int i = 0; i < CVO_REJECT__COUNT; i++) {
+        if (st->rejected_by_reason[i] == 0)
+            continue;
+        fprintf(stderr, "%s%" PRIu64 " %s", sep, st->rejected_by_reason[i],
+                cvo_reject_reason_name((cvo_reject_reason)i));
+        sep = ", ";
+    }
+    if (st->rejected)
+        fputc(')', stderr);
+}
+
+static void print_summary(const char *name, const cvo_load_stats *st, size_t customers)
+{
+    char money[24];
+    fprintf(stderr, "cvo: %s: %" PRIu64 " records: %" PRIu64 " used, %" PRIu64 " rejected",
+            name, st->records, st->used, st->rejected);
+    print_reasons(st);
+    fprintf(stderr, "\ncvo: %" PRIu64 " orders; not counted: %" PRIu64 " cancelled, %" PRIu64
+                    " fully refunded; %" PRIu64 " return lines (%s)\n",
+            st->orders, st->cancelled_orders, st->refunded_orders, st->return_lines,
+            cli_money_text(st->returns_cents, money));
+    fprintf(stderr, "cvo: %zu customers; %" PRIu64 " joined by email; %" PRIu64
+                    " duplicates; %" PRIu64 " text fields with invalid UTF-8 repaired\n",
+            customers, st->joined_by_email, st->duplicates, st->repaired_fields);
+}
+
+int cli_load(cvo_ctx *ctx, const parsed_args *args, const opt_spec *specs, size_t count,
+             const char *path, cvo_customers **out, cvo_load_stats *stats)
+{
+    cvo_load_options options;
+    int code = load_options(args, specs, count, path, &options);
+    if (code >= 0)
+        return code;
+    const char *rejects_path = args_get(args, specs, count, "rejects");
+    FILE *rejects = NULL;
+    if (rejects_path != NULL) {
+        rejects = fopen(rejects_path, "w");
+        if (rejects == NULL) {
+            fprintf(stderr, "cvo: %s: cannot write: %s\n", rejects_path, strerror(errno));
+            return EXIT_SYSTEM;
+        }
+        fputs("line,reason,record\n", rejects);
+        options.on_reject = write_reject;
+        options.reject_user_data = rejects;
+    }
+    cvo_status status = cvo_orders_load(ctx, &options, out, stats);
+    if (rejects != NULL && fclose(rejects) != 0 && status == CVO_OK) {
+        fprintf(stderr, "cvo: %s: write error\n", rejects_path);
+        return EXIT_SYSTEM;
+    }
+    if (status != CVO_OK)
+        return cli_fail(ctx, status);
+    if (args_get(args, specs, count, "quiet") == NULL)
+        print_summary(strcmp(path, "-") == 0 ? "<stdin>" : path, stats, cvo_customers_count(*out));
+    return stats->rejected ? EXIT_REJECTS : EXIT_OK;
+}
+
+/* ---- scoring ------------------------------------------------------------- */
+
+static int rfm_options(cvo_ctx *ctx, const parsed_args *a, const opt_spec *s, size_t n,
+                       cvo_rfm_options *o, cvo_cuts *cuts)
+{
+    cvo_rfm_options_init(o);
+    const char *as_of = args_get(a, s, n, "as-of");
+    if (as_of && !cvo_day_parse(as_of, &o->as_of_day)) {
+        fprintf(stderr, "cvo: --as-of must be a date like 2025-12-31\n");
+        return EXIT_USAGE;
+    }
+    const char *levels = args_get(a, s, n, "levels");
+    long lv = 5;
+    if (levels && !parse_int(levels, CVO_MIN_LEVELS, CVO_MAX_LEVELS, &lv)) {
+        fprintf(stderr, "cvo: --levels must be 3, 4 or 5\n");
+        return EXIT_USAGE;
+    }
+    o->levels = (int)lv;
+    const char *ties = args_get(a, s, n, "ties");
+    const char *cuts_path = args_get(a, s, n, "cuts");
+    if (ties == NULL)
+        ties = cuts_path ? "fixed" : "equal";
+    if (strcmp(ties, "equal") == 0)
+        o->ties = CVO_TIES_EQUAL;
+    else if (strcmp(ties, "ntile") == 0)
+        o->ties = CVO_TIES_NTILE;
+    else if (strcmp(ties, "fixed") == 0 && cuts_path != NULL)
+        o->ties = CVO_TIES_FIXED;
+    else {
+        fprintf(stderr, "cvo: --ties must be equal, ntile, or fixed with --cuts FILE\n");
+        return EXIT_USAGE;
+    }
+    if (o->ties == CVO_TIES_FIXED) {
+        cvo_status status = cvo_cuts_load(ctx, cuts_path, cuts);
+        if (status != CVO_OK)
+            return cli_fail(ctx, status);
+        o->cuts = cuts;
+        o->levels = cuts->levels;
+    }
+    return -1;
+}
+
+int cli_score(cvo_ctx *ctx, const parsed_args *args, const opt_spec *specs, size_t count,
+              const cvo_customers *customers, cvo_scheme **scheme, cvo_rfm **rfm)
+{
+    cvo_rfm_options options;
+    cvo_cuts cuts;
+    int code = rfm_options(ctx, args, specs, count, &options, &cuts);
+    if (code >= 0)
+        return code;
+    const char *map = args_get(args, specs, count, "segment-map");
+    const char *name = args_get(args, specs, count, "scheme");
+    if (name != NULL && strcmp(name, "klaviyo") == 0 && args_get(args, specs, count, "levels") == NULL &&
+        options.ties != CVO_TIES_FIXED)
+        options.levels = 3; /* Klaviyo's groups are defined on 1-3 scores */
+    cvo_status status = map ? cvo_scheme_load(ctx, map, options.levels, scheme)
+                            : cvo_scheme_builtin(ctx, name ? name : "relationship",
+                                                 options.levels, scheme);
+    if (status == CVO_OK)
+        status = cvo_rfm_new(ctx, customers, &options, *scheme, rfm);
+    return status == CVO_OK ? EXIT_OK : cli_fail(ctx, status);
+}

@@ -1,0 +1,68 @@
+/* common.h - what the subcommands share: exit codes, the input and scoring
+ * options, loading with a summary on stderr, the rejects file, CSV cells. */
+#ifndef CVO_CLI_COMMON_H
+#define CVO_CLI_COMMON_H
+
+#include "args.h"
+#include "cvo.h"
+
+/* Exit codes, documented in cvo(1). */
+enum {
+    EXIT_OK = 0,      /* success, every record used */
+    EXIT_REJECTS = 1, /* success, some records rejected (see --rejects) */
+    EXIT_USAGE = 2,   /* bad command line */
+    EXIT_INPUT = 3,   /* unusable input: unreadable, unknown format, no usable record */
+    EXIT_SYSTEM = 4   /* out of memory, cannot write output, internal error */
+};
+
+#define CLI_INPUT_OPTIONS                                                                      \
+    {"format", 0, "NAME", "input format: auto (default), generic, shopify, cdnow"},            \
+    {"map", 0, "FIELD=COL,..", "name the columns, e.g. customer_id=CustomerID"},               \
+    {"date-format", 0, "FMT", "order date format, e.g. %m/%d/%Y %H:%M"},                       \
+    {"decimal-comma", 0, NULL, "amounts use a decimal comma (12,99)"},                         \
+    {"cancel-prefix", 0, "P", "order ids starting with P are cancellations (UCI: C)"},         \
+    {"rejects", 0, "FILE", "write rejected records (line,reason,record) to FILE"},             \
+    {"threads", 0, "N", "worker threads (default 2)"},                                          \
+    {"quiet", 'q', NULL, "no summary on stderr"}
+
+#define CLI_SCORE_OPTIONS                                                                      \
+    {"as-of", 0, "DATE", "score as of DATE (default: the day after the last order)"},          \
+    {"levels", 0, "N", "score levels 3, 4 or 5 (default 5)"},                                  \
+    {"ties", 0, "RULE", "equal (default), ntile, or fixed (with --cuts)"},                     \
+    {"cuts", 0, "FILE", "fixed cut points (recency/frequency/monetary = a,b,..)"},             \
+    {"scheme", 0, "NAME", "relationship (default), classic, klaviyo"},                          \
+    {"segment-map", 0, "FILE", "your own segment map: lines RFM,Segment"}
+
+typedef struct cli_command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} cli_command;
+
+/* Parses argv against specs; prints usage errors. Returns -1 to go on, or an
+ * exit code (help printed: EXIT_OK; error: EXIT_USAGE). */
+int cli_parse(int argc, char **argv, const opt_spec *specs, size_t count, parsed_args *out,
+              const char *usage, const char *about);
+
+int cli_exit_for(cvo_status status);
+/* Prints "cvo: message" on stderr for a failed library call. */
+int cli_fail(cvo_ctx *ctx, cvo_status status);
+
+/* Loads path with the input options; prints the summary unless --quiet.
+ * Returns EXIT_OK, EXIT_REJECTS or an error exit code. */
+int cli_load(cvo_ctx *ctx, const parsed_args *args, const opt_spec *specs, size_t count,
+             const char *path, cvo_customers **out, cvo_load_stats *stats);
+
+/* Builds the scheme and scores; returns EXIT_OK or an error exit code. */
+int cli_score(cvo_ctx *ctx, const parsed_args *args, const opt_spec *specs, size_t count,
+              const cvo_customers *customers, cvo_scheme **scheme, cvo_rfm **rfm);
+
+/* Writes one CSV cell, neutralising formula starts (= + - @ TAB CR) as OWASP
+ * recommends: quoted, with a leading '. */
+void cli_csv_cell(FILE *out, const char *text);
+/* Writes cents as "-1234.56". */
+void cli_money(FILE *out, int64_t cents);
+/* Formats cents into buf (24 bytes), returns buf. */
+const char *cli_money_text(int64_t cents, char *buf);
+
+#endif

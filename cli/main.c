@@ -1,0 +1,43 @@
+/* main.c - the cvo command: finds the subcommand and hands over. */
+#include "commands.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const cli_command commands[] = {
+    {"rfm", cmd_rfm, "score every customer: recency, frequency, monetary, segment (CSV)"},
+    {"segments", cmd_segments, "per segment: customers, revenue, AOV, median recency"},
+    {"generate", cmd_generate, "write a deterministic synthetic store (orders, products, NPS)"},
+};
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: cvo COMMAND [OPTIONS] [ARGS]\n\n"
+                 "cvo - Customer Value Optimization: from a store's orders to scored,\n"
+                 "segmented customers.\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+        fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fprintf(out, "\n'cvo COMMAND --help' for a command's options; man cvo for the details.\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        usage(stdout);
+        return EXIT_OK;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("cvo %s\n", cvo_version());
+        return EXIT_OK;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+        if (strcmp(argv[1], commands[i].name) == 0)
+            return commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "cvo: unknown command '%s'\n", argv[1]);
+    usage(stderr);
+    return EXIT_USAGE;
+}

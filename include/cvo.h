@@ -1,0 +1,311 @@
+/* cvo.h - the public contract of libcvo, the Customer Value Optimization library.
+ *
+ * This is the only header a program needs. The library never prints, exits or
+ * aborts and keeps no mutable globals: every call reports a cvo_status, and the
+ * detailed message of the last failure lives on the cvo_ctx that was passed in.
+ *
+ * Ownership: every *_new / *_load returns an object the caller owns and frees
+ * with the matching *_free; *_free(NULL) is a no-op. Strings and arrays returned
+ * by accessors are owned by the object they come from and live as long as it.
+ * Money is integer cents; dates are day numbers (days since 1970-01-01).
+ */
+#ifndef CVO_H
+#define CVO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__)
+#define CVO_API __attribute__((visibility("default")))
+#define CVO_NODISCARD __attribute__((warn_unused_result))
+#else
+#define CVO_API
+#define CVO_NODISCARD
+#endif
+
+#define CVO_VERSION "0.1.0"
+CVO_API const char *cvo_version(void);
+
+/* ---- status ------------------------------------------------------------ */
+
+/* Values are pinned: they may be stored or compared across versions. */
+typedef enum cvo_status {
+    CVO_OK = 0,
+    CVO_ERR_NOMEM = 1,    /* the allocator returned NULL */
+    CVO_ERR_IO = 2,       /* a file could not be opened, read or written */
+    CVO_ERR_FORMAT = 3,   /* the input cannot be used (unknown header, broken file) */
+    CVO_ERR_ARGUMENT = 4, /* an option or argument given by the caller is invalid */
+    CVO_ERR_LIMIT = 5,    /* an input-driven cap of limits.h was reached */
+    CVO_ERR_EMPTY = 6,    /* the input holds no usable record */
+    CVO_ERR_CONFIG = 7,   /* a map, cut-point or segment-map file is invalid */
+    CVO_ERR_INTERNAL = 8  /* a thread could not be started, or an invariant broke */
+} cvo_status;
+
+/* A short static description of a status ("out of memory"). Never NULL. */
+CVO_API const char *cvo_strerror(cvo_status status);
+
+/* ---- context: allocator and error message ------------------------------ */
+
+/* A pluggable allocator. realloc/free receive the pointer from alloc. All three
+ * must be set; user_data is passed through untouched. The library may call them
+ * from its worker threads, so they must be thread-safe. */
+typedef struct cvo_allocator {
+    void *(*alloc)(void *user_data, size_t size);
+    void *(*realloc)(void *user_data, void *ptr, size_t size);
+    void (*free)(void *user_data, void *ptr);
+    void *user_data;
+} cvo_allocator;
+
+typedef struct cvo_ctx cvo_ctx;
+
+/* Creates a context. allocator NULL means malloc/realloc/free. A context must be
+ * used by one thread at a time; objects remember the context they were made in.
+ * Returns CVO_OK or CVO_ERR_NOMEM. */
+CVO_API CVO_NODISCARD cvo_status cvo_ctx_new(cvo_ctx **out, const cvo_allocator *allocator);
+CVO_API void cvo_ctx_free(cvo_ctx *ctx);
+/* The detailed message of the last failure on this context, with file, line and
+ * column where they apply ("orders.csv:1042: unterminated quoted field"); "" if none. */
+CVO_API const char *cvo_ctx_message(const cvo_ctx *ctx);
+
+/* ---- days --------------------------------------------------------------- */
+
+/* Day number of a proleptic Gregorian date (1970-01-01 is 0). */
+CVO_API int32_t cvo_day_from_ymd(int year, int month, int day);
+/* Writes "YYYY-MM-DD" and a NUL into out (at least 11 bytes). */
+CVO_API void cvo_day_format(int32_t day, char out[11]);
+/* Parses "YYYY-MM-DD" or "YYYYMMDD" strictly. Returns false when it is not a date. */
+CVO_API bool cvo_day_parse(const char *text, int32_t *day);
+
+/* ---- reading orders ----------------------------------------------------- */
+
+typedef enum cvo_format {
+    CVO_FORMAT_AUTO = 0,    /* detected from the header */
+    CVO_FORMAT_GENERIC = 1, /* columns found by name (canonical header and aliases) */
+    CVO_FORMAT_SHOPIFY = 2, /* Shopify orders export */
+    CVO_FORMAT_CDNOW = 3    /* whitespace-separated transaction log, CDNOW layout */
+} cvo_format;
+
+/* Why a record was rejected. Values are pinned. */
+typedef enum cvo_reject_reason {
+    CVO_REJECT_FIELD_COUNT = 0,   /* more or fewer fields than the header */
+    CVO_REJECT_NO_CUSTOMER = 1,   /* customer_id and email both empty */
+    CVO_REJECT_NO_DATE = 2,       /* order date empty */
+    CVO_REJECT_BAD_DATE = 3,      /* order date not a date */
+    CVO_REJECT_AMBIGUOUS_DATE = 4,/* like 03/04/2021 without --date-format */
+    CVO_REJECT_BAD_MONEY = 5,     /* an amount that is not money */
+    CVO_REJECT_NO_AMOUNT = 6,     /* neither quantity x unit_price nor a total */
+    CVO_REJECT_BAD_QUANTITY = 7,  /* quantity not an integer */
+    CVO_REJECT_OVERFLOW = 8,      /* an amount too large for 64-bit cents */
+    CVO_REJECT_DUPLICATE = 9,     /* exact copy of an earlier record of the same order */
+    CVO_REJECT_TOO_LONG = 10,     /* a record longer than CVO_MAX_RECORD_BYTES */
+    CVO_REJECT_UNTERMINATED = 11, /* a quoted field still open at the end of the input */
+    CVO_REJECT__COUNT = 12
+} cvo_reject_reason;
+
+/* A short name of a reason ("bad date"). Never NULL. */
+CVO_API const char *cvo_reject_reason_name(cvo_reject_reason reason);
+
+/* One rejected record, passed to cvo_load_options.on_reject in file order.
+ * All pointers are valid only during the call. */
+typedef struct cvo_reject {
+    uint64_t line;           /* physical line where the record starts (1-based) */
+    cvo_reject_reason reason;
+    const char *detail;      /* "bad date '2021-13-01' in column order_date" */
+    const char *record;      /* the raw record, without its line ending */
+    size_t record_len;
+} cvo_reject;
+
+typedef cvo_status (*cvo_reject_fn)(void *user_data, const cvo_reject *reject);
+
+typedef struct cvo_load_options {
+    const char *path;           /* file path, "-" for stdin; gzip detected by magic bytes */
+    const char *display_name;   /* name used in messages; NULL = path ("<stdin>" for "-") */
+    cvo_format format;          /* CVO_FORMAT_AUTO to detect */
+    const char *column_map;     /* "field=Header,field=Header" overrides, or NULL */
+    const char *date_format;    /* strptime-like (%Y %m %d %H %M %S %y %b %z %%), or NULL */
+    bool decimal_comma;         /* "12,99" means 12.99 */
+    const char *cancel_prefix;  /* order ids starting with it are cancellations, or NULL */
+    int threads;                /* worker threads for plain files; 0 = up to 2 */
+    cvo_reject_fn on_reject;    /* may be NULL; a non-OK return stops the load */
+    void *reject_user_data;
+} cvo_load_options;
+
+/* Sets every option to its default (format AUTO, threads 0, all else empty). */
+CVO_API void cvo_load_options_init(cvo_load_options *options);
+
+/* What happened to every record: records == used + rejected, always. */
+typedef struct cvo_load_stats {
+    uint64_t records;          /* data records read (the header is not one) */
+    uint64_t used;             /* records that went into the customer table */
+    uint64_t rejected;         /* records rejected, each reported through on_reject */
+    uint64_t rejected_by_reason[CVO_REJECT__COUNT];
+    uint64_t duplicates;       /* == rejected_by_reason[CVO_REJECT_DUPLICATE] */
+    uint64_t return_lines;     /* used lines with a negative quantity or in a cancellation */
+    int64_t returns_cents;     /* revenue those lines took back (<= 0) */
+    uint64_t orders;           /* orders that count */
+    uint64_t cancelled_orders; /* orders not counted: cancelled, voided or refunded status */
+    uint64_t refunded_orders;  /* orders not counted: refunds took all their revenue */
+    uint64_t repaired_fields;  /* text fields whose invalid UTF-8 was replaced by U+FFFD */
+    uint64_t joined_by_email;  /* customers without id joined to an id through their email */
+    uint64_t bytes;            /* bytes of input read (after decompression) */
+    cvo_format format;         /* the format that was used */
+    char delimiter;            /* ',' ';' '\t' or ' ' (whitespace-separated) */
+} cvo_load_stats;
+
+/* ---- the customer table -------------------------------------------------- */
+
+/* One customer. Customers are keyed by customer_id, or by normalised (trimmed,
+ * lower-case) email when the id is empty. */
+typedef struct cvo_customer {
+    const char *customer_id;   /* "" when only the email is known */
+    const char *email;         /* normalised; "" when unknown */
+    int32_t first_order_day;
+    int32_t last_order_day;
+    uint32_t orders;           /* distinct orders that count */
+    int64_t net_revenue_cents; /* quantity x unit_price - discount - refund, or totals */
+    int64_t items;             /* units bought, returns subtracted */
+} cvo_customer;
+
+typedef struct cvo_customers cvo_customers;
+
+/* Reads orders and builds the customer table (customers in order of first
+ * appearance in the file; customers with no counting order are left out and
+ * counted in stats). On failure *out is NULL and cvo_ctx_message says why.
+ * Errors: CVO_ERR_IO, CVO_ERR_FORMAT (unknown header: the message lists the
+ * needed columns), CVO_ERR_ARGUMENT, CVO_ERR_EMPTY, CVO_ERR_LIMIT, CVO_ERR_NOMEM,
+ * or what on_reject returned. stats may be NULL. */
+CVO_API CVO_NODISCARD cvo_status cvo_orders_load(cvo_ctx *ctx, const cvo_load_options *options,
+                                                 cvo_customers **out, cvo_load_stats *stats);
+
+CVO_API size_t cvo_customers_count(const cvo_customers *customers);
+CVO_API const cvo_customer *cvo_customers_at(const cvo_customers *customers, size_t index);
+/* The latest order day of the table (INT32_MIN when empty). */
+CVO_API int32_t cvo_customers_last_day(const cvo_customers *customers);
+CVO_API void cvo_customers_free(cvo_customers *customers);
+
+/* ---- RFM scores ----------------------------------------------------------- */
+
+#define CVO_MAX_LEVELS 5
+#define CVO_MIN_LEVELS 3
+
+typedef enum cvo_ties {
+    CVO_TIES_EQUAL = 0, /* equal values always get equal scores (see cvo(1)) */
+    CVO_TIES_NTILE = 1, /* SQL NTILE(N) OVER (ORDER BY value, customer_id) */
+    CVO_TIES_FIXED = 2  /* fixed cut points (cvo_cuts) */
+} cvo_ties;
+
+/* Fixed cut points for CVO_TIES_FIXED, levels - 1 ascending values each.
+ * recency_days: R = levels when recency <= recency_days[0], levels-1 when
+ * <= recency_days[1], ..., 1 above the last. frequency and monetary_cents:
+ * score 1 when value <= cut[0], 2 when <= cut[1], ..., levels above the last. */
+typedef struct cvo_cuts {
+    int levels;
+    int32_t recency_days[CVO_MAX_LEVELS - 1];
+    int64_t frequency[CVO_MAX_LEVELS - 1];
+    int64_t monetary_cents[CVO_MAX_LEVELS - 1];
+} cvo_cuts;
+
+/* Reads cut points from an INI-like file with lines "recency = 30,90,180,365",
+ * "frequency = 1,2,3,5", "monetary = 50,100,250,500" (money in currency units).
+ * Errors: CVO_ERR_IO, CVO_ERR_CONFIG (message with file:line). */
+CVO_API CVO_NODISCARD cvo_status cvo_cuts_load(cvo_ctx *ctx, const char *path, cvo_cuts *out);
+
+typedef struct cvo_scheme cvo_scheme;
+
+/* Built-in segment schemes: "relationship" (default), "classic", "klaviyo"
+ * (klaviyo needs levels == 3). Errors: CVO_ERR_ARGUMENT for an unknown name or
+ * an unsupported level count, CVO_ERR_NOMEM. */
+CVO_API CVO_NODISCARD cvo_status cvo_scheme_builtin(cvo_ctx *ctx, const char *name, int levels,
+                                                    cvo_scheme **out);
+/* A user map: lines "RFM-code,Segment name" (e.g. "535,Champions"; '#' starts a
+ * comment), every one of the levels^3 cells exactly once. Errors: CVO_ERR_IO,
+ * CVO_ERR_CONFIG (file:line: reason, or the list of missing cells). */
+CVO_API CVO_NODISCARD cvo_status cvo_scheme_load(cvo_ctx *ctx, const char *path, int levels,
+                                                 cvo_scheme **out);
+CVO_API int cvo_scheme_levels(const cvo_scheme *scheme);
+CVO_API size_t cvo_scheme_segment_count(const cvo_scheme *scheme);
+CVO_API const char *cvo_scheme_segment_name(const cvo_scheme *scheme, size_t segment);
+/* The segment index of a score cell (scores 1..levels). */
+CVO_API size_t cvo_scheme_lookup(const cvo_scheme *scheme, int r, int f, int m);
+CVO_API void cvo_scheme_free(cvo_scheme *scheme);
+
+typedef struct cvo_rfm_options {
+    int levels;            /* 3, 4 or 5 (default 5) */
+    cvo_ties ties;         /* default CVO_TIES_EQUAL */
+    int32_t as_of_day;     /* INT32_MIN = the day after the last order */
+    const cvo_cuts *cuts;  /* required with CVO_TIES_FIXED, levels taken from it */
+} cvo_rfm_options;
+
+CVO_API void cvo_rfm_options_init(cvo_rfm_options *options);
+
+/* The scores of one customer; index i belongs to cvo_customers_at(i). */
+typedef struct cvo_score {
+    int32_t recency_days; /* as_of - last order day */
+    uint8_t r, f, m;      /* 1..levels, levels is best */
+    uint16_t segment;     /* index into the scheme */
+} cvo_score;
+
+typedef struct cvo_rfm cvo_rfm;
+
+/* Scores every customer and assigns segments. scheme levels must equal the
+ * scoring levels. Errors: CVO_ERR_ARGUMENT (levels, as-of before an order,
+ * missing cuts), CVO_ERR_NOMEM. */
+CVO_API CVO_NODISCARD cvo_status cvo_rfm_new(cvo_ctx *ctx, const cvo_customers *customers,
+                                             const cvo_rfm_options *options,
+                                             const cvo_scheme *scheme, cvo_rfm **out);
+CVO_API const cvo_score *cvo_rfm_scores(const cvo_rfm *rfm);
+CVO_API int32_t cvo_rfm_as_of_day(const cvo_rfm *rfm);
+CVO_API int cvo_rfm_levels(const cvo_rfm *rfm);
+CVO_API void cvo_rfm_free(cvo_rfm *rfm);
+
+/* Per-segment summary, one row per scheme segment in scheme order (empty
+ * segments included with zeros). */
+typedef struct cvo_segment_row {
+    const char *name;
+    uint64_t customers;
+    double customer_share;          /* 0..1 */
+    int64_t revenue_cents;
+    double revenue_share;           /* 0..1 of total net revenue (0 when total <= 0) */
+    uint64_t orders;
+    int64_t aov_cents;              /* revenue / orders, rounded; 0 without orders */
+    double median_recency_days;     /* NaN-free: 0 for an empty segment */
+} cvo_segment_row;
+
+/* Fills rows (caller-owned array of cvo_scheme_segment_count entries). */
+CVO_API CVO_NODISCARD cvo_status cvo_segments_summarize(cvo_ctx *ctx, const cvo_customers *customers,
+                                                        const cvo_rfm *rfm, const cvo_scheme *scheme,
+                                                        cvo_segment_row *rows);
+
+/* ---- synthetic store ------------------------------------------------------ */
+
+typedef struct cvo_generate_options {
+    uint64_t customers;     /* default 1000 */
+    uint64_t seed;          /* default 1 */
+    int32_t first_day;      /* first possible order day; default 2023-01-01 */
+    int32_t last_day;       /* last possible order day; default 2025-12-31 */
+    double duplicate_rate;  /* share of line rows written twice (exact copies); default 0 */
+    /* The BG/NBD purchase process, time unit weeks: purchase rate ~ Gamma(r, alpha),
+     * drop-out probability after each repeat purchase ~ Beta(a, b). Defaults
+     * r 0.75, alpha 20, a 0.8, b 2.5. */
+    double bgnbd_r, bgnbd_alpha, bgnbd_a, bgnbd_b;
+} cvo_generate_options;
+
+CVO_API void cvo_generate_options_init(cvo_generate_options *options);
+
+/* Writes a deterministic synthetic store in the canonical formats: orders (one
+ * row per line item, sorted by order date), products (sku,product,unit_cost,
+ * category) and NPS answers (email,score,submitted_at,survey,comment). Any stream
+ * may be NULL to skip it. Errors: CVO_ERR_ARGUMENT, CVO_ERR_IO, CVO_ERR_NOMEM. */
+CVO_API CVO_NODISCARD cvo_status cvo_generate(cvo_ctx *ctx, const cvo_generate_options *options,
+                                              FILE *orders, FILE *products, FILE *nps);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* CVO_H */

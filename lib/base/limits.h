@@ -1,0 +1,25 @@
+/* limits.h - every input-driven growth of libcvo has a named cap here.
+ * A cap that is reached is an error (CVO_ERR_LIMIT) with a message, never a wrap. */
+#ifndef CVO_LIMITS_H
+#define CVO_LIMITS_H
+
+/* One CSV record, quotes and embedded newlines included. */
+#define CVO_MAX_RECORD_BYTES (1u << 20)
+/* Columns in a header. */
+#define CVO_MAX_COLUMNS 512
+/* One header name. */
+#define CVO_MAX_HEADER_BYTES 256
+/* Records that may be rejected before the load gives up (wrong format?). */
+#define CVO_MAX_REJECTS 5000000u
+/* Customers in one table (indexes are 32-bit). */
+#define CVO_MAX_CUSTOMERS 200000000u
+/* Lines one order may hold. */
+#define CVO_MAX_ORDER_LINES 100000u
+/* Segments in a user map. */
+#define CVO_MAX_SEGMENTS 125
+/* Bytes of a config / map / cut-point file. */
+#define CVO_MAX_CONFIG_BYTES (1u << 20)
+/* Worker threads for one load. */
+#define CVO_MAX_THREADS 8
+
+#endif

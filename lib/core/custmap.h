@@ -1,0 +1,44 @@
+/* custmap.h - customers being accumulated during a load: an open-addressing
+ * table keyed by customer_id, or by email when the id is empty, kept in order
+ * of first appearance so that results never depend on hashing or threads. */
+#ifndef CVO_CUSTMAP_H
+#define CVO_CUSTMAP_H
+
+#include "base/arena.h"
+
+typedef struct cust_acc {
+    const char *id;
+    const char *email;
+    uint32_t id_len, email_len;
+    uint64_t hash;
+    int32_t first_day, last_day; /* over counted orders; INT32_MAX / INT32_MIN before */
+    uint32_t orders;
+    bool dead; /* joined into another customer */
+    int64_t revenue_cents;
+    int64_t items;
+} cust_acc;
+
+typedef struct custmap {
+    cvo_ctx *ctx;
+    cust_acc *entries;
+    size_t count, cap;
+    uint32_t *slots; /* entry index + 1; 0 = empty */
+    size_t slot_mask;
+    arena strings;
+} custmap;
+
+bool custmap_init(custmap *map, cvo_ctx *ctx, size_t expected);
+void custmap_free(custmap *map);
+/* Finds or adds the customer; email fills in an empty email. NULL when out of
+ * memory or past CVO_MAX_CUSTOMERS. The pointer is valid until the next call. */
+cust_acc *custmap_get(custmap *map, const char *id, size_t id_len, const char *email,
+                      size_t email_len);
+/* Adds every customer of src into map (src order kept for new ones). */
+bool custmap_absorb(custmap *map, const custmap *src);
+/* Joins customers known only by email into the first customer with an id and
+ * the same email. Returns how many were joined, or -1 when out of memory. */
+long custmap_join_emails(custmap *map);
+/* Adds b's figures into a. */
+void cust_acc_combine(cust_acc *a, const cust_acc *b);
+
+#endif

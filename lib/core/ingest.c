@@ -1,0 +1,855 @@
+/* ingest.c - records to customers. A record is checked completely before it
+ * touches an order, so a rejected record leaves no trace but its reject entry,
+ * and records == used + rejected holds after every call. */
+#include "ingest.h"
+
+#include "base/hash.h"
+#include "base/limits.h"
+#include "io/money.h"
+#include "io/utf8.h"
+
+#include <stdio.h>
+#include <string.h>
+
+typedef struct strbuf {
+    char *ptr;
+    size_t len, cap;
+} strbuf;
+
+typedef struct row_mark {
+    uint64_t hash;
+    uint64_t line;
+} row_mark;
+
+struct order_acc {
+    strbuf key, customer_id, email, date_text;
+    uint64_t key_hash;
+    int32_t day;
+    uint64_t first_line;
+    int64_t net_cents;          /* sum of line nets */
+    int64_t items;
+    int64_t line_refund_cents;
+    int64_t order_refund_cents; /* order-level refunded amount */
+    int64_t subtotal_cents;
+    bool has_order_refund, has_subtotal, status_seen;
+    bool cancelled, status_refunded, cancellation;
+    uint32_t lines, return_lines;
+    int64_t returns_cents;
+    row_mark *marks;
+    size_t mark_count, mark_cap;
+};
+
+typedef struct slice {
+    const char *ptr;
+    size_t len;
+} slice;
+
+/* Everything a record contributes, computed before any state changes. */
+typedef struct line_item {
+    slice order_id, customer_id, email, date;
+    slice status, cancelled_at;
+    int32_t day;
+    int64_t quantity;
+    int64_t net_cents;
+    int64_t refund_cents;
+    int64_t order_refund_cents, subtotal_cents;
+    bool has_order_refund, has_subtotal;
+    uint64_t hash;
+    order_acc *order; /* the open order this record continues, or NULL */
+} line_item;
+
+typedef struct verdict {
+    cvo_reject_reason reason;
+    uint64_t ref_line;
+    char detail[200];
+} verdict;
+
+/* ---- small helpers ------------------------------------------------------ */
+
+static bool strbuf_set(cvo_ctx *ctx, strbuf *b, const char *text, size_t len)
+{
+    if (len + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 32;
+        while (cap < len + 1)
+            cap *= 2;
+        char *ptr = mem_realloc(ctx, b->ptr, cap);
+        if (ptr == NULL)
+            return false;
+        b->ptr = ptr;
+        b->cap = cap;
+    }
+    if (len)
+        memcpy(b->ptr, text, len);
+    b->ptr[len] = '\0';
+    b->len = len;
+    return true;
+}
+
+static bool strbuf_eq(const strbuf *b, slice s)
+{
+    return b->len == s.len && (s.len == 0 || memcmp(b->ptr, s.ptr, s.len) == 0);
+}
+
+static slice trim(slice s)
+{
+    while (s.len && (s.ptr[0] == ' ' || s.ptr[0] == '\t')) {
+        s.ptr++;
+        s.len--;
+    }
+    while (s.len && (s.ptr[s.len - 1] == ' ' || s.ptr[s.len - 1] == '\t'))
+        s.len--;
+    return s;
+}
+
+static bool ascii_ieq(slice s, const char *word)
+{
+    size_t n = strlen(word);
+    if (s.len != n)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = s.ptr[i];
+        if (c >= 'A' && c <= 'Z')
+            c = (char)(c - 'A' + 'a');
+        if (c != word[i])
+            return false;
+    }
+    return true;
+}
+
+/* Bump allocation from the per-record text buffer (sized in shard_record). */
+typedef struct text_pool {
+    char *ptr;
+    size_t used;
+} text_pool;
+
+static slice field(const shard *sh, const csv_record *rec, field_id id, text_pool *pool)
+{
+    int column = sh->config->schema->column[id];
+    if (column < 0 || (uint32_t)column >= rec->stored)
+        return (slice){"", 0};
+    const csv_field *f = &rec->fields[column];
+    if (!f->needs_unescape)
+        return trim((slice){f->ptr, f->len});
+    char *out = pool->ptr + pool->used;
+    size_t len = csv_unescape(f, out);
+    pool->used += len;
+    return trim((slice){out, len});
+}
+
+static bool has_column(const shard *sh, field_id id)
+{
+    return sh->config->schema->column[id] >= 0;
+}
+
+/* Shopify prefixes zips and phones with ' so spreadsheets keep zeros. */
+static slice strip_apostrophe(slice s)
+{
+    if (s.len && s.ptr[0] == '\'') {
+        s.ptr++;
+        s.len--;
+    }
+    return s;
+}
+
+static slice lower_email(slice s, text_pool *pool)
+{
+    char *out = pool->ptr + pool->used;
+    for (size_t i = 0; i < s.len; i++) {
+        char c = s.ptr[i];
+        out[i] = (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+    }
+    pool->used += s.len;
+    return (slice){out, s.len};
+}
+
+static slice repair_utf8(shard *sh, slice s, text_pool *pool)
+{
+    if (utf8_valid_prefix(s.ptr, s.len) == s.len)
+        return s;
+    sh->stats.repaired_fields++;
+    char *out = pool->ptr + pool->used;
+    size_t len = utf8_repair(s.ptr, s.len, out);
+    pool->used += len + 1;
+    return (slice){out, len};
+}
+
+/* ---- rejects ------------------------------------------------------------- */
+
+static cvo_status fail(shard *sh, cvo_status status, const char *message)
+{
+    if (sh->status == CVO_OK) {
+        sh->status = status;
+        snprintf(sh->message, sizeof sh->message, "%s", message);
+    }
+    return status;
+}
+
+static cvo_status store_reject(shard *sh, uint64_t line, const verdict *v, const char *raw,
+                               size_t raw_len)
+{
+    if (sh->reject_count == sh->reject_cap) {
+        size_t cap = sh->reject_cap ? sh->reject_cap * 2 : 64;
+        reject_entry *r = mem_realloc(sh->ctx, sh->rejects, cap * sizeof *r);
+        if (r == NULL)
+            return fail(sh, CVO_ERR_NOMEM, "out of memory");
+        sh->rejects = r;
+        sh->reject_cap = cap;
+    }
+    reject_entry *e = &sh->rejects[sh->reject_count];
+    e->line = line;
+    e->ref_line = v->ref_line;
+    e->reason = v->reason;
+    e->detail = arena_strndup(&sh->scratch, v->detail, strlen(v->detail));
+    e->raw = arena_strndup(&sh->scratch, raw, raw_len);
+    e->raw_len = raw_len;
+    if (e->detail == NULL || e->raw == NULL)
+        return fail(sh, CVO_ERR_NOMEM, "out of memory");
+    sh->reject_count++;
+    sh->stats.rejected++;
+    sh->stats.rejected_by_reason[v->reason]++;
+    if (v->reason == CVO_REJECT_DUPLICATE)
+        sh->stats.duplicates++;
+    if (sh->stats.rejected > CVO_MAX_REJECTS)
+        return fail(sh, CVO_ERR_LIMIT, "too many rejected records: wrong format or --map?");
+    return CVO_OK;
+}
+
+static bool say(verdict *v, cvo_reject_reason reason, const char *format, ...)
+    CVO_PRINTF(3, 4);
+
+static bool say(verdict *v, cvo_reject_reason reason, const char *format, ...)
+{
+    va_list args;
+    va_start(args, format);
+    v->reason = reason;
+    v->ref_line = 0;
+    vsnprintf(v->detail, sizeof v->detail, format, args);
+    va_end(args);
+    return false;
+}
+
+cvo_status shard_reject_raw(shard *sh, uint64_t line, cvo_reject_reason reason,
+                            const char *raw, size_t raw_len)
+{
+    verdict v;
+    if (reason == CVO_REJECT_TOO_LONG)
+        say(&v, reason, "record longer than %u bytes", (unsigned)CVO_MAX_RECORD_BYTES);
+    else
+        say(&v, reason, "quoted field not closed before the end of the input");
+    sh->stats.records++;
+    return store_reject(sh, line, &v, raw, raw_len);
+}
+
+/* ---- parsing one record -------------------------------------------------- */
+
+static bool parse_money(shard *sh, slice text, field_id id, int64_t *e4, verdict *v)
+{
+    *e4 = 0;
+    money_result r = money_parse(text.ptr, text.len, sh->config->decimal_comma, e4);
+    if (r == MONEY_OK || r == MONEY_EMPTY)
+        return true;
+    if (r == MONEY_OVERFLOW)
+        return say(v, CVO_REJECT_OVERFLOW, "amount '%.*s' in %s is too large", (int)text.len,
+                   text.ptr, schema_field_name(id));
+    return say(v, CVO_REJECT_BAD_MONEY, "bad amount '%.*s' in %s", (int)(text.len > 60 ? 60 : text.len),
+               text.ptr, schema_field_name(id));
+}
+
+static bool parse_day(shard *sh, slice text, int32_t *day, verdict *v)
+{
+    const ingest_config *c = sh->config;
+    date_result r = c->has_date_format ? date_parse_format(&c->date_fmt, text.ptr, text.len, day)
+                                       : date_parse_auto(text.ptr, text.len, day);
+    int n = (int)(text.len > 60 ? 60 : text.len);
+    if (r == DATE_OK)
+        return true;
+    if (r == DATE_AMBIGUOUS)
+        return say(v, CVO_REJECT_AMBIGUOUS_DATE,
+                   "ambiguous date '%.*s' in order_date: give --date-format (e.g. %%d/%%m/%%Y)",
+                   n, text.ptr);
+    return say(v, CVO_REJECT_BAD_DATE, "bad date '%.*s' in order_date%s", n, text.ptr,
+               c->has_date_format ? " (does not match --date-format)" : "");
+}
+
+static bool parse_quantity(shard *sh, const csv_record *rec, text_pool *pool, line_item *li,
+                           verdict *v)
+{
+    li->quantity = 1;
+    if (!has_column(sh, FIELD_QUANTITY))
+        return true;
+    slice q = field(sh, rec, FIELD_QUANTITY, pool);
+    money_result r = quantity_parse(q.ptr, q.len, &li->quantity);
+    if (r == MONEY_OK)
+        return true;
+    if (r == MONEY_EMPTY && !has_column(sh, FIELD_UNIT_PRICE))
+        return true; /* an item count beside an order total may be blank */
+    return say(v, CVO_REJECT_BAD_QUANTITY, "bad quantity '%.*s'", (int)(q.len > 60 ? 60 : q.len),
+               q.ptr);
+}
+
+static bool sub_e4(int64_t a, int64_t b, int64_t *out, verdict *v)
+{
+    if (__builtin_sub_overflow(a, b, out))
+        return say(v, CVO_REJECT_OVERFLOW, "line amount overflows");
+    return true;
+}
+
+/* net = quantity x unit_price - discount - refund, or order_total - refund */
+static bool parse_amounts(shard *sh, const csv_record *rec, text_pool *pool, line_item *li,
+                          verdict *v)
+{
+    int64_t price, discount, refund, total, cost, shipping;
+    slice price_text = field(sh, rec, FIELD_UNIT_PRICE, pool);
+    slice total_text = field(sh, rec, FIELD_ORDER_TOTAL, pool);
+    if (!parse_quantity(sh, rec, pool, li, v) ||
+        !parse_money(sh, price_text, FIELD_UNIT_PRICE, &price, v) ||
+        !parse_money(sh, field(sh, rec, FIELD_DISCOUNT, pool), FIELD_DISCOUNT, &discount, v) ||
+        !parse_money(sh, field(sh, rec, FIELD_REFUND, pool), FIELD_REFUND, &refund, v) ||
+        !parse_money(sh, total_text, FIELD_ORDER_TOTAL, &total, v) ||
+        !parse_money(sh, field(sh, rec, FIELD_UNIT_COST, pool), FIELD_UNIT_COST, &cost, v) ||
+        !parse_money(sh, field(sh, rec, FIELD_SHIPPING_COST, pool), FIELD_SHIPPING_COST,
+                     &shipping, v))
+        return false;
+    int64_t gross;
+    if (price_text.len > 0) {
+        if (!money_mul(price, li->quantity, &gross))
+            return say(v, CVO_REJECT_OVERFLOW, "quantity x unit_price overflows");
+    } else if (total_text.len > 0) {
+        gross = total;
+    } else {
+        return say(v, CVO_REJECT_NO_AMOUNT, "no amount: %s is empty",
+                   has_column(sh, FIELD_UNIT_PRICE) ? "unit_price" : "order_total");
+    }
+    int64_t net;
+    if (!sub_e4(gross, discount, &net, v) || !sub_e4(net, refund, &net, v))
+        return false;
+    li->net_cents = money_e4_to_cents(net);
+    li->refund_cents = money_e4_to_cents(refund);
+    return true;
+}
+
+/* Order-level fields, read only while the order has not got them yet. */
+static bool parse_order_fields(shard *sh, const csv_record *rec, text_pool *pool, line_item *li,
+                               verdict *v)
+{
+    const order_acc *o = li->order;
+    li->status = field(sh, rec, FIELD_STATUS, pool);
+    li->cancelled_at = field(sh, rec, FIELD_CANCELLED_AT, pool);
+    int64_t e4 = 0;
+    if (!(o && o->has_order_refund)) {
+        slice t = field(sh, rec, FIELD_ORDER_REFUND, pool);
+        if (!parse_money(sh, t, FIELD_ORDER_REFUND, &e4, v))
+            return false;
+        li->has_order_refund = t.len > 0;
+        li->order_refund_cents = money_e4_to_cents(e4);
+    }
+    if (!(o && o->has_subtotal)) {
+        slice t = field(sh, rec, FIELD_SUBTOTAL, pool);
+        if (!parse_money(sh, t, FIELD_SUBTOTAL, &e4, v))
+            return false;
+        li->has_subtotal = t.len > 0;
+        li->subtotal_cents = money_e4_to_cents(e4);
+    }
+    return true;
+}
+
+/* ---- orders --------------------------------------------------------------- */
+
+static bool seen_grow(shard *sh)
+{
+    size_t old_size = sh->seen ? sh->seen_mask + 1 : 0;
+    size_t size = old_size ? old_size * 2 : 4096;
+    uint64_t *slots = mem_zarray(sh->ctx, size, sizeof *slots);
+    if (slots == NULL)
+        return false;
+    uint64_t *old = sh->seen;
+    sh->seen = slots;
+    sh->seen_mask = size - 1;
+    for (size_t i = 0; i < old_size; i++) {
+        if (old[i] == 0)
+            continue;
+        uint64_t h = sh->config->general ? sh->accs[old[i] - 1].key_hash : old[i];
+        size_t s = (size_t)h & sh->seen_mask;
+        while (slots[s] != 0)
+            s = (s + 1) & sh->seen_mask;
+        slots[s] = old[i];
+    }
+    mem_free(sh->ctx, old);
+    return true;
+}
+
+/* Fast mode: remembers a key hash; false when it was there already. */
+static bool seen_add_hash(shard *sh, uint64_t hash, bool *fresh)
+{
+    if ((sh->seen_count + 1) * 2 > (sh->seen ? sh->seen_mask + 1 : 0) && !seen_grow(sh))
+        return false;
+    hash = hash ? hash : 1;
+    size_t s = (size_t)hash & sh->seen_mask;
+    for (; sh->seen[s] != 0; s = (s + 1) & sh->seen_mask) {
+        if (sh->seen[s] == hash) {
+            *fresh = false;
+            return true;
+        }
+    }
+    sh->seen[s] = hash;
+    sh->seen_count++;
+    *fresh = true;
+    return true;
+}
+
+static order_acc *find_order(shard *sh, slice key, uint64_t hash)
+{
+    if (!sh->config->general) {
+        order_acc *o = sh->current;
+        return (o && o->key_hash == hash && strbuf_eq(&o->key, key)) ? o : NULL;
+    }
+    if (sh->seen == NULL)
+        return NULL;
+    for (size_t s = (size_t)hash & sh->seen_mask; sh->seen[s] != 0; s = (s + 1) & sh->seen_mask) {
+        order_acc *o = &sh->accs[sh->seen[s] - 1];
+        if (o->key_hash == hash && strbuf_eq(&o->key, key))
+            return o;
+    }
+    return NULL;
+}
+
+static void acc_release(cvo_ctx *ctx, order_acc *o)
+{
+    mem_free(ctx, o->key.ptr);
+    mem_free(ctx, o->customer_id.ptr);
+    mem_free(ctx, o->email.ptr);
+    mem_free(ctx, o->date_text.ptr);
+    mem_free(ctx, o->marks);
+}
+
+/* Clears an order for reuse, keeping its buffers. */
+static void acc_reset(order_acc *o)
+{
+    order_acc keep = *o;
+    memset(o, 0, sizeof *o);
+    o->key = keep.key;
+    o->customer_id = keep.customer_id;
+    o->email = keep.email;
+    o->date_text = keep.date_text;
+    o->marks = keep.marks;
+    o->mark_cap = keep.mark_cap;
+}
+
+static bool add_checked(int64_t *sum, int64_t value)
+{
+    return !__builtin_add_overflow(*sum, value, sum);
+}
+
+static cvo_status close_order(shard *sh, order_acc *o)
+{
+    cvo_load_stats *st = &sh->stats;
+    if (o->cancelled) {
+        st->cancelled_orders++;
+        return CVO_OK;
+    }
+    if (o->status_refunded) {
+        st->refunded_orders++;
+        return CVO_OK;
+    }
+    int64_t net = o->has_subtotal ? o->subtotal_cents : o->net_cents;
+    if (__builtin_sub_overflow(net, o->order_refund_cents, &net))
+        return fail(sh, CVO_ERR_LIMIT, "an order's amounts overflow 64-bit cents");
+    cust_acc *c = custmap_get(&sh->customers, o->customer_id.ptr, o->customer_id.len,
+                              o->email.ptr, o->email.len);
+    if (c == NULL)
+        return fail(sh, CVO_ERR_NOMEM, "out of memory (customers)");
+    bool refunded = o->line_refund_cents > 0 || o->order_refund_cents > 0;
+    if (o->cancellation) {
+        st->cancelled_orders++;
+        st->return_lines += o->lines;
+        st->returns_cents += net;
+    } else {
+        st->return_lines += o->return_lines;
+        st->returns_cents += o->returns_cents;
+    }
+    if (!add_checked(&c->revenue_cents, net) || !add_checked(&c->items, o->items))
+        return fail(sh, CVO_ERR_LIMIT, "a customer's revenue overflows 64-bit cents");
+    if (o->cancellation)
+        return CVO_OK;
+    if (net <= 0 && (refunded || o->return_lines > 0)) {
+        st->refunded_orders += refunded;
+        return CVO_OK;
+    }
+    st->orders++;
+    c->orders++;
+    if (o->day < c->first_day)
+        c->first_day = o->day;
+    if (o->day > c->last_day)
+        c->last_day = o->day;
+    return CVO_OK;
+}
+
+static cvo_status general_insert(shard *sh, order_acc **out)
+{
+    if (sh->acc_count == sh->acc_cap) {
+        size_t cap = sh->acc_cap * 2;
+        order_acc *accs = mem_realloc(sh->ctx, sh->accs, cap * sizeof *accs);
+        if (accs == NULL)
+            return fail(sh, CVO_ERR_NOMEM, "out of memory (orders)");
+        sh->accs = accs;
+        sh->acc_cap = cap;
+    }
+    if ((sh->seen_count + 1) * 2 > (sh->seen ? sh->seen_mask + 1 : 0) && !seen_grow(sh))
+        return fail(sh, CVO_ERR_NOMEM, "out of memory (orders)");
+    order_acc *o = &sh->accs[sh->acc_count];
+    memset(o, 0, sizeof *o);
+    *out = o;
+    return CVO_OK;
+}
+
+static void general_index(shard *sh, order_acc *o)
+{
+    size_t s = (size_t)o->key_hash & sh->seen_mask;
+    while (sh->seen[s] != 0)
+        s = (s + 1) & sh->seen_mask;
+    sh->seen[s] = sh->acc_count + 1;
+    sh->seen_count++;
+    sh->acc_count++;
+}
+
+/* Makes room for a new open order: fast mode closes the previous one. */
+static cvo_status next_order_slot(shard *sh, uint64_t hash, order_acc **out)
+{
+    if (sh->config->general)
+        return general_insert(sh, out);
+    order_acc *o = sh->current;
+    if (o != NULL) {
+        CVO_TRY(close_order(sh, o));
+        acc_reset(o);
+    } else {
+        o = &sh->accs[0];
+        sh->current = o;
+    }
+    bool fresh = true;
+    if (!seen_add_hash(sh, hash, &fresh))
+        return fail(sh, CVO_ERR_NOMEM, "out of memory (order keys)");
+    if (!fresh)
+        sh->noncontiguous = true;
+    *out = o;
+    return CVO_OK;
+}
+
+static bool starts_with(slice s, const char *prefix, size_t len)
+{
+    return len > 0 && s.len >= len && memcmp(s.ptr, prefix, len) == 0;
+}
+
+static cvo_status open_order(shard *sh, const line_item *li, slice key, uint64_t hash,
+                             uint64_t line, order_acc **out)
+{
+    order_acc *o = NULL;
+    CVO_TRY(next_order_slot(sh, hash, &o));
+    cvo_ctx *ctx = sh->ctx;
+    if (!strbuf_set(ctx, &o->key, key.ptr, key.len) ||
+        !strbuf_set(ctx, &o->customer_id, li->customer_id.ptr, li->customer_id.len) ||
+        !strbuf_set(ctx, &o->email, li->email.ptr, li->email.len) ||
+        !strbuf_set(ctx, &o->date_text, li->date.ptr, li->date.len))
+        return fail(sh, CVO_ERR_NOMEM, "out of memory (orders)");
+    o->key_hash = hash;
+    o->day = li->day;
+    o->first_line = line;
+    o->cancellation = starts_with(li->order_id, sh->config->cancel_prefix,
+                                  sh->config->cancel_prefix_len);
+    if (sh->config->general)
+        general_index(sh, o);
+    *out = o;
+    return CVO_OK;
+}
+
+static bool push_mark(shard *sh, order_acc *o, uint64_t hash, uint64_t line)
+{
+    if (o->mark_count == o->mark_cap) {
+        size_t cap = o->mark_cap ? o->mark_cap * 2 : 8;
+        row_mark *m = mem_realloc(sh->ctx, o->marks, cap * sizeof *m);
+        if (m == NULL)
+            return false;
+        o->marks = m;
+        o->mark_cap = cap;
+    }
+    o->marks[o->mark_count++] = (row_mark){hash, line};
+    return true;
+}
+
+static void take_status(order_acc *o, const line_item *li)
+{
+    if (li->cancelled_at.len > 0)
+        o->cancelled = true;
+    if (o->status_seen || li->status.len == 0)
+        return;
+    o->status_seen = true;
+    slice s = li->status;
+    if (ascii_ieq(s, "cancelled") || ascii_ieq(s, "canceled") || ascii_ieq(s, "voided") ||
+        ascii_ieq(s, "void"))
+        o->cancelled = true;
+    else if (ascii_ieq(s, "refunded"))
+        o->status_refunded = true;
+}
+
+static cvo_status add_line(shard *sh, order_acc *o, const line_item *li, uint64_t line)
+{
+    if (o->lines >= CVO_MAX_ORDER_LINES)
+        return fail(sh, CVO_ERR_LIMIT, "an order has too many lines");
+    if (!add_checked(&o->net_cents, li->net_cents) || !add_checked(&o->items, li->quantity) ||
+        !add_checked(&o->line_refund_cents, li->refund_cents))
+        return fail(sh, CVO_ERR_LIMIT, "an order's amounts overflow 64-bit cents");
+    o->lines++;
+    if (li->quantity < 0) {
+        o->return_lines++;
+        o->returns_cents += li->net_cents;
+    }
+    if (li->has_order_refund && !o->has_order_refund) {
+        o->has_order_refund = true;
+        o->order_refund_cents = li->order_refund_cents;
+    }
+    if (li->has_subtotal && !o->has_subtotal) {
+        o->has_subtotal = true;
+        o->subtotal_cents = li->subtotal_cents;
+    }
+    take_status(o, li);
+    if (sh->config->schema->column[FIELD_ORDER_ID] >= 0 && !push_mark(sh, o, li->hash, line))
+        return fail(sh, CVO_ERR_NOMEM, "out of memory (order lines)");
+    return CVO_OK;
+}
+
+/* ---- one record ------------------------------------------------------------ */
+
+static bool check_field_count(const shard *sh, const csv_record *rec, verdict *v)
+{
+    const schema *s = sh->config->schema;
+    if (s->columns != 0 && rec->count != s->columns)
+        return say(v, CVO_REJECT_FIELD_COUNT, "record has %u fields, the header has %u",
+                   rec->count, s->columns);
+    for (int f = 0; f < FIELD__COUNT; f++)
+        if (s->column[f] >= 0 && (uint32_t)s->column[f] >= rec->count)
+            return say(v, CVO_REJECT_FIELD_COUNT, "record has %u fields, %s is field %d",
+                       rec->count, schema_field_name((field_id)f), s->column[f] + 1);
+    return true;
+}
+
+static void read_customer(shard *sh, const csv_record *rec, text_pool *pool, line_item *li)
+{
+    li->customer_id = strip_apostrophe(field(sh, rec, FIELD_CUSTOMER_ID, pool));
+    li->email = field(sh, rec, FIELD_EMAIL, pool);
+    bool ascii = utf8_valid_prefix(rec->raw, rec->raw_len) == rec->raw_len;
+    if (!ascii) {
+        li->customer_id = repair_utf8(sh, li->customer_id, pool);
+        li->email = repair_utf8(sh, li->email, pool);
+    }
+    li->email = lower_email(li->email, pool);
+}
+
+/* Customer and date, inherited from the open order when blank. */
+static bool read_customer_and_date(shard *sh, line_item *li, verdict *v)
+{
+    const order_acc *o = li->order;
+    if (li->customer_id.len == 0 && li->email.len == 0) {
+        if (o == NULL)
+            return say(v, CVO_REJECT_NO_CUSTOMER, "no customer: customer_id and email are empty");
+        li->customer_id = (slice){o->customer_id.ptr, o->customer_id.len};
+        li->email = (slice){o->email.ptr, o->email.len};
+    }
+    if (li->date.len == 0) {
+        if (o == NULL)
+            return say(v, CVO_REJECT_NO_DATE, "no order date");
+        li->date = (slice){o->date_text.ptr, o->date_text.len};
+        li->day = o->day;
+        return true;
+    }
+    if (o != NULL && strbuf_eq(&o->date_text, li->date)) {
+        li->day = o->day;
+        return true;
+    }
+    return parse_day(sh, li->date, &li->day, v);
+}
+
+/* Without an order id, a customer's records of one day make one order. */
+static slice day_key(const line_item *li, text_pool *pool)
+{
+    slice who = li->customer_id.len ? li->customer_id : li->email;
+    char *out = pool->ptr + pool->used;
+    memcpy(out, who.ptr, who.len);
+    out[who.len] = li->customer_id.len ? '\x1f' : '\x1e';
+    memcpy(out + who.len + 1, &li->day, sizeof li->day);
+    size_t len = who.len + 1 + sizeof li->day;
+    pool->used += len;
+    return (slice){out, len};
+}
+
+static bool check_duplicate(const order_acc *o, const line_item *li, verdict *v)
+{
+    for (size_t i = 0; o && i < o->mark_count; i++) {
+        if (o->marks[i].hash == li->hash) {
+            say(v, CVO_REJECT_DUPLICATE, "exact duplicate of line %llu",
+                (unsigned long long)o->marks[i].line);
+            v->ref_line = o->marks[i].line;
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Checks the whole record; fills li and key. false with a verdict to reject. */
+static bool examine(shard *sh, const csv_record *rec, text_pool *pool, line_item *li,
+                    slice *key, uint64_t *key_hash, verdict *v)
+{
+    if (!check_field_count(sh, rec, v))
+        return false;
+    li->order_id = field(sh, rec, FIELD_ORDER_ID, pool);
+    li->date = field(sh, rec, FIELD_ORDER_DATE, pool);
+    read_customer(sh, rec, pool, li);
+    if (li->order_id.len > 0) {
+        *key = li->order_id;
+        *key_hash = hash_bytes(key->ptr, key->len, 0x0d);
+        li->order = find_order(sh, *key, *key_hash);
+    }
+    if (!read_customer_and_date(sh, li, v))
+        return false;
+    if (li->order_id.len == 0) {
+        *key = day_key(li, pool);
+        *key_hash = hash_bytes(key->ptr, key->len, 0x0d);
+        li->order = find_order(sh, *key, *key_hash);
+    }
+    if (!parse_amounts(sh, rec, pool, li, v) || !parse_order_fields(sh, rec, pool, li, v))
+        return false;
+    if (has_column(sh, FIELD_ORDER_ID)) {
+        li->hash = hash_bytes(rec->raw, rec->raw_len, 0x5eed);
+        return check_duplicate(li->order, li, v);
+    }
+    return true;
+}
+
+static bool ensure_text(shard *sh, size_t need)
+{
+    if (need <= sh->text_cap)
+        return true;
+    size_t cap = sh->text_cap ? sh->text_cap : 4096;
+    while (cap < need)
+        cap *= 2;
+    char *text = mem_realloc(sh->ctx, sh->text, cap);
+    if (text == NULL)
+        return false;
+    sh->text = text;
+    sh->text_cap = cap;
+    return true;
+}
+
+cvo_status shard_record(shard *sh, const csv_record *rec)
+{
+    if (sh->status != CVO_OK)
+        return sh->status;
+    /* unescaped fields + UTF-8 repairs (3x) + lower-cased email + order key */
+    if (!ensure_text(sh, rec->raw_len * 8 + 64))
+        return fail(sh, CVO_ERR_NOMEM, "out of memory");
+    text_pool pool = {sh->text, 0};
+    line_item li;
+    memset(&li, 0, sizeof li);
+    slice key = {"", 0};
+    uint64_t key_hash = 0;
+    verdict v;
+    sh->stats.records++;
+    if (!examine(sh, rec, &pool, &li, &key, &key_hash, &v))
+        return store_reject(sh, rec->line, &v, rec->raw, rec->raw_len);
+    order_acc *o = li.order;
+    if (o == NULL)
+        CVO_TRY(open_order(sh, &li, key, key_hash, rec->line, &o));
+    CVO_TRY(add_line(sh, o, &li, rec->line));
+    sh->stats.used++;
+    return CVO_OK;
+}
+
+static size_t append_field(const ingest_config *config, const csv_record *record,
+                           field_id id, char *out, size_t n, size_t cap)
+{
+    int column = config->schema->column[id];
+    if (column < 0 || (uint32_t)column >= record->stored)
+        return n;
+    const csv_field *f = &record->fields[column];
+    size_t len = f->len < cap - n ? f->len : cap - n;
+    memcpy(out + n, f->ptr, len);
+    n += len;
+    if (n < cap)
+        out[n++] = '\x1f';
+    return n;
+}
+
+size_t shard_group_key(const ingest_config *config, const csv_record *record, char *out,
+                       size_t cap)
+{
+    size_t n = append_field(config, record, FIELD_ORDER_ID, out, 0, cap);
+    if (n > 1)
+        return n;
+    n = append_field(config, record, FIELD_CUSTOMER_ID, out, 0, cap);
+    n = append_field(config, record, FIELD_EMAIL, out, n, cap);
+    return append_field(config, record, FIELD_ORDER_DATE, out, n, cap);
+}
+
+/* ---- lifecycle -------------------------------------------------------------- */
+
+cvo_status shard_init(shard *sh, cvo_ctx *ctx, const ingest_config *config, size_t expected)
+{
+    memset(sh, 0, sizeof *sh);
+    sh->ctx = ctx;
+    sh->config = config;
+    arena_init(&sh->scratch, ctx);
+    sh->acc_cap = config->general ? 1024 : 1;
+    sh->accs = mem_zarray(ctx, sh->acc_cap, sizeof *sh->accs);
+    if (sh->accs == NULL || !custmap_init(&sh->customers, ctx, expected)) {
+        shard_free(sh);
+        return ctx_nomem(ctx);
+    }
+    return CVO_OK;
+}
+
+void shard_free(shard *sh)
+{
+    size_t accs = sh->config && sh->config->general ? sh->acc_count : (sh->accs ? 1 : 0);
+    for (size_t i = 0; i < accs; i++)
+        acc_release(sh->ctx, &sh->accs[i]);
+    mem_free(sh->ctx, sh->accs);
+    mem_free(sh->ctx, sh->seen);
+    mem_free(sh->ctx, sh->rejects);
+    mem_free(sh->ctx, sh->text);
+    arena_release(&sh->scratch);
+    custmap_free(&sh->customers);
+    sh->accs = NULL;
+    sh->seen = NULL;
+    sh->rejects = NULL;
+    sh->text = NULL;
+}
+
+cvo_status shard_finish(shard *sh)
+{
+    if (sh->status != CVO_OK)
+        return sh->status;
+    if (!sh->config->general) {
+        if (sh->current != NULL)
+            CVO_TRY(close_order(sh, sh->current));
+        if (sh->current != NULL)
+            acc_reset(sh->current);
+        sh->current = NULL;
+        return CVO_OK;
+    }
+    for (size_t i = 0; i < sh->acc_count; i++)
+        CVO_TRY(close_order(sh, &sh->accs[i]));
+    return CVO_OK;
+}
+
+bool shard_orders_overlap(const shard *a, const shard *b)
+{
+    if (a->seen == NULL || b->seen == NULL)
+        return false;
+    for (size_t i = 0; i <= b->seen_mask; i++) {
+        uint64_t h = b->seen[i];
+        if (h == 0)
+            continue;
+        for (size_t s = (size_t)h & a->seen_mask; a->seen[s] != 0; s = (s + 1) & a->seen_mask)
+            if (a->seen[s] == h)
+                return true;
+    }
+    return false;
+}

@@ -1,0 +1,74 @@
+/* ingest.h - one worker's share of a load: records -> order lines -> orders ->
+ * customers. Every record is either used or rejected, counted once. In fast
+ * mode an order's lines must be contiguous (checked: a reappearing order sets
+ * noncontiguous and the load is redone in general mode, which keeps every
+ * order open until the end). */
+#ifndef CVO_INGEST_H
+#define CVO_INGEST_H
+
+#include "core/custmap.h"
+#include "core/schema.h"
+#include "io/datetime.h"
+
+typedef struct ingest_config {
+    const schema *schema;
+    const char *name;           /* file name for messages */
+    bool decimal_comma;
+    bool has_date_format;
+    date_format date_fmt;
+    const char *cancel_prefix;  /* NULL or "" for none */
+    size_t cancel_prefix_len;
+    bool general;               /* keep all orders open (non-contiguous input) */
+} ingest_config;
+
+typedef struct reject_entry {
+    uint64_t line;
+    uint64_t ref_line; /* duplicates: the line of the original */
+    cvo_reject_reason reason;
+    const char *detail;
+    const char *raw;
+    size_t raw_len;
+} reject_entry;
+
+typedef struct order_acc order_acc;
+
+typedef struct shard {
+    cvo_ctx *ctx;
+    const ingest_config *config;
+    custmap customers;
+    cvo_load_stats stats;
+    /* orders */
+    order_acc *current;   /* the open order (fast mode: always accs[0]) */
+    order_acc *accs;      /* general mode: every order, in order of appearance */
+    size_t acc_count, acc_cap;
+    uint64_t *seen;       /* hash set of order keys met (fast) / acc index map (general) */
+    size_t seen_mask, seen_count;
+    bool noncontiguous;
+    /* rejects, emitted later in file order */
+    reject_entry *rejects;
+    size_t reject_count, reject_cap;
+    arena scratch;        /* reject texts */
+    char *text;           /* unescape / repair buffer */
+    size_t text_cap;
+    cvo_status status;    /* first failure (out of memory, limit) */
+    char message[256];
+} shard;
+
+cvo_status shard_init(shard *sh, cvo_ctx *ctx, const ingest_config *config, size_t expected);
+void shard_free(shard *sh);
+/* Takes one record. Returns CVO_OK, or a failure that must stop the load
+ * (out of memory, too many rejects); noncontiguous is a flag, not a failure. */
+cvo_status shard_record(shard *sh, const csv_record *record);
+/* Rejects a record the reader could not tokenise (too long, unterminated). */
+cvo_status shard_reject_raw(shard *sh, uint64_t line, cvo_reject_reason reason,
+                            const char *raw, size_t raw_len);
+/* The key that groups a record into an order, for splitting work at order
+ * boundaries: the order id field, or customer fields and date when absent. */
+size_t shard_group_key(const ingest_config *config, const csv_record *record, char *out,
+                       size_t cap);
+/* Closes every open order into the customer table. */
+cvo_status shard_finish(shard *sh);
+/* True when a key hash of b's orders was also seen by a (fast mode). */
+bool shard_orders_overlap(const shard *a, const shard *b);
+
+#endif

@@ -1,0 +1,533 @@
+/* orders.c - cvo_orders_load: opens the input, reads the header, runs one or
+ * two workers over record-aligned halves of a plain file, checks that the
+ * halves met at a record boundary and that no order spans both, and merges.
+ * Whatever path is taken, the result equals a single sequential pass. */
+#include "core/customers.h"
+#include "core/orders.h"
+#include "core/ingest.h"
+#include "io/reader.h"
+
+#include <pthread.h>
+#include <string.h>
+
+enum { PARALLEL_MIN_BYTES = 8 << 20, GROUP_KEY_BYTES = 512 };
+
+typedef struct head_record {
+    char *raw;
+    size_t raw_len;
+    uint64_t line;
+} head_record;
+
+typedef struct worker {
+    shard sh;
+    reader rd;
+    csv_scanner sc;
+    source *src;
+    bool positional;
+    uint64_t start;        /* offset of the first byte */
+    uint64_t first_line;   /* line number at start */
+    uint64_t stop;         /* records starting here or later are left alone */
+    size_t chunk;
+    /* where it stopped: the first record it did not take */
+    bool stopped;
+    uint64_t stop_offset, stop_line;
+    /* the second worker sets aside its first order for the first worker */
+    bool capture_head;
+    head_record *head;
+    size_t head_count, head_cap;
+    bool have_first;
+    uint64_t first_offset, first_record_line;
+    cvo_status status;
+    char message[256];
+} worker;
+
+typedef struct load {
+    cvo_ctx *ctx;
+    const cvo_load_options *options;
+    const char *name;
+    source *src;
+    schema schema;
+    ingest_config config;
+    uint64_t data_start;    /* offset of the first data record */
+    uint64_t data_line;
+    size_t chunk;
+    reader header_reader;   /* non-seekable input continues on this one */
+} load;
+
+/* ---- worker -------------------------------------------------------------- */
+
+static cvo_status worker_fail(worker *w, cvo_status status, const char *message)
+{
+    w->status = status;
+    snprintf(w->message, sizeof w->message, "%s", message);
+    return status;
+}
+
+static cvo_status keep_head(worker *w, const csv_record *rec)
+{
+    if (w->head_count == w->head_cap) {
+        size_t cap = w->head_cap ? w->head_cap * 2 : 16;
+        head_record *h = mem_realloc(w->sh.ctx, w->head, cap * sizeof *h);
+        if (h == NULL)
+            return worker_fail(w, CVO_ERR_NOMEM, "out of memory");
+        w->head = h;
+        w->head_cap = cap;
+    }
+    char *raw = mem_strndup(w->sh.ctx, rec->raw, rec->raw_len);
+    if (raw == NULL)
+        return worker_fail(w, CVO_ERR_NOMEM, "out of memory");
+    w->head[w->head_count++] = (head_record){raw, rec->raw_len, rec->line};
+    return CVO_OK;
+}
+
+/* The second worker's first order goes to the first worker, so that an order
+ * cut by the split point is read whole by one worker. */
+static cvo_status maybe_capture(worker *w, const csv_record *rec, char *first_key,
+                                size_t *first_len, bool *taken)
+{
+    *taken = false;
+    if (!w->capture_head)
+        return CVO_OK;
+    char key[GROUP_KEY_BYTES];
+    size_t len = shard_group_key(w->sh.config, rec, key, sizeof key);
+    if (w->head_count == 0) {
+        memcpy(first_key, key, len);
+        *first_len = len;
+    } else if (len != *first_len || memcmp(key, first_key, len) != 0) {
+        w->capture_head = false;
+        return CVO_OK;
+    }
+    *taken = true;
+    return keep_head(w, rec);
+}
+
+static cvo_status worker_take(worker *w, reader_result rr, const csv_record *rec)
+{
+    if (rr == READER_TOO_LONG)
+        return shard_reject_raw(&w->sh, rec->line, CVO_REJECT_TOO_LONG, "", 0);
+    if (rr == READER_UNTERMINATED)
+        return shard_reject_raw(&w->sh, rec->line, CVO_REJECT_UNTERMINATED, rec->raw,
+                                rec->raw_len);
+    return shard_record(&w->sh, rec);
+}
+
+static void *worker_run(void *arg)
+{
+    worker *w = arg;
+    char first_key[GROUP_KEY_BYTES];
+    size_t first_len = 0;
+    for (;;) {
+        csv_record rec;
+        reader_result rr = reader_next(&w->rd, &w->sc, &rec);
+        if (rr == READER_END)
+            break;
+        if (rr == READER_ERROR) {
+            worker_fail(w, CVO_ERR_IO, "read error");
+            break;
+        }
+        uint64_t at = reader_abs(&w->rd, rec.raw);
+        if (rr == READER_RECORD && at >= w->stop) {
+            w->stopped = true;
+            w->stop_offset = at;
+            w->stop_line = rec.line;
+            break;
+        }
+        if (!w->have_first) {
+            w->have_first = true;
+            w->first_offset = at;
+            w->first_record_line = rec.line;
+        }
+        bool taken = false;
+        if (rr == READER_RECORD && maybe_capture(w, &rec, first_key, &first_len, &taken) != CVO_OK)
+            break;
+        if (taken)
+            continue;
+        cvo_status status = worker_take(w, rr, &rec);
+        if (status != CVO_OK) {
+            worker_fail(w, status, w->sh.message);
+            break;
+        }
+        if (w->sh.noncontiguous)
+            break;
+    }
+    return NULL;
+}
+
+static cvo_status worker_start_reader(load *ld, worker *w, uint64_t offset, uint64_t line)
+{
+    reader_free(&w->rd);
+    CVO_TRY(reader_init(&w->rd, ld->ctx, ld->src, w->positional, offset, ld->chunk));
+    csv_init(&w->sc, ld->schema.delimiter, line);
+    return CVO_OK;
+}
+
+static cvo_status worker_init(load *ld, worker *w, uint64_t offset, uint64_t line,
+                              uint64_t stop, size_t expected)
+{
+    memset(w, 0, sizeof *w);
+    w->positional = source_seekable(ld->src);
+    w->stop = stop;
+    CVO_TRY(shard_init(&w->sh, ld->ctx, &ld->config, expected));
+    if (!w->positional) {
+        /* sequential input: take over the reader that read the header */
+        w->rd = ld->header_reader;
+        memset(&ld->header_reader, 0, sizeof ld->header_reader);
+        csv_init(&w->sc, ld->schema.delimiter, line);
+        return CVO_OK;
+    }
+    return worker_start_reader(ld, w, offset, line);
+}
+
+static void worker_free(worker *w)
+{
+    for (size_t i = 0; i < w->head_count; i++)
+        mem_free(w->sh.ctx, w->head[i].raw);
+    mem_free(w->sh.ctx, w->head);
+    w->head = NULL;
+    w->head_count = 0;
+    reader_free(&w->rd);
+    shard_free(&w->sh);
+}
+
+/* ---- header ------------------------------------------------------------- */
+
+static cvo_status read_header(load *ld)
+{
+    reader *r = &ld->header_reader;
+    CVO_TRY(reader_init(r, ld->ctx, ld->src, source_seekable(ld->src), 0, ld->chunk));
+    reader_skip_bom(r);
+    const char *line;
+    size_t len;
+    if (!reader_peek_line(r, &line, &len))
+        return ctx_fail(ld->ctx, CVO_ERR_IO, "%s: cannot read", ld->name);
+    bool log = ld->options->format == CVO_FORMAT_CDNOW;
+    ld->schema.delimiter = log ? ' ' : csv_sniff_delimiter(line, len);
+    csv_scanner sc;
+    csv_init(&sc, ld->schema.delimiter, 1);
+    csv_record header;
+    reader_result rr = reader_next(r, &sc, &header);
+    if (rr == READER_END)
+        return ctx_fail(ld->ctx, CVO_ERR_EMPTY, "%s: empty input", ld->name);
+    if (rr != READER_RECORD)
+        return ctx_fail(ld->ctx, CVO_ERR_FORMAT, "%s:1: unreadable header", ld->name);
+    CVO_TRY(schema_detect(ld->ctx, ld->name, &header, ld->options, &ld->schema));
+    if (ld->schema.has_header) {
+        ld->data_start = reader_abs(r, r->buf + r->pos);
+        ld->data_line = sc.line;
+    } else {
+        ld->data_start = reader_abs(r, header.raw);
+        ld->data_line = header.line;
+        r->pos = (size_t)(header.raw - r->buf); /* the first line is data */
+    }
+    return CVO_OK;
+}
+
+static cvo_status make_config(load *ld)
+{
+    ingest_config *c = &ld->config;
+    memset(c, 0, sizeof *c);
+    c->schema = &ld->schema;
+    c->name = ld->name;
+    c->decimal_comma = ld->options->decimal_comma;
+    c->cancel_prefix = ld->options->cancel_prefix ? ld->options->cancel_prefix : "";
+    c->cancel_prefix_len = strlen(c->cancel_prefix);
+    if (ld->options->date_format != NULL) {
+        char why[160];
+        if (!date_format_compile(ld->options->date_format, &c->date_fmt, why, sizeof why))
+            return ctx_fail(ld->ctx, CVO_ERR_ARGUMENT, "--date-format '%s': %s",
+                            ld->options->date_format, why);
+        c->has_date_format = true;
+    }
+    return CVO_OK;
+}
+
+/* ---- running ------------------------------------------------------------- */
+
+static cvo_status run_sequential(load *ld, worker *w)
+{
+    CVO_TRY(worker_init(ld, w, ld->data_start, ld->data_line, UINT64_MAX, 1 << 16));
+    worker_run(w);
+    if (w->status != CVO_OK)
+        return ctx_fail(ld->ctx, w->status, "%s: %s", ld->name, w->message);
+    return CVO_OK;
+}
+
+/* First line break at or after the middle: where the second worker begins. */
+static uint64_t split_point(load *ld)
+{
+    uint64_t size = source_size(ld->src);
+    uint64_t at = ld->data_start + (size - ld->data_start) / 2;
+    char buf[4096];
+    while (at < size) {
+        ssize_t n = source_pread(ld->src, buf, sizeof buf, at);
+        if (n <= 0)
+            return UINT64_MAX;
+        const char *nl = memchr(buf, '\n', (size_t)n);
+        if (nl != NULL)
+            return at + (uint64_t)(nl - buf) + 1;
+        at += (uint64_t)n;
+    }
+    return UINT64_MAX;
+}
+
+static cvo_status replay_head(load *ld, worker *w0, const worker *w1, int64_t line_shift)
+{
+    csv_scanner sc;
+    for (size_t i = 0; i < w1->head_count; i++) {
+        const head_record *h = &w1->head[i];
+        csv_init(&sc, ld->schema.delimiter, (uint64_t)((int64_t)h->line + line_shift));
+        size_t pos = 0;
+        csv_record rec;
+        if (csv_next(&sc, h->raw, h->raw_len, &pos, true, &rec) != CSV_RECORD)
+            continue; /* cannot happen: it was a record before */
+        cvo_status status = shard_record(&w0->sh, &rec);
+        if (status != CVO_OK)
+            return ctx_fail(ld->ctx, status, "%s: %s", ld->name, w0->sh.message);
+    }
+    return CVO_OK;
+}
+
+/* The first worker read on past its half: let it finish the file alone. */
+static cvo_status continue_alone(load *ld, worker *w0)
+{
+    if (!w0->stopped)
+        return CVO_OK;
+    CVO_TRY(worker_start_reader(ld, w0, w0->stop_offset, w0->stop_line));
+    w0->stop = UINT64_MAX;
+    w0->stopped = false;
+    worker_run(w0);
+    if (w0->status != CVO_OK)
+        return ctx_fail(ld->ctx, w0->status, "%s: %s", ld->name, w0->message);
+    return CVO_OK;
+}
+
+static void shift_lines(shard *sh, int64_t shift)
+{
+    for (size_t i = 0; i < sh->reject_count; i++) {
+        sh->rejects[i].line = (uint64_t)((int64_t)sh->rejects[i].line + shift);
+        if (sh->rejects[i].ref_line)
+            sh->rejects[i].ref_line = (uint64_t)((int64_t)sh->rejects[i].ref_line + shift);
+    }
+}
+
+static bool met_at_boundary(const worker *w0, const worker *w1)
+{
+    if (!w1->have_first)
+        return !w0->stopped;
+    return w0->stopped && w0->stop_offset == w1->first_offset;
+}
+
+static cvo_status join_workers(load *ld, worker *w0, worker *w1, bool *merged)
+{
+    *merged = false;
+    if (w0->status != CVO_OK)
+        return ctx_fail(ld->ctx, w0->status, "%s: %s", ld->name, w0->message);
+    if (!met_at_boundary(w0, w1) || w0->sh.noncontiguous)
+        return continue_alone(ld, w0);
+    if (w1->status != CVO_OK)
+        return ctx_fail(ld->ctx, w1->status, "%s: %s", ld->name, w1->message);
+    int64_t shift = (int64_t)w0->stop_line - (int64_t)w1->first_record_line;
+    CVO_TRY(replay_head(ld, w0, w1, shift));
+    shift_lines(&w1->sh, shift);
+    *merged = true;
+    return CVO_OK;
+}
+
+static void *thread_main(void *arg)
+{
+    return worker_run(arg);
+}
+
+static cvo_status run_parallel(load *ld, worker *w0, worker *w1, bool *merged)
+{
+    uint64_t split = split_point(ld);
+    uint64_t size = source_size(ld->src);
+    size_t expected = (size_t)((size - ld->data_start) / 400);
+    CVO_TRY(worker_init(ld, w0, ld->data_start, ld->data_line, split, expected));
+    CVO_TRY(worker_init(ld, w1, split, 1, UINT64_MAX, expected));
+    w1->capture_head = true;
+    pthread_t thread;
+    if (pthread_create(&thread, NULL, thread_main, w1) != 0)
+        return ctx_fail(ld->ctx, CVO_ERR_INTERNAL, "cannot start a worker thread");
+    worker_run(w0);
+    pthread_join(thread, NULL);
+    return join_workers(ld, w0, w1, merged);
+}
+
+/* ---- results --------------------------------------------------------------- */
+
+static void add_stats(cvo_load_stats *a, const cvo_load_stats *b)
+{
+    a->records += b->records;
+    a->used += b->used;
+    a->rejected += b->rejected;
+    for (int i = 0; i < CVO_REJECT__COUNT; i++)
+        a->rejected_by_reason[i] += b->rejected_by_reason[i];
+    a->duplicates += b->duplicates;
+    a->return_lines += b->return_lines;
+    a->returns_cents += b->returns_cents;
+    a->orders += b->orders;
+    a->cancelled_orders += b->cancelled_orders;
+    a->refunded_orders += b->refunded_orders;
+    a->repaired_fields += b->repaired_fields;
+}
+
+static cvo_status emit_rejects(load *ld, const shard *sh)
+{
+    cvo_reject_fn fn = ld->options->on_reject;
+    for (size_t i = 0; fn && i < sh->reject_count; i++) {
+        const reject_entry *e = &sh->rejects[i];
+        char detail[64];
+        cvo_reject r = {e->line, e->reason, e->detail, e->raw, e->raw_len};
+        if (e->reason == CVO_REJECT_DUPLICATE) {
+            snprintf(detail, sizeof detail, "exact duplicate of line %llu",
+                     (unsigned long long)e->ref_line);
+            r.detail = detail;
+        }
+        cvo_status status = fn(ld->options->reject_user_data, &r);
+        if (status != CVO_OK)
+            return status;
+    }
+    return CVO_OK;
+}
+
+/* The table takes over the map's strings; customers without a counting
+ * order are left out. */
+static cvo_status build_table(load *ld, custmap *map, cvo_customers **out)
+{
+    cvo_customers *table = customers_new(ld->ctx, map->count);
+    if (table == NULL)
+        return ctx_nomem(ld->ctx);
+    for (size_t i = 0; i < map->count; i++) {
+        const cust_acc *e = &map->entries[i];
+        if (e->dead || e->orders == 0)
+            continue;
+        table->rows[table->count++] = (cvo_customer){
+            e->id, e->email, e->first_day, e->last_day, e->orders, e->revenue_cents, e->items};
+        if (e->last_day > table->last_day)
+            table->last_day = e->last_day;
+    }
+    table->strings = map->strings;
+    arena_init(&map->strings, ld->ctx);
+    *out = table;
+    return CVO_OK;
+}
+
+static cvo_status finish(load *ld, worker *w0, worker *w1, bool merged, cvo_customers **out,
+                         cvo_load_stats *stats)
+{
+    if (shard_finish(&w0->sh) != CVO_OK || (merged && shard_finish(&w1->sh) != CVO_OK)) {
+        shard *bad = w0->sh.status != CVO_OK ? &w0->sh : &w1->sh;
+        return ctx_fail(ld->ctx, bad->status, "%s: %s", ld->name, bad->message);
+    }
+    *stats = w0->sh.stats;
+    if (merged) {
+        if (!custmap_absorb(&w0->sh.customers, &w1->sh.customers))
+            return ctx_nomem(ld->ctx);
+        add_stats(stats, &w1->sh.stats);
+    }
+    long joined = custmap_join_emails(&w0->sh.customers);
+    if (joined < 0)
+        return ctx_nomem(ld->ctx);
+    stats->joined_by_email = (uint64_t)joined;
+    CVO_TRY(emit_rejects(ld, &w0->sh));
+    if (merged)
+        CVO_TRY(emit_rejects(ld, &w1->sh));
+    return build_table(ld, &w0->sh.customers, out);
+}
+
+/* ---- entry --------------------------------------------------------------- */
+
+static bool redo_in_general_mode(const worker *w0, const worker *w1, bool merged)
+{
+    if (w0->sh.noncontiguous)
+        return true;
+    return merged && (w1->sh.noncontiguous || shard_orders_overlap(&w0->sh, &w1->sh));
+}
+
+static cvo_status run(load *ld, const load_tuning *tune, worker *w0, worker *w1, bool *merged)
+{
+    *merged = false;
+    bool seekable = source_seekable(ld->src);
+    ld->config.general = tune->force_general || !seekable;
+    int threads = ld->options->threads > 0 ? ld->options->threads : 2;
+    uint64_t size = seekable ? source_size(ld->src) : 0;
+    bool parallel = !ld->config.general && threads > 1 &&
+                    size - ld->data_start >= tune->parallel_min && split_point(ld) < size;
+    CVO_TRY(parallel ? run_parallel(ld, w0, w1, merged) : run_sequential(ld, w0));
+    if (ld->config.general || !redo_in_general_mode(w0, w1, *merged))
+        return CVO_OK;
+    /* an order's records are not contiguous: read again keeping orders open */
+    worker_free(w0);
+    worker_free(w1);
+    *merged = false;
+    ld->config.general = true;
+    return run_sequential(ld, w0);
+}
+
+cvo_status orders_load_tuned(cvo_ctx *ctx, const cvo_load_options *options,
+                             const load_tuning *tune, cvo_customers **out,
+                             cvo_load_stats *stats)
+{
+    load ld;
+    memset(&ld, 0, sizeof ld);
+    ld.ctx = ctx;
+    ld.options = options;
+    ld.chunk = tune->chunk;
+    ld.name = options->display_name ? options->display_name
+              : strcmp(options->path, "-") == 0 ? "<stdin>" : options->path;
+    worker w0, w1;
+    memset(&w0, 0, sizeof w0);
+    memset(&w1, 0, sizeof w1);
+    bool merged = false;
+    cvo_status status = make_config(&ld);
+    if (status == CVO_OK)
+        status = source_open(ctx, options->path, ld.name, &ld.src);
+    if (status == CVO_OK)
+        status = read_header(&ld);
+    if (status == CVO_OK)
+        status = run(&ld, tune, &w0, &w1, &merged);
+    if (status == CVO_OK)
+        status = finish(&ld, &w0, &w1, merged, out, stats);
+    if (status == CVO_OK) {
+        stats->bytes = w0.rd.bytes + (merged ? w1.rd.bytes : 0) + ld.header_reader.bytes;
+        stats->format = ld.schema.format;
+        stats->delimiter = ld.schema.delimiter;
+    }
+    worker_free(&w0);
+    worker_free(&w1);
+    reader_free(&ld.header_reader);
+    source_close(ld.src);
+    return status;
+}
+
+void cvo_load_options_init(cvo_load_options *options)
+{
+    memset(options, 0, sizeof *options);
+    options->format = CVO_FORMAT_AUTO;
+}
+
+cvo_status cvo_orders_load(cvo_ctx *ctx, const cvo_load_options *options, cvo_customers **out,
+                           cvo_load_stats *stats)
+{
+    cvo_load_stats local;
+    if (ctx == NULL || out == NULL)
+        return CVO_ERR_ARGUMENT;
+    *out = NULL;
+    if (options == NULL || options->path == NULL)
+        return ctx_fail(ctx, CVO_ERR_ARGUMENT, "no input path");
+    if (options->threads < 0 || options->threads > CVO_MAX_THREADS)
+        return ctx_fail(ctx, CVO_ERR_ARGUMENT, "threads must be 0..%d", CVO_MAX_THREADS);
+    memset(stats ? stats : &local, 0, sizeof local);
+    load_tuning tune = {0, PARALLEL_MIN_BYTES, false};
+    return orders_load_tuned(ctx, options, &tune, out, stats ? stats : &local);
+}
+
+const char *cvo_reject_reason_name(cvo_reject_reason reason)
+{
+    static const char *const names[CVO_REJECT__COUNT] = {
+        "field count", "no customer", "no date", "bad date", "ambiguous date", "bad amount",
+        "no amount", "bad quantity", "amount overflow", "duplicate", "record too long",
+        "unterminated quote"};
+    return (unsigned)reason < CVO_REJECT__COUNT ? names[reason] : "unknown";
+}

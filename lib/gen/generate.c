@@ -1,0 +1,685 @@
+/* generate.c - cvo_generate: a deterministic synthetic store. Customers buy and
+ * lapse by the BG/NBD process; orders are counting-sorted by day and each row is
+ * rebuilt from a seed of (options seed, customer, order ordinal), so the bytes
+ * written depend on the options only, never on time, addresses or streams. */
+#include "cvo.h"
+
+#include "base/ctx.h"
+#include "base/hash.h"
+#include "gen/catalog.h"
+#include "gen/outbuf.h"
+#include "gen/rng.h"
+#include "io/datetime.h"
+
+#include <math.h>
+#include <string.h>
+
+#define GEN_MAX_CUSTOMERS 50000000u
+/* Order records held at once (8 bytes each); beyond it the options are unreasonable. */
+#define GEN_MAX_ORDERS 500000000u
+#define GEN_MAX_PARAMETER 1e6
+/* Lines per order are 1 + Poisson(GEN_EXTRA_LINES), capped at GEN_MAX_LINES. With
+ * the default process this gives about 7 line rows per customer. */
+#define GEN_EXTRA_LINES 1.6
+#define GEN_MAX_LINES 12
+/* The longest line row: product names are short, so this is generous. */
+#define GEN_ROW_BYTES 1024
+
+/* Rates of the order-level events, per order. */
+#define GEN_GUEST_RATE 0.01
+#define GEN_FULL_REFUND_RATE 0.015
+#define GEN_PARTIAL_REFUND_RATE 0.03
+#define GEN_NPS_POST_RATE 0.25
+#define GEN_NPS_PRE_RATE 0.08
+/* Share of a customer's lines taken from their favourite category. */
+#define GEN_AFFINITY 0.6
+/* Extra shipping cost per unit beyond the first, cents. */
+#define GEN_SHIPPING_PER_UNIT 75
+
+enum { STREAM_PROCESS = 1, STREAM_PROFILE = 2, STREAM_ORDER = 3, STREAM_DUPLICATE = 4 };
+
+/* One order before sorting: which customer, and which of their orders. */
+typedef struct order_ref {
+    uint32_t customer;
+    uint32_t ordinal; /* 0 = first order */
+} order_ref;
+
+/* "SKU-0001,Name" with the name quoted as CSV needs, and its numbers. */
+typedef struct product_text {
+    char head[2 * 64 + 16];
+    size_t head_len;
+    uint32_t price_cents, cost_cents;
+} product_text;
+
+typedef struct generator {
+    cvo_ctx *ctx;
+    const cvo_generate_options *opt;
+    uint32_t span;     /* days in [first_day, last_day] */
+    uint32_t *day_end; /* per day: index after its last order, once sorted */
+    order_ref *orders;
+    uint32_t order_count;
+    uint16_t *profiles; /* per customer, packed by profile_pack */
+    int customer_digits, order_digits;
+    uint64_t duplicate_threshold; /* a row hash below it is written twice */
+    bool duplicate_all;
+    catalog_weights countries, channels, categories, scores;
+    product_text products[CATALOG_PRODUCTS];
+    outbuf orders_out, nps_out;
+} generator;
+
+/* What a customer is: drawn once from their profile stream. */
+typedef struct profile {
+    unsigned country, channel, category;
+} profile;
+
+typedef struct day_info {
+    int32_t day;
+    int month, day_of_month;
+    char text[11];
+} day_info;
+
+typedef struct order_line {
+    unsigned product;
+    uint32_t quantity;
+    uint64_t discount_cents, refund_cents;
+} order_line;
+
+typedef struct order_plan {
+    order_line lines[GEN_MAX_LINES];
+    unsigned line_count;
+    const char *code; /* "" for none */
+    unsigned percent;
+    bool guest;
+    uint64_t shipping_cents;
+} order_plan;
+
+static void day_info_set(day_info *info, int32_t day)
+{
+    int year;
+    info->day = day;
+    date_to_civil(day, &year, &info->month, &info->day_of_month);
+    date_format_iso(day, info->text);
+}
+
+/* ---- options ------------------------------------------------------------ */
+
+void cvo_generate_options_init(cvo_generate_options *options)
+{
+    if (options == NULL)
+        return;
+    memset(options, 0, sizeof *options);
+    options->customers = 1000;
+    options->seed = 1;
+    options->first_day = date_from_civil(2023, 1, 1);
+    options->last_day = date_from_civil(2025, 12, 31);
+    options->duplicate_rate = 0.0;
+    options->bgnbd_r = 0.75;
+    options->bgnbd_alpha = 20.0;
+    options->bgnbd_a = 0.8;
+    options->bgnbd_b = 2.5;
+}
+
+static cvo_status check_parameter(cvo_ctx *ctx, const char *name, double value)
+{
+    if (value > 0.0 && value <= GEN_MAX_PARAMETER) /* false for NaN */
+        return CVO_OK;
+    return ctx_fail(ctx, CVO_ERR_ARGUMENT, "generate: %s must be > 0 and <= %g (got %g)", name,
+                    GEN_MAX_PARAMETER, value);
+}
+
+static cvo_status check_days(cvo_ctx *ctx, const cvo_generate_options *options)
+{
+    int32_t earliest = date_from_civil(1000, 1, 1);
+    int32_t latest = date_from_civil(9999, 12, 31);
+    if (options->first_day < earliest || options->last_day > latest)
+        return ctx_fail(ctx, CVO_ERR_ARGUMENT,
+                        "generate: first and last day must lie in the years 1000..9999");
+    if (options->first_day >= options->last_day)
+        return ctx_fail(ctx, CVO_ERR_ARGUMENT, "generate: first day must be before last day");
+    return CVO_OK;
+}
+
+static cvo_status check_options(cvo_ctx *ctx, const cvo_generate_options *options)
+{
+    if (options->customers < 1 || options->customers > GEN_MAX_CUSTOMERS)
+        return ctx_fail(ctx, CVO_ERR_ARGUMENT, "generate: customers must be 1..%u (got %llu)",
+                        GEN_MAX_CUSTOMERS, (unsigned long long)options->customers);
+    CVO_TRY(check_days(ctx, options));
+    double rate = options->duplicate_rate;
+    if (!(rate >= 0.0 && rate <= 1.0))
+        return ctx_fail(ctx, CVO_ERR_ARGUMENT, "generate: duplicate rate must be 0..1 (got %g)",
+                        rate);
+    CVO_TRY(check_parameter(ctx, "r", options->bgnbd_r));
+    CVO_TRY(check_parameter(ctx, "alpha", options->bgnbd_alpha));
+    CVO_TRY(check_parameter(ctx, "a", options->bgnbd_a));
+    return check_parameter(ctx, "b", options->bgnbd_b);
+}
+
+/* ---- the catalogue --------------------------------------------------------- */
+
+static void write_sku(outbuf *out, unsigned product)
+{
+    outbuf_str(out, "SKU-");
+    outbuf_uint(out, product + 1, 4);
+}
+
+static void product_text_init(product_text *text, unsigned product)
+{
+    outbuf head = {NULL, "product", text->head, 0, sizeof text->head};
+    write_sku(&head, product);
+    outbuf_char(&head, ',');
+    outbuf_csv(&head, catalog_product_at(product)->name);
+    text->head_len = head.len;
+    text->price_cents = catalog_product_at(product)->price_cents;
+    text->cost_cents = catalog_unit_cost_cents(product);
+}
+
+static cvo_status write_products(cvo_ctx *ctx, FILE *file)
+{
+    outbuf out;
+    CVO_TRY(outbuf_open(&out, ctx, file, "products"));
+    outbuf_str(&out, "sku,product,unit_cost,category\n");
+    for (unsigned product = 0; product < CATALOG_PRODUCTS; product++) {
+        write_sku(&out, product);
+        outbuf_char(&out, ',');
+        outbuf_csv(&out, catalog_product_at(product)->name);
+        outbuf_char(&out, ',');
+        outbuf_cents(&out, catalog_unit_cost_cents(product));
+        outbuf_char(&out, ',');
+        outbuf_csv(&out, catalog_category_name(product / CATALOG_PER_CATEGORY));
+        outbuf_char(&out, '\n');
+    }
+    cvo_status status = outbuf_finish(&out, ctx);
+    outbuf_close(&out, ctx);
+    return status;
+}
+
+/* ---- the purchase process ------------------------------------------------- */
+
+/* One customer's BG/NBD history, drawn lazily from their own stream. */
+typedef struct customer_walk {
+    rng g;
+    int32_t first_day;
+    double horizon_days; /* from first_day to the end of last_day */
+    double rate_per_day, dropout, elapsed_days;
+    uint32_t orders; /* placed so far */
+    bool done;
+} customer_walk;
+
+static void walk_begin(const generator *gen, uint32_t customer, customer_walk *walk)
+{
+    const cvo_generate_options *options = gen->opt;
+    rng_seed(&walk->g, options->seed, STREAM_PROCESS, customer, 0);
+    walk->first_day = options->first_day + (int32_t)rng_below(&walk->g, gen->span);
+    walk->horizon_days = (double)(options->last_day - walk->first_day + 1);
+    /* lambda ~ Gamma(r, rate alpha) per week; p ~ Beta(a, b). */
+    double lambda = rng_gamma(&walk->g, options->bgnbd_r) / options->bgnbd_alpha;
+    walk->rate_per_day = lambda / 7.0;
+    walk->dropout = rng_beta(&walk->g, options->bgnbd_a, options->bgnbd_b);
+    walk->elapsed_days = 0.0;
+    walk->orders = 0;
+    walk->done = false;
+}
+
+/* The day of the next order, or false once the customer has dropped out or the
+ * window has ended. As in FHL (2005), drop-out may follow each repeat purchase,
+ * never the first one; purchases while alive are a Poisson process. */
+static bool walk_next(customer_walk *walk, int32_t *day)
+{
+    if (walk->done)
+        return false;
+    if (walk->orders >= 2 && rng_uniform(&walk->g) < walk->dropout) {
+        walk->done = true;
+    } else if (walk->orders >= 1) {
+        if (walk->rate_per_day > 0.0)
+            walk->elapsed_days += rng_exponential(&walk->g) / walk->rate_per_day;
+        walk->done = !(walk->rate_per_day > 0.0) || walk->elapsed_days >= walk->horizon_days;
+    }
+    if (walk->done)
+        return false;
+    *day = walk->first_day + (int32_t)walk->elapsed_days;
+    walk->orders++;
+    return true;
+}
+
+/* Pass 1: orders per day, into day_end. */
+static cvo_status count_orders(generator *gen)
+{
+    uint64_t total = 0;
+    for (uint32_t customer = 0; customer < gen->opt->customers; customer++) {
+        customer_walk walk;
+        int32_t day;
+        walk_begin(gen, customer, &walk);
+        while (walk_next(&walk, &day)) {
+            gen->day_end[day - gen->opt->first_day]++;
+            if (++total > GEN_MAX_ORDERS)
+                return ctx_fail(gen->ctx, CVO_ERR_ARGUMENT,
+                                "generate: the options give more than %u orders; lower the "
+                                "customers or the purchase rate r/alpha",
+                                GEN_MAX_ORDERS);
+        }
+    }
+    gen->order_count = (uint32_t)total;
+    return CVO_OK;
+}
+
+/* Pass 2: the same walks again, each order placed at its day's next slot (a
+ * counting sort, stable in customer order). Afterwards day_end holds ends. */
+static void place_orders(generator *gen)
+{
+    uint32_t start = 0;
+    for (uint32_t d = 0; d < gen->span; d++) {
+        uint32_t count = gen->day_end[d];
+        gen->day_end[d] = start;
+        start += count;
+    }
+    for (uint32_t customer = 0; customer < gen->opt->customers; customer++) {
+        customer_walk walk;
+        int32_t day;
+        walk_begin(gen, customer, &walk);
+        while (walk_next(&walk, &day)) {
+            uint32_t slot = gen->day_end[day - gen->opt->first_day]++;
+            gen->orders[slot] = (order_ref){customer, walk.orders - 1};
+        }
+    }
+}
+
+/* ---- one order -------------------------------------------------------------- */
+
+static profile profile_draw(const generator *gen, uint32_t customer)
+{
+    rng g;
+    profile result;
+    rng_seed(&g, gen->opt->seed, STREAM_PROFILE, customer, 0);
+    result.country = rng_weighted(&g, gen->countries.weights, gen->countries.count,
+                                  gen->countries.total);
+    result.channel = rng_weighted(&g, gen->channels.weights, gen->channels.count,
+                                  gen->channels.total);
+    result.category = rng_weighted(&g, gen->categories.weights, gen->categories.count,
+                                   gen->categories.total);
+    return result;
+}
+
+/* 5 bits each: ten countries, five channels, eight categories. */
+static uint16_t profile_pack(profile who)
+{
+    return (uint16_t)(who.country | who.channel << 5 | who.category << 10);
+}
+
+static profile profile_of(const generator *gen, uint32_t customer)
+{
+    uint16_t packed = gen->profiles[customer];
+    return (profile){packed & 31u, packed >> 5 & 31u, packed >> 10 & 31u};
+}
+
+static cvo_status draw_profiles(generator *gen)
+{
+    gen->profiles = mem_array(gen->ctx, gen->opt->customers, sizeof *gen->profiles);
+    if (gen->profiles == NULL)
+        return ctx_nomem(gen->ctx);
+    for (uint32_t customer = 0; customer < gen->opt->customers; customer++)
+        gen->profiles[customer] = profile_pack(profile_draw(gen, customer));
+    return CVO_OK;
+}
+
+/* Welcome codes on first orders, seasonal codes, and VIP codes for loyal customers. */
+static void pick_code(rng *g, const order_ref *ref, const day_info *day, order_plan *plan)
+{
+    double u = rng_uniform(g);
+    bool black_friday = (day->month == 11 && day->day_of_month >= 24) ||
+                        (day->month == 12 && day->day_of_month <= 2);
+    plan->code = "";
+    plan->percent = 0;
+    if (ref->ordinal == 0 && u < 0.20) {
+        plan->code = "WELCOME10", plan->percent = 10;
+    } else if (black_friday && u < 0.25) {
+        plan->code = "BLACKFRIDAY25", plan->percent = 25;
+    } else if (day->month >= 3 && day->month <= 5 && u < 0.06) {
+        plan->code = "SPRING15", plan->percent = 15;
+    } else if (ref->ordinal >= 4 && u < 0.12) {
+        plan->code = "VIP20", plan->percent = 20;
+    }
+}
+
+static bool plan_has(const order_plan *plan, unsigned product)
+{
+    for (unsigned i = 0; i < plan->line_count; i++)
+        if (plan->lines[i].product == product)
+            return true;
+    return false;
+}
+
+/* A product not yet in the order: mostly from the customer's favourite
+ * category, best sellers (low index) more often. */
+static unsigned pick_product(const generator *gen, rng *g, const profile *who,
+                             const order_plan *plan)
+{
+    for (int attempt = 0; attempt < 32; attempt++) {
+        unsigned category = rng_uniform(g) < GEN_AFFINITY
+                                ? who->category
+                                : rng_weighted(g, gen->categories.weights, gen->categories.count,
+                                               gen->categories.total);
+        double u = rng_uniform(g);
+        unsigned product = category * CATALOG_PER_CATEGORY + (unsigned)(CATALOG_PER_CATEGORY * u * u);
+        if (!plan_has(plan, product))
+            return product;
+    }
+    unsigned product = 0;
+    while (plan_has(plan, product))
+        product++;
+    return product;
+}
+
+static uint32_t pick_quantity(rng *g)
+{
+    double u = rng_uniform(g);
+    return u < 0.82 ? 1 : u < 0.95 ? 2 : 3;
+}
+
+static uint64_t line_gross(const generator *gen, const order_line *line)
+{
+    return (uint64_t)gen->products[line->product].price_cents * line->quantity;
+}
+
+/* Full refunds give back every line; partial ones one line's net (half of
+ * it when the order has a single line, so that it stays partial). */
+static void pick_refunds(const generator *gen, rng *g, order_plan *plan)
+{
+    double u = rng_uniform(g);
+    unsigned chosen = (unsigned)rng_below(g, plan->line_count);
+    for (unsigned i = 0; i < plan->line_count; i++) {
+        order_line *line = &plan->lines[i];
+        uint64_t net = line_gross(gen, line) - line->discount_cents;
+        if (u < GEN_FULL_REFUND_RATE)
+            line->refund_cents = net;
+        else if (u < GEN_FULL_REFUND_RATE + GEN_PARTIAL_REFUND_RATE && i == chosen)
+            line->refund_cents = plan->line_count > 1 ? net : net / 2;
+    }
+}
+
+static void plan_order(const generator *gen, rng *g, const profile *who, const order_ref *ref,
+                       const day_info *day, order_plan *plan)
+{
+    plan->guest = rng_uniform(g) < GEN_GUEST_RATE;
+    pick_code(g, ref, day, plan);
+    uint32_t extra = rng_poisson(g, GEN_EXTRA_LINES);
+    unsigned count = 1 + (extra < GEN_MAX_LINES - 1 ? extra : GEN_MAX_LINES - 1);
+    uint64_t units = 0;
+    plan->line_count = 0;
+    while (plan->line_count < count) {
+        order_line *line = &plan->lines[plan->line_count];
+        line->product = pick_product(gen, g, who, plan);
+        line->quantity = pick_quantity(g);
+        line->discount_cents = (line_gross(gen, line) * plan->percent + 50) / 100;
+        line->refund_cents = 0;
+        units += line->quantity;
+        plan->line_count++;
+    }
+    pick_refunds(gen, g, plan);
+    plan->shipping_cents = catalog_country_shipping_cents(who->country) +
+                           GEN_SHIPPING_PER_UNIT * (units - 1);
+}
+
+/* ---- rows ------------------------------------------------------------------- */
+
+static void write_email(const generator *gen, outbuf *out, uint32_t customer)
+{
+    outbuf_char(out, 'c');
+    outbuf_uint(out, (uint64_t)customer + 1, gen->customer_digits);
+    outbuf_str(out, "@example.com");
+}
+
+/* "order_id,customer_id,email,order_date," shared by the order's rows. */
+static void write_order_head(const generator *gen, outbuf *head, uint32_t index,
+                             uint32_t customer, const day_info *day, bool guest)
+{
+    outbuf_char(head, 'O');
+    outbuf_uint(head, (uint64_t)index + 1, gen->order_digits);
+    outbuf_char(head, ',');
+    if (!guest) {
+        outbuf_char(head, 'C');
+        outbuf_uint(head, (uint64_t)customer + 1, gen->customer_digits);
+    }
+    outbuf_char(head, ',');
+    write_email(gen, head, customer);
+    outbuf_char(head, ',');
+    outbuf_bytes(head, day->text, 10);
+    outbuf_char(head, ',');
+}
+
+/* ",country,discount_code,channel\n" */
+static void write_order_tail(outbuf *tail, const profile *who, const order_plan *plan)
+{
+    outbuf_char(tail, ',');
+    outbuf_str(tail, catalog_country_code(who->country));
+    outbuf_char(tail, ',');
+    outbuf_str(tail, plan->code);
+    outbuf_char(tail, ',');
+    outbuf_str(tail, catalog_channel_name(who->channel));
+    outbuf_char(tail, '\n');
+}
+
+/* "sku,product,quantity,unit_price,discount,unit_cost,shipping_cost,refund" */
+static void write_line_middle(const generator *gen, outbuf *out, const order_plan *plan,
+                              unsigned line_index)
+{
+    const order_line *line = &plan->lines[line_index];
+    const product_text *text = &gen->products[line->product];
+    outbuf_bytes(out, text->head, text->head_len);
+    outbuf_char(out, ',');
+    outbuf_uint(out, line->quantity, 1);
+    outbuf_char(out, ',');
+    outbuf_cents(out, text->price_cents);
+    outbuf_char(out, ',');
+    outbuf_cents(out, line->discount_cents);
+    outbuf_char(out, ',');
+    outbuf_cents(out, text->cost_cents);
+    outbuf_char(out, ',');
+    if (line_index == 0)
+        outbuf_cents(out, plan->shipping_cents);
+    outbuf_char(out, ',');
+    outbuf_cents(out, line->refund_cents);
+}
+
+/* Whether line row (order index, line) is written twice: a hash of the
+ * position, so the decision does not disturb any other draw. */
+static bool duplicate_row(const generator *gen, uint32_t index, unsigned line_index)
+{
+    if (gen->duplicate_all)
+        return true;
+    uint64_t key = hash_mix64(gen->opt->seed ^ (STREAM_DUPLICATE * 0x9e3779b97f4a7c15ull));
+    key = hash_mix64(key + ((uint64_t)index << 5) + line_index + 1);
+    return key < gen->duplicate_threshold;
+}
+
+static cvo_status write_order(generator *gen, uint32_t index, uint32_t customer,
+                              const day_info *day, const profile *who, const order_plan *plan)
+{
+    char head_bytes[128], tail_bytes[64];
+    outbuf head = {NULL, "head", head_bytes, 0, sizeof head_bytes};
+    outbuf tail = {NULL, "tail", tail_bytes, 0, sizeof tail_bytes};
+    outbuf *out = &gen->orders_out;
+    write_order_head(gen, &head, index, customer, day, plan->guest);
+    write_order_tail(&tail, who, plan);
+    for (unsigned i = 0; i < plan->line_count; i++) {
+        CVO_TRY(outbuf_reserve(out, gen->ctx, 2 * GEN_ROW_BYTES));
+        size_t row_start = out->len;
+        outbuf_bytes(out, head.data, head.len);
+        write_line_middle(gen, out, plan, i);
+        outbuf_bytes(out, tail.data, tail.len);
+        if (duplicate_row(gen, index, i))
+            outbuf_bytes(out, out->data + row_start, out->len - row_start);
+    }
+    return CVO_OK;
+}
+
+static catalog_mood mood_of(unsigned score)
+{
+    return score <= 6 ? CATALOG_DETRACTOR : score <= 8 ? CATALOG_PASSIVE : CATALOG_PROMOTER;
+}
+
+/* One survey answer. Every draw is made even when the answer is not written,
+ * so the stream of the order never depends on which outputs are requested. */
+static cvo_status write_answer(generator *gen, rng *g, uint32_t customer, int32_t day,
+                               bool post_delivery)
+{
+    unsigned score = rng_weighted(g, gen->scores.weights, gen->scores.count, gen->scores.total);
+    catalog_mood mood = mood_of(score);
+    unsigned phrase = (unsigned)rng_below(g, catalog_comment_count(post_delivery, mood));
+    unsigned minute = 7 * 60 + (unsigned)rng_below(g, 17 * 60); /* 07:00 to 23:59 */
+    outbuf *out = &gen->nps_out;
+    if (out->file == NULL || day > gen->opt->last_day)
+        return CVO_OK;
+    day_info when;
+    day_info_set(&when, day);
+    CVO_TRY(outbuf_reserve(out, gen->ctx, GEN_ROW_BYTES));
+    write_email(gen, out, customer);
+    outbuf_char(out, ',');
+    outbuf_uint(out, score, 1);
+    outbuf_char(out, ',');
+    outbuf_bytes(out, when.text, 10);
+    outbuf_char(out, 'T');
+    outbuf_uint(out, minute / 60, 2);
+    outbuf_char(out, ':');
+    outbuf_uint(out, minute % 60, 2);
+    outbuf_str(out, ":00Z,");
+    outbuf_str(out, post_delivery ? "post_delivery," : "pre_delivery,");
+    outbuf_csv(out, catalog_comment(post_delivery, mood, phrase));
+    outbuf_char(out, '\n');
+    return CVO_OK;
+}
+
+/* A post-delivery answer 4..12 days after the order, a pre-delivery one the same day. */
+static cvo_status write_surveys(generator *gen, rng *g, uint32_t customer, const day_info *day)
+{
+    double post = rng_uniform(g);
+    int32_t delivered_day = day->day + 4 + (int32_t)rng_below(g, 9);
+    double pre = rng_uniform(g);
+    if (post < GEN_NPS_POST_RATE)
+        CVO_TRY(write_answer(gen, g, customer, delivered_day, true));
+    if (pre < GEN_NPS_PRE_RATE)
+        CVO_TRY(write_answer(gen, g, customer, day->day, false));
+    return CVO_OK;
+}
+
+static cvo_status emit_order(generator *gen, uint32_t index, const day_info *day)
+{
+    const order_ref *ref = &gen->orders[index];
+    profile who = profile_of(gen, ref->customer);
+    order_plan plan;
+    rng g;
+    rng_seed(&g, gen->opt->seed, STREAM_ORDER, ref->customer, ref->ordinal);
+    plan_order(gen, &g, &who, ref, day, &plan);
+    if (gen->orders_out.file != NULL)
+        CVO_TRY(write_order(gen, index, ref->customer, day, &who, &plan));
+    return write_surveys(gen, &g, ref->customer, day);
+}
+
+static cvo_status emit_orders(generator *gen)
+{
+    uint32_t begin = 0;
+    for (uint32_t d = 0; d < gen->span; d++) {
+        uint32_t end = gen->day_end[d];
+        day_info day;
+        if (begin < end)
+            day_info_set(&day, gen->opt->first_day + (int32_t)d);
+        for (uint32_t index = begin; index < end; index++)
+            CVO_TRY(emit_order(gen, index, &day));
+        begin = end;
+    }
+    return CVO_OK;
+}
+
+/* ---- the whole run -------------------------------------------------------------- */
+
+static int digits_of(uint64_t value, int at_least)
+{
+    int digits = 1;
+    while (value >= 10) {
+        value /= 10;
+        digits++;
+    }
+    return digits > at_least ? digits : at_least;
+}
+
+static void generator_init(generator *gen, cvo_ctx *ctx, const cvo_generate_options *options)
+{
+    memset(gen, 0, sizeof *gen);
+    gen->ctx = ctx;
+    gen->opt = options;
+    gen->span = (uint32_t)(options->last_day - options->first_day + 1);
+    gen->customer_digits = digits_of(options->customers, 7);
+    gen->duplicate_all = options->duplicate_rate >= 1.0;
+    gen->duplicate_threshold = gen->duplicate_all
+                                   ? UINT64_MAX
+                                   : (uint64_t)(options->duplicate_rate * 0x1.0p64);
+    gen->countries = catalog_country_weights();
+    gen->channels = catalog_channel_weights();
+    gen->categories = catalog_category_weights();
+    gen->scores = catalog_nps_weights();
+    for (unsigned product = 0; product < CATALOG_PRODUCTS; product++)
+        product_text_init(&gen->products[product], product);
+}
+
+static cvo_status write_headers(generator *gen)
+{
+    if (gen->orders_out.file != NULL)
+        outbuf_str(&gen->orders_out,
+                   "order_id,customer_id,email,order_date,sku,product,quantity,unit_price,"
+                   "discount,unit_cost,shipping_cost,refund,country,discount_code,channel\n");
+    if (gen->nps_out.file != NULL)
+        outbuf_str(&gen->nps_out, "email,score,submitted_at,survey,comment\n");
+    return CVO_OK;
+}
+
+static cvo_status generator_run(generator *gen, FILE *orders, FILE *nps)
+{
+    cvo_ctx *ctx = gen->ctx;
+    gen->day_end = mem_zarray(ctx, gen->span, sizeof *gen->day_end);
+    if (gen->day_end == NULL)
+        return ctx_nomem(ctx);
+    CVO_TRY(count_orders(gen));
+    gen->orders = mem_array(ctx, gen->order_count, sizeof *gen->orders);
+    if (gen->orders == NULL)
+        return ctx_nomem(ctx);
+    place_orders(gen);
+    CVO_TRY(draw_profiles(gen));
+    gen->order_digits = digits_of(gen->order_count, 8);
+    CVO_TRY(outbuf_open(&gen->orders_out, ctx, orders, "orders"));
+    CVO_TRY(outbuf_open(&gen->nps_out, ctx, nps, "nps"));
+    CVO_TRY(write_headers(gen));
+    CVO_TRY(emit_orders(gen));
+    CVO_TRY(outbuf_finish(&gen->orders_out, ctx));
+    return outbuf_finish(&gen->nps_out, ctx);
+}
+
+static void generator_release(generator *gen)
+{
+    outbuf_close(&gen->orders_out, gen->ctx);
+    outbuf_close(&gen->nps_out, gen->ctx);
+    mem_free(gen->ctx, gen->orders);
+    mem_free(gen->ctx, gen->profiles);
+    mem_free(gen->ctx, gen->day_end);
+}
+
+cvo_status cvo_generate(cvo_ctx *ctx, const cvo_generate_options *options, FILE *orders,
+                        FILE *products, FILE *nps)
+{
+    if (ctx == NULL)
+        return CVO_ERR_ARGUMENT;
+    if (options == NULL)
+        return ctx_fail(ctx, CVO_ERR_ARGUMENT, "generate: no options given");
+    CVO_TRY(check_options(ctx, options));
+    if (products != NULL)
+        CVO_TRY(write_products(ctx, products));
+    if (orders == NULL && nps == NULL)
+        return CVO_OK;
+    generator *gen = mem_alloc(ctx, sizeof *gen);
+    if (gen == NULL)
+        return ctx_nomem(ctx);
+    generator_init(gen, ctx, options);
+    cvo_status status = generator_run(gen, orders, nps);
+    generator_release(gen);
+    mem_free(ctx, gen);
+    return status;
+}
