@@ -8,6 +8,9 @@ OPT      ?= -O2
 CFLAGS   ?= $(OPT) -g
 WARN     := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wformat=2 -Wvla -Wno-unused-parameter
+ifeq ($(CI),true)
+WERROR   ?= 1
+endif
 ifeq ($(WERROR),1)
 WARN     += -Werror
 endif
@@ -62,10 +65,6 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libcvo.a
 
 $(BUILD)/fuzz/%-replay: $(BUILD)/fuzz/%.o $(BUILD)/fuzz/replay_main.o $(BUILD)/libcvo.a
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS)
-
-$(BUILD)/fuzz/replay_main.o: fuzz/replay_main.c | deps
-	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c $< -o $@
 
 demo: $(CVO)
 	@./tests/demo.sh $(CVO)

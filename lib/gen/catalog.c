@@ -176,8 +176,12 @@ static const char *const post_promoter[] = {
 static const char *const pre_detractor[] = {
     "", "Discount code didn't work", "Site was slow at checkout", "Shipping costs are too high",
 };
-static const char *const pre_passive[] = {"", "", "Checkout was OK", "Wish there were more payment options"};
-static const char *const pre_promoter[] = {"", "", "Checkout was quick", "Easy to find what I wanted"};
+static const char *const pre_passive[] = {
+    "", "", "Checkout was OK", "Wish there were more payment options",
+};
+static const char *const pre_promoter[] = {
+    "", "", "Checkout was quick", "Easy to find what I wanted",
+};
 
 #define COUNT_OF(array) (sizeof(array) / sizeof((array)[0]))
 

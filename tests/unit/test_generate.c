@@ -344,7 +344,9 @@ static int64_t code_percent(const char *code)
     static const struct {
         const char *code;
         int percent;
-    } codes[] = {{"", 0}, {"WELCOME10", 10}, {"SPRING15", 15}, {"VIP20", 20}, {"BLACKFRIDAY25", 25}};
+    } codes[] = {
+        {"", 0}, {"WELCOME10", 10}, {"SPRING15", 15}, {"VIP20", 20}, {"BLACKFRIDAY25", 25},
+    };
     for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++)
         if (strcmp(code, codes[i].code) == 0)
             return codes[i].percent;
@@ -514,6 +516,7 @@ static void test_products(void **state)
     assert_true(comma && quote);
     for (unsigned i = 0; i < CATALOG_PRODUCTS; i++) {
         uint32_t price = catalog_product_at(i)->price_cents, cost = catalog_unit_cost_cents(i);
+        assert_true(strlen(catalog_product_at(i)->name) <= 60); /* generate.c's row room */
         assert_true(price >= 500 && price <= 15000);
         assert_true(cost * 100 >= price * 30 - 50 && cost * 100 <= price * 60 + 50);
     }
