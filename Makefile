@@ -32,7 +32,7 @@ TESTS    := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_REPLAY := $(FUZZ_SRC:fuzz/%.c=$(BUILD)/fuzz/%-replay)
 CVO      := $(BUILD)/cvo
 
-.PHONY: all deps demo check unit golden fuzz-replay fuzz bench clean help format
+.PHONY: all deps demo check unit golden fuzz-replay man-examples fuzz bench clean help format
 
 all: $(CVO) $(BUILD)/libcvo.a
 
@@ -44,7 +44,7 @@ help:
 	@echo "make SAN=1 BUILD=build-san check   the tests under ASan+UBSan"
 
 # Build dependencies come from Debian; installed when missing and we are root.
-DEPS_PKGS := gcc make zlib1g-dev libcmocka-dev
+DEPS_PKGS := gcc make zlib1g-dev libcmocka-dev bc
 deps:
 	@./.ci/deps.sh $(DEPS_PKGS)
 
@@ -69,7 +69,7 @@ $(BUILD)/fuzz/%-replay: $(BUILD)/fuzz/%.o $(BUILD)/fuzz/replay_main.o $(BUILD)/l
 demo: $(CVO)
 	@./tests/demo.sh $(CVO)
 
-check: unit golden fuzz-replay
+check: unit golden fuzz-replay man-examples
 	@./tests/summary.sh $(BUILD)/results
 
 unit: $(TESTS)
@@ -79,6 +79,10 @@ unit: $(TESTS)
 golden: $(CVO)
 	@mkdir -p $(BUILD)/results
 	@./tests/run_golden.sh $(CVO) $(BUILD)/results
+
+man-examples: $(CVO)
+	@mkdir -p $(BUILD)/results
+	@./tests/man_examples.sh $(BUILD)/results $(CVO)
 
 fuzz-replay: $(FUZZ_REPLAY)
 	@mkdir -p $(BUILD)/results
@@ -98,3 +102,4 @@ clean:
 	rm -rf build build-san
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)
+.SECONDARY:

@@ -111,13 +111,16 @@ int cmd_segments(int argc, char **argv)
     if (cvo_ctx_new(&ctx, NULL) != CVO_OK)
         return EXIT_SYSTEM;
     cvo_customers *customers = NULL;
-    cvo_scheme *scheme = NULL;
     cvo_rfm *rfm = NULL;
     cvo_load_stats stats;
-    int load = cli_load(ctx, &args, specs, SPEC_COUNT, args.positional[0], &customers, &stats);
+    score_setup setup;
+    int load = cli_score_setup(ctx, &args, specs, SPEC_COUNT, &setup);
+    if (load < 0)
+        load = cli_load(ctx, &args, specs, SPEC_COUNT, args.positional[0], &customers, &stats);
     code = load;
+    cvo_scheme *scheme = setup.scheme;
     if (load <= EXIT_REJECTS)
-        code = cli_score(ctx, &args, specs, SPEC_COUNT, customers, &scheme, &rfm);
+        code = cli_score(ctx, &setup, customers, &rfm);
     if (load <= EXIT_REJECTS && code == EXIT_OK)
         code = report(ctx, &args, customers, rfm, scheme);
     if (code == EXIT_OK)

@@ -165,9 +165,9 @@ static void print_summary(const char *name, const cvo_load_stats *st, size_t cus
             name, st->records, st->used, st->rejected);
     print_reasons(st);
     fprintf(stderr, "\ncvo: %" PRIu64 " orders; not counted: %" PRIu64 " cancelled, %" PRIu64
-                    " fully refunded; %" PRIu64 " return lines (%s)\n",
-            st->orders, st->cancelled_orders, st->refunded_orders, st->return_lines,
-            cli_money_text(st->returns_cents, money));
+                    " fully refunded, %" PRIu64 " returns only; %" PRIu64 " return lines (%s)\n",
+            st->orders, st->cancelled_orders, st->refunded_orders, st->return_orders,
+            st->return_lines, cli_money_text(st->returns_cents, money));
     fprintf(stderr, "cvo: %zu customers; %" PRIu64 " joined by email; %" PRIu64
                     " duplicates; %" PRIu64 " text fields with invalid UTF-8 repaired\n",
             customers, st->joined_by_email, st->duplicates, st->repaired_fields);
@@ -193,7 +193,8 @@ int cli_load(cvo_ctx *ctx, const parsed_args *args, const opt_spec *specs, size_
         options.reject_user_data = rejects;
     }
     cvo_status status = cvo_orders_load(ctx, &options, out, stats);
-    if (rejects != NULL && fclose(rejects) != 0 && status == CVO_OK) {
+    bool write_error = rejects != NULL && (ferror(rejects) || fclose(rejects) != 0);
+    if (write_error) {
         fprintf(stderr, "cvo: %s: write error\n", rejects_path);
         return EXIT_SYSTEM;
     }
@@ -205,6 +206,23 @@ int cli_load(cvo_ctx *ctx, const parsed_args *args, const opt_spec *specs, size_
 }
 
 /* ---- scoring ------------------------------------------------------------- */
+
+static int parse_ties(const char *ties, const char *cuts_path, cvo_ties *out)
+{
+    if (ties == NULL)
+        ties = cuts_path ? "fixed" : "equal";
+    if (strcmp(ties, "equal") == 0 && cuts_path == NULL)
+        *out = CVO_TIES_EQUAL;
+    else if (strcmp(ties, "ntile") == 0 && cuts_path == NULL)
+        *out = CVO_TIES_NTILE;
+    else if (strcmp(ties, "fixed") == 0 && cuts_path != NULL)
+        *out = CVO_TIES_FIXED;
+    else {
+        fprintf(stderr, "cvo: --ties must be equal or ntile, or fixed together with --cuts FILE\n");
+        return EXIT_USAGE;
+    }
+    return -1;
+}
 
 static int rfm_options(cvo_ctx *ctx, const parsed_args *a, const opt_spec *s, size_t n,
                        cvo_rfm_options *o, cvo_cuts *cuts)
@@ -222,47 +240,44 @@ static int rfm_options(cvo_ctx *ctx, const parsed_args *a, const opt_spec *s, si
         return EXIT_USAGE;
     }
     o->levels = (int)lv;
-    const char *ties = args_get(a, s, n, "ties");
     const char *cuts_path = args_get(a, s, n, "cuts");
-    if (ties == NULL)
-        ties = cuts_path ? "fixed" : "equal";
-    if (strcmp(ties, "equal") == 0)
-        o->ties = CVO_TIES_EQUAL;
-    else if (strcmp(ties, "ntile") == 0)
-        o->ties = CVO_TIES_NTILE;
-    else if (strcmp(ties, "fixed") == 0 && cuts_path != NULL)
-        o->ties = CVO_TIES_FIXED;
-    else {
-        fprintf(stderr, "cvo: --ties must be equal, ntile, or fixed with --cuts FILE\n");
+    int code = parse_ties(args_get(a, s, n, "ties"), cuts_path, &o->ties);
+    if (code >= 0 || o->ties != CVO_TIES_FIXED)
+        return code;
+    cvo_status status = cvo_cuts_load(ctx, cuts_path, cuts);
+    if (status != CVO_OK)
+        return cli_fail(ctx, status);
+    if (levels != NULL && cuts->levels != o->levels) {
+        fprintf(stderr, "cvo: --levels %ld but %s has %d levels\n", lv, cuts_path, cuts->levels);
         return EXIT_USAGE;
     }
-    if (o->ties == CVO_TIES_FIXED) {
-        cvo_status status = cvo_cuts_load(ctx, cuts_path, cuts);
-        if (status != CVO_OK)
-            return cli_fail(ctx, status);
-        o->cuts = cuts;
-        o->levels = cuts->levels;
-    }
+    o->cuts = cuts;
+    o->levels = cuts->levels;
     return -1;
 }
 
-int cli_score(cvo_ctx *ctx, const parsed_args *args, const opt_spec *specs, size_t count,
-              const cvo_customers *customers, cvo_scheme **scheme, cvo_rfm **rfm)
+int cli_score_setup(cvo_ctx *ctx, const parsed_args *args, const opt_spec *specs, size_t count,
+                    score_setup *setup)
 {
-    cvo_rfm_options options;
-    cvo_cuts cuts;
-    int code = rfm_options(ctx, args, specs, count, &options, &cuts);
+    setup->scheme = NULL;
+    int code = rfm_options(ctx, args, specs, count, &setup->options, &setup->cuts);
     if (code >= 0)
         return code;
+    if (setup->options.ties == CVO_TIES_FIXED)
+        setup->options.cuts = &setup->cuts;
     const char *map = args_get(args, specs, count, "segment-map");
     const char *name = args_get(args, specs, count, "scheme");
     if (name != NULL && strcmp(name, "klaviyo") == 0 && args_get(args, specs, count, "levels") == NULL &&
-        options.ties != CVO_TIES_FIXED)
-        options.levels = 3; /* Klaviyo's groups are defined on 1-3 scores */
-    cvo_status status = map ? cvo_scheme_load(ctx, map, options.levels, scheme)
+        setup->options.ties != CVO_TIES_FIXED)
+        setup->options.levels = 3; /* Klaviyo's groups are defined on 1-3 scores */
+    cvo_status status = map ? cvo_scheme_load(ctx, map, setup->options.levels, &setup->scheme)
                             : cvo_scheme_builtin(ctx, name ? name : "relationship",
-                                                 options.levels, scheme);
-    if (status == CVO_OK)
-        status = cvo_rfm_new(ctx, customers, &options, *scheme, rfm);
+                                                 setup->options.levels, &setup->scheme);
+    return status == CVO_OK ? -1 : cli_fail(ctx, status);
+}
+
+int cli_score(cvo_ctx *ctx, score_setup *setup, const cvo_customers *customers, cvo_rfm **rfm)
+{
+    cvo_status status = cvo_rfm_new(ctx, customers, &setup->options, setup->scheme, rfm);
     return status == CVO_OK ? EXIT_OK : cli_fail(ctx, status);
 }

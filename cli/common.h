@@ -53,9 +53,19 @@ int cli_fail(cvo_ctx *ctx, cvo_status status);
 int cli_load(cvo_ctx *ctx, const parsed_args *args, const opt_spec *specs, size_t count,
              const char *path, cvo_customers **out, cvo_load_stats *stats);
 
-/* Builds the scheme and scores; returns EXIT_OK or an error exit code. */
-int cli_score(cvo_ctx *ctx, const parsed_args *args, const opt_spec *specs, size_t count,
-              const cvo_customers *customers, cvo_scheme **scheme, cvo_rfm **rfm);
+/* The scoring set-up, checked before any input is read. */
+typedef struct score_setup {
+    cvo_rfm_options options;
+    cvo_cuts cuts;
+    cvo_scheme *scheme;
+} score_setup;
+
+/* Reads the scoring options, cut points and segment scheme. Returns -1 to go
+ * on, or an exit code. setup->scheme is the caller's to free. */
+int cli_score_setup(cvo_ctx *ctx, const parsed_args *args, const opt_spec *specs, size_t count,
+                    score_setup *setup);
+/* Scores the customers; returns EXIT_OK or an error exit code. */
+int cli_score(cvo_ctx *ctx, score_setup *setup, const cvo_customers *customers, cvo_rfm **rfm);
 
 /* Writes one CSV cell, neutralising formula starts (= + - @ TAB CR) as OWASP
  * recommends: quoted, with a leading '. */

@@ -151,6 +151,7 @@ typedef struct cvo_load_stats {
     uint64_t orders;           /* orders that count */
     uint64_t cancelled_orders; /* orders not counted: cancelled, voided or refunded status */
     uint64_t refunded_orders;  /* orders not counted: refunds took all their revenue */
+    uint64_t return_orders;    /* orders not counted: returns only (net revenue below 0) */
     uint64_t repaired_fields;  /* text fields whose invalid UTF-8 was replaced by U+FFFD */
     uint64_t joined_by_email;  /* customers without id joined to an id through their email */
     uint64_t bytes;            /* bytes of input read (after decompression) */

@@ -2,6 +2,7 @@
  * growing the slot array never moves entries, and entries stay in order. */
 #include "custmap.h"
 
+#include "base/bytes.h"
 #include "base/hash.h"
 #include "base/limits.h"
 
@@ -21,6 +22,16 @@ static bool alloc_slots(custmap *map, size_t n)
     return map->slots != NULL;
 }
 
+static uint32_t slot_index(uint64_t slot)
+{
+    return (uint32_t)slot - 1;
+}
+
+static uint32_t slot_tag(uint64_t slot)
+{
+    return (uint32_t)(slot >> 32);
+}
+
 bool custmap_init(custmap *map, cvo_ctx *ctx, size_t expected)
 {
     memset(map, 0, sizeof *map);
@@ -36,6 +47,8 @@ bool custmap_init(custmap *map, cvo_ctx *ctx, size_t expected)
 
 void custmap_free(custmap *map)
 {
+    for (size_t i = 0; i < CUST_PIPELINE; i++)
+        mem_free(map->ctx, map->pending[i].text);
     mem_free(map->ctx, map->entries);
     mem_free(map->ctx, map->slots);
     arena_release(&map->strings);
@@ -46,16 +59,16 @@ static bool same_key(const cust_acc *e, const char *id, size_t id_len, const cha
                      size_t email_len)
 {
     if (id_len)
-        return e->id_len == id_len && memcmp(e->id, id, id_len) == 0;
-    return e->id_len == 0 && e->email_len == email_len && memcmp(e->email, email, email_len) == 0;
+        return e->id_len == id_len && bytes_eq(e->id, id, id_len);
+    return e->id_len == 0 && e->email_len == email_len && bytes_eq(e->email, email, email_len);
 }
 
-static void place(custmap *map, uint64_t hash, uint32_t index)
+static void place(uint64_t *slots, size_t mask, uint32_t tag, uint32_t index)
 {
-    size_t i = (size_t)hash & map->slot_mask;
-    while (map->slots[i] != 0)
-        i = (i + 1) & map->slot_mask;
-    map->slots[i] = index + 1;
+    size_t i = tag & mask;
+    while (slots[i] != 0)
+        i = (i + 1) & mask;
+    slots[i] = (uint64_t)tag << 32 | (index + 1u);
 }
 
 static bool grow(custmap *map)
@@ -66,11 +79,16 @@ static bool grow(custmap *map)
         return false;
     map->entries = entries;
     map->cap = cap;
-    mem_free(map->ctx, map->slots);
-    if (!alloc_slots(map, cap * 2))
+    uint64_t *old = map->slots;
+    size_t old_size = map->slot_mask + 1;
+    if (!alloc_slots(map, cap * 2)) {
+        map->slots = old;
         return false;
-    for (size_t i = 0; i < map->count; i++)
-        place(map, map->entries[i].hash, (uint32_t)i);
+    }
+    for (size_t i = 0; i < old_size; i++)
+        if (old[i] != 0)
+            place(map->slots, map->slot_mask, slot_tag(old[i]), slot_index(old[i]));
+    mem_free(map->ctx, old);
     return true;
 }
 
@@ -81,21 +99,28 @@ static bool set_email(custmap *map, cust_acc *e, const char *email, size_t email
     return e->email != NULL;
 }
 
-static cust_acc *insert(custmap *map, uint64_t hash, const char *id, size_t id_len,
+/* id and email share one allocation so a lookup touches one string block. */
+static cust_acc *insert(custmap *map, uint32_t tag, const char *id, size_t id_len,
                         const char *email, size_t email_len)
 {
     if (map->count >= CVO_MAX_CUSTOMERS || (map->count == map->cap && !grow(map)))
         return NULL;
+    char *text = arena_alloc(&map->strings, id_len + email_len + 2);
+    if (text == NULL)
+        return NULL;
+    memcpy(text, id, id_len);
+    text[id_len] = '\0';
+    memcpy(text + id_len + 1, email, email_len);
+    text[id_len + 1 + email_len] = '\0';
     cust_acc *e = &map->entries[map->count];
     memset(e, 0, sizeof *e);
-    e->hash = hash;
     e->first_day = INT32_MAX;
     e->last_day = INT32_MIN;
-    e->id = arena_strndup(&map->strings, id, id_len);
+    e->id = text;
     e->id_len = (uint32_t)id_len;
-    if (e->id == NULL || !set_email(map, e, email, email_len))
-        return NULL;
-    place(map, hash, (uint32_t)map->count);
+    e->email = text + id_len + 1;
+    e->email_len = (uint32_t)email_len;
+    place(map->slots, map->slot_mask, tag, (uint32_t)map->count);
     map->count++;
     return e;
 }
@@ -103,17 +128,18 @@ static cust_acc *insert(custmap *map, uint64_t hash, const char *id, size_t id_l
 cust_acc *custmap_get(custmap *map, const char *id, size_t id_len, const char *email,
                       size_t email_len)
 {
-    uint64_t hash = key_hash(id, id_len, email, email_len);
-    for (size_t i = (size_t)hash & map->slot_mask; map->slots[i] != 0;
-         i = (i + 1) & map->slot_mask) {
-        cust_acc *e = &map->entries[map->slots[i] - 1];
-        if (e->hash == hash && same_key(e, id, id_len, email, email_len)) {
+    uint32_t tag = (uint32_t)key_hash(id, id_len, email, email_len);
+    for (size_t i = tag & map->slot_mask; map->slots[i] != 0; i = (i + 1) & map->slot_mask) {
+        if (slot_tag(map->slots[i]) != tag)
+            continue;
+        cust_acc *e = &map->entries[slot_index(map->slots[i])];
+        if (same_key(e, id, id_len, email, email_len)) {
             if (e->email_len == 0 && email_len > 0 && !set_email(map, e, email, email_len))
                 return NULL;
             return e;
         }
     }
-    return insert(map, hash, id, id_len, email, email_len);
+    return insert(map, tag, id, id_len, email, email_len);
 }
 
 void cust_acc_combine(cust_acc *a, const cust_acc *b)
@@ -164,7 +190,8 @@ static uint32_t *build_email_index(custmap *map, size_t mask)
 static cust_acc *find_by_email(custmap *map, const uint32_t *slots, size_t mask,
                                const cust_acc *e)
 {
-    for (size_t s = (size_t)e->hash & mask; slots[s] != 0; s = (s + 1) & mask) {
+    size_t start = (size_t)hash_bytes(e->email, e->email_len, SEED_EMAIL);
+    for (size_t s = start & mask; slots[s] != 0; s = (s + 1) & mask) {
         cust_acc *o = &map->entries[slots[s] - 1];
         if (o->email_len == e->email_len && memcmp(o->email, e->email, e->email_len) == 0)
             return o;
@@ -194,4 +221,118 @@ long custmap_join_emails(custmap *map)
     }
     mem_free(map->ctx, slots);
     return joined;
+}
+
+/* ---- the update pipeline ---------------------------------------------------- */
+
+static void stage_slot(const custmap *map, const cust_update *u)
+{
+    __builtin_prefetch(&map->slots[u->tag & map->slot_mask]);
+}
+
+static void stage_entry(const custmap *map, cust_update *u)
+{
+    u->entry = 0;
+    for (size_t i = u->tag & map->slot_mask; map->slots[i] != 0; i = (i + 1) & map->slot_mask) {
+        if (slot_tag(map->slots[i]) == u->tag) {
+            u->entry = slot_index(map->slots[i]) + 1;
+            __builtin_prefetch(&map->entries[u->entry - 1]);
+            return;
+        }
+    }
+}
+
+static void stage_text(const custmap *map, const cust_update *u)
+{
+    if (u->entry != 0 && u->entry <= map->count)
+        __builtin_prefetch(map->entries[u->entry - 1].id);
+}
+
+static custmap_result apply(custmap *map, const cust_update *u)
+{
+    cust_acc *c = custmap_get(map, u->text, u->id_len, u->text + u->id_len + 1, u->email_len);
+    if (c == NULL)
+        return map->count >= CVO_MAX_CUSTOMERS ? CUSTMAP_LIMIT : CUSTMAP_NOMEM;
+    if (__builtin_add_overflow(c->revenue_cents, u->revenue_cents, &c->revenue_cents) ||
+        __builtin_add_overflow(c->items, u->items, &c->items))
+        return CUSTMAP_OVERFLOW;
+    if (!u->counted)
+        return CUSTMAP_OK;
+    c->orders++;
+    if (u->day < c->first_day)
+        c->first_day = u->day;
+    if (u->day > c->last_day)
+        c->last_day = u->day;
+    return CUSTMAP_OK;
+}
+
+static cust_update *pending_at(custmap *map, size_t age)
+{
+    return &map->pending[(map->pending_head + CUST_PIPELINE - 1 - age) % CUST_PIPELINE];
+}
+
+static custmap_result apply_oldest(custmap *map)
+{
+    cust_update *oldest = pending_at(map, map->pending_count - 1);
+    map->pending_count--;
+    return apply(map, oldest);
+}
+
+static bool fill_update(custmap *map, cust_update *u, const char *id, size_t id_len,
+                        const char *email, size_t email_len)
+{
+    size_t need = id_len + email_len + 2;
+    if (need > u->text_cap) {
+        size_t cap = need < 64 ? 64 : need * 2;
+        char *text = mem_realloc(map->ctx, u->text, cap);
+        if (text == NULL)
+            return false;
+        u->text = text;
+        u->text_cap = cap;
+    }
+    memcpy(u->text, id, id_len);
+    u->text[id_len] = '\0';
+    memcpy(u->text + id_len + 1, email, email_len);
+    u->text[id_len + 1 + email_len] = '\0';
+    u->id_len = (uint32_t)id_len;
+    u->email_len = (uint32_t)email_len;
+    u->tag = (uint32_t)key_hash(id, id_len, email, email_len);
+    return true;
+}
+
+custmap_result custmap_update(custmap *map, const char *id, size_t id_len, const char *email,
+                              size_t email_len, int32_t day, bool counted, int64_t revenue_cents,
+                              int64_t items)
+{
+    if (map->pending_count == CUST_PIPELINE) {
+        custmap_result r = apply_oldest(map);
+        if (r != CUSTMAP_OK)
+            return r;
+    }
+    cust_update *u = &map->pending[map->pending_head];
+    if (!fill_update(map, u, id, id_len, email, email_len))
+        return CUSTMAP_NOMEM;
+    u->day = day;
+    u->counted = counted;
+    u->revenue_cents = revenue_cents;
+    u->items = items;
+    u->entry = 0;
+    map->pending_head = (map->pending_head + 1) % CUST_PIPELINE;
+    map->pending_count++;
+    stage_slot(map, u);
+    if (map->pending_count > CUST_PIPELINE / 4)
+        stage_entry(map, pending_at(map, CUST_PIPELINE / 4));
+    if (map->pending_count > CUST_PIPELINE / 2)
+        stage_text(map, pending_at(map, CUST_PIPELINE / 2));
+    return CUSTMAP_OK;
+}
+
+custmap_result custmap_flush(custmap *map)
+{
+    while (map->pending_count > 0) {
+        custmap_result r = apply_oldest(map);
+        if (r != CUSTMAP_OK)
+            return r;
+    }
+    return CUSTMAP_OK;
 }

@@ -10,21 +10,39 @@ typedef struct cust_acc {
     const char *id;
     const char *email;
     uint32_t id_len, email_len;
-    uint64_t hash;
     int32_t first_day, last_day; /* over counted orders; INT32_MAX / INT32_MIN before */
     uint32_t orders;
-    bool dead; /* joined into another customer */
+    uint32_t dead; /* joined into another customer */
     int64_t revenue_cents;
     int64_t items;
 } cust_acc;
+
+/* A pending change to one customer, waiting in the lookup pipeline. */
+typedef struct cust_update {
+    char *text; /* id, NUL, email, NUL */
+    size_t text_cap;
+    uint32_t id_len, email_len;
+    uint32_t tag;   /* low 32 bits of the key hash */
+    uint32_t entry; /* candidate entry + 1 found while prefetching; 0 none */
+    int32_t day;
+    bool counted;   /* the order counts: orders + 1, first/last day */
+    int64_t revenue_cents;
+    int64_t items;
+} cust_update;
+
+/* Updates wait this long so that the table's cache lines they need are
+ * prefetched in stages (slot, entry, key text) before they are applied. */
+#define CUST_PIPELINE 32
 
 typedef struct custmap {
     cvo_ctx *ctx;
     cust_acc *entries;
     size_t count, cap;
-    uint32_t *slots; /* entry index + 1; 0 = empty */
+    uint64_t *slots; /* (low 32 bits of the key hash) << 32 | (entry index + 1); 0 = empty */
     size_t slot_mask;
     arena strings;
+    cust_update pending[CUST_PIPELINE];
+    size_t pending_head, pending_count;
 } custmap;
 
 bool custmap_init(custmap *map, cvo_ctx *ctx, size_t expected);
@@ -33,6 +51,21 @@ void custmap_free(custmap *map);
  * memory or past CVO_MAX_CUSTOMERS. The pointer is valid until the next call. */
 cust_acc *custmap_get(custmap *map, const char *id, size_t id_len, const char *email,
                       size_t email_len);
+typedef enum custmap_result {
+    CUSTMAP_OK = 0,
+    CUSTMAP_NOMEM,
+    CUSTMAP_LIMIT,
+    CUSTMAP_OVERFLOW
+} custmap_result;
+
+/* Queues an order's effect on its customer (revenue and items always; one
+ * more order and its day when counted). Applied in queue order, at the
+ * latest by custmap_flush. */
+custmap_result custmap_update(custmap *map, const char *id, size_t id_len, const char *email,
+                              size_t email_len, int32_t day, bool counted, int64_t revenue_cents,
+                              int64_t items);
+custmap_result custmap_flush(custmap *map);
+
 /* Adds every customer of src into map (src order kept for new ones). */
 bool custmap_absorb(custmap *map, const custmap *src);
 /* Joins customers known only by email into the first customer with an id and

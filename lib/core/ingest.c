@@ -3,6 +3,7 @@
  * and records == used + rejected holds after every call. */
 #include "ingest.h"
 
+#include "base/bytes.h"
 #include "base/hash.h"
 #include "base/limits.h"
 #include "io/money.h"
@@ -10,11 +11,6 @@
 
 #include <stdio.h>
 #include <string.h>
-
-typedef struct strbuf {
-    char *ptr;
-    size_t len, cap;
-} strbuf;
 
 typedef struct row_mark {
     uint64_t hash;
@@ -87,7 +83,7 @@ static bool strbuf_set(cvo_ctx *ctx, strbuf *b, const char *text, size_t len)
 
 static bool strbuf_eq(const strbuf *b, slice s)
 {
-    return b->len == s.len && (s.len == 0 || memcmp(b->ptr, s.ptr, s.len) == 0);
+    return b->len == s.len && bytes_eq(b->ptr, s.ptr, s.len);
 }
 
 static slice trim(slice s)
@@ -162,11 +158,10 @@ static slice lower_email(slice s, text_pool *pool)
     return (slice){out, s.len};
 }
 
-static slice repair_utf8(shard *sh, slice s, text_pool *pool)
+static slice repair_utf8(slice s, text_pool *pool)
 {
     if (utf8_valid_prefix(s.ptr, s.len) == s.len)
         return s;
-    sh->stats.repaired_fields++;
     char *out = pool->ptr + pool->used;
     size_t len = utf8_repair(s.ptr, s.len, out);
     pool->used += len + 1;
@@ -209,7 +204,7 @@ static cvo_status store_reject(shard *sh, uint64_t line, const verdict *v, const
     sh->stats.rejected_by_reason[v->reason]++;
     if (v->reason == CVO_REJECT_DUPLICATE)
         sh->stats.duplicates++;
-    if (sh->stats.rejected > CVO_MAX_REJECTS)
+    if (sh->stats.rejected > sh->config->max_rejects)
         return fail(sh, CVO_ERR_LIMIT, "too many rejected records: wrong format or --map?");
     return CVO_OK;
 }
@@ -378,23 +373,37 @@ static bool seen_grow(shard *sh)
     return true;
 }
 
-/* Fast mode: remembers a key hash; false when it was there already. */
-static bool seen_add_hash(shard *sh, uint64_t hash, bool *fresh)
+/* Order keys compare by length, then bytes: "#999" < "#1000", "O0009" <
+ * "O0010". */
+static int key_compare(const char *a, size_t a_len, const char *b, size_t b_len)
 {
-    if ((sh->seen_count + 1) * 2 > (sh->seen ? sh->seen_mask + 1 : 0) && !seen_grow(sh))
+    if (a_len != b_len)
+        return a_len < b_len ? -1 : 1;
+    int c = memcmp(a, b, a_len);
+    return (c > 0) - (c < 0);
+}
+
+/* Fast mode relies on order keys running strictly up (or down) through the
+ * input, as store exports number their orders: then no order can come back
+ * after another one started. The first key against the run ends fast mode. */
+static bool track_key(shard *sh, slice key)
+{
+    if (!sh->keys_monotonic)
+        return true;
+    if (sh->key_count == 0 && !strbuf_set(sh->ctx, &sh->first_key, key.ptr, key.len))
         return false;
-    hash = hash ? hash : 1;
-    size_t s = (size_t)hash & sh->seen_mask;
-    for (; sh->seen[s] != 0; s = (s + 1) & sh->seen_mask) {
-        if (sh->seen[s] == hash) {
-            *fresh = false;
+    if (sh->key_count > 0) {
+        int c = key_compare(key.ptr, key.len, sh->last_key.ptr, sh->last_key.len);
+        if (sh->key_direction == 0)
+            sh->key_direction = c;
+        if (c == 0 || c != sh->key_direction) {
+            sh->keys_monotonic = false;
+            sh->noncontiguous = true;
             return true;
         }
     }
-    sh->seen[s] = hash;
-    sh->seen_count++;
-    *fresh = true;
-    return true;
+    sh->key_count++;
+    return strbuf_set(sh->ctx, &sh->last_key, key.ptr, key.len);
 }
 
 static order_acc *find_order(shard *sh, slice key, uint64_t hash)
@@ -440,6 +449,26 @@ static bool add_checked(int64_t *sum, int64_t value)
     return !__builtin_add_overflow(*sum, value, sum);
 }
 
+static cvo_status custmap_failure(shard *sh, custmap_result r)
+{
+    if (r == CUSTMAP_NOMEM)
+        return fail(sh, CVO_ERR_NOMEM, "out of memory (customers)");
+    if (r == CUSTMAP_LIMIT)
+        return fail(sh, CVO_ERR_LIMIT, "more customers than cvo can hold (CVO_MAX_CUSTOMERS)");
+    if (r == CUSTMAP_OVERFLOW)
+        return fail(sh, CVO_ERR_LIMIT, "a customer's revenue overflows 64-bit cents");
+    return CVO_OK;
+}
+
+static cvo_status queue_update(shard *sh, const order_acc *o, bool counted, int64_t net)
+{
+    custmap_result r = custmap_update(&sh->customers, o->customer_id.ptr, o->customer_id.len,
+                                      o->email.ptr, o->email.len, o->day, counted, net, o->items);
+    return custmap_failure(sh, r);
+}
+
+/* Decides what an order is (cancelled, refunded, a return, or an order that
+ * counts) and queues its effect on the customer. */
 static cvo_status close_order(shard *sh, order_acc *o)
 {
     cvo_load_stats *st = &sh->stats;
@@ -454,34 +483,24 @@ static cvo_status close_order(shard *sh, order_acc *o)
     int64_t net = o->has_subtotal ? o->subtotal_cents : o->net_cents;
     if (__builtin_sub_overflow(net, o->order_refund_cents, &net))
         return fail(sh, CVO_ERR_LIMIT, "an order's amounts overflow 64-bit cents");
-    cust_acc *c = custmap_get(&sh->customers, o->customer_id.ptr, o->customer_id.len,
-                              o->email.ptr, o->email.len);
-    if (c == NULL)
-        return fail(sh, CVO_ERR_NOMEM, "out of memory (customers)");
     bool refunded = o->line_refund_cents > 0 || o->order_refund_cents > 0;
     if (o->cancellation) {
         st->cancelled_orders++;
         st->return_lines += o->lines;
         st->returns_cents += net;
-    } else {
-        st->return_lines += o->return_lines;
-        st->returns_cents += o->returns_cents;
+        return queue_update(sh, o, false, net);
     }
-    if (!add_checked(&c->revenue_cents, net) || !add_checked(&c->items, o->items))
-        return fail(sh, CVO_ERR_LIMIT, "a customer's revenue overflows 64-bit cents");
-    if (o->cancellation)
-        return CVO_OK;
-    if (net <= 0 && (refunded || o->return_lines > 0)) {
+    st->return_lines += o->return_lines;
+    st->returns_cents += o->returns_cents;
+    /* refunds that took everything, or returns worth more than the purchases:
+     * revenue moves, but it is no order; a free (zero) order still counts */
+    if ((net <= 0 && refunded) || net < 0) {
         st->refunded_orders += refunded;
-        return CVO_OK;
+        st->return_orders += !refunded;
+        return queue_update(sh, o, false, net);
     }
     st->orders++;
-    c->orders++;
-    if (o->day < c->first_day)
-        c->first_day = o->day;
-    if (o->day > c->last_day)
-        c->last_day = o->day;
-    return CVO_OK;
+    return queue_update(sh, o, true, net);
 }
 
 static cvo_status general_insert(shard *sh, order_acc **out)
@@ -513,7 +532,7 @@ static void general_index(shard *sh, order_acc *o)
 }
 
 /* Makes room for a new open order: fast mode closes the previous one. */
-static cvo_status next_order_slot(shard *sh, uint64_t hash, order_acc **out)
+static cvo_status next_order_slot(shard *sh, slice key, order_acc **out)
 {
     if (sh->config->general)
         return general_insert(sh, out);
@@ -525,11 +544,8 @@ static cvo_status next_order_slot(shard *sh, uint64_t hash, order_acc **out)
         o = &sh->accs[0];
         sh->current = o;
     }
-    bool fresh = true;
-    if (!seen_add_hash(sh, hash, &fresh))
+    if (!track_key(sh, key))
         return fail(sh, CVO_ERR_NOMEM, "out of memory (order keys)");
-    if (!fresh)
-        sh->noncontiguous = true;
     *out = o;
     return CVO_OK;
 }
@@ -543,7 +559,7 @@ static cvo_status open_order(shard *sh, const line_item *li, slice key, uint64_t
                              uint64_t line, order_acc **out)
 {
     order_acc *o = NULL;
-    CVO_TRY(next_order_slot(sh, hash, &o));
+    CVO_TRY(next_order_slot(sh, key, &o));
     cvo_ctx *ctx = sh->ctx;
     if (!strbuf_set(ctx, &o->key, key.ptr, key.len) ||
         !strbuf_set(ctx, &o->customer_id, li->customer_id.ptr, li->customer_id.len) ||
@@ -631,16 +647,30 @@ static bool check_field_count(const shard *sh, const csv_record *rec, verdict *v
     return true;
 }
 
-static void read_customer(shard *sh, const csv_record *rec, text_pool *pool, line_item *li)
+/* Text fields checked for invalid UTF-8 when a record holds any. */
+static const field_id text_fields[] = {FIELD_CUSTOMER_ID, FIELD_EMAIL, FIELD_SKU, FIELD_PRODUCT,
+                                       FIELD_COUNTRY, FIELD_DISCOUNT_CODE, FIELD_CHANNEL,
+                                       FIELD_STATUS};
+
+/* Counts the text fields with invalid UTF-8 (they are repaired where kept). */
+static void count_bad_text(shard *sh, const csv_record *rec, text_pool *pool)
+{
+    for (size_t i = 0; i < sizeof text_fields / sizeof *text_fields; i++) {
+        slice f = field(sh, rec, text_fields[i], pool);
+        if (utf8_valid_prefix(f.ptr, f.len) != f.len)
+            sh->stats.repaired_fields++;
+    }
+}
+
+static void read_customer(shard *sh, const csv_record *rec, text_pool *pool, line_item *li,
+                          bool valid_utf8)
 {
     li->customer_id = strip_apostrophe(field(sh, rec, FIELD_CUSTOMER_ID, pool));
     li->email = field(sh, rec, FIELD_EMAIL, pool);
-    bool ascii = utf8_valid_prefix(rec->raw, rec->raw_len) == rec->raw_len;
-    if (!ascii) {
-        li->customer_id = repair_utf8(sh, li->customer_id, pool);
-        li->email = repair_utf8(sh, li->email, pool);
+    if (!valid_utf8) {
+        li->customer_id = repair_utf8(li->customer_id, pool);
+        li->email = repair_utf8(li->email, pool);
     }
-    li->email = lower_email(li->email, pool);
 }
 
 /* Customer and date, inherited from the open order when blank. */
@@ -674,7 +704,9 @@ static slice day_key(const line_item *li, text_pool *pool)
     char *out = pool->ptr + pool->used;
     memcpy(out, who.ptr, who.len);
     out[who.len] = li->customer_id.len ? '\x1f' : '\x1e';
-    memcpy(out + who.len + 1, &li->day, sizeof li->day);
+    uint32_t day = (uint32_t)li->day ^ 0x80000000u; /* big-endian, sign flipped: sorts */
+    for (int i = 0; i < 4; i++)
+        out[who.len + 1 + i] = (char)(day >> (24 - 8 * i));
     size_t len = who.len + 1 + sizeof li->day;
     pool->used += len;
     return (slice){out, len};
@@ -693,20 +725,37 @@ static bool check_duplicate(const order_acc *o, const line_item *li, verdict *v)
     return true;
 }
 
-/* Checks the whole record; fills li and key. false with a verdict to reject. */
+static void init_item(line_item *li)
+{
+    li->order = NULL;
+    li->has_order_refund = li->has_subtotal = false;
+    li->order_refund_cents = li->subtotal_cents = 0;
+    li->hash = 0;
+    li->day = 0;
+}
+
+/* Checks the whole record; fills li and key. false with a verdict to reject.
+ * A record that continues the open order takes its customer from the order,
+ * so only an order's first record normalises the customer's email. */
 static bool examine(shard *sh, const csv_record *rec, text_pool *pool, line_item *li,
                     slice *key, uint64_t *key_hash, verdict *v)
 {
+    init_item(li);
     if (!check_field_count(sh, rec, v))
         return false;
+    bool valid_utf8 = utf8_valid_prefix(rec->raw, rec->raw_len) == rec->raw_len;
+    if (!valid_utf8)
+        count_bad_text(sh, rec, pool);
     li->order_id = field(sh, rec, FIELD_ORDER_ID, pool);
     li->date = field(sh, rec, FIELD_ORDER_DATE, pool);
-    read_customer(sh, rec, pool, li);
+    read_customer(sh, rec, pool, li, valid_utf8);
     if (li->order_id.len > 0) {
         *key = li->order_id;
         *key_hash = hash_bytes(key->ptr, key->len, 0x0d);
         li->order = find_order(sh, *key, *key_hash);
     }
+    if (li->order == NULL)
+        li->email = lower_email(li->email, pool);
     if (!read_customer_and_date(sh, li, v))
         return false;
     if (li->order_id.len == 0) {
@@ -747,7 +796,6 @@ cvo_status shard_record(shard *sh, const csv_record *rec)
         return fail(sh, CVO_ERR_NOMEM, "out of memory");
     text_pool pool = {sh->text, 0};
     line_item li;
-    memset(&li, 0, sizeof li);
     slice key = {"", 0};
     uint64_t key_hash = 0;
     verdict v;
@@ -796,6 +844,7 @@ cvo_status shard_init(shard *sh, cvo_ctx *ctx, const ingest_config *config, size
     sh->ctx = ctx;
     sh->config = config;
     arena_init(&sh->scratch, ctx);
+    sh->keys_monotonic = true;
     sh->acc_cap = config->general ? 1024 : 1;
     sh->accs = mem_zarray(ctx, sh->acc_cap, sizeof *sh->accs);
     if (sh->accs == NULL || !custmap_init(&sh->customers, ctx, expected)) {
@@ -812,6 +861,8 @@ void shard_free(shard *sh)
         acc_release(sh->ctx, &sh->accs[i]);
     mem_free(sh->ctx, sh->accs);
     mem_free(sh->ctx, sh->seen);
+    mem_free(sh->ctx, sh->first_key.ptr);
+    mem_free(sh->ctx, sh->last_key.ptr);
     mem_free(sh->ctx, sh->rejects);
     mem_free(sh->ctx, sh->text);
     arena_release(&sh->scratch);
@@ -820,6 +871,11 @@ void shard_free(shard *sh)
     sh->seen = NULL;
     sh->rejects = NULL;
     sh->text = NULL;
+}
+
+static cvo_status flush_customers(shard *sh)
+{
+    return custmap_failure(sh, custmap_flush(&sh->customers));
 }
 
 cvo_status shard_finish(shard *sh)
@@ -832,24 +888,25 @@ cvo_status shard_finish(shard *sh)
         if (sh->current != NULL)
             acc_reset(sh->current);
         sh->current = NULL;
-        return CVO_OK;
+        return flush_customers(sh);
     }
     for (size_t i = 0; i < sh->acc_count; i++)
         CVO_TRY(close_order(sh, &sh->accs[i]));
-    return CVO_OK;
+    return flush_customers(sh);
 }
 
 bool shard_orders_overlap(const shard *a, const shard *b)
 {
-    if (a->seen == NULL || b->seen == NULL)
+    if (!a->keys_monotonic || !b->keys_monotonic)
+        return true;
+    if (a->key_count == 0 || b->key_count == 0)
         return false;
-    for (size_t i = 0; i <= b->seen_mask; i++) {
-        uint64_t h = b->seen[i];
-        if (h == 0)
-            continue;
-        for (size_t s = (size_t)h & a->seen_mask; a->seen[s] != 0; s = (s + 1) & a->seen_mask)
-            if (a->seen[s] == h)
-                return true;
-    }
-    return false;
+    int between = key_compare(b->first_key.ptr, b->first_key.len, a->last_key.ptr,
+                              a->last_key.len);
+    int direction = a->key_direction ? a->key_direction : b->key_direction;
+    if (direction == 0)
+        direction = between;
+    return between == 0 || between != direction ||
+           (a->key_direction != 0 && a->key_direction != direction) ||
+           (b->key_direction != 0 && b->key_direction != direction);
 }

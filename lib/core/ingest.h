@@ -19,6 +19,7 @@ typedef struct ingest_config {
     const char *cancel_prefix;  /* NULL or "" for none */
     size_t cancel_prefix_len;
     bool general;               /* keep all orders open (non-contiguous input) */
+    uint64_t max_rejects;       /* per worker: CVO_MAX_REJECTS shared among workers */
 } ingest_config;
 
 typedef struct reject_entry {
@@ -32,6 +33,13 @@ typedef struct reject_entry {
 
 typedef struct order_acc order_acc;
 
+/* A growable byte string owned by the shard. */
+typedef struct strbuf {
+    char *ptr;
+    size_t len, cap;
+} strbuf;
+
+
 typedef struct shard {
     cvo_ctx *ctx;
     const ingest_config *config;
@@ -43,6 +51,11 @@ typedef struct shard {
     size_t acc_count, acc_cap;
     uint64_t *seen;       /* hash set of order keys met (fast) / acc index map (general) */
     size_t seen_mask, seen_count;
+    /* fast mode: order keys seen so far run strictly one way */
+    bool keys_monotonic;
+    int key_direction; /* 0 unknown, 1 up, -1 down */
+    uint64_t key_count;
+    strbuf first_key, last_key;
     bool noncontiguous;
     /* rejects, emitted later in file order */
     reject_entry *rejects;
@@ -68,7 +81,7 @@ size_t shard_group_key(const ingest_config *config, const csv_record *record, ch
                        size_t cap);
 /* Closes every open order into the customer table. */
 cvo_status shard_finish(shard *sh);
-/* True when a key hash of b's orders was also seen by a (fast mode). */
+/* False when b's order keys provably continue a's run (fast mode). */
 bool shard_orders_overlap(const shard *a, const shard *b);
 
 #endif

@@ -231,6 +231,7 @@ static cvo_status make_config(load *ld)
     c->decimal_comma = ld->options->decimal_comma;
     c->cancel_prefix = ld->options->cancel_prefix ? ld->options->cancel_prefix : "";
     c->cancel_prefix_len = strlen(c->cancel_prefix);
+    c->max_rejects = CVO_MAX_REJECTS;
     if (ld->options->date_format != NULL) {
         char why[160];
         if (!date_format_compile(ld->options->date_format, &c->date_fmt, why, sizeof why))
@@ -343,6 +344,7 @@ static cvo_status run_parallel(load *ld, worker *w0, worker *w1, bool *merged)
     uint64_t split = split_point(ld);
     uint64_t size = source_size(ld->src);
     size_t expected = (size_t)((size - ld->data_start) / 400);
+    ld->config.max_rejects = CVO_MAX_REJECTS / 2;
     CVO_TRY(worker_init(ld, w0, ld->data_start, ld->data_line, split, expected));
     CVO_TRY(worker_init(ld, w1, split, 1, UINT64_MAX, expected));
     w1->capture_head = true;
@@ -369,6 +371,7 @@ static void add_stats(cvo_load_stats *a, const cvo_load_stats *b)
     a->orders += b->orders;
     a->cancelled_orders += b->cancelled_orders;
     a->refunded_orders += b->refunded_orders;
+    a->return_orders += b->return_orders;
     a->repaired_fields += b->repaired_fields;
 }
 
@@ -462,6 +465,7 @@ static cvo_status run(load *ld, const load_tuning *tune, worker *w0, worker *w1,
     worker_free(w1);
     *merged = false;
     ld->config.general = true;
+    ld->config.max_rejects = CVO_MAX_REJECTS;
     return run_sequential(ld, w0);
 }
 

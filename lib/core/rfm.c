@@ -18,51 +18,106 @@ void cvo_rfm_options_init(cvo_rfm_options *options)
     options->cuts = NULL;
 }
 
-int rfm_ntile(size_t position, size_t count, int levels)
-{
-    size_t tiles = (size_t)levels;
-    size_t rows = count / tiles, extra = count % tiles;
-    size_t big_rows = extra * (rows + 1); /* rows held by the tiles with one more */
-    if (position < big_rows)
-        return (int)(position / (rows + 1)) + 1;
-    return (int)(extra + (position - big_rows) / rows) + 1; /* rows > 0 here */
-}
-
 const char *rfm_tie_key(const cvo_customer *customer)
 {
     return customer->customer_id[0] != '\0' ? customer->customer_id : customer->email;
 }
 
-/* ---- radix sort ---------------------------------------------------------------- */
+/* ---- tiles ---------------------------------------------------------------------- */
 
-typedef struct rfm_pair {
+/* Where each SQL NTILE tile starts: count / levels rows per tile, and one more
+ * in each of the first count % levels tiles. Tiles past levels start at
+ * SIZE_MAX, so a tile is found by adding comparisons, without branches (the
+ * positions come in random order and would defeat branch prediction). */
+typedef struct tiling {
+    size_t first_row[CVO_MAX_LEVELS + 1]; /* index 1..CVO_MAX_LEVELS */
+} tiling;
+
+static void tiling_init(tiling *t, size_t count, int levels)
+{
+    size_t rows = count / (size_t)levels, extra = count % (size_t)levels;
+    for (int tile = 1; tile <= CVO_MAX_LEVELS; tile++) {
+        size_t before = (size_t)(tile - 1);
+        t->first_row[tile] =
+            tile > levels ? SIZE_MAX : before * rows + (before < extra ? before : extra);
+    }
+}
+
+static int tiling_tile(const tiling *t, size_t position)
+{
+    int tile = 1;
+    for (int next = 2; next <= CVO_MAX_LEVELS; next++)
+        tile += position >= t->first_row[next];
+    return tile;
+}
+
+int rfm_ntile(size_t position, size_t count, int levels)
+{
+    tiling t;
+    tiling_init(&t, count, levels);
+    return tiling_tile(&t, position);
+}
+
+/* ---- radix sorts -------------------------------------------------------------------- */
+
+/* Turns the counts of one byte position into scatter offsets. false when all n
+ * keys share that byte, so the pass can be skipped. */
+static bool radix_offsets(size_t count[256], size_t n)
+{
+    size_t offset = 0;
+    for (unsigned digit = 0; digit < 256; digit++) {
+        if (count[digit] == n)
+            return false;
+        size_t here = count[digit];
+        count[digit] = offset;
+        offset += here;
+    }
+    return true;
+}
+
+/* Stable sort of a[0..n) on bytes first_byte..7, from the lowest. Returns the
+ * buffer holding the result (a or tmp). */
+static uint64_t *radix_u64(uint64_t *a, uint64_t *tmp, size_t n, unsigned first_byte)
+{
+    size_t counts[8][256];
+    memset(counts, 0, sizeof counts);
+    for (size_t i = 0; i < n; i++)
+        for (unsigned b = first_byte; b < 8; b++)
+            counts[b][(a[i] >> (8 * b)) & 0xFF]++;
+    for (unsigned b = first_byte; b < 8; b++) {
+        if (!radix_offsets(counts[b], n))
+            continue;
+        for (size_t i = 0; i < n; i++)
+            tmp[counts[b][(a[i] >> (8 * b)) & 0xFF]++] = a[i];
+        uint64_t *swap = a;
+        a = tmp;
+        tmp = swap;
+    }
+    return a;
+}
+
+/* A row with the 8 bytes of its sort text at the current depth (key) and the
+ * 4 after them (next), both as big-endian numbers; 16 bytes in all. */
+typedef struct text_pair {
     uint64_t key;
-    uint32_t index; /* customer row */
-} rfm_pair;
+    uint32_t next;
+    uint32_t index;
+} text_pair;
 
-/* Stable sort of a[0..n) by key, byte by byte from the lowest; passes where all
- * keys share the byte are skipped (small counts and day numbers need 1-3 of 8).
- * Returns the buffer that holds the result: a or tmp. */
-static rfm_pair *radix_sort(rfm_pair *a, rfm_pair *tmp, size_t n)
+/* Stable sort of a[0..n) by key; returns the buffer holding the result. */
+static text_pair *radix_text(text_pair *a, text_pair *tmp, size_t n)
 {
     size_t counts[8][256];
     memset(counts, 0, sizeof counts);
     for (size_t i = 0; i < n; i++)
         for (unsigned b = 0; b < 8; b++)
             counts[b][(a[i].key >> (8 * b)) & 0xFF]++;
-    for (unsigned b = 0; b < 8 && n > 0; b++) {
-        size_t *count = counts[b];
-        if (count[(a[0].key >> (8 * b)) & 0xFF] == n)
+    for (unsigned b = 0; b < 8; b++) {
+        if (!radix_offsets(counts[b], n))
             continue;
-        size_t offset = 0;
-        for (unsigned digit = 0; digit < 256; digit++) {
-            size_t here = count[digit];
-            count[digit] = offset;
-            offset += here;
-        }
         for (size_t i = 0; i < n; i++)
-            tmp[count[(a[i].key >> (8 * b)) & 0xFF]++] = a[i];
-        rfm_pair *swap = a;
+            tmp[counts[b][(a[i].key >> (8 * b)) & 0xFF]++] = a[i];
+        text_pair *swap = a;
         a = tmp;
         tmp = swap;
     }
@@ -71,18 +126,18 @@ static rfm_pair *radix_sort(rfm_pair *a, rfm_pair *tmp, size_t n)
 
 /* ---- ordering by tie key (ntile only) -------------------------------------------- */
 
-/* Runs shorter than this, and text deeper than TIE_MAX_DEPTH * 8 bytes, are
- * merge-sorted with strcmp; the depth cap bounds the recursion on hostile ids. */
+/* Runs shorter than TIE_SMALL_RUN, and text deeper than TIE_MAX_DEPTH * 8
+ * bytes, are merge-sorted; the depth cap bounds the recursion on hostile ids. */
 enum { TIE_SMALL_RUN = 48, TIE_MAX_DEPTH = 16 };
 
-/* The 8 bytes of text as a big-endian number, zero-padded after its end, so
- * that numeric order is strcmp order. */
-static uint64_t text_prefix(const char *text)
+/* `width` bytes of text as a big-endian number, zero-padded after its end, so
+ * that numeric order is strcmp order. A low byte of 0 means the text ends inside. */
+static uint64_t text_prefix(const char *text, int width)
 {
     const unsigned char *bytes = (const unsigned char *)text;
     uint64_t key = 0;
     bool ended = false;
-    for (int i = 0; i < 8; i++) {
+    for (int i = 0; i < width; i++) {
         unsigned byte = ended ? 0u : bytes[i];
         ended = byte == 0;
         key = key << 8 | byte;
@@ -90,13 +145,36 @@ static uint64_t text_prefix(const char *text)
     return key;
 }
 
-static int tie_compare(const cvo_customer *rows, const rfm_pair *x, const rfm_pair *y,
-                       size_t offset)
+static bool text_continues(uint64_t prefix)
 {
-    return strcmp(rfm_tie_key(&rows[x->index]) + offset, rfm_tie_key(&rows[y->index]) + offset);
+    return (prefix & 0xFF) != 0;
 }
 
-static void merge_sort_text(rfm_pair *a, rfm_pair *tmp, size_t n, const cvo_customer *rows,
+/* Fills key and next from the row's text at offset (which the text reaches). */
+static void text_load(text_pair *pair, const cvo_customer *rows, size_t offset)
+{
+    const char *text = rfm_tie_key(&rows[pair->index]) + offset;
+    pair->key = text_prefix(text, 8);
+    pair->next = text_continues(pair->key) ? (uint32_t)text_prefix(text + 8, 4) : 0;
+}
+
+/* strcmp order of the rows' texts, which share their first `offset` bytes. */
+static int text_compare(const cvo_customer *rows, const text_pair *x, const text_pair *y,
+                        size_t offset)
+{
+    if (x->key != y->key)
+        return x->key < y->key ? -1 : 1;
+    if (!text_continues(x->key))
+        return 0;
+    if (x->next != y->next)
+        return x->next < y->next ? -1 : 1;
+    if (!text_continues(x->next))
+        return 0;
+    return strcmp(rfm_tie_key(&rows[x->index]) + offset + 12,
+                  rfm_tie_key(&rows[y->index]) + offset + 12);
+}
+
+static void merge_sort_text(text_pair *a, text_pair *tmp, size_t n, const cvo_customer *rows,
                             size_t offset)
 {
     if (n < 2)
@@ -105,48 +183,87 @@ static void merge_sort_text(rfm_pair *a, rfm_pair *tmp, size_t n, const cvo_cust
     merge_sort_text(a, tmp, half, rows, offset);
     merge_sort_text(a + half, tmp, n - half, rows, offset);
     while (i < half && j < n)
-        tmp[k++] = tie_compare(rows, &a[j], &a[i], offset) < 0 ? a[j++] : a[i++];
+        tmp[k++] = text_compare(rows, &a[j], &a[i], offset) < 0 ? a[j++] : a[i++];
     while (i < half)
         tmp[k++] = a[i++];
     memcpy(a, tmp, k * sizeof *a); /* a[j..n) is in place already */
 }
 
-/* Sorts a[0..n) by tie key; all keys share their first `offset` bytes. An MSD
- * radix sort on 8 bytes at a time, recursing only into runs that tie on all 8. */
-static void sort_by_text(rfm_pair *a, rfm_pair *tmp, size_t n, const cvo_customer *rows,
+/* Sorts a[0..n) by tie key; all share their first `offset` bytes and carry
+ * the prefixes at offset (key) and offset + 8 (next). An MSD radix sort 8
+ * bytes at a time; small runs are merge-sorted on (key, next), which settles
+ * most of them without touching the texts again (a random memory access). */
+static void sort_by_text(text_pair *a, text_pair *tmp, size_t n, const cvo_customer *rows,
                          size_t offset, int depth)
 {
     if (n < TIE_SMALL_RUN || depth >= TIE_MAX_DEPTH) {
         merge_sort_text(a, tmp, n, rows, offset);
         return;
     }
-    for (size_t i = 0; i < n; i++)
-        a[i].key = text_prefix(rfm_tie_key(&rows[a[i].index]) + offset);
-    rfm_pair *sorted = radix_sort(a, tmp, n);
+    const text_pair *sorted = radix_text(a, tmp, n);
     if (sorted != a)
         memcpy(a, sorted, n * sizeof *a);
     for (size_t start = 0, end; start < n; start = end) {
         for (end = start + 1; end < n && a[end].key == a[start].key;)
             end++;
-        /* a last byte of 0 means the texts ended inside these 8 bytes: equal */
-        if (end - start > 1 && (a[start].key & 0xFF) != 0)
-            sort_by_text(a + start, tmp + start, end - start, rows, offset + 8, depth + 1);
+        size_t run = end - start;
+        if (run < 2 || !text_continues(a[start].key))
+            continue;
+        if (run < TIE_SMALL_RUN) { /* (key, next) are still those at offset */
+            merge_sort_text(a + start, tmp + start, run, rows, offset);
+            continue;
+        }
+        for (size_t i = start; i < end; i++)
+            text_load(&a[i], rows, offset + 8);
+        sort_by_text(a + start, tmp + start, run, rows, offset + 8, depth + 1);
     }
+}
+
+/* order[0..n) = the rows sorted by tie key. */
+static cvo_status order_by_tie_key(cvo_ctx *ctx, const cvo_customer *rows, size_t n,
+                                   uint32_t *order)
+{
+    text_pair *pairs = mem_array(ctx, n, sizeof *pairs);
+    text_pair *tmp = mem_array(ctx, n, sizeof *tmp);
+    if (pairs == NULL || tmp == NULL) {
+        mem_free(ctx, pairs);
+        mem_free(ctx, tmp);
+        return ctx_nomem(ctx);
+    }
+    for (size_t i = 0; i < n; i++) {
+        pairs[i].index = (uint32_t)i;
+        text_load(&pairs[i], rows, 0);
+    }
+    sort_by_text(pairs, tmp, n, rows, 0, 0);
+    for (size_t i = 0; i < n; i++)
+        order[i] = pairs[i].index;
+    mem_free(ctx, pairs);
+    mem_free(ctx, tmp);
+    return CVO_OK;
 }
 
 /* ---- scoring ------------------------------------------------------------------------ */
 
-enum { DIM_R, DIM_F, DIM_M };
+enum { DIM_R, DIM_F, DIM_M, DIM__COUNT };
 
-/* One scoring run; pairs, tmp and order live only while it lasts. */
+/* Values spanning fewer than max(count, DENSE_MIN_SPAN) are placed by counting
+ * (one array of that span, no sort); wider ones by a radix sort of (value, row). */
+enum { DENSE_MIN_SPAN = 1 << 16 };
+
+/* One scoring run. Scratch memory is kept small on purpose: fresh pages cost
+ * more than reading the customer rows again, and rows visited in tie-key order
+ * are visited once for all three dimensions, since each visit is a cache miss. */
 typedef struct scoring {
+    cvo_ctx *ctx;
     const cvo_customer *rows;
     size_t count;
-    int levels;
+    tiling tiles_of;
     bool ntile;
     cvo_score *scores;
-    rfm_pair *pairs, *tmp;
-    uint32_t *order; /* rows in tie-key order (ntile), NULL: table order */
+    const uint32_t *order;         /* rows in tie-key order (ntile), NULL: table order */
+    uint64_t low[DIM__COUNT];      /* smallest key of each dimension */
+    uint64_t high[DIM__COUNT];     /* largest key */
+    uint32_t *counted[DIM__COUNT]; /* counting: per value, see count_values; else NULL */
 } scoring;
 
 /* An unsigned key whose ascending order is the scoring order of dim: R by
@@ -160,63 +277,185 @@ static uint64_t dim_key(const scoring *s, size_t row, int dim)
     return (uint64_t)s->rows[row].net_revenue_cents ^ (UINT64_C(1) << 63);
 }
 
-static void set_score(cvo_score *score, int dim, int value)
+static void set_score(cvo_score *score, int dim, int tile)
 {
-    uint8_t v = (uint8_t)value;
     if (dim == DIM_R)
-        score->r = v;
+        score->r = (uint8_t)tile;
     else if (dim == DIM_F)
-        score->f = v;
+        score->f = (uint8_t)tile;
     else
-        score->m = v;
+        score->m = (uint8_t)tile;
+}
+
+static void key_range(scoring *s, int dim)
+{
+    s->low[dim] = UINT64_MAX;
+    s->high[dim] = 0;
+    for (size_t i = 0; i < s->count; i++) {
+        uint64_t key = dim_key(s, i, dim);
+        s->low[dim] = key < s->low[dim] ? key : s->low[dim];
+        s->high[dim] = key > s->high[dim] ? key : s->high[dim];
+    }
+}
+
+static size_t row_at(const scoring *s, size_t position)
+{
+    return s->order ? s->order[position] : position;
+}
+
+/* counted[v] = rows with a smaller value = the position of the first row
+ * holding v; for equal, directly the tile of that position. */
+static cvo_status count_values(scoring *s, int dim)
+{
+    size_t span = (size_t)(s->high[dim] - s->low[dim]) + 1;
+    uint32_t *counted = mem_zarray(s->ctx, span, sizeof *counted);
+    if (counted == NULL)
+        return ctx_nomem(s->ctx);
+    for (size_t i = 0; i < s->count; i++)
+        counted[dim_key(s, i, dim) - s->low[dim]]++;
+    uint32_t rows_before = 0;
+    for (size_t v = 0; v < span; v++) {
+        uint32_t here = counted[v];
+        counted[v] = s->ntile ? rows_before : (uint32_t)tiling_tile(&s->tiles_of, rows_before);
+        rows_before += here;
+    }
+    s->counted[dim] = counted;
+    return CVO_OK;
+}
+
+#if defined(__GNUC__)
+#define PREFETCH(address) __builtin_prefetch(address)
+#else
+#define PREFETCH(address) ((void)0)
+#endif
+
+/* Rows visited in tie-key order are random accesses: fetching them this many
+ * rows ahead lets the memory system work on several misses at once. */
+enum { PREFETCH_AHEAD = 16 };
+
+/* One pass over the rows for all counted dimensions. ntile hands out the
+ * positions counted[v], counted[v]+1, ... in tie-key order. */
+static void assign_counted(scoring *s)
+{
+    for (size_t p = 0; p < s->count; p++) {
+        if (s->order != NULL && p + PREFETCH_AHEAD < s->count) {
+            PREFETCH(&s->rows[s->order[p + PREFETCH_AHEAD]]);
+            PREFETCH(&s->scores[s->order[p + PREFETCH_AHEAD]]);
+        }
+        size_t row = row_at(s, p);
+        for (int dim = 0; dim < DIM__COUNT; dim++) {
+            if (s->counted[dim] == NULL)
+                continue;
+            uint32_t *slot = &s->counted[dim][dim_key(s, row, dim) - s->low[dim]];
+            int tile = s->ntile ? tiling_tile(&s->tiles_of, (*slot)++) : (int)*slot;
+            set_score(&s->scores[row], dim, tile);
+        }
+    }
+}
+
+/* ranks[row] = the dense rank of the row's key, for values that span more
+ * than 32 bits (only huge money ranges): one sort of (key, row) pairs. */
+static cvo_status rank_wide_keys(scoring *s, int dim, uint32_t *ranks)
+{
+    size_t n = s->count;
+    text_pair *pairs = mem_array(s->ctx, n, sizeof *pairs);
+    text_pair *tmp = mem_array(s->ctx, n, sizeof *tmp);
+    if (pairs == NULL || tmp == NULL) {
+        mem_free(s->ctx, pairs);
+        mem_free(s->ctx, tmp);
+        return ctx_nomem(s->ctx);
+    }
+    for (size_t i = 0; i < n; i++)
+        pairs[i] = (text_pair){dim_key(s, i, dim), 0, (uint32_t)i};
+    const text_pair *sorted = radix_text(pairs, tmp, n);
+    uint32_t rank = 0;
+    for (size_t p = 0; p < n; p++) {
+        rank += p > 0 && sorted[p].key != sorted[p - 1].key;
+        ranks[sorted[p].index] = rank;
+    }
+    mem_free(s->ctx, pairs);
+    mem_free(s->ctx, tmp);
+    return CVO_OK;
+}
+
+/* (value << 32 | row) in table or tie-key order, value = key - low or the
+ * key's rank when the span is wider than 32 bits. */
+static cvo_status pack_values(scoring *s, int dim, uint64_t *packed)
+{
+    uint32_t *ranks = NULL;
+    if (s->high[dim] - s->low[dim] > UINT32_MAX) {
+        ranks = mem_array(s->ctx, s->count, sizeof *ranks);
+        if (ranks == NULL)
+            return ctx_nomem(s->ctx);
+        cvo_status status = rank_wide_keys(s, dim, ranks);
+        if (status != CVO_OK) {
+            mem_free(s->ctx, ranks);
+            return status;
+        }
+    }
+    for (size_t p = 0; p < s->count; p++) {
+        size_t row = row_at(s, p);
+        uint64_t value = ranks ? ranks[row] : dim_key(s, row, dim) - s->low[dim];
+        packed[p] = value << 32 | (uint64_t)row;
+    }
+    mem_free(s->ctx, ranks);
+    return CVO_OK;
+}
+
+/* Sorting, stably on the value bytes only, so rows keep their tie-key order
+ * inside a value. */
+static cvo_status place_by_sorting(scoring *s, int dim)
+{
+    size_t n = s->count;
+    uint64_t *packed = mem_array(s->ctx, n, sizeof *packed);
+    uint64_t *tmp = mem_array(s->ctx, n, sizeof *tmp);
+    cvo_status status = packed && tmp ? pack_values(s, dim, packed) : ctx_nomem(s->ctx);
+    if (status == CVO_OK) {
+        const uint64_t *sorted = radix_u64(packed, tmp, n, 4);
+        size_t group_start = 0;
+        for (size_t p = 0; p < n; p++) {
+            if (p > 0 && sorted[p] >> 32 != sorted[p - 1] >> 32)
+                group_start = p;
+            int tile = tiling_tile(&s->tiles_of, s->ntile ? p : group_start);
+            set_score(&s->scores[(uint32_t)sorted[p]], dim, tile);
+        }
+    }
+    mem_free(s->ctx, packed);
+    mem_free(s->ctx, tmp);
+    return status;
+}
+
+static cvo_status place_dimensions(scoring *s)
+{
+    size_t dense_span = s->count > DENSE_MIN_SPAN ? s->count : DENSE_MIN_SPAN;
+    for (int dim = 0; dim < DIM__COUNT; dim++) {
+        key_range(s, dim);
+        if (s->high[dim] - s->low[dim] < dense_span)
+            CVO_TRY(count_values(s, dim));
+        else
+            CVO_TRY(place_by_sorting(s, dim));
+    }
+    assign_counted(s);
+    return CVO_OK;
 }
 
 /* ntile: the tile of the row's own position. equal: the tile of the first row
  * holding the same value, so equal values always share a score. */
-static void score_dimension(scoring *s, int dim)
+static cvo_status score_by_rank(scoring *s)
 {
-    size_t n = s->count;
-    for (size_t p = 0; p < n; p++) {
-        uint32_t row = s->order ? s->order[p] : (uint32_t)p;
-        s->pairs[p].key = dim_key(s, row, dim);
-        s->pairs[p].index = row;
+    uint32_t *order = NULL;
+    cvo_status status = CVO_OK;
+    if (s->ntile) {
+        order = mem_array(s->ctx, s->count, sizeof *order);
+        status = order ? order_by_tie_key(s->ctx, s->rows, s->count, order) : ctx_nomem(s->ctx);
     }
-    const rfm_pair *sorted = radix_sort(s->pairs, s->tmp, n);
-    size_t group_start = 0;
-    for (size_t p = 0; p < n; p++) {
-        if (p > 0 && sorted[p].key != sorted[p - 1].key)
-            group_start = p;
-        int tile = rfm_ntile(s->ntile ? p : group_start, n, s->levels);
-        set_score(&s->scores[sorted[p].index], dim, tile);
-    }
-}
-
-static void order_by_tie_key(scoring *s)
-{
-    for (size_t i = 0; i < s->count; i++)
-        s->pairs[i].index = (uint32_t)i;
-    sort_by_text(s->pairs, s->tmp, s->count, s->rows, 0, 0);
-    for (size_t i = 0; i < s->count; i++)
-        s->order[i] = s->pairs[i].index;
-}
-
-static cvo_status score_by_rank(cvo_ctx *ctx, scoring *s)
-{
-    s->pairs = mem_array(ctx, s->count, sizeof *s->pairs);
-    s->tmp = mem_array(ctx, s->count, sizeof *s->tmp);
-    s->order = s->ntile ? mem_array(ctx, s->count, sizeof *s->order) : NULL;
-    bool ok = s->pairs && s->tmp && (s->order || !s->ntile);
-    if (ok) {
-        if (s->ntile)
-            order_by_tie_key(s);
-        score_dimension(s, DIM_R);
-        score_dimension(s, DIM_F);
-        score_dimension(s, DIM_M);
-    }
-    mem_free(ctx, s->pairs);
-    mem_free(ctx, s->tmp);
-    mem_free(ctx, s->order);
-    return ok ? CVO_OK : ctx_nomem(ctx);
+    s->order = order;
+    if (status == CVO_OK)
+        status = place_dimensions(s);
+    for (int dim = 0; dim < DIM__COUNT; dim++)
+        mem_free(s->ctx, s->counted[dim]);
+    mem_free(s->ctx, order);
+    return status;
 }
 
 /* 1 when value <= cuts[0], 2 when <= cuts[1], ..., levels above the last. */
@@ -230,15 +469,16 @@ static int score_up(int64_t value, const int64_t *cuts, int levels)
 
 static void score_fixed(scoring *s, const cvo_cuts *cuts)
 {
+    int levels = cuts->levels;
     int64_t recency_cuts[CVO_MAX_LEVELS - 1];
-    for (int i = 0; i < cuts->levels - 1; i++)
+    for (int i = 0; i < levels - 1; i++)
         recency_cuts[i] = cuts->recency_days[i];
     for (size_t i = 0; i < s->count; i++) {
         cvo_score *score = &s->scores[i];
         /* fewer days is better: the lowest band gets the top score */
-        score->r = (uint8_t)(s->levels + 1 - score_up(score->recency_days, recency_cuts, s->levels));
-        score->f = (uint8_t)score_up(s->rows[i].orders, cuts->frequency, s->levels);
-        score->m = (uint8_t)score_up(s->rows[i].net_revenue_cents, cuts->monetary_cents, s->levels);
+        score->r = (uint8_t)(levels + 1 - score_up(score->recency_days, recency_cuts, levels));
+        score->f = (uint8_t)score_up(s->rows[i].orders, cuts->frequency, levels);
+        score->m = (uint8_t)score_up(s->rows[i].net_revenue_cents, cuts->monetary_cents, levels);
     }
 }
 
@@ -339,12 +579,18 @@ static cvo_status score_all(cvo_rfm *rfm, const cvo_customers *customers,
                             const cvo_rfm_options *options, const cvo_scheme *scheme)
 {
     CVO_TRY(fill_recency(rfm->ctx, customers, rfm->as_of_day, rfm->scores));
-    scoring s = {customers->rows, rfm->count, rfm->levels, rfm->ties == CVO_TIES_NTILE,
-                 rfm->scores, NULL, NULL, NULL};
+    scoring s;
+    memset(&s, 0, sizeof s);
+    s.ctx = rfm->ctx;
+    s.rows = customers->rows;
+    s.count = rfm->count;
+    s.ntile = rfm->ties == CVO_TIES_NTILE;
+    s.scores = rfm->scores;
+    tiling_init(&s.tiles_of, rfm->count, rfm->levels);
     if (rfm->ties == CVO_TIES_FIXED)
         score_fixed(&s, options->cuts);
     else
-        CVO_TRY(score_by_rank(rfm->ctx, &s));
+        CVO_TRY(score_by_rank(&s));
     for (size_t i = 0; i < rfm->count; i++) {
         cvo_score *score = &rfm->scores[i];
         score->segment = scheme->cells[scheme_cell(rfm->levels, score->r, score->f, score->m)];
@@ -617,26 +863,24 @@ static cvo_status add_totals(cvo_ctx *ctx, const cvo_customers *customers, const
 static cvo_status add_medians(cvo_ctx *ctx, const cvo_rfm *rfm, cvo_segment_row *rows)
 {
     size_t n = rfm->count;
-    rfm_pair *pairs = mem_array(ctx, n, sizeof *pairs), *tmp = mem_array(ctx, n, sizeof *tmp);
-    if (pairs == NULL || tmp == NULL) {
-        mem_free(ctx, pairs);
+    uint64_t *keys = mem_array(ctx, n, sizeof *keys), *tmp = mem_array(ctx, n, sizeof *tmp);
+    if (keys == NULL || tmp == NULL) {
+        mem_free(ctx, keys);
         mem_free(ctx, tmp);
         return ctx_nomem(ctx);
     }
-    for (size_t i = 0; i < n; i++) {
-        pairs[i].key = (uint64_t)rfm->scores[i].segment << 32 | (uint32_t)rfm->scores[i].recency_days;
-        pairs[i].index = (uint32_t)i;
-    }
-    const rfm_pair *sorted = radix_sort(pairs, tmp, n);
+    for (size_t i = 0; i < n; i++)
+        keys[i] = (uint64_t)rfm->scores[i].segment << 32 | (uint32_t)rfm->scores[i].recency_days;
+    const uint64_t *sorted = radix_u64(keys, tmp, n, 0);
     for (size_t start = 0; start < n;) {
-        cvo_segment_row *row = &rows[sorted[start].key >> 32];
+        cvo_segment_row *row = &rows[sorted[start] >> 32];
         size_t count = (size_t)row->customers, mid = start + count / 2;
-        double upper = (double)(uint32_t)sorted[mid].key;
-        double lower = count % 2 ? upper : (double)(uint32_t)sorted[mid - 1].key;
+        double upper = (double)(uint32_t)sorted[mid];
+        double lower = count % 2 ? upper : (double)(uint32_t)sorted[mid - 1];
         row->median_recency_days = (lower + upper) / 2;
         start += count;
     }
-    mem_free(ctx, pairs);
+    mem_free(ctx, keys);
     mem_free(ctx, tmp);
     return CVO_OK;
 }

@@ -205,7 +205,12 @@ static cvo_status apply_map(cvo_ctx *ctx, const folded_header *h, const char *ma
             return map_error(ctx, "expected field=Header, got", p, len);
         int field = field_by_name(p, (size_t)(eq - p));
         if (field < 0)
-            return map_error(ctx, "unknown field (see cvo --help-fields)", p, (size_t)(eq - p));
+            return ctx_fail(ctx, CVO_ERR_ARGUMENT,
+                            "--map: unknown field '%.*s' (fields: order_id, customer_id, email, "
+                            "order_date, sku, product, quantity, unit_price, discount, unit_cost, "
+                            "shipping_cost, refund, country, discount_code, channel, order_total, "
+                            "status, cancelled_at, order_refund, subtotal)",
+                            (int)(eq - p), p);
         char folded[CVO_MAX_HEADER_BYTES];
         fold_name(eq + 1, len - (size_t)(eq + 1 - p), folded, sizeof folded);
         int column = find_column(h, folded);
@@ -243,18 +248,20 @@ static cvo_status check_required(cvo_ctx *ctx, const char *name, const csv_recor
                   s->column[FIELD_SUBTOTAL] >= 0;
     if (key && date && amount)
         return CVO_OK;
-    char found[512];
+    char found[512], missing[96];
     list_columns(header, found, sizeof found);
+    snprintf(missing, sizeof missing, "%s%s%s%s%s", key ? "" : "a customer key",
+             !key && (!date || !amount) ? ", " : "", date ? "" : "an order date",
+             !date && !amount ? ", " : "", amount ? "" : "an amount");
     return ctx_fail(ctx, CVO_ERR_FORMAT,
-                    "%s:1: unknown header: no %s%s%s column.\n"
+                    "%s:1: unknown header: cannot find %s.\n"
                     "  found: %s\n"
                     "  cvo needs: a customer key (customer_id or email), an order date "
                     "(order_date) and an amount (quantity and unit_price, or order_total).\n"
                     "  name your columns with --map, e.g. "
                     "--map customer_id=CustomerID,order_date=InvoiceDate,quantity=Quantity,"
                     "unit_price=UnitPrice",
-                    name, key ? "" : "customer key ", date ? "" : "order date ",
-                    amount ? "" : "amount", found);
+                    name, missing, found);
 }
 
 cvo_status schema_detect(cvo_ctx *ctx, const char *name, const csv_record *header,

@@ -3,6 +3,8 @@
  * the same bytes at *pos, and the result does not depend on chunk sizes. */
 #include "csv.h"
 
+#include "base/bytes.h"
+
 #include <string.h>
 
 void csv_init(csv_scanner *scanner, char delimiter, uint64_t first_line)
@@ -101,9 +103,58 @@ static void finish_record(csv_scanner *s, const char *buf, size_t start, size_t 
     *pos = end < len ? end + 1 : end;
 }
 
+/* Fast path for the common record without quotes: find the line end with
+ * memchr, make sure no quote occurs, then split at delimiters. Returns false
+ * (nothing changed) when the record needs the general scanner. */
+static void put_field(csv_scanner *s, uint32_t count, const char *p, const char *end)
+{
+    if (count < CVO_MAX_COLUMNS)
+        s->fields[count] = (csv_field){p, (uint32_t)(end - p), false};
+}
+
+/* Fast path for the common record without quotes: find the line end with
+ * memchr, make sure no quote occurs, then split at delimiters 8 bytes at a
+ * time. Returns false (nothing changed) when the general scanner is needed. */
+static bool scan_unquoted_line(csv_scanner *s, const char *buf, size_t start, size_t len,
+                               bool eof, size_t *pos, csv_record *rec)
+{
+    const char *line = buf + start;
+    const char *nl = memchr(line, '\n', len - start);
+    if (nl == NULL && !eof)
+        return false;
+    size_t end = nl ? (size_t)(nl - buf) : len;
+    const char *stop = buf + trim_cr(buf, start, end);
+    uint32_t count = 0;
+    const char *field = line, *p = line;
+    unsigned char delimiter = (unsigned char)s->delimiter;
+    for (; stop - p >= 8; p += 8) {
+        uint64_t word = bytes_load64(p);
+        if (bytes_match(word, '"'))
+            return false;
+        for (uint64_t m = bytes_match(word, delimiter); m != 0; m &= m - 1) {
+            const char *d = p + (__builtin_ctzll(m) >> 3);
+            put_field(s, count++, field, d);
+            field = d + 1;
+        }
+    }
+    for (; p < stop; p++) {
+        if (*p == '"')
+            return false;
+        if (*p == (char)delimiter) {
+            put_field(s, count++, field, p);
+            field = p + 1;
+        }
+    }
+    put_field(s, count++, field, stop);
+    finish_record(s, buf, start, end, len, count, 0, pos, rec);
+    return true;
+}
+
 static csv_result scan_delimited(csv_scanner *s, const char *buf, size_t start, size_t len,
                                  bool eof, size_t *pos, csv_record *rec)
 {
+    if (scan_unquoted_line(s, buf, start, len, eof, pos, rec))
+        return CSV_RECORD;
     size_t i = start;
     uint32_t count = 0, newlines = 0;
     for (;;) {

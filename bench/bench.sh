@@ -1,0 +1,33 @@
+#!/bin/sh
+# bench.sh CVO - speed and memory of `cvo rfm` on a generated store with about
+# 1e7 line items (1.4 million customers, ~1.26 GB), made once in bench/data/.
+# Prints wall time, throughput and peak RSS; `wc -l` on the same file is shown
+# for scale. Figures only - nothing here passes or fails on time.
+set -e
+cvo=$1
+dir=bench/data
+file=$dir/orders.csv
+runs=${BENCH_RUNS:-3}
+if [ ! -f "$file" ]; then
+    echo "bench: generating $file (1.4e6 customers, seed 1)..."
+    "$cvo" generate --customers 1400000 --seed 1 -o "$dir"
+fi
+bytes=$(stat -c %s "$file")
+echo "bench: $file: $bytes bytes, $(nproc) cores, commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
+/usr/bin/time -f "%e" -o /tmp/cvo-bench-wc wc -l "$file" > /tmp/cvo-bench-wc-out
+echo "bench: wc -l: $(cat /tmp/cvo-bench-wc-out | cut -d' ' -f1) lines in $(cat /tmp/cvo-bench-wc) s"
+run() {
+    label=$1; shift
+    best=""
+    for i in $(seq "$runs"); do
+        /usr/bin/time -f "%e %M" -o /tmp/cvo-bench-time "$@" > /dev/null
+        read -r wall rss < /tmp/cvo-bench-time
+        echo "bench: $label run $i: wall $wall s, peak RSS $((rss / 1024)) MiB"
+        if [ -z "$best" ] || [ "$(echo "$wall < $best" | bc)" = 1 ]; then best=$wall; bestrss=$rss; fi
+    done
+    mbps=$(echo "scale=0; $bytes / 1048576 / $best" | bc)
+    echo "bench: $label best: wall $best s, $mbps MiB/s, peak RSS $((bestrss / 1024)) MiB"
+}
+run "cvo rfm" "$cvo" rfm -q "$file" -o /dev/null
+run "cvo rfm --ties ntile" "$cvo" rfm -q --ties ntile "$file" -o /dev/null
+run "cvo segments" "$cvo" segments -q "$file"
