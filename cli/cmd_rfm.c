@@ -1,8 +1,10 @@
 /* cmd_rfm.c - cvo rfm ORDERS: one CSV row per customer with scores and segment. */
 #include "commands.h"
+#include "line.h"
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const opt_spec specs[] = {
@@ -12,21 +14,32 @@ static const opt_spec specs[] = {
 };
 enum { SPEC_COUNT = sizeof specs / sizeof *specs };
 
-static void write_row(FILE *out, const cvo_customer *c, const cvo_score *s, const char *segment,
-                      int32_t as_of)
+/* One customer's row; the line is reused for every row. */
+static int write_row(FILE *out, line *l, const cvo_customer *c, const cvo_score *s,
+                     const char *segment)
 {
-    (void)as_of;
-    char first[11], last[11], money[24];
-    cvo_day_format(c->first_order_day, first);
-    cvo_day_format(c->last_order_day, last);
-    cli_csv_cell(out, c->customer_id);
-    putc(',', out);
-    cli_csv_cell(out, c->email);
-    fprintf(out, ",%s,%s,%" PRId32 ",%" PRIu32 ",%s,%u,%u,%u,%u%u%u,", first, last,
-            s->recency_days, c->orders, cli_money_text(c->net_revenue_cents, money), s->r, s->f,
-            s->m, s->r, s->f, s->m);
-    cli_csv_cell(out, segment);
-    putc('\n', out);
+    l->len = 0;
+    if (!line_reserve(l, 2 * (strlen(c->customer_id) + strlen(c->email) + strlen(segment)) + 160))
+        return 0;
+    line_cell(l, c->customer_id);
+    line_char(l, ',');
+    line_cell(l, c->email);
+    line_char(l, ',');
+    line_day(l, c->first_order_day);
+    line_char(l, ',');
+    line_day(l, c->last_order_day);
+    line_char(l, ',');
+    line_int(l, s->recency_days);
+    line_char(l, ',');
+    line_int(l, c->orders);
+    line_char(l, ',');
+    line_money(l, c->net_revenue_cents);
+    char scores[13] = {',', (char)('0' + s->r), ',', (char)('0' + s->f), ',', (char)('0' + s->m),
+                       ',', (char)('0' + s->r), (char)('0' + s->f), (char)('0' + s->m), ','};
+    line_text(l, scores, 11);
+    line_cell(l, segment);
+    line_char(l, '\n');
+    return fwrite(l->buf, 1, l->len, out) == l->len;
 }
 
 static int write_csv(FILE *out, const cvo_customers *customers, const cvo_rfm *rfm,
@@ -37,10 +50,13 @@ static int write_csv(FILE *out, const cvo_customers *customers, const cvo_rfm *r
     fputs("customer_id,email,first_order,last_order,recency_days,frequency,monetary,r,f,m,rfm,"
           "segment\n", out);
     const cvo_score *scores = cvo_rfm_scores(rfm);
-    for (size_t i = 0; i < cvo_customers_count(customers); i++)
-        write_row(out, cvo_customers_at(customers, i), &scores[i],
-                  cvo_scheme_segment_name(scheme, scores[i].segment), cvo_rfm_as_of_day(rfm));
-    return fflush(out) == 0 && !ferror(out) ? EXIT_OK : EXIT_SYSTEM;
+    line l = {NULL, 0, 0};
+    int ok = 1;
+    for (size_t i = 0; ok && i < cvo_customers_count(customers); i++)
+        ok = write_row(out, &l, cvo_customers_at(customers, i), &scores[i],
+                       cvo_scheme_segment_name(scheme, scores[i].segment));
+    free(l.buf);
+    return ok && fflush(out) == 0 && !ferror(out) ? EXIT_OK : EXIT_SYSTEM;
 }
 
 static int output(const parsed_args *args, const cvo_customers *customers, const cvo_rfm *rfm,

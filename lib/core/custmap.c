@@ -47,6 +47,8 @@ bool custmap_init(custmap *map, cvo_ctx *ctx, size_t expected)
 
 void custmap_free(custmap *map)
 {
+    if (map->ctx == NULL)
+        return; /* never set up, or freed already */
     for (size_t i = 0; i < CUST_PIPELINE; i++)
         mem_free(map->ctx, map->pending[i].text);
     mem_free(map->ctx, map->entries);
@@ -153,47 +155,47 @@ void cust_acc_combine(cust_acc *a, const cust_acc *b)
     a->items += b->items;
 }
 
-bool custmap_absorb(custmap *map, const custmap *src)
+custmap_result custmap_absorb(custmap *map, const custmap *src)
 {
     for (size_t i = 0; i < src->count; i++) {
-        const cust_acc *s = &src->entries[i];
-        cust_acc *d = custmap_get(map, s->id, s->id_len, s->email, s->email_len);
-        if (d == NULL)
-            return false;
-        cust_acc_combine(d, s);
+        custmap_result r = custmap_add(map, &src->entries[i]);
+        if (r != CUSTMAP_OK)
+            return r;
     }
-    return true;
+    return custmap_flush(map);
 }
 
-/* email -> index of the first customer with an id and that email */
-static uint32_t *build_email_index(custmap *map, size_t mask)
+/* The customers known only by email, in a small table: slot -> entry + 1. */
+static uint32_t *index_email_only(custmap *map, size_t *mask_out)
 {
+    size_t need = 0;
+    for (size_t i = 0; i < map->count; i++)
+        need += map->entries[i].id_len == 0 && map->entries[i].email_len > 0;
+    size_t mask = 63;
+    while (mask + 1 < need * 2)
+        mask = mask * 2 + 1;
     uint32_t *slots = mem_zarray(map->ctx, mask + 1, sizeof *slots);
     if (slots == NULL)
         return NULL;
-    for (size_t i = 0; i < map->count; i++) {
+    for (size_t i = 0; need > 0 && i < map->count; i++) {
         const cust_acc *e = &map->entries[i];
-        if (e->id_len == 0 || e->email_len == 0)
+        if (e->id_len != 0 || e->email_len == 0)
             continue;
         size_t s = (size_t)hash_bytes(e->email, e->email_len, SEED_EMAIL) & mask;
-        bool taken = false;
-        for (; slots[s] != 0 && !taken; s = (s + 1) & mask) {
-            const cust_acc *o = &map->entries[slots[s] - 1];
-            taken = o->email_len == e->email_len && memcmp(o->email, e->email, e->email_len) == 0;
-        }
-        if (!taken)
-            slots[s] = (uint32_t)i + 1;
+        while (slots[s] != 0)
+            s = (s + 1) & mask;
+        slots[s] = (uint32_t)i + 1;
     }
+    *mask_out = mask;
     return slots;
 }
 
-static cust_acc *find_by_email(custmap *map, const uint32_t *slots, size_t mask,
-                               const cust_acc *e)
+static cust_acc *take_email_only(custmap *map, uint32_t *slots, size_t mask, const cust_acc *e)
 {
     size_t start = (size_t)hash_bytes(e->email, e->email_len, SEED_EMAIL);
     for (size_t s = start & mask; slots[s] != 0; s = (s + 1) & mask) {
         cust_acc *o = &map->entries[slots[s] - 1];
-        if (o->email_len == e->email_len && memcmp(o->email, e->email, e->email_len) == 0)
+        if (!o->dead && o->email_len == e->email_len && bytes_eq(o->email, e->email, e->email_len))
             return o;
     }
     return NULL;
@@ -201,23 +203,22 @@ static cust_acc *find_by_email(custmap *map, const uint32_t *slots, size_t mask,
 
 long custmap_join_emails(custmap *map)
 {
-    size_t mask = 1023;
-    while (mask + 1 < map->count * 2)
-        mask = mask * 2 + 1;
-    uint32_t *slots = build_email_index(map, mask);
+    size_t mask = 0;
+    uint32_t *slots = index_email_only(map, &mask);
     if (slots == NULL)
         return -1;
     long joined = 0;
+    /* the first customer with an id and a given email takes that email's guests */
     for (size_t i = 0; i < map->count; i++) {
         cust_acc *e = &map->entries[i];
-        if (e->id_len != 0 || e->email_len == 0)
+        if (e->id_len == 0 || e->email_len == 0)
             continue;
-        cust_acc *target = find_by_email(map, slots, mask, e);
-        if (target == NULL)
-            continue;
-        cust_acc_combine(target, e);
-        e->dead = true;
-        joined += e->orders > 0 || e->revenue_cents != 0;
+        cust_acc *guest;
+        while ((guest = take_email_only(map, slots, mask, e)) != NULL) {
+            cust_acc_combine(e, guest);
+            guest->dead = true;
+            joined++;
+        }
     }
     mem_free(map->ctx, slots);
     return joined;
@@ -253,16 +254,15 @@ static custmap_result apply(custmap *map, const cust_update *u)
     cust_acc *c = custmap_get(map, u->text, u->id_len, u->text + u->id_len + 1, u->email_len);
     if (c == NULL)
         return map->count >= CVO_MAX_CUSTOMERS ? CUSTMAP_LIMIT : CUSTMAP_NOMEM;
-    if (__builtin_add_overflow(c->revenue_cents, u->revenue_cents, &c->revenue_cents) ||
-        __builtin_add_overflow(c->items, u->items, &c->items))
+    const cust_acc *d = &u->change;
+    if (__builtin_add_overflow(c->revenue_cents, d->revenue_cents, &c->revenue_cents) ||
+        __builtin_add_overflow(c->items, d->items, &c->items))
         return CUSTMAP_OVERFLOW;
-    if (!u->counted)
-        return CUSTMAP_OK;
-    c->orders++;
-    if (u->day < c->first_day)
-        c->first_day = u->day;
-    if (u->day > c->last_day)
-        c->last_day = u->day;
+    c->orders += d->orders;
+    if (d->first_day < c->first_day)
+        c->first_day = d->first_day;
+    if (d->last_day > c->last_day)
+        c->last_day = d->last_day;
     return CUSTMAP_OK;
 }
 
@@ -300,9 +300,8 @@ static bool fill_update(custmap *map, cust_update *u, const char *id, size_t id_
     return true;
 }
 
-custmap_result custmap_update(custmap *map, const char *id, size_t id_len, const char *email,
-                              size_t email_len, int32_t day, bool counted, int64_t revenue_cents,
-                              int64_t items)
+static custmap_result enqueue(custmap *map, const char *id, size_t id_len, const char *email,
+                              size_t email_len, const cust_acc *change)
 {
     if (map->pending_count == CUST_PIPELINE) {
         custmap_result r = apply_oldest(map);
@@ -312,10 +311,7 @@ custmap_result custmap_update(custmap *map, const char *id, size_t id_len, const
     cust_update *u = &map->pending[map->pending_head];
     if (!fill_update(map, u, id, id_len, email, email_len))
         return CUSTMAP_NOMEM;
-    u->day = day;
-    u->counted = counted;
-    u->revenue_cents = revenue_cents;
-    u->items = items;
+    u->change = *change;
     u->entry = 0;
     map->pending_head = (map->pending_head + 1) % CUST_PIPELINE;
     map->pending_count++;
@@ -325,6 +321,24 @@ custmap_result custmap_update(custmap *map, const char *id, size_t id_len, const
     if (map->pending_count > CUST_PIPELINE / 2)
         stage_text(map, pending_at(map, CUST_PIPELINE / 2));
     return CUSTMAP_OK;
+}
+
+custmap_result custmap_update(custmap *map, const char *id, size_t id_len, const char *email,
+                              size_t email_len, int32_t day, bool counted, int64_t revenue_cents,
+                              int64_t items)
+{
+    cust_acc change;
+    change.first_day = counted ? day : INT32_MAX;
+    change.last_day = counted ? day : INT32_MIN;
+    change.orders = counted;
+    change.revenue_cents = revenue_cents;
+    change.items = items;
+    return enqueue(map, id, id_len, email, email_len, &change);
+}
+
+custmap_result custmap_add(custmap *map, const cust_acc *figures)
+{
+    return enqueue(map, figures->id, figures->id_len, figures->email, figures->email_len, figures);
 }
 
 custmap_result custmap_flush(custmap *map)

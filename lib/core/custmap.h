@@ -24,10 +24,7 @@ typedef struct cust_update {
     uint32_t id_len, email_len;
     uint32_t tag;   /* low 32 bits of the key hash */
     uint32_t entry; /* candidate entry + 1 found while prefetching; 0 none */
-    int32_t day;
-    bool counted;   /* the order counts: orders + 1, first/last day */
-    int64_t revenue_cents;
-    int64_t items;
+    cust_acc change; /* figures to add (id/email unused) */
 } cust_update;
 
 /* Updates wait this long so that the table's cache lines they need are
@@ -64,10 +61,12 @@ typedef enum custmap_result {
 custmap_result custmap_update(custmap *map, const char *id, size_t id_len, const char *email,
                               size_t email_len, int32_t day, bool counted, int64_t revenue_cents,
                               int64_t items);
+/* Queues a whole customer's figures (first/last day, orders, revenue, items). */
+custmap_result custmap_add(custmap *map, const cust_acc *figures);
 custmap_result custmap_flush(custmap *map);
 
 /* Adds every customer of src into map (src order kept for new ones). */
-bool custmap_absorb(custmap *map, const custmap *src);
+custmap_result custmap_absorb(custmap *map, const custmap *src);
 /* Joins customers known only by email into the first customer with an id and
  * the same email. Returns how many were joined, or -1 when out of memory. */
 long custmap_join_emails(custmap *map);

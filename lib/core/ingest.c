@@ -743,7 +743,7 @@ static bool examine(shard *sh, const csv_record *rec, text_pool *pool, line_item
     init_item(li);
     if (!check_field_count(sh, rec, v))
         return false;
-    bool valid_utf8 = utf8_valid_prefix(rec->raw, rec->raw_len) == rec->raw_len;
+    bool valid_utf8 = rec->ascii || utf8_valid_prefix(rec->raw, rec->raw_len) == rec->raw_len;
     if (!valid_utf8)
         count_bad_text(sh, rec, pool);
     li->order_id = field(sh, rec, FIELD_ORDER_ID, pool);
@@ -856,6 +856,8 @@ cvo_status shard_init(shard *sh, cvo_ctx *ctx, const ingest_config *config, size
 
 void shard_free(shard *sh)
 {
+    if (sh->ctx == NULL)
+        return; /* never set up, or freed already */
     size_t accs = sh->config && sh->config->general ? sh->acc_count : (sh->accs ? 1 : 0);
     for (size_t i = 0; i < accs; i++)
         acc_release(sh->ctx, &sh->accs[i]);
@@ -867,10 +869,7 @@ void shard_free(shard *sh)
     mem_free(sh->ctx, sh->text);
     arena_release(&sh->scratch);
     custmap_free(&sh->customers);
-    sh->accs = NULL;
-    sh->seen = NULL;
-    sh->rejects = NULL;
-    sh->text = NULL;
+    memset(sh, 0, sizeof *sh);
 }
 
 static cvo_status flush_customers(shard *sh)

@@ -180,13 +180,14 @@ static cvo_status worker_init(load *ld, worker *w, uint64_t offset, uint64_t lin
 
 static void worker_free(worker *w)
 {
-    for (size_t i = 0; i < w->head_count; i++)
-        mem_free(w->sh.ctx, w->head[i].raw);
-    mem_free(w->sh.ctx, w->head);
-    w->head = NULL;
-    w->head_count = 0;
+    if (w->sh.ctx != NULL) {
+        for (size_t i = 0; i < w->head_count; i++)
+            mem_free(w->sh.ctx, w->head[i].raw);
+        mem_free(w->sh.ctx, w->head);
+    }
     reader_free(&w->rd);
     shard_free(&w->sh);
+    memset(w, 0, sizeof *w);
 }
 
 /* ---- header ------------------------------------------------------------- */
@@ -343,7 +344,8 @@ static cvo_status run_parallel(load *ld, worker *w0, worker *w1, bool *merged)
 {
     uint64_t split = split_point(ld);
     uint64_t size = source_size(ld->src);
-    size_t expected = (size_t)((size - ld->data_start) / 400);
+    /* a guess of customers per half (about 1 per kB); tables grow past it */
+    size_t expected = (size_t)((size - ld->data_start) / 2048);
     ld->config.max_rejects = CVO_MAX_REJECTS / 2;
     CVO_TRY(worker_init(ld, w0, ld->data_start, ld->data_line, split, expected));
     CVO_TRY(worker_init(ld, w1, split, 1, UINT64_MAX, expected));
@@ -425,9 +427,13 @@ static cvo_status finish(load *ld, worker *w0, worker *w1, bool merged, cvo_cust
     }
     *stats = w0->sh.stats;
     if (merged) {
-        if (!custmap_absorb(&w0->sh.customers, &w1->sh.customers))
-            return ctx_nomem(ld->ctx);
+        custmap_result r = custmap_absorb(&w0->sh.customers, &w1->sh.customers);
+        if (r != CUSTMAP_OK)
+            return ctx_fail(ld->ctx, r == CUSTMAP_NOMEM ? CVO_ERR_NOMEM : CVO_ERR_LIMIT,
+                            "%s: %s", ld->name, r == CUSTMAP_NOMEM ? "out of memory"
+                                                                   : "too many customers or revenue overflow");
         add_stats(stats, &w1->sh.stats);
+        custmap_free(&w1->sh.customers); /* the peak of memory is here: free early */
     }
     long joined = custmap_join_emails(&w0->sh.customers);
     if (joined < 0)
@@ -436,7 +442,9 @@ static cvo_status finish(load *ld, worker *w0, worker *w1, bool merged, cvo_cust
     CVO_TRY(emit_rejects(ld, &w0->sh));
     if (merged)
         CVO_TRY(emit_rejects(ld, &w1->sh));
-    return build_table(ld, &w0->sh.customers, out);
+    cvo_status status = build_table(ld, &w0->sh.customers, out);
+    custmap_free(&w0->sh.customers);
+    return status;
 }
 
 /* ---- entry --------------------------------------------------------------- */

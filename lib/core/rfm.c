@@ -1,6 +1,6 @@
 /* rfm.c - RFM scoring (ntile, equal and fixed tie rules), cut-point files and
- * per-segment summaries. Every ordering is a stable LSD radix sort of integer
- * keys, so rows are in (value, tie key) order exactly as SQL's NTILE sees them. */
+ * per-segment summaries. Rows are placed in (value, tie key) order exactly as
+ * SQL's NTILE sees it, by counting or stable radix sorts of integer keys only. */
 #include "rfm.h"
 
 #include "base/limits.h"
@@ -244,6 +244,15 @@ static cvo_status order_by_tie_key(cvo_ctx *ctx, const cvo_customer *rows, size_
 
 /* ---- scoring ------------------------------------------------------------------------ */
 
+/* The tie rules (docs/segments.md section 2). Per dimension, the rows are in
+ * scoring order: F and M ascending, R by recency descending, ties by tie key
+ * (rfm_tie_key: customer_id, or the email when the id is "", compared as
+ * unsigned bytes). n rows make N tiles as SQL NTILE(N) does (tiling_init).
+ *   ntile: a row's score is the tile of its own position.
+ *   equal: a row's score is the tile of the first row holding the same value,
+ *          i.e. of position b, b = the rows with a strictly worse value; so
+ *          equal values always share a score, and the tie key plays no part. */
+
 enum { DIM_R, DIM_F, DIM_M, DIM__COUNT };
 
 /* Values spanning fewer than max(count, DENSE_MIN_SPAN) are placed by counting
@@ -439,8 +448,8 @@ static cvo_status place_dimensions(scoring *s)
     return CVO_OK;
 }
 
-/* ntile: the tile of the row's own position. equal: the tile of the first row
- * holding the same value, so equal values always share a score. */
+/* Scores by position in the scoring order (ntile and equal rules, see above);
+ * the tie-key order is only needed, and only computed, for ntile. */
 static cvo_status score_by_rank(scoring *s)
 {
     uint32_t *order = NULL;

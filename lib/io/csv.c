@@ -99,6 +99,7 @@ static void finish_record(csv_scanner *s, const char *buf, size_t start, size_t 
     rec->raw = buf + start;
     rec->raw_len = trim_cr(buf, start, end) - start;
     rec->line = s->line;
+    rec->ascii = false;
     s->line += 1 + newlines;
     *pos = end < len ? end + 1 : end;
 }
@@ -127,8 +128,10 @@ static bool scan_unquoted_line(csv_scanner *s, const char *buf, size_t start, si
     uint32_t count = 0;
     const char *field = line, *p = line;
     unsigned char delimiter = (unsigned char)s->delimiter;
+    uint64_t high = 0;
     for (; stop - p >= 8; p += 8) {
         uint64_t word = bytes_load64(p);
+        high |= word;
         if (bytes_match(word, '"'))
             return false;
         for (uint64_t m = bytes_match(word, delimiter); m != 0; m &= m - 1) {
@@ -138,6 +141,7 @@ static bool scan_unquoted_line(csv_scanner *s, const char *buf, size_t start, si
         }
     }
     for (; p < stop; p++) {
+        high |= (unsigned char)*p;
         if (*p == '"')
             return false;
         if (*p == (char)delimiter) {
@@ -147,6 +151,7 @@ static bool scan_unquoted_line(csv_scanner *s, const char *buf, size_t start, si
     }
     put_field(s, count++, field, stop);
     finish_record(s, buf, start, end, len, count, 0, pos, rec);
+    rec->ascii = (high & BYTES_HIGHS) == 0;
     return true;
 }
 

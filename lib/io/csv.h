@@ -23,6 +23,7 @@ typedef struct csv_record {
     const char *raw;     /* the record without its line ending */
     size_t raw_len;
     uint64_t line;       /* physical line where the record starts, 1-based */
+    bool ascii;          /* known to be all ASCII (false: unknown) */
 } csv_record;
 
 typedef enum csv_result {

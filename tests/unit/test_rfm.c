@@ -54,17 +54,26 @@ static cvo_rfm *score(cvo_ctx *ctx, const cvo_customers *table, cvo_ties ties, i
     return rfm;
 }
 
-static char *write_temp(const char *content)
+/* A new temporary file open for writing; *path receives its malloc'd name. */
+static FILE *create_temp(char **path)
 {
     static const char pattern[] = "/tmp/cvo_test_rfm_XXXXXX";
-    char *path = malloc(sizeof pattern);
-    assert_non_null(path);
-    memcpy(path, pattern, sizeof pattern);
-    int fd = mkstemp(path);
+    *path = malloc(sizeof pattern);
+    assert_non_null(*path);
+    memcpy(*path, pattern, sizeof pattern);
+    int fd = mkstemp(*path);
     assert_true(fd >= 0);
-    size_t len = strlen(content);
-    assert_int_equal(write(fd, content, len), (ssize_t)len);
-    close(fd);
+    FILE *file = fdopen(fd, "w");
+    assert_non_null(file);
+    return file;
+}
+
+static char *write_temp(const char *content)
+{
+    char *path;
+    FILE *file = create_temp(&path);
+    assert_int_equal(fputs(content, file) >= 0, 1);
+    assert_int_equal(fclose(file), 0);
     return path;
 }
 
@@ -264,21 +273,28 @@ static void random_key(char *out, size_t i, uint64_t *rng)
     }
 }
 
-static void make_random(random_table *t, uint64_t seed)
+/* spread_m and spread_r stretch money and recency: wide spans take the
+ * library's sorting paths (over 65536 apart, over 2^32 apart) instead of counting. */
+static void make_spread(random_table *t, uint64_t seed, int64_t spread_m, int32_t spread_r)
 {
     uint64_t rng = seed;
     for (size_t i = 0; i < RANDOM_CUSTOMERS; i++) {
         random_key(t->keys[i], i, &rng);
         uint64_t roll = next_random(&rng) % 100;
         uint32_t orders = roll < 60 ? 1 : roll < 80 ? 2 : roll < 90 ? 3 : 4 + (uint32_t)(roll % 7);
-        int64_t cents = (int64_t)(next_random(&rng) % 40) * 500 - 2000; /* ties, some negative */
-        int32_t recency = (int32_t)(next_random(&rng) % 120);
+        int64_t cents = ((int64_t)(next_random(&rng) % 40) * 500 - 2000) * spread_m; /* ties */
+        int32_t recency = (int32_t)(next_random(&rng) % 120) * spread_r;
         t->rows[i] = customer(t->keys[i], recency, orders, cents);
         if (next_random(&rng) % 20 == 0) { /* no id: key by email */
             t->rows[i].customer_id = "";
             t->rows[i].email = t->keys[i];
         }
     }
+}
+
+static void make_random(random_table *t, uint64_t seed)
+{
+    make_spread(t, seed, 1, 1);
 }
 
 static void test_ntile_random_oracle(void **state)
@@ -292,6 +308,12 @@ static void test_ntile_random_oracle(void **state)
     expect_oracle(t->rows, 997, CVO_TIES_NTILE, 4);
     expect_oracle(t->rows, RANDOM_CUSTOMERS, CVO_TIES_EQUAL, 5);
     expect_oracle(t->rows, 13, CVO_TIES_EQUAL, 4);
+    make_spread(t, 8, 100003, 1000); /* spans above 65536: sorted, not counted */
+    expect_oracle(t->rows, RANDOM_CUSTOMERS, CVO_TIES_NTILE, 5);
+    expect_oracle(t->rows, RANDOM_CUSTOMERS, CVO_TIES_EQUAL, 5);
+    make_spread(t, 9, INT64_C(1000000000000), 1); /* money spans above 2^32: ranked first */
+    expect_oracle(t->rows, RANDOM_CUSTOMERS, CVO_TIES_NTILE, 4);
+    expect_oracle(t->rows, RANDOM_CUSTOMERS, CVO_TIES_EQUAL, 3);
     free(t);
 }
 
@@ -310,20 +332,14 @@ static bool have_sqlite(void)
 
 static char *write_random_csv(const random_table *t)
 {
-    static const char pattern[] = "/tmp/cvo_test_rfm_csv_XXXXXX";
-    char *path = malloc(sizeof pattern);
-    assert_non_null(path);
-    memcpy(path, pattern, sizeof pattern);
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    FILE *file = fdopen(fd, "w");
-    assert_non_null(file);
+    char *path;
+    FILE *file = create_temp(&path);
     for (size_t i = 0; i < RANDOM_CUSTOMERS; i++) {
         const cvo_customer *c = &t->rows[i];
         fprintf(file, "%zu,%s,%u,%lld,%d\n", i, tie_key(c), c->orders,
                 (long long)c->net_revenue_cents, 20000 - c->last_order_day);
     }
-    fclose(file);
+    assert_int_equal(fclose(file), 0);
     return path;
 }
 
