@@ -4,7 +4,7 @@
 
 CC       ?= cc
 BUILD    ?= build
-OPT      ?= -O2
+OPT      ?= -O3
 CFLAGS   ?= $(OPT) -g
 WARN     := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wformat=2 -Wvla -Wno-unused-parameter

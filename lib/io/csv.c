@@ -5,6 +5,10 @@
 
 #include "base/bytes.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <string.h>
 
 void csv_init(csv_scanner *scanner, char delimiter, uint64_t first_line)
@@ -104,54 +108,95 @@ static void finish_record(csv_scanner *s, const char *buf, size_t start, size_t 
     *pos = end < len ? end + 1 : end;
 }
 
-/* Fast path for the common record without quotes: find the line end with
- * memchr, make sure no quote occurs, then split at delimiters. Returns false
- * (nothing changed) when the record needs the general scanner. */
+/* The fast path for the common record without quotes: one pass over the
+ * line finds its end, the delimiters, any quote (then the general scanner
+ * takes over) and whether every byte is ASCII. */
+typedef struct line_scan {
+    const char *field;  /* start of the current field */
+    uint32_t count;
+    uint64_t high;      /* OR of all bytes: bit 7 set means non-ASCII */
+} line_scan;
+
 static void put_field(csv_scanner *s, uint32_t count, const char *p, const char *end)
 {
     if (count < CVO_MAX_COLUMNS)
         s->fields[count] = (csv_field){p, (uint32_t)(end - p), false};
 }
 
-/* Fast path for the common record without quotes: find the line end with
- * memchr, make sure no quote occurs, then split at delimiters 8 bytes at a
- * time. Returns false (nothing changed) when the general scanner is needed. */
+static void emit_delimiters(csv_scanner *s, line_scan *ls, const char *p, uint64_t bits)
+{
+    for (; bits != 0; bits &= bits - 1) {
+        const char *d = p + __builtin_ctzll(bits);
+        put_field(s, ls->count++, ls->field, d);
+        ls->field = d + 1;
+    }
+}
+
+#if defined(__SSE2__)
+/* 16 bytes at a time; returns the line end, or NULL after a quote (*quote)
+ * or when no line end is within the buffer. */
+static const char *scan_block16(csv_scanner *s, line_scan *ls, const char *p, const char *limit,
+                                bool *quote)
+{
+    const __m128i quotes = _mm_set1_epi8('"'), newlines = _mm_set1_epi8('\n');
+    const __m128i delimiters = _mm_set1_epi8(s->delimiter);
+    for (; limit - p >= 16; p += 16) {
+        __m128i w = _mm_loadu_si128((const __m128i *)(const void *)p);
+        unsigned nl = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(w, newlines));
+        unsigned q = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(w, quotes));
+        unsigned d = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(w, delimiters));
+        unsigned hi = (unsigned)_mm_movemask_epi8(w);
+        unsigned before = nl ? (nl & (0u - nl)) - 1u : 0xffffu;
+        if (q & before) {
+            *quote = true;
+            return NULL;
+        }
+        ls->high |= (hi & before) ? 0x80u : 0u;
+        emit_delimiters(s, ls, p, d & before);
+        if (nl)
+            return p + __builtin_ctz(nl);
+    }
+    return p; /* fewer than 16 bytes left: the caller finishes bytewise */
+}
+#endif
+
+static const char *scan_bytes(csv_scanner *s, line_scan *ls, const char *p, const char *limit,
+                              bool *quote)
+{
+    for (; p < limit && *p != '\n'; p++) {
+        ls->high |= (unsigned char)*p;
+        if (*p == '"') {
+            *quote = true;
+            return NULL;
+        }
+        if (*p == s->delimiter)
+            emit_delimiters(s, ls, p, 1);
+    }
+    return p;
+}
+
 static bool scan_unquoted_line(csv_scanner *s, const char *buf, size_t start, size_t len,
                                bool eof, size_t *pos, csv_record *rec)
 {
-    const char *line = buf + start;
-    const char *nl = memchr(line, '\n', len - start);
-    if (nl == NULL && !eof)
+    const char *line = buf + start, *limit = buf + len, *end = line;
+    line_scan ls = {line, 0, 0};
+    bool quote = false;
+#if defined(__SSE2__)
+    end = scan_block16(s, &ls, line, limit, &quote);
+    if (end == NULL)
         return false;
-    size_t end = nl ? (size_t)(nl - buf) : len;
-    const char *stop = buf + trim_cr(buf, start, end);
-    uint32_t count = 0;
-    const char *field = line, *p = line;
-    unsigned char delimiter = (unsigned char)s->delimiter;
-    uint64_t high = 0;
-    for (; stop - p >= 8; p += 8) {
-        uint64_t word = bytes_load64(p);
-        high |= word;
-        if (bytes_match(word, '"'))
-            return false;
-        for (uint64_t m = bytes_match(word, delimiter); m != 0; m &= m - 1) {
-            const char *d = p + (__builtin_ctzll(m) >> 3);
-            put_field(s, count++, field, d);
-            field = d + 1;
-        }
-    }
-    for (; p < stop; p++) {
-        high |= (unsigned char)*p;
-        if (*p == '"')
-            return false;
-        if (*p == (char)delimiter) {
-            put_field(s, count++, field, p);
-            field = p + 1;
-        }
-    }
-    put_field(s, count++, field, stop);
-    finish_record(s, buf, start, end, len, count, 0, pos, rec);
-    rec->ascii = (high & BYTES_HIGHS) == 0;
+    if (end < limit && *end != '\n')
+        end = scan_bytes(s, &ls, end, limit, &quote);
+#else
+    end = scan_bytes(s, &ls, line, limit, &quote);
+#endif
+    if (quote || (end == limit && !eof))
+        return false;
+    size_t stop = trim_cr(buf, start, (size_t)(end - buf));
+    const char *last_end = buf + stop;
+    put_field(s, ls.count++, ls.field, ls.field > last_end ? ls.field : last_end);
+    finish_record(s, buf, start, (size_t)(end - buf), len, ls.count, 0, pos, rec);
+    rec->ascii = (ls.high & 0x80u) == 0;
     return true;
 }
 
