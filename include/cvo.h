@@ -132,6 +132,7 @@ typedef struct cvo_load_options {
     bool decimal_comma;         /* "12,99" means 12.99 */
     const char *cancel_prefix;  /* order ids starting with it are cancellations, or NULL */
     int threads;                /* worker threads for plain files; 0 = up to 2 */
+    bool keep_orders;           /* keep each customer's counted orders (day, net) for models */
     cvo_reject_fn on_reject;    /* may be NULL; a non-OK return stops the load */
     void *reject_user_data;
 } cvo_load_options;
@@ -189,6 +190,17 @@ CVO_API const cvo_customer *cvo_customers_at(const cvo_customers *customers, siz
 /* The latest order day of the table (INT32_MIN when empty). */
 CVO_API int32_t cvo_customers_last_day(const cvo_customers *customers);
 CVO_API void cvo_customers_free(cvo_customers *customers);
+
+/* A counted order of a customer (loaded with keep_orders). */
+typedef struct cvo_order {
+    int32_t day;
+    int64_t net_cents;
+} cvo_order;
+
+/* The counted orders of customer index, by day (then file order); *count 0
+ * when the table was loaded without keep_orders. */
+CVO_API const cvo_order *cvo_customers_orders(const cvo_customers *customers, size_t index,
+                                              size_t *count);
 
 /* ---- RFM scores ----------------------------------------------------------- */
 
@@ -282,6 +294,123 @@ typedef struct cvo_segment_row {
 CVO_API CVO_NODISCARD cvo_status cvo_segments_summarize(cvo_ctx *ctx, const cvo_customers *customers,
                                                         const cvo_rfm *rfm, const cvo_scheme *scheme,
                                                         cvo_segment_row *rows);
+
+/* ---- "Buy 'Til You Die" summaries ------------------------------------------ */
+
+typedef enum cvo_period {
+    CVO_PERIOD_DAY = 0,
+    CVO_PERIOD_WEEK = 1, /* 7 days (default) */
+    CVO_PERIOD_MONTH = 2 /* 365.25 / 12 days */
+} cvo_period;
+
+/* One customer's sufficient statistics. Times are in periods measured from
+ * day numbers (t = days / 7 for weeks), or whole periods in lifetimes mode. */
+typedef struct cvo_summary_row {
+    const char *customer_id; /* id, or email when the id is empty; "" for read summaries without ids */
+    double x;                /* repeat purchase occasions (days with an order, minus the first) */
+    double t_x;              /* last minus first purchase */
+    double T;                /* calibration end (or as-of) minus first purchase */
+    double m_x;              /* mean value of the repeat occasions, currency units; 0 when x == 0 */
+    double x_star;           /* occasions in the holdout (0 without one) */
+    double weight;           /* customers this row stands for (1 unless read with weights) */
+    int32_t first_day;       /* day of the first purchase (INT32_MIN when read from a file) */
+} cvo_summary_row;
+
+typedef struct cvo_summary_options {
+    cvo_period period;
+    bool whole_periods;        /* lifetimes-compatible: dates floored to whole periods */
+    int32_t calibration_end;   /* last day of calibration; INT32_MIN: no holdout */
+    int32_t as_of_day;         /* end of the data; INT32_MIN: the day after the last order */
+} cvo_summary_options;
+
+CVO_API void cvo_summary_options_init(cvo_summary_options *options);
+
+typedef struct cvo_summary cvo_summary;
+
+/* Builds the summary of every customer from a table loaded with
+ * cvo_load_options.keep_orders. Customers whose first purchase is after the
+ * calibration end are left out and counted (cvo_summary_born_after).
+ * Errors: CVO_ERR_ARGUMENT (no orders kept, bad dates), CVO_ERR_EMPTY, CVO_ERR_NOMEM. */
+CVO_API CVO_NODISCARD cvo_status cvo_summary_from_orders(cvo_ctx *ctx,
+                                                         const cvo_customers *customers,
+                                                         const cvo_summary_options *options,
+                                                         cvo_summary **out);
+/* Reads a ready summary: lifetimes (frequency,recency,T[,monetary_value]
+ * [,periods,weights]), BTYD (x,t.x,T.cal[,m.x][,x.star][,n.cal,custs]) or cvo's
+ * own (customer_id,x,t_x,T,m_x,x_star) column names. Errors: CVO_ERR_IO,
+ * CVO_ERR_FORMAT (file:line: reason). */
+CVO_API CVO_NODISCARD cvo_status cvo_summary_load(cvo_ctx *ctx, const char *path,
+                                                  cvo_summary **out);
+CVO_API size_t cvo_summary_count(const cvo_summary *summary);
+CVO_API const cvo_summary_row *cvo_summary_at(const cvo_summary *summary, size_t index);
+CVO_API uint64_t cvo_summary_born_after(const cvo_summary *summary);
+/* Length of the holdout in periods (0 without one). */
+CVO_API double cvo_summary_holdout(const cvo_summary *summary);
+CVO_API bool cvo_summary_has_holdout(const cvo_summary *summary);
+/* Days per period of the summary (7 for weeks; 0 when read from a file). */
+CVO_API double cvo_summary_period_days(const cvo_summary *summary);
+/* Calibration end day (or as-of) of a summary built from orders. */
+CVO_API int32_t cvo_summary_end_day(const cvo_summary *summary);
+CVO_API void cvo_summary_free(cvo_summary *summary);
+
+/* ---- models --------------------------------------------------------------- */
+
+typedef enum cvo_model {
+    CVO_MODEL_BGNBD = 0,  /* BG/NBD, Fader, Hardie & Lee (2005) */
+    CVO_MODEL_MBGNBD = 1, /* MBG/NBD, Batislam et al. (2007) */
+    CVO_MODEL_PNBD = 2,   /* Pareto/NBD, Schmittlein et al. (1987) */
+    CVO_MODEL_BGBB = 3,   /* BG/BB, Fader, Hardie & Shang (2010), discrete */
+    CVO_MODEL_GG = 4      /* Gamma-Gamma spend, Fader, Hardie & Lee (2005) */
+} cvo_model;
+
+/* "bgnbd", "mbgnbd", "pnbd", "bgbb", "gg"; false for another name. */
+CVO_API bool cvo_model_from_name(const char *name, cvo_model *out);
+CVO_API const char *cvo_model_name(cvo_model model);
+
+typedef struct cvo_fit_options {
+    double penalty;      /* L2 penalty on the (time-rescaled) parameters; default 0 */
+    int max_iterations;  /* default 500 */
+    int starts;          /* starting points tried (best kept); default: by model */
+} cvo_fit_options;
+
+CVO_API void cvo_fit_options_init(cvo_fit_options *options);
+
+typedef struct cvo_fit {
+    cvo_model model;
+    int nparams;
+    const char *param_names[4];
+    double params[4];
+    double stderr[4];    /* from the Hessian; NaN when it is not invertible */
+    double loglik;       /* total (weighted) log-likelihood, not a mean */
+    uint64_t n;          /* customers the fit used (weights added up) */
+    int iterations;
+    bool converged;
+    char note[256];      /* why the data cannot identify the model, or "" */
+} cvo_fit;
+
+/* Fits a model by maximum likelihood. A fit that cannot be identified (too
+ * few repeat buyers) returns CVO_OK with converged false and a note. Errors:
+ * CVO_ERR_ARGUMENT, CVO_ERR_EMPTY (no usable rows), CVO_ERR_NOMEM. */
+CVO_API CVO_NODISCARD cvo_status cvo_model_fit(cvo_ctx *ctx, cvo_model model,
+                                               const cvo_summary *summary,
+                                               const cvo_fit_options *options, cvo_fit *out);
+/* A fit from given parameters (e.g. --params): loglik and stderr are NaN.
+ * Errors: CVO_ERR_ARGUMENT when a parameter is missing or not > 0. */
+CVO_API CVO_NODISCARD cvo_status cvo_fit_from_params(cvo_ctx *ctx, cvo_model model,
+                                                     const double *params, int count,
+                                                     cvo_fit *out);
+
+/* Predictions of a fitted purchase model (times in its periods). NaN where a
+ * model has no such quantity. */
+CVO_API double cvo_fit_p_alive(const cvo_fit *fit, double x, double t_x, double T);
+CVO_API double cvo_fit_expected(const cvo_fit *fit, double x, double t_x, double T, double t);
+CVO_API double cvo_fit_unconditional(const cvo_fit *fit, double t);
+CVO_API double cvo_fit_pmf(const cvo_fit *fit, double t, int n);
+/* Gamma-Gamma: expected value per order given x repeat orders of mean m_x. */
+CVO_API double cvo_fit_spend(const cvo_fit *fit, double x, double m_x);
+/* Pareto/NBD: discounted expected residual transactions at a continuous
+ * discount rate delta per period (an annual rate d is ln(1 + d) / periods per year). */
+CVO_API double cvo_fit_dert(const cvo_fit *fit, double x, double t_x, double T, double delta);
 
 /* ---- synthetic store ------------------------------------------------------ */
 
