@@ -51,6 +51,8 @@ void custmap_free(custmap *map)
         return; /* never set up, or freed already */
     for (size_t i = 0; i < CUST_PIPELINE; i++)
         mem_free(map->ctx, map->pending[i].text);
+    mem_free(map->ctx, map->orders);
+    mem_free(map->ctx, map->remap);
     mem_free(map->ctx, map->entries);
     mem_free(map->ctx, map->slots);
     arena_release(&map->strings);
@@ -155,14 +157,48 @@ void cust_acc_combine(cust_acc *a, const cust_acc *b)
     a->items += b->items;
 }
 
+static bool log_order(custmap *map, uint32_t entry, int32_t day, int64_t net_cents)
+{
+    if (map->order_count == map->order_cap) {
+        size_t cap = map->order_cap ? map->order_cap * 2 : 4096;
+        cust_order *orders = mem_realloc(map->ctx, map->orders, cap * sizeof *orders);
+        if (orders == NULL)
+            return false;
+        map->orders = orders;
+        map->order_cap = cap;
+    }
+    map->orders[map->order_count++] = (cust_order){entry, day, net_cents};
+    return true;
+}
+
+/* Orders of src, re-indexed to this map, are appended after its own. */
+static custmap_result take_orders(custmap *map, const custmap *src)
+{
+    for (size_t i = 0; i < src->order_count; i++) {
+        const cust_order *o = &src->orders[i];
+        if (!log_order(map, map->remap[o->entry], o->day, o->net_cents))
+            return CUSTMAP_NOMEM;
+    }
+    return CUSTMAP_OK;
+}
+
 custmap_result custmap_absorb(custmap *map, const custmap *src)
 {
-    for (size_t i = 0; i < src->count; i++) {
-        custmap_result r = custmap_add(map, &src->entries[i]);
-        if (r != CUSTMAP_OK)
-            return r;
+    custmap_result r = custmap_flush(map);
+    map->remap = mem_array(map->ctx, src->count ? src->count : 1, sizeof *map->remap);
+    if (map->remap == NULL)
+        return CUSTMAP_NOMEM;
+    for (size_t i = 0; i < src->count && r == CUSTMAP_OK; i++) {
+        r = custmap_add(map, &src->entries[i]);
+        map->pending[(map->pending_head + CUST_PIPELINE - 1) % CUST_PIPELINE].source = (uint32_t)i;
     }
-    return custmap_flush(map);
+    if (r == CUSTMAP_OK)
+        r = custmap_flush(map);
+    if (r == CUSTMAP_OK && map->keep_orders)
+        r = take_orders(map, src);
+    mem_free(map->ctx, map->remap);
+    map->remap = NULL;
+    return r;
 }
 
 /* The customers known only by email, in a small table: slot -> entry + 1. */
@@ -216,7 +252,7 @@ long custmap_join_emails(custmap *map)
         cust_acc *guest;
         while ((guest = take_email_only(map, slots, mask, e)) != NULL) {
             cust_acc_combine(e, guest);
-            guest->dead = true;
+            guest->dead = (uint32_t)i + 1;
             joined++;
         }
     }
@@ -249,12 +285,18 @@ static void stage_text(const custmap *map, const cust_update *u)
         __builtin_prefetch(map->entries[u->entry - 1].id);
 }
 
+
 static custmap_result apply(custmap *map, const cust_update *u)
 {
     cust_acc *c = custmap_get(map, u->text, u->id_len, u->text + u->id_len + 1, u->email_len);
     if (c == NULL)
         return map->count >= CVO_MAX_CUSTOMERS ? CUSTMAP_LIMIT : CUSTMAP_NOMEM;
     const cust_acc *d = &u->change;
+    uint32_t index = (uint32_t)(c - map->entries);
+    if (map->remap != NULL)
+        map->remap[u->source] = index;
+    else if (map->keep_orders && d->orders == 1 && !log_order(map, index, d->first_day, d->revenue_cents))
+        return CUSTMAP_NOMEM;
     if (__builtin_add_overflow(c->revenue_cents, d->revenue_cents, &c->revenue_cents) ||
         __builtin_add_overflow(c->items, d->items, &c->items))
         return CUSTMAP_OVERFLOW;

@@ -12,7 +12,7 @@ typedef struct cust_acc {
     uint32_t id_len, email_len;
     int32_t first_day, last_day; /* over counted orders; INT32_MAX / INT32_MIN before */
     uint32_t orders;
-    uint32_t dead; /* joined into another customer */
+    uint32_t dead; /* joined into another customer: that entry's index + 1 */
     int64_t revenue_cents;
     int64_t items;
 } cust_acc;
@@ -24,12 +24,20 @@ typedef struct cust_update {
     uint32_t id_len, email_len;
     uint32_t tag;   /* low 32 bits of the key hash */
     uint32_t entry; /* candidate entry + 1 found while prefetching; 0 none */
+    uint32_t source; /* absorb: the entry index in the source map */
     cust_acc change; /* figures to add (id/email unused) */
 } cust_update;
 
 /* Updates wait this long so that the table's cache lines they need are
  * prefetched in stages (slot, entry, key text) before they are applied. */
 #define CUST_PIPELINE 32
+
+/* A counted order kept for the models. */
+typedef struct cust_order {
+    uint32_t entry;
+    int32_t day;
+    int64_t net_cents;
+} cust_order;
 
 typedef struct custmap {
     cvo_ctx *ctx;
@@ -40,6 +48,11 @@ typedef struct custmap {
     arena strings;
     cust_update pending[CUST_PIPELINE];
     size_t pending_head, pending_count;
+    /* keep_orders: every counted order, by entry index, in file order */
+    bool keep_orders;
+    cust_order *orders;
+    size_t order_count, order_cap;
+    uint32_t *remap; /* absorb: source entry index -> index here */
 } custmap;
 
 bool custmap_init(custmap *map, cvo_ctx *ctx, size_t expected);

@@ -88,6 +88,18 @@ void cvo_customers_free(cvo_customers *customers)
     if (customers == NULL)
         return;
     arena_release(&customers->strings);
+    mem_free(customers->ctx, customers->orders);
+    mem_free(customers->ctx, customers->order_start);
     mem_free(customers->ctx, customers->rows);
     mem_free(customers->ctx, customers);
+}
+
+const cvo_order *cvo_customers_orders(const cvo_customers *customers, size_t index,
+                                      size_t *count)
+{
+    *count = 0;
+    if (customers == NULL || index >= customers->count || customers->order_start == NULL)
+        return NULL;
+    *count = customers->order_start[index + 1] - customers->order_start[index];
+    return customers->orders + customers->order_start[index];
 }

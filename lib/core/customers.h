@@ -13,6 +13,9 @@ struct cvo_customers {
     size_t capacity;
     int32_t last_day; /* max last_order_day, INT32_MIN when empty */
     arena strings;
+    /* keep_orders: row i's counted orders are orders[order_start[i] .. order_start[i+1]) */
+    cvo_order *orders;
+    size_t *order_start;
 };
 
 /* An empty table with room for capacity rows. NULL when out of memory. */

@@ -851,6 +851,7 @@ cvo_status shard_init(shard *sh, cvo_ctx *ctx, const ingest_config *config, size
         shard_free(sh);
         return ctx_nomem(ctx);
     }
+    sh->customers.keep_orders = config->keep_orders;
     return CVO_OK;
 }
 

@@ -20,6 +20,7 @@ typedef struct ingest_config {
     size_t cancel_prefix_len;
     bool general;               /* keep all orders open (non-contiguous input) */
     uint64_t max_rejects;       /* per worker: CVO_MAX_REJECTS shared among workers */
+    bool keep_orders;           /* log counted orders for the models */
 } ingest_config;
 
 typedef struct reject_entry {

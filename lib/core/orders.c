@@ -233,6 +233,7 @@ static cvo_status make_config(load *ld)
     c->cancel_prefix = ld->options->cancel_prefix ? ld->options->cancel_prefix : "";
     c->cancel_prefix_len = strlen(c->cancel_prefix);
     c->max_rejects = CVO_MAX_REJECTS;
+    c->keep_orders = ld->options->keep_orders;
     if (ld->options->date_format != NULL) {
         char why[160];
         if (!date_format_compile(ld->options->date_format, &c->date_fmt, why, sizeof why))
@@ -396,6 +397,66 @@ static cvo_status emit_rejects(load *ld, const shard *sh)
     return CVO_OK;
 }
 
+/* Customer table row of every map entry (guests joined by email follow their
+ * customer); UINT32_MAX for entries left out. */
+static uint32_t *entry_rows(load *ld, const custmap *map)
+{
+    uint32_t *rows = mem_array(ld->ctx, map->count ? map->count : 1, sizeof *rows);
+    if (rows == NULL)
+        return NULL;
+    uint32_t next = 0;
+    for (size_t i = 0; i < map->count; i++) {
+        const cust_acc *e = &map->entries[i];
+        rows[i] = (e->dead || e->orders == 0) ? UINT32_MAX : next++;
+    }
+    for (size_t i = 0; i < map->count; i++)
+        if (map->entries[i].dead)
+            rows[i] = rows[map->entries[i].dead - 1];
+    return rows;
+}
+
+static void sort_by_day(cvo_order *orders, size_t n)
+{
+    for (size_t i = 1; i < n; i++) {
+        cvo_order o = orders[i];
+        size_t j = i;
+        for (; j > 0 && orders[j - 1].day > o.day; j--)
+            orders[j] = orders[j - 1];
+        orders[j] = o;
+    }
+}
+
+/* Groups the kept orders by customer row (counting sort), each by day. */
+static cvo_status attach_orders(load *ld, const custmap *map, cvo_customers *table)
+{
+    uint32_t *rows = entry_rows(ld, map);
+    table->order_start = mem_zarray(ld->ctx, table->count + 1, sizeof *table->order_start);
+    table->orders = mem_array(ld->ctx, map->order_count ? map->order_count : 1,
+                              sizeof *table->orders);
+    if (rows == NULL || table->order_start == NULL || table->orders == NULL) {
+        mem_free(ld->ctx, rows);
+        return ctx_nomem(ld->ctx);
+    }
+    size_t *start = table->order_start;
+    for (size_t i = 0; i < map->order_count; i++)
+        if (rows[map->orders[i].entry] != UINT32_MAX)
+            start[rows[map->orders[i].entry] + 1]++;
+    for (size_t r = 0; r < table->count; r++)
+        start[r + 1] += start[r];
+    for (size_t i = 0; i < map->order_count; i++) {
+        uint32_t row = rows[map->orders[i].entry];
+        if (row != UINT32_MAX)
+            table->orders[start[row]++] = (cvo_order){map->orders[i].day, map->orders[i].net_cents};
+    }
+    for (size_t r = table->count; r > 0; r--)
+        start[r] = start[r - 1];
+    start[0] = 0;
+    for (size_t r = 0; r < table->count; r++)
+        sort_by_day(table->orders + start[r], start[r + 1] - start[r]);
+    mem_free(ld->ctx, rows);
+    return CVO_OK;
+}
+
 /* The table takes over the map's strings; customers without a counting
  * order are left out. */
 static cvo_status build_table(load *ld, custmap *map, cvo_customers **out)
@@ -415,7 +476,14 @@ static cvo_status build_table(load *ld, custmap *map, cvo_customers **out)
     table->strings = map->strings;
     arena_init(&map->strings, ld->ctx);
     *out = table;
-    return CVO_OK;
+    if (!map->keep_orders)
+        return CVO_OK;
+    cvo_status status = attach_orders(ld, map, table);
+    if (status != CVO_OK) {
+        cvo_customers_free(table);
+        *out = NULL;
+    }
+    return status;
 }
 
 static cvo_status finish(load *ld, worker *w0, worker *w1, bool merged, cvo_customers **out,
@@ -502,7 +570,8 @@ cvo_status orders_load_tuned(cvo_ctx *ctx, const cvo_load_options *options,
     if (status == CVO_OK)
         status = finish(&ld, &w0, &w1, merged, out, stats);
     if (status == CVO_OK) {
-        stats->bytes = w0.rd.bytes + (merged ? w1.rd.bytes : 0) + ld.header_reader.bytes;
+        /* a plain file is read whole exactly once, however the workers overlapped */
+        stats->bytes = source_seekable(ld.src) ? source_size(ld.src) : w0.rd.bytes;
         stats->format = ld.schema.format;
         stats->delimiter = ld.schema.delimiter;
     }

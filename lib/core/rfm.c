@@ -578,7 +578,7 @@ static cvo_status check_inputs(cvo_ctx *ctx, const cvo_customers *customers,
         return ctx_fail(ctx, CVO_ERR_ARGUMENT, "the scheme has %d levels but scoring uses %d",
                         scheme->levels, *levels);
     if (customers->count == 0)
-        return ctx_fail(ctx, CVO_ERR_EMPTY, "no customers to score");
+        return ctx_fail(ctx, CVO_ERR_EMPTY, "no customers to score: no order counts (all records rejected, or every order cancelled or refunded)");
     if (customers->count > CVO_MAX_CUSTOMERS)
         return ctx_fail(ctx, CVO_ERR_LIMIT, "more than %u customers", CVO_MAX_CUSTOMERS);
     return CVO_OK;

@@ -250,9 +250,16 @@ static cvo_status check_required(cvo_ctx *ctx, const char *name, const csv_recor
         return CVO_OK;
     char found[512], missing[96];
     list_columns(header, found, sizeof found);
-    snprintf(missing, sizeof missing, "%s%s%s%s%s", key ? "" : "a customer key",
-             !key && (!date || !amount) ? ", " : "", date ? "" : "an order date",
-             !date && !amount ? ", " : "", amount ? "" : "an amount");
+    const char *parts[3];
+    int n = 0;
+    if (!key)
+        parts[n++] = "a customer key";
+    if (!date)
+        parts[n++] = "an order date";
+    if (!amount)
+        parts[n++] = "an amount";
+    snprintf(missing, sizeof missing, "%s%s%s%s%s", parts[0], n == 3 ? ", " : n == 2 ? " and " : "",
+             n > 1 ? parts[1] : "", n == 3 ? " and " : "", n == 3 ? parts[2] : "");
     return ctx_fail(ctx, CVO_ERR_FORMAT,
                     "%s:1: unknown header: cannot find %s.\n"
                     "  found: %s\n"
