@@ -176,10 +176,18 @@ static void print_summary(const char *name, const cvo_load_stats *st, size_t cus
 int cli_load(cvo_ctx *ctx, const parsed_args *args, const opt_spec *specs, size_t count,
              const char *path, cvo_customers **out, cvo_load_stats *stats)
 {
+    return cli_load_orders(ctx, args, specs, count, path, false, out, stats);
+}
+
+int cli_load_orders(cvo_ctx *ctx, const parsed_args *args, const opt_spec *specs, size_t count,
+                    const char *path, bool keep_orders, cvo_customers **out,
+                    cvo_load_stats *stats)
+{
     cvo_load_options options;
     int code = load_options(args, specs, count, path, &options);
     if (code >= 0)
         return code;
+    options.keep_orders = keep_orders;
     const char *rejects_path = args_get(args, specs, count, "rejects");
     FILE *rejects = NULL;
     if (rejects_path != NULL) {
@@ -280,4 +288,15 @@ int cli_score(cvo_ctx *ctx, score_setup *setup, const cvo_customers *customers, 
 {
     cvo_status status = cvo_rfm_new(ctx, customers, &setup->options, setup->scheme, rfm);
     return status == CVO_OK ? EXIT_OK : cli_fail(ctx, status);
+}
+
+bool cli_parse_double(const char *text, double min, double max, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(text, &end);
+    if (errno || end == text || *end != '\0' || !(v >= min && v <= max))
+        return false;
+    *out = v;
+    return true;
 }

@@ -53,6 +53,11 @@ int cli_fail(cvo_ctx *ctx, cvo_status status);
 int cli_load(cvo_ctx *ctx, const parsed_args *args, const opt_spec *specs, size_t count,
              const char *path, cvo_customers **out, cvo_load_stats *stats);
 
+/* cli_load, optionally keeping every customer's orders (for the models). */
+int cli_load_orders(cvo_ctx *ctx, const parsed_args *args, const opt_spec *specs, size_t count,
+                    const char *path, bool keep_orders, cvo_customers **out,
+                    cvo_load_stats *stats);
+
 /* The scoring set-up, checked before any input is read. */
 typedef struct score_setup {
     cvo_rfm_options options;
@@ -70,6 +75,8 @@ int cli_score(cvo_ctx *ctx, score_setup *setup, const cvo_customers *customers, 
 /* Writes one CSV cell, neutralising formula starts (= + - @ TAB CR) as OWASP
  * recommends: quoted, with a leading '. */
 void cli_csv_cell(FILE *out, const char *text);
+/* A number in [min, max]; false otherwise. */
+bool cli_parse_double(const char *text, double min, double max, double *out);
 /* Writes cents as "-1234.56". */
 void cli_money(FILE *out, int64_t cents);
 /* Formats cents into buf (24 bytes), returns buf. */

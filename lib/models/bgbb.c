@@ -11,9 +11,12 @@
 
 enum { ALPHA, BETA, GAMMA, DELTA, NPARAMS };
 
-/* Below this |gamma - 1| the expectations use their gamma -> 1 limit, whose
- * error (~|gamma - 1|) is then smaller than the cancellation in the exact form. */
+/* Outside whole horizons up to RISING_SUM_MAX, below this |gamma - 1| the
+ * expectations use their gamma -> 1 limit, whose error (~|gamma - 1|) is then
+ * smaller than the cancellation in the log-gamma form. */
 #define GAMMA_ONE_BAND 1e-7
+/* Rising-factorial ratios are summed term by term up to this many terms. */
+#define RISING_SUM_MAX 4096.0
 /* A decreasing tail whose bound is below e^-40 of the sum is not summed. */
 #define TAIL_LOG_CUTOFF 40.0
 /* psi(z + k) - psi(z) is summed term by term for integer k up to this. */
@@ -175,21 +178,62 @@ static double bgbb_p_alive(const double *p, double x, double t_x, double n)
     return fmin(exp(l), 1.0);
 }
 
+/* ln(1 + u) / u, the slope of ln(1 + u) from 0; u = (1-g)/(g+d+m), so
+ * 1 + u = (1+d+m)/(g+d+m), formed as that ratio when u is not small. */
+static double log1p_slope(double g, double d, double m)
+{
+    double u = (1 - g) / (g + d + m);
+    if (u == 0)
+        return 1;
+    return (fabs(u) < 0.5 ? log1p(u) : log((1 + d + m) / (g + d + m))) / u;
+}
+
+/* delta = ln[(1+d+m0)_k / (g+d+m0)_k] (rising factorials), and *slope =
+ * delta / (1-g), which stays finite at g = 1. For whole k up to a cap it is
+ * a sum of log1p terms of sign (1-g), free of cancellation for any d and g;
+ * otherwise log-gamma differences, with the digamma limit near g = 1. */
+static double log_rising_ratio(double g, double d, double m0, double k, double *slope)
+{
+    double delta = 0, sum = 0;
+    if (k == floor(k) && k <= RISING_SUM_MAX) {
+        for (double j = 0; j < k; j++) {
+            double s = log1p_slope(g, d, m0 + j) / (g + d + m0 + j);
+            sum += s;
+            delta += s * (1 - g);
+        }
+        *slope = sum;
+        return delta;
+    }
+    delta = special_lgamma(1 + d + m0 + k) - special_lgamma(1 + d + m0) -
+            (special_lgamma(g + d + m0 + k) - special_lgamma(g + d + m0));
+    *slope = fabs(g - 1) < GAMMA_ONE_BAND ? digamma_diff(1 + d + m0, k) : delta / (1 - g);
+    return delta;
+}
+
+/* ln(expm1(v) / v), 0 at v = 0, without overflow for large v. */
+static double log_expm1_slope(double v)
+{
+    if (v == 0)
+        return 0;
+    if (v > 1)
+        return v + log(-expm1(-v)) - log(v);
+    return log(expm1(v) / v);
+}
+
 /* ln of d/(g-1) G(g+d)/G(1+d) [G(1+d+m0)/G(g+d+m0) - G(1+d+m1)/G(g+d+m1)]
- * = ln sum_{k=m0+1}^{m1} B(g, d+k)/B(g,d) for integer m0 <= m1: the expected
- * number of opportunities in (m0, m1] at which a customer alive at m0 is
- * still alive, times B(g, d+m0)/B(g,d). Both factors change sign together
- * at g = 1, where the limit is d (psi(1+d+m1) - psi(1+d+m0)). */
+ * = ln sum_{j=m0+1}^{m1} B(g, d+j)/B(g,d) for whole m0 <= m1: the expected
+ * number of opportunities in (m0, m1] at which a customer is alive. With
+ * lead = ln (1+d)_m0/(g+d)_m0 and delta, slope of the rising ratio over
+ * (m0, m1], it is d e^lead (e^delta - 1)/(1-g) = d e^lead slope expm1(delta)/delta,
+ * positive and continuous through g = 1 (limit d (psi(1+d+m1) - psi(1+d+m0))). */
 static double log_alive_opportunities(double g, double d, double m0, double m1)
 {
-    if (m1 <= m0)
+    if (!(m1 > m0))
         return -INFINITY;
-    if (fabs(g - 1) < GAMMA_ONE_BAND)
-        return log(d) + log(digamma_diff(1 + d + m0, m1 - m0));
-    double h0 = special_lgamma(1 + d + m0) - special_lgamma(g + d + m0);
-    double h1 = special_lgamma(1 + d + m1) - special_lgamma(g + d + m1);
-    double diff = g > 1 ? special_logsubexp(h0, h1) : special_logsubexp(h1, h0);
-    return log(d) - log(fabs(g - 1)) + special_lgamma(g + d) - special_lgamma(1 + d) + diff;
+    double unused, slope;
+    double lead = log_rising_ratio(g, d, 0, m0, &unused);
+    double delta = log_rising_ratio(g, d, m0, m1 - m0, &slope);
+    return log(d) + lead + log_expm1_slope(delta) + log(slope);
 }
 
 /* E[transactions in opportunities n+1 .. n+t | x, t_x, n] (FHS eq. 13). */
@@ -199,8 +243,8 @@ static double bgbb_expected(const double *p, double x, double t_x, double n, dou
         return NAN;
     if (t == 0)
         return 0;
-    double l = special_lbeta(p[ALPHA] + x + 1, p[BETA] + n - x) - special_lbeta(p[ALPHA], p[BETA])
-               + log_alive_opportunities(p[GAMMA], p[DELTA], n, n + t) - log_lik(p, x, t_x, n);
+    double l = special_lbeta(p[ALPHA] + x + 1, p[BETA] + n - x) - special_lbeta(p[ALPHA], p[BETA]) +
+               log_alive_opportunities(p[GAMMA], p[DELTA], n, n + t) - log_lik(p, x, t_x, n);
     return exp(l);
 }
 

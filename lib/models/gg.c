@@ -27,7 +27,8 @@ static double gg_loglik(const double *p, const model_row *row, double *grad)
     double px = p[SHAPE_P] * x, q = p[SHAPE_Q], g = p[SCALE_GAMMA], mx = m * x;
     double log_spend_over_scale = log1p(mx / g); /* ln((gamma + mx) / gamma) */
     double log_scale_over_spend = log1p(g / mx); /* ln((gamma + mx) / (mx)) */
-    double ll = -special_lbeta(px, q) - q * log_spend_over_scale - px * log_scale_over_spend - log(m);
+    double ll =
+        -special_lbeta(px, q) - q * log_spend_over_scale - px * log_scale_over_spend - log(m);
     if (grad != NULL) {
         double psi_sum = special_digamma(px + q);
         grad[SHAPE_P] = x * (psi_sum - special_digamma(px) - log_scale_over_spend);

@@ -47,35 +47,90 @@ double special_logsubexp(double a, double b)
     return a + log1p(-exp(b - a));
 }
 
-enum { HYP2F1_MAX_TERMS = 200000 };
+/* Term cap of the 2F1 series: with the tail bound below, z <= 0.999 needs at
+ * most a few tens of thousands of terms; beyond the cap the result is NaN
+ * and the caller must use another representation (pnbd.c integrates). */
+enum { HYP2F1_MAX_TERMS = 100000 };
+#define HYP2F1_EPS 1e-16
 
-/* Sums t_k = (a)_k (b)_k / ((c)_k k!) z^k and, for the derivatives, the
- * running sums of 1/(a+j), 1/(b+j), 1/(c+j) that d t_k / d a etc. carry. */
-double special_hyp2f1(double a, double b, double c, double z, double *d)
+/* Bound on the rest of the series after the term made with ratio index k:
+ * rho(j)/z - 1 = (ab - c + j (a+b-c-1)) / ((c+j)(1+j)), so for j > k (and
+ * c + k + 1 > 0) no later ratio exceeds the value below; the tail is at most
+ * term * rho / (1 - rho). */
+static double hyp2f1_tail_factor(double a, double b, double c, double z, int k)
 {
-    if (!(z >= 0 && z < 1) || c <= 0)
-        return NAN;
+    double ck = c + k + 1, excess = a + b - c - 1;
+    if (ck <= 0)
+        return INFINITY;
+    double rho = z * (1 + fabs(a * b - c) / (ck * (k + 2)) + (excess > 0 ? excess : 0) / ck);
+    return rho < 1 ? rho / (1 - rho) : INFINITY;
+}
+
+/* The plain series t_k = (a)_k (b)_k / ((c)_k k!) z^k. The derivative of t_k
+ * w.r.t. a is t_k * sum_{j<k} 1/(a+j) (likewise b; minus for c), so the
+ * three running sums give the parameter derivatives term by term. Stops
+ * when the bounded tail of the value and of the derivatives is below
+ * HYP2F1_EPS relative. A term that is exactly 0 (z = 0, a or b a
+ * non-positive integer) ends the sum. */
+static double hyp2f1_series(double a, double b, double c, double z, double d[3])
+{
     double term = 1, sum = 1, da = 0, db = 0, dc = 0;
     double sa = 0, sb = 0, sc = 0;
     for (int k = 0; k < HYP2F1_MAX_TERMS; k++) {
+        double ratio = (a + k) * (b + k) / ((c + k) * (k + 1)) * z;
         sa += 1 / (a + k);
         sb += 1 / (b + k);
         sc += 1 / (c + k);
-        term *= (a + k) * (b + k) / ((c + k) * (k + 1)) * z;
+        term *= ratio;
         sum += term;
         da += term * sa;
         db += term * sb;
         dc -= term * sc;
-        if (!isfinite(sum))
+        if (!isfinite(sum) || !isfinite(da + db + dc))
             return NAN;
-        if (fabs(term) <= 1e-16 * fabs(sum) && fabs(term * (sa + sb + sc)) <= 1e-15 * (fabs(da) + fabs(db) + fabs(dc) + 1e-300) && k > 2) {
-            if (d != NULL) {
-                d[0] = da;
-                d[1] = db;
-                d[2] = dc;
-            }
+        double tail = fabs(term) * hyp2f1_tail_factor(a, b, c, z, k);
+        double dtail = tail * (fabs(sa) + fabs(sb) + fabs(sc) + 1);
+        if (term == 0 || (tail <= HYP2F1_EPS * fabs(sum) &&
+                          dtail <= HYP2F1_EPS * (fabs(da) + fabs(db) + fabs(dc)))) {
+            d[0] = da;
+            d[1] = db;
+            d[2] = dc;
             return sum;
         }
     }
     return NAN;
+}
+
+/* Euler's transformation F(a,b;c;z) = (1-z)^(c-a-b) F(c-a, c-b; c; z) turns
+ * terms that decay like k^(a+b-c-1) into terms that decay like k^(c-a-b-1);
+ * worth it when a + b > c, and safe (no alternating signs) when c-a and c-b
+ * are not negative. Pareto/NBD's F(w, b; w+1; z) becomes F(1, w+1-b; w+1; z). */
+static bool hyp2f1_euler_pays(double a, double b, double c)
+{
+    return a + b > c && c - a >= 0 && c - b >= 0;
+}
+
+double special_hyp2f1(double a, double b, double c, double z, double *d)
+{
+    double dg[3] = {0, 0, 0};
+    if (!(z >= 0 && z < 1) || (c <= 0 && c == floor(c)))
+        return NAN;
+    if (!hyp2f1_euler_pays(a, b, c)) {
+        double f = hyp2f1_series(a, b, c, z, dg);
+        if (d != NULL && !isnan(f))
+            d[0] = dg[0], d[1] = dg[1], d[2] = dg[2];
+        return f;
+    }
+    double ln1mz = log1p(-z);
+    double g = hyp2f1_series(c - a, c - b, c, z, dg);
+    double e = exp((c - a - b) * ln1mz), f = e * g;
+    if (isnan(g) || !isfinite(f))
+        return NAN;
+    if (d != NULL) {
+        /* a' = c - a, b' = c - b: d/da = -ln(1-z) F - E G_a', and so on. */
+        d[0] = -ln1mz * f - e * dg[0];
+        d[1] = -ln1mz * f - e * dg[1];
+        d[2] = ln1mz * f + e * (dg[0] + dg[1] + dg[2]);
+    }
+    return f;
 }

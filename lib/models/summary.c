@@ -92,3 +92,11 @@ void cvo_summary_free(cvo_summary *summary)
     mem_free(summary->ctx, summary->rows);
     mem_free(summary->ctx, summary);
 }
+
+void cvo_summary_set_holdout(cvo_summary *summary, double periods)
+{
+    if (summary != NULL && periods > 0) {
+        summary->holdout = periods;
+        summary->has_holdout = true;
+    }
+}

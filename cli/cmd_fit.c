@@ -1,0 +1,203 @@
+/* cmd_fit.c - cvo fit: fits a BTYD model and, with a calibration end, shows
+ * how its holdout predictions compare with what happened and with a naive
+ * baseline. */
+#include "btyd.h"
+#include "commands.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <string.h>
+
+static const opt_spec specs[] = {
+    {"model", 'm', "NAME", "bgnbd, mbgnbd, pnbd, bgbb or gg"},
+    {"penalty", 0, "L", "L2 penalty on the parameters (default 0)"},
+    {"json", 0, NULL, "print one JSON object"},
+    CLI_SUMMARY_OPTIONS,
+    CLI_INPUT_OPTIONS,
+};
+enum { SPEC_COUNT = sizeof specs / sizeof *specs };
+
+static const char *unit_name(const cvo_summary *s)
+{
+    double d = cvo_summary_period_days(s);
+    return d == 1 ? "days" : d == 7 ? "weeks" : d > 7 ? "months" : "periods";
+}
+
+static void repeat_buyers(const cvo_summary *s, double *customers, double *repeaters)
+{
+    *customers = *repeaters = 0;
+    for (size_t i = 0; i < cvo_summary_count(s); i++) {
+        const cvo_summary_row *r = cvo_summary_at(s, i);
+        *customers += r->weight;
+        *repeaters += r->x > 0 ? r->weight : 0;
+    }
+}
+
+static void print_fit(const char *source, const cvo_fit *fit, const cvo_summary *s)
+{
+    double customers, repeaters;
+    repeat_buyers(s, &customers, &repeaters);
+    printf("model           %s\ndata            %s: %.0f customers, %.0f repeat buyers",
+           cvo_model_name(fit->model), source, customers, repeaters);
+    if (cvo_summary_period_days(s) > 0)
+        printf(", time in %s", unit_name(s));
+    if (cvo_summary_born_after(s) > 0)
+        printf(", %" PRIu64 " born after the calibration end left out", cvo_summary_born_after(s));
+    printf("\n\n%-14s %14s %14s\n", "parameter", "estimate", "std. error");
+    for (int k = 0; k < fit->nparams; k++)
+        printf("%-14s %14.7g %14.7g\n", fit->param_names[k], fit->params[k], fit->stderr[k]);
+    printf("\nlog-likelihood  %.4f (total over %" PRIu64 " customers)\n", fit->loglik, fit->n);
+    printf("optimiser       %s after %d iterations\n", fit->converged ? "converged" : "NOT converged",
+           fit->iterations);
+    if (fit->note[0])
+        printf("note            %s\n", fit->note);
+}
+
+static void print_backtest(const cvo_backtest *b, const cvo_summary *s)
+{
+    printf("\nbacktest: holdout of %.4g %s\n", b->holdout, unit_name(s));
+    printf("  %-26s %10s %10s %10s\n", "", "actual", "model", "naive");
+    printf("  %-26s %10.1f %10.1f %10.1f\n", "repeat purchases", b->actual_total, b->model_total,
+           b->naive_total);
+    printf("  %-26s %10s %10.4f %10.4f\n", "mean abs. error / customer", "", b->model_mae,
+           b->naive_mae);
+    printf("\n  mean holdout purchases by calibration repeat purchases:\n");
+    printf("  %4s %10s %10s %10s %10s\n", "x", "customers", "actual", "model", "naive");
+    for (int i = 0; i < CVO_BACKTEST_BINS; i++) {
+        const cvo_backtest_bin *x = &b->bins[i];
+        char label[8];
+        snprintf(label, sizeof label, i == CVO_BACKTEST_BINS - 1 ? "%d+" : "%d", x->x);
+        printf("  %4s %10.0f %10.4f %10.4f %10.4f\n", label, x->customers, x->actual, x->model,
+               x->naive);
+    }
+    if (b->periods == 0)
+        return;
+    printf("\n  cumulative repeat purchases (calibration ends after period %zu):\n",
+           b->calibration_periods);
+    printf("  %6s %10s %10s\n", "period", "actual", "model");
+    for (size_t p = 0; p < b->periods; p++)
+        printf("  %6zu %10.0f %10.2f\n", p + 1, b->tracking_actual[p], b->tracking_model[p]);
+}
+
+static void json_number(double v)
+{
+    if (isfinite(v))
+        printf("%.10g", v);
+    else
+        printf("null");
+}
+
+static void json_params(const char *key, const cvo_fit *fit, const double *values)
+{
+    printf("\"%s\":{", key);
+    for (int k = 0; k < fit->nparams; k++) {
+        printf("%s\"%s\":", k ? "," : "", fit->param_names[k]);
+        json_number(values[k]);
+    }
+    printf("}");
+}
+
+static void json_series(const char *key, const double *v, size_t n)
+{
+    printf("\"%s\":[", key);
+    for (size_t i = 0; i < n; i++) {
+        printf(i ? "," : "");
+        json_number(v[i]);
+    }
+    printf("]");
+}
+
+static void json_backtest(const cvo_backtest *b)
+{
+    printf(",\"backtest\":{\"holdout\":%.10g,\"customers\":%.10g,\"actual\":%.10g,"
+           "\"model\":%.10g,\"naive\":%.10g,\"model_mae\":%.10g,\"naive_mae\":%.10g,"
+           "\"by_frequency\":[",
+           b->holdout, b->customers, b->actual_total, b->model_total, b->naive_total,
+           b->model_mae, b->naive_mae);
+    for (int i = 0; i < CVO_BACKTEST_BINS; i++) {
+        const cvo_backtest_bin *x = &b->bins[i];
+        printf("%s{\"x\":\"%d%s\",\"customers\":%.10g,\"actual\":%.10g,\"model\":%.10g,"
+               "\"naive\":%.10g}",
+               i ? "," : "", x->x, i == CVO_BACKTEST_BINS - 1 ? "+" : "", x->customers,
+               x->actual, x->model, x->naive);
+    }
+    printf("],\"tracking\":{\"calibration_periods\":%zu,", b->calibration_periods);
+    json_series("actual", b->tracking_actual, b->periods);
+    printf(",");
+    json_series("model", b->tracking_model, b->periods);
+    printf("}}");
+}
+
+static void print_json(const cvo_fit *fit, const cvo_backtest *b)
+{
+    printf("{\"model\":\"%s\",", cvo_model_name(fit->model));
+    json_params("params", fit, fit->params);
+    printf(",");
+    json_params("stderr", fit, fit->stderr);
+    printf(",\"loglik\":");
+    json_number(fit->loglik);
+    printf(",\"n\":%" PRIu64 ",\"converged\":%s,\"iterations\":%d,\"note\":\"%s\"", fit->n,
+           fit->converged ? "true" : "false", fit->iterations, fit->note);
+    if (b != NULL)
+        json_backtest(b);
+    printf("}\n");
+}
+
+static int run_fit(cvo_ctx *ctx, const parsed_args *args, cvo_model model, btyd_data *data)
+{
+    cvo_fit_options options;
+    cvo_fit_options_init(&options);
+    const char *penalty = args_get(args, specs, SPEC_COUNT, "penalty");
+    if (penalty != NULL && !cli_parse_double(penalty, 0, 1e6, &options.penalty)) {
+        fprintf(stderr, "cvo: --penalty must be a number >= 0\n");
+        return EXIT_USAGE;
+    }
+    cvo_fit fit;
+    cvo_status status = cvo_model_fit(ctx, model, data->summary, &options, &fit);
+    if (status != CVO_OK)
+        return cli_fail(ctx, status);
+    cvo_backtest *bt = NULL;
+    if (cvo_summary_has_holdout(data->summary) && model != CVO_MODEL_GG && fit.converged) {
+        status = cvo_backtest_run(ctx, &fit, data->summary, data->customers, &bt);
+        if (status != CVO_OK)
+            return cli_fail(ctx, status);
+    }
+    const char *source = data->customers ? args->positional[0]
+                                         : args_get(args, specs, SPEC_COUNT, "summary");
+    if (args_get(args, specs, SPEC_COUNT, "json"))
+        print_json(&fit, bt);
+    else {
+        print_fit(source, &fit, data->summary);
+        if (bt != NULL)
+            print_backtest(bt, data->summary);
+    }
+    cvo_backtest_free(bt);
+    return fflush(stdout) == 0 ? EXIT_OK : EXIT_SYSTEM;
+}
+
+int cmd_fit(int argc, char **argv)
+{
+    parsed_args args;
+    int code = cli_parse(argc, argv, specs, SPEC_COUNT, &args,
+                         "cvo fit --model NAME [OPTIONS] (ORDERS | --summary FILE)",
+                         "Fits a \"Buy 'Til You Die\" model by maximum likelihood and prints its\n"
+                         "parameters, standard errors and log-likelihood. With --calibration-end,\n"
+                         "also a backtest of the holdout against a naive baseline.");
+    if (code >= 0)
+        return code;
+    cvo_model model;
+    if ((code = btyd_model(&args, specs, SPEC_COUNT, "model", &model)) >= 0)
+        return code;
+    cvo_ctx *ctx = NULL;
+    if (cvo_ctx_new(&ctx, NULL) != CVO_OK)
+        return EXIT_SYSTEM;
+    btyd_data data;
+    code = btyd_load(ctx, &args, specs, SPEC_COUNT, &data);
+    if (code < 0)
+        code = run_fit(ctx, &args, model, &data);
+    if (code == EXIT_OK)
+        code = data.load_code;
+    btyd_free(&data);
+    cvo_ctx_free(ctx);
+    return code;
+}

@@ -1,0 +1,883 @@
+/* fit.c - maximum-likelihood fits of the BTYD models (GSL BFGS on log-parameters,
+ * simplex fallback, Newton polish, Hessian standard errors) and the public model glue.
+ * Invariant: the optimiser sees theta = ln p over compressed, time-rescaled rows;
+ * everything reported is natural, unscaled and summed over customers. */
+#include "models/fit.h"
+
+#include "base/hash.h"
+
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_linalg.h>
+#include <gsl/gsl_multimin.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+/* Returned for a point where the log-likelihood is not finite: large enough
+ * that every line search backs off, finite so that its interpolation stays sane. */
+#define FIT_BAD_VALUE 1e300
+/* BFGS stops when |gradient| < FIT_GRAD_TOL * customers (per-customer scale). */
+#define FIT_GRAD_TOL 1e-6
+/* Newton polish: stop below this step in theta; call the fit converged below FIT_STEP_OK. */
+#define FIT_STEP_TOL 1e-10
+#define FIT_STEP_OK 1e-5
+#define FIT_POLISH_STEPS 50
+/* Step in theta of the central differences for the Hessian. */
+#define FIT_HESS_STEP 1e-4
+/* A parameter beyond these (in rescaled time) ran to the edge of its range. */
+#define FIT_PARAM_MIN 1e-8
+#define FIT_PARAM_MAX 1e8
+/* Fewer repeat buyers than this (or than this share of all) cannot identify a model. */
+#define FIT_MIN_REPEATERS 5.0
+#define FIT_MIN_REPEAT_SHARE 0.01
+
+/* ---- names and dispatch ------------------------------------------------------ */
+
+static const char *const model_names[] = {"bgnbd", "mbgnbd", "pnbd", "bgbb", "gg"};
+enum { MODEL_COUNT = sizeof model_names / sizeof model_names[0] };
+
+bool cvo_model_from_name(const char *name, cvo_model *out)
+{
+    for (int m = 0; name != NULL && m < MODEL_COUNT; m++) {
+        if (strcmp(name, model_names[m]) == 0) {
+            if (out != NULL)
+                *out = (cvo_model)m;
+            return true;
+        }
+    }
+    return false;
+}
+
+const char *cvo_model_name(cvo_model model)
+{
+    return (unsigned)model < MODEL_COUNT ? model_names[model] : "unknown";
+}
+
+static const model_ops *ops_of(cvo_model model)
+{
+    switch (model) {
+    case CVO_MODEL_BGNBD: return bgnbd_model();
+    case CVO_MODEL_MBGNBD: return mbgnbd_model();
+    case CVO_MODEL_PNBD: return pnbd_model();
+    case CVO_MODEL_BGBB: return bgbb_model();
+    case CVO_MODEL_GG: return gg_model();
+    }
+    return NULL;
+}
+
+/* Models known for flat regions of the likelihood get several starts. */
+static int default_starts(cvo_model model)
+{
+    switch (model) {
+    case CVO_MODEL_PNBD:
+    case CVO_MODEL_MBGNBD: return 4;
+    case CVO_MODEL_BGNBD: return 2;
+    default: return 1;
+    }
+}
+
+/* GSL's default error handler aborts the process; the library must never abort,
+ * and every GSL call here is checked through its return status. The setting is
+ * process-wide, which is acceptable: libcvo is the GSL user of the programs it
+ * lives in, every caller wants the same value, and storing it again is harmless. */
+static void gsl_quiet(void)
+{
+    gsl_set_error_handler_off();
+}
+
+void cvo_fit_options_init(cvo_fit_options *options)
+{
+    options->penalty = 0;
+    options->max_iterations = 500;
+    options->starts = 0;
+}
+
+/* ---- predictions ---------------------------------------------------------------- */
+
+static const model_ops *fit_ops(const cvo_fit *fit)
+{
+    return fit != NULL ? ops_of(fit->model) : NULL;
+}
+
+double cvo_fit_p_alive(const cvo_fit *fit, double x, double t_x, double T)
+{
+    const model_ops *ops = fit_ops(fit);
+    return ops && ops->p_alive ? ops->p_alive(fit->params, x, t_x, T) : NAN;
+}
+
+double cvo_fit_expected(const cvo_fit *fit, double x, double t_x, double T, double t)
+{
+    const model_ops *ops = fit_ops(fit);
+    return ops && ops->expected ? ops->expected(fit->params, x, t_x, T, t) : NAN;
+}
+
+double cvo_fit_unconditional(const cvo_fit *fit, double t)
+{
+    const model_ops *ops = fit_ops(fit);
+    return ops && ops->unconditional ? ops->unconditional(fit->params, t) : NAN;
+}
+
+double cvo_fit_pmf(const cvo_fit *fit, double t, int n)
+{
+    const model_ops *ops = fit_ops(fit);
+    return ops && ops->pmf ? ops->pmf(fit->params, t, n) : NAN;
+}
+
+double cvo_fit_spend(const cvo_fit *fit, double x, double m_x)
+{
+    return fit && fit->model == CVO_MODEL_GG ? gg_expected_spend(fit->params, x, m_x) : NAN;
+}
+
+double cvo_fit_dert(const cvo_fit *fit, double x, double t_x, double T, double delta)
+{
+    return fit && fit->model == CVO_MODEL_PNBD ? pnbd_dert(fit->params, x, t_x, T, delta) : NAN;
+}
+
+/* ---- the result ----------------------------------------------------------------- */
+
+static void fit_clear(cvo_fit *out, const model_ops *ops)
+{
+    memset(out, 0, sizeof *out);
+    out->nparams = ops->nparams;
+    for (int k = 0; k < MODEL_MAX_PARAMS; k++) {
+        out->param_names[k] = k < ops->nparams ? ops->param_names[k] : NULL;
+        out->params[k] = NAN;
+        out->stderr[k] = NAN;
+    }
+    out->loglik = NAN;
+}
+
+cvo_status cvo_fit_from_params(cvo_ctx *ctx, cvo_model model, const double *params, int count,
+                               cvo_fit *out)
+{
+    gsl_quiet();
+    const model_ops *ops = ops_of(model);
+    if (ops == NULL || out == NULL)
+        return ctx_fail(ctx, CVO_ERR_ARGUMENT, "unknown model %d", (int)model);
+    if (params == NULL || count != ops->nparams)
+        return ctx_fail(ctx, CVO_ERR_ARGUMENT, "model %s takes %d parameters, %d given",
+                        ops->name, ops->nparams, params ? count : 0);
+    for (int k = 0; k < count; k++) {
+        if (!(params[k] > 0 && isfinite(params[k])))
+            return ctx_fail(ctx, CVO_ERR_ARGUMENT, "parameter %s of model %s must be > 0",
+                            ops->param_names[k], ops->name);
+    }
+    fit_clear(out, ops);
+    out->model = model;
+    memcpy(out->params, params, (size_t)count * sizeof *params);
+    out->converged = true;
+    return CVO_OK;
+}
+
+/* Appends "; "-separated text to the note, cutting at its size. */
+static void note_add(cvo_fit *out, const char *format, ...) CVO_PRINTF(2, 3);
+static void note_add(cvo_fit *out, const char *format, ...)
+{
+    size_t used = strlen(out->note);
+    if (used > 0 && used + 2 < sizeof out->note) {
+        memcpy(out->note + used, "; ", 3);
+        used += 2;
+    }
+    va_list args;
+    va_start(args, format);
+    vsnprintf(out->note + used, sizeof out->note - used, format, args);
+    va_end(args);
+}
+
+/* A count of customers with thousands separators ("2,357"). */
+static const char *count_text(double value, char buf[32])
+{
+    char digits[24];
+    unsigned long long n = value > 0 ? (unsigned long long)llround(value) : 0;
+    int len = snprintf(digits, sizeof digits, "%llu", n);
+    int out = 0;
+    for (int i = 0; i < len; i++) {
+        if (i > 0 && (len - i) % 3 == 0)
+            buf[out++] = ',';
+        buf[out++] = digits[i];
+    }
+    buf[out] = '\0';
+    return buf;
+}
+
+/* ---- rows: validation and compression ------------------------------------------- */
+
+/* Open addressing over row indexes: slot holds 1 + index, 0 when empty. */
+typedef struct row_table {
+    uint32_t *slots;
+    size_t mask;
+    size_t capacity; /* rows allocated */
+} row_table;
+
+static uint64_t double_bits(double v)
+{
+    uint64_t u;
+    v += 0.0; /* -0.0 becomes +0.0, so equal keys hash equally */
+    memcpy(&u, &v, sizeof u);
+    return u;
+}
+
+static uint64_t row_hash(const model_row *r)
+{
+    uint64_t h = hash_mix64(double_bits(r->x) + 0x9e3779b97f4a7c15ull);
+    h = hash_mix64(h ^ double_bits(r->t_x));
+    h = hash_mix64(h ^ double_bits(r->T));
+    return hash_mix64(h ^ double_bits(r->m_x));
+}
+
+static bool row_same(const model_row *a, const model_row *b)
+{
+    return a->x == b->x && a->t_x == b->t_x && a->T == b->T && a->m_x == b->m_x;
+}
+
+/* Checks one summary row; *use false when the model does not use it. Returns
+ * the reason when the row is invalid, else NULL. */
+static const char *row_prepare(const model_ops *ops, const cvo_summary_row *s, model_row *r,
+                               bool *use, fit_rows *acc)
+{
+    *use = false;
+    if (!(s->weight >= 0 && isfinite(s->weight)))
+        return "weight must be a finite number >= 0";
+    if (!(s->x >= 0 && isfinite(s->x) && s->t_x >= 0 && isfinite(s->t_x) && s->T >= 0 &&
+          isfinite(s->T)))
+        return "x, t_x and T must be finite numbers >= 0";
+    if (s->t_x > s->T * (1 + 1e-9))
+        return "t_x is larger than T";
+    if (s->x == 0 && s->t_x != 0)
+        return "t_x must be 0 when x is 0";
+    if (s->weight == 0)
+        return NULL;
+    if (!ops->needs_repeaters) {
+        *r = (model_row){s->x, s->t_x, s->T, 0, s->weight};
+        *use = true;
+        return NULL;
+    }
+    if (s->x == 0)
+        return NULL;
+    if (isnan(s->m_x) || isinf(s->m_x))
+        return "m_x must be a finite number";
+    if (s->m_x <= 0) {
+        acc->nonpositive += s->weight;
+        return NULL;
+    }
+    *r = (model_row){s->x, 0, 0, s->m_x, s->weight};
+    *use = true;
+    return NULL;
+}
+
+static cvo_status table_grow(cvo_ctx *ctx, row_table *t, const fit_rows *rows)
+{
+    size_t size = (t->mask + 1) * 2;
+    uint32_t *slots = mem_zarray(ctx, size, sizeof *slots);
+    if (slots == NULL)
+        return ctx_nomem(ctx);
+    for (size_t i = 0; i < rows->count; i++) {
+        size_t at = (size_t)row_hash(&rows->rows[i]) & (size - 1);
+        while (slots[at] != 0)
+            at = (at + 1) & (size - 1);
+        slots[at] = (uint32_t)(i + 1);
+    }
+    mem_free(ctx, t->slots);
+    t->slots = slots;
+    t->mask = size - 1;
+    return CVO_OK;
+}
+
+static cvo_status rows_append(cvo_ctx *ctx, row_table *t, fit_rows *rows, const model_row *r)
+{
+    if (rows->count == t->capacity) {
+        size_t capacity = t->capacity * 2;
+        model_row *grown = mem_realloc(ctx, rows->rows, capacity * sizeof *grown);
+        if (grown == NULL)
+            return ctx_nomem(ctx);
+        rows->rows = grown;
+        t->capacity = capacity;
+    }
+    rows->rows[rows->count++] = *r;
+    if (rows->count * 2 > t->mask + 1)
+        return table_grow(ctx, t, rows);
+    return CVO_OK;
+}
+
+/* Adds r to its group, or starts a new group. */
+static cvo_status rows_add(cvo_ctx *ctx, row_table *t, fit_rows *rows, const model_row *r)
+{
+    rows->weight += r->weight;
+    if (r->x > 0)
+        rows->repeat_weight += r->weight;
+    if (r->T > rows->max_T)
+        rows->max_T = r->T;
+    size_t at = (size_t)row_hash(r) & t->mask;
+    for (; t->slots[at] != 0; at = (at + 1) & t->mask) {
+        model_row *group = &rows->rows[t->slots[at] - 1];
+        if (row_same(group, r)) {
+            group->weight += r->weight;
+            return CVO_OK;
+        }
+    }
+    t->slots[at] = (uint32_t)(rows->count + 1);
+    return rows_append(ctx, t, rows, r);
+}
+
+static cvo_status rows_scan(cvo_ctx *ctx, const model_ops *ops, const cvo_summary *summary,
+                            row_table *t, fit_rows *out)
+{
+    if (summary->count >= UINT32_MAX)
+        return ctx_fail(ctx, CVO_ERR_LIMIT, "a fit takes at most %u customers", UINT32_MAX - 1);
+    for (size_t i = 0; i < summary->count; i++) {
+        model_row r;
+        bool use;
+        const char *why = row_prepare(ops, &summary->rows[i], &r, &use, out);
+        if (why != NULL)
+            return ctx_fail(ctx, CVO_ERR_ARGUMENT, "summary row %zu: %s", i + 1, why);
+        if (use)
+            CVO_TRY(rows_add(ctx, t, out, &r));
+    }
+    return CVO_OK;
+}
+
+cvo_status fit_rows_build(cvo_ctx *ctx, const model_ops *ops, const cvo_summary *summary,
+                          fit_rows *out)
+{
+    memset(out, 0, sizeof *out);
+    row_table t = {NULL, 1023, 512};
+    t.slots = mem_zarray(ctx, t.mask + 1, sizeof *t.slots);
+    out->rows = mem_array(ctx, t.capacity, sizeof *out->rows);
+    cvo_status status = CVO_ERR_NOMEM;
+    if (t.slots == NULL || out->rows == NULL)
+        status = ctx_nomem(ctx);
+    else
+        status = rows_scan(ctx, ops, summary, &t, out);
+    mem_free(ctx, t.slots);
+    if (status != CVO_OK)
+        fit_rows_free(ctx, out);
+    return status;
+}
+
+void fit_rows_free(cvo_ctx *ctx, fit_rows *rows)
+{
+    if (rows == NULL)
+        return;
+    mem_free(ctx, rows->rows);
+    rows->rows = NULL;
+    rows->count = 0;
+}
+
+/* ---- the objective ---------------------------------------------------------------- */
+
+typedef struct fit_problem {
+    const model_ops *ops;
+    const model_row *rows;
+    size_t count;
+    double weight_factor; /* a sample stands for all rows: its weights are scaled up */
+    double penalty;
+    int k;
+} fit_problem;
+
+/* f(theta) = -sum w loglik(e^theta) + penalty * sum e^(2 theta), and its
+ * gradient (chain rule: d/dtheta_k = p_k d/dp_k) when grad is not NULL. */
+static double problem_eval(const fit_problem *pb, const double *theta, double *grad)
+{
+    double p[MODEL_MAX_PARAMS], g[MODEL_MAX_PARAMS] = {0}, sum[MODEL_MAX_PARAMS] = {0};
+    double *row_grad = grad ? g : NULL;
+    for (int j = 0; j < pb->k; j++)
+        p[j] = exp(theta[j]);
+    double ll = 0;
+    for (size_t i = 0; i < pb->count; i++) {
+        const model_row *row = &pb->rows[i];
+        ll += row->weight * pb->ops->loglik(p, row, row_grad);
+        for (int j = 0; row_grad != NULL && j < pb->k; j++)
+            sum[j] += row->weight * g[j];
+    }
+    double f = -pb->weight_factor * ll;
+    bool finite = isfinite(f);
+    for (int j = 0; j < pb->k; j++) {
+        f += pb->penalty * p[j] * p[j];
+        if (grad != NULL) {
+            grad[j] = -pb->weight_factor * sum[j] * p[j] + 2 * pb->penalty * p[j] * p[j];
+            finite = finite && isfinite(grad[j]);
+        }
+    }
+    if (finite && isfinite(f))
+        return f;
+    for (int j = 0; grad != NULL && j < pb->k; j++)
+        grad[j] = 0;
+    return FIT_BAD_VALUE;
+}
+
+static void vector_get(const gsl_vector *v, double *out)
+{
+    for (size_t j = 0; j < v->size; j++)
+        out[j] = gsl_vector_get(v, j);
+}
+
+static void vector_set(gsl_vector *v, const double *in)
+{
+    for (size_t j = 0; j < v->size; j++)
+        gsl_vector_set(v, j, in[j]);
+}
+
+static double gsl_f(const gsl_vector *v, void *data)
+{
+    double theta[MODEL_MAX_PARAMS];
+    vector_get(v, theta);
+    return problem_eval(data, theta, NULL);
+}
+
+static void gsl_fdf(const gsl_vector *v, void *data, double *f, gsl_vector *g)
+{
+    double theta[MODEL_MAX_PARAMS], grad[MODEL_MAX_PARAMS];
+    vector_get(v, theta);
+    *f = problem_eval(data, theta, grad);
+    vector_set(g, grad);
+}
+
+static void gsl_df(const gsl_vector *v, void *data, gsl_vector *g)
+{
+    double f;
+    gsl_fdf(v, data, &f, g);
+}
+
+/* ---- workspace: sized once per fit, nothing allocated while iterating ------------- */
+
+typedef struct fit_ws {
+    gsl_multimin_fdfminimizer *bfgs;
+    gsl_multimin_fminimizer *simplex;
+    gsl_vector *x, *step, *grad, *newton;
+    gsl_matrix *hess, *chol;
+    model_row *sample; /* NULL when the search runs on all rows */
+} fit_ws;
+
+static void ws_free(cvo_ctx *ctx, fit_ws *ws)
+{
+    if (ws->bfgs)
+        gsl_multimin_fdfminimizer_free(ws->bfgs);
+    if (ws->simplex)
+        gsl_multimin_fminimizer_free(ws->simplex);
+    gsl_vector_free(ws->x);
+    gsl_vector_free(ws->step);
+    gsl_vector_free(ws->grad);
+    gsl_vector_free(ws->newton);
+    gsl_matrix_free(ws->hess);
+    gsl_matrix_free(ws->chol);
+    mem_free(ctx, ws->sample);
+}
+
+static cvo_status ws_alloc(cvo_ctx *ctx, fit_ws *ws, int k, size_t sample)
+{
+    memset(ws, 0, sizeof *ws);
+    size_t n = (size_t)k;
+    ws->bfgs = gsl_multimin_fdfminimizer_alloc(gsl_multimin_fdfminimizer_vector_bfgs2, n);
+    ws->simplex = gsl_multimin_fminimizer_alloc(gsl_multimin_fminimizer_nmsimplex2, n);
+    ws->x = gsl_vector_alloc(n);
+    ws->step = gsl_vector_alloc(n);
+    ws->grad = gsl_vector_alloc(n);
+    ws->newton = gsl_vector_alloc(n);
+    ws->hess = gsl_matrix_alloc(n, n);
+    ws->chol = gsl_matrix_alloc(n, n);
+    if (sample > 0)
+        ws->sample = mem_array(ctx, sample, sizeof *ws->sample);
+    if (!ws->bfgs || !ws->simplex || !ws->x || !ws->step || !ws->grad || !ws->newton ||
+        !ws->hess || !ws->chol || (sample > 0 && ws->sample == NULL)) {
+        ws_free(ctx, ws);
+        return ctx_nomem(ctx);
+    }
+    return CVO_OK;
+}
+
+/* ---- minimisers ------------------------------------------------------------------- */
+
+/* BFGS from theta (updated to the best point reached). *ok when the gradient
+ * test passed. Returns the iterations used. */
+static int bfgs_run(fit_ws *ws, fit_problem *pb, double *theta, int max_iter, double gtol,
+                    bool *ok)
+{
+    gsl_multimin_function_fdf fn = {gsl_f, gsl_df, gsl_fdf, (size_t)pb->k, pb};
+    *ok = false;
+    vector_set(ws->x, theta);
+    if (gsl_multimin_fdfminimizer_set(ws->bfgs, &fn, ws->x, 0.1, 0.1) != GSL_SUCCESS)
+        return 0;
+    int it = 0;
+    *ok = gsl_multimin_test_gradient(ws->bfgs->gradient, gtol) == GSL_SUCCESS;
+    while (!*ok && it < max_iter) {
+        it++;
+        int status = gsl_multimin_fdfminimizer_iterate(ws->bfgs);
+        *ok = gsl_multimin_test_gradient(ws->bfgs->gradient, gtol) == GSL_SUCCESS;
+        if (status != GSL_SUCCESS)
+            break;
+    }
+    if (ws->bfgs->f < FIT_BAD_VALUE)
+        vector_get(ws->bfgs->x, theta);
+    return it;
+}
+
+/* Nelder-Mead from theta, for when BFGS fails or stalls. Keeps theta unless better. */
+static int simplex_run(fit_ws *ws, fit_problem *pb, double *theta, int max_iter)
+{
+    gsl_multimin_function fn = {gsl_f, (size_t)pb->k, pb};
+    double start_f = problem_eval(pb, theta, NULL);
+    vector_set(ws->x, theta);
+    gsl_vector_set_all(ws->step, 0.5);
+    if (gsl_multimin_fminimizer_set(ws->simplex, &fn, ws->x, ws->step) != GSL_SUCCESS)
+        return 0;
+    int it = 0;
+    while (it < max_iter) {
+        it++;
+        if (gsl_multimin_fminimizer_iterate(ws->simplex) != GSL_SUCCESS)
+            break;
+        double size = gsl_multimin_fminimizer_size(ws->simplex);
+        if (gsl_multimin_test_size(size, 1e-9) == GSL_SUCCESS)
+            break;
+    }
+    if (ws->simplex->fval < start_f)
+        vector_get(ws->simplex->x, theta);
+    return it;
+}
+
+/* BFGS; on failure the simplex and BFGS again to polish. */
+static int minimise(fit_ws *ws, fit_problem *pb, double *theta, int max_iter, double gtol,
+                    bool *ok)
+{
+    int it = bfgs_run(ws, pb, theta, max_iter, gtol, ok);
+    if (*ok)
+        return it;
+    it += simplex_run(ws, pb, theta, max_iter);
+    return it + bfgs_run(ws, pb, theta, max_iter, gtol, ok);
+}
+
+/* Start j: the model's start (rescaled time), then deterministic perturbations
+ * of up to a factor e^1.5 either way. */
+static void start_point(const model_ops *ops, int j, double *theta)
+{
+    for (int k = 0; k < ops->nparams; k++) {
+        double s = ops->start[k] > 0 ? ops->start[k] : 1;
+        double u = 0;
+        if (j > 0) {
+            uint64_t h = hash_mix64((uint64_t)j * 0x100000001b3ull + (uint64_t)k + 1);
+            u = (double)(h >> 11) / 9007199254740992.0 * 2 - 1;
+        }
+        theta[k] = log(s) + 1.5 * u;
+    }
+}
+
+/* Several starts on pb; theta receives the best optimum. Returns iterations of
+ * the start kept; *ok its gradient test. */
+static int multistart(fit_ws *ws, fit_problem *pb, int starts, int max_iter, double gtol,
+                      double *theta, bool *ok)
+{
+    double best_f = INFINITY, trial[MODEL_MAX_PARAMS];
+    int best_it = 0;
+    *ok = false;
+    for (int j = 0; j < starts; j++) {
+        bool trial_ok;
+        start_point(pb->ops, j, trial);
+        int it = minimise(ws, pb, trial, max_iter, gtol, &trial_ok);
+        double f = problem_eval(pb, trial, NULL);
+        if (j == 0 || f < best_f) {
+            best_f = f;
+            best_it = it;
+            *ok = trial_ok;
+            memcpy(theta, trial, sizeof trial);
+        }
+    }
+    return best_it;
+}
+
+/* ---- Hessian and Newton polish ---------------------------------------------------- */
+
+/* Hessian of pb at theta by central differences of the analytic gradient,
+ * symmetrised, into ws->hess. */
+static void hessian(fit_ws *ws, const fit_problem *pb, const double *theta)
+{
+    double at[MODEL_MAX_PARAMS], gp[MODEL_MAX_PARAMS], gm[MODEL_MAX_PARAMS];
+    size_t n = (size_t)pb->k;
+    for (size_t i = 0; i < n; i++) {
+        memcpy(at, theta, n * sizeof *at);
+        at[i] = theta[i] + FIT_HESS_STEP;
+        problem_eval(pb, at, gp);
+        at[i] = theta[i] - FIT_HESS_STEP;
+        problem_eval(pb, at, gm);
+        for (size_t j = 0; j < n; j++)
+            gsl_matrix_set(ws->hess, i, j, (gp[j] - gm[j]) / (2 * FIT_HESS_STEP));
+    }
+    for (size_t i = 0; i < n; i++) {
+        for (size_t j = 0; j < i; j++) {
+            double h = 0.5 * (gsl_matrix_get(ws->hess, i, j) + gsl_matrix_get(ws->hess, j, i));
+            gsl_matrix_set(ws->hess, i, j, h);
+            gsl_matrix_set(ws->hess, j, i, h);
+        }
+    }
+}
+
+/* Cholesky factor of ws->hess minus a diagonal (NULL: none) into ws->chol.
+ * False when that matrix is not finite and positive definite. */
+static bool hessian_factor(fit_ws *ws, const double *diag_minus)
+{
+    bool finite = true;
+    gsl_matrix_memcpy(ws->chol, ws->hess);
+    for (size_t i = 0; i < ws->chol->size1; i++) {
+        double d = gsl_matrix_get(ws->chol, i, i) - (diag_minus ? diag_minus[i] : 0);
+        gsl_matrix_set(ws->chol, i, i, d);
+        for (size_t j = 0; j < ws->chol->size2; j++)
+            finite = finite && isfinite(gsl_matrix_get(ws->chol, i, j));
+    }
+    return finite && gsl_linalg_cholesky_decomp1(ws->chol) == GSL_SUCCESS;
+}
+
+/* The Newton step H^-1 g with the factor in ws->chol; returns its largest component. */
+static double newton_step(fit_ws *ws, const double *grad, double *step, int k)
+{
+    for (int j = 0; j < k; j++)
+        gsl_vector_set(ws->grad, (size_t)j, grad[j]);
+    if (gsl_linalg_cholesky_solve(ws->chol, ws->grad, ws->newton) != GSL_SUCCESS)
+        return INFINITY;
+    double biggest = 0;
+    for (int j = 0; j < k; j++) {
+        step[j] = gsl_vector_get(ws->newton, (size_t)j);
+        biggest = fmax(biggest, fabs(step[j]));
+    }
+    return isfinite(biggest) ? biggest : INFINITY;
+}
+
+/* Backtracking along -step from theta (value f, gradient g, both updated).
+ * False when no point decreases f enough. */
+static bool line_step(const fit_problem *pb, double *theta, double *f, double *g,
+                      const double *step)
+{
+    double trial[MODEL_MAX_PARAMS], gt[MODEL_MAX_PARAMS], slope = 0;
+    for (int j = 0; j < pb->k; j++)
+        slope += g[j] * step[j];
+    for (double t = 1; t > 1e-6; t *= 0.5) {
+        for (int j = 0; j < pb->k; j++)
+            trial[j] = theta[j] - t * step[j];
+        double ft = problem_eval(pb, trial, gt);
+        if (ft < FIT_BAD_VALUE && ft <= *f - 1e-4 * t * slope) {
+            memcpy(theta, trial, (size_t)pb->k * sizeof *theta);
+            memcpy(g, gt, (size_t)pb->k * sizeof *g);
+            *f = ft;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Newton steps on pb with the fixed factor in ws->chol (a Hessian near theta).
+ * Returns steps taken; *last the size of the last step computed. */
+static int polish(fit_ws *ws, const fit_problem *pb, double *theta, double *last)
+{
+    double g[MODEL_MAX_PARAMS], step[MODEL_MAX_PARAMS];
+    double f = problem_eval(pb, theta, g);
+    int steps = 0;
+    *last = INFINITY;
+    while (steps < FIT_POLISH_STEPS) {
+        *last = newton_step(ws, g, step, pb->k);
+        if (*last < FIT_STEP_TOL || !isfinite(*last) || !line_step(pb, theta, &f, g, step))
+            break;
+        steps++;
+    }
+    return steps;
+}
+
+/* ---- the fit ------------------------------------------------------------------------ */
+
+typedef struct fit_run {
+    fit_problem full, search;
+    double theta[MODEL_MAX_PARAMS];
+    int starts, max_iterations, iterations;
+    bool optimum; /* the optimiser met its tolerance */
+    bool hessian; /* the final Hessian is positive definite */
+} fit_run;
+
+/* The search problem: all rows, or every stride-th row when there are many. */
+static void search_problem(fit_run *run, model_row *sample, size_t sample_rows)
+{
+    run->search = run->full;
+    if (sample == NULL)
+        return;
+    size_t stride = (run->full.count + sample_rows - 1) / sample_rows, n = 0;
+    double weight = 0, all = 0;
+    for (size_t i = 0; i < run->full.count; i++) {
+        all += run->full.rows[i].weight;
+        if (i % stride == stride / 2 && n < sample_rows) {
+            sample[n] = run->full.rows[i];
+            weight += sample[n++].weight;
+        }
+    }
+    run->search.rows = sample;
+    run->search.count = n;
+    run->search.weight_factor = weight > 0 ? all / weight : 1;
+}
+
+/* Search (on the sample), polish on all rows, final Hessian. */
+static void fit_optimise(fit_ws *ws, fit_run *run, double customers)
+{
+    double gtol = FIT_GRAD_TOL * fmax(customers, 1), last = INFINITY;
+    run->iterations = multistart(ws, &run->search, run->starts, run->max_iterations, gtol,
+                                 run->theta, &run->optimum);
+    bool sampled = run->search.rows != run->full.rows;
+    hessian(ws, &run->search, run->theta);
+    if (hessian_factor(ws, NULL)) {
+        run->iterations += polish(ws, &run->full, run->theta, &last);
+    } else if (sampled) {
+        run->iterations += minimise(ws, &run->full, run->theta, run->max_iterations, gtol,
+                                    &run->optimum);
+    }
+    hessian(ws, &run->full, run->theta);
+    run->hessian = hessian_factor(ws, NULL);
+    if (run->hessian) {
+        double g[MODEL_MAX_PARAMS], step[MODEL_MAX_PARAMS];
+        problem_eval(&run->full, run->theta, g);
+        run->optimum = newton_step(ws, g, step, run->full.k) < FIT_STEP_OK;
+    }
+}
+
+/* Natural parameters, log-likelihood and standard errors into out. */
+static void fit_report(fit_ws *ws, fit_run *run, double time_scale, cvo_fit *out)
+{
+    const model_ops *ops = run->full.ops;
+    double penalty_curv[MODEL_MAX_PARAMS], f, p2 = 0;
+    for (int k = 0; k < ops->nparams; k++) {
+        double p = exp(run->theta[k]);
+        p2 += p * p;
+        penalty_curv[k] = 4 * run->full.penalty * p * p;
+        out->params[k] = (ops->time_scale_mask >> k) & 1u ? p / time_scale : p;
+    }
+    f = problem_eval(&run->full, run->theta, NULL);
+    out->loglik = f < FIT_BAD_VALUE ? -(f - run->full.penalty * p2) : -INFINITY;
+    if (!hessian_factor(ws, penalty_curv))
+        return;
+    if (gsl_linalg_cholesky_invert(ws->chol) != GSL_SUCCESS)
+        return;
+    for (int k = 0; k < ops->nparams; k++) {
+        double v = gsl_matrix_get(ws->chol, (size_t)k, (size_t)k);
+        out->stderr[k] = v > 0 && isfinite(v) ? out->params[k] * sqrt(v) : NAN;
+    }
+}
+
+/* Plain-words notes on what the data cannot identify; converged false then. */
+static void fit_judge(const fit_run *run, const fit_rows *rows, cvo_fit *out)
+{
+    const model_ops *ops = run->full.ops;
+    char a[32], b[32];
+    bool ok = run->optimum && run->hessian;
+    double repeaters = ops->needs_repeaters ? rows->weight : rows->repeat_weight;
+    if (repeaters < FIT_MIN_REPEATERS || repeaters < FIT_MIN_REPEAT_SHARE * rows->weight) {
+        ok = false;
+        note_add(out, "only %s of %s customers bought twice: the data cannot identify the "
+                 "model; its parameters are not meaningful", count_text(repeaters, a),
+                 count_text(rows->weight + rows->nonpositive, b));
+    }
+    for (int k = 0; k < ops->nparams; k++) {
+        double p = exp(run->theta[k]);
+        if (p < FIT_PARAM_MIN || p > FIT_PARAM_MAX) {
+            ok = false;
+            note_add(out, "parameter %s ran to %s: the data cannot identify it",
+                     ops->param_names[k], p > 1 ? "infinity" : "zero");
+        }
+    }
+    if (!run->hessian && out->note[0] == '\0')
+        note_add(out, "the likelihood is flat at the optimum (singular Hessian): the "
+                 "parameters are not identified and have no standard errors");
+    else if (!run->optimum && out->note[0] == '\0')
+        note_add(out, "the optimiser did not converge in %d iterations", run->iterations);
+    if (rows->nonpositive > 0)
+        note_add(out, "%s customers with a non-positive mean value were left out",
+                 count_text(rows->nonpositive, a));
+    out->converged = ok;
+}
+
+static cvo_status check_options(cvo_ctx *ctx, const model_ops *ops, const cvo_summary *summary,
+                                const cvo_fit_options *o, cvo_fit *out)
+{
+    if (ops == NULL || summary == NULL || out == NULL)
+        return ctx_fail(ctx, CVO_ERR_ARGUMENT, "fit: model, summary and result are required");
+    if (ops->nparams < 1 || ops->nparams > MODEL_MAX_PARAMS || ops->loglik == NULL)
+        return ctx_fail(ctx, CVO_ERR_ARGUMENT, "fit: model %s is malformed", ops->name);
+    if (!(o->penalty >= 0 && isfinite(o->penalty)))
+        return ctx_fail(ctx, CVO_ERR_ARGUMENT, "fit: the penalty must be a number >= 0");
+    if (o->max_iterations < 1)
+        return ctx_fail(ctx, CVO_ERR_ARGUMENT, "fit: max_iterations must be >= 1");
+    if (o->starts < 0 || o->starts > FIT_MAX_STARTS)
+        return ctx_fail(ctx, CVO_ERR_ARGUMENT, "fit: starts must be 0..%d", FIT_MAX_STARTS);
+    return CVO_OK;
+}
+
+/* Multiplies all times by 1 / max T (models with time-scale parameters). */
+static double rescale_times(const model_ops *ops, fit_rows *rows)
+{
+    if (ops->discrete || ops->time_scale_mask == 0 || !(rows->max_T > 0))
+        return 1;
+    double scale = 1 / rows->max_T;
+    for (size_t i = 0; i < rows->count; i++) {
+        rows->rows[i].t_x *= scale;
+        rows->rows[i].T *= scale;
+    }
+    return scale;
+}
+
+static cvo_status fit_rows_run(cvo_ctx *ctx, fit_rows *rows, fit_run *run, size_t sample_rows,
+                               cvo_fit *out)
+{
+    double scale = rescale_times(run->full.ops, rows);
+    run->full.rows = rows->rows;
+    run->full.count = rows->count;
+    bool sampled = sample_rows > 0 && rows->count > sample_rows;
+    fit_ws ws;
+    CVO_TRY(ws_alloc(ctx, &ws, run->full.k, sampled ? sample_rows : 0));
+    search_problem(run, ws.sample, sample_rows);
+    fit_optimise(&ws, run, rows->weight);
+    fit_report(&ws, run, scale, out);
+    ws_free(ctx, &ws);
+    out->n = (uint64_t)llround(rows->weight);
+    out->iterations = run->iterations;
+    fit_judge(run, rows, out);
+    return CVO_OK;
+}
+
+cvo_status fit_model_sampled(cvo_ctx *ctx, const model_ops *ops, const cvo_summary *summary,
+                             const cvo_fit_options *options, size_t sample_rows, cvo_fit *out)
+{
+    gsl_quiet();
+    cvo_fit_options defaults;
+    cvo_fit_options_init(&defaults);
+    const cvo_fit_options *o = options ? options : &defaults;
+    CVO_TRY(check_options(ctx, ops, summary, o, out));
+    fit_clear(out, ops);
+    fit_rows rows;
+    CVO_TRY(fit_rows_build(ctx, ops, summary, &rows));
+    if (rows.count == 0) {
+        fit_rows_free(ctx, &rows);
+        return ctx_fail(ctx, CVO_ERR_EMPTY, "no customer can be used to fit the %s model%s",
+                        ops->name, ops->needs_repeaters ? " (it needs repeat buyers)" : "");
+    }
+    fit_run run = {.full = {ops, NULL, 0, 1, o->penalty, ops->nparams},
+                   .starts = o->starts > 0 ? o->starts : 1,
+                   .max_iterations = o->max_iterations};
+    cvo_status status = fit_rows_run(ctx, &rows, &run, sample_rows, out);
+    fit_rows_free(ctx, &rows);
+    return status;
+}
+
+cvo_status fit_model(cvo_ctx *ctx, const model_ops *ops, const cvo_summary *summary,
+                     const cvo_fit_options *options, cvo_fit *out)
+{
+    return fit_model_sampled(ctx, ops, summary, options, FIT_SAMPLE_ROWS, out);
+}
+
+cvo_status cvo_model_fit(cvo_ctx *ctx, cvo_model model, const cvo_summary *summary,
+                         const cvo_fit_options *options, cvo_fit *out)
+{
+    const model_ops *ops = ops_of(model);
+    if (ops == NULL)
+        return ctx_fail(ctx, CVO_ERR_ARGUMENT, "unknown model %d", (int)model);
+    cvo_fit_options o;
+    cvo_fit_options_init(&o);
+    if (options != NULL)
+        o = *options;
+    if (o.starts == 0)
+        o.starts = default_starts(model);
+    CVO_TRY(fit_model(ctx, ops, summary, &o, out));
+    out->model = model;
+    return CVO_OK;
+}

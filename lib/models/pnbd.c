@@ -1,0 +1,392 @@
+/* pnbd.c - the Pareto/NBD model (Schmittlein, Morrison & Colombo 1987) in the
+ * stable log-space form of Fader & Hardie's note 009, with its analytic
+ * gradient, P(alive), CET, E[X(t)] and DERT. Invariant: for p > 0 and a valid
+ * row (0 <= t_x <= T) nothing here returns NaN; the likelihood's second term
+ * is carried as the log of a positive area, never as a difference of logs
+ * that could cancel to a negative number. */
+#include "model.h"
+
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_sf_hyperg.h>
+#include <math.h>
+
+enum { P_R, P_ALPHA, P_S, P_BETA };
+
+/*
+ * The likelihood is
+ *   L = Gamma(r+x) alpha^r beta^s / Gamma(r) * [ (alpha+T)^-(r+x) (beta+T)^-s + s D ],
+ *   D = integral over tau in [t_x, T] of f(tau) = (alpha+tau)^-(r+x) (beta+tau)^-(s+1),
+ * so D = A0 / (r+s+x) of note 009. With I(y) = the same integral over [y, inf),
+ * D = I(t_x) - I(T), and (M = max(alpha, beta), w = r+s+x, z = |alpha-beta|/(M+y))
+ *   I(y) = 2F1(w, b; w+1; z) / (w (M+y)^w)              (note 009, CLVTools)
+ * Euler's transformation 2F1(w, b; w+1; z) = (1-z)^(1-b) 2F1(1, w+1-b; w+1; z),
+ * with 1 - z = (min(alpha,beta)+y)/(M+y), puts all the powers in front and
+ * leaves a series of positive terms that never exceed z^k:
+ *   alpha >= beta: I(y) = G(r+x) / (w (alpha+y)^(r+x) (beta+y)^s)
+ *   alpha <  beta: I(y) = G(s+1) / (w (alpha+y)^(r+x-1) (beta+y)^(s+1))
+ * with G(b) = 2F1(1, b; w+1; z), 1 <= G <= 1/(1-z). So ln I never overflows,
+ * even for x in the hundreds (lifetimes #25, CLVTools #100). At alpha = beta,
+ * z = 0 and G = 1 in both branches, which makes the branch switch continuous
+ * in value and gradient; t_x = T gives D = 0 and a single likelihood term.
+ * Where the series would be slow (z near 1 with small exponents, or t_x so
+ * close to T that I(t_x) - I(T) cancels) D is integrated directly instead.
+ */
+
+/* z above which the branch-1 series (terms ~ k^-s z^k) is replaced by the
+ * integral; r+x above which the branch-2 series (terms ~ k^-(r+x)) is kept
+ * however close z is to 1; 1 - I(T)/I(t_x) below which the difference is
+ * integrated rather than subtracted. */
+#define PNBD_SERIES_MAX_Z 0.99
+#define PNBD_FAST_DECAY 8.0
+#define PNBD_MIN_GAP 1e-3
+
+/* ---- ln I(y) from the transformed series --------------------------------- */
+
+typedef struct pnbd_tail {
+    double ln_value;  /* ln I(y) */
+    double grad[4];   /* d ln I(y) / d (r, alpha, s, beta) */
+} pnbd_tail;
+
+/* Gradient of ln I(y) when alpha >= beta: G = 2F1(1, r+x; w+1; z),
+ * z = (alpha-beta)/(alpha+y); r enters b and c, s only c. */
+static void tail_grad_alpha_big(const double *p, double x, double y, const double gd[3],
+                                double gz, double w, double *grad)
+{
+    double a_y = p[P_ALPHA] + y, b_y = p[P_BETA] + y;
+    grad[P_R] = -log(a_y) - 1 / w + gd[1] + gd[2];
+    grad[P_ALPHA] = -(p[P_R] + x) / a_y + gz * b_y / (a_y * a_y);
+    grad[P_S] = -log(b_y) - 1 / w + gd[2];
+    grad[P_BETA] = -p[P_S] / b_y - gz / a_y;
+}
+
+/* Gradient of ln I(y) when alpha < beta: G = 2F1(1, s+1; w+1; z),
+ * z = (beta-alpha)/(beta+y); s enters b and c, r only c. */
+static void tail_grad_beta_big(const double *p, double x, double y, const double gd[3],
+                               double gz, double w, double *grad)
+{
+    double a_y = p[P_ALPHA] + y, b_y = p[P_BETA] + y;
+    grad[P_R] = -log(a_y) - 1 / w + gd[2];
+    grad[P_ALPHA] = -(p[P_R] + x - 1) / a_y - gz / b_y;
+    grad[P_S] = -log(b_y) - 1 / w + gd[1] + gd[2];
+    grad[P_BETA] = -(p[P_S] + 1) / b_y + gz * a_y / (b_y * b_y);
+}
+
+/* ln I(y) by the series; false when the series did not converge. The
+ * z-derivative is dG/dz = (b/c) 2F1(2, b+1; c+1; z). */
+static bool tail_series(const double *p, double x, double y, bool want_grad, pnbd_tail *out)
+{
+    double r = p[P_R], alpha = p[P_ALPHA], s = p[P_S], beta = p[P_BETA];
+    double w = r + s + x, c = w + 1;
+    bool alpha_big = alpha >= beta;
+    double b = alpha_big ? r + x : s + 1;
+    double z = fabs(alpha - beta) / ((alpha_big ? alpha : beta) + y);
+    double gd[3];
+    double g = special_hyp2f1(1, b, c, z, gd);
+    if (!(g >= 1) || !isfinite(g))
+        return false;
+    double ln_a = log(alpha + y), ln_b = log(beta + y);
+    out->ln_value = alpha_big ? -(r + x) * ln_a - s * ln_b : -(r + x - 1) * ln_a - (s + 1) * ln_b;
+    out->ln_value += log(g) - log(w);
+    if (!want_grad)
+        return true;
+    double gz = b / c * special_hyp2f1(2, b + 1, c + 1, z, NULL) / g;
+    if (!isfinite(gz))
+        return false;
+    double gd_rel[3] = {gd[0] / g, gd[1] / g, gd[2] / g};
+    if (alpha_big)
+        tail_grad_alpha_big(p, x, y, gd_rel, gz, w, out->grad);
+    else
+        tail_grad_beta_big(p, x, y, gd_rel, gz, w, out->grad);
+    return true;
+}
+
+/* ---- D by direct integration --------------------------------------------- */
+
+/*
+ * In v = ln(m + tau), m = min(alpha, beta), the integrand of D is e^h with
+ *   h(v) = v - (r+x) ln(e^v + alpha - m) - (s+1) ln(e^v + beta - m),
+ * which is concave (h'' <= 0) and has no cancellation in its terms. Panels of
+ * 16-point Gauss-Legendre are sized so h changes by at most PANEL_SPAN across
+ * one, and the march stops once h has fallen PANEL_DROP below its maximum
+ * while decreasing (concavity: it never comes back).
+ */
+#define PANEL_SPAN 2.5
+#define PANEL_DROP 40.0
+enum { PANEL_MAX = 4000 };
+
+static const double gauss_legendre_16[8][2] = {
+    {0.095012509837637441, 0.1894506104550685},  {0.28160355077925892, 0.18260341504492358},
+    {0.45801677765722737, 0.16915651939500254},  {0.61787624440264377, 0.14959598881657674},
+    {0.755404408355003, 0.12462897125553388},    {0.86563120238783176, 0.095158511682492786},
+    {0.9445750230732326, 0.062253523938647894},  {0.98940093499164994, 0.027152459411754096},
+};
+
+typedef struct area_sum {
+    double ref;      /* ln of the scale of the sums below */
+    double value;    /* integral * e^-ref */
+    double grad[4];  /* integral of f * d ln f / d p, * e^-ref */
+} area_sum;
+
+typedef struct area_setup {
+    const double *p;
+    double x, m;
+} area_setup;
+
+static double area_h(const area_setup *a, double v)
+{
+    double ev = exp(v);
+    return v - (a->p[P_R] + a->x) * log(ev + a->p[P_ALPHA] - a->m) -
+           (a->p[P_S] + 1) * log(ev + a->p[P_BETA] - a->m);
+}
+
+static double area_slope(const area_setup *a, double v)
+{
+    double ev = exp(v);
+    return 1 - (a->p[P_R] + a->x) * ev / (ev + a->p[P_ALPHA] - a->m) -
+           (a->p[P_S] + 1) * ev / (ev + a->p[P_BETA] - a->m);
+}
+
+/* Adds weight * e^h(v) and its gradient terms, rescaling when h sets a new max. */
+static void area_add(const area_setup *a, area_sum *acc, double v, double weight)
+{
+    double h = area_h(a, v);
+    if (h > acc->ref) {
+        double shrink = exp(acc->ref - h);
+        acc->value *= shrink;
+        for (int k = 0; k < 4; k++)
+            acc->grad[k] *= shrink;
+        acc->ref = h;
+    }
+    double f = weight * exp(h - acc->ref), ev = exp(v);
+    double a_tau = ev + a->p[P_ALPHA] - a->m, b_tau = ev + a->p[P_BETA] - a->m;
+    acc->value += f;
+    acc->grad[P_R] -= f * log(a_tau);
+    acc->grad[P_ALPHA] -= f * (a->p[P_R] + a->x) / a_tau;
+    acc->grad[P_S] -= f * log(b_tau);
+    acc->grad[P_BETA] -= f * (a->p[P_S] + 1) / b_tau;
+}
+
+static void area_panel(const area_setup *a, area_sum *acc, double lo, double hi)
+{
+    double mid = (lo + hi) / 2, half = (hi - lo) / 2;
+    for (int i = 0; i < 8; i++) {
+        area_add(a, acc, mid - half * gauss_legendre_16[i][0], half * gauss_legendre_16[i][1]);
+        area_add(a, acc, mid + half * gauss_legendre_16[i][0], half * gauss_legendre_16[i][1]);
+    }
+}
+
+/* Width of the next panel from v: |h'| is largest at an end (h' monotone). */
+static double area_step(const area_setup *a, double v, double end)
+{
+    double slope = fabs(area_slope(a, v));
+    double step = PANEL_SPAN / (slope > 1 ? slope : 1);
+    double far = fabs(area_slope(a, v + step < end ? v + step : end));
+    if (far > slope)
+        step = PANEL_SPAN / far;
+    return v + step < end ? step : end - v;
+}
+
+/* ln D and its gradient by integration; -INFINITY when D underflows. */
+static double area_integral(const double *p, double x, double t_x, double T, double *grad)
+{
+    area_setup a = {p, x, p[P_ALPHA] < p[P_BETA] ? p[P_ALPHA] : p[P_BETA]};
+    double v = log(a.m + t_x), end = log(a.m + T), h_max = area_h(&a, v);
+    area_sum acc = {h_max, 0, {0, 0, 0, 0}};
+    for (int panels = 0; v < end && panels < PANEL_MAX; panels++) {
+        double step = area_step(&a, v, end);
+        area_panel(&a, &acc, v, v + step);
+        v += step;
+        double h = area_h(&a, v);
+        h_max = h > h_max ? h : h_max;
+        if (h < h_max - PANEL_DROP && area_slope(&a, v) < 0)
+            break;
+    }
+    if (!(acc.value > 0))
+        return -INFINITY;
+    for (int k = 0; grad != NULL && k < 4; k++)
+        grad[k] = acc.grad[k] / acc.value;
+    return acc.ref + log(acc.value);
+}
+
+/* ---- ln D: series difference, or the integral ---------------------------- */
+
+static bool series_converges_fast(const double *p, double x, double t_x)
+{
+    double alpha = p[P_ALPHA], beta = p[P_BETA];
+    double z = fabs(alpha - beta) / ((alpha > beta ? alpha : beta) + t_x);
+    return z <= PNBD_SERIES_MAX_Z || (alpha < beta && p[P_R] + x >= PNBD_FAST_DECAY);
+}
+
+/* ln(I(t_x) - I(T)) with d/dp = (g1 - rho g2) / (1 - rho), rho = I(T)/I(t_x). */
+static bool area_series(const double *p, double x, double t_x, double T, double *ln_area,
+                        double *grad)
+{
+    pnbd_tail lo, hi;
+    if (!tail_series(p, x, t_x, grad != NULL, &lo) || !tail_series(p, x, T, grad != NULL, &hi))
+        return false;
+    double rho = exp(hi.ln_value - lo.ln_value);
+    if (!(rho < 1 - PNBD_MIN_GAP))
+        return false;
+    *ln_area = lo.ln_value + log1p(-rho);
+    for (int k = 0; grad != NULL && k < 4; k++)
+        grad[k] = (lo.grad[k] - rho * hi.grad[k]) / (1 - rho);
+    return true;
+}
+
+/* ln D (D = A0 / (r+s+x)); -INFINITY when t_x >= T. grad may be NULL. */
+static double pnbd_ln_area(const double *p, double x, double t_x, double T, double *grad)
+{
+    double ln_area;
+    if (!(t_x < T)) {
+        for (int k = 0; grad != NULL && k < 4; k++)
+            grad[k] = 0;
+        return -INFINITY;
+    }
+    if (series_converges_fast(p, x, t_x) && area_series(p, x, t_x, T, &ln_area, grad))
+        return ln_area;
+    return area_integral(p, x, t_x, T, grad);
+}
+
+/* ---- likelihood ------------------------------------------------------------ */
+
+static bool params_valid(const double *p)
+{
+    for (int k = 0; k < 4; k++)
+        if (!(p[k] > 0 && isfinite(p[k])))
+            return false;
+    return true;
+}
+
+static bool row_valid(double x, double t_x, double T)
+{
+    return x >= 0 && t_x >= 0 && T >= t_x && isfinite(x) && isfinite(T);
+}
+
+/* ln of the first bracket term, (alpha+T)^-(r+x) (beta+T)^-s: alive at T. */
+static double ln_alive_term(const double *p, double x, double T)
+{
+    return -(p[P_R] + x) * log(p[P_ALPHA] + T) - p[P_S] * log(p[P_BETA] + T);
+}
+
+static double pnbd_loglik(const double *p, const model_row *row, double *grad)
+{
+    if (!params_valid(p) || !row_valid(row->x, row->t_x, row->T))
+        return -INFINITY;
+    double r = p[P_R], alpha = p[P_ALPHA], s = p[P_S], beta = p[P_BETA];
+    double x = row->x, T = row->T, darea[4];
+    double head = special_lgamma(r + x) - special_lgamma(r) + r * log(alpha) + s * log(beta);
+    double alive = ln_alive_term(p, x, T);
+    double dead = log(s) + pnbd_ln_area(p, x, row->t_x, T, grad != NULL ? darea : NULL);
+    double total = special_logaddexp(alive, dead);
+    double ll = head + total;
+    if (grad == NULL)
+        return isfinite(ll) ? ll : -INFINITY;
+    double w_alive = exp(alive - total), w_dead = dead == -INFINITY ? 0 : exp(dead - total);
+    grad[P_R] = special_digamma(r + x) - special_digamma(r) + log(alpha) -
+                w_alive * log(alpha + T) + w_dead * darea[P_R];
+    grad[P_ALPHA] = r / alpha - w_alive * (r + x) / (alpha + T) + w_dead * darea[P_ALPHA];
+    grad[P_S] = log(beta) - w_alive * log(beta + T) + w_dead * (1 / s + darea[P_S]);
+    grad[P_BETA] = s / beta - w_alive * s / (beta + T) + w_dead * darea[P_BETA];
+    return isfinite(ll) ? ll : -INFINITY;
+}
+
+/* ---- predictions ----------------------------------------------------------- */
+
+/* ln-odds of "dropped out before T" against "alive at T": ln(s D) - ln alive term. */
+static double dropout_log_odds(const double *p, double x, double t_x, double T)
+{
+    return log(p[P_S]) + pnbd_ln_area(p, x, t_x, T, NULL) - ln_alive_term(p, x, T);
+}
+
+/* ln(1 / (1 + e^u)) without overflow. */
+static double ln_inv_one_plus_exp(double u)
+{
+    return u > 0 ? -u - log1p(exp(-u)) : -log1p(exp(u));
+}
+
+static double pnbd_p_alive(const double *p, double x, double t_x, double T)
+{
+    if (!params_valid(p) || !row_valid(x, t_x, T))
+        return NAN;
+    return exp(ln_inv_one_plus_exp(dropout_log_odds(p, x, t_x, T)));
+}
+
+/* (1 - (b/(b+t))^(s-1)) / (s-1), continuous at s = 1 where it is ln(1 + t/b). */
+static double survival_integral(double s, double b, double t)
+{
+    double ln_ratio = log1p(t / b);
+    return s == 1 ? ln_ratio : -expm1(-(s - 1) * ln_ratio) / (s - 1);
+}
+
+/* note 009 eq. 41: P(alive) (r+x)(beta+T)/(alpha+T) [1 - ((beta+T)/(beta+T+t))^(s-1)]/(s-1) */
+static double pnbd_expected(const double *p, double x, double t_x, double T, double t)
+{
+    if (!params_valid(p) || !row_valid(x, t_x, T) || !(t >= 0))
+        return NAN;
+    double b_T = p[P_BETA] + T;
+    return pnbd_p_alive(p, x, t_x, T) * (p[P_R] + x) * b_T / (p[P_ALPHA] + T) *
+           survival_integral(p[P_S], b_T, t);
+}
+
+/* note 009 eq. 27: r beta / (alpha (s-1)) [1 - (beta/(beta+t))^(s-1)] */
+static double pnbd_unconditional(const double *p, double t)
+{
+    if (!params_valid(p) || !(t >= 0))
+        return NAN;
+    return p[P_R] / p[P_ALPHA] * p[P_BETA] * survival_integral(p[P_S], p[P_BETA], t);
+}
+
+/* ---- DERT ------------------------------------------------------------------- */
+
+/* ln of z^(s-1) U(s, s, z) = U(1, 2-s, z) (Kummer), i.e. of the integral of
+ * e^-(z u) (1+u)^-s over u > 0; ~ 1/z for large z, so no underflow where
+ * U(s, s, z) alone would (CLVTools #163). GSL's e10 form keeps the exponent. */
+static double ln_discounted_survival(double s, double z)
+{
+    gsl_sf_result_e10 u;
+    if (gsl_sf_hyperg_U_e10_e(1, 2 - s, z, &u) == GSL_SUCCESS && u.val > 0 && isfinite(u.val))
+        return log(u.val) + u.e10 * M_LN10;
+    if (gsl_sf_hyperg_U_e10_e(s, s, z, &u) == GSL_SUCCESS && u.val > 0 && isfinite(u.val))
+        return log(u.val) + u.e10 * M_LN10 + (s - 1) * log(z);
+    /* Asymptotic series 1/z sum_k (s)_k (-1/z)^k, used only for large z. */
+    double term = 1, sum = 1;
+    for (int k = 0; k < 30 && fabs(term) > 1e-17; k++) {
+        term *= -(s + k) / z;
+        sum += term;
+    }
+    return sum > 0 ? log(sum) - log(z) : NAN;
+}
+
+/* DERT = alpha^r beta^s delta^(s-1) Gamma(r+x+1) U(s, s; delta(beta+T))
+ *        / (Gamma(r) (alpha+T)^(r+x+1) L)
+ *      = P(alive) (r+x)(beta+T)/(alpha+T) U(1, 2-s, delta(beta+T)). */
+double pnbd_dert(const double *p, double x, double t_x, double T, double delta)
+{
+    if (!params_valid(p) || !row_valid(x, t_x, T) || !(delta > 0))
+        return NAN;
+    double b_T = p[P_BETA] + T;
+    double ln_dert = ln_inv_one_plus_exp(dropout_log_odds(p, x, t_x, T)) + log(p[P_R] + x) +
+                     log(b_T) - log(p[P_ALPHA] + T) + ln_discounted_survival(p[P_S], delta * b_T);
+    return exp(ln_dert);
+}
+
+static const model_ops pnbd_ops = {
+    .name = "pnbd",
+    .title = "Pareto/NBD (Schmittlein, Morrison & Colombo 1987)",
+    .nparams = 4,
+    .param_names = {"r", "alpha", "s", "beta"},
+    .start = {0.5, 15, 0.5, 10},
+    .needs_repeaters = false,
+    .discrete = false,
+    .time_scale_mask = (1u << P_ALPHA) | (1u << P_BETA),
+    .loglik = pnbd_loglik,
+    .p_alive = pnbd_p_alive,
+    .expected = pnbd_expected,
+    .unconditional = pnbd_unconditional,
+    .pmf = NULL,
+};
+
+const model_ops *pnbd_model(void)
+{
+    return &pnbd_ops;
+}
