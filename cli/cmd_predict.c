@@ -3,6 +3,7 @@
  * (or given) purchase model and an optional Gamma-Gamma spend model. */
 #include "btyd.h"
 #include "commands.h"
+#include "line.h"
 
 #include <errno.h>
 #include <math.h>
@@ -75,7 +76,9 @@ static int parse_params(cvo_ctx *ctx, cvo_model model, const char *text, cvo_fit
 {
     cvo_fit names;
     double ones[4] = {1, 1, 1, 1}, values[4] = {NAN, NAN, NAN, NAN};
-    if (cvo_fit_from_params(ctx, model, ones, 4, &names) != CVO_OK)
+    /* the model's parameter names: the only count it accepts is its own */
+    if (cvo_fit_from_params(ctx, model, ones, 4, &names) != CVO_OK &&
+        cvo_fit_from_params(ctx, model, ones, 3, &names) != CVO_OK)
         return cli_fail(ctx, CVO_ERR_ARGUMENT);
     for (const char *p = text; *p;) {
         const char *comma = strchr(p, ',');
@@ -150,24 +153,28 @@ static int read_options(const parsed_args *a, double period_days, cvo_predict_op
     return -1;
 }
 
-static void write_row(FILE *out, const cvo_summary_row *r, const cvo_prediction *p,
+static bool write_row(FILE *out, line *l, const cvo_summary_row *r, const cvo_prediction *p,
                       int32_t end_day, double period_days)
 {
-    fputs(r->customer_id, out);
-    fprintf(out, ",%.10g,%.10g,%.10g,%.6f,%.6f,%.6f,", r->x, r->t_x, r->T, p->p_alive,
-            p->expected, p->prob_purchase);
-    if (isfinite(p->spend))
-        fprintf(out, "%.2f", p->spend);
-    putc(',', out);
-    if (isfinite(p->clv))
-        fprintf(out, "%.2f", p->clv);
-    putc(',', out);
-    if (isfinite(p->next_purchase) && end_day != INT32_MIN) {
-        char date[11];
-        cvo_day_format(end_day + (int32_t)ceil(p->next_purchase * period_days), date);
-        fputs(date, out);
+    l->len = 0;
+    if (!line_reserve(l, 2 * strlen(r->customer_id) + 256))
+        return false;
+    line_cell(l, r->customer_id);
+    const double numbers[] = {r->x, r->t_x, r->T, p->p_alive, p->expected, p->prob_purchase};
+    const int decimals[] = {6, 6, 6, 6, 6, 6};
+    for (int i = 0; i < 6; i++) {
+        line_char(l, ',');
+        line_fixed(l, numbers[i], decimals[i], i < 3);
     }
-    putc('\n', out);
+    line_char(l, ',');
+    line_fixed(l, p->spend, 2, 0);
+    line_char(l, ',');
+    line_fixed(l, p->clv, 2, 0);
+    line_char(l, ',');
+    if (isfinite(p->next_purchase) && end_day != INT32_MIN)
+        line_day(l, end_day + (int32_t)ceil(p->next_purchase * period_days));
+    line_char(l, '\n');
+    return fwrite(l->buf, 1, l->len, out) == l->len;
 }
 
 static int write_all(const parsed_args *a, const cvo_summary *s, const cvo_prediction *p,
@@ -179,11 +186,17 @@ static int write_all(const parsed_args *a, const cvo_summary *s, const cvo_predi
         fprintf(stderr, "cvo: %s: cannot write: %s\n", path, strerror(errno));
         return EXIT_SYSTEM;
     }
+    static char buffer[1 << 20];
+    setvbuf(out, buffer, _IOFBF, sizeof buffer); /* before any output on the stream */
     fputs("customer_id,x,t_x,T,p_alive,expected_purchases,prob_purchase,expected_spend,clv,"
           "next_order_date\n", out);
-    for (size_t i = 0; i < cvo_summary_count(s); i++)
-        write_row(out, cvo_summary_at(s, i), &p[i], cvo_summary_end_day(s), period_days);
-    bool failed = fflush(out) != 0 || ferror(out);
+    line l = {NULL, 0, 0};
+    bool failed = false;
+    for (size_t i = 0; !failed && i < cvo_summary_count(s); i++)
+        failed = !write_row(out, &l, cvo_summary_at(s, i), &p[i], cvo_summary_end_day(s),
+                            period_days);
+    free(l.buf);
+    failed |= fflush(out) != 0 || ferror(out);
     if (out != stdout)
         failed |= fclose(out) != 0;
     if (failed)

@@ -4,6 +4,7 @@
 
 #include "cvo.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -88,4 +89,39 @@ void line_day(line *l, int32_t day)
     char text[11];
     cvo_day_format(day, text);
     line_text(l, text, 10);
+}
+
+void line_fixed(line *l, double value, int decimals, int trim)
+{
+    static const double scale[] = {1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9};
+    if (!(value == value) || decimals < 0 || decimals > 9)
+        return; /* NaN: an empty cell */
+    double scaled = value * scale[decimals];
+    if (scaled > 9e18 || scaled < -9e18) {
+        char text[64];
+        int n = snprintf(text, sizeof text, "%.*g", 15, value);
+        line_text(l, text, (size_t)n);
+        return;
+    }
+    int64_t units = (int64_t)(scaled < 0 ? scaled - 0.5 : scaled + 0.5);
+    uint64_t magnitude = units < 0 ? (uint64_t)0 - (uint64_t)units : (uint64_t)units;
+    uint64_t base = (uint64_t)scale[decimals];
+    if (units < 0)
+        line_char(l, '-');
+    line_unsigned(l, magnitude / base);
+    uint64_t fraction = magnitude % base;
+    int digits = decimals;
+    while (trim && digits > 0 && fraction % 10 == 0) {
+        fraction /= 10;
+        digits--;
+    }
+    if (digits == 0)
+        return;
+    line_char(l, '.');
+    char text[10];
+    for (int i = digits - 1; i >= 0; i--) {
+        text[i] = (char)('0' + fraction % 10);
+        fraction /= 10;
+    }
+    line_text(l, text, (size_t)digits);
 }

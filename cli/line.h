@@ -22,5 +22,8 @@ void line_int(line *l, int64_t value);
 void line_money(line *l, int64_t cents);
 void line_day(line *l, int32_t day);
 void line_char(line *l, char c);
+/* A number with a fixed count of decimals (trim: drop trailing zeros);
+ * NaN writes nothing (an empty cell). */
+void line_fixed(line *l, double value, int decimals, int trim);
 
 #endif

@@ -20,9 +20,11 @@ enum {
     PSI_SUM_MAX = 64         /* digamma differences up to this integer step are sums */
 };
 
-/* A series result whose magnitude is off by more than this factor from its
- * largest part (log) is retried with the other hypergeometric form. */
+/* A result smaller than its largest intermediate by more than LOSS_RETRY (log)
+ * is retried with the other hypergeometric form; by more than LOSS_MAX (fewer
+ * than ~9 digits left), it is not used. */
 #define LOSS_RETRY 9.2 /* log(1e4) */
+#define LOSS_MAX 16.1  /* log(1e7) */
 
 static bool params_valid(const double *p)
 {
@@ -283,15 +285,10 @@ static attempt direct_form(double A, double B, double a, double z, double L)
     return attempt_of(value, fmax(first.lg, second.lg) - log(fabs(a - 1)));
 }
 
-/* ln I, I = E[(1 - (1 + p t/y)^-A) / p] over p ~ Beta(a, B): the expected
- * purchases in the next t of a customer known to be alive, whose purchase rate
- * is Gamma(A, y). I is finite and positive for all a, B, A, y > 0, t > 0,
- * though the usual formula divides by a - 1. The form expected to be exact is
- * tried first, the other when it fails or cancels; if both fail (z within
- * ~1e-5 of 1), the plug-in value at the mean of p. */
-static double log_residual_purchases(double A, double B, double a, double y, double t)
+/* ln I by the series: the form expected to be exact first, the other when it
+ * fails or cancels; best.ok false when neither is usable. */
+static attempt series_residual(double A, double B, double a, double z, double L)
 {
-    double u = t / y, z = t / (y + t), L = -log1p(u);
     double c0 = a + B - 1, D = c0 - A;
     bool euler_first = c0 > 0 && a <= A + 2 && (D > -1 || fabs(a - 1) < 1e-3);
     attempt best = euler_first ? euler_form(A, B, a, z, L) : direct_form(A, B, a, z, L);
@@ -300,10 +297,27 @@ static double log_residual_purchases(double A, double B, double a, double y, dou
         if (other.ok && (!best.ok || other.loss < best.loss))
             best = other;
     }
-    if (best.ok)
-        return best.log_value;
+    if (best.loss > LOSS_MAX)
+        best.ok = false;
+    return best;
+}
+
+/* ln I, I = E[(1 - (1 + p u)^-A) / p] over p ~ Beta(a, B), u = t/y: the expected
+ * purchases in the next t of a customer known to be alive, whose purchase rate
+ * is Gamma(A, y). I is finite and positive for all a, B, A, y, t > 0, though
+ * the usual formula divides by a - 1. When no series is usable (z = t/(y+t)
+ * within ~1e-5 of 1, or extreme parameters), the value at the mean of p. */
+static double log_residual_purchases(double A, double B, double a, double y, double t)
+{
+    double u = t / y, z = t / (y + t), L = -log1p(u);
+    double log_bound = log(A) + log(u); /* (1 - (1 + p u)^-A) / p < A u for every p */
+    if (z < 1) {
+        attempt best = series_residual(A, B, a, z, L);
+        if (best.ok)
+            return fmin(best.log_value, log_bound);
+    }
     double p_mean = a / (a + B);
-    return log(-expm1(-A * log1p(p_mean * u))) - log(p_mean);
+    return fmin(log(-expm1(-A * log1p(p_mean * u))) - log(p_mean), log_bound);
 }
 
 /* ---- expectations ------------------------------------------------------------ */

@@ -732,19 +732,16 @@ static void fit_optimise(fit_ws *ws, fit_run *run, double customers)
     }
 }
 
-/* Natural parameters, log-likelihood and standard errors into out. */
+/* Natural parameters and standard errors into out. */
 static void fit_report(fit_ws *ws, fit_run *run, double time_scale, cvo_fit *out)
 {
     const model_ops *ops = run->full.ops;
-    double penalty_curv[MODEL_MAX_PARAMS], f, p2 = 0;
+    double penalty_curv[MODEL_MAX_PARAMS];
     for (int k = 0; k < ops->nparams; k++) {
         double p = exp(run->theta[k]);
-        p2 += p * p;
         penalty_curv[k] = 4 * run->full.penalty * p * p;
         out->params[k] = (ops->time_scale_mask >> k) & 1u ? p / time_scale : p;
     }
-    f = problem_eval(&run->full, run->theta, NULL);
-    out->loglik = f < FIT_BAD_VALUE ? -(f - run->full.penalty * p2) : -INFINITY;
     if (!hessian_factor(ws, penalty_curv))
         return;
     if (gsl_linalg_cholesky_invert(ws->chol) != GSL_SUCCESS)
@@ -803,6 +800,28 @@ static cvo_status check_options(cvo_ctx *ctx, const model_ops *ops, const cvo_su
     return CVO_OK;
 }
 
+/* The log-likelihood in the data's own time unit: a density of purchase times
+ * changes with the unit (by x ln c), so it is evaluated on the original rows. */
+static double natural_loglik(const fit_problem *full, const fit_rows *rows, const double *params)
+{
+    fit_problem pb = *full;
+    double theta[MODEL_MAX_PARAMS];
+    pb.rows = rows->rows;
+    pb.penalty = 0;
+    for (int k = 0; k < pb.k; k++)
+        theta[k] = log(params[k]);
+    double f = problem_eval(&pb, theta, NULL);
+    return f < FIT_BAD_VALUE ? -f : -INFINITY;
+}
+
+static void restore_times(fit_rows *rows, double scale)
+{
+    for (size_t i = 0; scale != 1 && i < rows->count; i++) {
+        rows->rows[i].t_x /= scale;
+        rows->rows[i].T /= scale;
+    }
+}
+
 /* Multiplies all times by 1 / max T (models with time-scale parameters). */
 static double rescale_times(const model_ops *ops, fit_rows *rows)
 {
@@ -829,6 +848,8 @@ static cvo_status fit_rows_run(cvo_ctx *ctx, fit_rows *rows, fit_run *run, size_
     fit_optimise(&ws, run, rows->weight);
     fit_report(&ws, run, scale, out);
     ws_free(ctx, &ws);
+    restore_times(rows, scale);
+    out->loglik = natural_loglik(&run->full, rows, out->params);
     out->n = (uint64_t)llround(rows->weight);
     out->iterations = run->iterations;
     fit_judge(run, rows, out);
