@@ -31,3 +31,7 @@ run() {
 run "cvo rfm" "$cvo" rfm -q "$file" -o /dev/null
 run "cvo rfm --ties ntile" "$cvo" rfm -q --ties ntile "$file" -o /dev/null
 run "cvo segments" "$cvo" segments -q "$file"
+echo "bench: cvo predict --model bgnbd --spend gg (phases, one run):"
+"$cvo" predict -q --timings --model bgnbd --spend gg "$file" -o /dev/null
+echo "bench: cvo predict --model bgnbd --spend gg --whole-periods (weekly, lifetimes-style):"
+"$cvo" predict -q --timings --whole-periods --model bgnbd --spend gg "$file" -o /dev/null

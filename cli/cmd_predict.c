@@ -9,6 +9,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static const opt_spec specs[] = {
     {"model", 'm', "NAME", "purchase model: bgnbd, mbgnbd or pnbd"},
@@ -20,6 +21,7 @@ static const opt_spec specs[] = {
     {"spend-params", 0, "K=V,..", "fixed spend parameters (p,q,gamma) instead of fitting"},
     {"penalty", 0, "L", "L2 penalty for the fits (default 0)"},
     {"output", 'o', "FILE", "write the CSV to FILE (default stdout)"},
+    {"timings", 0, NULL, "print the time each phase took on stderr"},
     CLI_SUMMARY_OPTIONS,
     CLI_INPUT_OPTIONS,
 };
@@ -204,8 +206,25 @@ static int write_all(const parsed_args *a, const cvo_summary *s, const cvo_predi
     return failed ? EXIT_SYSTEM : EXIT_OK;
 }
 
-static int run(cvo_ctx *ctx, const parsed_args *a, cvo_model model, const btyd_data *data)
+static double seconds(void)
 {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+static void phase(const parsed_args *a, const char *name, double *since)
+{
+    double now = seconds();
+    if (args_get(a, specs, SPEC_COUNT, "timings"))
+        fprintf(stderr, "cvo: %-22s %8.3f s\n", name, now - *since);
+    *since = now;
+}
+
+static int run(cvo_ctx *ctx, const parsed_args *a, cvo_model model, const btyd_data *data,
+               double started)
+{
+    double clock = started;
     double period_days = btyd_period_days(a, specs, SPEC_COUNT, data->summary);
     cvo_predict_options o;
     int code = read_options(a, period_days, &o);
@@ -214,9 +233,11 @@ static int run(cvo_ctx *ctx, const parsed_args *a, cvo_model model, const btyd_d
     if (code < 0)
         code = get_fit(ctx, a, model, args_get(a, specs, SPEC_COUNT, "params"), data->summary,
                        &purchase);
+    phase(a, "fit purchase model", &clock);
     if (code < 0 && with_spend)
         code = get_fit(ctx, a, CVO_MODEL_GG, args_get(a, specs, SPEC_COUNT, "spend-params"),
                        data->summary, &spend);
+    phase(a, "fit spend model", &clock);
     if (code >= 0)
         return code;
     cvo_prediction *p = calloc(cvo_summary_count(data->summary) + 1, sizeof *p);
@@ -224,7 +245,9 @@ static int run(cvo_ctx *ctx, const parsed_args *a, cvo_model model, const btyd_d
         return EXIT_SYSTEM;
     cvo_status status = cvo_predict_all(ctx, &purchase, with_spend ? &spend : NULL,
                                         data->summary, &o, p);
+    phase(a, "predict", &clock);
     code = status == CVO_OK ? write_all(a, data->summary, p, period_days) : cli_fail(ctx, status);
+    phase(a, "write", &clock);
     free(p);
     return code;
 }
@@ -250,9 +273,11 @@ int cmd_predict(int argc, char **argv)
     if (cvo_ctx_new(&ctx, NULL) != CVO_OK)
         return EXIT_SYSTEM;
     btyd_data data;
+    double started = seconds();
     code = btyd_load(ctx, &args, specs, SPEC_COUNT, &data);
+    phase(&args, "read orders + summary", &started);
     if (code < 0)
-        code = run(ctx, &args, model, &data);
+        code = run(ctx, &args, model, &data, started);
     if (code == EXIT_OK)
         code = data.load_code;
     btyd_free(&data);
