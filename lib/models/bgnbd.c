@@ -1,7 +1,8 @@
 /* bgnbd.c - BG/NBD (Fader, Hardie & Lee 2005) and MBG/NBD (Batislam et al. 2007),
  * clv.md A.1/A.2; one file, as MBG/NBD only adds a drop-out chance at time 0.
  * Invariant: everything is computed in log space; for parameters > 0 and a valid
- * row no function returns NaN (loglik returns a finite value or -INFINITY). */
+ * row no function returns NaN (loglik returns a finite value or -INFINITY).
+ * loglik is that of one customer: the fitter applies row->weight. */
 #include "model.h"
 
 #include <gsl/gsl_errno.h>
@@ -190,11 +191,30 @@ typedef struct series {
     bool ok;
 } series;
 
+/* Whether the terms, which behave like k^q z^k (q = p1 + p2 - q1 - 1), fall
+ * below 1e-17 (1 - z) of their peak within HYP_MAX_TERMS; checked first so a
+ * hopeless series costs nothing. */
+static bool hyp_tail_feasible(double p1, double p2, double q1, double z)
+{
+    if (-p1 >= HYP_MAX_TERMS || -p2 >= HYP_MAX_TERMS) /* sign changes until k > -p */
+        return false;
+    if (z == 0)
+        return true;
+    double q = p1 + p2 - q1 - 1, log_z = log(z), n = HYP_MAX_TERMS;
+    if (q > 0 && -q / log_z >= n)
+        return false;
+    double log_peak = q > 0 ? q * log(-q / log_z) - q : 0; /* at k = -q / ln z */
+    double log_end = (q > 0 ? q * log(n) : 0) + n * log_z;
+    return log_end - log_peak <= log(1e-17) + log1p(-z);
+}
+
 static series hyp_tail(double p1, double p2, double q1, double z, double first)
 {
     static const double big = 0x1p600;
     const double log_big = 600 * 0.69314718055994530942;
     series out = {SLOG_ZERO, -INFINITY, false};
+    if (!hyp_tail_feasible(p1, p2, q1, z))
+        return out;
     double term = first, sum = 0, peak = 0, log_scale = 0;
     for (int k = 1; k <= HYP_MAX_TERMS; k++) {
         sum += term;
@@ -399,7 +419,7 @@ static double pmf_common(const double *p, double t, int n, int shift)
     double term2 = log(a) + log_poch(b, m - 1) - log_poch(a + b, m) +
                    log_nbd_tail(r, n, t / (alpha + t), log_nb);
     double value = exp(special_logaddexp(term1, term2));
-    return isnan(value) ? 0 : value;
+    return isnan(value) ? 0 : fmin(value, 1);
 }
 
 static double bgnbd_pmf(const double *p, double t, int n)

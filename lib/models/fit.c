@@ -23,6 +23,12 @@
 #define FIT_STEP_TOL 1e-10
 #define FIT_STEP_OK 1e-5
 #define FIT_POLISH_STEPS 50
+/* Relative rounding of a sum of many log-likelihood terms. */
+#define FIT_NOISE 1e-12
+/* Newton steps on all rows with a sample's Hessian before computing all rows' own. */
+#define FIT_SAMPLE_STEPS 3
+/* The Hessian for the standard errors is recomputed when theta moved more than this. */
+#define FIT_HESS_MOVE 1e-3
 /* Step in theta of the central differences for the Hessian. */
 #define FIT_HESS_STEP 1e-4
 /* A parameter beyond these (in rescaled time) ran to the edge of its range. */
@@ -418,25 +424,50 @@ static void vector_set(gsl_vector *v, const double *in)
         gsl_vector_set(v, j, in[j]);
 }
 
-static double gsl_f(const gsl_vector *v, void *data)
+/* GSL's BFGS asks for f and then, at the same point, for the gradient; one pass
+ * computes both and the second request is answered from this cache. */
+typedef struct fit_eval {
+    const fit_problem *pb;
+    double theta[MODEL_MAX_PARAMS], f, grad[MODEL_MAX_PARAMS];
+    bool cached;
+} fit_eval;
+
+static double eval_cached(fit_eval *e, const gsl_vector *v, gsl_vector *grad)
 {
     double theta[MODEL_MAX_PARAMS];
+    size_t bytes = (size_t)e->pb->k * sizeof *theta;
     vector_get(v, theta);
-    return problem_eval(data, theta, NULL);
+    if (!e->cached || memcmp(theta, e->theta, bytes) != 0) {
+        e->f = problem_eval(e->pb, theta, e->grad);
+        memcpy(e->theta, theta, bytes);
+        e->cached = true;
+    }
+    if (grad != NULL)
+        vector_set(grad, e->grad);
+    return e->f;
 }
 
-static void gsl_fdf(const gsl_vector *v, void *data, double *f, gsl_vector *g)
+static double gsl_f(const gsl_vector *v, void *data)
 {
-    double theta[MODEL_MAX_PARAMS], grad[MODEL_MAX_PARAMS];
-    vector_get(v, theta);
-    *f = problem_eval(data, theta, grad);
-    vector_set(g, grad);
+    return eval_cached(data, v, NULL);
 }
 
 static void gsl_df(const gsl_vector *v, void *data, gsl_vector *g)
 {
-    double f;
-    gsl_fdf(v, data, &f, g);
+    eval_cached(data, v, g);
+}
+
+static void gsl_fdf(const gsl_vector *v, void *data, double *f, gsl_vector *g)
+{
+    *f = eval_cached(data, v, g);
+}
+
+/* The simplex never needs a gradient. */
+static double gsl_f_only(const gsl_vector *v, void *data)
+{
+    double theta[MODEL_MAX_PARAMS];
+    vector_get(v, theta);
+    return problem_eval(data, theta, NULL);
 }
 
 /* ---- workspace: sized once per fit, nothing allocated while iterating ------------- */
@@ -493,7 +524,8 @@ static cvo_status ws_alloc(cvo_ctx *ctx, fit_ws *ws, int k, size_t sample)
 static int bfgs_run(fit_ws *ws, fit_problem *pb, double *theta, int max_iter, double gtol,
                     bool *ok)
 {
-    gsl_multimin_function_fdf fn = {gsl_f, gsl_df, gsl_fdf, (size_t)pb->k, pb};
+    fit_eval cache = {.pb = pb, .cached = false};
+    gsl_multimin_function_fdf fn = {gsl_f, gsl_df, gsl_fdf, (size_t)pb->k, &cache};
     *ok = false;
     vector_set(ws->x, theta);
     if (gsl_multimin_fdfminimizer_set(ws->bfgs, &fn, ws->x, 0.1, 0.1) != GSL_SUCCESS)
@@ -515,7 +547,7 @@ static int bfgs_run(fit_ws *ws, fit_problem *pb, double *theta, int max_iter, do
 /* Nelder-Mead from theta, for when BFGS fails or stalls. Keeps theta unless better. */
 static int simplex_run(fit_ws *ws, fit_problem *pb, double *theta, int max_iter)
 {
-    gsl_multimin_function fn = {gsl_f, (size_t)pb->k, pb};
+    gsl_multimin_function fn = {gsl_f_only, (size_t)pb->k, pb};
     double start_f = problem_eval(pb, theta, NULL);
     vector_set(ws->x, theta);
     gsl_vector_set_all(ws->step, 0.5);
@@ -640,15 +672,21 @@ static double newton_step(fit_ws *ws, const double *grad, double *step, int k)
     return isfinite(biggest) ? biggest : INFINITY;
 }
 
+static double dot(const double *a, const double *b, int k)
+{
+    double sum = 0;
+    for (int j = 0; j < k; j++)
+        sum += a[j] * b[j];
+    return sum;
+}
+
 /* Backtracking along -step from theta (value f, gradient g, both updated).
  * False when no point decreases f enough. */
 static bool line_step(const fit_problem *pb, double *theta, double *f, double *g,
                       const double *step)
 {
-    double trial[MODEL_MAX_PARAMS], gt[MODEL_MAX_PARAMS], slope = 0;
-    for (int j = 0; j < pb->k; j++)
-        slope += g[j] * step[j];
-    for (double t = 1; t > 1e-6; t *= 0.5) {
+    double trial[MODEL_MAX_PARAMS], gt[MODEL_MAX_PARAMS], slope = dot(g, step, pb->k);
+    for (double t = 1; t > 1e-4; t *= 0.5) {
         for (int j = 0; j < pb->k; j++)
             trial[j] = theta[j] - t * step[j];
         double ft = problem_eval(pb, trial, gt);
@@ -664,19 +702,44 @@ static bool line_step(const fit_problem *pb, double *theta, double *f, double *g
 
 /* Newton steps on pb with the fixed factor in ws->chol (a Hessian near theta).
  * Returns steps taken; *last the size of the last step computed. */
-static int polish(fit_ws *ws, const fit_problem *pb, double *theta, double *last)
+static int polish(fit_ws *ws, const fit_problem *pb, double *theta, int max_steps, double *last)
 {
     double g[MODEL_MAX_PARAMS], step[MODEL_MAX_PARAMS];
     double f = problem_eval(pb, theta, g);
     int steps = 0;
     *last = INFINITY;
-    while (steps < FIT_POLISH_STEPS) {
+    while (steps < max_steps) {
         *last = newton_step(ws, g, step, pb->k);
-        if (*last < FIT_STEP_TOL || !isfinite(*last) || !line_step(pb, theta, &f, g, step))
+        if (*last < FIT_STEP_TOL || !isfinite(*last))
+            break;
+        if (dot(g, step, pb->k) < FIT_NOISE * (fabs(f) + 1)) {
+            /* the decrease is below the rounding of f: a line search would only
+             * see noise, and the quadratic model is exact enough to step */
+            for (int j = 0; j < pb->k; j++)
+                theta[j] -= step[j];
+            return steps + 1;
+        }
+        if (!line_step(pb, theta, &f, g, step))
             break;
         steps++;
     }
     return steps;
+}
+
+/* The Newton step still ahead of theta, with the factor in ws->chol. */
+static double newton_left(fit_ws *ws, const fit_problem *pb, const double *theta)
+{
+    double g[MODEL_MAX_PARAMS], step[MODEL_MAX_PARAMS];
+    problem_eval(pb, theta, g);
+    return newton_step(ws, g, step, pb->k);
+}
+
+static double distance(const double *a, const double *b, int k)
+{
+    double d = 0;
+    for (int j = 0; j < k; j++)
+        d = fmax(d, fabs(a[j] - b[j]));
+    return d;
 }
 
 /* ---- the fit ------------------------------------------------------------------------ */
@@ -709,27 +772,45 @@ static void search_problem(fit_run *run, model_row *sample, size_t sample_rows)
     run->search.weight_factor = weight > 0 ? all / weight : 1;
 }
 
-/* Search (on the sample), polish on all rows, final Hessian. */
+/* On a sample: a few Newton steps on all rows with the sample's curvature,
+ * then the Hessian of all rows (BFGS on all rows when the sample's is singular). */
+static bool leave_sample(fit_ws *ws, fit_run *run, bool factored, double gtol)
+{
+    double last;
+    if (factored)
+        run->iterations += polish(ws, &run->full, run->theta, FIT_SAMPLE_STEPS, &last);
+    else
+        run->iterations += minimise(ws, &run->full, run->theta, run->max_iterations, gtol,
+                                    &run->optimum);
+    hessian(ws, &run->full, run->theta);
+    return hessian_factor(ws, NULL);
+}
+
+/* Search (on the sample), Newton polish on all rows; ws->hess ends as the
+ * Hessian of all rows at (or within FIT_HESS_MOVE of) theta. */
 static void fit_optimise(fit_ws *ws, fit_run *run, double customers)
 {
     double gtol = FIT_GRAD_TOL * fmax(customers, 1), last = INFINITY;
+    double at[MODEL_MAX_PARAMS];
+    int k = run->full.k;
     run->iterations = multistart(ws, &run->search, run->starts, run->max_iterations, gtol,
                                  run->theta, &run->optimum);
-    bool sampled = run->search.rows != run->full.rows;
     hessian(ws, &run->search, run->theta);
-    if (hessian_factor(ws, NULL)) {
-        run->iterations += polish(ws, &run->full, run->theta, &last);
-    } else if (sampled) {
-        run->iterations += minimise(ws, &run->full, run->theta, run->max_iterations, gtol,
-                                    &run->optimum);
+    bool factored = hessian_factor(ws, NULL);
+    if (run->search.rows != run->full.rows)
+        factored = leave_sample(ws, run, factored, gtol);
+    memcpy(at, run->theta, sizeof at);
+    if (factored)
+        run->iterations += polish(ws, &run->full, run->theta, FIT_POLISH_STEPS, &last);
+    if (factored && distance(at, run->theta, k) > FIT_HESS_MOVE) {
+        hessian(ws, &run->full, run->theta);
+        factored = hessian_factor(ws, NULL);
     }
-    hessian(ws, &run->full, run->theta);
-    run->hessian = hessian_factor(ws, NULL);
-    if (run->hessian) {
-        double g[MODEL_MAX_PARAMS], step[MODEL_MAX_PARAMS];
-        problem_eval(&run->full, run->theta, g);
-        run->optimum = newton_step(ws, g, step, run->full.k) < FIT_STEP_OK;
-    }
+    if (factored)
+        last = newton_left(ws, &run->full, run->theta);
+    run->hessian = factored;
+    if (factored)
+        run->optimum = last < FIT_STEP_OK;
 }
 
 /* Natural parameters and standard errors into out. */

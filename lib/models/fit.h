@@ -12,7 +12,7 @@
 
 /* Fits with more distinct rows than this first search on a stratified sample
  * of this many rows, then polish on all rows (same optimum, fewer passes). */
-#define FIT_SAMPLE_ROWS 20000u
+#define FIT_SAMPLE_ROWS 4096u
 /* Starting points a caller may ask for. */
 #define FIT_MAX_STARTS 64
 

@@ -32,25 +32,26 @@ enum { P_R, P_ALPHA, P_S, P_BETA };
  * close to T that I(t_x) - I(T) cancels) D is integrated directly instead.
  */
 
-/* z above which the branch-1 series (terms ~ k^-s z^k) is replaced by the
- * integral; r+x above which the branch-2 series (terms ~ k^-(r+x)) is kept
- * however close z is to 1; 1 - I(T)/I(t_x) below which the difference is
- * integrated rather than subtracted. */
-#define PNBD_SERIES_MAX_Z 0.99
+/* z above which the series (terms ~ k^-s z^k in branch 1) is replaced by
+ * the integral, which is also the faster of the two from about there; r+x
+ * above which the branch-2 series (terms ~ k^-(r+x)) is kept however close
+ * z is to 1; 1 - I(T)/I(t_x) below which the difference is integrated
+ * rather than subtracted. */
+#define PNBD_SERIES_MAX_Z 0.9
 #define PNBD_FAST_DECAY 8.0
 #define PNBD_MIN_GAP 1e-3
 
 /* ---- ln I(y) from the transformed series --------------------------------- */
 
 typedef struct pnbd_tail {
-    double ln_value;  /* ln I(y) */
-    double grad[4];   /* d ln I(y) / d (r, alpha, s, beta) */
+    double ln_value; /* ln I(y) */
+    double grad[4];  /* d ln I(y) / d (r, alpha, s, beta) */
 } pnbd_tail;
 
 /* Gradient of ln I(y) when alpha >= beta: G = 2F1(1, r+x; w+1; z),
  * z = (alpha-beta)/(alpha+y); r enters b and c, s only c. */
-static void tail_grad_alpha_big(const double *p, double x, double y, const double gd[3],
-                                double gz, double w, double *grad)
+static void tail_grad_alpha_big(const double *p, double x, double y, const double gd[3], double gz,
+                                double w, double *grad)
 {
     double a_y = p[P_ALPHA] + y, b_y = p[P_BETA] + y;
     grad[P_R] = -log(a_y) - 1 / w + gd[1] + gd[2];
@@ -61,8 +62,8 @@ static void tail_grad_alpha_big(const double *p, double x, double y, const doubl
 
 /* Gradient of ln I(y) when alpha < beta: G = 2F1(1, s+1; w+1; z),
  * z = (beta-alpha)/(beta+y); s enters b and c, r only c. */
-static void tail_grad_beta_big(const double *p, double x, double y, const double gd[3],
-                               double gz, double w, double *grad)
+static void tail_grad_beta_big(const double *p, double x, double y, const double gd[3], double gz,
+                               double w, double *grad)
 {
     double a_y = p[P_ALPHA] + y, b_y = p[P_BETA] + y;
     grad[P_R] = -log(a_y) - 1 / w + gd[2];
@@ -100,56 +101,49 @@ static bool tail_series(const double *p, double x, double y, bool want_grad, pnb
     return true;
 }
 
-/* ---- D by direct integration --------------------------------------------- */
+/* ---- integrals of log-concave functions ----------------------------------- */
 
 /*
- * In v = ln(m + tau), m = min(alpha, beta), the integrand of D is e^h with
- *   h(v) = v - (r+x) ln(e^v + alpha - m) - (s+1) ln(e^v + beta - m),
- * which is concave (h'' <= 0) and has no cancellation in its terms. Panels of
- * 16-point Gauss-Legendre are sized so h changes by at most PANEL_SPAN across
- * one, and the march stops once h has fallen PANEL_DROP below its maximum
- * while decreasing (concavity: it never comes back).
+ * D (below) and DERT's discounting integral are integrals of e^h(v) with h
+ * concave (h'' <= 0) once written in a log variable. They are summed with
+ * panels of 16-point Gauss-Legendre, each at most PANEL_SPAN / |h'| and
+ * PANEL_SPAN / sqrt|h''| wide: the slope keeps the change of h across a panel
+ * small, the curvature keeps e^h from growing off the real axis, where the
+ * Gauss-Legendre error is decided (a factor (e^v + c)^-p with p ~ 50 needs
+ * it). |h'| is largest at a panel end, h' being monotone. The march stops
+ * once h has fallen PANEL_DROP below its maximum while decreasing: by
+ * concavity it never comes back.
  */
 #define PANEL_SPAN 2.5
 #define PANEL_DROP 40.0
 enum { PANEL_MAX = 4000 };
 
 static const double gauss_legendre_16[8][2] = {
-    {0.095012509837637441, 0.1894506104550685},  {0.28160355077925892, 0.18260341504492358},
-    {0.45801677765722737, 0.16915651939500254},  {0.61787624440264377, 0.14959598881657674},
-    {0.755404408355003, 0.12462897125553388},    {0.86563120238783176, 0.095158511682492786},
-    {0.9445750230732326, 0.062253523938647894},  {0.98940093499164994, 0.027152459411754096},
+    {0.095012509837637441, 0.1894506104550685}, {0.28160355077925892, 0.18260341504492358},
+    {0.45801677765722737, 0.16915651939500254}, {0.61787624440264377, 0.14959598881657674},
+    {0.755404408355003, 0.12462897125553388},   {0.86563120238783176, 0.095158511682492786},
+    {0.9445750230732326, 0.062253523938647894}, {0.98940093499164994, 0.027152459411754096},
 };
 
-typedef struct area_sum {
-    double ref;      /* ln of the scale of the sums below */
-    double value;    /* integral * e^-ref */
-    double grad[4];  /* integral of f * d ln f / d p, * e^-ref */
-} area_sum;
+/* The ln of the integrand h(v), its slope h'(v), a bound on |h''| over the
+ * panel that v ends (monotone in v, or a global bound) and, when dlnf is not
+ * NULL, d ln f / d (r, alpha, s, beta) at v. */
+typedef struct log_point {
+    double h, slope, curvature;
+} log_point;
+typedef log_point (*log_integrand)(const void *ctx, double v, double *dlnf);
 
-typedef struct area_setup {
-    const double *p;
-    double x, m;
-} area_setup;
+typedef struct log_sum {
+    double ref;     /* ln of the scale of the sums below */
+    double value;   /* integral * e^-ref */
+    double grad[4]; /* integral of f * d ln f / d p, * e^-ref */
+} log_sum;
 
-static double area_h(const area_setup *a, double v)
+static void log_sum_add(const log_integrand f, const void *ctx, log_sum *acc, double v,
+                        double weight, bool want_grad)
 {
-    double ev = exp(v);
-    return v - (a->p[P_R] + a->x) * log(ev + a->p[P_ALPHA] - a->m) -
-           (a->p[P_S] + 1) * log(ev + a->p[P_BETA] - a->m);
-}
-
-static double area_slope(const area_setup *a, double v)
-{
-    double ev = exp(v);
-    return 1 - (a->p[P_R] + a->x) * ev / (ev + a->p[P_ALPHA] - a->m) -
-           (a->p[P_S] + 1) * ev / (ev + a->p[P_BETA] - a->m);
-}
-
-/* Adds weight * e^h(v) and its gradient terms, rescaling when h sets a new max. */
-static void area_add(const area_setup *a, area_sum *acc, double v, double weight)
-{
-    double h = area_h(a, v);
+    double dlnf[4] = {0, 0, 0, 0};
+    double h = f(ctx, v, want_grad ? dlnf : NULL).h;
     if (h > acc->ref) {
         double shrink = exp(acc->ref - h);
         acc->value *= shrink;
@@ -157,55 +151,96 @@ static void area_add(const area_setup *a, area_sum *acc, double v, double weight
             acc->grad[k] *= shrink;
         acc->ref = h;
     }
-    double f = weight * exp(h - acc->ref), ev = exp(v);
-    double a_tau = ev + a->p[P_ALPHA] - a->m, b_tau = ev + a->p[P_BETA] - a->m;
-    acc->value += f;
-    acc->grad[P_R] -= f * log(a_tau);
-    acc->grad[P_ALPHA] -= f * (a->p[P_R] + a->x) / a_tau;
-    acc->grad[P_S] -= f * log(b_tau);
-    acc->grad[P_BETA] -= f * (a->p[P_S] + 1) / b_tau;
+    double term = weight * exp(h - acc->ref);
+    acc->value += term;
+    for (int k = 0; want_grad && k < 4; k++)
+        acc->grad[k] += term * dlnf[k];
 }
 
-static void area_panel(const area_setup *a, area_sum *acc, double lo, double hi)
+static void log_sum_panel(const log_integrand f, const void *ctx, log_sum *acc, double lo,
+                          double hi, bool want_grad)
 {
     double mid = (lo + hi) / 2, half = (hi - lo) / 2;
     for (int i = 0; i < 8; i++) {
-        area_add(a, acc, mid - half * gauss_legendre_16[i][0], half * gauss_legendre_16[i][1]);
-        area_add(a, acc, mid + half * gauss_legendre_16[i][0], half * gauss_legendre_16[i][1]);
+        double offset = half * gauss_legendre_16[i][0], weight = half * gauss_legendre_16[i][1];
+        log_sum_add(f, ctx, acc, mid - offset, weight, want_grad);
+        log_sum_add(f, ctx, acc, mid + offset, weight, want_grad);
     }
 }
 
-/* Width of the next panel from v: |h'| is largest at an end (h' monotone). */
-static double area_step(const area_setup *a, double v, double end)
+/* The widest panel that point p allows. */
+static double panel_width(log_point p)
 {
-    double slope = fabs(area_slope(a, v));
-    double step = PANEL_SPAN / (slope > 1 ? slope : 1);
-    double far = fabs(area_slope(a, v + step < end ? v + step : end));
-    if (far > slope)
-        step = PANEL_SPAN / far;
+    double slope = fabs(p.slope), by_slope = PANEL_SPAN / (slope > 1 ? slope : 1);
+    double by_curvature = p.curvature > 1 ? PANEL_SPAN / sqrt(p.curvature) : PANEL_SPAN;
+    return by_slope < by_curvature ? by_slope : by_curvature;
+}
+
+/* Width of the next panel from v (end may be INFINITY): what both ends allow. */
+static double panel_step(const log_integrand f, const void *ctx, double v, double end)
+{
+    double step = panel_width(f(ctx, v, NULL));
+    double far = panel_width(f(ctx, v + step < end ? v + step : end, NULL));
+    step = far < step ? far : step;
     return v + step < end ? step : end - v;
+}
+
+/* Integral of e^h over [v, end]: ln of it in the return value, the
+ * f-weighted mean of d ln f / dp in grad (when not NULL); -INFINITY when the
+ * integral underflows to 0. */
+static double log_concave_integral(const log_integrand f, const void *ctx, double v, double end,
+                                   double *grad)
+{
+    double h_max = f(ctx, v, NULL).h;
+    log_sum acc = {h_max, 0, {0, 0, 0, 0}};
+    for (int panels = 0; v < end && panels < PANEL_MAX; panels++) {
+        double step = panel_step(f, ctx, v, end);
+        log_sum_panel(f, ctx, &acc, v, v + step, grad != NULL);
+        v += step;
+        log_point at = f(ctx, v, NULL);
+        h_max = at.h > h_max ? at.h : h_max;
+        if (at.h < h_max - PANEL_DROP && at.slope < 0)
+            break;
+    }
+    bool positive = acc.value > 0 && isfinite(acc.value);
+    for (int k = 0; grad != NULL && k < 4; k++)
+        grad[k] = positive ? acc.grad[k] / acc.value : 0;
+    return positive ? acc.ref + log(acc.value) : -INFINITY;
+}
+
+/* ---- D by direct integration --------------------------------------------- */
+
+/* In v = ln(m + tau), m = min(alpha, beta), the integrand of D is e^h with
+ *   h(v) = v - (r+x) ln(e^v + alpha - m) - (s+1) ln(e^v + beta - m),
+ * concave, and free of cancellation (alpha - m or beta - m is exactly 0). */
+typedef struct area_setup {
+    const double *p;
+    double x, m;
+} area_setup;
+
+/* |h''| = sum of p e^v c / (e^v + c)^2 <= (r+x)/4 + (s+1)/4 everywhere. */
+static log_point area_integrand(const void *ctx, double v, double *dlnf)
+{
+    const area_setup *a = ctx;
+    double ev = exp(v), rx = a->p[P_R] + a->x, s1 = a->p[P_S] + 1;
+    double a_tau = ev + (a->p[P_ALPHA] - a->m), b_tau = ev + (a->p[P_BETA] - a->m);
+    double ln_a = log(a_tau), ln_b = log(b_tau);
+    log_point at = {v - rx * ln_a - s1 * ln_b, 1 - rx * ev / a_tau - s1 * ev / b_tau,
+                    (rx + s1) / 4};
+    if (dlnf != NULL) {
+        dlnf[P_R] = -ln_a;
+        dlnf[P_ALPHA] = -rx / a_tau;
+        dlnf[P_S] = -ln_b;
+        dlnf[P_BETA] = -s1 / b_tau;
+    }
+    return at;
 }
 
 /* ln D and its gradient by integration; -INFINITY when D underflows. */
 static double area_integral(const double *p, double x, double t_x, double T, double *grad)
 {
     area_setup a = {p, x, p[P_ALPHA] < p[P_BETA] ? p[P_ALPHA] : p[P_BETA]};
-    double v = log(a.m + t_x), end = log(a.m + T), h_max = area_h(&a, v);
-    area_sum acc = {h_max, 0, {0, 0, 0, 0}};
-    for (int panels = 0; v < end && panels < PANEL_MAX; panels++) {
-        double step = area_step(&a, v, end);
-        area_panel(&a, &acc, v, v + step);
-        v += step;
-        double h = area_h(&a, v);
-        h_max = h > h_max ? h : h_max;
-        if (h < h_max - PANEL_DROP && area_slope(&a, v) < 0)
-            break;
-    }
-    if (!(acc.value > 0))
-        return -INFINITY;
-    for (int k = 0; grad != NULL && k < 4; k++)
-        grad[k] = acc.grad[k] / acc.value;
-    return acc.ref + log(acc.value);
+    return log_concave_integral(area_integrand, &a, log(a.m + t_x), log(a.m + T), grad);
 }
 
 /* ---- ln D: series difference, or the integral ---------------------------- */
@@ -273,7 +308,7 @@ static double pnbd_loglik(const double *p, const model_row *row, double *grad)
     if (!params_valid(p) || !row_valid(row->x, row->t_x, row->T))
         return -INFINITY;
     double r = p[P_R], alpha = p[P_ALPHA], s = p[P_S], beta = p[P_BETA];
-    double x = row->x, T = row->T, darea[4];
+    double x = row->x, T = row->T, darea[4] = {0, 0, 0, 0};
     double head = special_lgamma(r + x) - special_lgamma(r) + r * log(alpha) + s * log(beta);
     double alive = ln_alive_term(p, x, T);
     double dead = log(s) + pnbd_ln_area(p, x, row->t_x, T, grad != NULL ? darea : NULL);
@@ -338,28 +373,42 @@ static double pnbd_unconditional(const double *p, double t)
 
 /* ---- DERT ------------------------------------------------------------------- */
 
-/* ln of z^(s-1) U(s, s, z) = U(1, 2-s, z) (Kummer), i.e. of the integral of
- * e^-(z u) (1+u)^-s over u > 0; ~ 1/z for large z, so no underflow where
- * U(s, s, z) alone would (CLVTools #163). GSL's e10 form keeps the exponent. */
+/* The discounting integral J = integral over u > 0 of e^-(z u) (1+u)^-s
+ * = z^(s-1) U(s, s, z) = U(1, 2-s, z) (Kummer's transformation), written in
+ * v = ln(1+u): h(v) = (1-s) v - z (e^v - 1), concave. */
+typedef struct discount_setup {
+    double s, z;
+} discount_setup;
+
+/* h'' = -z e^v, growing with v: the value at a panel's right end bounds it. */
+static log_point discount_integrand(const void *ctx, double v, double *dlnf)
+{
+    const discount_setup *d = ctx;
+    double ev = exp(v);
+    (void)dlnf;
+    return (log_point){(1 - d->s) * v - d->z * expm1(v), (1 - d->s) - d->z * ev, d->z * ev};
+}
+
+/* ln J. GSL's U(1, 2-s, z) in its e10 form for s <= DERT_GSL_MAX_S: J ~ 1/z
+ * for large z, so nothing underflows where U(s, s, z) alone would (CLVTools
+ * #163). For larger s GSL either fails or, worse, is off by up to 1e-7
+ * relative while reporting 1e-12 (s = 300, z = 1); there J is integrated. */
+#define DERT_GSL_MAX_S 30.0
+
 static double ln_discounted_survival(double s, double z)
 {
     gsl_sf_result_e10 u;
-    if (gsl_sf_hyperg_U_e10_e(1, 2 - s, z, &u) == GSL_SUCCESS && u.val > 0 && isfinite(u.val))
+    if (s <= DERT_GSL_MAX_S && gsl_sf_hyperg_U_e10_e(1, 2 - s, z, &u) == GSL_SUCCESS && u.val > 0 &&
+        isfinite(u.val) && u.err <= 1e-10 * u.val)
         return log(u.val) + u.e10 * M_LN10;
-    if (gsl_sf_hyperg_U_e10_e(s, s, z, &u) == GSL_SUCCESS && u.val > 0 && isfinite(u.val))
-        return log(u.val) + u.e10 * M_LN10 + (s - 1) * log(z);
-    /* Asymptotic series 1/z sum_k (s)_k (-1/z)^k, used only for large z. */
-    double term = 1, sum = 1;
-    for (int k = 0; k < 30 && fabs(term) > 1e-17; k++) {
-        term *= -(s + k) / z;
-        sum += term;
-    }
-    return sum > 0 ? log(sum) - log(z) : NAN;
+    discount_setup d = {s, z};
+    return log_concave_integral(discount_integrand, &d, 0, INFINITY, NULL);
 }
 
 /* DERT = alpha^r beta^s delta^(s-1) Gamma(r+x+1) U(s, s; delta(beta+T))
  *        / (Gamma(r) (alpha+T)^(r+x+1) L)
- *      = P(alive) (r+x)(beta+T)/(alpha+T) U(1, 2-s, delta(beta+T)). */
+ *      = P(alive) (r+x)(beta+T)/(alpha+T) J(s, delta(beta+T)),
+ * dividing L by its alive term (which is how P(alive) enters). */
 double pnbd_dert(const double *p, double x, double t_x, double T, double delta)
 {
     if (!params_valid(p) || !row_valid(x, t_x, T) || !(delta > 0))

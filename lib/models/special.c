@@ -1,8 +1,11 @@
 /* special.c - the special functions the models share: log-gamma, log-beta,
  * digamma (GSL), log-sum-exp, and the Gauss hypergeometric series with its
- * parameter derivatives (for analytic Pareto/NBD gradients). GSL is called
- * through its _e forms, so a domain error becomes NaN here, never an abort;
- * the fitter switches GSL's error handler off before any model runs. */
+ * parameter derivatives (for analytic Pareto/NBD gradients), summed with a
+ * rigorous tail bound, after Euler's transformation where that converges
+ * faster, and NaN rather than a wrong number when it cannot converge. GSL
+ * is called through its _e forms, so a domain error becomes NaN here, never
+ * an abort; the fitter switches GSL's error handler off before any model
+ * runs. */
 #include "model.h"
 
 #include <gsl/gsl_errno.h>
@@ -103,11 +106,12 @@ static double hyp2f1_series(double a, double b, double c, double z, double d[3])
 
 /* Euler's transformation F(a,b;c;z) = (1-z)^(c-a-b) F(c-a, c-b; c; z) turns
  * terms that decay like k^(a+b-c-1) into terms that decay like k^(c-a-b-1);
- * worth it when a + b > c, and safe (no alternating signs) when c-a and c-b
- * are not negative. Pareto/NBD's F(w, b; w+1; z) becomes F(1, w+1-b; w+1; z). */
+ * worth it when a + b > c, and safe (no alternating signs, no (0)_k whose
+ * derivative the running sums cannot carry) when c-a and c-b are positive.
+ * Pareto/NBD's F(w, b; w+1; z) becomes F(1, w+1-b; w+1; z). */
 static bool hyp2f1_euler_pays(double a, double b, double c)
 {
-    return a + b > c && c - a >= 0 && c - b >= 0;
+    return a + b > c && c - a > 0 && c - b > 0;
 }
 
 double special_hyp2f1(double a, double b, double c, double z, double *d)

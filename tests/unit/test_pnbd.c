@@ -306,6 +306,46 @@ static void test_dert_limits(void **state)
     assert_true(isnan(pnbd_dert(p, 3, 20, 39, 0)));
 }
 
+/* J(s, z) = integral over u > 0 of e^-(z u) (1+u)^-s by Simpson's rule in
+ * v = ln(1+u), up to where the (concave) log-integrand has fallen by 60. */
+static double brute_force_discount(double s, double z)
+{
+    long double peak_v = (s < 1 && z < 1 - s) ? logl((1 - s) / z) : 0;
+    long double peak_h = (1 - s) * peak_v - z * expm1l(peak_v);
+    long double span = 1 / (z + fabsl(1 - s) + 1), end = peak_v + span;
+    while ((1 - s) * end - z * expm1l(end) > peak_h - 60)
+        end = peak_v + (span *= 2);
+    enum { N = 400000 };
+    long double h = end / N, sum = 0;
+    for (int i = 0; i <= N; i++) {
+        long double v = i * h, weight = (i == 0 || i == N) ? 1 : (i % 2 ? 4 : 2);
+        sum += weight * expl((1 - s) * v - z * expm1l(v) - peak_h);
+    }
+    return (double)(peak_h + logl(sum * h / 3));
+}
+
+/* DERT / (P(alive) (r+x)(beta+T)/(alpha+T)) is the discounting integral
+ * J(s, delta (beta+T)): from GSL's U for s <= 30, integrated above (where
+ * GSL fails or drifts); both against brute force, delta (beta+T) 1e-4..1e6. */
+static void test_dert_discount_integral(void **state)
+{
+    (void)state;
+    static const double shapes[] = {0.3, 1, 2.5, 29, 31, 50, 300, 3000};
+    static const double deltas[] = {2e-6, 2e-4, 0.02, 2, 2e4};
+    for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
+        for (size_t j = 0; j < sizeof deltas / sizeof deltas[0]; j++) {
+            /* beta = 4 s: a mean drop-out rate of 1/4 keeps P(alive) away from 0 */
+            double p[4] = {0.55, 10.6, shapes[i], 4 * shapes[i]}, b_T = p[3] + 39;
+            double scale = pnbd_model()->p_alive(p, 3, 20, 39) * 3.55 * b_T / 49.6;
+            double ln_j = log(pnbd_dert(p, 3, 20, 39, deltas[j]) / scale);
+            double want = brute_force_discount(shapes[i], deltas[j] * b_T);
+            if (!(fabs(ln_j - want) <= 1e-9 * (1 + fabs(want))))
+                fail_msg("s=%g z=%g: ln J %.15g, brute force %.15g", shapes[i], deltas[j] * b_T,
+                         ln_j, want);
+        }
+    }
+}
+
 /* ---- gradient ------------------------------------------------------------------ */
 
 static void test_gradient_alpha_below_beta(void **state)
@@ -386,13 +426,15 @@ static void test_loglik_against_brute_force(void **state)
         {0.553277, 10.577683, 0.606240, 11.668732, 0, 0, 39},
         {0.553277, 10.577683, 0.606240, 11.668732, 26, 30.86, 31},
         {0.55, 15, 0.6, 5, 3, 10, 39},
-        {0.5, 100, 0.7, 1.01, 2, 0.01, 39},     /* z = 0.98998, series */
-        {0.5, 100, 0.7, 0.99, 2, 0.01, 39},     /* z = 0.99009, integral */
-        {0.5, 1000, 0.7, 0.5, 0, 0, 39},        /* z = 0.9995 */
+        {0.5, 100, 0.7, 10.1, 2, 0.01, 39}, /* z = 0.89901, series */
+        {0.5, 100, 0.7, 9.9, 2, 0.01, 39},  /* z = 0.90099, integral */
+        {0.5, 100, 0.7, 10.1, 60, 0.01, 39},
+        {0.5, 100, 0.7, 9.9, 60, 0.01, 39},
+        {0.5, 1000, 0.7, 0.5, 0, 0, 39}, /* z = 0.9995 */
         {0.5, 1000, 0.7, 0.5, 20, 0.5, 39},
-        {0.5, 0.5, 0.7, 1000, 0, 0, 39},        /* beta big, small r+x */
-        {0.5, 0.5, 0.7, 1000, 12, 0.1, 39},     /* beta big, fast decay */
-        {0.5, 1e-6, 0.05, 1e3, 0, 0, 1},        /* rates 1e9 apart */
+        {0.5, 0.5, 0.7, 1000, 0, 0, 39},    /* beta big, small r+x */
+        {0.5, 0.5, 0.7, 1000, 12, 0.1, 39}, /* beta big, fast decay */
+        {0.5, 1e-6, 0.05, 1e3, 0, 0, 1},    /* rates 1e9 apart */
         {0.553277, 10.577683, 0.606240, 11.668732, 40, 38.9999, 39},
         {0.553277, 10.577683, 0.606240, 11.668732, 3, 38.99, 39},
     };
@@ -418,7 +460,8 @@ static void check_extreme_point(const double *p, double x, double t_x, double T)
      * terms of size ~1e5 cancel in it, so allow their rounding */
     double rounding = 1e-15 * (1 + fabs(p[0] * log(p[1])) + fabs(p[2] * log(p[3])));
     if (!(ll <= rounding || x > 0))
-        fail_msg("ll %.17g at (%g,%g,%g,%g) x=%g t_x=%g T=%g", ll, p[0], p[1], p[2], p[3], x, t_x, T);
+        fail_msg("ll %.17g at (%g,%g,%g,%g) x=%g t_x=%g T=%g", ll, p[0], p[1], p[2], p[3], x, t_x,
+                 T);
     for (int k = 0; k < 4 && isfinite(ll); k++)
         if (!isfinite(grad[k]))
             fail_msg("grad %d = %g at (%g,%g,%g,%g) x=%g t_x=%g T=%g", k, grad[k], p[0], p[1], p[2],
@@ -437,7 +480,7 @@ static void test_no_nan_on_extremes(void **state)
 {
     (void)state;
     static const double values[] = {1e-4, 0.05, 1, 30, 1e4};
-    static const double rows[][3] = {{0, 0, 39}, {0, 0, 1e-3}, {1, 1e-3, 39}, {3, 38.9, 39},
+    static const double rows[][3] = {{0, 0, 39},     {0, 0, 1e-3}, {1, 1e-3, 39},  {3, 38.9, 39},
                                      {50, 0.01, 39}, {500, 1, 37}, {2000, 70, 78}, {7, 39, 39}};
     const int nv = sizeof values / sizeof values[0];
     for (int i = 0; i < nv * nv * nv * nv; i++) {
@@ -523,8 +566,8 @@ static void test_hyp2f1_derivatives(void **state)
 {
     (void)state;
     check_hyp2f1_derivatives(0.3, 1.7, 2.2, 0.6);
-    check_hyp2f1_derivatives(1, 25.6, 27.2, 0.95);  /* Pareto/NBD shape */
-    check_hyp2f1_derivatives(30, 20, 31, 0.6);      /* Euler path */
+    check_hyp2f1_derivatives(1, 25.6, 27.2, 0.95); /* Pareto/NBD shape */
+    check_hyp2f1_derivatives(30, 20, 31, 0.6);     /* Euler path */
     check_hyp2f1_derivatives(100.5, 1.6, 101.5, 0.8);
     check_hyp2f1_derivatives(2, 1.6, 3.1, 0.99);
 }
@@ -563,6 +606,7 @@ int main(void)
         cmocka_unit_test(test_clvtools_high_frequency),
         cmocka_unit_test(test_dert),
         cmocka_unit_test(test_dert_limits),
+        cmocka_unit_test(test_dert_discount_integral),
         cmocka_unit_test(test_gradient_alpha_below_beta),
         cmocka_unit_test(test_gradient_alpha_above_beta),
         cmocka_unit_test(test_gradient_integrated_area),
