@@ -45,7 +45,7 @@ static void print_fit(const char *source, const cvo_fit *fit, const cvo_summary 
         printf(", %" PRIu64 " born after the calibration end left out", cvo_summary_born_after(s));
     printf("\n\n%-14s %14s %14s\n", "parameter", "estimate", "std. error");
     for (int k = 0; k < fit->nparams; k++)
-        printf("%-14s %14.7g %14.7g\n", fit->param_names[k], fit->params[k], fit->stderr[k]);
+        printf("%-14s %14.7g %14.7g\n", fit->param_names[k], fit->params[k], fit->std_error[k]);
     printf("\nlog-likelihood  %.4f (total over %" PRIu64 " customers)\n", fit->loglik, fit->n);
     printf("optimiser       %s after %d iterations\n", fit->converged ? "converged" : "NOT converged",
            fit->iterations);
@@ -133,7 +133,7 @@ static void print_json(const cvo_fit *fit, const cvo_backtest *b)
     printf("{\"model\":\"%s\",", cvo_model_name(fit->model));
     json_params("params", fit, fit->params);
     printf(",");
-    json_params("stderr", fit, fit->stderr);
+    json_params("stderr", fit, fit->std_error);
     printf(",\"loglik\":");
     json_number(fit->loglik);
     printf(",\"n\":%" PRIu64 ",\"converged\":%s,\"iterations\":%d,\"note\":\"%s\"", fit->n,

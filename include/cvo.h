@@ -383,7 +383,7 @@ typedef struct cvo_fit {
     int nparams;
     const char *param_names[4];
     double params[4];
-    double stderr[4];    /* from the Hessian; NaN when it is not invertible */
+    double std_error[4]; /* from the Hessian; NaN when it is not invertible */
     double loglik;       /* total (weighted) log-likelihood, not a mean */
     uint64_t n;          /* customers the fit used (weights added up) */
     int iterations;
@@ -488,6 +488,101 @@ CVO_API CVO_NODISCARD cvo_status cvo_backtest_run(cvo_ctx *ctx, const cvo_fit *f
                                                   const cvo_customers *customers,
                                                   cvo_backtest **out);
 CVO_API void cvo_backtest_free(cvo_backtest *backtest);
+
+/* ---- configuration ------------------------------------------------------------ */
+
+/* An INI file of [section] key = value lines over built-in defaults; every key
+ * and its default is listed by cvo_config_write_defaults (and docs/config.md). */
+typedef struct cvo_config cvo_config;
+
+/* A configuration holding every default. Errors: CVO_ERR_NOMEM. */
+CVO_API CVO_NODISCARD cvo_status cvo_config_new(cvo_ctx *ctx, cvo_config **out);
+/* Reads path over the current values. Unknown sections or keys and values of
+ * the wrong type are errors: CVO_ERR_CONFIG with "path:line: reason"; CVO_ERR_IO. */
+CVO_API CVO_NODISCARD cvo_status cvo_config_load(cvo_config *config, const char *path);
+/* Sets one key from text, as a config line would. Errors as cvo_config_load. */
+CVO_API CVO_NODISCARD cvo_status cvo_config_set(cvo_config *config, const char *section,
+                                                const char *key, const char *value);
+/* The value of a key as text (never NULL for a known key; NULL for an unknown one). */
+CVO_API const char *cvo_config_text(const cvo_config *config, const char *section,
+                                    const char *key);
+/* The value as a number (NaN for an unknown or non-numeric key). */
+CVO_API double cvo_config_number(const cvo_config *config, const char *section, const char *key);
+/* Whether the comma-separated list key holds item (exact, case-sensitive). */
+CVO_API bool cvo_config_has(const cvo_config *config, const char *section, const char *key,
+                            const char *item);
+/* Writes a complete, commented configuration with every default. Errors: CVO_ERR_IO. */
+CVO_API CVO_NODISCARD cvo_status cvo_config_write_defaults(cvo_ctx *ctx, FILE *out);
+CVO_API void cvo_config_free(cvo_config *config);
+
+/* ---- the main job: analysis ---------------------------------------------------- */
+
+/* List memberships of a customer (bits of cvo_customer_result.lists). */
+enum {
+    CVO_LIST_EXCLUDE = 1u << 0,     /* stop mailing: worst cell, or lapsed and low value */
+    CVO_LIST_NO_DISCOUNT = 1u << 1, /* buys without a discount anyway, or one would not win them back */
+    CVO_LIST_WINBACK = 1u << 2,     /* about to lapse: win-back date within the window */
+    CVO_LIST_VIP = 1u << 3,         /* top predicted value */
+    CVO_LIST_REFERRAL = 1u << 4,    /* top segments, recent, active */
+    CVO_LIST_INTERVIEW = 1u << 5,   /* the stratified sample for jobs-to-be-done interviews */
+    CVO_LIST_WINBACK_DUE = 1u << 6  /* win-back date has come (Klaviyo event) */
+};
+#define CVO_LIST_COUNT 7
+
+/* "exclude", "no-discount", "winback", "vip", "referral", "interview", "winback-due". */
+CVO_API const char *cvo_list_name(unsigned list_bit);
+
+typedef enum cvo_churn_risk { CVO_CHURN_LOW = 0, CVO_CHURN_MEDIUM = 1, CVO_CHURN_HIGH = 2 } cvo_churn_risk;
+
+/* What the analysis says of one customer (index as in the customer table). */
+typedef struct cvo_customer_result {
+    double p_alive;          /* NaN when no model could be fitted */
+    double expected_orders;  /* over the horizon */
+    double predicted_clv;    /* currency units over the horizon, discounted */
+    double expected_spend;   /* per order */
+    double prob_purchase;    /* at least one order within the horizon */
+    cvo_churn_risk churn_risk;
+    int32_t next_order_day;  /* INT32_MIN when beyond the horizon or unknown */
+    int32_t winback_day;     /* INT32_MIN when none */
+    uint8_t tier;            /* loyalty tier index (cvo_analysis_tier_name) */
+    uint32_t lists;          /* CVO_LIST_* bits */
+} cvo_customer_result;
+
+typedef struct cvo_analysis cvo_analysis;
+
+/* Runs the whole job on a table loaded with keep_orders: RFM and segments,
+ * BG/NBD + Gamma-Gamma fits and predictions over the configured horizon, a
+ * backtest whose calibration is all but the last quarter of the history, churn
+ * risk, next-order and win-back dates, loyalty tiers and the lists. When the
+ * data cannot support a model, model figures are NaN, cvo_analysis_model_note
+ * says why in plain words, and everything else still runs. stats (may be NULL)
+ * is kept for the data-quality section. Errors: CVO_ERR_ARGUMENT (no orders
+ * kept, bad config), CVO_ERR_EMPTY, CVO_ERR_NOMEM. */
+CVO_API CVO_NODISCARD cvo_status cvo_analyze(cvo_ctx *ctx, const cvo_customers *customers,
+                                             const cvo_load_stats *stats,
+                                             const cvo_config *config, cvo_analysis **out);
+CVO_API const cvo_customers *cvo_analysis_customers(const cvo_analysis *analysis);
+CVO_API const cvo_customer_result *cvo_analysis_results(const cvo_analysis *analysis);
+CVO_API const cvo_rfm *cvo_analysis_rfm(const cvo_analysis *analysis);
+CVO_API const cvo_scheme *cvo_analysis_scheme(const cvo_analysis *analysis);
+CVO_API const cvo_config *cvo_analysis_config(const cvo_analysis *analysis);
+/* Segment table (cvo_scheme_segment_count rows). */
+CVO_API const cvo_segment_row *cvo_analysis_segments(const cvo_analysis *analysis);
+CVO_API const cvo_load_stats *cvo_analysis_load_stats(const cvo_analysis *analysis);
+CVO_API int32_t cvo_analysis_as_of(const cvo_analysis *analysis);
+/* Whether the purchase and spend models could be fitted; the note says why
+ * not (or is "" when they were). */
+CVO_API bool cvo_analysis_model_ok(const cvo_analysis *analysis);
+CVO_API const char *cvo_analysis_model_note(const cvo_analysis *analysis);
+CVO_API const cvo_fit *cvo_analysis_purchase_fit(const cvo_analysis *analysis);
+CVO_API const cvo_fit *cvo_analysis_spend_fit(const cvo_analysis *analysis);
+/* The backtest, or NULL when it could not run (cvo_analysis_backtest_note says why). */
+CVO_API const cvo_backtest *cvo_analysis_backtest(const cvo_analysis *analysis);
+CVO_API const char *cvo_analysis_backtest_note(const cvo_analysis *analysis);
+CVO_API int32_t cvo_analysis_calibration_end(const cvo_analysis *analysis);
+CVO_API size_t cvo_analysis_tier_count(const cvo_analysis *analysis);
+CVO_API const char *cvo_analysis_tier_name(const cvo_analysis *analysis, size_t tier);
+CVO_API void cvo_analysis_free(cvo_analysis *analysis);
 
 /* ---- synthetic store ------------------------------------------------------ */
 

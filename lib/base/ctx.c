@@ -1,6 +1,7 @@
 /* ctx.c - contexts, allocation through the pluggable allocator, status text. */
 #include "ctx.h"
 
+#include <gsl/gsl_errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +45,9 @@ cvo_status cvo_ctx_new(cvo_ctx **out, const cvo_allocator *allocator)
         return CVO_ERR_NOMEM;
     ctx->allocator = chosen;
     ctx->message[0] = '\0';
+    /* GSL's default handler aborts; the library must never abort. Turning it
+     * off is process-wide, but idempotent and the only setting cvo ever uses. */
+    gsl_set_error_handler_off();
     *out = ctx;
     return CVO_OK;
 }

@@ -149,7 +149,7 @@ static void fit_clear(cvo_fit *out, const model_ops *ops)
     for (int k = 0; k < MODEL_MAX_PARAMS; k++) {
         out->param_names[k] = k < ops->nparams ? ops->param_names[k] : NULL;
         out->params[k] = NAN;
-        out->stderr[k] = NAN;
+        out->std_error[k] = NAN;
     }
     out->loglik = NAN;
 }
@@ -829,7 +829,7 @@ static void fit_report(fit_ws *ws, fit_run *run, double time_scale, cvo_fit *out
         return;
     for (int k = 0; k < ops->nparams; k++) {
         double v = gsl_matrix_get(ws->chol, (size_t)k, (size_t)k);
-        out->stderr[k] = v > 0 && isfinite(v) ? out->params[k] * sqrt(v) : NAN;
+        out->std_error[k] = v > 0 && isfinite(v) ? out->params[k] * sqrt(v) : NAN;
     }
 }
 

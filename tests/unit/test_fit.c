@@ -250,9 +250,9 @@ static void test_nbd_recovers_parameters(void **state)
     assert_int_equal(fit.n, n);
     assert_int_equal(fit.nparams, 2);
     assert_string_equal(fit.param_names[1], "alpha");
-    assert_true(fit.stderr[0] > 0 && fit.stderr[1] > 0);
-    assert_abs(fit.params[0], 0.8, 4 * fit.stderr[0]);
-    assert_abs(fit.params[1], 6.0, 4 * fit.stderr[1]);
+    assert_true(fit.std_error[0] > 0 && fit.std_error[1] > 0);
+    assert_abs(fit.params[0], 0.8, 4 * fit.std_error[0]);
+    assert_abs(fit.params[1], 6.0, 4 * fit.std_error[1]);
     assert_rel(fit.loglik, total_loglik(&NBD_OPS, fit.params, rows, n), 1e-12);
     assert_true(fit.iterations > 0);
     free(rows);
@@ -281,7 +281,7 @@ static void test_weights_equal_exploded_rows(void **state)
     assert_int_equal(plain.n, m);
     for (int k = 0; k < 2; k++) {
         assert_rel(weighted.params[k], plain.params[k], 1e-9);
-        assert_rel(weighted.stderr[k], plain.stderr[k], 1e-6);
+        assert_rel(weighted.std_error[k], plain.std_error[k], 1e-6);
     }
     assert_rel(weighted.loglik, plain.loglik, 1e-12);
     free(exploded);
@@ -357,7 +357,7 @@ static void test_sampled_search_reaches_full_optimum(void **state)
     assert_true(sampled.converged && full.converged);
     for (int k = 0; k < 2; k++) {
         assert_rel(sampled.params[k], full.params[k], 1e-6);
-        assert_rel(sampled.stderr[k], full.stderr[k], 1e-4);
+        assert_rel(sampled.std_error[k], full.std_error[k], 1e-4);
     }
     assert_rel(sampled.loglik, full.loglik, 1e-12);
     cvo_summary_free(s);
@@ -382,7 +382,7 @@ static void test_standard_error_closed_form(void **state)
     cvo_fit fit = fit_rows_with(ctx, &POISSON_OPS, rows, 4, NULL);
     assert_true(fit.converged);
     assert_rel(fit.params[0], tau, 1e-8);
-    assert_rel(fit.stderr[0], tau / sqrt(sum_x), 1e-6);
+    assert_rel(fit.std_error[0], tau / sqrt(sum_x), 1e-6);
     double ll = 0;
     for (size_t i = 0; i < 4; i++)
         ll += rows[i].weight * (rows[i].x * log(lambda * rows[i].T) - lambda * rows[i].T -
@@ -415,8 +415,8 @@ static void test_standard_errors_match_inverse_hessian(void **state)
         }
     }
     double det = info[0][0] * info[1][1] - info[0][1] * info[1][0];
-    assert_rel(fit.stderr[0], sqrt(info[1][1] / det), 1e-3);
-    assert_rel(fit.stderr[1], sqrt(info[0][0] / det), 1e-3);
+    assert_rel(fit.std_error[0], sqrt(info[1][1] / det), 1e-3);
+    assert_rel(fit.std_error[1], sqrt(info[0][0] / det), 1e-3);
     free(rows);
     cvo_ctx_free(ctx);
 }
@@ -590,7 +590,7 @@ static void test_fit_from_params_and_dispatch(void **state)
     assert_int_equal(fit.model, CVO_MODEL_BGNBD);
     assert_int_equal(fit.nparams, 4);
     assert_string_equal(fit.param_names[3], "b");
-    assert_true(isnan(fit.loglik) && isnan(fit.stderr[0]));
+    assert_true(isnan(fit.loglik) && isnan(fit.std_error[0]));
     assert_abs(cvo_fit_pmf(&fit, 39, 0), 0.5737864, 1e-6); /* clv.md B.2 */
     assert_abs(cvo_fit_pmf(&fit, 2, 10), 1.07869e-07, 1e-11);
     double p_alive = cvo_fit_p_alive(&fit, 2, 30.43, 38.86);
@@ -671,14 +671,14 @@ static void test_bgnbd_cdnow_matches_btyd(void **state)
     const double expected[] = {0.2425982, 4.4136842, 0.7929899, 2.4261667};
     for (int k = 0; k < 4; k++) {
         assert_rel(fit.params[k], expected[k], 2e-3);
-        assert_true(fit.stderr[k] > 0);
+        assert_true(fit.std_error[k] > 0);
     }
     assert_abs(fit.loglik, -9582.429, 0.01);
     /* lifetimes' Quickstart SEs on the 2-decimal summary: 0.012557, 0.378221, 0.185719, 0.705345 */
-    assert_rel(fit.stderr[0], 0.012557, 0.02);
-    assert_rel(fit.stderr[1], 0.378221, 0.02);
-    assert_rel(fit.stderr[2], 0.185719, 0.02);
-    assert_rel(fit.stderr[3], 0.705345, 0.02);
+    assert_rel(fit.std_error[0], 0.012557, 0.02);
+    assert_rel(fit.std_error[1], 0.378221, 0.02);
+    assert_rel(fit.std_error[2], 0.185719, 0.02);
+    assert_rel(fit.std_error[3], 0.705345, 0.02);
     cvo_summary_free(s);
     cvo_ctx_free(ctx);
 }

@@ -96,9 +96,10 @@ static void check_gradient(const double *p, double x, double t_x, double T)
     }
 }
 
-/* ln L by brute force: Simpson's rule on D = integral over [t_x, T] of
- * (alpha+tau)^-(r+x) (beta+tau)^-(s+1), in u = ln(1 + tau) ... written here
- * independently of lib/ (no series, no panels), long double throughout. */
+/* ln L by brute force: Simpson's rule with 400000 intervals on D = integral
+ * over [t_x, T] of (alpha+tau)^-(r+x) (beta+tau)^-(s+1), in v = ln(m + tau),
+ * m = min(alpha, beta); written independently of lib/ (no series, no
+ * adaptive panels), in long double. */
 static double brute_force_loglik(const double *p, double x, double t_x, double T)
 {
     long double r = p[0], alpha = p[1], s = p[2], beta = p[3];

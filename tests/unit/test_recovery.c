@@ -53,9 +53,9 @@ static void recover(double r, double alpha, double a, double b, uint64_t seed)
     assert_true(fit.converged);
     const double truth[4] = {r, alpha, a, b};
     for (int k = 0; k < 4; k++) {
-        double z = (fit.params[k] - truth[k]) / fit.stderr[k];
+        double z = (fit.params[k] - truth[k]) / fit.std_error[k];
         print_message("%s: true %g, fitted %g (se %g, z %.2f)\n", fit.param_names[k], truth[k],
-                      fit.params[k], fit.stderr[k], z);
+                      fit.params[k], fit.std_error[k], z);
         assert_true(isfinite(z) && fabs(z) < 4);
     }
     cvo_summary_free(s);
