@@ -157,7 +157,11 @@ static int run_fit(cvo_ctx *ctx, const parsed_args *args, cvo_model model, btyd_
     if (status != CVO_OK)
         return cli_fail(ctx, status);
     cvo_backtest *bt = NULL;
-    if (cvo_summary_has_holdout(data->summary) && model != CVO_MODEL_GG && fit.converged) {
+    bool holdout = cvo_summary_holdout(data->summary) > 0;
+    if (cvo_summary_has_holdout(data->summary) && !holdout && model != CVO_MODEL_GG)
+        fprintf(stderr, "cvo: the summary has holdout counts: give --holdout T (its length in "
+                        "periods) for a backtest\n");
+    if (holdout && model != CVO_MODEL_GG && model != CVO_MODEL_BGBB && fit.converged) {
         status = cvo_backtest_run(ctx, &fit, data->summary, data->customers, &bt);
         if (status != CVO_OK)
             return cli_fail(ctx, status);
