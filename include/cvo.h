@@ -584,6 +584,47 @@ CVO_API size_t cvo_analysis_tier_count(const cvo_analysis *analysis);
 CVO_API const char *cvo_analysis_tier_name(const cvo_analysis *analysis, size_t tier);
 CVO_API void cvo_analysis_free(cvo_analysis *analysis);
 
+/* ---- outputs of an analysis ------------------------------------------------------
+ * Writers put bytes on streams the caller opened (the command writes each file
+ * to a temporary name and renames it when complete). Every CSV cell that would
+ * start with = + - @ TAB or CR is quoted with a leading ' (OWASP), emails and
+ * product names included. Errors: CVO_ERR_IO when a write fails, CVO_ERR_NOMEM. */
+
+/* customers.csv: the cvo rfm columns, then p_alive, expected_orders,
+ * predicted_clv, churn_risk, next_order_date, winback_date and one 0/1 column
+ * per list. */
+CVO_API CVO_NODISCARD cvo_status cvo_write_customers_csv(cvo_ctx *ctx, const cvo_analysis *a,
+                                                         FILE *out);
+/* summary.json: counts, revenue, the segment table, model parameters, backtest. */
+CVO_API CVO_NODISCARD cvo_status cvo_write_summary_json(cvo_ctx *ctx, const cvo_analysis *a,
+                                                        FILE *out);
+/* report.html: one self-contained page with inline SVG charts. */
+CVO_API CVO_NODISCARD cvo_status cvo_write_report_html(cvo_ctx *ctx, const cvo_analysis *a,
+                                                       FILE *out);
+/* klaviyo/profiles.csv: Email first, then the CVO profile properties. */
+CVO_API CVO_NODISCARD cvo_status cvo_write_klaviyo_profiles(cvo_ctx *ctx, const cvo_analysis *a,
+                                                            FILE *out);
+/* Opens / closes the stream of one numbered output file (bulk-import bodies). */
+typedef cvo_status (*cvo_sink_open)(void *user_data, size_t index, FILE **out);
+typedef cvo_status (*cvo_sink_close)(void *user_data, size_t index, FILE *out);
+/* klaviyo/profile-bulk-import/NNNN.json: POST /api/profile-bulk-import-jobs
+ * bodies (JSON:API), each at most 10,000 profiles and 5 MB. *jobs gets the count. */
+CVO_API CVO_NODISCARD cvo_status cvo_write_klaviyo_bulk(cvo_ctx *ctx, const cvo_analysis *a,
+                                                        cvo_sink_open open, cvo_sink_close close,
+                                                        void *user_data, size_t *jobs);
+/* klaviyo/events.jsonl: one POST /api/events body per line ("CVO Winback Due"). */
+CVO_API CVO_NODISCARD cvo_status cvo_write_klaviyo_events(cvo_ctx *ctx, const cvo_analysis *a,
+                                                          FILE *out);
+/* lists/<name>.csv: Email first, then the reason columns of that list. */
+CVO_API CVO_NODISCARD cvo_status cvo_write_list(cvo_ctx *ctx, const cvo_analysis *a,
+                                                unsigned list_bit, FILE *out);
+/* lists/loyalty-tiers.csv: Email, tier, segment, and what placed them there. */
+CVO_API CVO_NODISCARD cvo_status cvo_write_loyalty_tiers(cvo_ctx *ctx, const cvo_analysis *a,
+                                                         FILE *out);
+/* cvo.xlsx (libxlsxwriter): the customer table and a sheet per list. */
+CVO_API CVO_NODISCARD cvo_status cvo_write_xlsx(cvo_ctx *ctx, const cvo_analysis *a,
+                                                const char *path);
+
 /* ---- synthetic store ------------------------------------------------------ */
 
 typedef struct cvo_generate_options {
