@@ -1,0 +1,529 @@
+/* analyze.c - cvo analyze's job on a customer table: scores and segments,
+ * BG/NBD + Gamma-Gamma predictions, a backtest on the last part of the
+ * history, and the per-customer decisions (churn risk, next-order and
+ * win-back dates, tiers, lists). Model trouble never stops the rest: the
+ * figures become NaN and a note says why in plain words. */
+#include "analysis/analyze.h"
+#include "core/customers.h"
+#include "models/summary.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static cvo_period config_period(const cvo_config *c)
+{
+    const char *p = cvo_config_text(c, "model", "period");
+    return p && strcmp(p, "day") == 0 ? CVO_PERIOD_DAY
+           : p && strcmp(p, "month") == 0 ? CVO_PERIOD_MONTH : CVO_PERIOD_WEEK;
+}
+
+/* ---- scores ---------------------------------------------------------------- */
+
+static cvo_status make_scheme(cvo_analysis *a)
+{
+    const cvo_config *c = a->config;
+    int levels = (int)cvo_config_number(c, "scoring", "levels");
+    const char *map = cvo_config_text(c, "scoring", "segment_map");
+    const char *name = cvo_config_text(c, "scoring", "scheme");
+    if (name && strcmp(name, "klaviyo") == 0)
+        levels = 3;
+    if (map && map[0])
+        return cvo_scheme_load(a->ctx, map, levels, &a->scheme);
+    return cvo_scheme_builtin(a->ctx, name ? name : "relationship", levels, &a->scheme);
+}
+
+static cvo_status score(cvo_analysis *a)
+{
+    CVO_TRY(make_scheme(a));
+    cvo_rfm_options o;
+    cvo_rfm_options_init(&o);
+    o.levels = cvo_scheme_levels(a->scheme);
+    const char *ties = cvo_config_text(a->config, "scoring", "ties");
+    o.ties = ties && strcmp(ties, "ntile") == 0 ? CVO_TIES_NTILE : CVO_TIES_EQUAL;
+    CVO_TRY(cvo_rfm_new(a->ctx, a->customers, &o, a->scheme, &a->rfm));
+    a->as_of = cvo_rfm_as_of_day(a->rfm);
+    size_t n = cvo_scheme_segment_count(a->scheme);
+    a->segments = mem_zarray(a->ctx, n ? n : 1, sizeof *a->segments);
+    if (a->segments == NULL)
+        return ctx_nomem(a->ctx);
+    return cvo_segments_summarize(a->ctx, a->customers, a->rfm, a->scheme, a->segments);
+}
+
+/* ---- models ---------------------------------------------------------------- */
+
+static void note(char *out, size_t cap, const char *what, const cvo_ctx *ctx, const cvo_fit *fit)
+{
+    const char *why = fit && fit->note[0] ? fit->note : cvo_ctx_message(ctx);
+    snprintf(out, cap, "%s %s", what, why && why[0] ? why : "the fit did not converge.");
+}
+
+/* When P(alive) falls below the threshold if no purchase comes: BG/NBD's
+ * P(alive) = 1 / (1 + a/(b+x-1) ((alpha+T)/(alpha+t_x))^(r+x)) solved for T.
+ * Periods after the end of the data; NaN for x = 0 (BG/NBD customers cannot
+ * lapse before a repeat purchase: their rhythm decides, see rhythm_winback). */
+static double model_winback(const cvo_fit *f, const cvo_summary_row *r, double threshold)
+{
+    const double *p = f->params;
+    if (r->x <= 0)
+        return NAN;
+    double k = (1 / threshold - 1) * (p[3] + r->x - 1) / p[2];
+    double t = (p[1] + r->t_x) * pow(k, 1 / (p[0] + r->x)) - p[1] - r->T;
+    return t > 0 ? t : 0;
+}
+
+/* Fits BG/NBD and Gamma-Gamma on the whole history and predicts. */
+static cvo_status predict(cvo_analysis *a, const cvo_summary *s)
+{
+    cvo_status status = cvo_model_fit(a->ctx, CVO_MODEL_BGNBD, s, NULL, &a->purchase);
+    if (status != CVO_OK || !a->purchase.converged) {
+        note(a->model_note, sizeof a->model_note,
+             "No predictions: the purchase model (BG/NBD) could not be fitted:", a->ctx,
+             status == CVO_OK ? &a->purchase : NULL);
+        return status == CVO_ERR_NOMEM ? status : CVO_OK;
+    }
+    status = cvo_model_fit(a->ctx, CVO_MODEL_GG, s, NULL, &a->spend);
+    bool spend_ok = status == CVO_OK && a->spend.converged && a->spend.params[1] > 1;
+    if (!spend_ok) {
+        note(a->model_note, sizeof a->model_note,
+             "Predicted CLV uses no spend model: Gamma-Gamma could not be fitted:", a->ctx,
+             status == CVO_OK ? &a->spend : NULL);
+    }
+    cvo_predict_options o;
+    cvo_predict_options_init(&o);
+    o.period_days = cvo_summary_period_days(s);
+    o.horizon = cvo_config_number(a->config, "model", "horizon_months") * 365.25 / 12 / o.period_days;
+    o.annual_discount = cvo_config_number(a->config, "model", "annual_discount");
+    double threshold = cvo_config_number(a->config, "lists", "winback_p_alive");
+    cvo_prediction *p = mem_array(a->ctx, s->count ? s->count : 1, sizeof *p);
+    if (p == NULL)
+        return ctx_nomem(a->ctx);
+    status = cvo_predict_all(a->ctx, &a->purchase, spend_ok ? &a->spend : NULL, s, &o, p);
+    for (size_t i = 0; status == CVO_OK && i < s->count; i++) {
+        cvo_customer_result *r = &a->results[i];
+        r->p_alive = p[i].p_alive;
+        r->expected_orders = p[i].expected;
+        r->prob_purchase = p[i].prob_purchase;
+        r->expected_spend = p[i].spend;
+        r->predicted_clv = p[i].clv;
+        r->next_order_day = isfinite(p[i].next_purchase)
+                                ? s->end_day + (int32_t)ceil(p[i].next_purchase * o.period_days)
+                                : INT32_MIN;
+        double t = model_winback(&a->purchase, &s->rows[i], threshold);
+        r->winback_day = isfinite(t) ? s->end_day + (int32_t)ceil(t * o.period_days) : INT32_MIN;
+    }
+    mem_free(a->ctx, p);
+    a->model_ok = status == CVO_OK;
+    return status;
+}
+
+/* Calibration = all but the configured share at the end of the history. */
+static cvo_status backtest(cvo_analysis *a, cvo_period period)
+{
+    int32_t first = INT32_MAX, last = cvo_customers_last_day(a->customers);
+    for (size_t i = 0; i < a->customers->count; i++)
+        if (a->customers->rows[i].first_order_day < first)
+            first = a->customers->rows[i].first_order_day;
+    double share = cvo_config_number(a->config, "model", "backtest_holdout_share");
+    a->calibration_end = first + (int32_t)floor((last - first) * (1 - share));
+    cvo_summary_options so;
+    cvo_summary_options_init(&so);
+    so.period = period;
+    so.calibration_end = a->calibration_end;
+    so.as_of_day = a->as_of;
+    cvo_summary *s = NULL;
+    cvo_fit fit;
+    cvo_status status = last - first < 28 ? CVO_ERR_EMPTY : cvo_summary_from_orders(a->ctx, a->customers, &so, &s);
+    if (status == CVO_OK)
+        status = cvo_model_fit(a->ctx, CVO_MODEL_BGNBD, s, NULL, &fit);
+    if (status == CVO_OK && fit.converged)
+        status = cvo_backtest_run(a->ctx, &fit, s, a->customers, &a->backtest);
+    else if (status == CVO_OK)
+        note(a->backtest_note, sizeof a->backtest_note,
+             "No backtest: the model could not be fitted on the calibration part:", a->ctx, &fit);
+    if (status != CVO_OK && status != CVO_ERR_NOMEM)
+        snprintf(a->backtest_note, sizeof a->backtest_note,
+                 "No backtest: the history is too short to hold part of it out (%s).",
+                 status == CVO_ERR_EMPTY && last - first < 28 ? "less than four weeks"
+                                                             : cvo_ctx_message(a->ctx));
+    cvo_summary_free(s);
+    return status == CVO_ERR_NOMEM ? status : CVO_OK;
+}
+
+static cvo_status models(cvo_analysis *a)
+{
+    cvo_period period = config_period(a->config);
+    cvo_summary_options so;
+    cvo_summary_options_init(&so);
+    so.period = period;
+    so.as_of_day = a->as_of;
+    cvo_summary *s = NULL;
+    cvo_status status = cvo_summary_from_orders(a->ctx, a->customers, &so, &s);
+    if (status == CVO_OK && s->count != a->customers->count)
+        status = ctx_fail(a->ctx, CVO_ERR_INTERNAL, "summary and customer table disagree");
+    if (status == CVO_OK)
+        status = predict(a, s);
+    cvo_summary_free(s);
+    if (status != CVO_OK)
+        return status;
+    return backtest(a, period);
+}
+
+/* ---- decisions -------------------------------------------------------------- */
+
+static bool in_list(const cvo_analysis *a, const char *section, const char *key,
+                    const char *segment, size_t index, size_t default_from, size_t default_to)
+{
+    const char *value = cvo_config_text(a->config, section, key);
+    if (value && value[0])
+        return cvo_config_has(a->config, section, key, segment);
+    return index >= default_from && index < default_to;
+}
+
+static bool top_segment(const cvo_analysis *a, size_t segment)
+{
+    return in_list(a, "segments", "top", cvo_scheme_segment_name(a->scheme, segment), segment, 0, 2);
+}
+
+static cvo_churn_risk churn(const cvo_analysis *a, const cvo_customer_result *r, const cvo_score *s)
+{
+    if (!isfinite(r->p_alive)) { /* no model: recency decides */
+        int levels = cvo_rfm_levels(a->rfm);
+        return s->r <= 1 ? CVO_CHURN_HIGH : s->r >= levels - 1 ? CVO_CHURN_LOW : CVO_CHURN_MEDIUM;
+    }
+    if (r->p_alive < cvo_config_number(a->config, "churn", "high_below"))
+        return CVO_CHURN_HIGH;
+    if (r->p_alive >= cvo_config_number(a->config, "churn", "low_from"))
+        return CVO_CHURN_LOW;
+    return CVO_CHURN_MEDIUM;
+}
+
+static int by_double(const void *x, const void *y)
+{
+    double a = *(const double *)x, b = *(const double *)y;
+    return (a > b) - (a < b);
+}
+
+/* Median days between a repeat buyer's purchases (90 when nobody repeated). */
+static double median_interval(cvo_analysis *a)
+{
+    size_t n = 0;
+    double *gaps = mem_array(a->ctx, a->customers->count + 1, sizeof *gaps);
+    if (gaps == NULL)
+        return 90;
+    for (size_t i = 0; i < a->customers->count; i++) {
+        const cvo_customer *c = &a->customers->rows[i];
+        if (c->orders > 1 && c->last_order_day > c->first_order_day)
+            gaps[n++] = (double)(c->last_order_day - c->first_order_day) / (c->orders - 1);
+    }
+    qsort(gaps, n, sizeof *gaps, by_double);
+    double median = n ? gaps[n / 2] : 90;
+    mem_free(a->ctx, gaps);
+    return median;
+}
+
+/* Without a model date (one-time buyers, or no model): twice the customer's
+ * own purchase rhythm after the last order, or twice the typical rhythm. */
+static void rhythm_winback(cvo_analysis *a)
+{
+    double typical = median_interval(a);
+    for (size_t i = 0; i < a->customers->count; i++) {
+        cvo_customer_result *r = &a->results[i];
+        const cvo_customer *c = &a->customers->rows[i];
+        if (r->winback_day != INT32_MIN)
+            continue;
+        double own = c->orders > 1 ? (double)(c->last_order_day - c->first_order_day) / (c->orders - 1)
+                                   : typical;
+        r->winback_day = c->last_order_day + (int32_t)ceil(2 * (own > 1 ? own : 1));
+    }
+}
+
+static double median_of(cvo_analysis *a, bool clv)
+{
+    size_t n = a->customers->count, k = 0;
+    double *v = mem_array(a->ctx, n + 1, sizeof *v);
+    if (v == NULL)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        double x = clv ? a->results[i].predicted_clv : a->customers->rows[i].net_revenue_cents / 100.0;
+        if (isfinite(x))
+            v[k++] = x;
+    }
+    qsort(v, k, sizeof *v, by_double);
+    double median = k ? v[k / 2] : 0;
+    mem_free(a->ctx, v);
+    return median;
+}
+
+static double value_of(const cvo_analysis *a, size_t i)
+{
+    double clv = a->results[i].predicted_clv;
+    return isfinite(clv) ? clv : a->customers->rows[i].net_revenue_cents / 100.0;
+}
+
+static bool should_exclude(const cvo_analysis *a, size_t i, double median_value)
+{
+    const cvo_score *s = &cvo_rfm_scores(a->rfm)[i];
+    const cvo_customer_result *r = &a->results[i];
+    if (cvo_config_number(a->config, "lists", "exclude_worst_cell") != 0 && s->r == 1 &&
+        s->f == 1 && s->m == 1)
+        return true;
+    bool lapsed = s->recency_days > cvo_config_number(a->config, "lists", "exclude_after_days");
+    bool unlikely = !isfinite(r->p_alive) ||
+                    r->p_alive < cvo_config_number(a->config, "lists", "exclude_max_p_alive");
+    return lapsed && unlikely && value_of(a, i) < median_value;
+}
+
+static unsigned decide_lists(const cvo_analysis *a, size_t i, double median_value)
+{
+    const cvo_score *s = &cvo_rfm_scores(a->rfm)[i];
+    const cvo_customer_result *r = &a->results[i];
+    const cvo_config *c = a->config;
+    unsigned lists = 0;
+    if (should_exclude(a, i, median_value))
+        lists |= CVO_LIST_EXCLUDE;
+    bool top = top_segment(a, s->segment), known = isfinite(r->p_alive);
+    if ((top && known && r->p_alive >= cvo_config_number(c, "lists", "no_discount_min_p_alive")) ||
+        (known && r->p_alive < cvo_config_number(c, "lists", "no_discount_lost_p_alive")))
+        lists |= CVO_LIST_NO_DISCOUNT;
+    double window = cvo_config_number(c, "lists", "winback_window_days");
+    if (!(lists & CVO_LIST_EXCLUDE) && r->winback_day != INT32_MIN &&
+        r->winback_day >= a->as_of - window && r->winback_day <= a->as_of + window) {
+        lists |= CVO_LIST_WINBACK;
+        if (r->winback_day <= a->as_of)
+            lists |= CVO_LIST_WINBACK_DUE;
+    }
+    if (top && s->recency_days <= cvo_config_number(c, "lists", "referral_max_recency_days") &&
+        (!known || r->p_alive >= cvo_config_number(c, "lists", "referral_min_p_alive")))
+        lists |= CVO_LIST_REFERRAL;
+    return lists;
+}
+
+typedef struct ranked {
+    double value;
+    size_t index;
+} ranked;
+
+static int by_value_desc(const void *x, const void *y)
+{
+    const ranked *a = x, *b = y;
+    if (a->value != b->value)
+        return a->value < b->value ? 1 : -1;
+    return (a->index > b->index) - (a->index < b->index);
+}
+
+/* The top vip_share of customers by predicted (else historic) value. */
+static cvo_status mark_vips(cvo_analysis *a)
+{
+    size_t n = a->customers->count;
+    ranked *r = mem_array(a->ctx, n + 1, sizeof *r);
+    if (r == NULL)
+        return ctx_nomem(a->ctx);
+    for (size_t i = 0; i < n; i++)
+        r[i] = (ranked){value_of(a, i), i};
+    qsort(r, n, sizeof *r, by_value_desc);
+    size_t vips = (size_t)ceil(cvo_config_number(a->config, "lists", "vip_share") * (double)n);
+    for (size_t k = 0; k < vips && k < n; k++)
+        if (!(a->results[r[k].index].lists & CVO_LIST_EXCLUDE))
+            a->results[r[k].index].lists |= CVO_LIST_VIP;
+    mem_free(a->ctx, r);
+    return CVO_OK;
+}
+
+static uint64_t mix64(uint64_t x)
+{
+    x ^= x >> 31;
+    x *= 0x7fb5d329728ea185ull;
+    x ^= x >> 27;
+    x *= 0x81dadef4bc2dd44dull;
+    return x ^ (x >> 33);
+}
+
+/* A customer's place in the interview draw: a hash of seed and key, so the
+ * sample is the same every run and does not depend on the file's order. */
+static double draw(const cvo_analysis *a, size_t i, uint64_t seed)
+{
+    const cvo_customer *c = &a->customers->rows[i];
+    const char *key = c->customer_id[0] ? c->customer_id : c->email;
+    uint64_t h = mix64(seed + 0x9e3779b97f4a7c15ull);
+    for (const char *p = key; *p; p++)
+        h = mix64(h ^ (unsigned char)*p);
+    return (double)(h >> 11);
+}
+
+/* Stratified by top segment, proportional (largest remainder), lowest draws. */
+static cvo_status mark_interviews(cvo_analysis *a)
+{
+    size_t n = a->customers->count, segments = cvo_scheme_segment_count(a->scheme);
+    size_t want = (size_t)cvo_config_number(a->config, "lists", "interview_size");
+    uint64_t seed = (uint64_t)cvo_config_number(a->config, "lists", "interview_seed");
+    ranked *pool = mem_array(a->ctx, n + 1, sizeof *pool);
+    size_t *quota = mem_zarray(a->ctx, segments + 1, sizeof *quota);
+    if (pool == NULL || quota == NULL) {
+        mem_free(a->ctx, pool);
+        mem_free(a->ctx, quota);
+        return ctx_nomem(a->ctx);
+    }
+    const cvo_score *scores = cvo_rfm_scores(a->rfm);
+    size_t eligible = 0;
+    for (size_t i = 0; i < n; i++)
+        if (top_segment(a, scores[i].segment) && !(a->results[i].lists & CVO_LIST_EXCLUDE))
+            pool[eligible++] = (ranked){-draw(a, i, seed), i};
+    /* quotas per segment: floor of the proportional share, remainders after */
+    for (size_t k = 0; k < eligible; k++)
+        quota[scores[pool[k].index].segment]++;
+    size_t take = want < eligible ? want : eligible, given = 0;
+    for (size_t g = 0; g < segments; g++) {
+        quota[g] = eligible ? quota[g] * take / eligible : 0;
+        given += quota[g];
+    }
+    qsort(pool, eligible, sizeof *pool, by_value_desc);
+    for (size_t k = 0; k < eligible; k++) {
+        size_t g = scores[pool[k].index].segment;
+        bool extra = given < take && quota[g] == 0;
+        if (quota[g] > 0 || extra) {
+            a->results[pool[k].index].lists |= CVO_LIST_INTERVIEW;
+            if (extra)
+                given++;
+            else
+                quota[g]--;
+        }
+    }
+    mem_free(a->ctx, pool);
+    mem_free(a->ctx, quota);
+    return CVO_OK;
+}
+
+static void assign_tiers(cvo_analysis *a)
+{
+    const cvo_score *scores = cvo_rfm_scores(a->rfm);
+    static const char *const keys[3] = {"gold_name", "silver_name", "bronze_name"};
+    for (int t = 0; t < 3; t++) {
+        const char *name = cvo_config_text(a->config, "loyalty", keys[t]);
+        snprintf(a->tier_names[t], sizeof a->tier_names[t], "%s", name ? name : "");
+    }
+    for (size_t i = 0; i < a->customers->count; i++) {
+        size_t g = scores[i].segment;
+        const char *segment = cvo_scheme_segment_name(a->scheme, g);
+        bool gold_set = cvo_config_text(a->config, "loyalty", "gold_segments")[0] != '\0';
+        bool gold = gold_set ? in_list(a, "loyalty", "gold_segments", segment, g, 0, 0)
+                             : top_segment(a, g);
+        bool silver = in_list(a, "loyalty", "silver_segments", segment, g, 2, 7);
+        a->results[i].tier = gold ? 0 : silver ? 1 : 2;
+    }
+}
+
+static cvo_status decide(cvo_analysis *a)
+{
+    rhythm_winback(a);
+    double median_value = median_of(a, a->model_ok);
+    const cvo_score *scores = cvo_rfm_scores(a->rfm);
+    for (size_t i = 0; i < a->customers->count; i++) {
+        a->results[i].churn_risk = churn(a, &a->results[i], &scores[i]);
+        a->results[i].lists = decide_lists(a, i, median_value);
+    }
+    CVO_TRY(mark_vips(a));
+    CVO_TRY(mark_interviews(a));
+    assign_tiers(a);
+    return CVO_OK;
+}
+
+/* ---- entry and accessors --------------------------------------------------------- */
+
+static cvo_status init_results(cvo_analysis *a)
+{
+    size_t n = a->customers->count;
+    a->results = mem_array(a->ctx, n ? n : 1, sizeof *a->results);
+    if (a->results == NULL)
+        return ctx_nomem(a->ctx);
+    for (size_t i = 0; i < n; i++)
+        a->results[i] = (cvo_customer_result){NAN, NAN, NAN, NAN, NAN, CVO_CHURN_MEDIUM,
+                                              INT32_MIN, INT32_MIN, 2, 0};
+    return CVO_OK;
+}
+
+cvo_status cvo_analyze(cvo_ctx *ctx, const cvo_customers *customers, const cvo_load_stats *stats,
+                       const cvo_config *config, cvo_analysis **out)
+{
+    *out = NULL;
+    if (customers == NULL || config == NULL || customers->order_start == NULL)
+        return ctx_fail(ctx, CVO_ERR_ARGUMENT, "analyze needs a table loaded with its orders");
+    if (customers->count == 0)
+        return ctx_fail(ctx, CVO_ERR_EMPTY, "no customers to analyse");
+    cvo_analysis *a = mem_alloc(ctx, sizeof *a);
+    if (a == NULL)
+        return ctx_nomem(ctx);
+    memset(a, 0, sizeof *a);
+    a->ctx = ctx;
+    a->customers = customers;
+    a->config = config;
+    if (stats != NULL)
+        a->stats = *stats;
+    cvo_status status = init_results(a);
+    if (status == CVO_OK)
+        status = score(a);
+    if (status == CVO_OK)
+        status = models(a);
+    if (status == CVO_OK)
+        status = decide(a);
+    if (status != CVO_OK) {
+        cvo_analysis_free(a);
+        return status;
+    }
+    *out = a;
+    return CVO_OK;
+}
+
+const char *cvo_list_name(unsigned list_bit)
+{
+    static const char *const names[CVO_LIST_COUNT] = {
+        "exclude", "no-discount", "winback", "vip", "referral", "interview", "winback-due"};
+    for (int i = 0; i < CVO_LIST_COUNT; i++)
+        if (list_bit == 1u << i)
+            return names[i];
+    return "unknown";
+}
+
+const cvo_customers *cvo_analysis_customers(const cvo_analysis *a) { return a->customers; }
+const cvo_customer_result *cvo_analysis_results(const cvo_analysis *a) { return a->results; }
+const cvo_rfm *cvo_analysis_rfm(const cvo_analysis *a) { return a->rfm; }
+const cvo_scheme *cvo_analysis_scheme(const cvo_analysis *a) { return a->scheme; }
+const cvo_config *cvo_analysis_config(const cvo_analysis *a) { return a->config; }
+const cvo_segment_row *cvo_analysis_segments(const cvo_analysis *a) { return a->segments; }
+const cvo_load_stats *cvo_analysis_load_stats(const cvo_analysis *a) { return &a->stats; }
+int32_t cvo_analysis_as_of(const cvo_analysis *a) { return a->as_of; }
+bool cvo_analysis_model_ok(const cvo_analysis *a) { return a->model_ok; }
+const char *cvo_analysis_model_note(const cvo_analysis *a) { return a->model_note; }
+const cvo_fit *cvo_analysis_purchase_fit(const cvo_analysis *a)
+{
+    return a->model_ok ? &a->purchase : NULL;
+}
+const cvo_fit *cvo_analysis_spend_fit(const cvo_analysis *a)
+{
+    return a->model_ok && a->spend.converged ? &a->spend : NULL;
+}
+const cvo_backtest *cvo_analysis_backtest(const cvo_analysis *a) { return a->backtest; }
+const char *cvo_analysis_backtest_note(const cvo_analysis *a) { return a->backtest_note; }
+int32_t cvo_analysis_calibration_end(const cvo_analysis *a) { return a->calibration_end; }
+size_t cvo_analysis_tier_count(const cvo_analysis *a)
+{
+    (void)a;
+    return 3;
+}
+const char *cvo_analysis_tier_name(const cvo_analysis *a, size_t tier)
+{
+    return tier < 3 ? a->tier_names[tier] : "";
+}
+
+void cvo_analysis_free(cvo_analysis *a)
+{
+    if (a == NULL)
+        return;
+    cvo_backtest_free(a->backtest);
+    cvo_rfm_free(a->rfm);
+    cvo_scheme_free(a->scheme);
+    mem_free(a->ctx, a->segments);
+    mem_free(a->ctx, a->results);
+    mem_free(a->ctx, a);
+}
