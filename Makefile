@@ -18,9 +18,9 @@ ifeq ($(SAN),1)
 CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDFLAGS  += -fsanitize=address,undefined
 endif
-CPPFLAGS += -Iinclude -Ilib -D_GNU_SOURCE
+CPPFLAGS += -Iinclude -Ilib -D_GNU_SOURCE -DCVO_HAVE_XLSX
 ALL_CFLAGS = -std=c11 $(WARN) -fvisibility=hidden -pthread $(CFLAGS)
-LDLIBS   += -lgsl -lgslcblas -lz -lm -pthread
+LDLIBS   += -lxlsxwriter -lcurl -lgsl -lgslcblas -lz -lm -pthread
 
 LIB_SRC  := $(sort $(wildcard lib/*/*.c))
 CLI_SRC  := $(sort $(wildcard cli/*.c))
@@ -44,7 +44,7 @@ help:
 	@echo "make SAN=1 BUILD=build-san check   the tests under ASan+UBSan"
 
 # Build dependencies come from Debian; installed when missing and we are root.
-DEPS_PKGS := gcc make zlib1g-dev libcmocka-dev libgsl-dev bc
+DEPS_PKGS := gcc make zlib1g-dev libcmocka-dev libgsl-dev libxlsxwriter-dev libcurl4-openssl-dev bc
 deps:
 	@./.ci/deps.sh $(DEPS_PKGS)
 

@@ -7,10 +7,10 @@ seconds=${1:-60}
 cd "$(dirname "$0")/.."
 ./.ci/deps.sh clang libclang-rt-14-dev zlib1g-dev libgsl-dev
 mkdir -p build/fuzz-bin fuzz/artifacts
-flags="-std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude -Ilib -D_GNU_SOURCE -pthread"
+flags="-std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude -Ilib -D_GNU_SOURCE -DCVO_HAVE_XLSX -pthread"
 for src in fuzz/fuzz_*.c; do
     target=$(basename "$src" .c)
-    clang $flags "$src" lib/*/*.c -o "build/fuzz-bin/$target" -lgsl -lgslcblas -lz -lm
+    clang $flags "$src" lib/*/*.c -o "build/fuzz-bin/$target" -lxlsxwriter -lcurl -lgsl -lgslcblas -lz -lm
     mkdir -p "fuzz/corpus/$target"
     "build/fuzz-bin/$target" -max_total_time="$seconds" -max_len=65536 \
         -artifact_prefix=fuzz/artifacts/ "fuzz/corpus/$target"

@@ -61,16 +61,17 @@ static void note(char *out, size_t cap, const char *what, const cvo_ctx *ctx, co
 
 /* When P(alive) falls below the threshold if no purchase comes: BG/NBD's
  * P(alive) = 1 / (1 + a/(b+x-1) ((alpha+T)/(alpha+t_x))^(r+x)) solved for T.
- * Periods after the end of the data; NaN for x = 0 (BG/NBD customers cannot
- * lapse before a repeat purchase: their rhythm decides, see rhythm_winback). */
+ * Periods after the end of the data, negative when it fell below already
+ * (a long-lapsed customer is past the win-back moment, not at it); NaN for
+ * x = 0 (BG/NBD customers cannot lapse before a repeat purchase: their
+ * rhythm decides, see rhythm_winback). */
 static double model_winback(const cvo_fit *f, const cvo_summary_row *r, double threshold)
 {
     const double *p = f->params;
     if (r->x <= 0)
         return NAN;
     double k = (1 / threshold - 1) * (p[3] + r->x - 1) / p[2];
-    double t = (p[1] + r->t_x) * pow(k, 1 / (p[0] + r->x)) - p[1] - r->T;
-    return t > 0 ? t : 0;
+    return (p[1] + r->t_x) * pow(k, 1 / (p[0] + r->x)) - p[1] - r->T;
 }
 
 /* Fits BG/NBD and Gamma-Gamma on the whole history and predicts. */
@@ -111,7 +112,9 @@ static cvo_status predict(cvo_analysis *a, const cvo_summary *s)
                                 ? s->end_day + (int32_t)ceil(p[i].next_purchase * o.period_days)
                                 : INT32_MIN;
         double t = model_winback(&a->purchase, &s->rows[i], threshold);
-        r->winback_day = isfinite(t) ? s->end_day + (int32_t)ceil(t * o.period_days) : INT32_MIN;
+        r->winback_day = isfinite(t) && fabs(t * o.period_days) < 1e6
+                             ? s->end_day + (int32_t)ceil(t * o.period_days)
+                             : INT32_MIN;
     }
     mem_free(a->ctx, p);
     a->model_ok = status == CVO_OK;

@@ -1,0 +1,736 @@
+/* exports.c - customers.csv, the action lists, loyalty tiers and summary.json.
+ * Every table is a list of typed columns (shared with the xlsx writer), so a
+ * CSV and its spreadsheet sheet always hold the same cells. */
+#include "output/cells.h"
+
+#include "base/ctx.h"
+
+#include <math.h>
+#include <string.h>
+
+/* ---- one customer's row ------------------------------------------------------- */
+
+void export_row(const cvo_analysis *a, size_t index, cell_row *row)
+{
+    const cvo_scheme *scheme = cvo_analysis_scheme(a);
+    row->analysis = a;
+    row->index = index;
+    row->customer = cvo_customers_at(cvo_analysis_customers(a), index);
+    row->score = &cvo_rfm_scores(cvo_analysis_rfm(a))[index];
+    row->result = &cvo_analysis_results(a)[index];
+    row->segment = cvo_scheme_segment_name(scheme, row->score->segment);
+    row->tier = cvo_analysis_tier_name(a, row->result->tier);
+}
+
+static const char *churn_name(cvo_churn_risk risk)
+{
+    return risk == CVO_CHURN_LOW ? "low" : risk == CVO_CHURN_HIGH ? "high" : "medium";
+}
+
+/* ---- cells of the customer table ----------------------------------------------- */
+
+static void get_customer_id(const cell_row *row, cell *out)
+{
+    cell_set_text(out, row->customer->customer_id);
+}
+
+static void get_email(const cell_row *row, cell *out)
+{
+    cell_set_text(out, row->customer->email);
+}
+
+static void get_first_order(const cell_row *row, cell *out)
+{
+    cell_set_day(out, row->customer->first_order_day);
+}
+
+static void get_last_order(const cell_row *row, cell *out)
+{
+    cell_set_day(out, row->customer->last_order_day);
+}
+
+static void get_recency(const cell_row *row, cell *out)
+{
+    cell_set_int(out, row->score->recency_days);
+}
+
+static void get_frequency(const cell_row *row, cell *out)
+{
+    cell_set_int(out, row->customer->orders);
+}
+
+static void get_monetary(const cell_row *row, cell *out)
+{
+    cell_set_money(out, row->customer->net_revenue_cents);
+}
+
+static void get_r(const cell_row *row, cell *out)
+{
+    cell_set_int(out, row->score->r);
+}
+
+static void get_f(const cell_row *row, cell *out)
+{
+    cell_set_int(out, row->score->f);
+}
+
+static void get_m(const cell_row *row, cell *out)
+{
+    cell_set_int(out, row->score->m);
+}
+
+static void get_rfm(const cell_row *row, cell *out)
+{
+    cell_set_format(out, "%d%d%d", row->score->r, row->score->f, row->score->m);
+}
+
+static void get_segment(const cell_row *row, cell *out)
+{
+    cell_set_text(out, row->segment);
+}
+
+static void get_p_alive(const cell_row *row, cell *out)
+{
+    cell_set_real(out, row->result->p_alive, 4);
+}
+
+static void get_expected_orders(const cell_row *row, cell *out)
+{
+    cell_set_real(out, row->result->expected_orders, 4);
+}
+
+static void get_predicted_clv(const cell_row *row, cell *out)
+{
+    cell_set_real(out, row->result->predicted_clv, 2);
+}
+
+static void get_churn_risk(const cell_row *row, cell *out)
+{
+    cell_set_text(out, churn_name(row->result->churn_risk));
+}
+
+static void get_next_order(const cell_row *row, cell *out)
+{
+    cell_set_day(out, row->result->next_order_day);
+}
+
+static void get_winback(const cell_row *row, cell *out)
+{
+    cell_set_day(out, row->result->winback_day);
+}
+
+static void get_tier(const cell_row *row, cell *out)
+{
+    cell_set_text(out, row->tier);
+}
+
+#define FLAG_GETTER(name, bit)                                                                     \
+    static void name(const cell_row *row, cell *out)                                               \
+    {                                                                                              \
+        cell_set_int(out, (row->result->lists & (bit)) != 0);                                      \
+    }
+FLAG_GETTER(get_exclude, CVO_LIST_EXCLUDE)
+FLAG_GETTER(get_no_discount, CVO_LIST_NO_DISCOUNT)
+FLAG_GETTER(get_winback_flag, CVO_LIST_WINBACK)
+FLAG_GETTER(get_vip, CVO_LIST_VIP)
+FLAG_GETTER(get_referral, CVO_LIST_REFERRAL)
+FLAG_GETTER(get_interview, CVO_LIST_INTERVIEW)
+
+static const cell_column customer_columns[] = {
+    {"customer_id", get_customer_id},
+    {"email", get_email},
+    {"first_order", get_first_order},
+    {"last_order", get_last_order},
+    {"recency_days", get_recency},
+    {"frequency", get_frequency},
+    {"monetary", get_monetary},
+    {"r", get_r},
+    {"f", get_f},
+    {"m", get_m},
+    {"rfm", get_rfm},
+    {"segment", get_segment},
+    {"p_alive", get_p_alive},
+    {"expected_orders", get_expected_orders},
+    {"predicted_clv", get_predicted_clv},
+    {"churn_risk", get_churn_risk},
+    {"next_order_date", get_next_order},
+    {"winback_date", get_winback},
+    {"exclude", get_exclude},
+    {"no_discount", get_no_discount},
+    {"winback", get_winback_flag},
+    {"vip", get_vip},
+    {"referral", get_referral},
+    {"interview", get_interview},
+    {"loyalty_tier", get_tier},
+};
+
+#define COUNT_OF(array) (sizeof(array) / sizeof((array)[0]))
+
+const cell_column *export_customer_columns(size_t *count)
+{
+    *count = COUNT_OF(customer_columns);
+    return customer_columns;
+}
+
+/* ---- why a customer is on a list ------------------------------------------------ */
+
+/* "P(alive) 0.08", or "no model" when it could not be estimated. */
+static void p_alive_text(double p_alive, char *out, size_t size)
+{
+    if (isfinite(p_alive))
+        snprintf(out, size, "P(alive) %.2f", p_alive);
+    else
+        snprintf(out, size, "no model");
+}
+
+static void rule_exclude(const cell_row *row, cell *out)
+{
+    const cvo_score *s = row->score;
+    char p[32];
+    p_alive_text(row->result->p_alive, p, sizeof p);
+    const cvo_config *config = cvo_analysis_config(row->analysis);
+    bool worst_rule = config && cvo_config_number(config, "lists", "exclude_worst_cell") != 0;
+    if (worst_rule && s->r == 1 && s->f == 1 && s->m == 1)
+        cell_set_format(out, "worst cell 111");
+    else
+        cell_set_format(out, "lapsed %d days, %s, low value", (int)s->recency_days, p);
+}
+
+static void rule_no_discount(const cell_row *row, cell *out)
+{
+    double p = row->result->p_alive;
+    const cvo_config *config = cvo_analysis_config(row->analysis);
+    double lost = config ? cvo_config_number(config, "lists", "no_discount_lost_p_alive") : NAN;
+    if (isfinite(lost) && p < lost)
+        cell_set_format(out, "P(alive) %.2f: a discount would not win them back", p);
+    else
+        cell_set_format(out, "buys anyway: %s, P(alive) %.2f", row->segment, p);
+}
+
+/* "every ~45 days" from the customer's own orders, or "one order". */
+static void rhythm_text(const cvo_customer *c, char *out, size_t size)
+{
+    if (c->orders > 1 && c->last_order_day > c->first_order_day)
+        snprintf(out, size, "orders every ~%.0f days",
+                 (double)(c->last_order_day - c->first_order_day) / (c->orders - 1));
+    else
+        snprintf(out, size, "one order");
+}
+
+static void rule_winback(const cell_row *row, cell *out)
+{
+    char date[11] = "", rhythm[48], p[32];
+    if (row->result->winback_day != INT32_MIN)
+        cvo_day_format(row->result->winback_day, date);
+    rhythm_text(row->customer, rhythm, sizeof rhythm);
+    p_alive_text(row->result->p_alive, p, sizeof p);
+    cell_set_format(out, "send %s: last order %d days ago, %s, %s", date,
+                    (int)row->score->recency_days, rhythm, p);
+}
+
+static void rule_vip(const cell_row *row, cell *out)
+{
+    double clv = row->result->predicted_clv;
+    if (isfinite(clv))
+        cell_set_format(out, "top predicted CLV %.2f", clv);
+    else
+        cell_set_format(out, "top historic value %.2f",
+                        (double)row->customer->net_revenue_cents / 100.0);
+}
+
+static void rule_referral(const cell_row *row, cell *out)
+{
+    char p[32];
+    p_alive_text(row->result->p_alive, p, sizeof p);
+    cell_set_format(out, "top segment %s, last order %d days ago, %s", row->segment,
+                    (int)row->score->recency_days, p);
+}
+
+static void rule_interview(const cell_row *row, cell *out)
+{
+    cell_set_format(out, "sample of top segment %s", row->segment);
+}
+
+/* ---- list tables ------------------------------------------------------------------ */
+
+#define EMAIL                                                                                      \
+    {                                                                                              \
+        "Email", get_email                                                                         \
+    }
+#define CUSTOMER_ID                                                                                \
+    {                                                                                              \
+        "customer_id", get_customer_id                                                             \
+    }
+#define SEGMENT                                                                                    \
+    {"segment", get_segment},                                                                      \
+    {                                                                                              \
+        "rfm", get_rfm                                                                             \
+    }
+
+static const cell_column exclude_columns[] = {
+    EMAIL,
+    SEGMENT,
+    {"recency_days", get_recency},
+    {"frequency", get_frequency},
+    {"monetary", get_monetary},
+    {"p_alive", get_p_alive},
+    {"predicted_clv", get_predicted_clv},
+    {"reason", rule_exclude},
+    CUSTOMER_ID,
+};
+static const cell_column no_discount_columns[] = {
+    EMAIL,
+    SEGMENT,
+    {"frequency", get_frequency},
+    {"monetary", get_monetary},
+    {"p_alive", get_p_alive},
+    {"churn_risk", get_churn_risk},
+    {"predicted_clv", get_predicted_clv},
+    {"reason", rule_no_discount},
+    CUSTOMER_ID,
+};
+static const cell_column winback_columns[] = {
+    EMAIL,
+    SEGMENT,
+    {"recency_days", get_recency},
+    {"frequency", get_frequency},
+    {"p_alive", get_p_alive},
+    {"predicted_clv", get_predicted_clv},
+    {"winback_date", get_winback},
+    {"reason", rule_winback},
+    CUSTOMER_ID,
+};
+static const cell_column vip_columns[] = {
+    EMAIL,
+    SEGMENT,
+    {"frequency", get_frequency},
+    {"monetary", get_monetary},
+    {"predicted_clv", get_predicted_clv},
+    {"p_alive", get_p_alive},
+    {"loyalty_tier", get_tier},
+    {"reason", rule_vip},
+    CUSTOMER_ID,
+};
+static const cell_column referral_columns[] = {
+    EMAIL,
+    SEGMENT,
+    {"recency_days", get_recency},
+    {"frequency", get_frequency},
+    {"p_alive", get_p_alive},
+    {"reason", rule_referral},
+    CUSTOMER_ID,
+};
+static const cell_column interview_columns[] = {
+    EMAIL,
+    SEGMENT,
+    {"recency_days", get_recency},
+    {"frequency", get_frequency},
+    {"monetary", get_monetary},
+    {"predicted_clv", get_predicted_clv},
+    {"reason", rule_interview},
+    CUSTOMER_ID,
+};
+static const cell_column tier_columns[] = {
+    EMAIL, {"tier", get_tier}, SEGMENT, {"predicted_clv", get_predicted_clv}, CUSTOMER_ID,
+};
+
+const cell_column *export_list_columns(unsigned list_bit, size_t *count)
+{
+    static const struct {
+        unsigned bit;
+        const cell_column *columns;
+        size_t count;
+    } lists[] = {
+        {CVO_LIST_EXCLUDE, exclude_columns, COUNT_OF(exclude_columns)},
+        {CVO_LIST_NO_DISCOUNT, no_discount_columns, COUNT_OF(no_discount_columns)},
+        {CVO_LIST_WINBACK, winback_columns, COUNT_OF(winback_columns)},
+        {CVO_LIST_VIP, vip_columns, COUNT_OF(vip_columns)},
+        {CVO_LIST_REFERRAL, referral_columns, COUNT_OF(referral_columns)},
+        {CVO_LIST_INTERVIEW, interview_columns, COUNT_OF(interview_columns)},
+        {CVO_LIST_WINBACK_DUE, winback_columns, COUNT_OF(winback_columns)},
+    };
+    for (size_t i = 0; i < COUNT_OF(lists); i++)
+        if (lists[i].bit == list_bit) {
+            *count = lists[i].count;
+            return lists[i].columns;
+        }
+    *count = 0;
+    return NULL;
+}
+
+const cell_column *export_tier_columns(size_t *count)
+{
+    *count = COUNT_OF(tier_columns);
+    return tier_columns;
+}
+
+/* ---- writing a table as CSV -------------------------------------------------------- */
+
+static void write_header(cell_buf *b, const cell_column *columns, size_t count)
+{
+    for (size_t k = 0; k < count; k++) {
+        if (k > 0)
+            cell_char(b, ',');
+        cell_csv_text(b, columns[k].name);
+    }
+    cell_char(b, '\n');
+}
+
+static void write_csv_row(cell_buf *b, const cell_row *row, const cell_column *columns,
+                          size_t count)
+{
+    cell value;
+    for (size_t k = 0; k < count; k++) {
+        if (k > 0)
+            cell_char(b, ',');
+        columns[k].get(row, &value);
+        cell_write_csv(b, &value);
+    }
+    cell_char(b, '\n');
+}
+
+/* The rows of customers whose list bits include mask (every customer for 0). */
+static cvo_status write_table(cvo_ctx *ctx, const cvo_analysis *a, const cell_column *columns,
+                              size_t count, unsigned mask, FILE *out)
+{
+    if (ctx == NULL || a == NULL || out == NULL)
+        return ctx ? ctx_fail(ctx, CVO_ERR_ARGUMENT, "no analysis or stream") : CVO_ERR_ARGUMENT;
+    cell_buf b;
+    cell_buf_init(&b, ctx);
+    write_header(&b, columns, count);
+    const cvo_customer_result *results = cvo_analysis_results(a);
+    size_t customers = cvo_customers_count(cvo_analysis_customers(a));
+    cvo_status status = CVO_OK;
+    for (size_t i = 0; status == CVO_OK && i < customers; i++) {
+        if (mask != 0 && (results[i].lists & mask) == 0)
+            continue;
+        cell_row row;
+        export_row(a, i, &row);
+        write_csv_row(&b, &row, columns, count);
+        status = cell_flush_some(&b, out);
+    }
+    return cell_finish(&b, out, status);
+}
+
+cvo_status cvo_write_customers_csv(cvo_ctx *ctx, const cvo_analysis *a, FILE *out)
+{
+    return write_table(ctx, a, customer_columns, COUNT_OF(customer_columns), 0, out);
+}
+
+cvo_status cvo_write_list(cvo_ctx *ctx, const cvo_analysis *a, unsigned list_bit, FILE *out)
+{
+    size_t count;
+    const cell_column *columns = export_list_columns(list_bit, &count);
+    if (columns == NULL)
+        return ctx ? ctx_fail(ctx, CVO_ERR_ARGUMENT, "unknown list %#x", list_bit)
+                   : CVO_ERR_ARGUMENT;
+    return write_table(ctx, a, columns, count, list_bit, out);
+}
+
+cvo_status cvo_write_loyalty_tiers(cvo_ctx *ctx, const cvo_analysis *a, FILE *out)
+{
+    return write_table(ctx, a, tier_columns, COUNT_OF(tier_columns), 0, out);
+}
+
+/* ---- summary.json ----------------------------------------------------------------- */
+
+/* A JSON object being written: members are separated as they come. */
+typedef struct json_obj {
+    cell_buf *b;
+    bool open;
+} json_obj;
+
+static void obj_key(json_obj *o, const char *key)
+{
+    cell_char(o->b, o->open ? ',' : '{');
+    o->open = true;
+    cell_json_string(o->b, key);
+    cell_char(o->b, ':');
+}
+
+static void obj_end(json_obj *o)
+{
+    cell_str(o->b, o->open ? "}" : "{}");
+}
+
+static void obj_uint(json_obj *o, const char *key, uint64_t value)
+{
+    obj_key(o, key);
+    cell_int(o->b, value > INT64_MAX ? INT64_MAX : (int64_t)value);
+}
+
+static void obj_number(json_obj *o, const char *key, double value)
+{
+    obj_key(o, key);
+    cell_json_number(o->b, value);
+}
+
+static void obj_money(json_obj *o, const char *key, int64_t cents)
+{
+    obj_key(o, key);
+    cell_money(o->b, cents);
+}
+
+/* A string, or null for NULL. */
+static void obj_text(json_obj *o, const char *key, const char *text)
+{
+    obj_key(o, key);
+    if (text != NULL)
+        cell_json_string(o->b, text);
+    else
+        cell_str(o->b, "null");
+}
+
+static void obj_bool(json_obj *o, const char *key, bool value)
+{
+    obj_key(o, key);
+    cell_str(o->b, value ? "true" : "false");
+}
+
+static void obj_day(json_obj *o, const char *key, int32_t day)
+{
+    cell value;
+    cell_set_day(&value, day);
+    obj_key(o, key);
+    cell_write_json(o->b, &value);
+}
+
+static void summary_records(json_obj *o, const cvo_load_stats *stats)
+{
+    obj_key(o, "records");
+    if (stats == NULL) {
+        cell_str(o->b, "null");
+        return;
+    }
+    json_obj records = {o->b, false}, reasons = {o->b, false};
+    obj_uint(&records, "read", stats->records);
+    obj_uint(&records, "used", stats->used);
+    obj_uint(&records, "rejected", stats->rejected);
+    obj_key(&records, "by_reason");
+    for (int k = 0; k < CVO_REJECT__COUNT; k++)
+        obj_uint(&reasons, cvo_reject_reason_name((cvo_reject_reason)k),
+                 stats->rejected_by_reason[k]);
+    obj_end(&reasons);
+    obj_end(&records);
+}
+
+static void summary_segment(cell_buf *b, const cvo_segment_row *s)
+{
+    json_obj o = {b, false};
+    obj_text(&o, "segment", s->name);
+    obj_uint(&o, "customers", s->customers);
+    obj_number(&o, "share", s->customer_share);
+    obj_money(&o, "revenue", s->revenue_cents);
+    obj_number(&o, "revenue_share", s->revenue_share);
+    obj_uint(&o, "orders", s->orders);
+    obj_money(&o, "aov", s->aov_cents);
+    obj_number(&o, "median_recency_days", s->median_recency_days);
+    obj_end(&o);
+}
+
+static void summary_segments(json_obj *o, const cvo_analysis *a)
+{
+    const cvo_segment_row *rows = cvo_analysis_segments(a);
+    size_t count = rows ? cvo_scheme_segment_count(cvo_analysis_scheme(a)) : 0;
+    obj_key(o, "segments");
+    cell_char(o->b, '[');
+    for (size_t g = 0; g < count; g++) {
+        if (g > 0)
+            cell_char(o->b, ',');
+        summary_segment(o->b, &rows[g]);
+    }
+    cell_char(o->b, ']');
+}
+
+static void fit_params(json_obj *o, const char *key, const cvo_fit *fit, const double *values)
+{
+    json_obj params = {o->b, false};
+    obj_key(o, key);
+    for (int k = 0; k < fit->nparams && k < 4; k++)
+        obj_number(&params, fit->param_names[k] ? fit->param_names[k] : "?", values[k]);
+    obj_end(&params);
+}
+
+/* One fit as cvo fit --json prints it; null when there is none. */
+static void summary_fit(json_obj *o, const char *key, const cvo_fit *fit)
+{
+    obj_key(o, key);
+    if (fit == NULL || fit->nparams <= 0) {
+        cell_str(o->b, "null");
+        return;
+    }
+    json_obj f = {o->b, false};
+    obj_text(&f, "model", cvo_model_name(fit->model));
+    fit_params(&f, "params", fit, fit->params);
+    fit_params(&f, "stderr", fit, fit->std_error);
+    obj_number(&f, "loglik", fit->loglik);
+    obj_uint(&f, "n", fit->n);
+    obj_bool(&f, "converged", fit->converged);
+    obj_uint(&f, "iterations", fit->iterations > 0 ? (uint64_t)fit->iterations : 0);
+    obj_text(&f, "note", fit->note);
+    obj_end(&f);
+}
+
+static void summary_model(json_obj *o, const cvo_analysis *a)
+{
+    json_obj m = {o->b, false};
+    obj_key(o, "model");
+    obj_bool(&m, "ok", cvo_analysis_model_ok(a));
+    obj_text(&m, "note", cvo_analysis_model_note(a));
+    summary_fit(&m, "purchase", cvo_analysis_purchase_fit(a));
+    summary_fit(&m, "spend", cvo_analysis_spend_fit(a));
+    obj_end(&m);
+}
+
+static void obj_series(json_obj *o, const char *key, const double *values, size_t count)
+{
+    obj_key(o, key);
+    cell_char(o->b, '[');
+    for (size_t i = 0; values != NULL && i < count; i++) {
+        if (i > 0)
+            cell_char(o->b, ',');
+        cell_json_number(o->b, values[i]);
+    }
+    cell_char(o->b, ']');
+}
+
+static void backtest_bin(cell_buf *b, const cvo_backtest_bin *bin, bool last)
+{
+    char label[16];
+    json_obj o = {b, false};
+    snprintf(label, sizeof label, "%d%s", bin->x, last ? "+" : "");
+    obj_text(&o, "x", label);
+    obj_number(&o, "customers", bin->customers);
+    obj_number(&o, "actual", bin->actual);
+    obj_number(&o, "model", bin->model);
+    obj_number(&o, "naive", bin->naive);
+    obj_end(&o);
+}
+
+static void backtest_tracking(json_obj *o, const cvo_backtest *bt)
+{
+    json_obj t = {o->b, false};
+    obj_key(o, "tracking");
+    obj_uint(&t, "calibration_periods", bt->calibration_periods);
+    obj_series(&t, "actual", bt->tracking_actual, bt->periods);
+    obj_series(&t, "model", bt->tracking_model, bt->periods);
+    obj_end(&t);
+}
+
+/* The backtest as cvo fit --json prints it. */
+static void backtest_object(cell_buf *b, const cvo_backtest *bt)
+{
+    json_obj o = {b, false};
+    obj_number(&o, "holdout", bt->holdout);
+    obj_number(&o, "customers", bt->customers);
+    obj_number(&o, "actual", bt->actual_total);
+    obj_number(&o, "model", bt->model_total);
+    obj_number(&o, "naive", bt->naive_total);
+    obj_number(&o, "model_mae", bt->model_mae);
+    obj_number(&o, "naive_mae", bt->naive_mae);
+    obj_key(&o, "by_frequency");
+    cell_char(b, '[');
+    for (int i = 0; i < CVO_BACKTEST_BINS; i++) {
+        if (i > 0)
+            cell_char(b, ',');
+        backtest_bin(b, &bt->bins[i], i == CVO_BACKTEST_BINS - 1);
+    }
+    cell_char(b, ']');
+    backtest_tracking(&o, bt);
+    obj_end(&o);
+}
+
+static void summary_backtest(json_obj *o, const cvo_analysis *a)
+{
+    const cvo_backtest *bt = cvo_analysis_backtest(a);
+    obj_day(o, "calibration_end", cvo_analysis_calibration_end(a));
+    obj_key(o, "backtest");
+    if (bt != NULL)
+        backtest_object(o->b, bt);
+    else
+        cell_str(o->b, "null");
+    obj_text(o, "backtest_note", cvo_analysis_backtest_note(a));
+}
+
+/* Counts over the customers: list members, tiers, Klaviyo profiles. */
+typedef struct summary_counts {
+    uint64_t orders;
+    int64_t revenue_cents;
+    uint64_t lists[CVO_LIST_COUNT];
+    uint64_t tiers[256];
+    uint64_t without_email;
+} summary_counts;
+
+static void count_customers(const cvo_analysis *a, summary_counts *counts)
+{
+    const cvo_customers *customers = cvo_analysis_customers(a);
+    const cvo_customer_result *results = cvo_analysis_results(a);
+    memset(counts, 0, sizeof *counts);
+    for (size_t i = 0; i < cvo_customers_count(customers); i++) {
+        const cvo_customer *c = cvo_customers_at(customers, i);
+        counts->orders += c->orders;
+        counts->revenue_cents += c->net_revenue_cents;
+        counts->without_email += c->email[0] == '\0';
+        counts->tiers[results[i].tier]++;
+        for (int k = 0; k < CVO_LIST_COUNT; k++)
+            counts->lists[k] += (results[i].lists >> k) & 1u;
+    }
+}
+
+static void summary_lists(json_obj *o, const cvo_analysis *a, const summary_counts *counts)
+{
+    json_obj lists = {o->b, false}, tiers = {o->b, false};
+    obj_key(o, "lists");
+    for (int k = 0; k < CVO_LIST_COUNT; k++)
+        obj_uint(&lists, cvo_list_name(1u << k), counts->lists[k]);
+    obj_end(&lists);
+    obj_key(o, "loyalty_tiers");
+    for (size_t t = 0; t < cvo_analysis_tier_count(a) && t < 256; t++)
+        obj_uint(&tiers, cvo_analysis_tier_name(a, t), counts->tiers[t]);
+    obj_end(&tiers);
+}
+
+static void summary_klaviyo(json_obj *o, uint64_t customers, const summary_counts *counts)
+{
+    json_obj k = {o->b, false};
+    obj_key(o, "klaviyo");
+    obj_uint(&k, "profiles", customers - counts->without_email);
+    obj_uint(&k, "without_email", counts->without_email);
+    obj_uint(&k, "winback_due_events", counts->lists[6]);
+    obj_end(&k);
+}
+
+static void summary_body(cell_buf *b, const cvo_analysis *a, const summary_counts *counts)
+{
+    const cvo_config *config = cvo_analysis_config(a);
+    uint64_t customers = cvo_customers_count(cvo_analysis_customers(a));
+    json_obj o = {b, false};
+    obj_day(&o, "as_of", cvo_analysis_as_of(a));
+    obj_text(&o, "currency", config ? cvo_config_text(config, "model", "currency") : NULL);
+    obj_uint(&o, "customers", customers);
+    obj_uint(&o, "orders", counts->orders);
+    obj_money(&o, "revenue", counts->revenue_cents);
+    summary_records(&o, cvo_analysis_load_stats(a));
+    summary_segments(&o, a);
+    summary_model(&o, a);
+    summary_backtest(&o, a);
+    summary_lists(&o, a, counts);
+    summary_klaviyo(&o, customers, counts);
+    obj_end(&o);
+    cell_char(b, '\n');
+}
+
+cvo_status cvo_write_summary_json(cvo_ctx *ctx, const cvo_analysis *a, FILE *out)
+{
+    if (ctx == NULL || a == NULL || out == NULL)
+        return ctx ? ctx_fail(ctx, CVO_ERR_ARGUMENT, "no analysis or stream") : CVO_ERR_ARGUMENT;
+    summary_counts *counts = mem_alloc(ctx, sizeof *counts);
+    if (counts == NULL)
+        return ctx_nomem(ctx);
+    count_customers(a, counts);
+    cell_buf b;
+    cell_buf_init(&b, ctx);
+    summary_body(&b, a, counts);
+    mem_free(ctx, counts);
+    return cell_finish(&b, out, CVO_OK);
+}

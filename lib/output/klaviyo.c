@@ -1,0 +1,395 @@
+/* klaviyo.c - Klaviyo files: the list-upload CSV, bulk profile import bodies
+ * (JSON:API, each at most profiles_per_job profiles and KLAVIYO_MAX_BODY_BYTES)
+ * and "CVO Winback Due" event bodies. The CSV and the JSON share one property table. */
+#include "output/cells.h"
+
+#include "base/ctx.h"
+
+#include <math.h>
+#include <string.h>
+
+/* Klaviyo takes at most 5 MB per bulk-import body; bytes we write are counted. */
+#define KLAVIYO_MAX_BODY_BYTES 5000000u
+#define KLAVIYO_MAX_PROFILES_PER_JOB 10000u
+
+/* ---- profile properties ----------------------------------------------------------- */
+
+static void get_email(const cell_row *row, cell *out)
+{
+    cell_set_text(out, row->customer->email);
+}
+
+static void get_segment(const cell_row *row, cell *out)
+{
+    cell_set_text(out, row->segment);
+}
+
+static void get_rfm_score(const cell_row *row, cell *out)
+{
+    const cvo_score *s = row->score;
+    cell_set_int(out, s->r * 100 + s->f * 10 + s->m);
+}
+
+static void get_recency(const cell_row *row, cell *out)
+{
+    cell_set_int(out, row->score->recency_days);
+}
+
+static void get_orders(const cell_row *row, cell *out)
+{
+    cell_set_int(out, row->customer->orders);
+}
+
+static void get_historic_clv(const cell_row *row, cell *out)
+{
+    cell_set_money(out, row->customer->net_revenue_cents);
+}
+
+static void get_predicted_clv(const cell_row *row, cell *out)
+{
+    cell_set_real(out, row->result->predicted_clv, 2);
+}
+
+static void get_p_alive(const cell_row *row, cell *out)
+{
+    cell_set_real(out, row->result->p_alive, 4);
+}
+
+static void get_churn_risk(const cell_row *row, cell *out)
+{
+    cvo_churn_risk risk = row->result->churn_risk;
+    cell_set_text(out, risk == CVO_CHURN_LOW ? "low" : risk == CVO_CHURN_HIGH ? "high" : "medium");
+}
+
+static void get_next_order(const cell_row *row, cell *out)
+{
+    cell_set_day(out, row->result->next_order_day);
+}
+
+static void get_winback(const cell_row *row, cell *out)
+{
+    cell_set_day(out, row->result->winback_day);
+}
+
+static void get_vip(const cell_row *row, cell *out)
+{
+    cell_set_bool(out, (row->result->lists & CVO_LIST_VIP) != 0);
+}
+
+static void get_tier(const cell_row *row, cell *out)
+{
+    cell_set_text(out, row->tier);
+}
+
+static void get_discount_eligible(const cell_row *row, cell *out)
+{
+    cell_set_bool(out, (row->result->lists & CVO_LIST_NO_DISCOUNT) == 0);
+}
+
+static const cell_column profile_properties[] = {
+    {"CVO RFM Segment", get_segment},
+    {"CVO RFM Score", get_rfm_score},
+    {"CVO Recency Days", get_recency},
+    {"CVO Orders", get_orders},
+    {"CVO Historic CLV", get_historic_clv},
+    {"CVO Predicted CLV", get_predicted_clv},
+    {"CVO P Alive", get_p_alive},
+    {"CVO Churn Risk", get_churn_risk},
+    {"CVO Next Order Date", get_next_order},
+    {"CVO Winback Date", get_winback},
+    {"CVO VIP", get_vip},
+    {"CVO Loyalty Tier", get_tier},
+    {"CVO Discount Eligible", get_discount_eligible},
+};
+
+/* The properties of a winback-due event. */
+static const cell_column event_properties[] = {
+    {"CVO Winback Date", get_winback},
+    {"CVO RFM Segment", get_segment},
+    {"CVO P Alive", get_p_alive},
+    {"CVO Predicted CLV", get_predicted_clv},
+};
+
+#define COUNT_OF(array) (sizeof(array) / sizeof((array)[0]))
+
+/* out is the stream (or the sink) the writer needs. */
+static cvo_status check_arguments(cvo_ctx *ctx, const cvo_analysis *a, const void *out)
+{
+    if (ctx == NULL)
+        return CVO_ERR_ARGUMENT;
+    if (a == NULL || out == NULL)
+        return ctx_fail(ctx, CVO_ERR_ARGUMENT, "no analysis or output");
+    return CVO_OK;
+}
+
+static size_t customer_count(const cvo_analysis *a)
+{
+    return cvo_customers_count(cvo_analysis_customers(a));
+}
+
+/* ---- profiles.csv -------------------------------------------------------------------- */
+
+static void profile_csv_header(cell_buf *b)
+{
+    cell_str(b, "Email");
+    for (size_t k = 0; k < COUNT_OF(profile_properties); k++) {
+        cell_char(b, ',');
+        cell_csv_text(b, profile_properties[k].name);
+    }
+    cell_char(b, '\n');
+}
+
+static void profile_csv_row(cell_buf *b, const cell_row *row)
+{
+    cell value;
+    get_email(row, &value);
+    cell_write_csv(b, &value);
+    for (size_t k = 0; k < COUNT_OF(profile_properties); k++) {
+        cell_char(b, ',');
+        profile_properties[k].get(row, &value);
+        cell_write_csv(b, &value);
+    }
+    cell_char(b, '\n');
+}
+
+cvo_status cvo_write_klaviyo_profiles(cvo_ctx *ctx, const cvo_analysis *a, FILE *out)
+{
+    CVO_TRY(check_arguments(ctx, a, out));
+    cell_buf b;
+    cell_buf_init(&b, ctx);
+    profile_csv_header(&b);
+    cvo_status status = CVO_OK;
+    for (size_t i = 0; status == CVO_OK && i < customer_count(a); i++) {
+        cell_row row;
+        export_row(a, i, &row);
+        if (row.customer->email[0] == '\0')
+            continue; /* Klaviyo needs an email; summary.json counts these */
+        profile_csv_row(&b, &row);
+        status = cell_flush_some(&b, out);
+    }
+    return cell_finish(&b, out, status);
+}
+
+/* ---- JSON pieces ----------------------------------------------------------------------- */
+
+/* {"name":value,...} of the columns that have a value (empty ones are left out:
+ * a bulk import cannot clear a property with null anyway). */
+static void json_properties(cell_buf *b, const cell_row *row, const cell_column *columns,
+                            size_t count)
+{
+    cell value;
+    bool first = true;
+    cell_char(b, '{');
+    for (size_t k = 0; k < count; k++) {
+        columns[k].get(row, &value);
+        if (value.type == CELL_EMPTY)
+            continue;
+        if (!first)
+            cell_char(b, ',');
+        first = false;
+        cell_json_string(b, columns[k].name);
+        cell_char(b, ':');
+        cell_write_json(b, &value);
+    }
+    cell_char(b, '}');
+}
+
+/* "email":...,"external_id":... for the identifiers the customer has. */
+static void json_identifiers(cell_buf *b, const cvo_customer *c)
+{
+    bool email = c->email[0] != '\0';
+    if (email) {
+        cell_str(b, "\"email\":");
+        cell_json_string(b, c->email);
+    }
+    if (c->customer_id[0] != '\0') {
+        cell_str(b, email ? ",\"external_id\":" : "\"external_id\":");
+        cell_json_string(b, c->customer_id);
+    }
+}
+
+static void json_profile(cell_buf *b, const cell_row *row)
+{
+    cell_str(b, "{\"type\":\"profile\",\"attributes\":{");
+    json_identifiers(b, row->customer);
+    cell_str(b, ",\"properties\":");
+    json_properties(b, row, profile_properties, COUNT_OF(profile_properties));
+    cell_str(b, "}}");
+}
+
+/* ---- bulk import bodies ------------------------------------------------------------------- */
+
+static const char bulk_prefix[] =
+    "{\"data\":{\"type\":\"profile-bulk-import-job\",\"attributes\":{\"profiles\":{\"data\":[";
+
+typedef struct bulk_writer {
+    cvo_ctx *ctx;
+    cvo_sink_open open;
+    cvo_sink_close close;
+    void *user_data;
+    size_t per_job;
+    cell_buf suffix; /* closes a body, with the list relationship when configured */
+    cell_buf body;   /* bytes of the open job not yet written */
+    FILE *out;       /* the open job's stream, or NULL */
+    size_t jobs;     /* jobs opened so far */
+    size_t profiles; /* profiles in the open job */
+    size_t bytes;    /* bytes of the open job, written or buffered */
+} bulk_writer;
+
+static void bulk_suffix(cell_buf *b, const cvo_config *config)
+{
+    const char *list_id = config ? cvo_config_text(config, "klaviyo", "list_id") : NULL;
+    cell_str(b, "]}}");
+    if (list_id != NULL && list_id[0] != '\0') {
+        cell_str(b, ",\"relationships\":{\"lists\":{\"data\":[{\"type\":\"list\",\"id\":");
+        cell_json_string(b, list_id);
+        cell_str(b, "}]}}");
+    }
+    cell_str(b, "}}\n");
+}
+
+static size_t profiles_per_job(const cvo_config *config)
+{
+    double n = config ? cvo_config_number(config, "klaviyo", "profiles_per_job") : NAN;
+    if (!(n >= 1) || n > KLAVIYO_MAX_PROFILES_PER_JOB)
+        return KLAVIYO_MAX_PROFILES_PER_JOB;
+    return (size_t)n;
+}
+
+static cvo_status bulk_open(bulk_writer *w)
+{
+    FILE *out = NULL;
+    CVO_TRY(w->open(w->user_data, w->jobs, &out));
+    if (out == NULL)
+        return ctx_fail(w->ctx, CVO_ERR_IO, "bulk-import body %zu: no stream", w->jobs);
+    w->out = out;
+    w->jobs++;
+    w->profiles = 0;
+    w->body.len = 0;
+    cell_str(&w->body, bulk_prefix);
+    w->bytes = w->body.len;
+    return CVO_OK;
+}
+
+/* Finishes the open job; the stream is handed back even after a failed write. */
+static cvo_status bulk_close(bulk_writer *w, cvo_status status)
+{
+    if (w->out == NULL)
+        return status;
+    if (status == CVO_OK) {
+        cell_raw(&w->body, w->suffix.data, w->suffix.len);
+        status = cell_flush(&w->body, w->out);
+    }
+    cvo_status closed = w->close(w->user_data, w->jobs - 1, w->out);
+    w->out = NULL;
+    return status != CVO_OK ? status : closed;
+}
+
+/* Adds one profile (JSON in profile), starting a new job when the open one is
+ * full by count or would pass the byte cap. */
+static cvo_status bulk_add(bulk_writer *w, const cell_buf *profile)
+{
+    size_t fixed = sizeof bulk_prefix - 1 + w->suffix.len;
+    if (fixed + profile->len > KLAVIYO_MAX_BODY_BYTES)
+        return ctx_fail(w->ctx, CVO_ERR_LIMIT, "a profile of %zu bytes does not fit a %u-byte body",
+                        profile->len, KLAVIYO_MAX_BODY_BYTES);
+    bool full = w->profiles >= w->per_job ||
+                w->bytes + 1 + profile->len + w->suffix.len > KLAVIYO_MAX_BODY_BYTES;
+    if (w->out != NULL && full)
+        CVO_TRY(bulk_close(w, CVO_OK));
+    if (w->out == NULL)
+        CVO_TRY(bulk_open(w));
+    if (w->profiles > 0) {
+        cell_char(&w->body, ',');
+        w->bytes++;
+    }
+    cell_raw(&w->body, profile->data, profile->len);
+    w->bytes += profile->len;
+    w->profiles++;
+    return cell_flush_some(&w->body, w->out);
+}
+
+static cvo_status bulk_all(bulk_writer *w, const cvo_analysis *a)
+{
+    cell_buf profile;
+    cell_buf_init(&profile, w->ctx);
+    cvo_status status = CVO_OK;
+    for (size_t i = 0; status == CVO_OK && i < customer_count(a); i++) {
+        cell_row row;
+        export_row(a, i, &row);
+        if (row.customer->email[0] == '\0')
+            continue;
+        profile.len = 0;
+        json_profile(&profile, &row);
+        status = cell_status(&profile);
+        if (status == CVO_OK)
+            status = bulk_add(w, &profile);
+    }
+    cell_buf_free(&profile);
+    return bulk_close(w, status);
+}
+
+cvo_status cvo_write_klaviyo_bulk(cvo_ctx *ctx, const cvo_analysis *a, cvo_sink_open open,
+                                  cvo_sink_close close, void *user_data, size_t *jobs)
+{
+    if (jobs != NULL)
+        *jobs = 0;
+    CVO_TRY(check_arguments(ctx, a, jobs));
+    if (open == NULL || close == NULL)
+        return ctx_fail(ctx, CVO_ERR_ARGUMENT, "bulk import needs open and close callbacks");
+    bulk_writer w = {.ctx = ctx,
+                     .open = open,
+                     .close = close,
+                     .user_data = user_data,
+                     .per_job = profiles_per_job(cvo_analysis_config(a))};
+    cell_buf_init(&w.suffix, ctx);
+    cell_buf_init(&w.body, ctx);
+    bulk_suffix(&w.suffix, cvo_analysis_config(a));
+    cvo_status status = cell_status(&w.suffix);
+    if (status == CVO_OK)
+        status = bulk_all(&w, a);
+    cell_buf_free(&w.suffix);
+    cell_buf_free(&w.body);
+    *jobs = w.jobs;
+    return status;
+}
+
+/* ---- events.jsonl --------------------------------------------------------------------------- */
+
+static void json_event(cell_buf *b, const cell_row *row)
+{
+    const cvo_customer *c = row->customer;
+    char date[11];
+    cvo_day_format(row->result->winback_day, date);
+    cell_str(b, "{\"data\":{\"type\":\"event\",\"attributes\":{\"properties\":");
+    json_properties(b, row, event_properties, COUNT_OF(event_properties));
+    cell_str(b, ",\"time\":\"");
+    cell_str(b, date);
+    cell_str(b, "T00:00:00Z\",\"unique_id\":\"cvo-winback-");
+    cell_json_chars(b, c->customer_id[0] ? c->customer_id : c->email);
+    cell_char(b, '-');
+    cell_str(b, date);
+    cell_str(b, "\",\"metric\":{\"data\":{\"type\":\"metric\",\"attributes\":{\"name\":"
+                "\"CVO Winback Due\"}}},\"profile\":{\"data\":{\"type\":\"profile\","
+                "\"attributes\":{");
+    json_identifiers(b, c);
+    cell_str(b, "}}}}}}\n");
+}
+
+cvo_status cvo_write_klaviyo_events(cvo_ctx *ctx, const cvo_analysis *a, FILE *out)
+{
+    CVO_TRY(check_arguments(ctx, a, out));
+    const cvo_customer_result *results = cvo_analysis_results(a);
+    cell_buf b;
+    cell_buf_init(&b, ctx);
+    cvo_status status = CVO_OK;
+    for (size_t i = 0; status == CVO_OK && i < customer_count(a); i++) {
+        if (!(results[i].lists & CVO_LIST_WINBACK_DUE) || results[i].winback_day == INT32_MIN)
+            continue;
+        cell_row row;
+        export_row(a, i, &row);
+        json_event(&b, &row);
+        status = cell_flush_some(&b, out);
+    }
+    return cell_finish(&b, out, status);
+}
