@@ -32,7 +32,7 @@ TESTS    := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_REPLAY := $(FUZZ_SRC:fuzz/%.c=$(BUILD)/fuzz/%-replay)
 CVO      := $(BUILD)/cvo
 
-.PHONY: all deps demo check unit golden fuzz-replay man-examples duckdb-ntile fuzz bench clean help format
+.PHONY: all deps demo check unit golden fuzz-replay man-examples duckdb-ntile push-check fuzz bench clean help format
 
 all: $(CVO) $(BUILD)/libcvo.a
 
@@ -44,7 +44,7 @@ help:
 	@echo "make SAN=1 BUILD=build-san check   the tests under ASan+UBSan"
 
 # Build dependencies come from Debian; installed when missing and we are root.
-DEPS_PKGS := gcc make zlib1g-dev libcmocka-dev libgsl-dev libxlsxwriter-dev libcurl4-openssl-dev bc
+DEPS_PKGS := gcc make zlib1g-dev libcmocka-dev libgsl-dev libxlsxwriter-dev libcurl4-openssl-dev python3 bc
 deps:
 	@./.ci/deps.sh $(DEPS_PKGS)
 
@@ -69,7 +69,7 @@ $(BUILD)/fuzz/%-replay: $(BUILD)/fuzz/%.o $(BUILD)/fuzz/replay_main.o $(BUILD)/l
 demo: $(CVO)
 	@./tests/demo.sh $(CVO)
 
-check: unit golden fuzz-replay man-examples duckdb-ntile
+check: unit golden fuzz-replay man-examples duckdb-ntile push-check
 	@./tests/summary.sh $(BUILD)/results
 
 unit: $(TESTS)
@@ -79,6 +79,10 @@ unit: $(TESTS)
 golden: $(CVO)
 	@mkdir -p $(BUILD)/results
 	@./tests/run_golden.sh $(CVO) $(BUILD)/results
+
+push-check: $(CVO)
+	@mkdir -p $(BUILD)/results
+	@./tests/push_check.sh $(BUILD)/results $(CVO)
 
 duckdb-ntile: $(CVO)
 	@mkdir -p $(BUILD)/results

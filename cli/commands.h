@@ -9,5 +9,8 @@ int cmd_segments(int argc, char **argv);
 int cmd_generate(int argc, char **argv);
 int cmd_fit(int argc, char **argv);
 int cmd_predict(int argc, char **argv);
+int cmd_analyze(int argc, char **argv);
+int cmd_demo(int argc, char **argv);
+int cmd_config(int argc, char **argv);
 
 #endif

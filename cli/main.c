@@ -5,6 +5,9 @@
 #include <string.h>
 
 static const cli_command commands[] = {
+    {"analyze", cmd_analyze, "the main job: report, customer table, Klaviyo files and lists"},
+    {"demo", cmd_demo, "generate a sample store and analyse it"},
+    {"config", cmd_config, "print every configuration key with its default"},
     {"rfm", cmd_rfm, "score every customer: recency, frequency, monetary, segment (CSV)"},
     {"segments", cmd_segments, "per segment: customers, revenue, AOV, median recency"},
     {"fit", cmd_fit, "fit a BTYD model (BG/NBD, MBG/NBD, Pareto/NBD, BG/BB, Gamma-Gamma), backtest"},

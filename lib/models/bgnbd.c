@@ -7,7 +7,9 @@
 
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_sf_gamma.h>
+#include <gsl/gsl_sf_psi.h>
 #include <math.h>
+#include <string.h>
 
 enum { P_R, P_ALPHA, P_A, P_B };
 
@@ -75,32 +77,154 @@ static double softplus(double v)
 /* ln L = A1 + A2 + logsumexp(A3, A4) of clv.md A.1 (shift 0, A4 only when x > 0)
  * and A.2 (shift 1, A4 rewritten as ln a - ln(b+x) - (r+x) ln(alpha+t_x)).
  * With w3, w4 the softmax weights of A3, A4, d/dtheta ln L = dA1 + dA2 +
- * w3 dA3 + w4 dA4. */
+ * w3 dA3 + w4 dA4, and the Hessian is that of A1 + A2 plus
+ * w3 H3 + w4 H4 + w3 w4 (dA3 - dA4)(dA3 - dA4)'. The per-row function and the
+ * batch share the pieces below, so the two agree to rounding of the sum. */
+
+/* Terms of one x (with the shift): fixed for a whole pass over the rows. */
+typedef struct bg_xterms {
+    double head;      /* ln (r)_x + ln (b)_m - ln (a+b)_m */
+    double l4_const;  /* ln a - ln(b+m-1); -INFINITY when m = 0 */
+    double inv_bm;    /* 1 / (b+m-1); 0 when m = 0 */
+    double rx;        /* r + x */
+    double d_r, d_ab, d_b;       /* psi(base + n) - psi(base) */
+    double t_r, t_ab, t_b;       /* psi'(base + n) - psi'(base), Hessian only */
+} bg_xterms;
+
+/* Terms of the parameters alone. */
+typedef struct bg_consts {
+    double r, alpha, a, ln_alpha, inv_a;
+} bg_consts;
+
+/* ln(alpha + t) and 1 / (alpha + t) of one time t. */
+typedef struct bg_time {
+    double ln, inv;
+} bg_time;
+
+/* psi'(base + n) - psi'(base); a sum for small integer n, like digamma_diff. */
+static double trigamma_diff(double base, double n)
+{
+    if (n == 0)
+        return 0;
+    if (n <= PSI_SUM_MAX && n == floor(n)) {
+        double sum = 0;
+        for (int k = 0; k < (int)n; k++)
+            sum -= 1 / ((base + k) * (base + k));
+        return sum;
+    }
+    gsl_sf_result hi, lo;
+    if (gsl_sf_psi_1_e(base + n, &hi) != GSL_SUCCESS || gsl_sf_psi_1_e(base, &lo) != GSL_SUCCESS)
+        return NAN;
+    return hi.val - lo.val;
+}
+
+static bg_consts bg_consts_of(const double *p)
+{
+    bg_consts c = {p[P_R], p[P_ALPHA], p[P_A], log(p[P_ALPHA]), 1 / p[P_A]};
+    return c;
+}
+
+static bg_time bg_time_of(const bg_consts *c, double t)
+{
+    bg_time out = {log(c->alpha + t), 1 / (c->alpha + t)};
+    return out;
+}
+
+/* The x terms; the digamma (want > 0) and trigamma (want > 1) ones on demand. */
+static void bg_xterms_of(const double *p, double x, int shift, int want, bg_xterms *t)
+{
+    double r = p[P_R], a = p[P_A], b = p[P_B], m = x + shift;
+    t->head = log_poch(r, x) + log_poch(b, m) - log_poch(a + b, m);
+    t->l4_const = m > 0 ? log(a) - log(b + m - 1) : -INFINITY;
+    t->inv_bm = m > 0 ? 1 / (b + m - 1) : 0;
+    t->rx = r + x;
+    if (want > 0) {
+        t->d_r = digamma_diff(r, x);
+        t->d_ab = digamma_diff(a + b, m);
+        t->d_b = digamma_diff(b, m);
+    }
+    if (want > 1) {
+        t->t_r = trigamma_diff(r, x);
+        t->t_ab = trigamma_diff(a + b, m);
+        t->t_b = trigamma_diff(b, m);
+    }
+}
+
+/* Softmax of (l3, l4): ln(e^l3 + e^l4) with w3, w4; one exp and one log. As
+ * 0 < e <= 1, log(1 + e) is off by at most 2^-53 absolute, like log1p(e) (and
+ * several times faster). */
+static double bg_mix(double l3, double l4, double *w3, double *w4)
+{
+    if (l4 == -INFINITY) {
+        *w3 = 1, *w4 = 0;
+        return l3;
+    }
+    double hi = fmax(l3, l4), e = exp(-fabs(l3 - l4)), w_hi = 1 / (1 + e);
+    *w3 = l3 >= l4 ? w_hi : e * w_hi;
+    *w4 = l3 >= l4 ? e * w_hi : w_hi;
+    return hi + log(1 + e);
+}
+
+/* Adds the weighted Hessian of one row (natural scale) to the upper triangle
+ * acc (rr, r alpha, r a, r b, alpha alpha, alpha a, alpha b, aa, ab, bb). */
+static void bg_row_hessian(const bg_consts *c, const bg_xterms *t, const bg_time *tT,
+                           const bg_time *tx, double w3, double w4, double weight, double *acc)
+{
+    double rx = t->rx, mix = weight * w3 * w4;
+    /* the gradient of A3 minus that of A4 in (r, alpha, a, b) */
+    double dr = tx->ln - tT->ln, dal = rx * (tx->inv - tT->inv), da = -c->inv_a, db = t->inv_bm;
+    acc[0] += weight * t->t_r + mix * dr * dr;
+    acc[1] += weight * (1 / c->alpha - w3 * tT->inv - w4 * tx->inv) + mix * dr * dal;
+    acc[2] += mix * dr * da;
+    acc[3] += mix * dr * db;
+    acc[4] += weight * (rx * (w3 * tT->inv * tT->inv + w4 * tx->inv * tx->inv) -
+                        c->r / (c->alpha * c->alpha)) + mix * dal * dal;
+    acc[5] += mix * dal * da;
+    acc[6] += mix * dal * db;
+    acc[7] += weight * (-t->t_ab - w4 * c->inv_a * c->inv_a) + mix * da * da;
+    acc[8] += -weight * t->t_ab + mix * da * db;
+    acc[9] += weight * (t->t_b - t->t_ab + w4 * t->inv_bm * t->inv_bm) + mix * db * db;
+}
+
+/* The 4 x 4 matrix of an upper triangle as bg_row_hessian keeps it. */
+static void bg_hessian_unpack(const double *acc, double *hess)
+{
+    int at = 0;
+    for (int j = 0; j < 4; j++)
+        for (int k = j; k < 4; k++, at++)
+            hess[4 * j + k] = hess[4 * k + j] = acc[at];
+}
+
+/* ln L of one row from its pieces; the gradient (natural scale) into grad
+ * when not NULL. */
+static double bg_row(const bg_consts *c, const bg_xterms *t, const bg_time *tT, const bg_time *tx,
+                     double *grad, double *w3, double *w4)
+{
+    double rx = t->rx;
+    double l34 = bg_mix(-rx * tT->ln, t->l4_const - rx * tx->ln, w3, w4);
+    if (grad != NULL) {
+        grad[P_R] = t->d_r + c->ln_alpha - *w3 * tT->ln - *w4 * tx->ln;
+        grad[P_ALPHA] = c->r / c->alpha - rx * (*w3 * tT->inv + *w4 * tx->inv);
+        grad[P_A] = -t->d_ab + *w4 * c->inv_a;
+        grad[P_B] = t->d_b - t->d_ab - *w4 * t->inv_bm;
+    }
+    return t->head + c->r * c->ln_alpha + l34;
+}
+
 static double loglik_common(const double *p, const model_row *row, double *grad, int shift)
 {
     if (!params_valid(p) || !times_valid(row->x, row->t_x, row->T))
         goto fail;
-    double r = p[P_R], alpha = p[P_ALPHA], a = p[P_A], b = p[P_B];
-    double x = row->x, m = x + shift, rx = r + x;
-    double ln_alpha_T = log(alpha + row->T), ln_alpha_tx = log(alpha + row->t_x);
-    double head = log_poch(r, x) + r * log(alpha) + log_poch(b, m) - log_poch(a + b, m);
-    double l3 = -rx * ln_alpha_T;
-    double l4 = m > 0 ? log(a) - log(b + m - 1) - rx * ln_alpha_tx : -INFINITY;
-    double l34 = special_logaddexp(l3, l4);
-    double ll = head + l34;
+    bg_consts c = bg_consts_of(p);
+    bg_xterms t;
+    bg_xterms_of(p, row->x, shift, grad != NULL, &t);
+    bg_time tT = bg_time_of(&c, row->T), tx = bg_time_of(&c, row->t_x);
+    double w3, w4, ll = bg_row(&c, &t, &tT, &tx, grad, &w3, &w4);
     if (!(ll > -INFINITY && ll < INFINITY))
         goto fail;
-    if (grad != NULL) {
-        double w3 = exp(l3 - l34), w4 = m > 0 ? exp(l4 - l34) : 0;
-        double d_ab = digamma_diff(a + b, m);
-        grad[P_R] = digamma_diff(r, x) + log(alpha) - w3 * ln_alpha_T - w4 * ln_alpha_tx;
-        grad[P_ALPHA] = r / alpha - rx * (w3 / (alpha + row->T) + w4 / (alpha + row->t_x));
-        grad[P_A] = -d_ab + w4 / a;
-        grad[P_B] = digamma_diff(b, m) - d_ab - (m > 0 ? w4 / (b + m - 1) : 0);
-        for (int k = 0; k < 4; k++)
-            if (isnan(grad[k]))
-                goto fail;
-    }
+    for (int k = 0; grad != NULL && k < 4; k++)
+        if (isnan(grad[k]))
+            goto fail;
     return ll;
 fail:
     if (grad != NULL)
@@ -117,6 +241,161 @@ static double bgnbd_loglik(const double *p, const model_row *row, double *grad)
 static double mbgnbd_loglik(const double *p, const model_row *row, double *grad)
 {
     return loglik_common(p, row, grad, SHIFT_MBG);
+}
+
+/* ---- batch likelihood ---------------------------------------------------------- */
+
+/* Summaries at day resolution have a few thousand distinct times and a few
+ * hundred distinct x against ~10^6 rows: the scratch caches the terms of each
+ * integer x below BG_X_SLOTS, and of each time on a grid of step = the
+ * smallest positive time (slot = time / step rounded) when the grid has at
+ * most BG_TIME_SLOTS slots. A slot remembers the time it was prepared for, so
+ * a row off the grid, or one sharing a slot, computes its terms directly. */
+enum { BG_X_SLOTS = 1024, BG_TIME_SLOTS = 16384 };
+
+typedef struct bg_cache {
+    double step_inv;       /* 1 / grid step */
+    size_t time_slots;     /* slots in use (0: no grid) */
+    size_t x_slots;        /* x values 0 .. x_slots - 1 may be cached */
+    double time_value[BG_TIME_SLOTS]; /* the time of each slot; NaN when unused */
+    bg_time time[BG_TIME_SLOTS];
+    bool x_seen[BG_X_SLOTS];
+    bg_xterms x[BG_X_SLOTS];
+} bg_cache;
+
+static bool time_slot(const bg_cache *cache, double t, size_t *slot)
+{
+    double s = t * cache->step_inv + 0.5;
+    if (!(s >= 0 && s < (double)cache->time_slots))
+        return false;
+    *slot = (size_t)s;
+    return true;
+}
+
+static void cache_time(bg_cache *cache, double t)
+{
+    size_t slot;
+    if (time_slot(cache, t, &slot) && isnan(cache->time_value[slot]))
+        cache->time_value[slot] = t;
+}
+
+/* The grid: step = smallest positive time, slots up to the largest. */
+static void grid_prepare(bg_cache *cache, const model_row *rows, size_t n)
+{
+    double smallest = INFINITY, largest = 0;
+    for (size_t i = 0; i < n; i++) {
+        double times[2] = {rows[i].t_x, rows[i].T};
+        for (int j = 0; j < 2; j++) {
+            if (times[j] > 0 && times[j] < smallest)
+                smallest = times[j];
+            largest = fmax(largest, times[j]);
+        }
+    }
+    cache->step_inv = smallest < INFINITY ? 1 / smallest : 1;
+    double slots = largest * cache->step_inv + 1.5;
+    cache->time_slots = slots < BG_TIME_SLOTS ? (size_t)slots : 0;
+    for (size_t k = 0; k < cache->time_slots; k++)
+        cache->time_value[k] = NAN;
+}
+
+static void bg_prepare(const model_row *rows, size_t n, void *scratch)
+{
+    bg_cache *cache = scratch;
+    grid_prepare(cache, rows, n);
+    cache->x_slots = 0;
+    memset(cache->x_seen, 0, sizeof cache->x_seen);
+    for (size_t i = 0; i < n; i++) {
+        double x = rows[i].x;
+        if (x >= 0 && x < BG_X_SLOTS && x == floor(x)) {
+            cache->x_seen[(size_t)x] = true;
+            if ((size_t)x >= cache->x_slots)
+                cache->x_slots = (size_t)x + 1;
+        }
+        cache_time(cache, rows[i].t_x);
+        cache_time(cache, rows[i].T);
+    }
+}
+
+/* Fills the caches for parameters p. */
+static void bg_cache_fill(bg_cache *cache, const double *p, const bg_consts *c, int shift,
+                          int want)
+{
+    for (size_t k = 0; k < cache->time_slots; k++)
+        if (!isnan(cache->time_value[k]))
+            cache->time[k] = bg_time_of(c, cache->time_value[k]);
+    for (size_t x = 0; x < cache->x_slots; x++)
+        if (cache->x_seen[x])
+            bg_xterms_of(p, (double)x, shift, want, &cache->x[x]);
+}
+
+static bg_time cached_time(const bg_cache *cache, const bg_consts *c, double t)
+{
+    size_t slot;
+    if (time_slot(cache, t, &slot) && cache->time_value[slot] == t)
+        return cache->time[slot];
+    return bg_time_of(c, t);
+}
+
+/* The x terms of x from the cache, else computed into own. */
+static const bg_xterms *cached_x(const bg_cache *cache, const double *p, double x, int shift,
+                                 int want, bg_xterms *own)
+{
+    if (x >= 0 && x < (double)cache->x_slots && x == floor(x) && cache->x_seen[(size_t)x])
+        return &cache->x[(size_t)x];
+    bg_xterms_of(p, x, shift, want, own);
+    return own;
+}
+
+static double batch_fail(double *grad, double *hess)
+{
+    for (int k = 0; grad != NULL && k < 4; k++)
+        grad[k] = 0;
+    for (int k = 0; hess != NULL && k < 16; k++)
+        hess[k] = 0;
+    return -INFINITY;
+}
+
+static double loglik_sum_common(const double *p, const model_row *rows, size_t n, double *grad,
+                                double *hess, void *scratch, int shift)
+{
+    bg_cache *cache = scratch;
+    int want = hess != NULL ? 2 : grad != NULL;
+    double sum = 0, g[4], gsum[4] = {0}, w3, w4;
+    if (!params_valid(p))
+        return batch_fail(grad, hess);
+    bg_consts c = bg_consts_of(p);
+    bg_cache_fill(cache, p, &c, shift, want);
+    double acc[10] = {0};
+    for (size_t i = 0; i < n; i++) {
+        const model_row *row = &rows[i];
+        bg_xterms own;
+        if (!times_valid(row->x, row->t_x, row->T))
+            return batch_fail(grad, hess);
+        const bg_xterms *t = cached_x(cache, p, row->x, shift, want, &own);
+        bg_time tT = cached_time(cache, &c, row->T), tx = cached_time(cache, &c, row->t_x);
+        sum += row->weight * bg_row(&c, t, &tT, &tx, grad ? g : NULL, &w3, &w4);
+        for (int k = 0; grad != NULL && k < 4; k++)
+            gsum[k] += row->weight * g[k];
+        if (hess != NULL)
+            bg_row_hessian(&c, t, &tT, &tx, w3, w4, row->weight, acc);
+    }
+    for (int k = 0; grad != NULL && k < 4; k++)
+        grad[k] = gsum[k];
+    if (hess != NULL)
+        bg_hessian_unpack(acc, hess);
+    return isnan(sum) ? batch_fail(grad, hess) : sum;
+}
+
+static double bgnbd_loglik_sum(const double *p, const model_row *rows, size_t n, double *grad,
+                               double *hess, void *scratch)
+{
+    return loglik_sum_common(p, rows, n, grad, hess, scratch, SHIFT_BG);
+}
+
+static double mbgnbd_loglik_sum(const double *p, const model_row *rows, size_t n, double *grad,
+                                double *hess, void *scratch)
+{
+    return loglik_sum_common(p, rows, n, grad, hess, scratch, SHIFT_MBG);
 }
 
 /* ---- P(alive) ---------------------------------------------------------------- */
@@ -444,6 +723,9 @@ static const model_ops BGNBD_OPS = {
     .discrete = false,
     .time_scale_mask = 1u << P_ALPHA,
     .loglik = bgnbd_loglik,
+    .batch_scratch = sizeof(bg_cache),
+    .batch_prepare = bg_prepare,
+    .loglik_sum = bgnbd_loglik_sum,
     .p_alive = bgnbd_p_alive,
     .expected = bgnbd_expected,
     .unconditional = bgnbd_unconditional,
@@ -460,6 +742,9 @@ static const model_ops MBGNBD_OPS = {
     .discrete = false,
     .time_scale_mask = 1u << P_ALPHA,
     .loglik = mbgnbd_loglik,
+    .batch_scratch = sizeof(bg_cache),
+    .batch_prepare = bg_prepare,
+    .loglik_sum = mbgnbd_loglik_sum,
     .p_alive = mbgnbd_p_alive,
     .expected = mbgnbd_expected,
     .unconditional = mbgnbd_unconditional,

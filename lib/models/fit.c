@@ -209,12 +209,17 @@ static const char *count_text(double value, char buf[32])
 
 /* ---- rows: validation and compression ------------------------------------------- */
 
-/* Open addressing over row indexes: slot holds 1 + index, 0 when empty. */
+/* Open addressing over row indexes: a slot holds the high half of the row's
+ * hash (so a probe reads a row only when that matches) and 1 + its index in
+ * the low half; 0 when empty. */
 typedef struct row_table {
-    uint32_t *slots;
+    uint64_t *slots;
     size_t mask;
     size_t capacity; /* rows allocated */
 } row_table;
+
+/* Summary rows hashed ahead of their lookup, so the table's cache misses overlap. */
+enum { ROW_PREFETCH = 8 };
 
 static uint64_t double_bits(double v)
 {
@@ -224,12 +229,25 @@ static uint64_t double_bits(double v)
     return u;
 }
 
+/* One mixing round over a sum of the fields times odd constants: distinct
+ * rows collide only through a linear relation modulo 2^64. */
 static uint64_t row_hash(const model_row *r)
 {
-    uint64_t h = hash_mix64(double_bits(r->x) + 0x9e3779b97f4a7c15ull);
-    h = hash_mix64(h ^ double_bits(r->t_x));
-    h = hash_mix64(h ^ double_bits(r->T));
-    return hash_mix64(h ^ double_bits(r->m_x));
+    uint64_t h = double_bits(r->x) * 0x9e3779b97f4a7c15ull;
+    h += double_bits(r->t_x) * 0xc2b2ae3d27d4eb4full;
+    h += double_bits(r->T) * 0x165667b19e3779f9ull;
+    h += double_bits(r->m_x) * 0xd6e8feb86659fd93ull;
+    return hash_mix64(h);
+}
+
+static uint64_t slot_of(uint64_t hash, size_t index)
+{
+    return (hash & 0xffffffff00000000ull) | (uint64_t)(index + 1);
+}
+
+static size_t slot_index(uint64_t slot)
+{
+    return (size_t)(slot & 0xffffffffu) - 1;
 }
 
 static bool row_same(const model_row *a, const model_row *b)
@@ -275,14 +293,15 @@ static const char *row_prepare(const model_ops *ops, const cvo_summary_row *s, m
 static cvo_status table_grow(cvo_ctx *ctx, row_table *t, const fit_rows *rows)
 {
     size_t size = (t->mask + 1) * 2;
-    uint32_t *slots = mem_zarray(ctx, size, sizeof *slots);
+    uint64_t *slots = mem_zarray(ctx, size, sizeof *slots);
     if (slots == NULL)
         return ctx_nomem(ctx);
     for (size_t i = 0; i < rows->count; i++) {
-        size_t at = (size_t)row_hash(&rows->rows[i]) & (size - 1);
+        uint64_t hash = row_hash(&rows->rows[i]);
+        size_t at = (size_t)hash & (size - 1);
         while (slots[at] != 0)
             at = (at + 1) & (size - 1);
-        slots[at] = (uint32_t)(i + 1);
+        slots[at] = slot_of(hash, i);
     }
     mem_free(ctx, t->slots);
     t->slots = slots;
@@ -306,24 +325,45 @@ static cvo_status rows_append(cvo_ctx *ctx, row_table *t, fit_rows *rows, const 
     return CVO_OK;
 }
 
-/* Adds r to its group, or starts a new group. */
-static cvo_status rows_add(cvo_ctx *ctx, row_table *t, fit_rows *rows, const model_row *r)
+/* Adds r (of the given hash) to its group, or starts a new group. */
+static cvo_status rows_add(cvo_ctx *ctx, row_table *t, fit_rows *rows, const model_row *r,
+                           uint64_t hash)
 {
     rows->weight += r->weight;
     if (r->x > 0)
         rows->repeat_weight += r->weight;
     if (r->T > rows->max_T)
         rows->max_T = r->T;
-    size_t at = (size_t)row_hash(r) & t->mask;
+    size_t at = (size_t)hash & t->mask;
+    uint64_t tag = slot_of(hash, 0) & 0xffffffff00000000ull;
     for (; t->slots[at] != 0; at = (at + 1) & t->mask) {
-        model_row *group = &rows->rows[t->slots[at] - 1];
+        if ((t->slots[at] & 0xffffffff00000000ull) != tag)
+            continue;
+        model_row *group = &rows->rows[slot_index(t->slots[at])];
         if (row_same(group, r)) {
             group->weight += r->weight;
             return CVO_OK;
         }
     }
-    t->slots[at] = (uint32_t)(rows->count + 1);
+    t->slots[at] = slot_of(hash, rows->count);
     return rows_append(ctx, t, rows, r);
+}
+
+/* Prepares summary rows [first, first + n) into r, with their hashes, and
+ * prefetches their slots. */
+static cvo_status rows_stage(cvo_ctx *ctx, const model_ops *ops, const cvo_summary *summary,
+                             size_t first, size_t n, const row_table *t, fit_rows *out,
+                             model_row *r, bool *use, uint64_t *hash)
+{
+    for (size_t j = 0; j < n; j++) {
+        const char *why = row_prepare(ops, &summary->rows[first + j], &r[j], &use[j], out);
+        if (why != NULL)
+            return ctx_fail(ctx, CVO_ERR_ARGUMENT, "summary row %zu: %s", first + j + 1, why);
+        hash[j] = use[j] ? row_hash(&r[j]) : 0;
+        if (use[j])
+            __builtin_prefetch(&t->slots[(size_t)hash[j] & t->mask]);
+    }
+    return CVO_OK;
 }
 
 static cvo_status rows_scan(cvo_ctx *ctx, const model_ops *ops, const cvo_summary *summary,
@@ -331,23 +371,35 @@ static cvo_status rows_scan(cvo_ctx *ctx, const model_ops *ops, const cvo_summar
 {
     if (summary->count >= UINT32_MAX)
         return ctx_fail(ctx, CVO_ERR_LIMIT, "a fit takes at most %u customers", UINT32_MAX - 1);
-    for (size_t i = 0; i < summary->count; i++) {
-        model_row r;
-        bool use;
-        const char *why = row_prepare(ops, &summary->rows[i], &r, &use, out);
-        if (why != NULL)
-            return ctx_fail(ctx, CVO_ERR_ARGUMENT, "summary row %zu: %s", i + 1, why);
-        if (use)
-            CVO_TRY(rows_add(ctx, t, out, &r));
+    for (size_t i = 0; i < summary->count; i += ROW_PREFETCH) {
+        model_row r[ROW_PREFETCH];
+        bool use[ROW_PREFETCH];
+        uint64_t hash[ROW_PREFETCH];
+        size_t n = summary->count - i < ROW_PREFETCH ? summary->count - i : ROW_PREFETCH;
+        CVO_TRY(rows_stage(ctx, ops, summary, i, n, t, out, r, use, hash));
+        for (size_t j = 0; j < n; j++)
+            if (use[j])
+                CVO_TRY(rows_add(ctx, t, out, &r[j], hash[j]));
     }
     return CVO_OK;
+}
+
+/* Table slots for a summary: at least twice its rows (no growth while the
+ * distinct rows stay below half of them), capped so a huge summary grows
+ * the table only as its distinct rows require. */
+static size_t table_size(size_t summary_rows)
+{
+    size_t size = 1024;
+    while (size < 2 * summary_rows && size < ((size_t)1 << 22))
+        size *= 2;
+    return size;
 }
 
 cvo_status fit_rows_build(cvo_ctx *ctx, const model_ops *ops, const cvo_summary *summary,
                           fit_rows *out)
 {
     memset(out, 0, sizeof *out);
-    row_table t = {NULL, 1023, 512};
+    row_table t = {NULL, table_size(summary->count) - 1, 512};
     t.slots = mem_zarray(ctx, t.mask + 1, sizeof *t.slots);
     out->rows = mem_array(ctx, t.capacity, sizeof *out->rows);
     cvo_status status = CVO_ERR_NOMEM;
@@ -375,27 +427,36 @@ void fit_rows_free(cvo_ctx *ctx, fit_rows *rows)
 typedef struct fit_problem {
     const model_ops *ops;
     const model_row *rows;
+    void *scratch; /* prepared for rows when the model has loglik_sum, else NULL */
     size_t count;
     double weight_factor; /* a sample stands for all rows: its weights are scaled up */
     double penalty;
     int k;
 } fit_problem;
 
-/* f(theta) = -sum w loglik(e^theta) + penalty * sum e^(2 theta), and its
- * gradient (chain rule: d/dtheta_k = p_k d/dp_k) when grad is not NULL. */
-static double problem_eval(const fit_problem *pb, const double *theta, double *grad)
+/* sum w loglik(p) over pb's rows, the weighted gradient into sum when not NULL:
+ * one batch call when the model has one, else row by row. */
+static double problem_sum(const fit_problem *pb, const double *p, double *sum)
 {
-    double p[MODEL_MAX_PARAMS], g[MODEL_MAX_PARAMS] = {0}, sum[MODEL_MAX_PARAMS] = {0};
-    double *row_grad = grad ? g : NULL;
-    for (int j = 0; j < pb->k; j++)
-        p[j] = exp(theta[j]);
-    double ll = 0;
+    if (pb->scratch != NULL)
+        return pb->ops->loglik_sum(p, pb->rows, pb->count, sum, NULL, pb->scratch);
+    double g[MODEL_MAX_PARAMS] = {0}, ll = 0;
+    double *row_grad = sum ? g : NULL;
     for (size_t i = 0; i < pb->count; i++) {
         const model_row *row = &pb->rows[i];
         ll += row->weight * pb->ops->loglik(p, row, row_grad);
         for (int j = 0; row_grad != NULL && j < pb->k; j++)
             sum[j] += row->weight * g[j];
     }
+    return ll;
+}
+
+/* f(theta) = -sum w loglik(e^theta) + penalty * sum e^(2 theta), and its
+ * gradient (chain rule: d/dtheta_k = p_k d/dp_k) when grad is not NULL, from
+ * ll = sum w loglik(p) and sum = its gradient in p, p = e^theta. */
+static double problem_value(const fit_problem *pb, const double *p, double ll, const double *sum,
+                            double *grad)
+{
     double f = -pb->weight_factor * ll;
     bool finite = isfinite(f);
     for (int j = 0; j < pb->k; j++) {
@@ -410,6 +471,16 @@ static double problem_eval(const fit_problem *pb, const double *theta, double *g
     for (int j = 0; grad != NULL && j < pb->k; j++)
         grad[j] = 0;
     return FIT_BAD_VALUE;
+}
+
+/* f and (when grad is not NULL) its gradient at theta. */
+static double problem_eval(const fit_problem *pb, const double *theta, double *grad)
+{
+    double p[MODEL_MAX_PARAMS], sum[MODEL_MAX_PARAMS] = {0};
+    for (int j = 0; j < pb->k; j++)
+        p[j] = exp(theta[j]);
+    double ll = problem_sum(pb, p, grad ? sum : NULL);
+    return problem_value(pb, p, ll, sum, grad);
 }
 
 static void vector_get(const gsl_vector *v, double *out)
@@ -478,6 +549,7 @@ typedef struct fit_ws {
     gsl_vector *x, *step, *grad, *newton;
     gsl_matrix *hess, *chol;
     model_row *sample; /* NULL when the search runs on all rows */
+    void *full_scratch, *sample_scratch; /* the model's batch caches, or NULL */
 } fit_ws;
 
 static void ws_free(cvo_ctx *ctx, fit_ws *ws)
@@ -493,11 +565,26 @@ static void ws_free(cvo_ctx *ctx, fit_ws *ws)
     gsl_matrix_free(ws->hess);
     gsl_matrix_free(ws->chol);
     mem_free(ctx, ws->sample);
+    mem_free(ctx, ws->full_scratch);
+    mem_free(ctx, ws->sample_scratch);
 }
 
-static cvo_status ws_alloc(cvo_ctx *ctx, fit_ws *ws, int k, size_t sample)
+/* The batch caches of a model with loglik_sum: one for all rows, one for the sample. */
+static bool ws_alloc_scratch(cvo_ctx *ctx, fit_ws *ws, const model_ops *ops, size_t sample)
+{
+    if (ops->loglik_sum == NULL || ops->batch_prepare == NULL)
+        return true;
+    size_t bytes = ops->batch_scratch > 0 ? ops->batch_scratch : 1;
+    ws->full_scratch = mem_alloc(ctx, bytes);
+    if (sample > 0)
+        ws->sample_scratch = mem_alloc(ctx, bytes);
+    return ws->full_scratch != NULL && (sample == 0 || ws->sample_scratch != NULL);
+}
+
+static cvo_status ws_alloc(cvo_ctx *ctx, fit_ws *ws, const model_ops *ops, size_t sample)
 {
     memset(ws, 0, sizeof *ws);
+    int k = ops->nparams;
     size_t n = (size_t)k;
     ws->bfgs = gsl_multimin_fdfminimizer_alloc(gsl_multimin_fdfminimizer_vector_bfgs2, n);
     ws->simplex = gsl_multimin_fminimizer_alloc(gsl_multimin_fminimizer_nmsimplex2, n);
@@ -510,7 +597,8 @@ static cvo_status ws_alloc(cvo_ctx *ctx, fit_ws *ws, int k, size_t sample)
     if (sample > 0)
         ws->sample = mem_array(ctx, sample, sizeof *ws->sample);
     if (!ws->bfgs || !ws->simplex || !ws->x || !ws->step || !ws->grad || !ws->newton ||
-        !ws->hess || !ws->chol || (sample > 0 && ws->sample == NULL)) {
+        !ws->hess || !ws->chol || (sample > 0 && ws->sample == NULL) ||
+        !ws_alloc_scratch(ctx, ws, ops, sample)) {
         ws_free(ctx, ws);
         return ctx_nomem(ctx);
     }
@@ -618,12 +706,38 @@ static int multistart(fit_ws *ws, fit_problem *pb, int starts, int max_iter, dou
 
 /* ---- Hessian and Newton polish ---------------------------------------------------- */
 
-/* Hessian of pb at theta by central differences of the analytic gradient,
- * symmetrised, into ws->hess. */
+/* problem_eval with the Hessian of f into ws->hess, in one pass of the model's
+ * batch: with H, g those of sum w loglik in p = e^theta, d2f/dtheta_i dtheta_j =
+ * -c (p_i p_j H_ij + [i = j] p_i g_i) + [i = j] 4 penalty p_i^2. */
+static double eval_hessian(fit_ws *ws, const fit_problem *pb, const double *theta, double *grad)
+{
+    double p[MODEL_MAX_PARAMS] = {0}, g[MODEL_MAX_PARAMS] = {0};
+    double h[MODEL_MAX_PARAMS * MODEL_MAX_PARAMS] = {0};
+    int k = pb->k;
+    for (int i = 0; i < k; i++)
+        p[i] = exp(theta[i]);
+    double ll = pb->ops->loglik_sum(p, pb->rows, pb->count, g, h, pb->scratch);
+    for (int i = 0; i < k; i++) {
+        for (int j = 0; j < k; j++) {
+            double v = -pb->weight_factor * p[i] * p[j] * h[i * k + j];
+            if (i == j)
+                v += -pb->weight_factor * p[i] * g[i] + 4 * pb->penalty * p[i] * p[i];
+            gsl_matrix_set(ws->hess, (size_t)i, (size_t)j, v);
+        }
+    }
+    return problem_value(pb, p, ll, g, grad);
+}
+
+/* Hessian of pb at theta into ws->hess: analytic from the model's batch, else
+ * by central differences of the analytic gradient, symmetrised. */
 static void hessian(fit_ws *ws, const fit_problem *pb, const double *theta)
 {
     double at[MODEL_MAX_PARAMS], gp[MODEL_MAX_PARAMS], gm[MODEL_MAX_PARAMS];
     size_t n = (size_t)pb->k;
+    if (pb->scratch != NULL) {
+        eval_hessian(ws, pb, theta, gp);
+        return;
+    }
     for (size_t i = 0; i < n; i++) {
         memcpy(at, theta, n * sizeof *at);
         at[i] = theta[i] + FIT_HESS_STEP;
@@ -726,6 +840,60 @@ static int polish(fit_ws *ws, const fit_problem *pb, double *theta, int max_step
     return steps;
 }
 
+/* Backtracking along -step like line_step, every point with its Hessian (into
+ * ws->hess). When no point is taken, ws->hess is that of theta again and
+ * false is returned. */
+static bool line_step_exact(fit_ws *ws, const fit_problem *pb, double *theta, double *f,
+                            double *g, const double *step)
+{
+    double trial[MODEL_MAX_PARAMS], gt[MODEL_MAX_PARAMS], slope = dot(g, step, pb->k);
+    for (double t = 1; t > 1e-4; t *= 0.5) {
+        for (int j = 0; j < pb->k; j++)
+            trial[j] = theta[j] - t * step[j];
+        double ft = eval_hessian(ws, pb, trial, gt);
+        if (ft < FIT_BAD_VALUE && ft <= *f - 1e-4 * t * slope) {
+            memcpy(theta, trial, (size_t)pb->k * sizeof *theta);
+            memcpy(g, gt, (size_t)pb->k * sizeof *g);
+            *f = ft;
+            return true;
+        }
+    }
+    eval_hessian(ws, pb, theta, gt);
+    return false;
+}
+
+/* Newton on pb with the exact Hessian at every point (models with a batch,
+ * where one pass gives f, gradient and Hessian together). Ends with ws->hess
+ * that of theta and, when *factored, its factor in ws->chol; *last is the step
+ * still ahead. Returns the steps taken. */
+static int newton_exact(fit_ws *ws, const fit_problem *pb, double *theta, int max_steps,
+                        double *last, bool *factored)
+{
+    double g[MODEL_MAX_PARAMS], step[MODEL_MAX_PARAMS];
+    double f = eval_hessian(ws, pb, theta, g);
+    int steps = 0;
+    *last = INFINITY;
+    while ((*factored = hessian_factor(ws, NULL))) {
+        *last = newton_step(ws, g, step, pb->k);
+        if (*last < FIT_STEP_TOL || !isfinite(*last) || steps == max_steps)
+            break;
+        /* below the rounding of f a line search would only see noise, and the
+         * quadratic model is exact enough to step; twice means the step is noise */
+        if (dot(g, step, pb->k) < FIT_NOISE * (fabs(f) + 1)) {
+            /* the decrease is below the rounding of f: a line search would only
+             * see noise, and the quadratic model is exact enough to step; the
+             * Hessian this near stays that of theta */
+            for (int j = 0; j < pb->k; j++)
+                theta[j] -= step[j];
+            return steps + 1;
+        }
+        if (!line_step_exact(ws, pb, theta, &f, g, step))
+            break;
+        steps++;
+    }
+    return steps;
+}
+
 /* The Newton step still ahead of theta, with the factor in ws->chol. */
 static double newton_left(fit_ws *ws, const fit_problem *pb, const double *theta)
 {
@@ -753,8 +921,9 @@ typedef struct fit_run {
 } fit_run;
 
 /* The search problem: all rows, or every stride-th row when there are many. */
-static void search_problem(fit_run *run, model_row *sample, size_t sample_rows)
+static void search_problem(fit_run *run, fit_ws *ws, size_t sample_rows)
 {
+    model_row *sample = ws->sample;
     run->search = run->full;
     if (sample == NULL)
         return;
@@ -770,6 +939,17 @@ static void search_problem(fit_run *run, model_row *sample, size_t sample_rows)
     run->search.rows = sample;
     run->search.count = n;
     run->search.weight_factor = weight > 0 ? all / weight : 1;
+    run->search.scratch = ws->sample_scratch;
+    if (ws->sample_scratch != NULL)
+        run->full.ops->batch_prepare(sample, n, ws->sample_scratch);
+}
+
+/* Points pb at the batch caches in scratch (NULL: row by row), prepared for its rows. */
+static void problem_attach(fit_problem *pb, void *scratch)
+{
+    pb->scratch = scratch;
+    if (scratch != NULL)
+        pb->ops->batch_prepare(pb->rows, pb->count, scratch);
 }
 
 /* On a sample: a few Newton steps on all rows with the sample's curvature,
@@ -786,6 +966,26 @@ static bool leave_sample(fit_ws *ws, fit_run *run, bool factored, double gtol)
     return hessian_factor(ws, NULL);
 }
 
+/* After the search, Newton with exact Hessians on all rows (models with a
+ * batch): a few passes. False when a Hessian on the way is not positive
+ * definite; run is then as the search left it. */
+static bool exact_finish(fit_ws *ws, fit_run *run)
+{
+    double theta[MODEL_MAX_PARAMS], last;
+    bool factored;
+    if (run->full.scratch == NULL)
+        return false;
+    memcpy(theta, run->theta, sizeof theta);
+    int steps = newton_exact(ws, &run->full, theta, FIT_POLISH_STEPS, &last, &factored);
+    if (!factored)
+        return false;
+    memcpy(run->theta, theta, sizeof theta);
+    run->iterations += steps;
+    run->hessian = true;
+    run->optimum = last < FIT_STEP_OK;
+    return true;
+}
+
 /* Search (on the sample), Newton polish on all rows; ws->hess ends as the
  * Hessian of all rows at (or within FIT_HESS_MOVE of) theta. */
 static void fit_optimise(fit_ws *ws, fit_run *run, double customers)
@@ -795,6 +995,8 @@ static void fit_optimise(fit_ws *ws, fit_run *run, double customers)
     int k = run->full.k;
     run->iterations = multistart(ws, &run->search, run->starts, run->max_iterations, gtol,
                                  run->theta, &run->optimum);
+    if (exact_finish(ws, run))
+        return;
     hessian(ws, &run->search, run->theta);
     bool factored = hessian_factor(ws, NULL);
     if (run->search.rows != run->full.rows)
@@ -882,13 +1084,16 @@ static cvo_status check_options(cvo_ctx *ctx, const model_ops *ops, const cvo_su
 }
 
 /* The log-likelihood in the data's own time unit: a density of purchase times
- * changes with the unit (by x ln c), so it is evaluated on the original rows. */
-static double natural_loglik(const fit_problem *full, const fit_rows *rows, const double *params)
+ * changes with the unit (by x ln c), so it is evaluated on the original rows
+ * (with the batch caches prepared again for their times). */
+static double natural_loglik(const fit_problem *full, const fit_rows *rows, const double *params,
+                             void *scratch)
 {
     fit_problem pb = *full;
     double theta[MODEL_MAX_PARAMS];
     pb.rows = rows->rows;
     pb.penalty = 0;
+    problem_attach(&pb, scratch);
     for (int k = 0; k < pb.k; k++)
         theta[k] = log(params[k]);
     double f = problem_eval(&pb, theta, NULL);
@@ -924,13 +1129,18 @@ static cvo_status fit_rows_run(cvo_ctx *ctx, fit_rows *rows, fit_run *run, size_
     run->full.count = rows->count;
     bool sampled = sample_rows > 0 && rows->count > sample_rows;
     fit_ws ws;
-    CVO_TRY(ws_alloc(ctx, &ws, run->full.k, sampled ? sample_rows : 0));
-    search_problem(run, ws.sample, sample_rows);
+    cvo_status status = ws_alloc(ctx, &ws, run->full.ops, sampled ? sample_rows : 0);
+    if (status != CVO_OK) {
+        restore_times(rows, scale);
+        return status;
+    }
+    problem_attach(&run->full, ws.full_scratch);
+    search_problem(run, &ws, sample_rows);
     fit_optimise(&ws, run, rows->weight);
     fit_report(&ws, run, scale, out);
-    ws_free(ctx, &ws);
     restore_times(rows, scale);
-    out->loglik = natural_loglik(&run->full, rows, out->params);
+    out->loglik = natural_loglik(&run->full, rows, out->params, ws.full_scratch);
+    ws_free(ctx, &ws);
     out->n = (uint64_t)llround(rows->weight);
     out->iterations = run->iterations;
     fit_judge(run, rows, out);
@@ -953,7 +1163,7 @@ cvo_status fit_model_sampled(cvo_ctx *ctx, const model_ops *ops, const cvo_summa
         return ctx_fail(ctx, CVO_ERR_EMPTY, "no customer can be used to fit the %s model%s",
                         ops->name, ops->needs_repeaters ? " (it needs repeat buyers)" : "");
     }
-    fit_run run = {.full = {ops, NULL, 0, 1, o->penalty, ops->nparams},
+    fit_run run = {.full = {ops, NULL, NULL, 0, 1, o->penalty, ops->nparams},
                    .starts = o->starts > 0 ? o->starts : 1,
                    .max_iterations = o->max_iterations};
     cvo_status status = fit_rows_run(ctx, &rows, &run, sample_rows, out);

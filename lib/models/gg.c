@@ -7,7 +7,10 @@
  * loglik is that of one customer: the fitter applies row->weight. */
 #include "model.h"
 
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_sf_psi.h>
 #include <math.h>
+#include <string.h>
 
 enum { SHAPE_P, SHAPE_Q, SCALE_GAMMA, NPARAMS };
 
@@ -15,27 +18,167 @@ enum { SHAPE_P, SHAPE_Q, SCALE_GAMMA, NPARAMS };
  *   = ln G(px+q) - ln G(px) - ln G(q) + q ln gamma + (px-1) ln m + px ln x
  *     - (px+q) ln(gamma + m x),
  * regrouped as -ln B(px, q) - q ln(1 + mx/gamma) - px ln(1 + gamma/(mx)) - ln m,
- * which avoids the cancellation of large logarithms. */
+ * which avoids the cancellation of large logarithms. The per-row function
+ * and the batch share the pieces below. */
+
+/* Terms of one x: fixed for a whole pass over the rows. */
+typedef struct gg_xterms {
+    double x, px, lbeta;
+    double d_p, d_q;    /* psi(px+q) - psi(px), psi(px+q) - psi(q) */
+    double t_sum, t_px; /* psi'(px+q), psi'(px): Hessian only */
+} gg_xterms;
+
+static double trigamma(double v)
+{
+    gsl_sf_result r;
+    return gsl_sf_psi_1_e(v, &r) == GSL_SUCCESS ? r.val : NAN;
+}
+
+/* The x terms; the digamma (want > 0) and trigamma (want > 1) ones on demand. */
+static void gg_xterms_of(const double *p, double x, int want, gg_xterms *t)
+{
+    double px = p[SHAPE_P] * x, q = p[SHAPE_Q];
+    t->x = x;
+    t->px = px;
+    t->lbeta = special_lbeta(px, q);
+    if (want > 0) {
+        double psi_sum = special_digamma(px + q);
+        t->d_p = psi_sum - special_digamma(px);
+        t->d_q = psi_sum - special_digamma(q);
+    }
+    if (want > 1) {
+        t->t_sum = trigamma(px + q);
+        t->t_px = trigamma(px);
+    }
+}
+
+static bool gg_row_valid(const model_row *row)
+{
+    return row->x > 0 && row->m_x > 0 && isfinite(row->x) && isfinite(row->m_x);
+}
+
+/* ln f of one valid row from its x terms; the gradient into grad when not NULL. */
+static double gg_row(const double *p, const gg_xterms *t, double m, double *grad)
+{
+    double q = p[SHAPE_Q], g = p[SCALE_GAMMA], mx = m * t->x;
+    double log_spend_over_scale = log1p(mx / g); /* ln((gamma + mx) / gamma) */
+    double log_scale_over_spend = log1p(g / mx); /* ln((gamma + mx) / (mx)) */
+    if (grad != NULL) {
+        grad[SHAPE_P] = t->x * (t->d_p - log_scale_over_spend);
+        grad[SHAPE_Q] = t->d_q - log_spend_over_scale;
+        grad[SCALE_GAMMA] = q / g - (t->px + q) / (g + mx);
+    }
+    return -t->lbeta - q * log_spend_over_scale - t->px * log_scale_over_spend - log(m);
+}
+
 static double gg_loglik(const double *p, const model_row *row, double *grad)
 {
-    double x = row->x, m = row->m_x;
     if (grad != NULL)
         for (int k = 0; k < NPARAMS; k++)
             grad[k] = 0;
-    if (!(x > 0 && m > 0 && isfinite(x) && isfinite(m)))
+    if (!gg_row_valid(row))
         return -INFINITY;
-    double px = p[SHAPE_P] * x, q = p[SHAPE_Q], g = p[SCALE_GAMMA], mx = m * x;
-    double log_spend_over_scale = log1p(mx / g); /* ln((gamma + mx) / gamma) */
-    double log_scale_over_spend = log1p(g / mx); /* ln((gamma + mx) / (mx)) */
-    double ll =
-        -special_lbeta(px, q) - q * log_spend_over_scale - px * log_scale_over_spend - log(m);
-    if (grad != NULL) {
-        double psi_sum = special_digamma(px + q);
-        grad[SHAPE_P] = x * (psi_sum - special_digamma(px) - log_scale_over_spend);
-        grad[SHAPE_Q] = psi_sum - special_digamma(q) - log_spend_over_scale;
-        grad[SCALE_GAMMA] = q / g - (px + q) / (g + mx);
-    }
+    gg_xterms t;
+    gg_xterms_of(p, row->x, grad != NULL, &t);
+    double ll = gg_row(p, &t, row->m_x, grad);
     return isnan(ll) ? -INFINITY : ll;
+}
+
+/* ---- batch likelihood ---------------------------------------------------------- */
+
+/* The scratch caches the terms of each integer x below GG_X_SLOTS (repeat
+ * counts; m_x is all but unique per customer, so nothing is cached by it). */
+enum { GG_X_SLOTS = 1024 };
+
+typedef struct gg_cache {
+    size_t x_slots;
+    double t_q; /* psi'(q) */
+    bool x_seen[GG_X_SLOTS];
+    gg_xterms x[GG_X_SLOTS];
+} gg_cache;
+
+static void gg_prepare(const model_row *rows, size_t n, void *scratch)
+{
+    gg_cache *cache = scratch;
+    cache->x_slots = 0;
+    memset(cache->x_seen, 0, sizeof cache->x_seen);
+    for (size_t i = 0; i < n; i++) {
+        double x = rows[i].x;
+        if (x > 0 && x < GG_X_SLOTS && x == floor(x)) {
+            cache->x_seen[(size_t)x] = true;
+            if ((size_t)x >= cache->x_slots)
+                cache->x_slots = (size_t)x + 1;
+        }
+    }
+}
+
+/* Adds the weighted Hessian of one row (natural scale) to hess (3 x 3). */
+static void gg_row_hessian(const double *p, const gg_xterms *t, double m, double t_q,
+                           double weight, double *hess)
+{
+    double q = p[SHAPE_Q], g = p[SCALE_GAMMA], x = t->x, inv = 1 / (g + m * x);
+    double h[NPARAMS][NPARAMS] = {{0}};
+    h[SHAPE_P][SHAPE_P] = x * x * (t->t_sum - t->t_px);
+    h[SHAPE_P][SHAPE_Q] = x * t->t_sum;
+    h[SHAPE_P][SCALE_GAMMA] = -x * inv;
+    h[SHAPE_Q][SHAPE_Q] = t->t_sum - t_q;
+    h[SHAPE_Q][SCALE_GAMMA] = 1 / g - inv;
+    h[SCALE_GAMMA][SCALE_GAMMA] = -q / (g * g) + (t->px + q) * inv * inv;
+    for (int j = 0; j < NPARAMS; j++) {
+        for (int k = j; k < NPARAMS; k++) {
+            hess[NPARAMS * j + k] += weight * h[j][k];
+            if (k != j)
+                hess[NPARAMS * k + j] += weight * h[j][k];
+        }
+    }
+}
+
+static double gg_batch_fail(double *grad, double *hess)
+{
+    for (int k = 0; grad != NULL && k < NPARAMS; k++)
+        grad[k] = 0;
+    for (int k = 0; hess != NULL && k < NPARAMS * NPARAMS; k++)
+        hess[k] = 0;
+    return -INFINITY;
+}
+
+static void gg_cache_fill(gg_cache *cache, const double *p, int want)
+{
+    cache->t_q = want > 1 ? trigamma(p[SHAPE_Q]) : NAN;
+    for (size_t x = 0; x < cache->x_slots; x++)
+        if (cache->x_seen[x])
+            gg_xterms_of(p, (double)x, want, &cache->x[x]);
+}
+
+static double gg_loglik_sum(const double *p, const model_row *rows, size_t n, double *grad,
+                            double *hess, void *scratch)
+{
+    gg_cache *cache = scratch;
+    int want = hess != NULL ? 2 : grad != NULL;
+    double sum = 0, g[NPARAMS], gsum[NPARAMS] = {0};
+    gg_cache_fill(cache, p, want);
+    for (int k = 0; hess != NULL && k < NPARAMS * NPARAMS; k++)
+        hess[k] = 0;
+    for (size_t i = 0; i < n; i++) {
+        const model_row *row = &rows[i];
+        if (!gg_row_valid(row))
+            return gg_batch_fail(grad, hess);
+        gg_xterms own;
+        const gg_xterms *t = &own;
+        if (row->x < (double)cache->x_slots && row->x == floor(row->x) &&
+            cache->x_seen[(size_t)row->x])
+            t = &cache->x[(size_t)row->x];
+        else
+            gg_xterms_of(p, row->x, want, &own);
+        sum += row->weight * gg_row(p, t, row->m_x, grad ? g : NULL);
+        for (int k = 0; grad != NULL && k < NPARAMS; k++)
+            gsum[k] += row->weight * g[k];
+        if (hess != NULL)
+            gg_row_hessian(p, t, row->m_x, cache->t_q, row->weight, hess);
+    }
+    for (int k = 0; grad != NULL && k < NPARAMS; k++)
+        grad[k] = gsum[k];
+    return isnan(sum) ? gg_batch_fail(grad, hess) : sum;
 }
 
 /* E[M | x, m_x] = (q-1)/(px+q-1) * gamma p/(q-1) + px/(px+q-1) * m_x
@@ -63,6 +206,9 @@ static const model_ops gg_ops = {
     .discrete = false,
     .time_scale_mask = 0,
     .loglik = gg_loglik,
+    .batch_scratch = sizeof(gg_cache),
+    .batch_prepare = gg_prepare,
+    .loglik_sum = gg_loglik_sum,
     .p_alive = NULL,
     .expected = NULL,
     .unconditional = NULL,

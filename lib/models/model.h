@@ -39,6 +39,21 @@ typedef struct model_ops {
      * value or -INFINITY (never NaN) for any p > 0 and valid row. */
     double (*loglik)(const double *p, const model_row *row, double *grad);
 
+    /* Optional batch form of loglik for large fits (NULL: the fitter sums
+     * loglik row by row). A scratch of batch_scratch bytes (aligned for
+     * double) serves one array of rows: batch_prepare reads them once and
+     * keys its caches by their distinct values (it never allocates), after
+     * which loglik_sum returns sum weight * loglik over exactly those rows
+     * (a NaN or any -INFINITY row makes it -INFINITY), with the weighted
+     * gradient summed into grad and, when hess is not NULL (grad then too),
+     * the weighted Hessian d2/dp_j dp_k into hess (nparams x nparams,
+     * row-major); natural scale. Terms of one distinct x or time are computed
+     * once per call, so the cost per row is a few arithmetic operations. */
+    size_t batch_scratch;
+    void (*batch_prepare)(const model_row *rows, size_t n, void *scratch);
+    double (*loglik_sum)(const double *p, const model_row *rows, size_t n, double *grad,
+                         double *hess, void *scratch);
+
     /* Predictions; NULL where a model has none. t is a length of time in
      * model periods (BG/BB: a number of future opportunities). */
     double (*p_alive)(const double *p, double x, double t_x, double T);

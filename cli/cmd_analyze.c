@@ -1,0 +1,238 @@
+/* cmd_analyze.c - cvo analyze ORDERS -o DIR: the main job. Reads the store,
+ * runs the analysis and writes the report, the customer table, the summary,
+ * the Klaviyo files and the lists into DIR, each file published whole. */
+#include "atomic.h"
+#include "commands.h"
+#include "push_klaviyo.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const opt_spec specs[] = {
+    {"output", 'o', "DIR", "directory for the report and the files (created if needed)"},
+    {"config", 'c', "FILE", "configuration (INI); cvo config prints every key and default"},
+    {"nps", 0, "FILE", "NPS answers (accepted for forward compatibility; not used yet)"},
+    {"products", 0, "FILE", "product costs (accepted for forward compatibility; not used yet)"},
+    {"xlsx", 0, NULL, "also write cvo.xlsx (customer table and a sheet per list)"},
+    {"push", 0, "TARGET", "send the Klaviyo files after writing DIR (TARGET: klaviyo; key in CVO_KLAVIYO_API_KEY)"},
+    {"dry-run", 0, NULL, "with --push: show what would be sent, send nothing"},
+    CLI_INPUT_OPTIONS,
+};
+enum { SPEC_COUNT = sizeof specs / sizeof *specs };
+
+enum { PHASES = 5 };
+
+typedef struct job {
+    cvo_ctx *ctx;
+    const parsed_args *args;
+    const char *dir;
+    char klaviyo_dir[4200], bulk_dir[4300], lists_dir[4200];
+    bool progress;
+    int phase;
+} job;
+
+static void progress(job *j, const char *what)
+{
+    j->phase++;
+    if (j->progress)
+        fprintf(stderr, "\rcvo: [%3d%%] %-40s%s", 100 * (j->phase - 1) / PHASES, what,
+                j->phase > PHASES ? "\n" : "");
+}
+
+typedef cvo_status (*writer_fn)(cvo_ctx *ctx, const cvo_analysis *a, FILE *out);
+
+static bool write_one(job *j, const char *dir, const char *name, const cvo_analysis *a,
+                      writer_fn fn)
+{
+    atomic_file f;
+    if (!atomic_open(&f, dir, name))
+        return false;
+    cvo_status status = fn(j->ctx, a, f.out);
+    if (status != CVO_OK) {
+        atomic_abort(&f);
+        cli_fail(j->ctx, status);
+        return false;
+    }
+    return atomic_commit(&f);
+}
+
+static bool write_list(job *j, const cvo_analysis *a, unsigned bit)
+{
+    char name[64];
+    snprintf(name, sizeof name, "%s.csv", cvo_list_name(bit));
+    atomic_file f;
+    if (!atomic_open(&f, j->lists_dir, name))
+        return false;
+    cvo_status status = cvo_write_list(j->ctx, a, bit, f.out);
+    if (status != CVO_OK) {
+        atomic_abort(&f);
+        cli_fail(j->ctx, status);
+        return false;
+    }
+    return atomic_commit(&f);
+}
+
+/* Bulk bodies: one atomic file each, named 0001.json, 0002.json, ... */
+typedef struct bulk_sink {
+    job *j;
+    atomic_file file;
+} bulk_sink;
+
+static cvo_status bulk_open(void *user, size_t index, FILE **out)
+{
+    bulk_sink *s = user;
+    char name[32];
+    snprintf(name, sizeof name, "%04zu.json", index + 1);
+    if (!atomic_open(&s->file, s->j->bulk_dir, name))
+        return CVO_ERR_IO;
+    *out = s->file.out;
+    return CVO_OK;
+}
+
+static cvo_status bulk_close(void *user, size_t index, FILE *out)
+{
+    (void)index;
+    (void)out;
+    bulk_sink *s = user;
+    return atomic_commit(&s->file) ? CVO_OK : CVO_ERR_IO;
+}
+
+static bool write_klaviyo(job *j, const cvo_analysis *a)
+{
+    if (!write_one(j, j->klaviyo_dir, "profiles.csv", a, cvo_write_klaviyo_profiles) ||
+        !write_one(j, j->klaviyo_dir, "events.jsonl", a, cvo_write_klaviyo_events))
+        return false;
+    bulk_sink sink;
+    memset(&sink, 0, sizeof sink);
+    sink.j = j;
+    size_t jobs = 0;
+    cvo_status status = cvo_write_klaviyo_bulk(j->ctx, a, bulk_open, bulk_close, &sink, &jobs);
+    if (status != CVO_OK) {
+        atomic_abort(&sink.file);
+        cli_fail(j->ctx, status);
+    }
+    return status == CVO_OK;
+}
+
+static bool make_dirs(job *j)
+{
+    snprintf(j->klaviyo_dir, sizeof j->klaviyo_dir, "%s/klaviyo", j->dir);
+    snprintf(j->bulk_dir, sizeof j->bulk_dir, "%s/profile-bulk-import", j->klaviyo_dir);
+    snprintf(j->lists_dir, sizeof j->lists_dir, "%s/lists", j->dir);
+    return atomic_mkdirs(j->dir) && atomic_mkdirs(j->klaviyo_dir) && atomic_mkdirs(j->bulk_dir) &&
+           atomic_mkdirs(j->lists_dir);
+}
+
+static const unsigned list_bits[] = {CVO_LIST_EXCLUDE, CVO_LIST_NO_DISCOUNT, CVO_LIST_WINBACK,
+                                     CVO_LIST_VIP, CVO_LIST_REFERRAL, CVO_LIST_INTERVIEW};
+
+static int write_all(job *j, const cvo_analysis *a)
+{
+    if (!make_dirs(j))
+        return EXIT_SYSTEM;
+    bool ok = write_one(j, j->dir, "customers.csv", a, cvo_write_customers_csv) &&
+              write_one(j, j->dir, "summary.json", a, cvo_write_summary_json) &&
+              write_klaviyo(j, a);
+    for (size_t i = 0; ok && i < sizeof list_bits / sizeof *list_bits; i++)
+        ok = write_list(j, a, list_bits[i]);
+    ok = ok && write_one(j, j->lists_dir, "loyalty-tiers.csv", a, cvo_write_loyalty_tiers);
+    if (ok && args_get(j->args, specs, SPEC_COUNT, "xlsx")) {
+        char path[4200];
+        snprintf(path, sizeof path, "%s/cvo.xlsx", j->dir);
+        cvo_status status = cvo_write_xlsx(j->ctx, a, path);
+        ok = status == CVO_OK || (cli_fail(j->ctx, status), false);
+    }
+    /* the report last: its presence says the run completed */
+    ok = ok && write_one(j, j->dir, "report.html", a, cvo_write_report_html);
+    return ok ? EXIT_OK : EXIT_SYSTEM;
+}
+
+static int load_config(cvo_ctx *ctx, const parsed_args *args, cvo_config **config)
+{
+    cvo_status status = cvo_config_new(ctx, config);
+    const char *path = args_get(args, specs, SPEC_COUNT, "config");
+    if (status == CVO_OK && path != NULL)
+        status = cvo_config_load(*config, path);
+    return status == CVO_OK ? -1 : cli_fail(ctx, status);
+}
+
+static void print_done(const job *j, const cvo_analysis *a)
+{
+    const cvo_customer_result *r = cvo_analysis_results(a);
+    size_t n = cvo_customers_count(cvo_analysis_customers(a)), counts[CVO_LIST_COUNT] = {0};
+    for (size_t i = 0; i < n; i++)
+        for (int b = 0; b < CVO_LIST_COUNT; b++)
+            counts[b] += (r[i].lists >> b) & 1;
+    fprintf(stderr, "cvo: %zu customers; lists: exclude %zu, no-discount %zu, winback %zu "
+                    "(%zu due), vip %zu, referral %zu, interview %zu\n",
+            n, counts[0], counts[1], counts[2], counts[6], counts[3], counts[4], counts[5]);
+    if (!cvo_analysis_model_ok(a) || cvo_analysis_model_note(a)[0])
+        fprintf(stderr, "cvo: note: %s\n", cvo_analysis_model_note(a));
+    fprintf(stderr, "cvo: report: %s/report.html\n", j->dir);
+}
+
+static int run(job *j, const char *orders)
+{
+    cvo_config *config = NULL;
+    int code = load_config(j->ctx, j->args, &config);
+    cvo_customers *customers = NULL;
+    cvo_load_stats stats;
+    cvo_analysis *a = NULL;
+    if (code < 0) {
+        progress(j, "reading orders");
+        code = cli_load_orders(j->ctx, j->args, specs, SPEC_COUNT, orders, true, &customers,
+                               &stats);
+    }
+    int load = code;
+    if (code <= EXIT_REJECTS) {
+        progress(j, "scoring and fitting models");
+        cvo_status status = cvo_analyze(j->ctx, customers, &stats, config, &a);
+        code = status == CVO_OK ? EXIT_OK : cli_fail(j->ctx, status);
+    }
+    if (code == EXIT_OK) {
+        progress(j, "writing");
+        code = write_all(j, a);
+    }
+    const char *push = args_get(j->args, specs, SPEC_COUNT, "push");
+    if (code == EXIT_OK && push != NULL) {
+        progress(j, "pushing to Klaviyo");
+        code = push_klaviyo(j->dir, cvo_config_text(config, "klaviyo", "revision"),
+                            args_get(j->args, specs, SPEC_COUNT, "dry-run") != NULL,
+                            args_get(j->args, specs, SPEC_COUNT, "quiet") != NULL);
+    }
+    j->phase = PHASES;
+    progress(j, code == EXIT_OK ? "done" : "failed");
+    if (code == EXIT_OK && args_get(j->args, specs, SPEC_COUNT, "quiet") == NULL)
+        print_done(j, a);
+    cvo_analysis_free(a);
+    cvo_customers_free(customers);
+    cvo_config_free(config);
+    return code == EXIT_OK ? load : code;
+}
+
+int cmd_analyze(int argc, char **argv)
+{
+    parsed_args args;
+    int code = cli_parse(argc, argv, specs, SPEC_COUNT, &args, "cvo analyze ORDERS -o DIR [OPTIONS]",
+                         "Scores and segments every customer, predicts with BG/NBD + Gamma-Gamma,\n"
+                         "backtests on the last quarter of the history, and writes into DIR:\n"
+                         "report.html, customers.csv, summary.json, klaviyo/ and lists/.");
+    if (code >= 0)
+        return code;
+    const char *dir = args_get(&args, specs, SPEC_COUNT, "output");
+    const char *push = args_get(&args, specs, SPEC_COUNT, "push");
+    if (args.positional_count != 1 || dir == NULL || (push && strcmp(push, "klaviyo") != 0)) {
+        fprintf(stderr, "cvo: analyze needs ORDERS and -o DIR (--push takes klaviyo)\n"
+                        "Try 'cvo analyze --help'.\n");
+        return EXIT_USAGE;
+    }
+    cvo_ctx *ctx = NULL;
+    if (cvo_ctx_new(&ctx, NULL) != CVO_OK)
+        return EXIT_SYSTEM;
+    job j = {ctx, &args, dir, "", "", "", false, 0};
+    j.progress = isatty(STDERR_FILENO) && args_get(&args, specs, SPEC_COUNT, "quiet") == NULL;
+    code = run(&j, args.positional[0]);
+    cvo_ctx_free(ctx);
+    return code;
+}

@@ -1,0 +1,1208 @@
+/* report.c - report.html: one self-contained page (inline CSS and SVG, no script,
+ * no network) showing an analysis section by section. Every text that comes from
+ * the data is escaped, and the only date on the page is the analysis as-of day. */
+#include "base/ctx.h"
+#include "output/svg.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define TOP_CUSTOMERS_DEFAULT 25
+#define TOP_CUSTOMERS_MAX 1000 /* the config key's own maximum */
+#define CLV_MAX_BINS 16
+
+typedef struct report {
+    cvo_ctx *ctx;
+    const cvo_analysis *a;
+    FILE *out;
+    const cvo_customers *customers;
+    const cvo_customer_result *results;
+    size_t count;
+    const char *currency;
+    int64_t revenue_cents;
+    uint64_t orders, repeat_buyers;
+    int32_t first_day;
+} report;
+
+/* ---- text ---------------------------------------------------------------- */
+
+static void put(report *r, const char *html)
+{
+    fputs(html, r->out);
+}
+
+static void esc(report *r, const char *text)
+{
+    svg_escape(r->out, text);
+}
+
+/* Digits of v grouped by thousands: 1,234,567. */
+static void fmt_count(char *buf, size_t size, uint64_t v)
+{
+    char digits[32];
+    int n = snprintf(digits, sizeof digits, "%llu", (unsigned long long)v);
+    size_t k = 0;
+    for (int i = 0; i < n && k + 1 < size; i++) {
+        if (i > 0 && (n - i) % 3 == 0 && k + 2 < size)
+            buf[k++] = ',';
+        buf[k++] = digits[i];
+    }
+    buf[k] = '\0';
+}
+
+/* An amount from cents with grouped digits and decimals 0 or 2, no currency. */
+static void fmt_amount(char *buf, size_t size, int64_t cents, int decimals)
+{
+    char whole[32];
+    uint64_t mag = cents < 0 ? (uint64_t)0 - (uint64_t)cents : (uint64_t)cents;
+    uint64_t units = decimals ? mag / 100 : (mag + 50) / 100;
+    fmt_count(whole, sizeof whole, units);
+    if (decimals)
+        snprintf(buf, size, "%s%s.%02u", cents < 0 ? "-" : "", whole, (unsigned)(mag % 100));
+    else
+        snprintf(buf, size, "%s%s", cents < 0 && units ? "-" : "", whole);
+}
+
+/* Money for running text: the amount and the currency code. */
+static void fmt_cents(char *buf, size_t size, const report *r, int64_t cents, int decimals)
+{
+    char amount[32];
+    fmt_amount(amount, sizeof amount, cents, decimals);
+    snprintf(buf, size, "%s%s%.8s", amount, r->currency[0] ? " " : "", r->currency);
+}
+
+static void fmt_units(char *buf, size_t size, const report *r, double units, int decimals)
+{
+    if (!isfinite(units))
+        snprintf(buf, size, "-");
+    else
+        fmt_cents(buf, size, r, (int64_t)llround(units * 100), decimals);
+}
+
+static void fmt_day(char *buf, int32_t day)
+{
+    if (day == INT32_MIN)
+        memcpy(buf, "-", 2);
+    else
+        cvo_day_format(day, buf);
+}
+
+/* ---- configuration ------------------------------------------------------- */
+
+static const char *setting_text(const report *r, const char *section, const char *key,
+                                const char *fallback)
+{
+    const char *v = cvo_config_text(cvo_analysis_config(r->a), section, key);
+    return v && v[0] ? v : fallback;
+}
+
+static double setting_number(const report *r, const char *section, const char *key, double fallback)
+{
+    double v = cvo_config_number(cvo_analysis_config(r->a), section, key);
+    return isfinite(v) ? v : fallback;
+}
+
+static const char *period_name(const report *r)
+{
+    const char *p = setting_text(r, "model", "period", "week");
+    return strcmp(p, "day") == 0 ? "days" : strcmp(p, "month") == 0 ? "months" : "weeks";
+}
+
+static double period_days(const report *r)
+{
+    const char *p = setting_text(r, "model", "period", "week");
+    return strcmp(p, "day") == 0 ? 1 : strcmp(p, "month") == 0 ? 365.25 / 12 : 7;
+}
+
+/* ---- page pieces --------------------------------------------------------- */
+
+static void section_open(report *r, const char *id, const char *heading, const char *lead)
+{
+    fprintf(r->out, "<section id=\"%s\" aria-labelledby=\"%s-h\">\n<h2 id=\"%s-h\">", id, id, id);
+    esc(r, heading);
+    put(r, "</h2>\n");
+    if (lead) {
+        put(r, "<p class=\"lead\">");
+        esc(r, lead);
+        put(r, "</p>\n");
+    }
+}
+
+static void section_close(report *r)
+{
+    put(r, "</section>\n");
+}
+
+/* A plain-words box for what could not be computed. */
+static void note_box(report *r, const char *title, const char *text)
+{
+    put(r, "<div class=\"note\" role=\"note\"><strong>");
+    esc(r, title);
+    put(r, "</strong> ");
+    esc(r, text && text[0] ? text : "No reason was recorded.");
+    put(r, "</div>\n");
+}
+
+static void card(report *r, const char *label, const char *value, const char *sub)
+{
+    put(r, "<div class=\"card\"><div class=\"label\">");
+    esc(r, label);
+    put(r, "</div><div class=\"value\">");
+    esc(r, value);
+    put(r, "</div><div class=\"sub\">");
+    esc(r, sub);
+    put(r, "</div></div>\n");
+}
+
+static void th(report *r, const char *text, bool numeric)
+{
+    fprintf(r->out, "<th scope=\"col\"%s>", numeric ? " class=\"num\"" : "");
+    esc(r, text);
+    put(r, "</th>");
+}
+
+/* A table with a caption and a header row; a column name starting with '#' is
+ * right-aligned (numbers), one containing "%s" gets the currency. wide tables
+ * take the full width, others only what they need. */
+static void table_head(report *r, const char *caption, const char *const *cols, size_t n, bool wide)
+{
+    fprintf(r->out, "<div class=\"scroll\"><table%s>\n<caption>", wide ? " class=\"wide\"" : "");
+    esc(r, caption);
+    put(r, "</caption>\n<thead><tr>");
+    for (size_t i = 0; i < n; i++) {
+        const char *name = cols[i][0] == '#' ? cols[i] + 1 : cols[i];
+        char with_currency[64];
+        if (strstr(name, "%s")) {
+            const char *at = strstr(name, "%s");
+            snprintf(with_currency, sizeof with_currency, "%.*s%s%s", (int)(at - name), name,
+                     r->currency[0] ? r->currency : "amount", at + 2);
+            name = with_currency;
+        }
+        th(r, name, cols[i][0] == '#');
+    }
+    put(r, "</tr></thead>\n<tbody>\n");
+}
+
+static void table_end(report *r)
+{
+    put(r, "</tbody></table></div>\n");
+}
+
+static void td(report *r, const char *text, bool numeric)
+{
+    put(r, numeric ? "<td class=\"num\">" : "<td>");
+    esc(r, text);
+    put(r, "</td>");
+}
+
+/* A table cell of money (the currency is in the column header). */
+static void td_money(report *r, int64_t cents, int decimals)
+{
+    char buf[48];
+    fmt_amount(buf, sizeof buf, cents, decimals);
+    td(r, buf, true);
+}
+
+static void td_count(report *r, uint64_t v)
+{
+    char buf[32];
+    fmt_count(buf, sizeof buf, v);
+    td(r, buf, true);
+}
+
+/* A number with decimals places, followed by suffix ("%" or ""); "-" if not finite. */
+static void td_real(report *r, double v, int decimals, const char *suffix)
+{
+    char buf[48];
+    if (isfinite(v))
+        snprintf(buf, sizeof buf, "%.*f%s", decimals, v, suffix);
+    else
+        snprintf(buf, sizeof buf, "-");
+    td(r, buf, true);
+}
+
+static void figure_open(report *r)
+{
+    put(r, "<figure>\n");
+}
+
+static void figure_close(report *r, const char *caption)
+{
+    put(r, "<figcaption>");
+    esc(r, caption);
+    put(r, "</figcaption>\n</figure>\n");
+}
+
+/* ---- sorting helpers ----------------------------------------------------- */
+
+static int by_double(const void *x, const void *y)
+{
+    double a = *(const double *)x, b = *(const double *)y;
+    return (a > b) - (a < b);
+}
+
+/* Linear-interpolated quantile of sorted v[0..n-1], n > 0. */
+static double quantile(const double *v, size_t n, double q)
+{
+    double pos = q * (double)(n - 1);
+    size_t lo = (size_t)floor(pos);
+    size_t hi = lo + 1 < n ? lo + 1 : lo;
+    return v[lo] + (pos - (double)lo) * (v[hi] - v[lo]);
+}
+
+/* The finite values of predicted CLV (clv) or P(alive), sorted; *n gets their count. */
+static cvo_status finite_sorted(report *r, bool clv, double **out, size_t *n)
+{
+    double *v = mem_array(r->ctx, r->count ? r->count : 1, sizeof *v);
+    if (v == NULL)
+        return ctx_nomem(r->ctx);
+    size_t k = 0;
+    for (size_t i = 0; i < r->count; i++) {
+        double x = clv ? r->results[i].predicted_clv : r->results[i].p_alive;
+        if (isfinite(x))
+            v[k++] = x;
+    }
+    qsort(v, k, sizeof *v, by_double);
+    *out = v;
+    *n = k;
+    return CVO_OK;
+}
+
+/* ---- head ---------------------------------------------------------------- */
+
+static const char STYLE[] =
+    ":root{--ink:#1f2937;--muted:#6b7280;--rule:#e5e7eb;--accent:#0f766e;--bg:#f5f6f8}\n"
+    "*{box-sizing:border-box}\n"
+    "html{-webkit-text-size-adjust:100%}\n"
+    "body{margin:0;background:var(--bg);color:var(--ink);"
+    "font:15px/1.5 system-ui,-apple-system,\"Segoe UI\",Roboto,\"Helvetica Neue\",Arial,"
+    "sans-serif}\n"
+    "header.top{background:#fff;border-bottom:1px solid var(--rule)}\n"
+    "header.top .wrap{padding-top:22px;padding-bottom:14px}\n"
+    ".wrap{max-width:1040px;margin:0 auto;padding:0 24px}\n"
+    "h1{font-size:26px;line-height:1.2;margin:0 0 4px;letter-spacing:-.01em}\n"
+    "h2{font-size:19px;margin:0 0 2px}\n"
+    "h3{font-size:15px;margin:18px 0 6px}\n"
+    ".meta{color:var(--muted);margin:0}\n"
+    "nav ul{list-style:none;display:flex;flex-wrap:wrap;gap:4px 16px;margin:12px 0 0;"
+    "padding:0;font-size:14px}\n"
+    "nav a{color:var(--accent);text-decoration:none}\n"
+    "nav a:hover{text-decoration:underline}\n"
+    "section{background:#fff;border:1px solid var(--rule);border-radius:10px;"
+    "padding:20px 24px;margin:20px 0}\n"
+    ".lead{color:var(--muted);margin:0 0 16px;max-width:75ch}\n"
+    ".cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(190px,1fr));gap:12px}\n"
+    ".card{border:1px solid var(--rule);border-radius:8px;padding:12px 14px}\n"
+    ".card .label{font-size:12px;text-transform:uppercase;letter-spacing:.05em;"
+    "color:var(--muted)}\n"
+    ".card .value{font-size:22px;font-weight:650;font-variant-numeric:tabular-nums;"
+    "margin:2px 0}\n"
+    ".card .sub{font-size:13px;color:var(--muted)}\n"
+    ".chips{display:flex;flex-wrap:wrap;gap:8px;margin:0;padding:0;list-style:none}\n"
+    ".chips li{border:1px solid var(--rule);border-radius:999px;padding:3px 12px;"
+    "font-size:14px}\n"
+    ".chips b{font-variant-numeric:tabular-nums}\n"
+    ".note{border-left:4px solid #d97706;background:#fffbeb;padding:10px 14px;"
+    "border-radius:4px;margin:12px 0;max-width:80ch}\n"
+    ".figures{display:flex;flex-wrap:wrap;gap:8px 28px;margin:0 0 12px;padding:0;"
+    "list-style:none}\n"
+    ".figures b{font-variant-numeric:tabular-nums}\n"
+    "figure{margin:8px 0 18px}\n"
+    "figcaption{font-size:13px;color:var(--muted);max-width:80ch;margin-top:4px}\n"
+    "svg.chart{display:block;width:100%;height:auto}\n"
+    ".scroll{overflow-x:auto}\n"
+    "table{border-collapse:collapse;font-size:14px;font-variant-numeric:tabular-nums;"
+    "min-width:min(100%,520px)}\n"
+    "table.wide{width:100%}\n"
+    ".scroll+.scroll,.scroll+h3{margin-top:18px}\n"
+    "caption{text-align:left;font-weight:600;padding:0 0 6px}\n"
+    "th,td{padding:6px 10px;border-bottom:1px solid var(--rule);text-align:left;"
+    "vertical-align:top}\n"
+    "th{font-weight:600;color:var(--muted);font-size:12px;text-transform:uppercase;"
+    "letter-spacing:.03em;vertical-align:bottom}\n"
+    "th[scope=row]{text-transform:none;font-size:14px;color:var(--ink);font-weight:500;"
+    "letter-spacing:0}\n"
+    ".num{text-align:right}\n"
+    "td.num,td.nowrap,th[scope=row]{white-space:nowrap}\n"
+    "td.id{overflow-wrap:anywhere;min-width:10ch}\n"
+    "td.email{min-width:24ch}\n"
+    ".risk-high{color:#b91c1c;font-weight:600}\n"
+    ".risk-medium{color:#b45309}\n"
+    ".risk-low{color:#15803d}\n"
+    "dl.method{display:grid;grid-template-columns:max-content 1fr;gap:8px 20px;"
+    "margin:12px 0 0;max-width:90ch}\n"
+    "dl.method dt{font-weight:600}\n"
+    "dl.method dd{margin:0}\n"
+    "footer{color:var(--muted);font-size:13px;padding:8px 0 40px}\n"
+    "@media print{body{background:#fff;font-size:12px}header.top{border:0}"
+    "nav{display:none}section{border:0;border-radius:0;padding:0;margin:18px 0}"
+    "h2{break-after:avoid}figure,svg,tr,.card,.note{break-inside:avoid}"
+    ".scroll{overflow:visible}}\n";
+
+static void page_head(report *r, const char *as_of)
+{
+    put(r, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+           "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+           "<meta name=\"generator\" content=\"cvo ");
+    esc(r, cvo_version());
+    put(r, "\">\n<title>");
+    esc(r, setting_text(r, "report", "title", "Customer value report"));
+    put(r, ", as of ");
+    esc(r, as_of);
+    put(r, "</title>\n<style>\n");
+    put(r, STYLE);
+    put(r, "</style>\n</head>\n<body>\n");
+}
+
+static void page_header(report *r, const char *as_of)
+{
+    static const char *const links[][2] = {{"summary", "Summary"},
+                                           {"segments", "Segments"},
+                                           {"rfm-grid", "R \xC3\x97 F grid"},
+                                           {"clv", "Predicted CLV"},
+                                           {"p-alive", "P(alive)"},
+                                           {"backtest", "Backtest"},
+                                           {"top-customers", "Top customers"},
+                                           {"data-quality", "Data quality"},
+                                           {"method", "Method"}};
+    put(r, "<header class=\"top\"><div class=\"wrap\">\n<h1>");
+    esc(r, setting_text(r, "report", "title", "Customer value report"));
+    put(r, "</h1>\n<p class=\"meta\">Data as of ");
+    esc(r, as_of);
+    put(r, " \xC2\xB7 made with cvo ");
+    esc(r, cvo_version());
+    put(r, "</p>\n<nav aria-label=\"Sections\"><ul>");
+    for (size_t i = 0; i < sizeof links / sizeof links[0]; i++)
+        fprintf(r->out, "<li><a href=\"#%s\">%s</a></li>", links[i][0], links[i][1]);
+    put(r, "</ul></nav>\n</div></header>\n<main class=\"wrap\">\n");
+}
+
+static void page_end(report *r)
+{
+    put(r, "</main>\n<footer class=\"wrap\">Generated by cvo ");
+    esc(r, cvo_version());
+    put(r, ", free software under the GNU GPL version 3 or later. This page works offline: "
+           "it loads nothing from the network.</footer>\n</body>\n</html>\n");
+}
+
+/* ---- summary ------------------------------------------------------------- */
+
+static double sum_finite_clv(const report *r, size_t *n)
+{
+    double sum = 0;
+    *n = 0;
+    for (size_t i = 0; i < r->count; i++)
+        if (isfinite(r->results[i].predicted_clv)) {
+            sum += r->results[i].predicted_clv;
+            (*n)++;
+        }
+    return sum;
+}
+
+static void summary_cards(report *r, const char *as_of)
+{
+    char value[64], sub[160], first[11];
+    fmt_count(value, sizeof value, r->count);
+    snprintf(sub, sizeof sub, "%.1f%% bought more than once",
+             r->count ? 100.0 * (double)r->repeat_buyers / (double)r->count : 0);
+    card(r, "Customers", value, sub);
+    fmt_count(value, sizeof value, r->orders);
+    snprintf(sub, sizeof sub, "%.2f per customer",
+             r->count ? (double)r->orders / (double)r->count : 0);
+    card(r, "Orders", value, sub);
+    fmt_cents(value, sizeof value, r, r->revenue_cents, 0);
+    char aov[48];
+    fmt_cents(aov, sizeof aov, r, r->orders ? r->revenue_cents / (int64_t)r->orders : 0, 2);
+    snprintf(sub, sizeof sub, "net of discounts and refunds; %s per order", aov);
+    card(r, "Revenue", value, sub);
+    fmt_day(first, r->first_day);
+    snprintf(sub, sizeof sub, "history since %s", first);
+    card(r, "As of", as_of, sub);
+}
+
+static void summary_model_cards(report *r)
+{
+    char value[64], sub[160];
+    size_t n;
+    double clv = sum_finite_clv(r, &n);
+    double months = setting_number(r, "model", "horizon_months", 12);
+    if (cvo_analysis_model_ok(r->a)) {
+        const cvo_fit *fit = cvo_analysis_purchase_fit(r->a);
+        char n_fit[32];
+        fmt_count(n_fit, sizeof n_fit, fit ? fit->n : 0);
+        snprintf(sub, sizeof sub, "BG/NBD and Gamma-Gamma, fitted on %s customers", n_fit);
+        card(r, "Model", "Fitted", sub);
+    } else {
+        card(r, "Model", "Not available", "see the note below");
+    }
+    if (n > 0) {
+        fmt_units(value, sizeof value, r, clv, 0);
+        snprintf(sub, sizeof sub, "predicted over the next %.0f months, discounted", months);
+        card(r, "Predicted value", value, sub);
+    }
+}
+
+static void summary_risk_card(report *r)
+{
+    uint64_t risk[3] = {0, 0, 0};
+    for (size_t i = 0; i < r->count; i++)
+        if ((unsigned)r->results[i].churn_risk < 3)
+            risk[r->results[i].churn_risk]++;
+    char value[32], sub[96], medium[32], low[32];
+    fmt_count(value, sizeof value, risk[CVO_CHURN_HIGH]);
+    fmt_count(medium, sizeof medium, risk[CVO_CHURN_MEDIUM]);
+    fmt_count(low, sizeof low, risk[CVO_CHURN_LOW]);
+    snprintf(sub, sizeof sub, "%s medium, %s low", medium, low);
+    card(r, "High churn risk", value, sub);
+}
+
+static void summary_lists(report *r)
+{
+    uint64_t members[CVO_LIST_COUNT] = {0};
+    for (size_t i = 0; i < r->count; i++)
+        for (unsigned b = 0; b < CVO_LIST_COUNT; b++)
+            members[b] += (r->results[i].lists >> b) & 1u;
+    put(r, "<h3>Lists ready for action</h3>\n<ul class=\"chips\">");
+    char count[32];
+    for (unsigned b = 0; b < CVO_LIST_COUNT; b++) {
+        fmt_count(count, sizeof count, members[b]);
+        put(r, "<li>");
+        esc(r, cvo_list_name(1u << b));
+        fprintf(r->out, " <b>%s</b></li>", count);
+    }
+    put(r, "</ul>\n");
+}
+
+static void summary_tiers(report *r)
+{
+    size_t tiers = cvo_analysis_tier_count(r->a);
+    if (tiers == 0)
+        return;
+    put(r, "<h3>Loyalty tiers</h3>\n<ul class=\"chips\">");
+    char count[32];
+    for (size_t t = 0; t < tiers; t++) {
+        uint64_t members = 0;
+        for (size_t i = 0; i < r->count; i++)
+            members += r->results[i].tier == t;
+        fmt_count(count, sizeof count, members);
+        put(r, "<li>");
+        esc(r, cvo_analysis_tier_name(r->a, t));
+        fprintf(r->out, " <b>%s</b></li>", count);
+    }
+    put(r, "</ul>\n");
+}
+
+static void section_summary(report *r, const char *as_of)
+{
+    section_open(r, "summary", "Summary",
+                 "The store at a glance: who buys, how much, and what the models expect next.");
+    put(r, "<div class=\"cards\">\n");
+    summary_cards(r, as_of);
+    summary_model_cards(r);
+    summary_risk_card(r);
+    put(r, "</div>\n");
+    const char *model_note = cvo_analysis_model_note(r->a);
+    if (model_note && model_note[0])
+        note_box(r, cvo_analysis_model_ok(r->a) ? "Model note." : "No model.", model_note);
+    summary_lists(r);
+    summary_tiers(r);
+    section_close(r);
+}
+
+/* ---- segments ------------------------------------------------------------ */
+
+static void segments_table(report *r, const cvo_segment_row *rows, size_t n)
+{
+    static const char *const cols[] = {"Segment",
+                                       "#Customers",
+                                       "#Share",
+                                       "#Revenue (%s)",
+                                       "#Revenue share",
+                                       "#Orders",
+                                       "#Order value (%s)",
+                                       "#Median days since last order"};
+    table_head(r, "Segment table", cols, sizeof cols / sizeof cols[0], true);
+    for (size_t i = 0; i < n; i++) {
+        put(r, "<tr><th scope=\"row\">");
+        esc(r, rows[i].name);
+        put(r, "</th>");
+        td_count(r, rows[i].customers);
+        td_real(r, 100 * rows[i].customer_share, 1, "%");
+        td_money(r, rows[i].revenue_cents, 0);
+        td_real(r, 100 * rows[i].revenue_share, 1, "%");
+        td_count(r, rows[i].orders);
+        td_money(r, rows[i].aov_cents, 2);
+        td_real(r, rows[i].median_recency_days, 0, "");
+        put(r, "</tr>\n");
+    }
+    table_end(r);
+}
+
+static cvo_status section_segments(report *r)
+{
+    const cvo_segment_row *rows = cvo_analysis_segments(r->a);
+    size_t n = cvo_scheme_segment_count(cvo_analysis_scheme(r->a));
+    section_open(r, "segments", "Segments",
+                 "How many customers each RFM segment holds, beside the share of revenue it "
+                 "brings. Segments whose revenue bar is longer than their customer bar are "
+                 "worth more than their size.");
+    svg_pair *pairs = mem_array(r->ctx, n ? n : 1, sizeof *pairs);
+    if (pairs == NULL)
+        return ctx_nomem(r->ctx);
+    for (size_t i = 0; i < n; i++)
+        pairs[i] = (svg_pair){rows[i].name, rows[i].customer_share, rows[i].revenue_share};
+    figure_open(r);
+    svg_paired_bars(r->out, "Customer share and revenue share by segment", pairs, n,
+                    "share of customers", "share of revenue");
+    figure_close(r, "Grey: share of all customers; green: share of net revenue.");
+    mem_free(r->ctx, pairs);
+    segments_table(r, rows, n);
+    section_close(r);
+    return CVO_OK;
+}
+
+/* ---- R x F grid ---------------------------------------------------------- */
+
+static void section_rfm_grid(report *r)
+{
+    const cvo_rfm *rfm = cvo_analysis_rfm(r->a);
+    const cvo_score *scores = cvo_rfm_scores(rfm);
+    int levels = cvo_rfm_levels(rfm);
+    double sum[CVO_MAX_LEVELS * CVO_MAX_LEVELS] = {0}, mean[CVO_MAX_LEVELS * CVO_MAX_LEVELS];
+    uint64_t count[CVO_MAX_LEVELS * CVO_MAX_LEVELS] = {0};
+    for (size_t i = 0; i < r->count; i++) {
+        int x = scores[i].r - 1, y = scores[i].f - 1;
+        if (x < 0 || y < 0 || x >= levels || y >= levels)
+            continue;
+        sum[y * levels + x] += scores[i].m;
+        count[y * levels + x]++;
+    }
+    for (int k = 0; k < levels * levels; k++)
+        mean[k] = count[k] ? sum[k] / (double)count[k] : 0;
+    section_open(r, "rfm-grid", "Recency \xC3\x97 frequency grid",
+                 "Every customer sits in one cell by recency score (R, across) and frequency "
+                 "score (F, up); 1 is worst, the highest score best. The colour and the large "
+                 "number are the cell's mean monetary score (M); n is the number of customers.");
+    svg_grid grid = {.size = levels,
+                     .value = mean,
+                     .count = count,
+                     .min = 1,
+                     .max = levels,
+                     .x_name = "Recency score R (higher = more recent)",
+                     .y_name = "Frequency score F",
+                     .value_name = "Mean M"};
+    figure_open(r);
+    svg_heat_grid(r->out,
+                  "Customers by recency and frequency score, coloured by mean "
+                  "monetary score",
+                  &grid);
+    figure_close(r, "Top right: recent and frequent buyers. Bottom left: one order, long ago. "
+                    "A dash marks an empty cell.");
+    section_close(r);
+}
+
+/* ---- CLV distribution ---------------------------------------------------- */
+
+/* The i-th value of a log ladder: 1, 2, 5, 10, 20, ... or 1, 10, 100, ... */
+static double ladder(size_t i, bool decades)
+{
+    static const double mantissa[] = {1, 2, 5};
+    if (decades)
+        return pow(10, (double)i);
+    return mantissa[i % 3] * pow(10, (double)(i / 3));
+}
+
+/* Bin edges on the 1-2-5 ladder (decades when that needs too many bins):
+ * edges[0] is the largest ladder value <= lo (0 below 1), the last is > hi.
+ * Returns the edge count, 0 when even decades cannot cover the range. */
+static size_t clv_edges(double lo, double hi, double *edges)
+{
+    for (int decades = 0; decades < 2; decades++) {
+        size_t n = 1;
+        edges[0] = 0;
+        for (size_t i = 0; n <= CLV_MAX_BINS; i++) {
+            double v = ladder(i, decades);
+            if (v <= lo)
+                edges[0] = v;
+            else
+                edges[n++] = v;
+            if (v > hi)
+                return n;
+        }
+    }
+    return 0;
+}
+
+static void short_number(char *buf, size_t size, double v)
+{
+    if (v >= 1e6)
+        snprintf(buf, size, "%.4gM", v / 1e6);
+    else if (v >= 1e3)
+        snprintf(buf, size, "%.4gk", v / 1e3);
+    else
+        snprintf(buf, size, "%.4g", v);
+}
+
+static void clv_label(char *buf, size_t size, double lo, double hi)
+{
+    char a[20], b[20];
+    short_number(a, sizeof a, lo);
+    short_number(b, sizeof b, hi);
+    if (lo <= 0)
+        snprintf(buf, size, "under %s", b);
+    else
+        snprintf(buf, size, "%s\xE2\x80\x93%s", a, b);
+}
+
+/* Fills bars from the sorted values; returns the bar count (0 if unbinnable). */
+static size_t clv_bins(const double *v, size_t n, svg_bar *bars)
+{
+    double edges[CLV_MAX_BINS + 2];
+    size_t ne = clv_edges(v[0], v[n - 1], edges);
+    size_t bins = ne > 1 ? ne - 1 : 0, k = 0;
+    for (size_t b = 0; b < bins; b++) {
+        bars[b].value = 0;
+        clv_label(bars[b].label, sizeof bars[b].label, edges[b], edges[b + 1]);
+    }
+    for (size_t i = 0; i < n && bins; i++) {
+        while (k + 1 < bins && v[i] >= edges[k + 1])
+            k++;
+        bars[k].value++;
+    }
+    return bins;
+}
+
+static void clv_figures(report *r, const double *v, size_t n)
+{
+    double total = 0, top = 0;
+    size_t top_n = (n + 9) / 10;
+    for (size_t i = 0; i < n; i++)
+        total += v[i];
+    for (size_t i = n - top_n; i < n; i++)
+        top += v[i];
+    char a[64], b[64], c[64];
+    fmt_units(a, sizeof a, r, total, 0);
+    fmt_units(b, sizeof b, r, quantile(v, n, 0.5), 2);
+    fmt_units(c, sizeof c, r, total / (double)n, 2);
+    fprintf(r->out, "<ul class=\"figures\"><li>Total <b>");
+    esc(r, a);
+    put(r, "</b></li><li>Median <b>");
+    esc(r, b);
+    put(r, "</b></li><li>Mean <b>");
+    esc(r, c);
+    fprintf(r->out, "</b></li><li>Top 10%% of customers hold <b>%.0f%%</b></li></ul>\n",
+            total > 0 ? 100 * top / total : 0);
+}
+
+static cvo_status section_clv(report *r)
+{
+    char lead[256];
+    snprintf(lead, sizeof lead,
+             "Predicted customer lifetime value over the next %.0f months (BG/NBD purchases "
+             "\xC3\x97 Gamma-Gamma spend, discounted at %.0f%% a year), in %s.",
+             setting_number(r, "model", "horizon_months", 12),
+             100 * setting_number(r, "model", "annual_discount", 0.1), r->currency);
+    section_open(r, "clv", "Predicted CLV", lead);
+    double *v;
+    size_t n;
+    CVO_TRY(finite_sorted(r, true, &v, &n));
+    svg_bar bars[CLV_MAX_BINS + 1];
+    size_t bins = n ? clv_bins(v, n, bars) : 0;
+    if (bins == 0) {
+        note_box(r, "No predicted CLV.", cvo_analysis_model_note(r->a));
+    } else {
+        clv_figures(r, v, n);
+        figure_open(r);
+        svg_histogram(r->out, "Customers by predicted CLV", bars, bins,
+                      "predicted CLV (log-scaled bins)", "customers");
+        figure_close(r, "Bins grow on a 1-2-5 scale, so the long tail of valuable customers "
+                        "stays visible beside the many small ones.");
+    }
+    mem_free(r->ctx, v);
+    section_close(r);
+    return CVO_OK;
+}
+
+/* ---- P(alive) by segment ------------------------------------------------- */
+
+typedef struct seg_value {
+    size_t segment;
+    double value;
+} seg_value;
+
+static int by_segment_value(const void *x, const void *y)
+{
+    const seg_value *a = x, *b = y;
+    if (a->segment != b->segment)
+        return (a->segment > b->segment) - (a->segment < b->segment);
+    return (a->value > b->value) - (a->value < b->value);
+}
+
+static void box_from(svg_box *box, const char *label, const double *v, size_t n)
+{
+    double sum = 0;
+    for (size_t i = 0; i < n; i++)
+        sum += v[i];
+    *box = (svg_box){label, 0, 0, 0, 0, 0, 0, n};
+    if (n == 0)
+        return;
+    box->lo = quantile(v, n, 0.1);
+    box->q1 = quantile(v, n, 0.25);
+    box->median = quantile(v, n, 0.5);
+    box->q3 = quantile(v, n, 0.75);
+    box->hi = quantile(v, n, 0.9);
+    box->mean = sum / (double)n;
+}
+
+/* rows[0] is everyone, rows[1 + s] segment s; pairs sorted by segment then value. */
+static void alive_boxes(report *r, const seg_value *pairs, size_t n, double *all, svg_box *rows)
+{
+    const cvo_scheme *scheme = cvo_analysis_scheme(r->a);
+    size_t segments = cvo_scheme_segment_count(scheme);
+    box_from(&rows[0], "All customers", all, n);
+    double *v = all; /* done with everyone: the segments reuse the storage */
+    size_t i = 0;
+    for (size_t s = 0; s < segments; s++) {
+        size_t k = 0;
+        while (i < n && pairs[i].segment == s)
+            v[k++] = pairs[i++].value;
+        box_from(&rows[1 + s], cvo_scheme_segment_name(scheme, s), v, k);
+    }
+}
+
+static cvo_status alive_chart(report *r, double *all, size_t n)
+{
+    const cvo_score *scores = cvo_rfm_scores(cvo_analysis_rfm(r->a));
+    size_t segments = cvo_scheme_segment_count(cvo_analysis_scheme(r->a));
+    seg_value *pairs = mem_array(r->ctx, n ? n : 1, sizeof *pairs);
+    svg_box *rows = mem_array(r->ctx, segments + 1, sizeof *rows);
+    if (pairs == NULL || rows == NULL) {
+        mem_free(r->ctx, pairs);
+        mem_free(r->ctx, rows);
+        return ctx_nomem(r->ctx);
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < r->count; i++)
+        if (isfinite(r->results[i].p_alive))
+            pairs[k++] = (seg_value){scores[i].segment, r->results[i].p_alive};
+    qsort(pairs, k, sizeof *pairs, by_segment_value);
+    alive_boxes(r, pairs, k, all, rows);
+    figure_open(r);
+    svg_box_rows(r->out, "Probability of being alive by segment", rows, segments + 1,
+                 "P(alive): probability that the customer still buys");
+    figure_close(r, "Box: middle half of the customers (25th to 75th percentile); line: median; "
+                    "dot: mean; whiskers: 10th to 90th percentile. BG/NBD lets a customer drop "
+                    "out only after a repeat purchase, so one-time buyers all show P(alive) 1: "
+                    "judge them by recency instead.");
+    mem_free(r->ctx, pairs);
+    mem_free(r->ctx, rows);
+    return CVO_OK;
+}
+
+static cvo_status section_p_alive(report *r)
+{
+    section_open(r, "p-alive", "P(alive) by segment",
+                 "The BG/NBD model's probability that each customer is still an active buyer, "
+                 "given how often and how recently they bought. Segments should fall in order: "
+                 "if a \"good\" segment has low P(alive), its customers are slipping away.");
+    double *all;
+    size_t n;
+    CVO_TRY(finite_sorted(r, false, &all, &n));
+    cvo_status status = CVO_OK;
+    if (n == 0)
+        note_box(r, "No P(alive).", cvo_analysis_model_note(r->a));
+    else
+        status = alive_chart(r, all, n);
+    mem_free(r->ctx, all);
+    section_close(r);
+    return status;
+}
+
+/* ---- backtest ------------------------------------------------------------ */
+
+static void fmt_total(char *buf, size_t size, double v)
+{
+    fmt_count(buf, size, isfinite(v) && v > 0 ? (uint64_t)llround(v) : 0);
+}
+
+static void backtest_figures(report *r, const cvo_backtest *bt)
+{
+    char cal[11], customers[32], actual[32], model[32], naive[32];
+    fmt_day(cal, cvo_analysis_calibration_end(r->a));
+    fmt_total(customers, sizeof customers, bt->customers);
+    fmt_total(actual, sizeof actual, bt->actual_total);
+    fmt_total(model, sizeof model, bt->model_total);
+    fmt_total(naive, sizeof naive, bt->naive_total);
+    fprintf(r->out,
+            "<ul class=\"figures\"><li>Calibration until <b>%s</b></li>"
+            "<li>Holdout <b>%.0f %s</b></li><li>Customers <b>%s</b></li></ul>\n"
+            "<ul class=\"figures\"><li>Repeat purchases in the holdout: actual <b>%s</b>, "
+            "model <b>%s</b>, naive <b>%s</b></li>"
+            "<li>Mean absolute error per customer: model <b>%.3f</b>, naive <b>%.3f</b>"
+            "</li></ul>\n",
+            cal, bt->holdout, period_name(r), customers, actual, model, naive, bt->model_mae,
+            bt->naive_mae);
+}
+
+static void backtest_chart(report *r, const cvo_backtest *bt)
+{
+    svg_series series[2] = {{"actual", bt->tracking_actual, bt->periods, false},
+                            {"model (BG/NBD)", bt->tracking_model, bt->periods, true}};
+    char x_name[64];
+    snprintf(x_name, sizeof x_name, "end of each %s, labelled by month",
+             setting_text(r, "model", "period", "week"));
+    /* point i is the total at the end of period i, so it is dated one period in */
+    double days = period_days(r);
+    svg_lines chart = {.series = series,
+                       .series_count = 2,
+                       .marker = (double)bt->calibration_periods - 1,
+                       .marker_label = "calibration end",
+                       .x_name = x_name,
+                       .y_name = "cumulative repeat purchases",
+                       .origin_day = r->first_day + (int32_t)lround(days),
+                       .period_days = days};
+    figure_open(r);
+    svg_line_chart(r->out, "Predicted and actual cumulative repeat purchases", &chart);
+    figure_close(r, "The model is fitted on the calibration period only; to the right of the "
+                    "dashed line (shaded) it predicts purchases it has not seen.");
+}
+
+static void backtest_table(report *r, const cvo_backtest *bt)
+{
+    static const char *const cols[] = {"Repeat purchases in calibration", "#Customers", "#Actual",
+                                       "#Model", "#Naive"};
+    table_head(r, "Mean holdout purchases per customer, by calibration repeat purchases", cols,
+               sizeof cols / sizeof cols[0], false);
+    for (int i = 0; i < CVO_BACKTEST_BINS; i++) {
+        const cvo_backtest_bin *b = &bt->bins[i];
+        fprintf(r->out, "<tr><th scope=\"row\">%d%s</th>", b->x,
+                i == CVO_BACKTEST_BINS - 1 ? "+" : "");
+        td_count(r, (uint64_t)llround(b->customers));
+        td_real(r, b->actual, 3, "");
+        td_real(r, b->model, 3, "");
+        td_real(r, b->naive, 3, "");
+        put(r, "</tr>\n");
+    }
+    table_end(r);
+}
+
+static void section_backtest(report *r)
+{
+    section_open(r, "backtest", "Backtest",
+                 "How well would the model have predicted the most recent part of the history? "
+                 "It is fitted without the holdout, then compared with what customers actually "
+                 "did and with a naive forecast (each customer keeps their past rate).");
+    const cvo_backtest *bt = cvo_analysis_backtest(r->a);
+    if (bt == NULL) {
+        note_box(r, "No backtest.", cvo_analysis_backtest_note(r->a));
+    } else {
+        backtest_figures(r, bt);
+        if (bt->periods > 1 && bt->tracking_actual && bt->tracking_model)
+            backtest_chart(r, bt);
+        backtest_table(r, bt);
+    }
+    section_close(r);
+}
+
+/* ---- top customers ------------------------------------------------------- */
+
+static double top_key(const report *r, size_t i, bool by_clv)
+{
+    if (by_clv)
+        return isfinite(r->results[i].predicted_clv) ? r->results[i].predicted_clv : -INFINITY;
+    return (double)cvo_customers_at(r->customers, i)->net_revenue_cents;
+}
+
+/* Keeps the best `want` indexes in top[] (value descending, index ascending). */
+static size_t top_select(const report *r, bool by_clv, size_t *top, size_t want)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < r->count; i++) {
+        double key = top_key(r, i, by_clv);
+        if (n == want && key <= top_key(r, top[n - 1], by_clv))
+            continue;
+        size_t k = n < want ? n++ : n - 1;
+        while (k > 0 && key > top_key(r, top[k - 1], by_clv)) {
+            top[k] = top[k - 1];
+            k--;
+        }
+        top[k] = i;
+    }
+    return n;
+}
+
+static void top_row(report *r, size_t i)
+{
+    static const char *const risk[] = {"low", "medium", "high"};
+    const cvo_customer *c = cvo_customers_at(r->customers, i);
+    const cvo_customer_result *res = &r->results[i];
+    const cvo_score *s = &cvo_rfm_scores(cvo_analysis_rfm(r->a))[i];
+    char day[11];
+    put(r, "<tr><td class=\"id\">");
+    esc(r, c->customer_id[0] ? c->customer_id : "-");
+    put(r, "</td><td class=\"id email\">");
+    esc(r, c->email[0] ? c->email : "-");
+    put(r, "</td>");
+    put(r, "<td class=\"nowrap\">");
+    esc(r, cvo_scheme_segment_name(cvo_analysis_scheme(r->a), s->segment));
+    put(r, "</td>");
+    td_count(r, c->orders);
+    td_money(r, c->net_revenue_cents, 2);
+    td_real(r, res->p_alive, 2, "");
+    if (isfinite(res->predicted_clv))
+        td_money(r, (int64_t)llround(res->predicted_clv * 100), 2);
+    else
+        td(r, "-", true);
+    unsigned k = (unsigned)res->churn_risk < 3 ? (unsigned)res->churn_risk : 0;
+    fprintf(r->out, "<td class=\"risk-%s\">%s</td>", risk[k], risk[k]);
+    fmt_day(day, res->next_order_day);
+    td(r, day, true);
+    put(r, "</tr>\n");
+}
+
+static void section_top_customers(report *r)
+{
+    size_t want = (size_t)setting_number(r, "report", "top_customers", TOP_CUSTOMERS_DEFAULT);
+    want = want < 1 ? 1 : want > TOP_CUSTOMERS_MAX ? TOP_CUSTOMERS_MAX : want;
+    size_t clv_n;
+    sum_finite_clv(r, &clv_n);
+    bool by_clv = clv_n > 0;
+    char lead[200];
+    snprintf(lead, sizeof lead,
+             "The %zu customers with the highest %s: the people to know by "
+             "name, thank, and ask for referrals and interviews.",
+             want, by_clv ? "predicted CLV" : "revenue so far (no CLV prediction is available)");
+    section_open(r, "top-customers", "Top customers", lead);
+    size_t top[TOP_CUSTOMERS_MAX];
+    size_t n = top_select(r, by_clv, top, want);
+    static const char *const cols[] = {
+        "Customer id",         "Email",      "Segment",    "#Orders", "#Revenue (%s)", "#P(alive)",
+        "#Predicted CLV (%s)", "Churn risk", "#Next order"};
+    table_head(r, by_clv ? "Top customers by predicted CLV" : "Top customers by revenue", cols,
+               sizeof cols / sizeof cols[0], true);
+    for (size_t i = 0; i < n; i++)
+        top_row(r, top[i]);
+    table_end(r);
+    section_close(r);
+}
+
+/* ---- data quality -------------------------------------------------------- */
+
+static void quality_row(report *r, const char *what, uint64_t count, uint64_t of)
+{
+    put(r, "<tr><th scope=\"row\">");
+    esc(r, what);
+    put(r, "</th>");
+    td_count(r, count);
+    if (of > 0)
+        td_real(r, 100.0 * (double)count / (double)of, 2, "%");
+    else
+        td(r, "", true);
+    put(r, "</tr>\n");
+}
+
+static void quality_sentence(report *r, const cvo_load_stats *st)
+{
+    char read[32], rejected[32];
+    fmt_count(read, sizeof read, st->records);
+    fmt_count(rejected, sizeof rejected, st->rejected);
+    if (st->rejected == 0)
+        fprintf(r->out, "<p>All <b>%s</b> records were used.</p>\n", read);
+    else
+        fprintf(r->out,
+                "<p><b>%s</b> of %s records (%.2f%%) were rejected; the reasons are "
+                "below.</p>\n",
+                rejected, read, 100.0 * (double)st->rejected / (double)st->records);
+}
+
+static void quality_records(report *r, const cvo_load_stats *st)
+{
+    static const char *const cols[] = {"Records", "#Count", "#Share of records"};
+    table_head(r, "Records read", cols, 3, false);
+    quality_row(r, "read", st->records, st->records);
+    quality_row(r, "used", st->used, st->records);
+    quality_row(r, "rejected", st->rejected, st->records);
+    char what[96];
+    for (int k = 0; k < CVO_REJECT__COUNT; k++) {
+        if (st->rejected_by_reason[k] == 0)
+            continue;
+        snprintf(what, sizeof what, "\xE2\x80\x83rejected: %s",
+                 cvo_reject_reason_name((cvo_reject_reason)k));
+        quality_row(r, what, st->rejected_by_reason[k], st->records);
+    }
+    table_end(r);
+}
+
+static void quality_orders(report *r, const cvo_load_stats *st)
+{
+    static const char *const cols[] = {"Orders and fields", "#Count", "#Amount (%s)"};
+    table_head(r, "Orders and repairs", cols, 3, false);
+    quality_row(r, "orders counted", st->orders, 0);
+    quality_row(r, "cancelled or voided orders (not counted)", st->cancelled_orders, 0);
+    quality_row(r, "fully refunded orders (not counted)", st->refunded_orders, 0);
+    quality_row(r, "return-only orders (not counted)", st->return_orders, 0);
+    quality_row(r, "duplicate records (exact copies, dropped)", st->duplicates, 0);
+    put(r, "<tr><th scope=\"row\">return lines</th>");
+    td_count(r, st->return_lines);
+    td_money(r, st->returns_cents, 2);
+    put(r, "</tr>\n");
+    quality_row(r, "text fields with invalid UTF-8 repaired", st->repaired_fields, 0);
+    quality_row(r, "customers joined to an id by email", st->joined_by_email, 0);
+    table_end(r);
+}
+
+static void section_data_quality(report *r)
+{
+    section_open(r, "data-quality", "Data quality",
+                 "What happened to every record of the input: used records plus rejected "
+                 "records always add up to the records read. Rejected records are left out of "
+                 "every figure in this report.");
+    const cvo_load_stats *st = cvo_analysis_load_stats(r->a);
+    if (st == NULL || st->records == 0) {
+        note_box(r, "No load statistics.",
+                 "The analysis was given no record of how the input was read.");
+    } else {
+        quality_sentence(r, st);
+        quality_records(r, st);
+        quality_orders(r, st);
+    }
+    section_close(r);
+}
+
+/* ---- method -------------------------------------------------------------- */
+
+static void method_item(report *r, const char *term, const char *text)
+{
+    put(r, "<dt>");
+    esc(r, term);
+    put(r, "</dt><dd>");
+    esc(r, text);
+    put(r, "</dd>\n");
+}
+
+static const char *model_title(cvo_model model)
+{
+    switch (model) {
+    case CVO_MODEL_BGNBD: return "BG/NBD";
+    case CVO_MODEL_MBGNBD: return "MBG/NBD";
+    case CVO_MODEL_PNBD: return "Pareto/NBD";
+    case CVO_MODEL_BGBB: return "BG/BB";
+    case CVO_MODEL_GG: return "Gamma-Gamma";
+    }
+    return cvo_model_name(model);
+}
+
+static void fit_text(char *buf, size_t size, const cvo_fit *fit)
+{
+    size_t k = (size_t)snprintf(buf, size, "%s,", model_title(fit->model));
+    for (int i = 0; i < fit->nparams && i < 4 && k < size; i++)
+        k += (size_t)snprintf(buf + k, size - k, " %s = %.4g%s", fit->param_names[i],
+                              fit->params[i], i + 1 < fit->nparams ? "," : "");
+    if (k < size)
+        snprintf(buf + k, size - k, "; fitted on %llu customers.", (unsigned long long)fit->n);
+}
+
+static void method_models(report *r)
+{
+    char text[512];
+    const cvo_fit *purchase = cvo_analysis_purchase_fit(r->a);
+    const cvo_fit *spend = cvo_analysis_spend_fit(r->a);
+    if (!cvo_analysis_model_ok(r->a) || purchase == NULL) {
+        method_item(r, "Models",
+                    "BG/NBD (Fader, Hardie & Lee 2005) for purchases and "
+                    "Gamma-Gamma for spend; not fitted on this data.");
+        return;
+    }
+    fit_text(text, sizeof text, purchase);
+    method_item(r, "Purchase model", text);
+    if (spend && spend->converged) {
+        fit_text(text, sizeof text, spend);
+        method_item(r, "Spend model", text);
+    }
+}
+
+static void section_method(report *r)
+{
+    section_open(r, "method", "Method", NULL);
+    char text[512];
+    const char *ties = setting_text(r, "scoring", "ties", "equal");
+    snprintf(text, sizeof text,
+             "Scores 1 to %d for recency, frequency and monetary value, from quantiles of the "
+             "customers' own values; ties rule \"%s\"%s. Segments: the \"%s\" scheme, one "
+             "segment per score cell.",
+             cvo_rfm_levels(cvo_analysis_rfm(r->a)), ties,
+             strcmp(ties, "ntile") == 0 ? " (equal-sized groups, equal values may split)"
+                                        : " (equal values always get equal scores)",
+             setting_text(r, "scoring", "scheme", "relationship"));
+    put(r, "<dl class=\"method\">\n");
+    method_item(r, "RFM", text);
+    method_models(r);
+    snprintf(text, sizeof text,
+             "%.0f months ahead, in %s; future value discounted at %.1f%% a year. P(alive) "
+             "and purchases from BG/NBD, value per order from Gamma-Gamma.",
+             setting_number(r, "model", "horizon_months", 12), period_name(r),
+             100 * setting_number(r, "model", "annual_discount", 0.1));
+    method_item(r, "Horizon and discount", text);
+    snprintf(text, sizeof text,
+             "The last %.0f%% of the history is held out, the model refitted on the rest, and "
+             "its forecast compared with what happened and with each customer's past rate.",
+             100 * setting_number(r, "model", "backtest_holdout_share", 0.25));
+    method_item(r, "Backtest", text);
+    method_item(r, "Money",
+                "Net revenue: quantity \xC3\x97 unit price minus discounts, "
+                "refunds and returns; cancelled and fully refunded orders do not "
+                "count.");
+    put(r, "</dl>\n");
+    section_close(r);
+}
+
+/* ---- entry --------------------------------------------------------------- */
+
+static void report_init(report *r, cvo_ctx *ctx, const cvo_analysis *a, FILE *out)
+{
+    *r = (report){ctx, a, out,      cvo_analysis_customers(a), cvo_analysis_results(a), 0, "", 0,
+                  0,   0, INT32_MIN};
+    r->count = cvo_customers_count(r->customers);
+    r->currency = setting_text(r, "model", "currency", "");
+    for (size_t i = 0; i < r->count; i++) {
+        const cvo_customer *c = cvo_customers_at(r->customers, i);
+        r->revenue_cents += c->net_revenue_cents;
+        r->orders += c->orders;
+        r->repeat_buyers += c->orders > 1;
+        if (r->first_day == INT32_MIN || c->first_order_day < r->first_day)
+            r->first_day = c->first_order_day;
+    }
+}
+
+static cvo_status report_body(report *r, const char *as_of)
+{
+    section_summary(r, as_of);
+    CVO_TRY(section_segments(r));
+    section_rfm_grid(r);
+    CVO_TRY(section_clv(r));
+    CVO_TRY(section_p_alive(r));
+    section_backtest(r);
+    section_top_customers(r);
+    section_data_quality(r);
+    section_method(r);
+    return CVO_OK;
+}
+
+cvo_status cvo_write_report_html(cvo_ctx *ctx, const cvo_analysis *a, FILE *out)
+{
+    if (ctx == NULL || a == NULL || out == NULL)
+        return ctx ? ctx_fail(ctx, CVO_ERR_ARGUMENT, "report: no analysis or stream")
+                   : CVO_ERR_ARGUMENT;
+    report r;
+    report_init(&r, ctx, a, out);
+    char as_of[11];
+    fmt_day(as_of, cvo_analysis_as_of(a));
+    page_head(&r, as_of);
+    page_header(&r, as_of);
+    CVO_TRY(report_body(&r, as_of));
+    page_end(&r);
+    if (fflush(out) != 0 || ferror(out))
+        return ctx_fail(ctx, CVO_ERR_IO, "report.html: write failed");
+    return CVO_OK;
+}
