@@ -115,6 +115,45 @@ static bool write_klaviyo(job *j, const cvo_analysis *a)
     return status == CVO_OK;
 }
 
+static bool copy_into(FILE *from, FILE *to)
+{
+    char buf[1 << 16];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, from)) > 0)
+        if (fwrite(buf, 1, n, to) != n)
+            return false;
+    return !ferror(from);
+}
+
+/* libxlsxwriter writes to a path: build the workbook outside DIR, then
+ * publish a copy atomically like every other file. */
+static bool write_xlsx(job *j, const cvo_analysis *a)
+{
+    const char *tmpdir = getenv("TMPDIR");
+    char path[4200];
+    snprintf(path, sizeof path, "%s/cvo-xlsx-XXXXXX", tmpdir && tmpdir[0] ? tmpdir : "/tmp");
+    int fd = mkstemp(path);
+    if (fd < 0) {
+        fprintf(stderr, "cvo: cannot create a temporary file in %s\n", tmpdir ? tmpdir : "/tmp");
+        return false;
+    }
+    close(fd);
+    cvo_status status = cvo_write_xlsx(j->ctx, a, path);
+    FILE *built = status == CVO_OK ? fopen(path, "rb") : NULL;
+    atomic_file f;
+    bool ok = built != NULL && atomic_open(&f, j->dir, "cvo.xlsx");
+    if (ok && !(ok = copy_into(built, f.out)))
+        atomic_abort(&f);
+    else if (ok)
+        ok = atomic_commit(&f);
+    if (built != NULL)
+        fclose(built);
+    unlink(path);
+    if (status != CVO_OK)
+        cli_fail(j->ctx, status);
+    return ok;
+}
+
 static bool make_dirs(job *j)
 {
     snprintf(j->klaviyo_dir, sizeof j->klaviyo_dir, "%s/klaviyo", j->dir);
@@ -137,12 +176,8 @@ static int write_all(job *j, const cvo_analysis *a)
     for (size_t i = 0; ok && i < sizeof list_bits / sizeof *list_bits; i++)
         ok = write_list(j, a, list_bits[i]);
     ok = ok && write_one(j, j->lists_dir, "loyalty-tiers.csv", a, cvo_write_loyalty_tiers);
-    if (ok && args_get(j->args, specs, SPEC_COUNT, "xlsx")) {
-        char path[4200];
-        snprintf(path, sizeof path, "%s/cvo.xlsx", j->dir);
-        cvo_status status = cvo_write_xlsx(j->ctx, a, path);
-        ok = status == CVO_OK || (cli_fail(j->ctx, status), false);
-    }
+    if (ok && args_get(j->args, specs, SPEC_COUNT, "xlsx"))
+        ok = write_xlsx(j, a);
     /* the report last: its presence says the run completed */
     ok = ok && write_one(j, j->dir, "report.html", a, cvo_write_report_html);
     return ok ? EXIT_OK : EXIT_SYSTEM;

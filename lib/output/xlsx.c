@@ -18,6 +18,7 @@ cvo_status cvo_write_xlsx(cvo_ctx *ctx, const cvo_analysis *a, const char *path)
 
 #include <errno.h>
 #include <string.h>
+#include <time.h>
 #include <xlsxwriter.h>
 
 /* Excel's limits: rows per sheet (header included) and bytes per string. */
@@ -217,6 +218,12 @@ cvo_status cvo_write_xlsx(cvo_ctx *ctx, const cvo_analysis *a, const char *path)
         mem_free(ctx, w.clipped);
         return ctx_nomem(ctx);
     }
+    /* the file's creation time is the analysis date, so the same data always
+     * gives the same bytes */
+    lxw_doc_properties properties = {0};
+    properties.title = "cvo customer table and lists";
+    properties.created = (time_t)cvo_analysis_as_of(a) * 86400;
+    workbook_set_properties(w.book, &properties);
     cvo_status status = xlsx_sheets(&w);
     lxw_error closed = workbook_close(w.book);
     mem_free(ctx, w.clipped);
