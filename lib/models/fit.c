@@ -218,8 +218,8 @@ typedef struct row_table {
     size_t capacity; /* rows allocated */
 } row_table;
 
-/* Summary rows hashed ahead of their lookup, so the table's cache misses overlap. */
-enum { ROW_PREFETCH = 8 };
+/* Summary rows hashed this far ahead of their lookup, so the table's cache misses overlap. */
+enum { ROW_AHEAD = 16 };
 
 static uint64_t double_bits(double v)
 {
@@ -349,48 +349,50 @@ static cvo_status rows_add(cvo_ctx *ctx, row_table *t, fit_rows *rows, const mod
     return rows_append(ctx, t, rows, r);
 }
 
-/* Prepares summary rows [first, first + n) into r, with their hashes, and
- * prefetches their slots. */
-static cvo_status rows_stage(cvo_ctx *ctx, const model_ops *ops, const cvo_summary *summary,
-                             size_t first, size_t n, const row_table *t, fit_rows *out,
-                             model_row *r, bool *use, uint64_t *hash)
+/* Summary rows staged ahead of their lookup: prepared, hashed, their slot prefetched. */
+typedef struct row_stage {
+    model_row row[ROW_AHEAD];
+    uint64_t hash[ROW_AHEAD];
+    bool use[ROW_AHEAD];
+} row_stage;
+
+static cvo_status rows_stage(cvo_ctx *ctx, const model_ops *ops, const cvo_summary_row *s,
+                             size_t index, const row_table *t, fit_rows *out, row_stage *stage)
 {
-    for (size_t j = 0; j < n; j++) {
-        const char *why = row_prepare(ops, &summary->rows[first + j], &r[j], &use[j], out);
-        if (why != NULL)
-            return ctx_fail(ctx, CVO_ERR_ARGUMENT, "summary row %zu: %s", first + j + 1, why);
-        hash[j] = use[j] ? row_hash(&r[j]) : 0;
-        if (use[j])
-            __builtin_prefetch(&t->slots[(size_t)hash[j] & t->mask]);
-    }
+    size_t j = index % ROW_AHEAD;
+    const char *why = row_prepare(ops, s, &stage->row[j], &stage->use[j], out);
+    if (why != NULL)
+        return ctx_fail(ctx, CVO_ERR_ARGUMENT, "summary row %zu: %s", index + 1, why);
+    stage->hash[j] = stage->use[j] ? row_hash(&stage->row[j]) : 0;
+    if (stage->use[j])
+        __builtin_prefetch(&t->slots[(size_t)stage->hash[j] & t->mask]);
     return CVO_OK;
 }
 
+/* Adds the summary's rows in order, each staged ROW_AHEAD rows before its lookup. */
 static cvo_status rows_scan(cvo_ctx *ctx, const model_ops *ops, const cvo_summary *summary,
                             row_table *t, fit_rows *out)
 {
     if (summary->count >= UINT32_MAX)
         return ctx_fail(ctx, CVO_ERR_LIMIT, "a fit takes at most %u customers", UINT32_MAX - 1);
-    for (size_t i = 0; i < summary->count; i += ROW_PREFETCH) {
-        model_row r[ROW_PREFETCH];
-        bool use[ROW_PREFETCH];
-        uint64_t hash[ROW_PREFETCH];
-        size_t n = summary->count - i < ROW_PREFETCH ? summary->count - i : ROW_PREFETCH;
-        CVO_TRY(rows_stage(ctx, ops, summary, i, n, t, out, r, use, hash));
-        for (size_t j = 0; j < n; j++)
-            if (use[j])
-                CVO_TRY(rows_add(ctx, t, out, &r[j], hash[j]));
+    row_stage stage;
+    for (size_t i = 0; i < summary->count + ROW_AHEAD; i++) {
+        size_t j = i % ROW_AHEAD;
+        if (i >= ROW_AHEAD && stage.use[j])
+            CVO_TRY(rows_add(ctx, t, out, &stage.row[j], stage.hash[j]));
+        if (i < summary->count)
+            CVO_TRY(rows_stage(ctx, ops, &summary->rows[i], i, t, out, &stage));
     }
     return CVO_OK;
 }
 
-/* Table slots for a summary: at least twice its rows (no growth while the
- * distinct rows stay below half of them), capped so a huge summary grows
- * the table only as its distinct rows require. */
+/* Table slots for a summary: at least its rows (summaries rarely compress
+ * less than twofold, so the table seldom grows), capped so a huge summary
+ * grows the table only as its distinct rows require. */
 static size_t table_size(size_t summary_rows)
 {
     size_t size = 1024;
-    while (size < 2 * summary_rows && size < ((size_t)1 << 22))
+    while (size < summary_rows && size < ((size_t)1 << 21))
         size *= 2;
     return size;
 }

@@ -54,7 +54,7 @@ static void fmt_count(char *buf, size_t size, uint64_t v)
 /* An amount from cents with grouped digits and decimals 0 or 2, no currency. */
 static void fmt_amount(char *buf, size_t size, int64_t cents, int decimals)
 {
-    char whole[32];
+    char whole[28]; /* 20 digits and 6 commas at most */
     uint64_t mag = cents < 0 ? (uint64_t)0 - (uint64_t)cents : (uint64_t)cents;
     uint64_t units = decimals ? mag / 100 : (mag + 50) / 100;
     fmt_count(whole, sizeof whole, units);
@@ -67,7 +67,7 @@ static void fmt_amount(char *buf, size_t size, int64_t cents, int decimals)
 /* Money for running text: the amount and the currency code. */
 static void fmt_cents(char *buf, size_t size, const report *r, int64_t cents, int decimals)
 {
-    char amount[32];
+    char amount[40];
     fmt_amount(amount, sizeof amount, cents, decimals);
     snprintf(buf, size, "%s%s%.8s", amount, r->currency[0] ? " " : "", r->currency);
 }
@@ -199,7 +199,7 @@ static void td(report *r, const char *text, bool numeric)
 /* A table cell of money (the currency is in the column header). */
 static void td_money(report *r, int64_t cents, int decimals)
 {
-    char buf[48];
+    char buf[40];
     fmt_amount(buf, sizeof buf, cents, decimals);
     td(r, buf, true);
 }
@@ -412,7 +412,7 @@ static void summary_cards(report *r, const char *as_of)
              r->count ? (double)r->orders / (double)r->count : 0);
     card(r, "Orders", value, sub);
     fmt_cents(value, sizeof value, r, r->revenue_cents, 0);
-    char aov[48];
+    char aov[64];
     fmt_cents(aov, sizeof aov, r, r->orders ? r->revenue_cents / (int64_t)r->orders : 0, 2);
     snprintf(sub, sizeof sub, "net of discounts and refunds; %s per order", aov);
     card(r, "Revenue", value, sub);

@@ -304,7 +304,7 @@ void svg_histogram(FILE *out, const char *title, const svg_bar *bars, size_t cou
     for (size_t i = 0; i < count; i++) {
         double x = f.left + slot * (double)i, y = frame_y(&f, bars[i].value);
         svg_rect(out, x + slot * 0.08, y, slot * 0.84, f.top + f.height - y, COLOR_BAR);
-        axis_number(label, sizeof label, bars[i].value);
+        snprintf(label, sizeof label, "%.0f", bars[i].value);
         svg_text(out, x + slot / 2, y - 4, "middle", "font-size=\"11\"", label);
         svg_text(out, x + slot / 2, f.top + f.height + 16, "middle", "font-size=\"11\"",
                  bars[i].label);

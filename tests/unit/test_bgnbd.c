@@ -1,6 +1,7 @@
 /* test_bgnbd.c - BG/NBD and MBG/NBD (lib/models/bgnbd.c) against the published
  * values of clv.md B.1-B.3 on the CDNOW CBS, against independent oracles
- * (quadrature, plain formulas, finite differences), and on extreme inputs. */
+ * (quadrature, plain formulas, finite differences), and on extreme inputs; the
+ * batch likelihood (loglik_sum) against the sum of the per-row one. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,6 +11,7 @@
 #include "models/model.h"
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_integration.h>
@@ -525,6 +527,138 @@ static void test_invalid_inputs(void **state)
     assert_true(isnan(bgnbd_model()->expected(bad, 1, 2, 3, 1)));
 }
 
+/* ---- batch likelihood ------------------------------------------------------------ */
+
+/* Seeded xorshift64* in [0, 1). */
+static double uniform(uint64_t *state)
+{
+    *state ^= *state >> 12;
+    *state ^= *state << 25;
+    *state ^= *state >> 27;
+    return (double)((*state * 0x2545f4914f6cdd1dull) >> 11) / 9007199254740992.0;
+}
+
+/* loglik_sum against the per-row sum of weight * loglik: the value and each
+ * gradient component within 1e-12 of the scale of their terms; the value the
+ * same without gradient and with the Hessian. */
+static void check_batch(const model_ops *m, const double *p, const model_row *rows, size_t n)
+{
+    void *scratch = malloc(m->batch_scratch);
+    assert_non_null(scratch);
+    m->batch_prepare(rows, n, scratch);
+    double want = 0, scale = 0, want_g[4] = {0}, scale_g[4] = {0}, g[4], h[16];
+    for (size_t i = 0; i < n; i++) {
+        double rg[4];
+        double ll = m->loglik(p, &rows[i], rg);
+        want += rows[i].weight * ll;
+        scale += rows[i].weight * fabs(ll);
+        for (int k = 0; k < 4; k++) {
+            want_g[k] += rows[i].weight * rg[k];
+            scale_g[k] += rows[i].weight * fabs(rg[k]);
+        }
+    }
+    near(m->loglik_sum(p, rows, n, g, NULL, scratch), want, 1e-12 * scale, "loglik_sum");
+    for (int k = 0; k < 4; k++)
+        near(g[k], want_g[k], 1e-12 * scale_g[k], "loglik_sum gradient");
+    near(m->loglik_sum(p, rows, n, NULL, NULL, scratch), want, 1e-12 * scale, "without gradient");
+    near(m->loglik_sum(p, rows, n, g, h, scratch), want, 1e-12 * scale, "with Hessian");
+    free(scratch);
+}
+
+/* The batch Hessian against central differences of the batch gradient. */
+static void check_batch_hessian(const model_ops *m, const double *p, const model_row *rows,
+                                size_t n)
+{
+    void *scratch = malloc(m->batch_scratch);
+    assert_non_null(scratch);
+    m->batch_prepare(rows, n, scratch);
+    double g[4], h[16], up[4], down[4], gu[4], gd[4];
+    m->loglik_sum(p, rows, n, g, h, scratch);
+    for (int j = 0; j < 4; j++) {
+        memcpy(up, p, sizeof up);
+        memcpy(down, p, sizeof down);
+        up[j] = p[j] * (1 + 1e-5);
+        down[j] = p[j] * (1 - 1e-5);
+        m->loglik_sum(up, rows, n, gu, NULL, scratch);
+        m->loglik_sum(down, rows, n, gd, NULL, scratch);
+        for (int k = 0; k < 4; k++) {
+            double fd = (gu[k] - gd[k]) / (up[j] - down[j]);
+            double tol = 1e-6 * (fabs(h[4 * j + k]) + sqrt(fabs(h[5 * j] * h[5 * k])));
+            near(h[4 * j + k], fd, tol, "loglik_sum Hessian vs differences");
+            near(h[4 * j + k], h[4 * k + j], 1e-12 * fabs(h[4 * j + k]), "symmetric Hessian");
+        }
+    }
+    free(scratch);
+}
+
+static void test_batch_matches_rows_cdnow(void **state)
+{
+    (void)state;
+    cbs_row *cbs = read_cbs();
+    model_row *rows = calloc(CBS_ROWS, sizeof *rows);
+    assert_non_null(rows);
+    for (size_t i = 0; i < CBS_ROWS; i++)
+        rows[i] = (model_row){cbs[i].x, cbs[i].t_x, cbs[i].T, 0, 1 + (double)(i % 3)};
+    const model_ops *tables[2] = {bgnbd_model(), mbgnbd_model()};
+    for (int t = 0; t < 2; t++) {
+        assert_non_null(tables[t]->loglik_sum);
+        assert_true(tables[t]->batch_scratch > 0);
+        const double *points[3] = {PAPER, MBG_MLE, POINTS[2]};
+        for (int i = 0; i < 3; i++) {
+            check_batch(tables[t], points[i], rows, CBS_ROWS);
+            check_batch_hessian(tables[t], points[i], rows, CBS_ROWS);
+        }
+    }
+    free(rows);
+    free(cbs);
+}
+
+/* Rows beyond the caches: x past the cached range and not whole, times off
+ * any grid and a grid too fine to keep (t_x = 1e-9 of T). */
+static void test_batch_matches_rows_uncached(void **state)
+{
+    (void)state;
+    enum { N = 3000 };
+    model_row *rows = calloc(N, sizeof *rows);
+    assert_non_null(rows);
+    uint64_t seed = 42;
+    for (size_t i = 0; i < N; i++) {
+        double T = 1 + 50 * uniform(&seed), x = floor(30 * uniform(&seed));
+        if (i % 7 == 0)
+            x = 1000 + floor(3000 * uniform(&seed)) + (i % 14 == 0 ? 0.5 : 0);
+        double t_x = x > 0 ? T * uniform(&seed) : 0;
+        rows[i] = (model_row){x, t_x, T, 0, 1 + floor(4 * uniform(&seed))};
+    }
+    rows[1] = (model_row){1, 1e-9, 40, 0, 1};
+    const model_ops *tables[2] = {bgnbd_model(), mbgnbd_model()};
+    for (int t = 0; t < 2; t++) {
+        check_batch(tables[t], PAPER, rows, N);
+        check_batch_hessian(tables[t], MBG_MLE, rows, N);
+    }
+    free(rows);
+}
+
+static void test_batch_invalid(void **state)
+{
+    (void)state;
+    static const double bad[4] = {0.243, -1, 0.793, 2.426};
+    model_row rows[3] = {{1, 2, 3, 0, 1}, {0, 0, 5, 0, 2}, {1, 5, 3, 0, 1}};
+    void *scratch = malloc(bgnbd_model()->batch_scratch);
+    assert_non_null(scratch);
+    double g[4] = {1, 1, 1, 1}, h[16];
+    for (int t = 0; t < 2; t++) {
+        const model_ops *m = t ? mbgnbd_model() : bgnbd_model();
+        m->batch_prepare(rows, 2, scratch);
+        assert_true(m->loglik_sum(bad, rows, 2, g, h, scratch) == -INFINITY);
+        assert_true(g[0] == 0 && g[1] == 0 && g[2] == 0 && g[3] == 0 && h[5] == 0);
+        m->batch_prepare(rows, 3, scratch); /* t_x > T */
+        assert_true(m->loglik_sum(PAPER, rows, 3, g, NULL, scratch) == -INFINITY);
+        m->batch_prepare(rows, 2, scratch);
+        assert_true(isfinite(m->loglik_sum(PAPER, rows, 2, g, NULL, scratch)));
+    }
+    free(scratch);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -551,6 +685,9 @@ int main(void)
         cmocka_unit_test(test_extremes_never_nan),
         cmocka_unit_test(test_c_nonpositive_case),
         cmocka_unit_test(test_invalid_inputs),
+        cmocka_unit_test(test_batch_matches_rows_cdnow),
+        cmocka_unit_test(test_batch_matches_rows_uncached),
+        cmocka_unit_test(test_batch_invalid),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

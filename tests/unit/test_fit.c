@@ -1,6 +1,7 @@
 /* test_fit.c - the maximum-likelihood fitter on models defined here (NBD counts,
  * Poisson, exponential spend) with simulated data from a seeded generator and
- * closed forms; the public dispatch; and BG/NBD on CDNOW against BTYD's fit. */
+ * closed forms; the public dispatch; BG/NBD on CDNOW against BTYD's fit; and
+ * fits through the models' batch likelihood against fits summed row by row. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,11 +10,15 @@
 
 #include "models/fit.h"
 
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_linalg.h>
+
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* ---- models defined for the tests -------------------------------------------------- */
 
@@ -683,6 +688,159 @@ static void test_bgnbd_cdnow_matches_btyd(void **state)
     cvo_ctx_free(ctx);
 }
 
+/* ---- batch likelihood in the fitter ---------------------------------------------- */
+
+/* A generated store (cvo_generate), read back and summarised in weeks. */
+static cvo_summary *generated_store(cvo_ctx *ctx, size_t customers, uint64_t seed)
+{
+    char path[] = "/tmp/cvo-fit-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    FILE *orders = fdopen(fd, "w");
+    assert_non_null(orders);
+    cvo_generate_options g;
+    cvo_generate_options_init(&g);
+    g.customers = customers;
+    g.seed = seed;
+    assert_int_equal(cvo_generate(ctx, &g, orders, NULL, NULL), CVO_OK);
+    fclose(orders);
+    cvo_load_options lo;
+    cvo_load_options_init(&lo);
+    lo.path = path;
+    lo.keep_orders = true;
+    cvo_customers *c = NULL;
+    assert_int_equal(cvo_orders_load(ctx, &lo, &c, NULL), CVO_OK);
+    remove(path);
+    cvo_summary_options so;
+    cvo_summary_options_init(&so);
+    cvo_summary *s = NULL;
+    assert_int_equal(cvo_summary_from_orders(ctx, c, &so, &s), CVO_OK);
+    cvo_customers_free(c);
+    return s;
+}
+
+/* loglik_sum over a model's compressed rows against their per-row sum. */
+static void check_batch_rows(cvo_ctx *ctx, const model_ops *ops, const cvo_summary *s,
+                             const double *p)
+{
+    fit_rows rows;
+    assert_int_equal(fit_rows_build(ctx, ops, s, &rows), CVO_OK);
+    void *scratch = malloc(ops->batch_scratch);
+    assert_non_null(scratch);
+    ops->batch_prepare(rows.rows, rows.count, scratch);
+    double want = 0, scale = 0, want_g[MODEL_MAX_PARAMS] = {0}, scale_g[MODEL_MAX_PARAMS] = {0};
+    for (size_t i = 0; i < rows.count; i++) {
+        double g[MODEL_MAX_PARAMS], w = rows.rows[i].weight;
+        double ll = ops->loglik(p, &rows.rows[i], g);
+        want += w * ll;
+        scale += w * fabs(ll);
+        for (int k = 0; k < ops->nparams; k++) {
+            want_g[k] += w * g[k];
+            scale_g[k] += w * fabs(g[k]);
+        }
+    }
+    double got_g[MODEL_MAX_PARAMS];
+    assert_abs(ops->loglik_sum(p, rows.rows, rows.count, got_g, NULL, scratch), want,
+               1e-12 * scale);
+    for (int k = 0; k < ops->nparams; k++)
+        assert_abs(got_g[k], want_g[k], 1e-12 * scale_g[k]);
+    free(scratch);
+    fit_rows_free(ctx, &rows);
+}
+
+/* Standard errors from -H^-1, H the Hessian of the per-row sum in p by
+ * central differences of the gradient at the fitted parameters: the batch's
+ * exact Hessian must reproduce them closely. */
+static void check_standard_errors(cvo_ctx *ctx, const model_ops *ops, const cvo_summary *s,
+                                  const cvo_fit *fit)
+{
+    fit_rows rows;
+    assert_int_equal(fit_rows_build(ctx, ops, s, &rows), CVO_OK);
+    int n = ops->nparams;
+    gsl_matrix *info = gsl_matrix_alloc((size_t)n, (size_t)n);
+    assert_non_null(info);
+    for (int j = 0; j < n; j++) {
+        double up[MODEL_MAX_PARAMS], down[MODEL_MAX_PARAMS];
+        double gu[MODEL_MAX_PARAMS] = {0}, gd[MODEL_MAX_PARAMS] = {0};
+        memcpy(up, fit->params, sizeof up);
+        memcpy(down, fit->params, sizeof down);
+        up[j] *= 1 + 1e-5;
+        down[j] *= 1 - 1e-5;
+        for (size_t i = 0; i < rows.count; i++) {
+            double g[MODEL_MAX_PARAMS], w = rows.rows[i].weight;
+            ops->loglik(up, &rows.rows[i], g);
+            for (int k = 0; k < n; k++)
+                gu[k] += w * g[k];
+            ops->loglik(down, &rows.rows[i], g);
+            for (int k = 0; k < n; k++)
+                gd[k] -= w * g[k];
+        }
+        for (int k = 0; k < n; k++)
+            gsl_matrix_set(info, (size_t)j, (size_t)k, -(gu[k] + gd[k]) / (up[j] - down[j]));
+    }
+    assert_int_equal(gsl_linalg_cholesky_decomp1(info), GSL_SUCCESS);
+    assert_int_equal(gsl_linalg_cholesky_invert(info), GSL_SUCCESS);
+    for (int k = 0; k < n; k++)
+        assert_rel(fit->std_error[k], sqrt(gsl_matrix_get(info, (size_t)k, (size_t)k)), 1e-5);
+    gsl_matrix_free(info);
+    fit_rows_free(ctx, &rows);
+}
+
+/* The fit with the model's batch against the same fit summed row by row; its
+ * standard errors against an independent Hessian (the row-by-row fit's own
+ * Hessian is one of differences, possibly up to FIT_HESS_MOVE from its optimum,
+ * so the two fits' standard errors agree only to about 1e-3). */
+static void check_batch_fit(cvo_ctx *ctx, const model_ops *ops, const cvo_summary *s,
+                            size_t sample_rows)
+{
+    model_ops plain = *ops;
+    plain.loglik_sum = NULL;
+    cvo_fit_options o;
+    cvo_fit_options_init(&o);
+    o.starts = 2;
+    cvo_fit batch, rows;
+    assert_int_equal(fit_model_sampled(ctx, ops, s, &o, sample_rows, &batch), CVO_OK);
+    assert_int_equal(fit_model_sampled(ctx, &plain, s, &o, sample_rows, &rows), CVO_OK);
+    assert_true(batch.converged && rows.converged);
+    for (int k = 0; k < ops->nparams; k++) {
+        assert_rel(batch.params[k], rows.params[k], 1e-6);
+        assert_rel(batch.std_error[k], rows.std_error[k], 2e-3);
+    }
+    assert_rel(batch.loglik, rows.loglik, 1e-12);
+    check_standard_errors(ctx, ops, s, &batch);
+}
+
+static void test_batch_on_generated_store(void **state)
+{
+    (void)state;
+    cvo_ctx *ctx = new_ctx();
+    cvo_summary *s = generated_store(ctx, 4000, 11);
+    const double bg[4] = {0.7, 0.15, 0.8, 2.5}, gg[3] = {2, 6, 190};
+    check_batch_rows(ctx, bgnbd_model(), s, bg);
+    check_batch_rows(ctx, mbgnbd_model(), s, bg);
+    check_batch_rows(ctx, gg_model(), s, gg);
+    check_batch_fit(ctx, bgnbd_model(), s, SIZE_MAX);
+    check_batch_fit(ctx, bgnbd_model(), s, 300);
+    check_batch_fit(ctx, mbgnbd_model(), s, 300);
+    check_batch_fit(ctx, gg_model(), s, 300);
+    cvo_summary_free(s);
+    cvo_ctx_free(ctx);
+}
+
+static void test_batch_on_cdnow(void **state)
+{
+    (void)state;
+    cvo_ctx *ctx = new_ctx();
+    cvo_summary *s = load_cdnow(ctx);
+    check_batch_rows(ctx, bgnbd_model(), s, (const double[4]){0.243, 4.414, 0.793, 2.426});
+    check_batch_rows(ctx, gg_model(), s, (const double[3]){6.25, 3.74, 15.44});
+    check_batch_fit(ctx, bgnbd_model(), s, SIZE_MAX);
+    check_batch_fit(ctx, bgnbd_model(), s, 500);
+    check_batch_fit(ctx, gg_model(), s, SIZE_MAX);
+    cvo_summary_free(s);
+    cvo_ctx_free(ctx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -703,6 +861,8 @@ int main(void)
         cmocka_unit_test(test_model_names),
         cmocka_unit_test(test_fit_from_params_and_dispatch),
         cmocka_unit_test(test_bgnbd_cdnow_matches_btyd),
+        cmocka_unit_test(test_batch_on_generated_store),
+        cmocka_unit_test(test_batch_on_cdnow),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

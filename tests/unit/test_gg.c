@@ -1,7 +1,8 @@
 /* test_gg.c - the Gamma-Gamma spend model against note 025 / CLVTools /
  * lifetimes on the 946 CDNOW repeaters (both the 2-dp summary and BTYD's
  * full-precision CBS), E[M | x, m_x] for the first customers, the analytic
- * gradient against central finite differences, and extreme inputs. */
+ * gradient against central finite differences, and extreme inputs; the batch
+ * likelihood (loglik_sum) against the sum of the per-row one. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -221,6 +222,87 @@ static void test_gradient_finite_differences(void **state)
             check_gradient(points[k], rows[r][0], rows[r][1]);
 }
 
+/* ---- batch likelihood ------------------------------------------------------- */
+
+static void near_abs(double got, double want, double tol, const char *what)
+{
+    if (!(fabs(got - want) <= tol))
+        fail_msg("%s: got %.12g, want %.12g (abs tol %g)", what, got, want, tol);
+}
+
+/* The repeaters of t as weighted rows (weights 1..3), plus extra rows. */
+static model_row *spend_rows(const spend_table *t, size_t *n)
+{
+    model_row *rows = calloc(t->rows + 2, sizeof *rows);
+    assert_non_null(rows);
+    *n = 0;
+    for (size_t i = 0; i < t->rows; i++)
+        if (t->x[i] > 0)
+            rows[(*n)++] = (model_row){t->x[i], 0, 0, t->m_x[i], 1 + (double)(i % 3)};
+    rows[(*n)++] = (model_row){5000, 0, 0, 12.5, 1}; /* beyond the cached x */
+    rows[(*n)++] = (model_row){2.5, 0, 0, 40, 2};    /* x not whole */
+    return rows;
+}
+
+/* loglik_sum against the per-row sum: value and gradient within 1e-12 of the
+ * scale of their terms; the Hessian against differences of the batch gradient. */
+static void check_batch(const double *p, const model_row *rows, size_t n)
+{
+    const model_ops *m = gg_model();
+    void *scratch = malloc(m->batch_scratch);
+    assert_non_null(scratch);
+    m->batch_prepare(rows, n, scratch);
+    double want = 0, scale = 0, want_g[NP] = {0}, scale_g[NP] = {0}, g[NP], h[NP * NP];
+    for (size_t i = 0; i < n; i++) {
+        double rg[NP], ll = m->loglik(p, &rows[i], rg);
+        want += rows[i].weight * ll;
+        scale += rows[i].weight * fabs(ll);
+        for (int k = 0; k < NP; k++) {
+            want_g[k] += rows[i].weight * rg[k];
+            scale_g[k] += rows[i].weight * fabs(rg[k]);
+        }
+    }
+    near_abs(m->loglik_sum(p, rows, n, g, h, scratch), want, 1e-12 * scale, "loglik_sum");
+    near_abs(m->loglik_sum(p, rows, n, NULL, NULL, scratch), want, 1e-12 * scale, "value only");
+    for (int k = 0; k < NP; k++)
+        near_abs(g[k], want_g[k], 1e-12 * scale_g[k], "loglik_sum gradient");
+    for (int j = 0; j < NP; j++) {
+        double up[NP], down[NP], gu[NP], gd[NP];
+        memcpy(up, p, sizeof up);
+        memcpy(down, p, sizeof down);
+        up[j] *= 1 + 1e-5;
+        down[j] *= 1 - 1e-5;
+        m->loglik_sum(up, rows, n, gu, NULL, scratch);
+        m->loglik_sum(down, rows, n, gd, NULL, scratch);
+        for (int k = 0; k < NP; k++) {
+            double tol = 1e-6 * (fabs(h[NP * j + k]) + sqrt(fabs(h[NP * j + j] * h[NP * k + k])));
+            near_abs(h[NP * j + k], (gu[k] - gd[k]) / (up[j] - down[j]), tol, "Hessian");
+        }
+    }
+    free(scratch);
+}
+
+static void test_batch_matches_rows(void **state)
+{
+    (void)state;
+    spend_table *cbs = read_spend(CBS_PATH, 6, 1, 5);
+    size_t n;
+    model_row *rows = spend_rows(cbs, &n);
+    const double points[4][NP] = {{6.25, 3.74, 15.44}, {0.5, 1.2, 0.3}, {40, 80, 500}, {1, 1, 1}};
+    for (int k = 0; k < 4; k++)
+        check_batch(points[k], rows, n);
+    void *scratch = malloc(gg_model()->batch_scratch);
+    assert_non_null(scratch);
+    rows[3].m_x = 0; /* a row the model does not cover */
+    gg_model()->batch_prepare(rows, n, scratch);
+    double g[NP] = {1, 1, 1};
+    assert_true(gg_model()->loglik_sum(PAPER_PARAMS, rows, n, g, NULL, scratch) == -INFINITY);
+    assert_true(g[0] == 0 && g[1] == 0 && g[2] == 0);
+    free(scratch);
+    free(rows);
+    free(cbs);
+}
+
 /* ---- bad and extreme input ------------------------------------------------ */
 
 static void test_invalid_rows(void **state)
@@ -266,6 +348,7 @@ int main(void)
         cmocka_unit_test(test_gradient_finite_differences),
         cmocka_unit_test(test_invalid_rows),
         cmocka_unit_test(test_extreme_inputs),
+        cmocka_unit_test(test_batch_matches_rows),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
