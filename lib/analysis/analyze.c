@@ -184,28 +184,50 @@ static bool in_list(const cvo_analysis *a, const char *section, const char *key,
     return index >= default_from && index < default_to;
 }
 
-static bool top_segment(const cvo_analysis *a, size_t segment)
-{
-    return in_list(a, "segments", "top", cvo_scheme_segment_name(a->scheme, segment), segment, 0, 2);
-}
-
 static cvo_churn_risk churn(const cvo_analysis *a, const cvo_customer_result *r, const cvo_score *s)
 {
     if (!isfinite(r->p_alive)) { /* no model: recency decides */
         int levels = cvo_rfm_levels(a->rfm);
         return s->r <= 1 ? CVO_CHURN_HIGH : s->r >= levels - 1 ? CVO_CHURN_LOW : CVO_CHURN_MEDIUM;
     }
-    if (r->p_alive < cvo_config_number(a->config, "churn", "high_below"))
+    if (r->p_alive < a->rules.churn_high_below)
         return CVO_CHURN_HIGH;
-    if (r->p_alive >= cvo_config_number(a->config, "churn", "low_from"))
+    if (r->p_alive >= a->rules.churn_low_from)
         return CVO_CHURN_LOW;
     return CVO_CHURN_MEDIUM;
 }
 
-static int by_double(const void *x, const void *y)
+/* The k-th smallest of v[0..n) (k < n), reordering v: Hoare's selection,
+ * expected linear time, where a full sort of millions would not be needed. */
+static double select_kth(double *v, size_t n, size_t k)
 {
-    double a = *(const double *)x, b = *(const double *)y;
-    return (a > b) - (a < b);
+    size_t lo = 0, hi = n - 1;
+    while (lo < hi) {
+        double pivot = v[lo + (hi - lo) / 2];
+        size_t i = lo, j = hi;
+        while (i <= j) {
+            while (v[i] < pivot)
+                i++;
+            while (v[j] > pivot)
+                j--;
+            if (i <= j) {
+                double t = v[i];
+                v[i] = v[j];
+                v[j] = t;
+                i++;
+                if (j == 0)
+                    break;
+                j--;
+            }
+        }
+        if (k <= j)
+            hi = j;
+        else if (k >= i)
+            lo = i;
+        else
+            return v[k];
+    }
+    return v[k];
 }
 
 /* Median days between a repeat buyer's purchases (90 when nobody repeated). */
@@ -220,8 +242,7 @@ static double median_interval(cvo_analysis *a)
         if (c->orders > 1 && c->last_order_day > c->first_order_day)
             gaps[n++] = (double)(c->last_order_day - c->first_order_day) / (c->orders - 1);
     }
-    qsort(gaps, n, sizeof *gaps, by_double);
-    double median = n ? gaps[n / 2] : 90;
+    double median = n ? select_kth(gaps, n, n / 2) : 90;
     mem_free(a->ctx, gaps);
     return median;
 }
@@ -253,8 +274,7 @@ static double median_of(cvo_analysis *a, bool clv)
         if (isfinite(x))
             v[k++] = x;
     }
-    qsort(v, k, sizeof *v, by_double);
-    double median = k ? v[k / 2] : 0;
+    double median = k ? select_kth(v, k, k / 2) : 0;
     mem_free(a->ctx, v);
     return median;
 }
@@ -269,12 +289,11 @@ static bool should_exclude(const cvo_analysis *a, size_t i, double median_value)
 {
     const cvo_score *s = &cvo_rfm_scores(a->rfm)[i];
     const cvo_customer_result *r = &a->results[i];
-    if (cvo_config_number(a->config, "lists", "exclude_worst_cell") != 0 && s->r == 1 &&
-        s->f == 1 && s->m == 1)
+    const analysis_rules *rule = &a->rules;
+    if (rule->exclude_worst_cell && s->r == 1 && s->f == 1 && s->m == 1)
         return true;
-    bool lapsed = s->recency_days > cvo_config_number(a->config, "lists", "exclude_after_days");
-    bool unlikely = !isfinite(r->p_alive) ||
-                    r->p_alive < cvo_config_number(a->config, "lists", "exclude_max_p_alive");
+    bool lapsed = s->recency_days > rule->exclude_after_days;
+    bool unlikely = !isfinite(r->p_alive) || r->p_alive < rule->exclude_max_p_alive;
     return lapsed && unlikely && value_of(a, i) < median_value;
 }
 
@@ -282,23 +301,23 @@ static unsigned decide_lists(const cvo_analysis *a, size_t i, double median_valu
 {
     const cvo_score *s = &cvo_rfm_scores(a->rfm)[i];
     const cvo_customer_result *r = &a->results[i];
-    const cvo_config *c = a->config;
+    const analysis_rules *rule = &a->rules;
     unsigned lists = 0;
     if (should_exclude(a, i, median_value))
         lists |= CVO_LIST_EXCLUDE;
-    bool top = top_segment(a, s->segment), known = isfinite(r->p_alive);
-    if ((top && known && r->p_alive >= cvo_config_number(c, "lists", "no_discount_min_p_alive")) ||
-        (known && r->p_alive < cvo_config_number(c, "lists", "no_discount_lost_p_alive")))
+    bool top = rule->top[s->segment], known = isfinite(r->p_alive);
+    if ((top && known && r->p_alive >= rule->no_discount_min_p_alive) ||
+        (known && r->p_alive < rule->no_discount_lost_p_alive))
         lists |= CVO_LIST_NO_DISCOUNT;
-    double window = cvo_config_number(c, "lists", "winback_window_days");
+    double window = rule->winback_window_days;
     if (!(lists & CVO_LIST_EXCLUDE) && r->winback_day != INT32_MIN &&
         r->winback_day >= a->as_of - window && r->winback_day <= a->as_of + window) {
         lists |= CVO_LIST_WINBACK;
         if (r->winback_day <= a->as_of)
             lists |= CVO_LIST_WINBACK_DUE;
     }
-    if (top && s->recency_days <= cvo_config_number(c, "lists", "referral_max_recency_days") &&
-        (!known || r->p_alive >= cvo_config_number(c, "lists", "referral_min_p_alive")))
+    if (top && s->recency_days <= rule->referral_max_recency_days &&
+        (!known || r->p_alive >= rule->referral_min_p_alive))
         lists |= CVO_LIST_REFERRAL;
     return lists;
 }
@@ -316,21 +335,31 @@ static int by_value_desc(const void *x, const void *y)
     return (a->index > b->index) - (a->index < b->index);
 }
 
-/* The top vip_share of customers by predicted (else historic) value. */
+/* The top vip_share of customers by predicted (else historic) value; ties at
+ * the threshold go to the earlier customers, so the count is exact. */
 static cvo_status mark_vips(cvo_analysis *a)
 {
     size_t n = a->customers->count;
-    ranked *r = mem_array(a->ctx, n + 1, sizeof *r);
-    if (r == NULL)
+    size_t vips = (size_t)ceil(cvo_config_number(a->config, "lists", "vip_share") * (double)n);
+    if (vips == 0)
+        return CVO_OK;
+    double *v = mem_array(a->ctx, n + 1, sizeof *v);
+    if (v == NULL)
         return ctx_nomem(a->ctx);
     for (size_t i = 0; i < n; i++)
-        r[i] = (ranked){value_of(a, i), i};
-    qsort(r, n, sizeof *r, by_value_desc);
-    size_t vips = (size_t)ceil(cvo_config_number(a->config, "lists", "vip_share") * (double)n);
-    for (size_t k = 0; k < vips && k < n; k++)
-        if (!(a->results[r[k].index].lists & CVO_LIST_EXCLUDE))
-            a->results[r[k].index].lists |= CVO_LIST_VIP;
-    mem_free(a->ctx, r);
+        v[i] = -value_of(a, i);
+    double threshold = -select_kth(v, n, vips - 1);
+    mem_free(a->ctx, v);
+    size_t above = 0;
+    for (size_t i = 0; i < n; i++)
+        above += value_of(a, i) > threshold;
+    size_t at_threshold = vips - above;
+    for (size_t i = 0; i < n; i++) {
+        double value = value_of(a, i);
+        bool vip = value > threshold || (value == threshold && at_threshold > 0 && at_threshold--);
+        if (vip && !(a->results[i].lists & CVO_LIST_EXCLUDE))
+            a->results[i].lists |= CVO_LIST_VIP;
+    }
     return CVO_OK;
 }
 
@@ -371,7 +400,7 @@ static cvo_status mark_interviews(cvo_analysis *a)
     const cvo_score *scores = cvo_rfm_scores(a->rfm);
     size_t eligible = 0;
     for (size_t i = 0; i < n; i++)
-        if (top_segment(a, scores[i].segment) && !(a->results[i].lists & CVO_LIST_EXCLUDE))
+        if (a->rules.top[scores[i].segment] && !(a->results[i].lists & CVO_LIST_EXCLUDE))
             pool[eligible++] = (ranked){-draw(a, i, seed), i};
     /* quotas per segment: floor of the proportional share, remainders after */
     for (size_t k = 0; k < eligible; k++)
@@ -401,24 +430,49 @@ static cvo_status mark_interviews(cvo_analysis *a)
 static void assign_tiers(cvo_analysis *a)
 {
     const cvo_score *scores = cvo_rfm_scores(a->rfm);
-    static const char *const keys[3] = {"gold_name", "silver_name", "bronze_name"};
+    for (size_t i = 0; i < a->customers->count; i++)
+        a->results[i].tier = a->rules.tier[scores[i].segment];
+}
+
+static double number(const cvo_analysis *a, const char *section, const char *key)
+{
+    return cvo_config_number(a->config, section, key);
+}
+
+/* Reads the rules once; per-segment flags from the configured segment lists. */
+static void read_rules(cvo_analysis *a)
+{
+    analysis_rules *r = &a->rules;
+    r->churn_high_below = number(a, "churn", "high_below");
+    r->churn_low_from = number(a, "churn", "low_from");
+    r->exclude_worst_cell = number(a, "lists", "exclude_worst_cell") != 0;
+    r->exclude_after_days = number(a, "lists", "exclude_after_days");
+    r->exclude_max_p_alive = number(a, "lists", "exclude_max_p_alive");
+    r->no_discount_min_p_alive = number(a, "lists", "no_discount_min_p_alive");
+    r->no_discount_lost_p_alive = number(a, "lists", "no_discount_lost_p_alive");
+    r->winback_window_days = number(a, "lists", "winback_window_days");
+    r->referral_max_recency_days = number(a, "lists", "referral_max_recency_days");
+    r->referral_min_p_alive = number(a, "lists", "referral_min_p_alive");
+    static const char *const names[3] = {"gold_name", "silver_name", "bronze_name"};
     for (int t = 0; t < 3; t++) {
-        const char *name = cvo_config_text(a->config, "loyalty", keys[t]);
+        const char *name = cvo_config_text(a->config, "loyalty", names[t]);
         snprintf(a->tier_names[t], sizeof a->tier_names[t], "%s", name ? name : "");
     }
-    for (size_t i = 0; i < a->customers->count; i++) {
-        size_t g = scores[i].segment;
+    const char *gold = cvo_config_text(a->config, "loyalty", "gold_segments");
+    size_t segments = cvo_scheme_segment_count(a->scheme);
+    for (size_t g = 0; g < segments && g < CVO_MAX_SEGMENTS; g++) {
         const char *segment = cvo_scheme_segment_name(a->scheme, g);
-        bool gold_set = cvo_config_text(a->config, "loyalty", "gold_segments")[0] != '\0';
-        bool gold = gold_set ? in_list(a, "loyalty", "gold_segments", segment, g, 0, 0)
-                             : top_segment(a, g);
-        bool silver = in_list(a, "loyalty", "silver_segments", segment, g, 2, 7);
-        a->results[i].tier = gold ? 0 : silver ? 1 : 2;
+        r->top[g] = in_list(a, "segments", "top", segment, g, 0, 2);
+        bool is_gold = gold && gold[0] ? in_list(a, "loyalty", "gold_segments", segment, g, 0, 0)
+                                       : r->top[g];
+        bool is_silver = in_list(a, "loyalty", "silver_segments", segment, g, 2, 7);
+        r->tier[g] = is_gold ? 0 : is_silver ? 1 : 2;
     }
 }
 
 static cvo_status decide(cvo_analysis *a)
 {
+    read_rules(a);
     rhythm_winback(a);
     double median_value = median_of(a, a->model_ok);
     const cvo_score *scores = cvo_rfm_scores(a->rfm);

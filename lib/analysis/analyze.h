@@ -3,7 +3,20 @@
 #ifndef CVO_ANALYZE_H
 #define CVO_ANALYZE_H
 
+#include "base/limits.h"
 #include "cvo.h"
+
+/* The configuration's decision rules, read once (not per customer). */
+typedef struct analysis_rules {
+    double churn_high_below, churn_low_from;
+    bool exclude_worst_cell;
+    double exclude_after_days, exclude_max_p_alive;
+    double no_discount_min_p_alive, no_discount_lost_p_alive;
+    double winback_window_days;
+    double referral_max_recency_days, referral_min_p_alive;
+    bool top[CVO_MAX_SEGMENTS];     /* the best segments */
+    uint8_t tier[CVO_MAX_SEGMENTS]; /* loyalty tier of each segment */
+} analysis_rules;
 
 struct cvo_analysis {
     cvo_ctx *ctx;
@@ -23,6 +36,7 @@ struct cvo_analysis {
     char backtest_note[512];
     int32_t calibration_end;
     char tier_names[3][64];
+    analysis_rules rules;
 };
 
 #endif
