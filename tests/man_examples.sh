@@ -3,9 +3,11 @@
 # Runnable examples are the lines of the EXAMPLES section, inside .EX/.EE,
 # that begin with "$ cvo " (a line ending in \e continues on the next). Each
 # runs with sh in a scratch directory that holds a generated store
-# (orders.csv, products.csv, nps.csv from "cvo generate -n 200 -s 3") and the
-# small files the examples name, written below; "cvo" is the binary under
-# test. An example passes when it exits 0 or 1 (success, or success with
+# (orders.csv, products.csv, nps.csv from "cvo generate -n 200 -s 3"), copies
+# of the model data of tests/data (cdnowElog.csv, cdnow_cbs.csv,
+# donations.csv) and the small files the examples name, written below; the
+# examples run in order, in that one directory, and may write into it (out/,
+# demo/); "cvo" is the binary under test. An example passes when it exits 0 or 1 (success, or success with
 # rejected records). Writes "passed failed" to RESULTS/man.count.
 results=$1
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -103,6 +105,26 @@ for r in 1 2 3; do
         done
     done
 done > "$store/segments.csv"
+
+# The model examples: the CDNOW log and BTYD summary, the donations summary.
+for f in cdnowElog.csv cdnow_cbs.csv donations.csv; do
+    if ! cp "$root/tests/data/$f" "$store/$f"; then
+        echo "man: 0 passed, 1 failed (tests/data/$f missing)"
+        echo "0 1" > "$results/man.count"
+        exit 1
+    fi
+done
+
+# The configuration of the cvo analyze example (EXAMPLES shows these lines).
+cat > "$store/store.ini" <<'EOF'
+[scoring]
+scheme = classic
+[model]
+currency = EUR
+horizon_months = 6
+[lists]
+vip_share = 0.1
+EOF
 
 # ---- run -------------------------------------------------------------------
 pass=0; fail=0; n=0
