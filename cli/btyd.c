@@ -61,8 +61,22 @@ int btyd_load(cvo_ctx *ctx, const parsed_args *args, const opt_spec *specs, size
         fprintf(stderr, "cvo: give either ORDERS or --summary FILE\n");
         return EXIT_USAGE;
     }
-    if (summary == NULL)
+    if (summary == NULL) {
+        if (args_get(args, specs, count, "holdout") != NULL) {
+            fprintf(stderr, "cvo: --holdout is for --summary files; with ORDERS the holdout "
+                            "runs from --calibration-end to the end of the data\n");
+            return EXIT_USAGE;
+        }
         return from_orders(ctx, args, specs, count, out);
+    }
+    static const char *const orders_only[] = {"calibration-end", "whole-periods", "as-of", "map",
+                                              "date-format", "cancel-prefix", "rejects"};
+    for (size_t i = 0; i < sizeof orders_only / sizeof *orders_only; i++)
+        if (args_get(args, specs, count, orders_only[i]) != NULL) {
+            fprintf(stderr, "cvo: --%s applies to ORDERS, not to a --summary file\n",
+                    orders_only[i]);
+            return EXIT_USAGE;
+        }
     cvo_status status = cvo_summary_load(ctx, summary, &out->summary);
     if (status != CVO_OK)
         return cli_fail(ctx, status);

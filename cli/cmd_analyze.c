@@ -98,6 +98,17 @@ static cvo_status bulk_close(void *user, size_t index, FILE *out)
     return atomic_commit(&s->file) ? CVO_OK : CVO_ERR_IO;
 }
 
+/* Bodies of an earlier run beyond this run's count would be pushed too. */
+static void remove_stale_bodies(const job *j, size_t jobs)
+{
+    for (size_t i = jobs + 1; i < 100000; i++) {
+        char path[4400];
+        snprintf(path, sizeof path, "%s/%04zu.json", j->bulk_dir, i);
+        if (unlink(path) != 0)
+            break;
+    }
+}
+
 static bool write_klaviyo(job *j, const cvo_analysis *a)
 {
     if (!write_one(j, j->klaviyo_dir, "profiles.csv", a, cvo_write_klaviyo_profiles) ||
@@ -111,6 +122,8 @@ static bool write_klaviyo(job *j, const cvo_analysis *a)
     if (status != CVO_OK) {
         atomic_abort(&sink.file);
         cli_fail(j->ctx, status);
+    } else {
+        remove_stale_bodies(j, jobs);
     }
     return status == CVO_OK;
 }
@@ -260,6 +273,11 @@ int cmd_analyze(int argc, char **argv)
     if (args.positional_count != 1 || dir == NULL || (push && strcmp(push, "klaviyo") != 0)) {
         fprintf(stderr, "cvo: analyze needs ORDERS and -o DIR (--push takes klaviyo)\n"
                         "Try 'cvo analyze --help'.\n");
+        return EXIT_USAGE;
+    }
+    const char *key = getenv("CVO_KLAVIYO_API_KEY");
+    if (push && !args_get(&args, specs, SPEC_COUNT, "dry-run") && (key == NULL || !key[0])) {
+        fprintf(stderr, "cvo: --push klaviyo needs the private API key in CVO_KLAVIYO_API_KEY\n");
         return EXIT_USAGE;
     }
     cvo_ctx *ctx = NULL;

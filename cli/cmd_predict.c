@@ -264,6 +264,10 @@ int cmd_predict(int argc, char **argv)
     cvo_model model;
     if ((code = btyd_model(&args, specs, SPEC_COUNT, "model", &model)) >= 0)
         return code;
+    if (model != CVO_MODEL_BGNBD && model != CVO_MODEL_MBGNBD && model != CVO_MODEL_PNBD) {
+        fprintf(stderr, "cvo: predict needs a purchase model: bgnbd, mbgnbd or pnbd\n");
+        return EXIT_USAGE;
+    }
     const char *spend = args_get(&args, specs, SPEC_COUNT, "spend");
     if (spend != NULL && strcmp(spend, "gg") != 0) {
         fprintf(stderr, "cvo: --spend must be gg\n");

@@ -184,9 +184,12 @@ static bool in_list(const cvo_analysis *a, const char *section, const char *key,
     return index >= default_from && index < default_to;
 }
 
-static cvo_churn_risk churn(const cvo_analysis *a, const cvo_customer_result *r, const cvo_score *s)
+static cvo_churn_risk churn(const cvo_analysis *a, const cvo_customer_result *r, const cvo_score *s,
+                            const cvo_customer *c)
 {
-    if (!isfinite(r->p_alive)) { /* no model: recency decides */
+    /* no model, or a one-time buyer (BG/NBD's P(alive) is 1 until a repeat
+     * purchase, so it says nothing of them): recency decides */
+    if (!isfinite(r->p_alive) || c->orders < 2) {
         int levels = cvo_rfm_levels(a->rfm);
         return s->r <= 1 ? CVO_CHURN_HIGH : s->r >= levels - 1 ? CVO_CHURN_LOW : CVO_CHURN_MEDIUM;
     }
@@ -257,8 +260,9 @@ static void rhythm_winback(cvo_analysis *a)
         const cvo_customer *c = &a->customers->rows[i];
         if (r->winback_day != INT32_MIN)
             continue;
-        double own = c->orders > 1 ? (double)(c->last_order_day - c->first_order_day) / (c->orders - 1)
-                                   : typical;
+        double own = c->orders > 1 && c->last_order_day > c->first_order_day
+                         ? (double)(c->last_order_day - c->first_order_day) / (c->orders - 1)
+                         : typical;
         r->winback_day = c->last_order_day + (int32_t)ceil(2 * (own > 1 ? own : 1));
     }
 }
@@ -293,7 +297,10 @@ static bool should_exclude(const cvo_analysis *a, size_t i, double median_value)
     if (rule->exclude_worst_cell && s->r == 1 && s->f == 1 && s->m == 1)
         return true;
     bool lapsed = s->recency_days > rule->exclude_after_days;
-    bool unlikely = !isfinite(r->p_alive) || r->p_alive < rule->exclude_max_p_alive;
+    /* one-time buyers: the chance of an order within the horizon stands in
+     * for P(alive), which BG/NBD keeps at 1 for them */
+    double alive = a->customers->rows[i].orders < 2 ? r->prob_purchase : r->p_alive;
+    bool unlikely = !isfinite(alive) || alive < rule->exclude_max_p_alive;
     return lapsed && unlikely && value_of(a, i) < median_value;
 }
 
@@ -477,7 +484,7 @@ static cvo_status decide(cvo_analysis *a)
     double median_value = median_of(a, a->model_ok);
     const cvo_score *scores = cvo_rfm_scores(a->rfm);
     for (size_t i = 0; i < a->customers->count; i++) {
-        a->results[i].churn_risk = churn(a, &a->results[i], &scores[i]);
+        a->results[i].churn_risk = churn(a, &a->results[i], &scores[i], &a->customers->rows[i]);
         a->results[i].lists = decide_lists(a, i, median_value);
     }
     CVO_TRY(mark_vips(a));

@@ -54,26 +54,32 @@ static const config_key config_keys[] = {
     TEXT("model", "currency", "USD", CONFIG_CURRENCY, "Currency of the amounts in the report."),
     NUMBER("model", "backtest_holdout_share", "0.25", 0, 1, CONFIG_OPEN_MIN | CONFIG_OPEN_MAX,
            "Share of the history held out for the backtest."),
-    NUMBER("churn", "high_below", "0.3", 0, 1, 0, "P(alive) below this is high churn risk."),
+    NUMBER("churn", "high_below", "0.3", 0, 1, 0,
+           "P(alive) below this is high churn risk. One-time buyers (and every customer when "
+           "no model fits) are judged by recency: R score 1 high, the two best R scores low."),
     NUMBER("churn", "low_from", "0.7", 0, 1, 0,
            "P(alive) at or above this is low churn risk (at least high_below); between is medium."),
     LIST("segments", "top", "",
          "The best segments, comma-separated; empty: the scheme's first two."),
     BOOL("lists", "exclude_worst_cell", "true", "Exclude list: the worst RFM cell (all scores 1)."),
     INTEGER("lists", "exclude_after_days", "365", 1, NO_MAX,
-            "Exclude list: also customers whose last order is at least this many days old "
-            "and whose P(alive) is at most exclude_max_p_alive."),
+            "Exclude list: also customers whose last order is more than this many days old, "
+            "who are unlikely to return (see exclude_max_p_alive) and whose value is below "
+            "the median."),
     P_ALIVE("exclude_max_p_alive", "0.15",
-            "Exclude list: the highest P(alive) of a long-lapsed customer it takes."),
+            "Exclude list: unlikely to return means P(alive) below this (one-time buyers: the "
+            "chance of an order within the horizon below this)."),
     P_ALIVE("no_discount_min_p_alive", "0.8",
-            "No-discount list: customers with P(alive) at least this (they buy anyway)."),
+            "No-discount list: top-segment customers with P(alive) at least this (they buy "
+            "anyway)."),
     P_ALIVE("no_discount_lost_p_alive", "0.05",
             "No-discount list: also customers with P(alive) below this (a discount would not "
             "win them back)."),
     P_ALIVE("winback_p_alive", "0.5",
             "Win-back date: the day a customer's P(alive) is expected to fall below this."),
     INTEGER("lists", "winback_window_days", "30", 1, NO_MAX,
-            "Win-back list: customers whose win-back date is within this many days."),
+            "Win-back list: customers whose win-back date lies within this many days before "
+            "or after the as-of date (on or before it: the win-back is due)."),
     NUMBER("lists", "vip_share", "0.05", 0, 1, CONFIG_OPEN_MIN,
            "VIP list: this share of customers, highest predicted CLV first."),
     INTEGER("lists", "referral_max_recency_days", "60", 1, NO_MAX,

@@ -737,7 +737,7 @@ static void hessian(fit_ws *ws, const fit_problem *pb, const double *theta)
     double at[MODEL_MAX_PARAMS], gp[MODEL_MAX_PARAMS], gm[MODEL_MAX_PARAMS];
     size_t n = (size_t)pb->k;
     if (pb->scratch != NULL) {
-        eval_hessian(ws, pb, theta, gp);
+        eval_hessian(ws, pb, theta, gp); /* the gradient is not wanted here */
         return;
     }
     for (size_t i = 0; i < n; i++) {
@@ -879,8 +879,6 @@ static int newton_exact(fit_ws *ws, const fit_problem *pb, double *theta, int ma
         *last = newton_step(ws, g, step, pb->k);
         if (*last < FIT_STEP_TOL || !isfinite(*last) || steps == max_steps)
             break;
-        /* below the rounding of f a line search would only see noise, and the
-         * quadratic model is exact enough to step; twice means the step is noise */
         if (dot(g, step, pb->k) < FIT_NOISE * (fabs(f) + 1)) {
             /* the decrease is below the rounding of f: a line search would only
              * see noise, and the quadratic model is exact enough to step; the
@@ -1131,11 +1129,7 @@ static cvo_status fit_rows_run(cvo_ctx *ctx, fit_rows *rows, fit_run *run, size_
     run->full.count = rows->count;
     bool sampled = sample_rows > 0 && rows->count > sample_rows;
     fit_ws ws;
-    cvo_status status = ws_alloc(ctx, &ws, run->full.ops, sampled ? sample_rows : 0);
-    if (status != CVO_OK) {
-        restore_times(rows, scale);
-        return status;
-    }
+    CVO_TRY(ws_alloc(ctx, &ws, run->full.ops, sampled ? sample_rows : 0));
     problem_attach(&run->full, ws.full_scratch);
     search_problem(run, &ws, sample_rows);
     fit_optimise(&ws, run, rows->weight);
