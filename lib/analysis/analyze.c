@@ -5,7 +5,7 @@
  * figures become NaN and a note says why in plain words. */
 #include "analysis/analyze.h"
 #include "core/customers.h"
-#include "models/summary.h"
+#include "core/summary.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -4,7 +4,7 @@
  * purchase occasion, as in BTYD and CLVTools; values are summed per occasion. */
 #include "core/customers.h"
 #include "io/datetime.h"
-#include "models/summary.h"
+#include "core/summary.h"
 
 #include <string.h>
 

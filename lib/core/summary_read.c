@@ -2,7 +2,7 @@
  * names). Strict: a row that is not a valid summary stops the read with
  * file:line: reason, since a summary has no partial meaning. */
 #include "io/reader.h"
-#include "models/summary.h"
+#include "core/summary.h"
 
 #include <errno.h>
 #include <math.h>

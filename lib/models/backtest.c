@@ -4,7 +4,7 @@
  * buying at their past rate). The curve groups customers by birth so its cost
  * does not grow with the number of customers. */
 #include "core/customers.h"
-#include "models/summary.h"
+#include "core/summary.h"
 
 #include <math.h>
 #include <stdlib.h>

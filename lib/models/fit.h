@@ -6,7 +6,7 @@
 
 #include "base/ctx.h"
 #include "models/model.h"
-#include "models/summary.h"
+#include "core/summary.h"
 
 #include <stdint.h>
 

@@ -3,7 +3,7 @@
  * Pareto/NBD the conditional expectation factors as P(alive | x, t_x, T) times
  * a term of (x, T, t) only; that term is computed once per distinct (x, T). */
 #include "models/model.h"
-#include "models/summary.h"
+#include "core/summary.h"
 
 #include <math.h>
 #include <string.h>
