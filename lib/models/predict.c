@@ -6,6 +6,7 @@
 #include "core/summary.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <string.h>
 
 enum { MAX_MONTHS = 1200 };
@@ -209,6 +210,33 @@ static cvo_status check(cvo_ctx *ctx, const cvo_fit *purchase, const cvo_fit *sp
     return CVO_OK;
 }
 
+/* One thread's share of the customers, with its own (x, T) cache. */
+typedef struct predict_part {
+    predictor pr;
+    const cvo_fit *spend;
+    const cvo_summary_row *rows;
+    cvo_prediction *out;
+    size_t count;
+    bool failed;
+} predict_part;
+
+static void *run_part(void *arg)
+{
+    predict_part *part = arg;
+    for (size_t i = 0; i < part->count && !part->failed; i++)
+        part->failed = !predict_one(&part->pr, part->spend, &part->rows[i], &part->out[i]);
+    return NULL;
+}
+
+static void free_part(cvo_ctx *ctx, predict_part *part)
+{
+    mem_free(ctx, part->pr.month_end);
+    mem_free(ctx, part->pr.cache);
+    mem_free(ctx, part->pr.values);
+}
+
+enum { PARALLEL_PREDICT_MIN = 1 << 16 };
+
 cvo_status cvo_predict_all(cvo_ctx *ctx, const cvo_fit *purchase, const cvo_fit *spend,
                            const cvo_summary *summary, const cvo_predict_options *options,
                            cvo_prediction *out)
@@ -217,13 +245,31 @@ cvo_status cvo_predict_all(cvo_ctx *ctx, const cvo_fit *purchase, const cvo_fit 
     cvo_predict_options_init(&defaults);
     const cvo_predict_options *o = options ? options : &defaults;
     CVO_TRY(check(ctx, purchase, spend, o));
-    predictor pr = {ctx, purchase, o, 0, 0, NULL, NULL, 0, 0, NULL};
-    cvo_status status = setup(&pr, summary->count);
-    for (size_t i = 0; status == CVO_OK && i < summary->count; i++)
-        if (!predict_one(&pr, spend, &summary->rows[i], &out[i]))
-            status = ctx_nomem(ctx);
-    mem_free(ctx, pr.month_end);
-    mem_free(ctx, pr.cache);
-    mem_free(ctx, pr.values);
+    size_t n = summary->count, half = n >= PARALLEL_PREDICT_MIN ? n / 2 : n;
+    predict_part parts[2];
+    memset(parts, 0, sizeof parts);
+    for (int k = 0; k < 2; k++) {
+        parts[k].pr = (predictor){ctx, purchase, o, 0, 0, NULL, NULL, 0, 0, NULL};
+        parts[k].spend = spend;
+        parts[k].rows = summary->rows + (k ? half : 0);
+        parts[k].out = out + (k ? half : 0);
+        parts[k].count = k ? n - half : half;
+    }
+    cvo_status status = setup(&parts[0].pr, half);
+    if (status == CVO_OK && parts[1].count > 0)
+        status = setup(&parts[1].pr, n - half);
+    pthread_t thread;
+    bool threaded = status == CVO_OK && parts[1].count > 0 &&
+                    pthread_create(&thread, NULL, run_part, &parts[1]) == 0;
+    if (status == CVO_OK)
+        run_part(&parts[0]);
+    if (threaded)
+        pthread_join(thread, NULL);
+    else if (status == CVO_OK)
+        run_part(&parts[1]);
+    if (status == CVO_OK && (parts[0].failed || parts[1].failed))
+        status = ctx_nomem(ctx);
+    free_part(ctx, &parts[0]);
+    free_part(ctx, &parts[1]);
     return status;
 }
