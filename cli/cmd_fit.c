@@ -79,21 +79,6 @@ static void print_backtest(const cvo_backtest *b, const cvo_summary *s)
         printf("  %6zu %10.0f %10.2f\n", p + 1, b->tracking_actual[p], b->tracking_model[p]);
 }
 
-static void json_text(const char *s)
-{
-    putchar('"');
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            printf("\\%c", c);
-        else if (c < 0x20)
-            printf("\\u%04x", c);
-        else
-            putchar(c);
-    }
-    putchar('"');
-}
-
 static void json_number(double v)
 {
     if (isfinite(v))
@@ -153,7 +138,7 @@ static void print_json(const cvo_fit *fit, const cvo_backtest *b)
     json_number(fit->loglik);
     printf(",\"n\":%" PRIu64 ",\"converged\":%s,\"iterations\":%d,\"note\":", fit->n,
            fit->converged ? "true" : "false", fit->iterations);
-    json_text(fit->note);
+    cli_json_string(fit->note);
     if (b != NULL)
         json_backtest(b);
     printf("}\n");

@@ -59,9 +59,10 @@ static int write_csv(FILE *out, const cvo_customers *customers, const cvo_rfm *r
     return ok && fflush(out) == 0 && !ferror(out) ? EXIT_OK : EXIT_SYSTEM;
 }
 
-static int output(const parsed_args *args, const cvo_customers *customers, const cvo_rfm *rfm,
-                  const cvo_scheme *scheme)
+static int output(cvo_ctx *ctx, const parsed_args *args, const cvo_customers *customers,
+                  const cvo_rfm *rfm, const cvo_scheme *scheme)
 {
+    (void)ctx;
     const char *path = args_get(args, specs, SPEC_COUNT, "output");
     FILE *out = path && strcmp(path, "-") != 0 ? fopen(path, "w") : stdout;
     if (out == NULL) {
@@ -85,31 +86,5 @@ int cmd_rfm(int argc, char **argv)
                          "frequency,monetary,r,f,m,rfm,segment.");
     if (code >= 0)
         return code;
-    if (args.positional_count != 1) {
-        fprintf(stderr, "cvo: rfm needs one ORDERS file (or -)\nTry 'cvo rfm --help'.\n");
-        return EXIT_USAGE;
-    }
-    cvo_ctx *ctx = NULL;
-    if (cvo_ctx_new(&ctx, NULL) != CVO_OK)
-        return EXIT_SYSTEM;
-    cvo_customers *customers = NULL;
-    cvo_rfm *rfm = NULL;
-    cvo_load_stats stats;
-    score_setup setup;
-    int load = cli_score_setup(ctx, &args, specs, SPEC_COUNT, &setup);
-    if (load < 0)
-        load = cli_load(ctx, &args, specs, SPEC_COUNT, args.positional[0], &customers, &stats);
-    code = load;
-    cvo_scheme *scheme = setup.scheme;
-    if (load <= EXIT_REJECTS)
-        code = cli_score(ctx, &setup, customers, &rfm);
-    if (load <= EXIT_REJECTS && code == EXIT_OK)
-        code = output(&args, customers, rfm, scheme);
-    if (code == EXIT_OK)
-        code = load;
-    cvo_rfm_free(rfm);
-    cvo_scheme_free(scheme);
-    cvo_customers_free(customers);
-    cvo_ctx_free(ctx);
-    return code;
+    return cli_run_scored(&args, specs, SPEC_COUNT, "rfm", output);
 }

@@ -40,21 +40,6 @@ static void print_csv(const cvo_segment_row *rows, size_t n)
     }
 }
 
-static void json_string(const char *s)
-{
-    putchar('"');
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            printf("\\%c", c);
-        else if (c < 0x20)
-            printf("\\u%04x", c);
-        else
-            putchar(c);
-    }
-    putchar('"');
-}
-
 static void print_json(const cvo_segment_row *rows, size_t n, const cvo_rfm *rfm)
 {
     char as_of[11], revenue[24], aov[24];
@@ -63,7 +48,7 @@ static void print_json(const cvo_segment_row *rows, size_t n, const cvo_rfm *rfm
     for (size_t i = 0; i < n; i++) {
         const cvo_segment_row *r = &rows[i];
         printf("%s{\"segment\":", i ? "," : "");
-        json_string(r->name);
+        cli_json_string(r->name);
         printf(",\"customers\":%" PRIu64 ",\"share\":%.6f,\"revenue\":%s,\"revenue_share\":%.6f,"
                "\"orders\":%" PRIu64 ",\"aov\":%s,\"median_recency_days\":%.1f}",
                r->customers, r->customer_share, cli_money_text(r->revenue_cents, revenue),
@@ -103,31 +88,5 @@ int cmd_segments(int argc, char **argv)
                          "revenue, revenue share, average order value and median recency (days).");
     if (code >= 0)
         return code;
-    if (args.positional_count != 1) {
-        fprintf(stderr, "cvo: segments needs one ORDERS file (or -)\nTry 'cvo segments --help'.\n");
-        return EXIT_USAGE;
-    }
-    cvo_ctx *ctx = NULL;
-    if (cvo_ctx_new(&ctx, NULL) != CVO_OK)
-        return EXIT_SYSTEM;
-    cvo_customers *customers = NULL;
-    cvo_rfm *rfm = NULL;
-    cvo_load_stats stats;
-    score_setup setup;
-    int load = cli_score_setup(ctx, &args, specs, SPEC_COUNT, &setup);
-    if (load < 0)
-        load = cli_load(ctx, &args, specs, SPEC_COUNT, args.positional[0], &customers, &stats);
-    code = load;
-    cvo_scheme *scheme = setup.scheme;
-    if (load <= EXIT_REJECTS)
-        code = cli_score(ctx, &setup, customers, &rfm);
-    if (load <= EXIT_REJECTS && code == EXIT_OK)
-        code = report(ctx, &args, customers, rfm, scheme);
-    if (code == EXIT_OK)
-        code = load;
-    cvo_rfm_free(rfm);
-    cvo_scheme_free(scheme);
-    cvo_customers_free(customers);
-    cvo_ctx_free(ctx);
-    return code;
+    return cli_run_scored(&args, specs, SPEC_COUNT, "segments", report);
 }

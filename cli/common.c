@@ -300,3 +300,50 @@ bool cli_parse_double(const char *text, double min, double max, double *out)
     *out = v;
     return true;
 }
+
+int cli_run_scored(const parsed_args *args, const opt_spec *specs, size_t count,
+                   const char *command, scored_fn emit)
+{
+    if (args->positional_count != 1) {
+        fprintf(stderr, "cvo: %s needs one ORDERS file (or -)\nTry 'cvo %s --help'.\n", command,
+                command);
+        return EXIT_USAGE;
+    }
+    cvo_ctx *ctx = NULL;
+    if (cvo_ctx_new(&ctx, NULL) != CVO_OK)
+        return EXIT_SYSTEM;
+    cvo_customers *customers = NULL;
+    cvo_rfm *rfm = NULL;
+    cvo_load_stats stats;
+    score_setup setup;
+    int load = cli_score_setup(ctx, args, specs, count, &setup);
+    if (load < 0)
+        load = cli_load(ctx, args, specs, count, args->positional[0], &customers, &stats);
+    int code = load;
+    if (load <= EXIT_REJECTS)
+        code = cli_score(ctx, &setup, customers, &rfm);
+    if (load <= EXIT_REJECTS && code == EXIT_OK)
+        code = emit(ctx, args, customers, rfm, setup.scheme);
+    if (code == EXIT_OK)
+        code = load;
+    cvo_rfm_free(rfm);
+    cvo_scheme_free(setup.scheme);
+    cvo_customers_free(customers);
+    cvo_ctx_free(ctx);
+    return code;
+}
+
+void cli_json_string(const char *s)
+{
+    putchar('"');
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\')
+            printf("\\%c", c);
+        else if (c < 0x20)
+            printf("\\u%04x", c);
+        else
+            putchar(c);
+    }
+    putchar('"');
+}

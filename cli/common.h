@@ -75,6 +75,16 @@ int cli_score(cvo_ctx *ctx, score_setup *setup, const cvo_customers *customers, 
 /* Writes one CSV cell, neutralising formula starts (= + - @ TAB CR) as OWASP
  * recommends: quoted, with a leading '. */
 void cli_csv_cell(FILE *out, const char *text);
+/* What cvo rfm and cvo segments do with the scored customers. */
+typedef int (*scored_fn)(cvo_ctx *ctx, const parsed_args *args, const cvo_customers *customers,
+                         const cvo_rfm *rfm, const cvo_scheme *scheme);
+/* Loads ORDERS, scores every customer and hands the result to emit; returns
+ * the exit code (rejected records: EXIT_REJECTS when all else went well). */
+int cli_run_scored(const parsed_args *args, const opt_spec *specs, size_t count,
+                   const char *command, scored_fn emit);
+/* Writes text as a JSON string on stdout. */
+void cli_json_string(const char *text);
+
 /* A number in [min, max]; false otherwise. */
 bool cli_parse_double(const char *text, double min, double max, double *out);
 /* Writes cents as "-1234.56". */
