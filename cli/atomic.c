@@ -80,7 +80,8 @@ bool atomic_commit(atomic_file *f)
 {
     char target[sizeof f->dir + sizeof f->name + 2];
     snprintf(target, sizeof target, "%s/%s", f->dir, f->name);
-    bool ok = fflush(f->out) == 0 && !ferror(f->out) && fsync(f->fd) == 0 && publish(f, target);
+    bool ok = fflush(f->out) == 0 && !ferror(f->out) && (!f->sync || fsync(f->fd) == 0) &&
+              publish(f, target);
     int saved = errno;
     fclose(f->out);
     f->out = NULL;

@@ -13,11 +13,15 @@ typedef struct atomic_file {
     char dir[4096];
     char name[256];
     char temp[512]; /* fallback path when O_TMPFILE is not supported */
+    bool sync;      /* fsync before publishing: survives a power cut, costs time */
 } atomic_file;
 
 /* Opens dir/name for writing; false with a message on stderr. */
 bool atomic_open(atomic_file *f, const char *dir, const char *name);
-/* Flushes, syncs and publishes the file under its name; false on any error
+/* Flushes (and with f->sync, syncs) and publishes the file under its name.
+ * Without sync the file is still never seen half-written by a reader or after
+ * the process is killed; sync adds durability across an operating-system
+ * crash. false on any error
  * (then nothing is published). */
 bool atomic_commit(atomic_file *f);
 /* Drops an unfinished file. */

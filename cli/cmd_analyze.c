@@ -17,6 +17,7 @@ static const opt_spec specs[] = {
     {"xlsx", 0, NULL, "also write cvo.xlsx (customer table and a sheet per list)"},
     {"push", 0, "TARGET", "send the Klaviyo files after writing DIR (TARGET: klaviyo; key in CVO_KLAVIYO_API_KEY)"},
     {"dry-run", 0, NULL, "with --push: show what would be sent, send nothing"},
+    {"fsync", 0, NULL, "make every file durable (fsync) before it gets its name"},
     CLI_INPUT_OPTIONS,
 };
 enum { SPEC_COUNT = sizeof specs / sizeof *specs };
@@ -30,6 +31,7 @@ typedef struct job {
     char klaviyo_dir[4200], bulk_dir[4300], lists_dir[4200];
     bool progress;
     int phase;
+    bool sync;
 } job;
 
 static void progress(job *j, const char *what)
@@ -48,6 +50,7 @@ static bool write_one(job *j, const char *dir, const char *name, const cvo_analy
     atomic_file f;
     if (!atomic_open(&f, dir, name))
         return false;
+    f.sync = j->sync;
     cvo_status status = fn(j->ctx, a, f.out);
     if (status != CVO_OK) {
         atomic_abort(&f);
@@ -64,6 +67,7 @@ static bool write_list(job *j, const cvo_analysis *a, unsigned bit)
     atomic_file f;
     if (!atomic_open(&f, j->lists_dir, name))
         return false;
+    f.sync = j->sync;
     cvo_status status = cvo_write_list(j->ctx, a, bit, f.out);
     if (status != CVO_OK) {
         atomic_abort(&f);
@@ -86,6 +90,7 @@ static cvo_status bulk_open(void *user, size_t index, FILE **out)
     snprintf(name, sizeof name, "%04zu.json", index + 1);
     if (!atomic_open(&s->file, s->j->bulk_dir, name))
         return CVO_ERR_IO;
+    s->file.sync = s->j->sync;
     *out = s->file.out;
     return CVO_OK;
 }
@@ -155,6 +160,7 @@ static bool write_xlsx(job *j, const cvo_analysis *a)
     FILE *built = status == CVO_OK ? fopen(path, "rb") : NULL;
     atomic_file f;
     bool ok = built != NULL && atomic_open(&f, j->dir, "cvo.xlsx");
+    f.sync = j->sync;
     if (ok && !(ok = copy_into(built, f.out)))
         atomic_abort(&f);
     else if (ok)
@@ -283,7 +289,8 @@ int cmd_analyze(int argc, char **argv)
     cvo_ctx *ctx = NULL;
     if (cvo_ctx_new(&ctx, NULL) != CVO_OK)
         return EXIT_SYSTEM;
-    job j = {ctx, &args, dir, "", "", "", false, 0};
+    job j = {ctx, &args, dir, "", "", "", false, 0, false};
+    j.sync = args_get(&args, specs, SPEC_COUNT, "fsync") != NULL;
     j.progress = isatty(STDERR_FILENO) && args_get(&args, specs, SPEC_COUNT, "quiet") == NULL;
     code = run(&j, args.positional[0]);
     cvo_ctx_free(ctx);

@@ -2,6 +2,7 @@
  * no network) showing an analysis section by section. Every text that comes from
  * the data is escaped, and the only date on the page is the analysis as-of day. */
 #include "base/ctx.h"
+#include "base/sort.h"
 #include "output/svg.h"
 
 #include <math.h>
@@ -236,12 +237,6 @@ static void figure_close(report *r, const char *caption)
 
 /* ---- sorting helpers ----------------------------------------------------- */
 
-static int by_double(const void *x, const void *y)
-{
-    double a = *(const double *)x, b = *(const double *)y;
-    return (a > b) - (a < b);
-}
-
 /* Linear-interpolated quantile of sorted v[0..n-1], n > 0. */
 static double quantile(const double *v, size_t n, double q)
 {
@@ -263,7 +258,13 @@ static cvo_status finite_sorted(report *r, bool clv, double **out, size_t *n)
         if (isfinite(x))
             v[k++] = x;
     }
-    qsort(v, k, sizeof *v, by_double);
+    double *scratch = mem_array(r->ctx, k ? k : 1, sizeof *scratch);
+    if (scratch == NULL) {
+        mem_free(r->ctx, v);
+        return ctx_nomem(r->ctx);
+    }
+    sort_doubles(v, k, scratch);
+    mem_free(r->ctx, scratch);
     *out = v;
     *n = k;
     return CVO_OK;
@@ -731,14 +732,39 @@ typedef struct seg_value {
     double value;
 } seg_value;
 
-static int by_segment_value(const void *x, const void *y)
+/* Fills pairs with every finite P(alive), ordered by segment then value:
+ * a counting pass by segment, then a radix sort of each segment's values.
+ * Returns the count, or SIZE_MAX when out of memory. */
+static size_t group_by_segment(report *r, const cvo_score *scores, size_t segments,
+                               seg_value *pairs)
 {
-    const seg_value *a = x, *b = y;
-    if (a->segment != b->segment)
-        return (a->segment > b->segment) - (a->segment < b->segment);
-    return (a->value > b->value) - (a->value < b->value);
+    size_t *start = mem_zarray(r->ctx, segments + 1, sizeof *start);
+    double *v = mem_array(r->ctx, r->count + 1, sizeof *v);
+    double *scratch = mem_array(r->ctx, r->count + 1, sizeof *scratch);
+    size_t k = SIZE_MAX;
+    if (start != NULL && v != NULL && scratch != NULL) {
+        for (size_t i = 0; i < r->count; i++)
+            if (isfinite(r->results[i].p_alive) && scores[i].segment < segments)
+                start[scores[i].segment + 1]++;
+        for (size_t g = 0; g < segments; g++)
+            start[g + 1] += start[g];
+        k = start[segments];
+        for (size_t i = 0; i < r->count; i++)
+            if (isfinite(r->results[i].p_alive) && scores[i].segment < segments)
+                v[start[scores[i].segment]++] = r->results[i].p_alive;
+        for (size_t g = segments, from = k; g-- > 0;) { /* restore starts, sort groups */
+            size_t begin = g ? start[g - 1] : 0;
+            sort_doubles(v + begin, from - begin, scratch);
+            for (size_t j = begin; j < from; j++)
+                pairs[j] = (seg_value){g, v[j]};
+            from = begin;
+        }
+    }
+    mem_free(r->ctx, start);
+    mem_free(r->ctx, v);
+    mem_free(r->ctx, scratch);
+    return k;
 }
-
 static void box_from(svg_box *box, const char *label, const double *v, size_t n)
 {
     double sum = 0;
@@ -782,11 +808,12 @@ static cvo_status alive_chart(report *r, double *all, size_t n)
         mem_free(r->ctx, rows);
         return ctx_nomem(r->ctx);
     }
-    size_t k = 0;
-    for (size_t i = 0; i < r->count; i++)
-        if (isfinite(r->results[i].p_alive))
-            pairs[k++] = (seg_value){scores[i].segment, r->results[i].p_alive};
-    qsort(pairs, k, sizeof *pairs, by_segment_value);
+    size_t k = group_by_segment(r, scores, segments, pairs);
+    if (k == SIZE_MAX) {
+        mem_free(r->ctx, pairs);
+        mem_free(r->ctx, rows);
+        return ctx_nomem(r->ctx);
+    }
     alive_boxes(r, pairs, k, all, rows);
     figure_open(r);
     svg_box_rows(r->out, "Probability of being alive by segment", rows, segments + 1,
