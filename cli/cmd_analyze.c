@@ -13,7 +13,7 @@ static const opt_spec specs[] = {
     {"output", 'o', "DIR", "directory for the report and the files (created if needed)"},
     {"config", 'c', "FILE", "configuration (INI); cvo config prints every key and default"},
     {"nps", 0, "FILE", "NPS answers (accepted for forward compatibility; not used yet)"},
-    {"products", 0, "FILE", "product costs (accepted for forward compatibility; not used yet)"},
+    {"products", 0, "FILE", "product costs (sku,unit_cost,...) for lines without unit_cost"},
     {"xlsx", 0, NULL, "also write cvo.xlsx (customer table and a sheet per list)"},
     {"push", 0, "TARGET", "send the Klaviyo files after writing DIR (TARGET: klaviyo; key in CVO_KLAVIYO_API_KEY)"},
     {"dry-run", 0, NULL, "with --push: show what would be sent, send nothing"},

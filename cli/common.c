@@ -134,6 +134,7 @@ static int load_options(const parsed_args *a, const opt_spec *s, size_t n, const
     o->date_format = args_get(a, s, n, "date-format");
     o->decimal_comma = args_get(a, s, n, "decimal-comma") != NULL;
     o->cancel_prefix = args_get(a, s, n, "cancel-prefix");
+    o->products_path = args_get(a, s, n, "products");
     const char *threads = args_get(a, s, n, "threads");
     long t = 0;
     if (threads && !parse_int(threads, 1, 8, &t)) {

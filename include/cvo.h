@@ -132,7 +132,9 @@ typedef struct cvo_load_options {
     bool decimal_comma;         /* "12,99" means 12.99 */
     const char *cancel_prefix;  /* order ids starting with it are cancellations, or NULL */
     int threads;                /* worker threads for plain files; 0 = up to 2 */
-    bool keep_orders;           /* keep each customer's counted orders (day, net) for models */
+    bool keep_orders;           /* keep each customer's counted orders (cvo_order) */
+    const char *products_path;  /* sku,product,unit_cost,category: costs of lines without
+                                   unit_cost (NULL: none) */
     cvo_reject_fn on_reject;    /* may be NULL; a non-OK return stops the load */
     void *reject_user_data;
 } cvo_load_options;
@@ -172,6 +174,8 @@ typedef struct cvo_customer {
     uint32_t orders;           /* distinct orders that count */
     int64_t net_revenue_cents; /* quantity x unit_price - discount - refund, or totals */
     int64_t items;             /* units bought, returns subtracted */
+    const char *channel;       /* acquisition channel: the first order's channel ("" unknown) */
+    const char *country;       /* country of the latest order ("" unknown) */
 } cvo_customer;
 
 typedef struct cvo_customers cvo_customers;
@@ -194,7 +198,14 @@ CVO_API void cvo_customers_free(cvo_customers *customers);
 /* A counted order of a customer (loaded with keep_orders). */
 typedef struct cvo_order {
     int32_t day;
-    int64_t net_cents;
+    int64_t net_cents;            /* after discounts and refunds (what the customer paid and kept) */
+    int64_t discount_cents;       /* discounts given on the order */
+    int64_t refund_cents;         /* refunds (already taken out of net_cents) */
+    int64_t shipping_cents;       /* the store's shipping cost for the order */
+    int64_t cogs_cents;           /* cost of the goods whose cost is known (see costed_cents) */
+    int64_t costed_cents;         /* net revenue of the lines whose cost is known */
+    int64_t cost_from_line_cents; /* of costed_cents: costed by the line's own unit_cost */
+    bool has_code;                /* a discount code was used */
 } cvo_order;
 
 /* The counted orders of customer index, by day (then file order); *count 0
@@ -514,6 +525,125 @@ CVO_API bool cvo_config_has(const cvo_config *config, const char *section, const
 /* Writes a complete, commented configuration with every default. Errors: CVO_ERR_IO. */
 CVO_API CVO_NODISCARD cvo_status cvo_config_write_defaults(cvo_ctx *ctx, FILE *out);
 CVO_API void cvo_config_free(cvo_config *config);
+
+/* ---- profit --------------------------------------------------------------------
+ * The value *of* a customer is profit, not revenue. Per counted order (cvo_order):
+ *   contribution margin = net - cogs - shipping - fee
+ *   net      = cvo_order.net_cents: gross less discounts and refunds, so refunds
+ *              are taken out once, here, and never again
+ *   cogs     = cogs_cents (lines whose cost is known: the line's unit_cost, else
+ *              the products file) + round((net - costed_cents) x (1 - [profit]
+ *              default_margin)) for the revenue whose cost is unknown
+ *   shipping = shipping_cents (the store's cost of shipping the order)
+ *   fee      = round(net x [profit] payment_fee_percent) + payment_fee_fixed
+ * Rates are used to six decimals (parts per million) and every product is
+ * rounded half away from zero to the cent, per order, so that sums are exact.
+ * A customer's acquisition cost ([profit] acquisition_cost by channel, else
+ * default_acquisition_cost) is charged to their first order:
+ *   profit to date = sum of order margins - acquisition cost. */
+
+/* Where a customer's predicted margin per future order comes from. */
+typedef enum cvo_margin_source {
+    CVO_MARGIN_SPEND_MODEL = 0, /* Gamma-Gamma fitted on the positive mean repeat margins:
+                                   E[margin | x, m_x] (x = 0: the model's population mean) */
+    CVO_MARGIN_OWN = 1,         /* the customer's own mean repeat margin (m_x; zero or
+                                   negative, or no spend model could be fitted) */
+    CVO_MARGIN_POPULATION = 2   /* a one-time buyer without a spend model: the mean margin
+                                   per order of all customers */
+} cvo_margin_source;
+
+/* One customer's profit (index as in the customer table). */
+typedef struct cvo_profit_row {
+    uint32_t orders;              /* counted orders */
+    int64_t revenue_cents;        /* net revenue of those orders */
+    int64_t cogs_cents;           /* cost of goods, the default margin's share included */
+    int64_t shipping_cents;
+    int64_t fee_cents;            /* payment fees */
+    int64_t margin_cents;         /* sum of the order margins (acquisition not included) */
+    int64_t acquisition_cents;    /* charged to the first order */
+    int64_t profit_cents;         /* profit to date: margin_cents - acquisition_cents */
+    bool profitable;              /* profit_cents > 0 */
+    /* Orders to break even: when cumulative profit (acquisition charged to the
+     * first order) reached >= 0, the 1-based index of the order where it first
+     * did (break_even_reached true). Otherwise the expected count at the
+     * customer's mean margin per order, ceil(acquisition / mean margin), when
+     * that mean is > 0; 0 means never (mean margin <= 0). */
+    uint32_t break_even_orders;
+    bool break_even_reached;
+    /* Prediction over the [model] horizon: expected orders (BG/NBD, or as given
+     * to cvo_profit_compute) x predicted margin per order, not discounted. */
+    bool has_prediction;          /* false: no purchase model; the three below are 0 / NaN */
+    double expected_orders;
+    int64_t margin_per_order_cents; /* predicted margin per future order */
+    cvo_margin_source margin_source;
+    int64_t predicted_profit_cents; /* round(expected_orders x predicted margin) */
+    /* discount dependence */
+    uint32_t code_orders;         /* orders that used a discount code */
+    double code_share;            /* code_orders / orders */
+    int64_t discount_cents;       /* discounts given in total */
+} cvo_profit_row;
+
+/* One segment of the scheme (empty segments included with zeros). Shares are
+ * 0..1 of the table's total (0 when that total is <= 0); a segment whose
+ * profit is negative has a negative profit share. */
+typedef struct cvo_profit_segment {
+    const char *name;
+    uint64_t customers;
+    int64_t revenue_cents;
+    double revenue_share;
+    int64_t profit_cents;           /* profit to date */
+    double profit_share;
+    int64_t mean_profit_cents;      /* per customer, rounded; 0 when empty */
+    uint64_t unprofitable;          /* customers whose profit to date is <= 0 */
+    double unprofitable_share;      /* of the segment's customers */
+    int64_t predicted_profit_cents; /* of the customers with a prediction */
+} cvo_profit_segment;
+
+/* The whole table, and which source covered what share of net revenue. */
+typedef struct cvo_profit_totals {
+    uint64_t customers, orders, unprofitable;
+    int64_t revenue_cents, cogs_cents, shipping_cents, fee_cents, margin_cents;
+    int64_t acquisition_cents, profit_cents, predicted_profit_cents, discount_cents;
+    int64_t cost_from_line_cents;     /* revenue costed by the line's own unit_cost */
+    int64_t cost_from_products_cents; /* revenue costed by the products file */
+    int64_t cost_by_default_cents;    /* revenue costed by [profit] default_margin */
+    double from_line_share, from_products_share, by_default_share; /* of revenue_cents */
+    int64_t mean_margin_cents;        /* per order, all customers (the population fallback) */
+    bool purchase_model;              /* expected orders are known (has_prediction rows) */
+    bool spend_model;                 /* Gamma-Gamma on margins was fitted */
+} cvo_profit_totals;
+
+typedef struct cvo_profit cvo_profit;
+
+/* Computes the profit of every customer of a table loaded with keep_orders
+ * (its orders carrying costs: cvo_load_options.products_path), the segment
+ * table under rfm / scheme (rfm made from this table), and the totals.
+ * expected_orders: cvo_customers_count entries over the horizon (NaN: none
+ * for that customer), or NULL to fit BG/NBD here on the whole history up to
+ * the rfm as-of day with config's [model] period and horizon_months. The
+ * margin per future order is Gamma-Gamma fitted on each repeat customer's
+ * mean repeat margin where it is > 0 (repeat occasions: days after the first,
+ * as in cvo_summary_from_orders), with the fallbacks of cvo_margin_source.
+ * A model that cannot be fitted is no error: cvo_profit_note says why.
+ * *out is the caller's (cvo_profit_free). Errors: CVO_ERR_ARGUMENT (no orders
+ * kept, rfm or scheme missing or not of this table), CVO_ERR_CONFIG (an
+ * acquisition_cost item that is not "channel:amount"), CVO_ERR_NOMEM. */
+CVO_API CVO_NODISCARD cvo_status cvo_profit_compute(cvo_ctx *ctx, const cvo_customers *customers,
+                                                    const cvo_rfm *rfm, const cvo_scheme *scheme,
+                                                    const cvo_config *config,
+                                                    const double *expected_orders,
+                                                    cvo_profit **out);
+/* cvo_customers_count rows, index as in the customer table. */
+CVO_API const cvo_profit_row *cvo_profit_rows(const cvo_profit *profit);
+/* cvo_profit_segment_count rows in scheme order. */
+CVO_API const cvo_profit_segment *cvo_profit_segments(const cvo_profit *profit);
+CVO_API size_t cvo_profit_segment_count(const cvo_profit *profit);
+CVO_API const cvo_profit_totals *cvo_profit_overall(const cvo_profit *profit);
+/* Why there is no prediction or no spend model, in plain words; "" when both ran. */
+CVO_API const char *cvo_profit_note(const cvo_profit *profit);
+/* A margin source's name: "spend model", "own mean", "population mean". */
+CVO_API const char *cvo_margin_source_name(cvo_margin_source source);
+CVO_API void cvo_profit_free(cvo_profit *profit);
 
 /* ---- the main job: analysis ---------------------------------------------------- */
 

@@ -97,6 +97,20 @@ static const config_key config_keys[] = {
          "Segments of the second tier; empty: the scheme's 3rd to 7th segments."),
     TEXT("loyalty", "bronze_name", "Bronze", CONFIG_NONEMPTY,
          "Name of the third tier: everyone else."),
+    NUMBER("profit", "default_margin", "0.5", 0, 1, 0,
+           "Margin assumed on revenue whose cost of goods is unknown (no unit_cost on the line, "
+           "SKU not in --products): 0.5 means those goods cost 50 % of that revenue."),
+    NUMBER("profit", "payment_fee_percent", "0.029", 0, 1, CONFIG_OPEN_MAX,
+           "Payment fee as a share of each order's net revenue (0.029 is 2.9 %)."),
+    NUMBER("profit", "payment_fee_fixed", "0.30", 0, 1000, 0,
+           "Payment fee per order on top of the share, in currency units."),
+    LIST("profit", "acquisition_cost", "",
+         "Acquisition cost of a new customer by channel (the first order's channel), items "
+         "channel:amount in currency units, e.g. paid_social:25,paid_search:30,organic:0; "
+         "charged to the customer's first order."),
+    NUMBER("profit", "default_acquisition_cost", "0", 0, NO_MAX, 0,
+           "Acquisition cost of a customer whose channel is unknown or not in acquisition_cost, "
+           "in currency units."),
     TEXT("klaviyo", "revision", "2026-07-15", CONFIG_DATE, "Klaviyo API revision header."),
     TEXT("klaviyo", "list_id", "", CONFIG_ANY,
          "Klaviyo list the imported profiles are added to; empty: none."),

@@ -53,6 +53,7 @@ void custmap_free(custmap *map)
         mem_free(map->ctx, map->pending[i].text);
     mem_free(map->ctx, map->orders);
     mem_free(map->ctx, map->remap);
+    mem_free(map->ctx, map->extra);
     mem_free(map->ctx, map->entries);
     mem_free(map->ctx, map->slots);
     arena_release(&map->strings);
@@ -82,6 +83,12 @@ static bool grow(custmap *map)
     if (entries == NULL)
         return false;
     map->entries = entries;
+    if (map->extra != NULL) {
+        cust_extra *extra = mem_realloc(map->ctx, map->extra, cap * sizeof *extra);
+        if (extra == NULL)
+            return false;
+        map->extra = extra;
+    }
     map->cap = cap;
     uint64_t *old = map->slots;
     size_t old_size = map->slot_mask + 1;
@@ -124,6 +131,8 @@ static cust_acc *insert(custmap *map, uint32_t tag, const char *id, size_t id_le
     e->id_len = (uint32_t)id_len;
     e->email = text + id_len + 1;
     e->email_len = (uint32_t)email_len;
+    if (map->extra != NULL)
+        map->extra[map->count] = (cust_extra){"", "", INT32_MAX, INT32_MIN};
     place(map->slots, map->slot_mask, tag, (uint32_t)map->count);
     map->count++;
     return e;
@@ -157,7 +166,7 @@ void cust_acc_combine(cust_acc *a, const cust_acc *b)
     a->items += b->items;
 }
 
-static bool log_order(custmap *map, uint32_t entry, int32_t day, int64_t net_cents)
+static bool log_order(custmap *map, uint32_t entry, const cvo_order *order)
 {
     if (map->order_count == map->order_cap) {
         size_t cap = map->order_cap ? map->order_cap * 2 : 4096;
@@ -167,7 +176,7 @@ static bool log_order(custmap *map, uint32_t entry, int32_t day, int64_t net_cen
         map->orders = orders;
         map->order_cap = cap;
     }
-    map->orders[map->order_count++] = (cust_order){entry, day, net_cents};
+    map->orders[map->order_count++] = (cust_order){entry, *order};
     return true;
 }
 
@@ -176,10 +185,21 @@ static custmap_result take_orders(custmap *map, const custmap *src)
 {
     for (size_t i = 0; i < src->order_count; i++) {
         const cust_order *o = &src->orders[i];
-        if (!log_order(map, map->remap[o->entry], o->day, o->net_cents))
+        if (!log_order(map, map->remap[o->entry], &o->order))
             return CUSTMAP_NOMEM;
     }
     return CUSTMAP_OK;
+}
+
+static custmap_result add_with_extra(custmap *map, const custmap *src, size_t i);
+
+bool custmap_keep_orders(custmap *map)
+{
+    map->keep_orders = true;
+    map->extra = mem_array(map->ctx, map->cap, sizeof *map->extra);
+    for (size_t i = 0; map->extra != NULL && i < map->count; i++)
+        map->extra[i] = (cust_extra){"", "", INT32_MAX, INT32_MIN};
+    return map->extra != NULL;
 }
 
 custmap_result custmap_absorb(custmap *map, const custmap *src)
@@ -189,7 +209,7 @@ custmap_result custmap_absorb(custmap *map, const custmap *src)
     if (map->remap == NULL)
         return CUSTMAP_NOMEM;
     for (size_t i = 0; i < src->count && r == CUSTMAP_OK; i++) {
-        r = custmap_add(map, &src->entries[i]);
+        r = add_with_extra(map, src, i);
         map->pending[(map->pending_head + CUST_PIPELINE - 1) % CUST_PIPELINE].source = (uint32_t)i;
     }
     if (r == CUSTMAP_OK)
@@ -237,6 +257,18 @@ static cust_acc *take_email_only(custmap *map, uint32_t *slots, size_t mask, con
     return NULL;
 }
 
+static void combine_extra(cust_extra *a, const cust_extra *b)
+{
+    if (b->channel[0] && b->channel_day < a->channel_day) {
+        a->channel = b->channel;
+        a->channel_day = b->channel_day;
+    }
+    if (b->country[0] && b->country_day > a->country_day) {
+        a->country = b->country;
+        a->country_day = b->country_day;
+    }
+}
+
 long custmap_join_emails(custmap *map)
 {
     size_t mask = 0;
@@ -252,6 +284,8 @@ long custmap_join_emails(custmap *map)
         cust_acc *guest;
         while ((guest = take_email_only(map, slots, mask, e)) != NULL) {
             cust_acc_combine(e, guest);
+            if (map->extra != NULL)
+                combine_extra(&map->extra[i], &map->extra[guest - map->entries]);
             guest->dead = (uint32_t)i + 1;
             joined++;
         }
@@ -286,6 +320,25 @@ static void stage_text(const custmap *map, const cust_update *u)
 }
 
 
+/* Keeps the earliest channel and the latest country (copied on change only). */
+static bool take_extra(custmap *map, cust_extra *x, const cust_update *u)
+{
+    const char *channel = u->text + u->id_len + 1 + u->email_len + 1;
+    const char *country = channel + u->channel_len + 1;
+    if (u->channel_len > 0 && u->channel_day < x->channel_day) {
+        x->channel = arena_strndup(&map->strings, channel, u->channel_len);
+        x->channel_day = u->channel_day;
+    }
+    if (u->country_len > 0 && u->country_day >= x->country_day) {
+        bool same = strlen(x->country) == u->country_len &&
+                    bytes_eq(x->country, country, u->country_len);
+        if (!same)
+            x->country = arena_strndup(&map->strings, country, u->country_len);
+        x->country_day = u->country_day;
+    }
+    return x->channel != NULL && x->country != NULL;
+}
+
 static custmap_result apply(custmap *map, const cust_update *u)
 {
     cust_acc *c = custmap_get(map, u->text, u->id_len, u->text + u->id_len + 1, u->email_len);
@@ -295,7 +348,9 @@ static custmap_result apply(custmap *map, const cust_update *u)
     uint32_t index = (uint32_t)(c - map->entries);
     if (map->remap != NULL)
         map->remap[u->source] = index;
-    else if (map->keep_orders && d->orders == 1 && !log_order(map, index, d->first_day, d->revenue_cents))
+    if (map->extra != NULL && !take_extra(map, &map->extra[index], u))
+        return CUSTMAP_NOMEM;
+    if (map->keep_orders && u->log && !log_order(map, index, &u->order))
         return CUSTMAP_NOMEM;
     if (__builtin_add_overflow(c->revenue_cents, d->revenue_cents, &c->revenue_cents) ||
         __builtin_add_overflow(c->items, d->items, &c->items))
@@ -320,10 +375,19 @@ static custmap_result apply_oldest(custmap *map)
     return apply(map, oldest);
 }
 
-static bool fill_update(custmap *map, cust_update *u, const char *id, size_t id_len,
-                        const char *email, size_t email_len)
+static char *put_text(char *out, const char *text, size_t len)
 {
-    size_t need = id_len + email_len + 2;
+    if (len)
+        memcpy(out, text, len);
+    out[len] = '\0';
+    return out + len + 1;
+}
+
+static bool fill_update(custmap *map, cust_update *u, const char *id, size_t id_len,
+                        const char *email, size_t email_len, const cust_order_info *info)
+{
+    size_t channel_len = info ? info->channel_len : 0, country_len = info ? info->country_len : 0;
+    size_t need = id_len + email_len + channel_len + country_len + 4;
     if (need > u->text_cap) {
         size_t cap = need < 64 ? 64 : need * 2;
         char *text = mem_realloc(map->ctx, u->text, cap);
@@ -332,18 +396,22 @@ static bool fill_update(custmap *map, cust_update *u, const char *id, size_t id_
         u->text = text;
         u->text_cap = cap;
     }
-    memcpy(u->text, id, id_len);
-    u->text[id_len] = '\0';
-    memcpy(u->text + id_len + 1, email, email_len);
-    u->text[id_len + 1 + email_len] = '\0';
+    char *p = put_text(u->text, id, id_len);
+    p = put_text(p, email, email_len);
+    p = put_text(p, info ? info->channel : "", channel_len);
+    put_text(p, info ? info->country : "", country_len);
     u->id_len = (uint32_t)id_len;
     u->email_len = (uint32_t)email_len;
+    u->channel_len = (uint32_t)channel_len;
+    u->country_len = (uint32_t)country_len;
     u->tag = (uint32_t)key_hash(id, id_len, email, email_len);
     return true;
 }
 
 static custmap_result enqueue(custmap *map, const char *id, size_t id_len, const char *email,
-                              size_t email_len, const cust_acc *change)
+                              size_t email_len, const cust_acc *change,
+                              const cust_order_info *info, int32_t channel_day,
+                              int32_t country_day)
 {
     if (map->pending_count == CUST_PIPELINE) {
         custmap_result r = apply_oldest(map);
@@ -351,10 +419,15 @@ static custmap_result enqueue(custmap *map, const char *id, size_t id_len, const
             return r;
     }
     cust_update *u = &map->pending[map->pending_head];
-    if (!fill_update(map, u, id, id_len, email, email_len))
+    if (!fill_update(map, u, id, id_len, email, email_len, info))
         return CUSTMAP_NOMEM;
     u->change = *change;
     u->entry = 0;
+    u->channel_day = channel_day;
+    u->country_day = country_day;
+    u->log = info != NULL && info->counted && info->order != NULL;
+    if (u->log)
+        u->order = *info->order;
     map->pending_head = (map->pending_head + 1) % CUST_PIPELINE;
     map->pending_count++;
     stage_slot(map, u);
@@ -366,21 +439,36 @@ static custmap_result enqueue(custmap *map, const char *id, size_t id_len, const
 }
 
 custmap_result custmap_update(custmap *map, const char *id, size_t id_len, const char *email,
-                              size_t email_len, int32_t day, bool counted, int64_t revenue_cents,
-                              int64_t items)
+                              size_t email_len, const cust_order_info *info)
 {
     cust_acc change;
-    change.first_day = counted ? day : INT32_MAX;
-    change.last_day = counted ? day : INT32_MIN;
-    change.orders = counted;
-    change.revenue_cents = revenue_cents;
-    change.items = items;
-    return enqueue(map, id, id_len, email, email_len, &change);
+    int32_t day = info->order->day;
+    change.first_day = info->counted ? day : INT32_MAX;
+    change.last_day = info->counted ? day : INT32_MIN;
+    change.orders = info->counted;
+    change.revenue_cents = info->order->net_cents;
+    change.items = info->items;
+    int32_t when_first = info->counted ? day : INT32_MAX, when_last = info->counted ? day : INT32_MIN;
+    return enqueue(map, id, id_len, email, email_len, &change, info, when_first, when_last);
 }
 
 custmap_result custmap_add(custmap *map, const cust_acc *figures)
 {
-    return enqueue(map, figures->id, figures->id_len, figures->email, figures->email_len, figures);
+    return enqueue(map, figures->id, figures->id_len, figures->email, figures->email_len, figures,
+                   NULL, INT32_MAX, INT32_MIN);
+}
+
+/* Adds src entry i with its channel and country. */
+static custmap_result add_with_extra(custmap *map, const custmap *src, size_t i)
+{
+    const cust_acc *e = &src->entries[i];
+    if (src->extra == NULL)
+        return custmap_add(map, e);
+    const cust_extra *x = &src->extra[i];
+    cust_order_info info = {x->channel, x->country, strlen(x->channel), strlen(x->country),
+                            NULL, false, 0};
+    return enqueue(map, e->id, e->id_len, e->email, e->email_len, e, &info, x->channel_day,
+                   x->country_day);
 }
 
 custmap_result custmap_flush(custmap *map)

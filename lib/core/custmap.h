@@ -5,6 +5,7 @@
 #define CVO_CUSTMAP_H
 
 #include "base/arena.h"
+#include "cvo.h"
 
 typedef struct cust_acc {
     const char *id;
@@ -17,11 +18,21 @@ typedef struct cust_acc {
     int64_t items;
 } cust_acc;
 
+/* What only the models and the analysis need (kept with keep_orders): the
+ * acquisition channel (of the earliest counted order) and the latest country. */
+typedef struct cust_extra {
+    const char *channel, *country;
+    int32_t channel_day, country_day;
+} cust_extra;
+
 /* A pending change to one customer, waiting in the lookup pipeline. */
 typedef struct cust_update {
-    char *text; /* id, NUL, email, NUL */
+    char *text; /* id, NUL, email, NUL, channel, NUL, country, NUL */
     size_t text_cap;
-    uint32_t id_len, email_len;
+    uint32_t id_len, email_len, channel_len, country_len;
+    int32_t channel_day, country_day; /* INT32_MAX / INT32_MIN: nothing to set */
+    bool log;        /* keep_orders: log order as a counted order */
+    cvo_order order;
     uint32_t tag;   /* low 32 bits of the key hash */
     uint32_t entry; /* candidate entry + 1 found while prefetching; 0 none */
     uint32_t source; /* absorb: the entry index in the source map */
@@ -35,8 +46,7 @@ typedef struct cust_update {
 /* A counted order kept for the models. */
 typedef struct cust_order {
     uint32_t entry;
-    int32_t day;
-    int64_t net_cents;
+    cvo_order order;
 } cust_order;
 
 typedef struct custmap {
@@ -50,12 +60,15 @@ typedef struct custmap {
     size_t pending_head, pending_count;
     /* keep_orders: every counted order, by entry index, in file order */
     bool keep_orders;
+    cust_extra *extra; /* parallel to entries, with keep_orders only */
     cust_order *orders;
     size_t order_count, order_cap;
     uint32_t *remap; /* absorb: source entry index -> index here */
 } custmap;
 
 bool custmap_init(custmap *map, cvo_ctx *ctx, size_t expected);
+/* Keeps counted orders, channels and countries from now on; false when out of memory. */
+bool custmap_keep_orders(custmap *map);
 void custmap_free(custmap *map);
 /* Finds or adds the customer; email fills in an empty email. NULL when out of
  * memory or past CVO_MAX_CUSTOMERS. The pointer is valid until the next call. */
@@ -71,9 +84,17 @@ typedef enum custmap_result {
 /* Queues an order's effect on its customer (revenue and items always; one
  * more order and its day when counted). Applied in queue order, at the
  * latest by custmap_flush. */
+/* The parts of an order that reach its customer. */
+typedef struct cust_order_info {
+    const char *channel, *country;
+    size_t channel_len, country_len;
+    const cvo_order *order; /* day, net revenue and the profit fields */
+    bool counted;
+    int64_t items;
+} cust_order_info;
+
 custmap_result custmap_update(custmap *map, const char *id, size_t id_len, const char *email,
-                              size_t email_len, int32_t day, bool counted, int64_t revenue_cents,
-                              int64_t items);
+                              size_t email_len, const cust_order_info *info);
 /* Queues a whole customer's figures (first/last day, orders, revenue, items). */
 custmap_result custmap_add(custmap *map, const cust_acc *figures);
 custmap_result custmap_flush(custmap *map);

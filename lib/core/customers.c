@@ -41,7 +41,11 @@ bool customers_append(cvo_customers *table, const cvo_customer *row)
     cvo_customer copy = *row;
     copy.customer_id = arena_strndup(&table->strings, row->customer_id, strlen(row->customer_id));
     copy.email = arena_strndup(&table->strings, row->email, strlen(row->email));
-    if (copy.customer_id == NULL || copy.email == NULL)
+    const char *channel = row->channel ? row->channel : "", *country = row->country ? row->country : "";
+    copy.channel = arena_strndup(&table->strings, channel, strlen(channel));
+    copy.country = arena_strndup(&table->strings, country, strlen(country));
+    if (copy.customer_id == NULL || copy.email == NULL || copy.channel == NULL ||
+        copy.country == NULL)
         return false;
     table->rows[table->count++] = copy;
     if (row->last_order_day > table->last_day)

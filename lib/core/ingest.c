@@ -6,6 +6,7 @@
 #include "base/bytes.h"
 #include "base/hash.h"
 #include "base/limits.h"
+#include "core/products.h"
 #include "io/money.h"
 #include "io/utf8.h"
 
@@ -33,6 +34,10 @@ struct order_acc {
     int64_t returns_cents;
     row_mark *marks;
     size_t mark_count, mark_cap;
+    /* keep_orders: what profit and the analysis need */
+    int64_t discount_cents, shipping_cents, cogs_cents, costed_cents, line_cost_cents;
+    bool has_shipping, has_code;
+    strbuf channel, country;
 };
 
 typedef struct slice {
@@ -52,6 +57,10 @@ typedef struct line_item {
     bool has_order_refund, has_subtotal;
     uint64_t hash;
     order_acc *order; /* the open order this record continues, or NULL */
+    /* keep_orders only */
+    int64_t discount_cents, shipping_cents, cost_cents;
+    bool has_shipping, cost_known, cost_from_line;
+    slice code, channel, country;
 } line_item;
 
 typedef struct verdict {
@@ -289,6 +298,9 @@ static bool sub_e4(int64_t a, int64_t b, int64_t *out, verdict *v)
     return true;
 }
 
+static bool line_cost(shard *sh, const csv_record *rec, text_pool *pool, line_item *li,
+                      int64_t unit_cost_e4, verdict *v);
+
 /* net = quantity x unit_price - discount - refund, or order_total - refund */
 static bool parse_amounts(shard *sh, const csv_record *rec, text_pool *pool, line_item *li,
                           verdict *v)
@@ -320,6 +332,33 @@ static bool parse_amounts(shard *sh, const csv_record *rec, text_pool *pool, lin
         return false;
     li->net_cents = money_e4_to_cents(net);
     li->refund_cents = money_e4_to_cents(refund);
+    if (!sh->config->keep_orders)
+        return true;
+    li->discount_cents = money_e4_to_cents(discount);
+    li->shipping_cents = money_e4_to_cents(shipping);
+    li->has_shipping = shipping != 0 || field(sh, rec, FIELD_SHIPPING_COST, pool).len > 0;
+    return line_cost(sh, rec, pool, li, cost, v);
+}
+
+/* The line's cost of goods: its own unit_cost, else the products file by
+ * SKU, else unknown (the profit model applies a default margin to it). */
+static bool line_cost(shard *sh, const csv_record *rec, text_pool *pool, line_item *li,
+                      int64_t unit_cost_e4, verdict *v)
+{
+    li->cost_known = li->cost_from_line = false;
+    li->cost_cents = 0;
+    int64_t e4 = unit_cost_e4, total;
+    if (field(sh, rec, FIELD_UNIT_COST, pool).len > 0) {
+        li->cost_from_line = true;
+    } else {
+        slice sku = field(sh, rec, FIELD_SKU, pool);
+        if (sku.len == 0 || !products_cost(sh->config->products, sku.ptr, sku.len, &e4))
+            return true;
+    }
+    if (!money_mul(e4, li->quantity, &total))
+        return say(v, CVO_REJECT_OVERFLOW, "quantity x unit_cost overflows");
+    li->cost_known = true;
+    li->cost_cents = money_e4_to_cents(total);
     return true;
 }
 
@@ -429,6 +468,8 @@ static void acc_release(cvo_ctx *ctx, order_acc *o)
     mem_free(ctx, o->email.ptr);
     mem_free(ctx, o->date_text.ptr);
     mem_free(ctx, o->marks);
+    mem_free(ctx, o->channel.ptr);
+    mem_free(ctx, o->country.ptr);
 }
 
 /* Clears an order for reuse, keeping its buffers. */
@@ -442,6 +483,9 @@ static void acc_reset(order_acc *o)
     o->date_text = keep.date_text;
     o->marks = keep.marks;
     o->mark_cap = keep.mark_cap;
+    o->channel = keep.channel;
+    o->country = keep.country;
+    o->channel.len = o->country.len = 0;
 }
 
 static bool add_checked(int64_t *sum, int64_t value)
@@ -462,8 +506,13 @@ static cvo_status custmap_failure(shard *sh, custmap_result r)
 
 static cvo_status queue_update(shard *sh, const order_acc *o, bool counted, int64_t net)
 {
+    cvo_order order = {o->day, net, o->discount_cents, o->line_refund_cents + o->order_refund_cents,
+                       o->shipping_cents, o->cogs_cents, o->costed_cents, o->line_cost_cents,
+                       o->has_code};
+    cust_order_info info = {o->channel.ptr ? o->channel.ptr : "", o->country.ptr ? o->country.ptr : "",
+                            o->channel.len, o->country.len, &order, counted, o->items};
     custmap_result r = custmap_update(&sh->customers, o->customer_id.ptr, o->customer_id.len,
-                                      o->email.ptr, o->email.len, o->day, counted, net, o->items);
+                                      o->email.ptr, o->email.len, &info);
     return custmap_failure(sh, r);
 }
 
@@ -606,6 +655,32 @@ static void take_status(order_acc *o, const line_item *li)
         o->status_refunded = true;
 }
 
+/* keep_orders: the order's discounts, shipping (given once: the first value),
+ * costs, code, channel and country (first non-empty values). */
+static cvo_status add_profit_fields(shard *sh, order_acc *o, const line_item *li)
+{
+    bool ok = add_checked(&o->discount_cents, li->discount_cents);
+    if (li->cost_known) {
+        ok = ok && add_checked(&o->cogs_cents, li->cost_cents) &&
+             add_checked(&o->costed_cents, li->net_cents);
+        if (li->cost_from_line)
+            ok = ok && add_checked(&o->line_cost_cents, li->net_cents);
+    }
+    if (!ok)
+        return fail(sh, CVO_ERR_LIMIT, "an order's amounts overflow 64-bit cents");
+    if (li->has_shipping && !o->has_shipping) {
+        o->has_shipping = true;
+        o->shipping_cents = li->shipping_cents;
+    }
+    o->has_code |= li->code.len > 0;
+    if ((o->channel.len == 0 && li->channel.len > 0 &&
+         !strbuf_set(sh->ctx, &o->channel, li->channel.ptr, li->channel.len)) ||
+        (o->country.len == 0 && li->country.len > 0 &&
+         !strbuf_set(sh->ctx, &o->country, li->country.ptr, li->country.len)))
+        return fail(sh, CVO_ERR_NOMEM, "out of memory (orders)");
+    return CVO_OK;
+}
+
 static cvo_status add_line(shard *sh, order_acc *o, const line_item *li, uint64_t line)
 {
     if (o->lines >= CVO_MAX_ORDER_LINES)
@@ -627,6 +702,8 @@ static cvo_status add_line(shard *sh, order_acc *o, const line_item *li, uint64_
         o->subtotal_cents = li->subtotal_cents;
     }
     take_status(o, li);
+    if (sh->config->keep_orders)
+        CVO_TRY(add_profit_fields(sh, o, li));
     if (sh->config->schema->column[FIELD_ORDER_ID] >= 0 && !push_mark(sh, o, li->hash, line))
         return fail(sh, CVO_ERR_NOMEM, "out of memory (order lines)");
     return CVO_OK;
@@ -765,6 +842,15 @@ static bool examine(shard *sh, const csv_record *rec, text_pool *pool, line_item
     }
     if (!parse_amounts(sh, rec, pool, li, v) || !parse_order_fields(sh, rec, pool, li, v))
         return false;
+    if (sh->config->keep_orders) {
+        li->code = field(sh, rec, FIELD_DISCOUNT_CODE, pool);
+        li->channel = field(sh, rec, FIELD_CHANNEL, pool);
+        li->country = field(sh, rec, FIELD_COUNTRY, pool);
+        if (!valid_utf8) {
+            li->channel = repair_utf8(li->channel, pool);
+            li->country = repair_utf8(li->country, pool);
+        }
+    }
     if (has_column(sh, FIELD_ORDER_ID)) {
         li->hash = hash_bytes(rec->raw, rec->raw_len, 0x5eed);
         return check_duplicate(li->order, li, v);
@@ -851,7 +937,10 @@ cvo_status shard_init(shard *sh, cvo_ctx *ctx, const ingest_config *config, size
         shard_free(sh);
         return ctx_nomem(ctx);
     }
-    sh->customers.keep_orders = config->keep_orders;
+    if (config->keep_orders && !custmap_keep_orders(&sh->customers)) {
+        shard_free(sh);
+        return ctx_nomem(ctx);
+    }
     return CVO_OK;
 }
 

@@ -21,6 +21,7 @@ typedef struct ingest_config {
     bool general;               /* keep all orders open (non-contiguous input) */
     uint64_t max_rejects;       /* per worker: CVO_MAX_REJECTS shared among workers */
     bool keep_orders;           /* log counted orders for the models */
+    const struct products *products; /* costs by SKU, or NULL */
 } ingest_config;
 
 typedef struct reject_entry {

@@ -5,6 +5,7 @@
 #include "core/customers.h"
 #include "core/orders.h"
 #include "core/ingest.h"
+#include "core/products.h"
 #include "io/reader.h"
 
 #include <pthread.h>
@@ -234,6 +235,11 @@ static cvo_status make_config(load *ld)
     c->cancel_prefix_len = strlen(c->cancel_prefix);
     c->max_rejects = CVO_MAX_REJECTS;
     c->keep_orders = ld->options->keep_orders;
+    if (ld->options->products_path != NULL) {
+        products *p = NULL;
+        CVO_TRY(products_load(ld->ctx, ld->options->products_path, &p));
+        c->products = p;
+    }
     if (ld->options->date_format != NULL) {
         char why[160];
         if (!date_format_compile(ld->options->date_format, &c->date_fmt, why, sizeof why))
@@ -446,7 +452,7 @@ static cvo_status attach_orders(load *ld, const custmap *map, cvo_customers *tab
     for (size_t i = 0; i < map->order_count; i++) {
         uint32_t row = rows[map->orders[i].entry];
         if (row != UINT32_MAX)
-            table->orders[start[row]++] = (cvo_order){map->orders[i].day, map->orders[i].net_cents};
+            table->orders[start[row]++] = map->orders[i].order;
     }
     for (size_t r = table->count; r > 0; r--)
         start[r] = start[r - 1];
@@ -468,8 +474,10 @@ static cvo_status build_table(load *ld, custmap *map, cvo_customers **out)
         const cust_acc *e = &map->entries[i];
         if (e->dead || e->orders == 0)
             continue;
+        const cust_extra *x = map->extra ? &map->extra[i] : NULL;
         table->rows[table->count++] = (cvo_customer){
-            e->id, e->email, e->first_day, e->last_day, e->orders, e->revenue_cents, e->items};
+            e->id, e->email, e->first_day, e->last_day, e->orders, e->revenue_cents, e->items,
+            x ? x->channel : "", x ? x->country : ""};
         if (e->last_day > table->last_day)
             table->last_day = e->last_day;
     }
@@ -579,6 +587,7 @@ cvo_status orders_load_tuned(cvo_ctx *ctx, const cvo_load_options *options,
     worker_free(&w1);
     reader_free(&ld.header_reader);
     source_close(ld.src);
+    products_free((products *)ld.config.products);
     return status;
 }
 
