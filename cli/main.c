@@ -10,6 +10,7 @@ static const cli_command commands[] = {
     {"config", cmd_config, "print every configuration key with its default"},
     {"rfm", cmd_rfm, "score every customer: recency, frequency, monetary, segment (CSV)"},
     {"segments", cmd_segments, "per segment: customers, revenue, AOV, median recency"},
+    {"profit", cmd_profit, "per segment: revenue share vs profit share, unprofitable customers"},
     {"fit", cmd_fit, "fit a BTYD model (BG/NBD, MBG/NBD, Pareto/NBD, BG/BB, Gamma-Gamma), backtest"},
     {"predict", cmd_predict, "per customer: P(alive), expected orders, spend, CLV, next order"},
     {"generate", cmd_generate, "write a deterministic synthetic store (orders, products, NPS)"},

@@ -567,12 +567,13 @@ typedef struct cvo_profit_row {
      * first order) reached >= 0, the 1-based index of the order where it first
      * did (break_even_reached true). Otherwise the expected count at the
      * customer's mean margin per order, ceil(acquisition / mean margin), when
-     * that mean is > 0; 0 means never (mean margin <= 0). */
+     * that mean is > 0 (capped at UINT32_MAX); 0 means never (mean margin <= 0). */
     uint32_t break_even_orders;
     bool break_even_reached;
     /* Prediction over the [model] horizon: expected orders (BG/NBD, or as given
      * to cvo_profit_compute) x predicted margin per order, not discounted. */
-    bool has_prediction;          /* false: no purchase model; the three below are 0 / NaN */
+    bool has_prediction;          /* false: no expected orders (no purchase model, or NaN
+                                     given): expected_orders NaN, the cents below 0 */
     double expected_orders;
     int64_t margin_per_order_cents; /* predicted margin per future order */
     cvo_margin_source margin_source;
