@@ -7,6 +7,7 @@
 int cmd_rfm(int argc, char **argv);
 int cmd_segments(int argc, char **argv);
 int cmd_profit(int argc, char **argv);
+int cmd_nps(int argc, char **argv);
 int cmd_generate(int argc, char **argv);
 int cmd_fit(int argc, char **argv);
 int cmd_predict(int argc, char **argv);

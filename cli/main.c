@@ -11,6 +11,7 @@ static const cli_command commands[] = {
     {"rfm", cmd_rfm, "score every customer: recency, frequency, monetary, segment (CSV)"},
     {"segments", cmd_segments, "per segment: customers, revenue, AOV, median recency"},
     {"profit", cmd_profit, "per segment: revenue share vs profit share, unprofitable customers"},
+    {"nps", cmd_nps, "NPS with intervals by stage, segment, country, month; words per class"},
     {"fit", cmd_fit, "fit a BTYD model (BG/NBD, MBG/NBD, Pareto/NBD, BG/BB, Gamma-Gamma), backtest"},
     {"predict", cmd_predict, "per customer: P(alive), expected orders, spend, CLV, next order"},
     {"generate", cmd_generate, "write a deterministic synthetic store (orders, products, NPS)"},

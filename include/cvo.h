@@ -646,12 +646,171 @@ CVO_API const char *cvo_profit_note(const cvo_profit *profit);
 CVO_API const char *cvo_margin_source_name(cvo_margin_source source);
 CVO_API void cvo_profit_free(cvo_profit *profit);
 
+/* ---- NPS ------------------------------------------------------------------------
+ * The value *for* the customer, heard through Net Promoter Score answers.
+ * Input: CSV with a header; columns found by name (case, blanks, '-' and '.'
+ * folded): email (email, person_properties.email, Email Address, ...), score
+ * (score, nps, ...), submitted_at (submitted_at, responded_at, created_at,
+ * Submit Date (UTC), End Date, ...), and optional survey, comment, order_id;
+ * column_map "field=Header,..." names others (Typeform, SurveyMonkey). Dates are
+ * ISO 8601 (the local day as written), "YYYY-MM-DD HH:MM:SS" or Unix seconds
+ * (nine to eleven digits, Delighted; the UTC day).
+ * Stage: the survey column when it reads pre_delivery or post_delivery (case,
+ * blanks, '-' and '_' ignored: "Pre-delivery", "post delivery"); otherwise it
+ * is inferred from the joined order: answered the order's day = pre_delivery,
+ * a later day = post_delivery; no joined order = unknown.
+ * Join: a response belongs to the customer with its normalised (trimmed,
+ * lower-case) email, and to that customer's latest counted order on or before
+ * the response day (order_id is read but not used: cvo_order has no id).
+ * Classes: promoters 9-10, passives 7-8, detractors 0-6. NPS = 100 (p - d) with
+ * Var = 100^2 (p + d - (p - d)^2) / n, 95 % interval nps -+ 1.96 sqrt(Var),
+ * clamped to [-100, 100]. */
+
+typedef enum cvo_nps_stage {
+    CVO_NPS_PRE_DELIVERY = 0,
+    CVO_NPS_POST_DELIVERY = 1,
+    CVO_NPS_STAGE_UNKNOWN = 2,
+    CVO_NPS_STAGE__COUNT = 3
+} cvo_nps_stage;
+
+typedef enum cvo_nps_class {
+    CVO_NPS_DETRACTOR = 0, /* 0..6 */
+    CVO_NPS_PASSIVE = 1,   /* 7..8 */
+    CVO_NPS_PROMOTER = 2,  /* 9..10 */
+    CVO_NPS_CLASS__COUNT = 3
+} cvo_nps_class;
+
+/* Why a response was rejected. Values are pinned. */
+typedef enum cvo_nps_reject_reason {
+    CVO_NPS_REJECT_FIELD_COUNT = 0,  /* more or fewer fields than the header */
+    CVO_NPS_REJECT_NO_EMAIL = 1,     /* email empty */
+    CVO_NPS_REJECT_BAD_SCORE = 2,    /* score empty, not an integer, or outside 0..10 */
+    CVO_NPS_REJECT_NO_DATE = 3,      /* submitted_at empty */
+    CVO_NPS_REJECT_BAD_DATE = 4,     /* submitted_at not a known date form (or ambiguous) */
+    CVO_NPS_REJECT_TOO_LONG = 5,     /* a record longer than CVO_MAX_RECORD_BYTES */
+    CVO_NPS_REJECT_UNTERMINATED = 6, /* a quoted field still open at the end */
+    CVO_NPS_REJECT__COUNT = 7
+} cvo_nps_reject_reason;
+
+/* "pre_delivery", "post_delivery", "unknown"; "promoter", "passive", "detractor";
+ * a reason's short name ("bad score"). Never NULL. */
+CVO_API const char *cvo_nps_stage_name(cvo_nps_stage stage);
+CVO_API const char *cvo_nps_class_name(cvo_nps_class nps_class);
+CVO_API const char *cvo_nps_reject_reason_name(cvo_nps_reject_reason reason);
+/* The class of a score 0..10. */
+CVO_API cvo_nps_class cvo_nps_class_of(int score);
+
+/* One rejected response, in file order; pointers valid during the call only. */
+typedef struct cvo_nps_reject {
+    uint64_t line; /* physical line where the record starts (1-based) */
+    cvo_nps_reject_reason reason;
+    const char *detail; /* "score '11' is not an integer from 0 to 10" */
+    const char *record;
+    size_t record_len;
+} cvo_nps_reject;
+
+typedef cvo_status (*cvo_nps_reject_fn)(void *user_data, const cvo_nps_reject *reject);
+
+typedef struct cvo_nps_options {
+    const char *path;              /* "-" for stdin; gzip detected */
+    const char *display_name;      /* name in messages; NULL = path */
+    const char *column_map;        /* "field=Header,..." (fields email, score,
+                                      submitted_at, survey, comment, order_id), or NULL */
+    const cvo_customers *customers; /* the join target (orders kept for stage
+                                       inference), or NULL */
+    const cvo_rfm *rfm;            /* scores of customers for by-segment, or NULL */
+    const cvo_scheme *scheme;      /* the scheme rfm was scored with, or NULL */
+    uint64_t min_group;            /* groups with fewer responses are marked (default 30) */
+    cvo_nps_reject_fn on_reject;   /* may be NULL; a non-OK return stops the read */
+    void *reject_user_data;
+} cvo_nps_options;
+
+/* Sets every option to its default (min_group 30, all else empty). */
+CVO_API void cvo_nps_options_init(cvo_nps_options *options);
+
+/* What happened to every response: records == used + rejected, always. */
+typedef struct cvo_nps_stats {
+    uint64_t records;
+    uint64_t used;
+    uint64_t rejected;
+    uint64_t rejected_by_reason[CVO_NPS_REJECT__COUNT];
+    uint64_t joined_customers; /* used responses whose email is a customer's */
+    uint64_t joined_orders;    /* of those, with a counted order on or before the day */
+    uint64_t stage_from_survey;   /* stage read from the survey column */
+    uint64_t stage_inferred;      /* stage inferred from the joined order */
+} cvo_nps_stats;
+
+/* NPS of one group. */
+typedef struct cvo_nps_group {
+    const char *key; /* "overall", a stage, segment, country ("" -> "(unknown)") or "YYYY-MM" */
+    uint64_t n, promoters, passives, detractors;
+    double nps, ci_low, ci_high; /* all 0 when n is 0 */
+    bool small;                  /* n below min_group: shown, but read with care */
+} cvo_nps_group;
+
+/* Fills out from counts (key NULL). */
+CVO_API void cvo_nps_group_compute(uint64_t promoters, uint64_t passives, uint64_t detractors,
+                                   uint64_t min_group, cvo_nps_group *out);
+
+/* A difference of two independent NPS values, a - b, with its 95 % interval
+ * (variances add), clamped to [-200, 200]. available false when either is empty. */
+typedef struct cvo_nps_difference {
+    bool available;
+    double difference, ci_low, ci_high;
+} cvo_nps_difference;
+
+CVO_API void cvo_nps_difference_compute(const cvo_nps_group *a, const cvo_nps_group *b,
+                                        cvo_nps_difference *out);
+
+typedef enum cvo_nps_dimension {
+    CVO_NPS_BY_STAGE = 0,   /* pre_delivery, post_delivery, then unknown when any */
+    CVO_NPS_BY_SEGMENT = 1, /* scheme order, then "(not a customer)" when any */
+    CVO_NPS_BY_COUNTRY = 2, /* most responses first, then by name */
+    CVO_NPS_BY_MONTH = 3,   /* of the response, ascending */
+    CVO_NPS_BY__COUNT = 4
+} cvo_nps_dimension;
+
+/* A frequent word or two-word phrase of the comments of one class. */
+typedef struct cvo_nps_term {
+    const char *text;
+    uint64_t count;
+} cvo_nps_term;
+
+#define CVO_NPS_TOP_TERMS 10
+
+typedef struct cvo_nps cvo_nps;
+
+/* Reads the responses of options->path, joins and tallies them. Comments are
+ * split into words of letters (non-ASCII UTF-8 letters included; ASCII and
+ * Latin-1 upper case lowered; apostrophes kept inside words), English stop
+ * words dropped; phrases are two adjacent words that are neither stop words.
+ * Errors: CVO_ERR_IO, CVO_ERR_FORMAT (no header, or a needed column missing:
+ * the message names them), CVO_ERR_ARGUMENT (bad column_map), CVO_ERR_EMPTY (no
+ * usable response), CVO_ERR_NOMEM, or what on_reject returned. stats may be NULL. */
+CVO_API CVO_NODISCARD cvo_status cvo_nps_load(cvo_ctx *ctx, const cvo_nps_options *options,
+                                              cvo_nps **out, cvo_nps_stats *stats);
+CVO_API const cvo_nps_stats *cvo_nps_load_stats(const cvo_nps *nps);
+CVO_API const cvo_nps_group *cvo_nps_overall(const cvo_nps *nps);
+CVO_API const cvo_nps_group *cvo_nps_by_stage(const cvo_nps *nps, cvo_nps_stage stage);
+/* post_delivery - pre_delivery. */
+CVO_API const cvo_nps_difference *cvo_nps_stage_difference(const cvo_nps *nps);
+CVO_API const cvo_nps_group *cvo_nps_groups(const cvo_nps *nps, cvo_nps_dimension dimension,
+                                            size_t *count);
+/* The most frequent words (phrases false) or phrases of a class's comments,
+ * most frequent first, ties by text; at most CVO_NPS_TOP_TERMS. */
+CVO_API const cvo_nps_term *cvo_nps_top_terms(const cvo_nps *nps, cvo_nps_class nps_class,
+                                              bool phrases, size_t *count);
+/* The score of customer index's latest response (latest day, then the later
+ * line), or -1 when none (or index out of range). */
+CVO_API int cvo_nps_customer_last(const cvo_nps *nps, size_t index);
+CVO_API void cvo_nps_free(cvo_nps *nps);
+
 /* ---- the main job: analysis ---------------------------------------------------- */
 
 /* List memberships of a customer (bits of cvo_customer_result.lists). */
 enum {
     CVO_LIST_EXCLUDE = 1u << 0,     /* stop mailing: worst cell, or lapsed and low value */
-    CVO_LIST_NO_DISCOUNT = 1u << 1, /* buys without a discount anyway, or one would not win them back */
+    CVO_LIST_NO_DISCOUNT = 1u << 1, /* a discount would be wasted: cvo_no_discount_reason */
     CVO_LIST_WINBACK = 1u << 2,     /* about to lapse: win-back date within the window */
     CVO_LIST_VIP = 1u << 3,         /* top predicted value */
     CVO_LIST_REFERRAL = 1u << 4,    /* top segments, recent, active */
@@ -684,11 +843,12 @@ typedef struct cvo_analysis cvo_analysis;
 /* Runs the whole job on a table loaded with keep_orders: RFM and segments,
  * BG/NBD + Gamma-Gamma fits and predictions over the configured horizon, a
  * backtest whose calibration is all but the last quarter of the history, churn
- * risk, next-order and win-back dates, loyalty tiers and the lists. When the
- * data cannot support a model, model figures are NaN, cvo_analysis_model_note
- * says why in plain words, and everything else still runs. stats (may be NULL)
- * is kept for the data-quality section. Errors: CVO_ERR_ARGUMENT (no orders
- * kept, bad config), CVO_ERR_EMPTY, CVO_ERR_NOMEM. */
+ * risk, next-order and win-back dates, profit (cvo_analysis_profit), loyalty
+ * tiers and the lists. When the data cannot support a model, model figures are
+ * NaN, cvo_analysis_model_note says why in plain words, and everything else
+ * still runs. stats (may be NULL) is kept for the data-quality section.
+ * Errors: CVO_ERR_ARGUMENT (no orders kept, bad config), CVO_ERR_CONFIG (a bad
+ * [profit] acquisition_cost item), CVO_ERR_EMPTY, CVO_ERR_NOMEM. */
 CVO_API CVO_NODISCARD cvo_status cvo_analyze(cvo_ctx *ctx, const cvo_customers *customers,
                                              const cvo_load_stats *stats,
                                              const cvo_config *config, cvo_analysis **out);
@@ -707,6 +867,25 @@ CVO_API bool cvo_analysis_model_ok(const cvo_analysis *analysis);
 CVO_API const char *cvo_analysis_model_note(const cvo_analysis *analysis);
 CVO_API const cvo_fit *cvo_analysis_purchase_fit(const cvo_analysis *analysis);
 CVO_API const cvo_fit *cvo_analysis_spend_fit(const cvo_analysis *analysis);
+/* Profit per customer and segment (cvo_profit_compute with the analysis' own
+ * expected orders); owned by the analysis, freed with it. */
+CVO_API const cvo_profit *cvo_analysis_profit(const cvo_analysis *analysis);
+/* Customer index's expected profit over the horizon if every future order
+ * carried [lists] standard_discount: (predicted margin per order - discount x
+ * mean order value) x expected orders, rounded to the cent, into *cents.
+ * False (and 0) when there is no prediction or index is out of range. */
+CVO_API bool cvo_analysis_profit_after_discount(const cvo_analysis *analysis, size_t index,
+                                                int64_t *cents);
+/* Why customer index is on the no-discount list, tried in this order. */
+typedef enum cvo_no_discount_reason {
+    CVO_NO_DISCOUNT_NONE = 0,
+    CVO_NO_DISCOUNT_LOST = 1,         /* P(alive) below no_discount_lost_p_alive */
+    CVO_NO_DISCOUNT_UNPROFITABLE = 2, /* expected profit after the standard discount < 0 */
+    CVO_NO_DISCOUNT_FULL_PRICE = 3    /* top segment, no order with a code, P(alive) at
+                                         least no_discount_min_p_alive */
+} cvo_no_discount_reason;
+CVO_API cvo_no_discount_reason cvo_analysis_no_discount_reason(const cvo_analysis *analysis,
+                                                               size_t index);
 /* The backtest, or NULL when it could not run (cvo_analysis_backtest_note says why). */
 CVO_API const cvo_backtest *cvo_analysis_backtest(const cvo_analysis *analysis);
 CVO_API const char *cvo_analysis_backtest_note(const cvo_analysis *analysis);

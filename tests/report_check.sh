@@ -6,7 +6,7 @@
 set -u
 results=$1
 cvo=$2
-sections="summary segments rfm-grid clv p-alive backtest top-customers data-quality method"
+sections="summary segments profit rfm-grid clv p-alive backtest top-customers data-quality method"
 # Tall enough that the screenshot holds the whole page, the method note included.
 height=${REPORT_SHOT_HEIGHT:-8000}
 pass=0

@@ -173,6 +173,57 @@ static cvo_status models(cvo_analysis *a)
     return backtest(a, period);
 }
 
+/* ---- profit ------------------------------------------------------------------ */
+
+/* Profit per customer and segment with the analysis' own expected orders, so
+ * BG/NBD is fitted once (NaN where there is no model: no predicted profit). */
+static cvo_status profit(cvo_analysis *a)
+{
+    size_t n = a->customers->count;
+    double *expected = mem_array(a->ctx, n ? n : 1, sizeof *expected);
+    if (expected == NULL)
+        return ctx_nomem(a->ctx);
+    for (size_t i = 0; i < n; i++)
+        expected[i] = a->results[i].expected_orders;
+    cvo_status status = cvo_profit_compute(a->ctx, a->customers, a->rfm, a->scheme, a->config,
+                                           expected, &a->profit);
+    mem_free(a->ctx, expected);
+    return status;
+}
+
+bool cvo_analysis_profit_after_discount(const cvo_analysis *a, size_t index, int64_t *cents)
+{
+    *cents = 0;
+    if (a == NULL || a->profit == NULL || index >= a->customers->count)
+        return false;
+    const cvo_profit_row *row = &cvo_profit_rows(a->profit)[index];
+    if (!row->has_prediction || row->orders == 0)
+        return false;
+    double mean_order = row->revenue_cents > 0 ? (double)row->revenue_cents / row->orders : 0;
+    double margin = (double)row->margin_per_order_cents - a->rules.standard_discount * mean_order;
+    *cents = (int64_t)llround(margin * row->expected_orders);
+    return true;
+}
+
+cvo_no_discount_reason cvo_analysis_no_discount_reason(const cvo_analysis *a, size_t index)
+{
+    if (a == NULL || a->profit == NULL || index >= a->customers->count)
+        return CVO_NO_DISCOUNT_NONE;
+    const analysis_rules *rule = &a->rules;
+    const cvo_customer_result *r = &a->results[index];
+    const cvo_profit_row *row = &cvo_profit_rows(a->profit)[index];
+    bool known = isfinite(r->p_alive);
+    if (known && r->p_alive < rule->no_discount_lost_p_alive)
+        return CVO_NO_DISCOUNT_LOST;
+    int64_t after;
+    if (cvo_analysis_profit_after_discount(a, index, &after) && after < 0)
+        return CVO_NO_DISCOUNT_UNPROFITABLE;
+    bool top = rule->top[cvo_rfm_scores(a->rfm)[index].segment];
+    if (top && known && r->p_alive >= rule->no_discount_min_p_alive && row->code_orders == 0)
+        return CVO_NO_DISCOUNT_FULL_PRICE;
+    return CVO_NO_DISCOUNT_NONE;
+}
+
 /* ---- decisions -------------------------------------------------------------- */
 
 static bool in_list(const cvo_analysis *a, const char *section, const char *key,
@@ -313,8 +364,7 @@ static unsigned decide_lists(const cvo_analysis *a, size_t i, double median_valu
     if (should_exclude(a, i, median_value))
         lists |= CVO_LIST_EXCLUDE;
     bool top = rule->top[s->segment], known = isfinite(r->p_alive);
-    if ((top && known && r->p_alive >= rule->no_discount_min_p_alive) ||
-        (known && r->p_alive < rule->no_discount_lost_p_alive))
+    if (cvo_analysis_no_discount_reason(a, i) != CVO_NO_DISCOUNT_NONE)
         lists |= CVO_LIST_NO_DISCOUNT;
     double window = rule->winback_window_days;
     if (!(lists & CVO_LIST_EXCLUDE) && r->winback_day != INT32_MIN &&
@@ -457,6 +507,7 @@ static void read_rules(cvo_analysis *a)
     r->exclude_max_p_alive = number(a, "lists", "exclude_max_p_alive");
     r->no_discount_min_p_alive = number(a, "lists", "no_discount_min_p_alive");
     r->no_discount_lost_p_alive = number(a, "lists", "no_discount_lost_p_alive");
+    r->standard_discount = number(a, "lists", "standard_discount");
     r->winback_window_days = number(a, "lists", "winback_window_days");
     r->referral_max_recency_days = number(a, "lists", "referral_max_recency_days");
     r->referral_min_p_alive = number(a, "lists", "referral_min_p_alive");
@@ -530,6 +581,8 @@ cvo_status cvo_analyze(cvo_ctx *ctx, const cvo_customers *customers, const cvo_l
     if (status == CVO_OK)
         status = models(a);
     if (status == CVO_OK)
+        status = profit(a);
+    if (status == CVO_OK)
         status = decide(a);
     if (status != CVO_OK) {
         cvo_analysis_free(a);
@@ -567,6 +620,7 @@ const cvo_fit *cvo_analysis_spend_fit(const cvo_analysis *a)
 {
     return a->model_ok && a->spend.converged ? &a->spend : NULL;
 }
+const cvo_profit *cvo_analysis_profit(const cvo_analysis *a) { return a->profit; }
 const cvo_backtest *cvo_analysis_backtest(const cvo_analysis *a) { return a->backtest; }
 const char *cvo_analysis_backtest_note(const cvo_analysis *a) { return a->backtest_note; }
 int32_t cvo_analysis_calibration_end(const cvo_analysis *a) { return a->calibration_end; }
@@ -584,6 +638,7 @@ void cvo_analysis_free(cvo_analysis *a)
 {
     if (a == NULL)
         return;
+    cvo_profit_free(a->profit);
     cvo_backtest_free(a->backtest);
     cvo_rfm_free(a->rfm);
     cvo_scheme_free(a->scheme);

@@ -12,6 +12,7 @@ typedef struct analysis_rules {
     bool exclude_worst_cell;
     double exclude_after_days, exclude_max_p_alive;
     double no_discount_min_p_alive, no_discount_lost_p_alive;
+    double standard_discount; /* share of the order value a standard discount gives away */
     double winback_window_days;
     double referral_max_recency_days, referral_min_p_alive;
     bool top[CVO_MAX_SEGMENTS];     /* the best segments */
@@ -32,6 +33,7 @@ struct cvo_analysis {
     bool model_ok;
     char model_note[512];
     cvo_fit purchase, spend;
+    cvo_profit *profit; /* with the analysis' own expected orders */
     cvo_backtest *backtest;
     char backtest_note[512];
     int32_t calibration_end;

@@ -70,11 +70,15 @@ static const config_key config_keys[] = {
             "Exclude list: unlikely to return means P(alive) below this (one-time buyers: the "
             "chance of an order within the horizon below this)."),
     P_ALIVE("no_discount_min_p_alive", "0.8",
-            "No-discount list: top-segment customers with P(alive) at least this (they buy "
-            "anyway)."),
+            "No-discount list: top-segment customers who never used a discount code and whose "
+            "P(alive) is at least this (they buy at full price anyway)."),
     P_ALIVE("no_discount_lost_p_alive", "0.05",
             "No-discount list: also customers with P(alive) below this (a discount would not "
             "win them back)."),
+    NUMBER("lists", "standard_discount", "0.10", 0, 1, CONFIG_OPEN_MAX,
+           "No-discount list: also customers whose expected profit over the horizon is negative "
+           "when every future order carries this discount, (predicted margin per order - this "
+           "share of their mean order value) x expected orders (0.10 is 10 %)."),
     P_ALIVE("winback_p_alive", "0.5",
             "Win-back date: the day a customer's P(alive) is expected to fall below this."),
     INTEGER("lists", "winback_window_days", "30", 1, NO_MAX,
@@ -111,6 +115,9 @@ static const config_key config_keys[] = {
     NUMBER("profit", "default_acquisition_cost", "0", 0, NO_MAX, 0,
            "Acquisition cost of a customer whose channel is unknown or not in acquisition_cost, "
            "in currency units."),
+    INTEGER("nps", "min_group", "30", 1, NO_MAX,
+            "NPS groups (a stage, segment, country or month) with fewer responses than this "
+            "are shown but marked as too small to read."),
     TEXT("klaviyo", "revision", "2026-07-15", CONFIG_DATE, "Klaviyo API revision header."),
     TEXT("klaviyo", "list_id", "", CONFIG_ANY,
          "Klaviyo list the imported profiles are added to; empty: none."),

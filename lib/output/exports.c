@@ -5,6 +5,7 @@
 
 #include "base/ctx.h"
 
+#include <inttypes.h>
 #include <math.h>
 #include <string.h>
 
@@ -119,6 +120,56 @@ static void get_winback(const cell_row *row, cell *out)
     cell_set_day(out, row->result->winback_day);
 }
 
+static void set_empty(cell *out)
+{
+    out->type = CELL_EMPTY;
+}
+
+/* The customer's profit row; NULL when the analysis has none. */
+static const cvo_profit_row *profit_row(const cell_row *row)
+{
+    const cvo_profit *profit = cvo_analysis_profit(row->analysis);
+    return profit ? &cvo_profit_rows(profit)[row->index] : NULL;
+}
+
+static void get_profit(const cell_row *row, cell *out)
+{
+    const cvo_profit_row *p = profit_row(row);
+    if (p != NULL)
+        cell_set_money(out, p->profit_cents);
+    else
+        set_empty(out);
+}
+
+static void get_predicted_profit(const cell_row *row, cell *out)
+{
+    const cvo_profit_row *p = profit_row(row);
+    if (p != NULL && p->has_prediction)
+        cell_set_money(out, p->predicted_profit_cents);
+    else
+        set_empty(out);
+}
+
+/* Empty when unknown, and when it never breaks even at its margin per order. */
+static void get_break_even(const cell_row *row, cell *out)
+{
+    const cvo_profit_row *p = profit_row(row);
+    if (p != NULL && p->break_even_orders > 0)
+        cell_set_int(out, p->break_even_orders);
+    else
+        set_empty(out);
+}
+
+/* 1 / 0 like the list flags. */
+static void get_profitable(const cell_row *row, cell *out)
+{
+    const cvo_profit_row *p = profit_row(row);
+    if (p != NULL)
+        cell_set_int(out, p->profitable);
+    else
+        set_empty(out);
+}
+
 static void get_tier(const cell_row *row, cell *out)
 {
     cell_set_text(out, row->tier);
@@ -155,6 +206,10 @@ static const cell_column customer_columns[] = {
     {"churn_risk", get_churn_risk},
     {"next_order_date", get_next_order},
     {"winback_date", get_winback},
+    {"profit", get_profit},
+    {"predicted_profit", get_predicted_profit},
+    {"orders_to_break_even", get_break_even},
+    {"profitable", get_profitable},
     {"exclude", get_exclude},
     {"no_discount", get_no_discount},
     {"winback", get_winback_flag},
@@ -196,15 +251,39 @@ static void rule_exclude(const cell_row *row, cell *out)
         cell_set_format(out, "lapsed %d days, %s, low value", (int)s->recency_days, p);
 }
 
+/* Cents as "-12.50", exact (no floating point). */
+static void money_text(int64_t cents, char *out, size_t size)
+{
+    uint64_t magnitude = cents < 0 ? 0 - (uint64_t)cents : (uint64_t)cents;
+    snprintf(out, size, "%s%" PRIu64 ".%02u", cents < 0 ? "-" : "", magnitude / 100,
+             (unsigned)(magnitude % 100));
+}
+
 static void rule_no_discount(const cell_row *row, cell *out)
 {
     double p = row->result->p_alive;
     const cvo_config *config = cvo_analysis_config(row->analysis);
-    double lost = config ? cvo_config_number(config, "lists", "no_discount_lost_p_alive") : NAN;
-    if (isfinite(lost) && p < lost)
+    double discount = config ? cvo_config_number(config, "lists", "standard_discount") : NAN;
+    int64_t after = 0;
+    char money[32];
+    switch (cvo_analysis_no_discount_reason(row->analysis, row->index)) {
+    case CVO_NO_DISCOUNT_LOST:
         cell_set_format(out, "P(alive) %.2f: a discount would not win them back", p);
-    else
-        cell_set_format(out, "buys anyway: %s, P(alive) %.2f", row->segment, p);
+        break;
+    case CVO_NO_DISCOUNT_UNPROFITABLE:
+        (void)cvo_analysis_profit_after_discount(row->analysis, row->index, &after);
+        money_text(after, money, sizeof money);
+        cell_set_format(out,
+                        "a %.0f%% discount makes them unprofitable: expected profit %s over the "
+                        "horizon",
+                        discount * 100, money);
+        break;
+    case CVO_NO_DISCOUNT_FULL_PRICE:
+        cell_set_format(out, "buys at full price anyway: %s, no discount code, P(alive) %.2f",
+                        row->segment, p);
+        break;
+    default: cell_set_text(out, ""); break;
+    }
 }
 
 /* "every ~45 days" from the customer's own orders, or "one order". */
@@ -652,6 +731,79 @@ static void summary_backtest(json_obj *o, const cvo_analysis *a)
     obj_text(o, "backtest_note", cvo_analysis_backtest_note(a));
 }
 
+static void profit_segment(cell_buf *b, const cvo_profit_segment *s)
+{
+    json_obj o = {b, false};
+    obj_text(&o, "segment", s->name);
+    obj_uint(&o, "customers", s->customers);
+    obj_money(&o, "revenue", s->revenue_cents);
+    obj_number(&o, "revenue_share", s->revenue_share);
+    obj_money(&o, "profit", s->profit_cents);
+    obj_number(&o, "profit_share", s->profit_share);
+    obj_money(&o, "mean_profit", s->mean_profit_cents);
+    obj_uint(&o, "unprofitable", s->unprofitable);
+    obj_number(&o, "unprofitable_share", s->unprofitable_share);
+    obj_money(&o, "predicted_profit", s->predicted_profit_cents);
+    obj_end(&o);
+}
+
+/* Which source costed what share of net revenue. */
+static void profit_cost_sources(json_obj *o, const cvo_profit_totals *t)
+{
+    json_obj c = {o->b, false};
+    obj_key(o, "cost_sources");
+    obj_number(&c, "line_unit_cost", t->from_line_share);
+    obj_number(&c, "products_file", t->from_products_share);
+    obj_number(&c, "default_margin", t->by_default_share);
+    obj_end(&c);
+}
+
+static void profit_totals(json_obj *o, const cvo_profit_totals *t)
+{
+    obj_uint(o, "customers", t->customers);
+    obj_uint(o, "orders", t->orders);
+    obj_uint(o, "unprofitable", t->unprofitable);
+    obj_money(o, "revenue", t->revenue_cents);
+    obj_money(o, "cogs", t->cogs_cents);
+    obj_money(o, "shipping", t->shipping_cents);
+    obj_money(o, "fees", t->fee_cents);
+    obj_money(o, "margin", t->margin_cents);
+    obj_money(o, "acquisition", t->acquisition_cents);
+    obj_money(o, "profit", t->profit_cents);
+    obj_key(o, "predicted_profit");
+    if (t->purchase_model)
+        cell_money(o->b, t->predicted_profit_cents);
+    else
+        cell_str(o->b, "null");
+    obj_money(o, "discounts", t->discount_cents);
+    obj_money(o, "mean_margin_per_order", t->mean_margin_cents);
+}
+
+/* The profit object: totals, cost sources, the segment table; null without profit. */
+static void summary_profit(json_obj *o, const cvo_analysis *a)
+{
+    const cvo_profit *profit = cvo_analysis_profit(a);
+    obj_key(o, "profit");
+    if (profit == NULL) {
+        cell_str(o->b, "null");
+        return;
+    }
+    json_obj p = {o->b, false};
+    profit_totals(&p, cvo_profit_overall(profit));
+    profit_cost_sources(&p, cvo_profit_overall(profit));
+    obj_text(&p, "note", cvo_profit_note(profit));
+    obj_key(&p, "segments");
+    cell_char(o->b, '[');
+    const cvo_profit_segment *segments = cvo_profit_segments(profit);
+    for (size_t g = 0; g < cvo_profit_segment_count(profit); g++) {
+        if (g > 0)
+            cell_char(o->b, ',');
+        profit_segment(o->b, &segments[g]);
+    }
+    cell_char(o->b, ']');
+    obj_end(&p);
+}
+
 /* Counts over the customers: list members, tiers, Klaviyo profiles. */
 typedef struct summary_counts {
     uint64_t orders;
@@ -714,6 +866,7 @@ static void summary_body(cell_buf *b, const cvo_analysis *a, const summary_count
     summary_segments(&o, a);
     summary_model(&o, a);
     summary_backtest(&o, a);
+    summary_profit(&o, a);
     summary_lists(&o, a, counts);
     summary_klaviyo(&o, customers, counts);
     obj_end(&o);

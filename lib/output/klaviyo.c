@@ -86,6 +86,39 @@ static void get_discount_eligible(const cell_row *row, cell *out)
     cell_set_bool(out, (row->result->lists & CVO_LIST_NO_DISCOUNT) == 0);
 }
 
+/* The customer's profit row; NULL when the analysis has none. */
+static const cvo_profit_row *profit_of(const cell_row *row)
+{
+    const cvo_profit *profit = cvo_analysis_profit(row->analysis);
+    return profit ? &cvo_profit_rows(profit)[row->index] : NULL;
+}
+
+/* Money, or no property at all when unknown (empty cell, left out of JSON). */
+static void get_profit(const cell_row *row, cell *out)
+{
+    const cvo_profit_row *p = profit_of(row);
+    out->type = CELL_EMPTY;
+    if (p != NULL)
+        cell_set_money(out, p->profit_cents);
+}
+
+static void get_predicted_profit(const cell_row *row, cell *out)
+{
+    const cvo_profit_row *p = profit_of(row);
+    out->type = CELL_EMPTY;
+    if (p != NULL && p->has_prediction)
+        cell_set_money(out, p->predicted_profit_cents);
+}
+
+/* Unknown, or never at the customer's margin per order: no property. */
+static void get_break_even(const cell_row *row, cell *out)
+{
+    const cvo_profit_row *p = profit_of(row);
+    out->type = CELL_EMPTY;
+    if (p != NULL && p->break_even_orders > 0)
+        cell_set_int(out, p->break_even_orders);
+}
+
 static const cell_column profile_properties[] = {
     {"CVO RFM Segment", get_segment},
     {"CVO RFM Score", get_rfm_score},
@@ -100,6 +133,9 @@ static const cell_column profile_properties[] = {
     {"CVO VIP", get_vip},
     {"CVO Loyalty Tier", get_tier},
     {"CVO Discount Eligible", get_discount_eligible},
+    {"CVO Profit", get_profit},
+    {"CVO Predicted Profit", get_predicted_profit},
+    {"CVO Orders To Break Even", get_break_even},
 };
 
 /* The properties of a winback-due event. */

@@ -360,6 +360,7 @@ static void page_header(report *r, const char *as_of)
 {
     static const char *const links[][2] = {{"summary", "Summary"},
                                            {"segments", "Segments"},
+                                           {"profit", "Profit"},
                                            {"rfm-grid", "R \xC3\x97 F grid"},
                                            {"clv", "Predicted CLV"},
                                            {"p-alive", "P(alive)"},
@@ -559,6 +560,98 @@ static cvo_status section_segments(report *r)
     figure_close(r, "Grey: share of all customers; green: share of net revenue.");
     mem_free(r->ctx, pairs);
     segments_table(r, rows, n);
+    section_close(r);
+    return CVO_OK;
+}
+
+/* ---- profit --------------------------------------------------------------- */
+
+static void profit_table(report *r, const cvo_profit *profit)
+{
+    static const char *const cols[] = {"Segment",
+                                       "#Customers",
+                                       "#Revenue share",
+                                       "#Profit (%s)",
+                                       "#Profit share",
+                                       "#Mean profit per customer (%s)",
+                                       "#Unprofitable customers"};
+    const cvo_profit_segment *rows = cvo_profit_segments(profit);
+    table_head(r, "Profit by segment", cols, sizeof cols / sizeof cols[0], true);
+    for (size_t i = 0; i < cvo_profit_segment_count(profit); i++) {
+        put(r, "<tr><th scope=\"row\">");
+        esc(r, rows[i].name);
+        put(r, "</th>");
+        td_count(r, rows[i].customers);
+        td_real(r, 100 * rows[i].revenue_share, 1, "%");
+        td_money(r, rows[i].profit_cents, 0);
+        td_real(r, 100 * rows[i].profit_share, 1, "%");
+        td_money(r, rows[i].mean_profit_cents, 2);
+        td_real(r, 100 * rows[i].unprofitable_share, 1, "%");
+        put(r, "</tr>\n");
+    }
+    table_end(r);
+}
+
+static void profit_cards(report *r, const cvo_profit_totals *t)
+{
+    char value[64], sub[96];
+    put(r, "<div class=\"cards\">\n");
+    fmt_cents(value, sizeof value, r, t->profit_cents, 0);
+    card(r, "Profit to date", value, "margin after acquisition costs");
+    fmt_count(value, sizeof value, t->unprofitable);
+    snprintf(sub, sizeof sub, "%.1f%% of customers have not paid back yet",
+             t->customers ? 100.0 * (double)t->unprofitable / (double)t->customers : 0.0);
+    card(r, "Unprofitable customers", value, sub);
+    if (t->purchase_model) {
+        fmt_cents(value, sizeof value, r, t->predicted_profit_cents, 0);
+        card(r, "Predicted profit", value, "over the horizon, not discounted");
+    }
+    put(r, "</div>\n");
+}
+
+/* Which source covered what share of revenue, and what the model could not do. */
+static void profit_sources(report *r, const cvo_profit *profit)
+{
+    const cvo_profit_totals *t = cvo_profit_overall(profit);
+    char text[320];
+    snprintf(text, sizeof text,
+             "Cost of goods came from the order lines' own unit cost for %.1f%% of net revenue, "
+             "from the products file for %.1f%%, and from the default margin of %.0f%% for "
+             "%.1f%%.",
+             100 * t->from_line_share, 100 * t->from_products_share,
+             100 * setting_number(r, "profit", "default_margin", 0.5), 100 * t->by_default_share);
+    note_box(r, "Cost sources.", text);
+    if (cvo_profit_note(profit)[0])
+        note_box(r, "Predicted profit.", cvo_profit_note(profit));
+}
+
+static cvo_status section_profit(report *r)
+{
+    const cvo_profit *profit = cvo_analysis_profit(r->a);
+    section_open(r, "profit", "Where profit comes from",
+                 "Each segment's share of net revenue beside its share of profit (margin after "
+                 "goods, shipping, payment fees and acquisition). A segment whose profit bar is "
+                 "shorter than its revenue bar earns less than its sales suggest.");
+    if (profit == NULL) {
+        note_box(r, "No profit.", "Profit could not be computed for this analysis.");
+        section_close(r);
+        return CVO_OK;
+    }
+    size_t n = cvo_profit_segment_count(profit);
+    const cvo_profit_segment *rows = cvo_profit_segments(profit);
+    svg_pair *pairs = mem_array(r->ctx, n ? n : 1, sizeof *pairs);
+    if (pairs == NULL)
+        return ctx_nomem(r->ctx);
+    for (size_t i = 0; i < n; i++)
+        pairs[i] = (svg_pair){rows[i].name, rows[i].revenue_share, rows[i].profit_share};
+    profit_cards(r, cvo_profit_overall(profit));
+    figure_open(r);
+    svg_paired_bars(r->out, "Revenue share and profit share by segment", pairs, n,
+                    "share of revenue", "share of profit");
+    figure_close(r, "Grey: share of net revenue; green: share of profit to date.");
+    mem_free(r->ctx, pairs);
+    profit_table(r, profit);
+    profit_sources(r, profit);
     section_close(r);
     return CVO_OK;
 }
@@ -1206,6 +1299,7 @@ static cvo_status report_body(report *r, const char *as_of)
 {
     section_summary(r, as_of);
     CVO_TRY(section_segments(r));
+    CVO_TRY(section_profit(r));
     section_rfm_grid(r);
     CVO_TRY(section_clv(r));
     CVO_TRY(section_p_alive(r));

@@ -132,33 +132,41 @@ static void svg_label(FILE *out, double x, double y, const char *text, size_t ma
 #define PAIR_LABEL_W 170.0
 #define PAIR_ROW_H 36.0
 
-static void pair_bar(FILE *out, double y, double h, double share, double scale, const char *fill)
+/* A bar from the zero line at x0, leftwards for a negative share; the value
+ * is written right of whichever end is further right. */
+static void pair_bar(FILE *out, double x0, double y, double h, double share, double scale,
+                     const char *fill)
 {
     char value[32];
-    double w = (share > 0 ? share : 0) * scale;
-    svg_rect(out, PAIR_LABEL_W, y, w, h, fill);
+    double w = fabs(share) * scale;
+    double left = share < 0 ? x0 - w : x0;
+    svg_rect(out, left, y, w, h, fill);
     snprintf(value, sizeof value, "%.1f%%", 100 * share);
-    svg_text(out, PAIR_LABEL_W + w + 5, y + h - 2, "start", "font-size=\"11\"", value);
+    svg_text(out, (share > 0 ? x0 + w : x0) + 5, y + h - 2, "start", "font-size=\"11\"", value);
 }
 
 void svg_paired_bars(FILE *out, const char *title, const svg_pair *rows, size_t count,
                      const char *a_name, const char *b_name)
 {
     double height = 34 + (double)count * PAIR_ROW_H + 6;
-    double max = 0;
-    for (size_t i = 0; i < count; i++)
+    double max = 0, min = 0;
+    for (size_t i = 0; i < count; i++) {
         max = fmax(max, fmax(rows[i].a, rows[i].b));
-    double scale = (CHART_W - PAIR_LABEL_W - 60) / (max > 0 ? max : 1);
+        min = fmin(min, fmin(rows[i].a, rows[i].b));
+    }
+    double span = max - min;
+    double scale = (CHART_W - PAIR_LABEL_W - 60) / (span > 0 ? span : 1);
+    double x0 = PAIR_LABEL_W - min * scale; /* the zero line */
     svg_open(out, title, CHART_W, height);
     double x = svg_legend(out, PAIR_LABEL_W, 16, COLOR_A, false, false, a_name);
     svg_legend(out, x, 16, COLOR_B, false, false, b_name);
     for (size_t i = 0; i < count; i++) {
         double y = 34 + (double)i * PAIR_ROW_H;
         svg_label(out, PAIR_LABEL_W - 10, y + 19, rows[i].label, LABEL_BYTES);
-        pair_bar(out, y + 2, 13, rows[i].a, scale, COLOR_A);
-        pair_bar(out, y + 16, 13, rows[i].b, scale, COLOR_B);
+        pair_bar(out, x0, y + 2, 13, rows[i].a, scale, COLOR_A);
+        pair_bar(out, x0, y + 16, 13, rows[i].b, scale, COLOR_B);
     }
-    svg_line(out, PAIR_LABEL_W, 30, PAIR_LABEL_W, height - 4, MUTED, "");
+    svg_line(out, x0, 30, x0, height - 4, MUTED, "");
     svg_close(out);
 }
 

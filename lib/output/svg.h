@@ -12,7 +12,8 @@
 /* Writes text with & < > " ' escaped for HTML and SVG (text and attributes). */
 void svg_escape(FILE *out, const char *text);
 
-/* Two shares (0..1) per row, drawn as a pair of horizontal bars. */
+/* Two shares per row, drawn as a pair of horizontal bars from a zero line
+ * (negative shares, e.g. of a loss-making segment's profit, to its left). */
 typedef struct svg_pair {
     const char *label;
     double a, b;

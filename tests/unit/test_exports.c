@@ -506,8 +506,89 @@ static void test_cell_numbers(void **state)
 
 static const char customers_header[] =
     "customer_id,email,first_order,last_order,recency_days,frequency,monetary,r,f,m,rfm,segment,"
-    "p_alive,expected_orders,predicted_clv,churn_risk,next_order_date,winback_date,exclude,"
-    "no_discount,winback,vip,referral,interview,loyalty_tier\n";
+    "p_alive,expected_orders,predicted_clv,churn_risk,next_order_date,winback_date,profit,"
+    "predicted_profit,orders_to_break_even,profitable,exclude,no_discount,winback,vip,referral,"
+    "interview,loyalty_tier\n";
+
+/* Cents as the writers print money: "-12.50". */
+static void money_text(int64_t cents, char *out, size_t size)
+{
+    uint64_t magnitude = cents < 0 ? 0 - (uint64_t)cents : (uint64_t)cents;
+    snprintf(out, size, "%s%llu.%02u", cents < 0 ? "-" : "", (unsigned long long)(magnitude / 100),
+             (unsigned)(magnitude % 100));
+}
+
+/* Row r (customer r - 1) of a table holds the profit accessors' values. */
+static void assert_profit_cells(const store *s, const csv_table *table, size_t r,
+                                const char *const names[4])
+{
+    const cvo_profit_row *p = &cvo_profit_rows(cvo_analysis_profit(s->analysis))[r - 1];
+    char want[48];
+    money_text(p->profit_cents, want, sizeof want);
+    assert_string_equal(cell_at(table, r, column_of(table, names[0])), want);
+    if (p->has_prediction)
+        money_text(p->predicted_profit_cents, want, sizeof want);
+    else
+        want[0] = '\0';
+    assert_string_equal(cell_at(table, r, column_of(table, names[1])), want);
+    if (p->break_even_orders > 0)
+        snprintf(want, sizeof want, "%u", (unsigned)p->break_even_orders);
+    else
+        want[0] = '\0';
+    assert_string_equal(cell_at(table, r, column_of(table, names[2])), want);
+    if (names[3] != NULL)
+        assert_string_equal(cell_at(table, r, column_of(table, names[3])),
+                            p->profitable ? "1" : "0");
+}
+
+static void test_customers_profit_columns(void **state)
+{
+    static const char *const names[4] = {"profit", "predicted_profit", "orders_to_break_even",
+                                         "profitable"};
+    const store *s = *state;
+    assert_non_null(cvo_analysis_profit(s->analysis));
+    text t = capture(s, cvo_write_customers_csv);
+    csv_table table = parse_csv(&t);
+    size_t predicted = 0, unprofitable = 0;
+    for (size_t r = 1; r < table.rows; r++) {
+        assert_profit_cells(s, &table, r, names);
+        predicted += cell_at(&table, r, column_of(&table, "predicted_profit"))[0] != '\0';
+        unprofitable += strcmp(cell_at(&table, r, column_of(&table, "profitable")), "0") == 0;
+    }
+    assert_true(predicted > 0);
+    assert_int_equal(unprofitable,
+                     cvo_profit_overall(cvo_analysis_profit(s->analysis))->unprofitable);
+    free_csv(&table);
+    free(t.data);
+}
+
+/* The no-discount flag, its reason and the profit after the standard discount agree. */
+static void test_no_discount_reasons(void **state)
+{
+    const store *s = *state;
+    const cvo_customer_result *results = cvo_analysis_results(s->analysis);
+    size_t unprofitable = 0;
+    for (size_t i = 0; i < customers_of(s); i++) {
+        cvo_no_discount_reason why = cvo_analysis_no_discount_reason(s->analysis, i);
+        bool listed = (results[i].lists & CVO_LIST_NO_DISCOUNT) != 0;
+        assert_int_equal(listed, why != CVO_NO_DISCOUNT_NONE);
+        int64_t after = 0;
+        bool known = cvo_analysis_profit_after_discount(s->analysis, i, &after);
+        if (why == CVO_NO_DISCOUNT_UNPROFITABLE) {
+            assert_true(known && after < 0);
+            unprofitable++;
+        }
+        if (why == CVO_NO_DISCOUNT_FULL_PRICE)
+            assert_int_equal(cvo_profit_rows(cvo_analysis_profit(s->analysis))[i].code_orders, 0);
+    }
+    int64_t after = 1;
+    assert_false(cvo_analysis_profit_after_discount(s->analysis, customers_of(s), &after));
+    assert_int_equal(after, 0);
+    text t = capture_list(s, CVO_LIST_NO_DISCOUNT);
+    if (unprofitable > 0)
+        assert_non_null(strstr(t.data, "discount makes them unprofitable"));
+    free(t.data);
+}
 
 static void test_customers_csv(void **state)
 {
@@ -633,7 +714,14 @@ static void test_summary_json(void **state)
                                        "\"purchase\":",
                                        "\"backtest\":",
                                        "\"lists\":{\"exclude\":",
-                                       "\"median_recency_days\":"};
+                                       "\"median_recency_days\":",
+                                       "\"profit\":{\"customers\":",
+                                       "\"cost_sources\":{\"line_unit_cost\":",
+                                       "\"segments\":[{\"segment\":",
+                                       "\"revenue_share\":",
+                                       "\"profit_share\":",
+                                       "\"mean_profit\":",
+                                       "\"unprofitable_share\":"};
     for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++)
         if (strstr(t.data, keys[k]) == NULL)
             fail_msg("summary.json lacks %s", keys[k]);
@@ -647,7 +735,8 @@ static void test_summary_json(void **state)
 static const char profiles_header[] =
     "Email,CVO RFM Segment,CVO RFM Score,CVO Recency Days,CVO Orders,CVO Historic CLV,"
     "CVO Predicted CLV,CVO P Alive,CVO Churn Risk,CVO Next Order Date,CVO Winback Date,CVO VIP,"
-    "CVO Loyalty Tier,CVO Discount Eligible\n";
+    "CVO Loyalty Tier,CVO Discount Eligible,CVO Profit,CVO Predicted Profit,"
+    "CVO Orders To Break Even\n";
 
 static void test_profiles_csv(void **state)
 {
@@ -662,6 +751,13 @@ static void test_profiles_csv(void **state)
         const char *v = cell_at(&table, r, vip);
         assert_true(!strcmp(v, "true") || !strcmp(v, "false"));
     }
+    /* profiles.csv holds only customers with an email: check the first rows
+     * whose customer row is the same (the generated store gives everyone one) */
+    static const char *const names[4] = {"CVO Profit", "CVO Predicted Profit",
+                                         "CVO Orders To Break Even", NULL};
+    if (with_email(s) == customers_of(s))
+        for (size_t r = 1; r < table.rows && r <= 20; r++)
+            assert_profit_cells(s, &table, r, names);
     assert_no_formula(&t);
     free_csv(&table);
     free(t.data);
@@ -912,6 +1008,8 @@ int main(void)
     };
     const struct CMUnitTest generated[] = {
         cmocka_unit_test(test_customers_csv),
+        cmocka_unit_test(test_customers_profit_columns),
+        cmocka_unit_test(test_no_discount_reasons),
         cmocka_unit_test(test_lists_match_flags),
         cmocka_unit_test(test_loyalty_tiers),
         cmocka_unit_test(test_bad_list),

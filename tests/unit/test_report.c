@@ -18,9 +18,9 @@
     "order_id,customer_id,email,order_date,sku,product,quantity,unit_price,discount,"              \
     "unit_cost,shipping_cost,refund,country,discount_code,channel\n"
 
-static const char *const SECTION_IDS[] = {"summary",       "segments",     "rfm-grid",
-                                          "clv",           "p-alive",      "backtest",
-                                          "top-customers", "data-quality", "method"};
+static const char *const SECTION_IDS[] = {"summary",      "segments", "profit",   "rfm-grid",
+                                          "clv",          "p-alive",  "backtest", "top-customers",
+                                          "data-quality", "method"};
 
 /* ---- fixtures -------------------------------------------------------------------- */
 
@@ -181,14 +181,25 @@ static void test_generated_store_has_every_section(void **state)
     char *html = render(&f);
     assert_sections(html);
     assert_self_contained(html);
-    /* bars, grid, histogram, P(alive) boxes, backtest lines */
-    assert_svg_balanced(html, cvo_analysis_backtest(f.analysis) ? 5 : 4);
+    /* bars, profit bars, grid, histogram, P(alive) boxes, backtest lines */
+    assert_svg_balanced(html, cvo_analysis_backtest(f.analysis) ? 6 : 5);
     char as_of[11];
     cvo_day_format(cvo_analysis_as_of(f.analysis), as_of);
     assert_non_null(strstr(html, as_of));
     char *top = section_text(html, "top-customers");
     assert_int_equal(occurrences(top, "<tr>"), 1 + 25); /* header + the default 25 */
     free(top);
+    /* where profit comes from: the revenue vs profit bars, one table row per
+     * segment, and the cost-source note */
+    char *profit = section_text(html, "profit");
+    assert_non_null(strstr(profit, "Where profit comes from"));
+    assert_int_equal(occurrences(profit, "<svg"), 1);
+    assert_non_null(strstr(profit, "share of profit"));
+    size_t segments = cvo_scheme_segment_count(cvo_analysis_scheme(f.analysis));
+    assert_int_equal(occurrences(profit, "<tr>"), 1 + segments);
+    assert_non_null(strstr(profit, "Cost sources."));
+    assert_non_null(strstr(profit, "Unprofitable customers"));
+    free(profit);
     free(html);
     fixture_free(&f);
 }
