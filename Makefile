@@ -32,7 +32,7 @@ TESTS    := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_REPLAY := $(FUZZ_SRC:fuzz/%.c=$(BUILD)/fuzz/%-replay)
 CVO      := $(BUILD)/cvo
 
-.PHONY: all deps demo check unit golden fuzz-replay man-examples duckdb-ntile push-check kill-check report-check fuzz bench clean help format
+.PHONY: all deps demo check unit golden fuzz-replay man-examples duckdb-ntile push-check kill-check report-check gorgias-check fuzz bench clean help format
 
 all: $(CVO) $(BUILD)/libcvo.a
 
@@ -69,7 +69,7 @@ $(BUILD)/fuzz/%-replay: $(BUILD)/fuzz/%.o $(BUILD)/fuzz/replay_main.o $(BUILD)/l
 demo: $(CVO)
 	@./tests/demo.sh $(CVO)
 
-check: unit golden fuzz-replay man-examples duckdb-ntile push-check kill-check report-check
+check: unit golden fuzz-replay man-examples duckdb-ntile push-check kill-check report-check gorgias-check
 	@./tests/summary.sh $(BUILD)/results
 
 unit: $(TESTS)
@@ -79,6 +79,10 @@ unit: $(TESTS)
 golden: $(CVO)
 	@mkdir -p $(BUILD)/results
 	@./tests/run_golden.sh $(CVO) $(BUILD)/results
+
+gorgias-check: $(CVO) $(BUILD)/libcvo.a
+	@mkdir -p $(BUILD)/results
+	@./tests/gorgias_check.sh $(BUILD)/results $(CVO)
 
 report-check: $(CVO)
 	@mkdir -p $(BUILD)/results

@@ -5,6 +5,8 @@
 #include "commands.h"
 #include "push_klaviyo.h"
 
+#include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -12,7 +14,8 @@
 static const opt_spec specs[] = {
     {"output", 'o', "DIR", "directory for the report and the files (created if needed)"},
     {"config", 'c', "FILE", "configuration (INI); cvo config prints every key and default"},
-    {"nps", 0, "FILE", "NPS answers (accepted for forward compatibility; not used yet)"},
+    {"nps", 0, "FILE", "NPS answers (email,score,submitted_at,survey,comment): report, lists"},
+    {"nps-rejects", 0, "FILE", "write rejected NPS answers (line,reason,detail,record) to FILE"},
     {"products", 0, "FILE", "product costs (sku,unit_cost,...) for lines without unit_cost"},
     {"xlsx", 0, NULL, "also write cvo.xlsx (customer table and a sheet per list)"},
     {"push", 0, "TARGET", "send the Klaviyo files after writing DIR (TARGET: klaviyo; key in CVO_KLAVIYO_API_KEY)"},
@@ -226,6 +229,77 @@ static void print_done(const job *j, const cvo_analysis *a)
     fprintf(stderr, "cvo: report: %s/report.html\n", j->dir);
 }
 
+/* ---- NPS answers: rejected ones reported like rejected orders ------------------ */
+
+static cvo_status write_nps_reject(void *user_data, const cvo_nps_reject *r)
+{
+    FILE *out = user_data;
+    fprintf(out, "%" PRIu64 ",%s,", r->line, cvo_nps_reject_reason_name(r->reason));
+    cli_csv_cell(out, r->detail);
+    fputc(',', out);
+    char *record = malloc(r->record_len + 1);
+    if (record == NULL)
+        return CVO_ERR_NOMEM;
+    memcpy(record, r->record, r->record_len);
+    record[r->record_len] = '\0';
+    cli_csv_cell(out, record);
+    free(record);
+    fputc('\n', out);
+    return ferror(out) ? CVO_ERR_IO : CVO_OK;
+}
+
+static void print_nps_summary(const char *path, const cvo_nps_stats *st)
+{
+    fprintf(stderr, "cvo: %s: %" PRIu64 " responses: %" PRIu64 " used, %" PRIu64 " rejected",
+            strcmp(path, "-") == 0 ? "<stdin>" : path, st->records, st->used, st->rejected);
+    const char *sep = " (";
+    for (int k = 0; k < CVO_NPS_REJECT__COUNT; k++) {
+        if (st->rejected_by_reason[k] == 0)
+            continue;
+        fprintf(stderr, "%s%" PRIu64 " %s", sep, st->rejected_by_reason[k],
+                cvo_nps_reject_reason_name((cvo_nps_reject_reason)k));
+        sep = ", ";
+    }
+    fprintf(stderr, "%s; %" PRIu64 " joined to a customer\n", st->rejected ? ")" : "",
+            st->joined_customers);
+}
+
+/* Runs the analysis, with the answers of --nps when given. Returns an exit
+ * code: EXIT_REJECTS when answers were rejected and all else went well. */
+static int analyze(job *j, const cvo_customers *customers, const cvo_load_stats *stats,
+                   const cvo_config *config, cvo_analysis **a)
+{
+    const char *path = args_get(j->args, specs, SPEC_COUNT, "nps");
+    const char *rejects_path = args_get(j->args, specs, SPEC_COUNT, "nps-rejects");
+    cvo_nps_options options;
+    cvo_nps_options_init(&options);
+    options.path = path;
+    FILE *rejects = path && rejects_path ? fopen(rejects_path, "w") : NULL;
+    if (path && rejects_path && rejects == NULL) {
+        fprintf(stderr, "cvo: %s: cannot write: %s\n", rejects_path, strerror(errno));
+        return EXIT_SYSTEM;
+    }
+    if (rejects != NULL) {
+        fputs("line,reason,detail,record\n", rejects);
+        options.on_reject = write_nps_reject;
+        options.reject_user_data = rejects;
+    }
+    cvo_status status =
+        cvo_analyze_nps(j->ctx, customers, stats, config, path ? &options : NULL, a);
+    if (rejects != NULL && (ferror(rejects) | fclose(rejects)) != 0) {
+        fprintf(stderr, "cvo: %s: write error\n", rejects_path);
+        return EXIT_SYSTEM;
+    }
+    if (status != CVO_OK)
+        return cli_fail(j->ctx, status);
+    const cvo_nps *nps = cvo_analysis_nps(*a);
+    if (nps == NULL)
+        return EXIT_OK;
+    if (args_get(j->args, specs, SPEC_COUNT, "quiet") == NULL)
+        print_nps_summary(path, cvo_nps_load_stats(nps));
+    return cvo_nps_load_stats(nps)->rejected ? EXIT_REJECTS : EXIT_OK;
+}
+
 static int run(job *j, const char *orders)
 {
     cvo_config *config = NULL;
@@ -241,8 +315,11 @@ static int run(job *j, const char *orders)
     int load = code;
     if (code <= EXIT_REJECTS) {
         progress(j, "scoring and fitting models");
-        cvo_status status = cvo_analyze(j->ctx, customers, &stats, config, &a);
-        code = status == CVO_OK ? EXIT_OK : cli_fail(j->ctx, status);
+        code = analyze(j, customers, &stats, config, &a);
+        if (code == EXIT_REJECTS)
+            load = EXIT_REJECTS;
+        if (code <= EXIT_REJECTS)
+            code = EXIT_OK;
     }
     if (code == EXIT_OK) {
         progress(j, "writing");

@@ -813,7 +813,8 @@ enum {
     CVO_LIST_NO_DISCOUNT = 1u << 1, /* a discount would be wasted: cvo_no_discount_reason */
     CVO_LIST_WINBACK = 1u << 2,     /* about to lapse: win-back date within the window */
     CVO_LIST_VIP = 1u << 3,         /* top predicted value */
-    CVO_LIST_REFERRAL = 1u << 4,    /* top segments, recent, active */
+    CVO_LIST_REFERRAL = 1u << 4,    /* top segments, recent, active, or promoters;
+                                       never a detractor (latest NPS response) */
     CVO_LIST_INTERVIEW = 1u << 5,   /* the stratified sample for jobs-to-be-done interviews */
     CVO_LIST_WINBACK_DUE = 1u << 6  /* win-back date has come (Klaviyo event) */
 };
@@ -852,6 +853,17 @@ typedef struct cvo_analysis cvo_analysis;
 CVO_API CVO_NODISCARD cvo_status cvo_analyze(cvo_ctx *ctx, const cvo_customers *customers,
                                              const cvo_load_stats *stats,
                                              const cvo_config *config, cvo_analysis **out);
+/* cvo_analyze with NPS answers (nps NULL: none; cvo_analyze is this with NULL).
+ * The responses are read after scoring, so nps->customers, rfm, scheme and
+ * min_group are ignored: the analysis joins them to its own table and scheme,
+ * with [nps] min_group. The lists then hear them: a customer whose latest
+ * response is a promoter in a top segment joins the referral list, one whose
+ * latest response is a detractor leaves it. Errors: those of cvo_analyze and
+ * of cvo_nps_load (nps->on_reject sees every rejected response). */
+CVO_API CVO_NODISCARD cvo_status cvo_analyze_nps(cvo_ctx *ctx, const cvo_customers *customers,
+                                                 const cvo_load_stats *stats,
+                                                 const cvo_config *config,
+                                                 const cvo_nps_options *nps, cvo_analysis **out);
 CVO_API const cvo_customers *cvo_analysis_customers(const cvo_analysis *analysis);
 CVO_API const cvo_customer_result *cvo_analysis_results(const cvo_analysis *analysis);
 CVO_API const cvo_rfm *cvo_analysis_rfm(const cvo_analysis *analysis);
@@ -870,6 +882,10 @@ CVO_API const cvo_fit *cvo_analysis_spend_fit(const cvo_analysis *analysis);
 /* Profit per customer and segment (cvo_profit_compute with the analysis' own
  * expected orders); owned by the analysis, freed with it. */
 CVO_API const cvo_profit *cvo_analysis_profit(const cvo_analysis *analysis);
+/* The NPS responses given to cvo_analyze_nps (their tallies, load statistics
+ * and each customer's latest score), or NULL when none were given; owned by
+ * the analysis, freed with it. */
+CVO_API const cvo_nps *cvo_analysis_nps(const cvo_analysis *analysis);
 /* Customer index's expected profit over the horizon if every future order
  * carried [lists] standard_discount: (predicted margin per order - discount x
  * mean order value) x expected orders, rounded to the cent, into *cents.
@@ -901,14 +917,20 @@ CVO_API void cvo_analysis_free(cvo_analysis *analysis);
  * product names included. Errors: CVO_ERR_IO when a write fails, CVO_ERR_NOMEM. */
 
 /* customers.csv: the cvo rfm columns, then p_alive, expected_orders,
- * predicted_clv, churn_risk, next_order_date, winback_date and one 0/1 column
- * per list. */
+ * predicted_clv, churn_risk, next_order_date, winback_date, the profit
+ * columns, one 0/1 column per list, loyalty_tier, and last nps_last (the
+ * latest response's score) and nps_class, both empty without a response. */
 CVO_API CVO_NODISCARD cvo_status cvo_write_customers_csv(cvo_ctx *ctx, const cvo_analysis *a,
                                                          FILE *out);
-/* summary.json: counts, revenue, the segment table, model parameters, backtest. */
+/* summary.json: counts, revenue, the segment table, model parameters, backtest,
+ * profit, and nps: null without answers, else responses, used, rejected,
+ * joined_customers, overall and by_stage.pre_delivery / post_delivery (each
+ * n, promoters, passives, detractors, nps, ci_low, ci_high, small),
+ * post_minus_pre (or null) and by_segment. */
 CVO_API CVO_NODISCARD cvo_status cvo_write_summary_json(cvo_ctx *ctx, const cvo_analysis *a,
                                                         FILE *out);
-/* report.html: one self-contained page with inline SVG charts. */
+/* report.html: one self-contained page with inline SVG charts; its nps section
+ * is always there (a plain note when the analysis has no answers). */
 CVO_API CVO_NODISCARD cvo_status cvo_write_report_html(cvo_ctx *ctx, const cvo_analysis *a,
                                                        FILE *out);
 /* klaviyo/profiles.csv: Email first, then the CVO profile properties. */
@@ -925,6 +947,16 @@ CVO_API CVO_NODISCARD cvo_status cvo_write_klaviyo_bulk(cvo_ctx *ctx, const cvo_
 /* klaviyo/events.jsonl: one POST /api/events body per line ("CVO Winback Due"). */
 CVO_API CVO_NODISCARD cvo_status cvo_write_klaviyo_events(cvo_ctx *ctx, const cvo_analysis *a,
                                                           FILE *out);
+/* gorgias/tickets.jsonl: one POST /api/tickets body per line for every customer
+ * of a top segment ([segments] top) with an email whose latest answer in nps
+ * (loaded with the analysis' customers) is a detractor (0-6): subject, customer
+ * email, channel "email", via "api", tags cvo and vip-detractor, and a first
+ * message that is an internal note (segment, predicted CLV, profit, orders, last
+ * order, score, comment). Each line starts with its external_id, stable per
+ * answer ("cvo-nps-<email>-..."), for a push ledger. Errors: CVO_ERR_ARGUMENT,
+ * CVO_ERR_IO, CVO_ERR_NOMEM. */
+CVO_API CVO_NODISCARD cvo_status cvo_write_gorgias_tickets(cvo_ctx *ctx, const cvo_analysis *a,
+                                                           const cvo_nps *nps, FILE *out);
 /* lists/<name>.csv: Email first, then the reason columns of that list. */
 CVO_API CVO_NODISCARD cvo_status cvo_write_list(cvo_ctx *ctx, const cvo_analysis *a,
                                                 unsigned list_bit, FILE *out);

@@ -6,7 +6,7 @@
 set -u
 results=$1
 cvo=$2
-sections="summary segments profit rfm-grid clv p-alive backtest top-customers data-quality method"
+sections="summary segments profit nps rfm-grid clv p-alive backtest top-customers data-quality method"
 # Tall enough that the screenshot holds the whole page, the method note included.
 height=${REPORT_SHOT_HEIGHT:-8000}
 pass=0
@@ -50,7 +50,8 @@ chromium_run() {
 }
 
 check "generate a store" "$cvo" generate -n 2000 -s 9 -o "$tmp/store"
-check "analyze the store" "$cvo" analyze -q "$tmp/store/orders.csv" -o "$tmp/out"
+check "analyze the store with its NPS answers" \
+    "$cvo" analyze -q "$tmp/store/orders.csv" --nps "$tmp/store/nps.csv" -o "$tmp/out"
 report="$tmp/out/report.html"
 if [ ! -s "$report" ]; then
     bad "no report.html written"
@@ -77,8 +78,10 @@ fi
 for id in $sections; do
     check "section #$id in the rendered DOM" grep -q "<section id=\"$id\"" "$tmp/dom.html"
 done
-check "charts rendered (at least five <svg>)" \
-    test "$(grep -o '<svg' "$tmp/dom.html" | wc -l)" -ge 5
+check "charts rendered (at least seven <svg>, two of them NPS intervals)" \
+    test "$(grep -o '<svg' "$tmp/dom.html" | wc -l)" -ge 7
+check "NPS section shows its intervals, not the no-answers note" \
+    sh -c 'sed -n "/<section id=\"nps\"/,/<\/section>/p" "$1" | grep -q "NPS by segment"' sh "$tmp/dom.html"
 check "nothing loaded from the network" \
     sh -c '! grep -Eq "https?://|<script src|@import|url\(" "$1"' sh "$report"
 finish

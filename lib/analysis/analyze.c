@@ -355,6 +355,21 @@ static bool should_exclude(const cvo_analysis *a, size_t i, double median_value)
     return lapsed && unlikely && value_of(a, i) < median_value;
 }
 
+/* What the customer's latest answer says: a promoter in a top segment is
+ * asked for a referral whatever their recency; a detractor never is. */
+static unsigned nps_referral(const cvo_analysis *a, size_t i, bool top, unsigned lists)
+{
+    int last = a->nps ? cvo_nps_customer_last(a->nps, i) : -1;
+    if (last < 0)
+        return lists;
+    cvo_nps_class cls = cvo_nps_class_of(last);
+    if (cls == CVO_NPS_DETRACTOR)
+        return lists & ~(unsigned)CVO_LIST_REFERRAL;
+    if (cls == CVO_NPS_PROMOTER && top)
+        return lists | CVO_LIST_REFERRAL;
+    return lists;
+}
+
 static unsigned decide_lists(const cvo_analysis *a, size_t i, double median_value)
 {
     const cvo_score *s = &cvo_rfm_scores(a->rfm)[i];
@@ -376,7 +391,7 @@ static unsigned decide_lists(const cvo_analysis *a, size_t i, double median_valu
     if (top && s->recency_days <= rule->referral_max_recency_days &&
         (!known || r->p_alive >= rule->referral_min_p_alive))
         lists |= CVO_LIST_REFERRAL;
-    return lists;
+    return nps_referral(a, i, top, lists);
 }
 
 typedef struct ranked {
@@ -558,8 +573,29 @@ static cvo_status init_results(cvo_analysis *a)
     return CVO_OK;
 }
 
+/* The responses, read once the customers are scored so that the by-segment
+ * table uses the analysis' own scheme. */
+static cvo_status load_nps(cvo_analysis *a, const cvo_nps_options *given)
+{
+    if (given == NULL)
+        return CVO_OK;
+    cvo_nps_options o = *given;
+    o.customers = a->customers;
+    o.rfm = a->rfm;
+    o.scheme = a->scheme;
+    o.min_group = (uint64_t)cvo_config_number(a->config, "nps", "min_group");
+    return cvo_nps_load(a->ctx, &o, &a->nps, NULL);
+}
+
 cvo_status cvo_analyze(cvo_ctx *ctx, const cvo_customers *customers, const cvo_load_stats *stats,
                        const cvo_config *config, cvo_analysis **out)
+{
+    return cvo_analyze_nps(ctx, customers, stats, config, NULL, out);
+}
+
+cvo_status cvo_analyze_nps(cvo_ctx *ctx, const cvo_customers *customers,
+                           const cvo_load_stats *stats, const cvo_config *config,
+                           const cvo_nps_options *nps, cvo_analysis **out)
 {
     *out = NULL;
     if (customers == NULL || config == NULL || customers->order_start == NULL)
@@ -578,6 +614,8 @@ cvo_status cvo_analyze(cvo_ctx *ctx, const cvo_customers *customers, const cvo_l
     cvo_status status = init_results(a);
     if (status == CVO_OK)
         status = score(a);
+    if (status == CVO_OK)
+        status = load_nps(a, nps);
     if (status == CVO_OK)
         status = models(a);
     if (status == CVO_OK)
@@ -621,6 +659,7 @@ const cvo_fit *cvo_analysis_spend_fit(const cvo_analysis *a)
     return a->model_ok && a->spend.converged ? &a->spend : NULL;
 }
 const cvo_profit *cvo_analysis_profit(const cvo_analysis *a) { return a->profit; }
+const cvo_nps *cvo_analysis_nps(const cvo_analysis *a) { return a->nps; }
 const cvo_backtest *cvo_analysis_backtest(const cvo_analysis *a) { return a->backtest; }
 const char *cvo_analysis_backtest_note(const cvo_analysis *a) { return a->backtest_note; }
 int32_t cvo_analysis_calibration_end(const cvo_analysis *a) { return a->calibration_end; }
@@ -639,6 +678,7 @@ void cvo_analysis_free(cvo_analysis *a)
     if (a == NULL)
         return;
     cvo_profit_free(a->profit);
+    cvo_nps_free(a->nps);
     cvo_backtest_free(a->backtest);
     cvo_rfm_free(a->rfm);
     cvo_scheme_free(a->scheme);

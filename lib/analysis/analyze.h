@@ -34,6 +34,7 @@ struct cvo_analysis {
     char model_note[512];
     cvo_fit purchase, spend;
     cvo_profit *profit; /* with the analysis' own expected orders */
+    cvo_nps *nps;       /* the responses, joined and by segment; NULL when none given */
     cvo_backtest *backtest;
     char backtest_note[512];
     int32_t calibration_end;

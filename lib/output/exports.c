@@ -170,6 +170,31 @@ static void get_profitable(const cell_row *row, cell *out)
         set_empty(out);
 }
 
+/* The score of the customer's latest NPS response; -1 when none. */
+static int nps_last(const cell_row *row)
+{
+    const cvo_nps *nps = cvo_analysis_nps(row->analysis);
+    return nps ? cvo_nps_customer_last(nps, row->index) : -1;
+}
+
+static void get_nps_last(const cell_row *row, cell *out)
+{
+    int score = nps_last(row);
+    if (score >= 0)
+        cell_set_int(out, score);
+    else
+        set_empty(out);
+}
+
+static void get_nps_class(const cell_row *row, cell *out)
+{
+    int score = nps_last(row);
+    if (score >= 0)
+        cell_set_text(out, cvo_nps_class_name(cvo_nps_class_of(score)));
+    else
+        set_empty(out);
+}
+
 static void get_tier(const cell_row *row, cell *out)
 {
     cell_set_text(out, row->tier);
@@ -217,6 +242,8 @@ static const cell_column customer_columns[] = {
     {"referral", get_referral},
     {"interview", get_interview},
     {"loyalty_tier", get_tier},
+    {"nps_last", get_nps_last},
+    {"nps_class", get_nps_class},
 };
 
 #define COUNT_OF(array) (sizeof(array) / sizeof((array)[0]))
@@ -319,6 +346,11 @@ static void rule_vip(const cell_row *row, cell *out)
 
 static void rule_referral(const cell_row *row, cell *out)
 {
+    int score = nps_last(row);
+    if (score >= 0 && cvo_nps_class_of(score) == CVO_NPS_PROMOTER) {
+        cell_set_format(out, "promoter in %s", row->segment);
+        return;
+    }
     char p[32];
     p_alive_text(row->result->p_alive, p, sizeof p);
     cell_set_format(out, "top segment %s, last order %d days ago, %s", row->segment,
@@ -804,6 +836,72 @@ static void summary_profit(json_obj *o, const cvo_analysis *a)
     obj_end(&p);
 }
 
+/* One NPS group's counts, score and interval. */
+static void nps_group(json_obj *o, const char *key, const cvo_nps_group *g)
+{
+    json_obj n = {o->b, false};
+    obj_key(o, key);
+    obj_uint(&n, "n", g->n);
+    obj_uint(&n, "promoters", g->promoters);
+    obj_uint(&n, "passives", g->passives);
+    obj_uint(&n, "detractors", g->detractors);
+    obj_number(&n, "nps", g->nps);
+    obj_number(&n, "ci_low", g->ci_low);
+    obj_number(&n, "ci_high", g->ci_high);
+    obj_bool(&n, "small", g->small);
+    obj_end(&n);
+}
+
+static void nps_difference(json_obj *o, const cvo_nps_difference *d)
+{
+    obj_key(o, "post_minus_pre");
+    if (!d->available) {
+        cell_str(o->b, "null");
+        return;
+    }
+    json_obj n = {o->b, false};
+    obj_number(&n, "difference", d->difference);
+    obj_number(&n, "ci_low", d->ci_low);
+    obj_number(&n, "ci_high", d->ci_high);
+    obj_end(&n);
+}
+
+static void nps_segments(json_obj *o, const cvo_nps *nps)
+{
+    size_t count = 0;
+    const cvo_nps_group *groups = cvo_nps_groups(nps, CVO_NPS_BY_SEGMENT, &count);
+    json_obj s = {o->b, false};
+    obj_key(o, "by_segment");
+    for (size_t g = 0; g < count; g++)
+        nps_group(&s, groups[g].key, &groups[g]);
+    obj_end(&s);
+}
+
+/* The nps object: responses, overall, by stage and segment; null without answers. */
+static void summary_nps(json_obj *o, const cvo_analysis *a)
+{
+    const cvo_nps *nps = cvo_analysis_nps(a);
+    obj_key(o, "nps");
+    if (nps == NULL) {
+        cell_str(o->b, "null");
+        return;
+    }
+    const cvo_nps_stats *st = cvo_nps_load_stats(nps);
+    json_obj n = {o->b, false}, stages = {o->b, false};
+    obj_uint(&n, "responses", st->records);
+    obj_uint(&n, "used", st->used);
+    obj_uint(&n, "rejected", st->rejected);
+    obj_uint(&n, "joined_customers", st->joined_customers);
+    nps_group(&n, "overall", cvo_nps_overall(nps));
+    obj_key(&n, "by_stage");
+    nps_group(&stages, "pre_delivery", cvo_nps_by_stage(nps, CVO_NPS_PRE_DELIVERY));
+    nps_group(&stages, "post_delivery", cvo_nps_by_stage(nps, CVO_NPS_POST_DELIVERY));
+    obj_end(&stages);
+    nps_difference(&n, cvo_nps_stage_difference(nps));
+    nps_segments(&n, nps);
+    obj_end(&n);
+}
+
 /* Counts over the customers: list members, tiers, Klaviyo profiles. */
 typedef struct summary_counts {
     uint64_t orders;
@@ -867,6 +965,7 @@ static void summary_body(cell_buf *b, const cvo_analysis *a, const summary_count
     summary_model(&o, a);
     summary_backtest(&o, a);
     summary_profit(&o, a);
+    summary_nps(&o, a);
     summary_lists(&o, a, counts);
     summary_klaviyo(&o, customers, counts);
     obj_end(&o);

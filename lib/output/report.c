@@ -361,6 +361,7 @@ static void page_header(report *r, const char *as_of)
     static const char *const links[][2] = {{"summary", "Summary"},
                                            {"segments", "Segments"},
                                            {"profit", "Profit"},
+                                           {"nps", "NPS"},
                                            {"rfm-grid", "R \xC3\x97 F grid"},
                                            {"clv", "Predicted CLV"},
                                            {"p-alive", "P(alive)"},
@@ -652,6 +653,96 @@ static cvo_status section_profit(report *r)
     mem_free(r->ctx, pairs);
     profit_table(r, profit);
     profit_sources(r, profit);
+    section_close(r);
+    return CVO_OK;
+}
+
+/* ---- NPS ------------------------------------------------------------------ */
+
+static svg_interval interval_of(const cvo_nps_group *g, const char *label)
+{
+    return (svg_interval){label, g->nps, g->ci_low, g->ci_high, g->n, g->small};
+}
+
+static void nps_cards(report *r, const cvo_nps *nps)
+{
+    const cvo_nps_group *all = cvo_nps_overall(nps);
+    const cvo_nps_difference *d = cvo_nps_stage_difference(nps);
+    char value[64], sub[128];
+    put(r, "<div class=\"cards\">\n");
+    snprintf(value, sizeof value, "%.0f", all->nps);
+    snprintf(sub, sizeof sub, "95%% interval %.0f to %.0f; %llu answers", all->ci_low, all->ci_high,
+             (unsigned long long)all->n);
+    card(r, "NPS", value, sub);
+    if (d->available) {
+        snprintf(value, sizeof value, "%+.0f", d->difference);
+        snprintf(sub, sizeof sub, "after minus before delivery; 95%% interval %.0f to %.0f",
+                 d->ci_low, d->ci_high);
+        card(r, "Delivery effect", value, sub);
+    }
+    put(r, "</div>\n");
+}
+
+static void nps_table(report *r, const cvo_nps_group *rows, size_t n)
+{
+    static const char *const cols[] = {"Segment",     "#Answers", "#Promoters",   "#Passives",
+                                       "#Detractors", "#NPS",     "#95% interval"};
+    table_head(r, "NPS by segment", cols, sizeof cols / sizeof cols[0], true);
+    for (size_t i = 0; i < n; i++) {
+        char interval[64];
+        put(r, "<tr><th scope=\"row\">");
+        esc(r, rows[i].key);
+        put(r, rows[i].small ? " <small>(small)</small></th>" : "</th>");
+        td_count(r, rows[i].n);
+        td_count(r, rows[i].promoters);
+        td_count(r, rows[i].passives);
+        td_count(r, rows[i].detractors);
+        td_real(r, rows[i].n ? rows[i].nps : NAN, 0, "");
+        snprintf(interval, sizeof interval, "%.0f to %.0f", rows[i].ci_low, rows[i].ci_high);
+        td(r, rows[i].n ? interval : "-", true);
+        put(r, "</tr>\n");
+    }
+    table_end(r);
+}
+
+/* NPS intervals before and after delivery, then by segment. */
+static cvo_status nps_charts(report *r, const cvo_nps *nps)
+{
+    svg_interval stages[2] = {
+        interval_of(cvo_nps_by_stage(nps, CVO_NPS_PRE_DELIVERY), "before delivery"),
+        interval_of(cvo_nps_by_stage(nps, CVO_NPS_POST_DELIVERY), "after delivery")};
+    figure_open(r);
+    svg_interval_rows(r->out, "NPS before and after delivery", stages, 2, -100, 100, "NPS");
+    figure_close(r, "Dot: NPS; whiskers: its 95% interval.");
+    size_t n = 0;
+    const cvo_nps_group *rows = cvo_nps_groups(nps, CVO_NPS_BY_SEGMENT, &n);
+    svg_interval *bars = mem_array(r->ctx, n ? n : 1, sizeof *bars);
+    if (bars == NULL)
+        return ctx_nomem(r->ctx);
+    for (size_t i = 0; i < n; i++)
+        bars[i] = interval_of(&rows[i], rows[i].key);
+    figure_open(r);
+    svg_interval_rows(r->out, "NPS by segment", bars, n, -100, 100, "NPS");
+    figure_close(r, "Dot: NPS; whiskers: its 95% interval; hollow: too few answers to trust.");
+    mem_free(r->ctx, bars);
+    nps_table(r, rows, n);
+    return CVO_OK;
+}
+
+static cvo_status section_nps(report *r)
+{
+    const cvo_nps *nps = cvo_analysis_nps(r->a);
+    section_open(r, "nps", "What customers say: NPS",
+                 "Net Promoter Score = % promoters (9-10) - % detractors (0-6), with its 95% "
+                 "interval, before and after delivery and by segment.");
+    if (nps == NULL) {
+        note_box(r, "No NPS.",
+                 "No NPS answers were given to this analysis (cvo analyze --nps FILE).");
+        section_close(r);
+        return CVO_OK;
+    }
+    nps_cards(r, nps);
+    CVO_TRY(nps_charts(r, nps));
     section_close(r);
     return CVO_OK;
 }
@@ -1300,6 +1391,7 @@ static cvo_status report_body(report *r, const char *as_of)
     section_summary(r, as_of);
     CVO_TRY(section_segments(r));
     CVO_TRY(section_profit(r));
+    CVO_TRY(section_nps(r));
     section_rfm_grid(r);
     CVO_TRY(section_clv(r));
     CVO_TRY(section_p_alive(r));

@@ -1,5 +1,5 @@
 /* svg.c - inline-SVG charts for the report: paired bars, heat grid, histogram,
- * line chart and box rows. Each writer emits one complete <svg> element whose
+ * line chart, box rows and interval rows. Each writer emits one complete <svg> element whose
  * coordinates live in a fixed viewBox, so the page scales it to any width. */
 #include "output/svg.h"
 
@@ -450,6 +450,68 @@ void svg_box_rows(FILE *out, const char *title, const svg_box *rows, size_t coun
     }
     for (size_t i = 0; i < count; i++)
         box_row(out, &rows[i], top + 6 + (double)i * BOX_ROW_H, left, width);
+    svg_text(out, left + width / 2, bottom + 36, "middle", "fill=\"" MUTED "\"", x_name);
+    svg_close(out);
+}
+
+/* ---- interval rows ------------------------------------------------------- */
+
+#define INTERVAL_LABEL_W 170.0
+#define INTERVAL_ROW_H 26.0
+
+static double interval_x(double v, double min, double max, double left, double width)
+{
+    double t = (v - min) / (max - min);
+    return left + (t < 0 ? 0 : t > 1 ? 1 : t) * width;
+}
+
+static void interval_row(FILE *out, const svg_interval *row, double y, double min, double max,
+                         double left, double width)
+{
+    char value[48];
+    svg_label(out, left - 10, y + 4, row->label, LABEL_BYTES);
+    if (row->n == 0) {
+        svg_text(out, left + width / 2, y + 4, "middle", "fill=\"" MUTED "\"", "\xE2\x80\x94");
+        return;
+    }
+    double lo = interval_x(row->lo, min, max, left, width);
+    double hi = interval_x(row->hi, min, max, left, width);
+    double x = interval_x(row->value, min, max, left, width);
+    svg_line(out, lo, y, hi, y, COLOR_B, "stroke-width=\"2\"");
+    svg_line(out, lo, y - 5, lo, y + 5, COLOR_B, "stroke-width=\"2\"");
+    svg_line(out, hi, y - 5, hi, y + 5, COLOR_B, "stroke-width=\"2\"");
+    fprintf(out,
+            "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"5\" fill=\"%s\" stroke=\"" COLOR_B "\" "
+            "stroke-width=\"2\"/>\n",
+            x, y, row->small ? "#ffffff" : COLOR_B);
+    snprintf(value, sizeof value, "%.0f (n %llu%s)", row->value, (unsigned long long)row->n,
+             row->small ? ", small" : "");
+    svg_text(out, left + width + 8, y + 4, "start", "font-size=\"11\"", value);
+}
+
+void svg_interval_rows(FILE *out, const char *title, const svg_interval *rows, size_t count,
+                       double min, double max, const char *x_name)
+{
+    if (!(max > min))
+        max = min + 1;
+    double left = INTERVAL_LABEL_W, width = CHART_W - INTERVAL_LABEL_W - 120;
+    double top = 36, bottom = top + (double)count * INTERVAL_ROW_H;
+    svg_open(out, title, CHART_W, bottom + 44);
+    double x = svg_legend(out, left, 16, COLOR_B, true, false, "95% interval");
+    fprintf(out,
+            "<circle cx=\"%.1f\" cy=\"12\" r=\"5\" fill=\"#ffffff\" stroke=\"" COLOR_B
+            "\" stroke-width=\"2\"/>\n",
+            x + 4);
+    svg_text(out, x + 14, 16, "start", "", "fewer answers than the minimum group");
+    char label[16];
+    for (int i = 0; i <= 4; i++) {
+        double v = min + i * (max - min) / 4, gx = left + i * width / 4;
+        svg_line(out, gx, top - 8, gx, bottom, v == 0 ? MUTED : RULE, "");
+        snprintf(label, sizeof label, "%.0f", v);
+        svg_text(out, gx, bottom + 16, "middle", "fill=\"" MUTED "\"", label);
+    }
+    for (size_t i = 0; i < count; i++)
+        interval_row(out, &rows[i], top + 6 + (double)i * INTERVAL_ROW_H, min, max, left, width);
     svg_text(out, left + width / 2, bottom + 36, "middle", "fill=\"" MUTED "\"", x_name);
     svg_close(out);
 }

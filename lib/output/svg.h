@@ -76,4 +76,17 @@ typedef struct svg_box {
 void svg_box_rows(FILE *out, const char *title, const svg_box *rows, size_t count,
                   const char *x_name);
 
+/* One estimate with its interval, drawn as a dot on a whisker lo..hi; a
+ * row with n 0 shows a dash, a small one is drawn hollow. */
+typedef struct svg_interval {
+    const char *label;
+    double value, lo, hi;
+    uint64_t n;
+    bool small;
+} svg_interval;
+
+/* Interval rows on a fixed axis min..max (NPS: -100..100) with a zero line. */
+void svg_interval_rows(FILE *out, const char *title, const svg_interval *rows, size_t count,
+                       double min, double max, const char *x_name);
+
 #endif

@@ -18,9 +18,9 @@
     "order_id,customer_id,email,order_date,sku,product,quantity,unit_price,discount,"              \
     "unit_cost,shipping_cost,refund,country,discount_code,channel\n"
 
-static const char *const SECTION_IDS[] = {"summary",      "segments", "profit",   "rfm-grid",
-                                          "clv",          "p-alive",  "backtest", "top-customers",
-                                          "data-quality", "method"};
+static const char *const SECTION_IDS[] = {"summary",       "segments",     "profit",  "nps",
+                                          "rfm-grid",      "clv",          "p-alive", "backtest",
+                                          "top-customers", "data-quality", "method"};
 
 /* ---- fixtures -------------------------------------------------------------------- */
 
@@ -200,7 +200,65 @@ static void test_generated_store_has_every_section(void **state)
     assert_non_null(strstr(profit, "Cost sources."));
     assert_non_null(strstr(profit, "Unprofitable customers"));
     free(profit);
+    /* no NPS answers given: the section is there, with a plain note */
+    char *nps = section_text(html, "nps");
+    assert_non_null(strstr(nps, "class=\"note\""));
+    assert_int_equal(occurrences(nps, "<svg"), 0);
+    free(nps);
     free(html);
+    fixture_free(&f);
+}
+
+/* With the generated store's NPS answers: intervals before / after delivery
+ * and by segment, a table row per segment, no note. */
+static void test_nps_section_with_answers(void **state)
+{
+    (void)state;
+    fixture f;
+    memset(&f, 0, sizeof f);
+    assert_int_equal(cvo_ctx_new(&f.ctx, NULL), CVO_OK);
+    cvo_generate_options g;
+    cvo_generate_options_init(&g);
+    g.customers = 600;
+    g.seed = 5;
+    FILE *orders = temp_orders(&f);
+    char nps_path[64];
+    snprintf(nps_path, sizeof nps_path, "/tmp/cvo_test_report_nps_XXXXXX");
+    int fd = mkstemp(nps_path);
+    assert_true(fd >= 0);
+    FILE *answers = fdopen(fd, "w");
+    assert_non_null(answers);
+    assert_int_equal(cvo_generate(f.ctx, &g, orders, NULL, answers), CVO_OK);
+    assert_int_equal(fclose(orders), 0);
+    assert_int_equal(fclose(answers), 0);
+    cvo_load_options o;
+    cvo_load_options_init(&o);
+    o.path = f.path;
+    o.keep_orders = true;
+    assert_int_equal(cvo_orders_load(f.ctx, &o, &f.customers, &f.stats), CVO_OK);
+    assert_int_equal(cvo_config_new(f.ctx, &f.config), CVO_OK);
+    cvo_nps_options n;
+    cvo_nps_options_init(&n);
+    n.path = nps_path;
+    cvo_status status = cvo_analyze_nps(f.ctx, f.customers, &f.stats, f.config, &n, &f.analysis);
+    if (status != CVO_OK)
+        fail_msg("cvo_analyze_nps: %s", cvo_ctx_message(f.ctx));
+    assert_non_null(cvo_analysis_nps(f.analysis));
+    char *html = render(&f);
+    assert_sections(html);
+    assert_self_contained(html);
+    char *nps = section_text(html, "nps");
+    assert_null(strstr(nps, "class=\"note\""));
+    assert_int_equal(occurrences(nps, "<svg"), 2);
+    assert_non_null(strstr(nps, "before delivery"));
+    assert_non_null(strstr(nps, "after delivery"));
+    size_t groups = 0;
+    cvo_nps_groups(cvo_analysis_nps(f.analysis), CVO_NPS_BY_SEGMENT, &groups);
+    assert_true(groups >= cvo_scheme_segment_count(cvo_analysis_scheme(f.analysis)));
+    assert_int_equal(occurrences(nps, "<tr>"), 1 + groups);
+    free(nps);
+    free(html);
+    unlink(nps_path);
     fixture_free(&f);
 }
 
@@ -299,6 +357,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_generated_store_has_every_section),
+        cmocka_unit_test(test_nps_section_with_answers),
         cmocka_unit_test(test_output_is_deterministic),
         cmocka_unit_test(test_data_is_escaped),
         cmocka_unit_test(test_model_less_store_explains),
