@@ -3,6 +3,7 @@
  * the Klaviyo files and the lists into DIR, each file published whole. */
 #include "atomic.h"
 #include "commands.h"
+#include "push_gorgias.h"
 #include "push_klaviyo.h"
 
 #include <errno.h>
@@ -18,7 +19,8 @@ static const opt_spec specs[] = {
     {"nps-rejects", 0, "FILE", "write rejected NPS answers (line,reason,detail,record) to FILE"},
     {"products", 0, "FILE", "product costs (sku,unit_cost,...) for lines without unit_cost"},
     {"xlsx", 0, NULL, "also write cvo.xlsx (customer table and a sheet per list)"},
-    {"push", 0, "TARGET", "send the Klaviyo files after writing DIR (TARGET: klaviyo; key in CVO_KLAVIYO_API_KEY)"},
+    {"push", 0, "TARGETS", "after writing DIR send: klaviyo (CVO_KLAVIYO_API_KEY), gorgias "
+                           "(CVO_GORGIAS_DOMAIN, _USER, _API_KEY), or klaviyo,gorgias"},
     {"dry-run", 0, NULL, "with --push: show what would be sent, send nothing"},
     {"fsync", 0, NULL, "make every file durable (fsync) before it gets its name"},
     CLI_INPUT_OPTIONS,
@@ -188,6 +190,19 @@ static bool make_dirs(job *j)
 static const unsigned list_bits[] = {CVO_LIST_EXCLUDE, CVO_LIST_NO_DISCOUNT, CVO_LIST_WINBACK,
                                      CVO_LIST_VIP, CVO_LIST_REFERRAL, CVO_LIST_INTERVIEW};
 
+static cvo_status tickets_writer(cvo_ctx *ctx, const cvo_analysis *a, FILE *out)
+{
+    return cvo_write_gorgias_tickets(ctx, a, cvo_analysis_nps(a), out);
+}
+
+/* gorgias/tickets.jsonl; sent.ledger beside it is the push's and stays. */
+static bool write_tickets(job *j, const cvo_analysis *a)
+{
+    char dir[4300];
+    snprintf(dir, sizeof dir, "%s/gorgias", j->dir);
+    return atomic_mkdirs(dir) && write_one(j, dir, "tickets.jsonl", a, tickets_writer);
+}
+
 static int write_all(job *j, const cvo_analysis *a)
 {
     if (!make_dirs(j))
@@ -198,6 +213,8 @@ static int write_all(job *j, const cvo_analysis *a)
     for (size_t i = 0; ok && i < sizeof list_bits / sizeof *list_bits; i++)
         ok = write_list(j, a, list_bits[i]);
     ok = ok && write_one(j, j->lists_dir, "loyalty-tiers.csv", a, cvo_write_loyalty_tiers);
+    if (ok && cvo_analysis_nps(a) != NULL)
+        ok = write_tickets(j, a);
     if (ok && args_get(j->args, specs, SPEC_COUNT, "xlsx"))
         ok = write_xlsx(j, a);
     /* the report last: its presence says the run completed */
@@ -300,6 +317,54 @@ static int analyze(job *j, const cvo_customers *customers, const cvo_load_stats 
     return cvo_nps_load_stats(nps)->rejected ? EXIT_REJECTS : EXIT_OK;
 }
 
+/* Whether the comma-separated --push list names target. */
+static bool wants(const char *push, const char *target)
+{
+    size_t len = strlen(target);
+    for (const char *p = push; p != NULL && *p;) {
+        const char *comma = strchr(p, ',');
+        size_t n = comma ? (size_t)(comma - p) : strlen(p);
+        if (n == len && strncmp(p, target, len) == 0)
+            return true;
+        p = comma ? comma + 1 : p + n;
+    }
+    return false;
+}
+
+static bool env_set(const char *name)
+{
+    const char *v = getenv(name);
+    return v != NULL && v[0] != '\0';
+}
+
+/* Bad --push targets and missing keys are found before the long run. */
+static int check_push(const parsed_args *args, const char *push)
+{
+    if (push == NULL)
+        return -1;
+    bool klaviyo = wants(push, "klaviyo"), gorgias = wants(push, "gorgias");
+    size_t named = (size_t)klaviyo + (size_t)gorgias, commas = 0;
+    for (const char *p = push; *p; p++)
+        commas += *p == ',';
+    if (named == 0 || named != commas + 1) {
+        fprintf(stderr, "cvo: --push takes klaviyo, gorgias or klaviyo,gorgias\n");
+        return EXIT_USAGE;
+    }
+    if (args_get(args, specs, SPEC_COUNT, "dry-run") != NULL)
+        return -1;
+    if (klaviyo && !env_set("CVO_KLAVIYO_API_KEY")) {
+        fprintf(stderr, "cvo: --push klaviyo needs the private API key in CVO_KLAVIYO_API_KEY\n");
+        return EXIT_USAGE;
+    }
+    if (gorgias && !(env_set("CVO_GORGIAS_DOMAIN") && env_set("CVO_GORGIAS_USER") &&
+                     env_set("CVO_GORGIAS_API_KEY"))) {
+        fprintf(stderr, "cvo: --push gorgias needs CVO_GORGIAS_DOMAIN, CVO_GORGIAS_USER and "
+                        "CVO_GORGIAS_API_KEY\n");
+        return EXIT_USAGE;
+    }
+    return -1;
+}
+
 static int run(job *j, const char *orders)
 {
     cvo_config *config = NULL;
@@ -326,11 +391,17 @@ static int run(job *j, const char *orders)
         code = write_all(j, a);
     }
     const char *push = args_get(j->args, specs, SPEC_COUNT, "push");
-    if (code == EXIT_OK && push != NULL) {
+    bool dry = args_get(j->args, specs, SPEC_COUNT, "dry-run") != NULL;
+    bool quiet = args_get(j->args, specs, SPEC_COUNT, "quiet") != NULL;
+    if (code == EXIT_OK && wants(push, "klaviyo")) {
         progress(j, "pushing to Klaviyo");
-        code = push_klaviyo(j->dir, cvo_config_text(config, "klaviyo", "revision"),
-                            args_get(j->args, specs, SPEC_COUNT, "dry-run") != NULL,
-                            args_get(j->args, specs, SPEC_COUNT, "quiet") != NULL);
+        code = push_klaviyo(j->dir, cvo_config_text(config, "klaviyo", "revision"), dry, quiet);
+    }
+    if (code == EXIT_OK && wants(push, "gorgias")) {
+        progress(j, "pushing to Gorgias");
+        code = cvo_analysis_nps(a) != NULL ? push_gorgias(j->dir, dry, quiet) : EXIT_OK;
+        if (cvo_analysis_nps(a) == NULL && !quiet)
+            fprintf(stderr, "cvo: no --nps answers: no Gorgias tickets to send\n");
     }
     j->phase = PHASES;
     progress(j, code == EXIT_OK ? "done" : "failed");
@@ -353,16 +424,12 @@ int cmd_analyze(int argc, char **argv)
         return code;
     const char *dir = args_get(&args, specs, SPEC_COUNT, "output");
     const char *push = args_get(&args, specs, SPEC_COUNT, "push");
-    if (args.positional_count != 1 || dir == NULL || (push && strcmp(push, "klaviyo") != 0)) {
-        fprintf(stderr, "cvo: analyze needs ORDERS and -o DIR (--push takes klaviyo)\n"
-                        "Try 'cvo analyze --help'.\n");
+    if (args.positional_count != 1 || dir == NULL) {
+        fprintf(stderr, "cvo: analyze needs ORDERS and -o DIR\nTry 'cvo analyze --help'.\n");
         return EXIT_USAGE;
     }
-    const char *key = getenv("CVO_KLAVIYO_API_KEY");
-    if (push && !args_get(&args, specs, SPEC_COUNT, "dry-run") && (key == NULL || !key[0])) {
-        fprintf(stderr, "cvo: --push klaviyo needs the private API key in CVO_KLAVIYO_API_KEY\n");
-        return EXIT_USAGE;
-    }
+    if ((code = check_push(&args, push)) >= 0)
+        return code;
     cvo_ctx *ctx = NULL;
     if (cvo_ctx_new(&ctx, NULL) != CVO_OK)
         return EXIT_SYSTEM;
