@@ -356,8 +356,8 @@ static int check_push(const parsed_args *args, const char *push)
         fprintf(stderr, "cvo: --push klaviyo needs the private API key in CVO_KLAVIYO_API_KEY\n");
         return EXIT_USAGE;
     }
-    if (gorgias && !(env_set("CVO_GORGIAS_DOMAIN") && env_set("CVO_GORGIAS_USER") &&
-                     env_set("CVO_GORGIAS_API_KEY"))) {
+    bool where = env_set("CVO_GORGIAS_DOMAIN") || env_set("CVO_GORGIAS_BASE_URL");
+    if (gorgias && !(where && env_set("CVO_GORGIAS_USER") && env_set("CVO_GORGIAS_API_KEY"))) {
         fprintf(stderr, "cvo: --push gorgias needs CVO_GORGIAS_DOMAIN, CVO_GORGIAS_USER and "
                         "CVO_GORGIAS_API_KEY\n");
         return EXIT_USAGE;

@@ -24,18 +24,20 @@ int cmd_demo(int argc, char **argv)
     const char *dir = args_get(&args, demo_specs, DEMO_SPECS, "output");
     const char *n = args_get(&args, demo_specs, DEMO_SPECS, "customers");
     bool quiet = args_get(&args, demo_specs, DEMO_SPECS, "quiet") != NULL;
-    char store[4096], orders[4200];
+    char store[4096], orders[4200], products[4200], nps[4200];
     snprintf(store, sizeof store, "%s/store", dir ? dir : "demo");
     snprintf(orders, sizeof orders, "%s/orders.csv", store);
+    snprintf(products, sizeof products, "%s/products.csv", store);
+    snprintf(nps, sizeof nps, "%s/nps.csv", store);
     if (!atomic_mkdirs(store))
         return EXIT_SYSTEM;
     char *generate[] = {"generate", "-n", (char *)(n ? n : "5000"), "-s", "42", "-o", store, NULL};
     code = cmd_generate(7, generate);
     if (code != EXIT_OK)
         return code;
-    char *analyze[] = {"analyze", orders, "-o", (char *)(dir ? dir : "demo"), quiet ? "-q" : NULL,
-                       NULL};
-    return cmd_analyze(quiet ? 5 : 4, analyze);
+    char *analyze[] = {"analyze", orders, "--products", products, "--nps", nps,
+                       "-o", (char *)(dir ? dir : "demo"), quiet ? "-q" : NULL, NULL};
+    return cmd_analyze(quiet ? 9 : 8, analyze);
 }
 
 int cmd_config(int argc, char **argv)

@@ -126,6 +126,14 @@ horizon_months = 6
 vip_share = 0.1
 EOF
 
+# The configuration of the cvo profit example (EXAMPLES shows these lines).
+cat > "$store/profit.ini" <<'EOF'
+[profit]
+payment_fee_percent = 0.025
+acquisition_cost = paid_social:25, paid_search:30, organic:0
+default_acquisition_cost = 5
+EOF
+
 # ---- run -------------------------------------------------------------------
 pass=0; fail=0; n=0
 while IFS= read -r cmd; do
