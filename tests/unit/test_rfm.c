@@ -35,7 +35,7 @@ static cvo_customers *table_of(cvo_ctx *ctx, const cvo_customer *rows, size_t co
 /* A customer whose last order was `recency` days before day 20000. */
 static cvo_customer customer(const char *id, int32_t recency, uint32_t orders, int64_t cents)
 {
-    cvo_customer c = {id, "", 20000 - recency - 30, 20000 - recency, orders, cents, orders};
+    cvo_customer c = {id, "", 20000 - recency - 30, 20000 - recency, orders, cents, orders, "", ""};
     return c;
 }
 
