@@ -803,6 +803,9 @@ CVO_API const cvo_nps_term *cvo_nps_top_terms(const cvo_nps *nps, cvo_nps_class 
 /* The score of customer index's latest response (latest day, then the later
  * line), or -1 when none (or index out of range). */
 CVO_API int cvo_nps_customer_last(const cvo_nps *nps, size_t index);
+/* The day and the comment of that latest response (INT32_MIN and "" without one). */
+CVO_API int32_t cvo_nps_customer_last_day(const cvo_nps *nps, size_t index);
+CVO_API const char *cvo_nps_customer_last_comment(const cvo_nps *nps, size_t index);
 CVO_API void cvo_nps_free(cvo_nps *nps);
 
 /* ---- the main job: analysis ---------------------------------------------------- */

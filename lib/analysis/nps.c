@@ -204,6 +204,7 @@ struct cvo_nps {
     size_t term_count[CVO_NPS_CLASS__COUNT][2];
     int8_t *last_score;   /* per customer, -1 none */
     int32_t *last_day;
+    const char **last_comment; /* per customer, the latest response's comment (arena) */
     size_t customer_count;
 };
 
@@ -702,14 +703,17 @@ static void join_order(nps_load *ld, response *r)
     }
 }
 
-static void remember_last(cvo_nps *nps, const response *r)
+/* Returns whether r is now its customer's latest response. */
+static bool remember_last(cvo_nps *nps, const response *r)
 {
     if (r->customer == SIZE_MAX || r->customer >= nps->customer_count)
-        return;
+        return false;
     if (nps->last_score[r->customer] < 0 || r->day >= nps->last_day[r->customer]) {
         nps->last_score[r->customer] = (int8_t)r->score;
         nps->last_day[r->customer] = r->day;
+        return true;
     }
+    return false;
 }
 
 static cvo_status tally_groups(nps_load *ld, const response *r, cvo_nps_class cls)
@@ -740,12 +744,18 @@ static cvo_status use_record(nps_load *ld, const csv_record *rec)
         return CVO_OK;
     ld->nps->stats.used++;
     join_order(ld, &r);
-    remember_last(ld->nps, &r);
+    bool latest = remember_last(ld->nps, &r);
     cvo_nps_class cls = cvo_nps_class_of(r.score);
     CVO_TRY(tally_groups(ld, &r, cls));
     const char *comment;
     size_t len;
     CVO_TRY(field(ld, rec, COL_COMMENT, &comment, &len));
+    if (latest) {
+        const char *copy = arena_strndup(&ld->nps->strings, comment, len);
+        if (copy == NULL)
+            return ctx_nomem(ld->ctx);
+        ld->nps->last_comment[r.customer] = copy;
+    }
     return count_comment(ld, comment, len, cls);
 }
 
@@ -944,7 +954,8 @@ static cvo_status nps_new(cvo_ctx *ctx, const cvo_nps_options *opt, cvo_nps **ou
     size_t n = nps->customer_count ? nps->customer_count : 1;
     nps->last_score = mem_array(ctx, n, sizeof *nps->last_score);
     nps->last_day = mem_zarray(ctx, n, sizeof *nps->last_day);
-    if (nps->last_score == NULL || nps->last_day == NULL)
+    nps->last_comment = mem_zarray(ctx, n, sizeof *nps->last_comment);
+    if (nps->last_score == NULL || nps->last_day == NULL || nps->last_comment == NULL)
         return ctx_nomem(ctx);
     memset(nps->last_score, -1, n);
     return CVO_OK;
@@ -1052,6 +1063,20 @@ const cvo_nps_term *cvo_nps_top_terms(const cvo_nps *nps, cvo_nps_class nps_clas
     return nps->terms[nps_class][phrases];
 }
 
+int32_t cvo_nps_customer_last_day(const cvo_nps *nps, size_t index)
+{
+    if (nps == NULL || index >= nps->customer_count || nps->last_score[index] < 0)
+        return INT32_MIN;
+    return nps->last_day[index];
+}
+
+const char *cvo_nps_customer_last_comment(const cvo_nps *nps, size_t index)
+{
+    if (nps == NULL || index >= nps->customer_count || nps->last_comment[index] == NULL)
+        return "";
+    return nps->last_comment[index];
+}
+
 int cvo_nps_customer_last(const cvo_nps *nps, size_t index)
 {
     return index < nps->customer_count ? nps->last_score[index] : -1;
@@ -1066,6 +1091,7 @@ void cvo_nps_free(cvo_nps *nps)
         mem_free(ctx, nps->groups[d]);
     mem_free(ctx, nps->last_score);
     mem_free(ctx, nps->last_day);
+    mem_free(ctx, nps->last_comment);
     arena_release(&nps->strings);
     mem_free(ctx, nps);
 }

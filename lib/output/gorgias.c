@@ -21,7 +21,9 @@ typedef struct latest_answer {
 
 static bool latest_detractor(const cvo_nps *nps, size_t index, latest_answer *out)
 {
-    *out = (latest_answer){cvo_nps_customer_last(nps, index), INT32_MIN, NULL};
+    *out = (latest_answer){cvo_nps_customer_last(nps, index),
+                           cvo_nps_customer_last_day(nps, index),
+                           cvo_nps_customer_last_comment(nps, index)};
     return out->score >= 0 && cvo_nps_class_of(out->score) == CVO_NPS_DETRACTOR;
 }
 
