@@ -122,7 +122,12 @@ int main(int argc, char **argv)
 }
 EOF
 lib=$(dirname "$cvo")/libcvo.a
-if ! ${CC:-cc} -std=c11 -D_GNU_SOURCE -I"$root/include" -I"$root/cli" -o "$work/driver" \
+# a library built with the sanitizers (make SAN=1) needs their runtime in the driver too
+san=""
+if nm "$lib" 2>/dev/null | grep -q "__asan_report"; then
+    san="-fsanitize=address,undefined"
+fi
+if ! ${CC:-cc} -std=c11 -D_GNU_SOURCE $san -I"$root/include" -I"$root/cli" -o "$work/driver" \
     "$work/driver.c" "$root/cli/push_gorgias.c" "$lib" -lxlsxwriter -lcurl -lgsl -lgslcblas \
     -lz -lm -pthread 2> "$work/cc.log"; then
     cat "$work/cc.log" >&2
