@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -203,13 +204,25 @@ static bool write_tickets(job *j, const cvo_analysis *a)
     return atomic_mkdirs(dir) && write_one(j, dir, "tickets.jsonl", a, tickets_writer);
 }
 
-static int write_all(job *j, const cvo_analysis *a)
+/* The Klaviyo files (the largest) are written by a second thread with its own
+ * context while the first writes the rest; the analysis is only read. */
+typedef struct klaviyo_part {
+    job j;
+    const cvo_analysis *a;
+    bool ok;
+} klaviyo_part;
+
+static void *write_klaviyo_part(void *arg)
 {
-    if (!make_dirs(j))
-        return EXIT_SYSTEM;
+    klaviyo_part *part = arg;
+    part->ok = write_klaviyo(&part->j, part->a);
+    return NULL;
+}
+
+static bool write_rest(job *j, const cvo_analysis *a)
+{
     bool ok = write_one(j, j->dir, "customers.csv", a, cvo_write_customers_csv) &&
-              write_one(j, j->dir, "summary.json", a, cvo_write_summary_json) &&
-              write_klaviyo(j, a);
+              write_one(j, j->dir, "summary.json", a, cvo_write_summary_json);
     for (size_t i = 0; ok && i < sizeof list_bits / sizeof *list_bits; i++)
         ok = write_list(j, a, list_bits[i]);
     ok = ok && write_one(j, j->lists_dir, "loyalty-tiers.csv", a, cvo_write_loyalty_tiers);
@@ -217,8 +230,33 @@ static int write_all(job *j, const cvo_analysis *a)
         ok = write_tickets(j, a);
     if (ok && args_get(j->args, specs, SPEC_COUNT, "xlsx"))
         ok = write_xlsx(j, a);
+    return ok;
+}
+
+static int write_all(job *j, const cvo_analysis *a)
+{
+    if (!make_dirs(j))
+        return EXIT_SYSTEM;
+    klaviyo_part *part = malloc(sizeof *part);
+    pthread_t thread;
+    bool threaded = part != NULL && cvo_ctx_new(&part->j.ctx, NULL) == CVO_OK;
+    if (threaded) {
+        cvo_ctx *own = part->j.ctx;
+        part->j = *j;
+        part->j.ctx = own;
+        part->a = a;
+        part->ok = false;
+        threaded = pthread_create(&thread, NULL, write_klaviyo_part, part) == 0;
+        if (!threaded)
+            cvo_ctx_free(own);
+    }
+    bool ok = write_rest(j, a);
+    bool klaviyo_ok = threaded ? (pthread_join(thread, NULL), part->ok) : write_klaviyo(j, a);
+    if (threaded)
+        cvo_ctx_free(part->j.ctx);
+    free(part);
     /* the report last: its presence says the run completed */
-    ok = ok && write_one(j, j->dir, "report.html", a, cvo_write_report_html);
+    ok = ok && klaviyo_ok && write_one(j, j->dir, "report.html", a, cvo_write_report_html);
     return ok ? EXIT_OK : EXIT_SYSTEM;
 }
 
