@@ -299,7 +299,7 @@ static bool sub_e4(int64_t a, int64_t b, int64_t *out, verdict *v)
 }
 
 static bool line_cost(shard *sh, const csv_record *rec, text_pool *pool, line_item *li,
-                      int64_t unit_cost_e4, verdict *v);
+                      int64_t unit_cost_e4, bool has_unit_cost, verdict *v);
 
 /* net = quantity x unit_price - discount - refund, or order_total - refund */
 static bool parse_amounts(shard *sh, const csv_record *rec, text_pool *pool, line_item *li,
@@ -308,12 +308,13 @@ static bool parse_amounts(shard *sh, const csv_record *rec, text_pool *pool, lin
     int64_t price, discount, refund, total, cost, shipping;
     slice price_text = field(sh, rec, FIELD_UNIT_PRICE, pool);
     slice total_text = field(sh, rec, FIELD_ORDER_TOTAL, pool);
+    slice cost_text = field(sh, rec, FIELD_UNIT_COST, pool);
     if (!parse_quantity(sh, rec, pool, li, v) ||
         !parse_money(sh, price_text, FIELD_UNIT_PRICE, &price, v) ||
         !parse_money(sh, field(sh, rec, FIELD_DISCOUNT, pool), FIELD_DISCOUNT, &discount, v) ||
         !parse_money(sh, field(sh, rec, FIELD_REFUND, pool), FIELD_REFUND, &refund, v) ||
         !parse_money(sh, total_text, FIELD_ORDER_TOTAL, &total, v) ||
-        !parse_money(sh, field(sh, rec, FIELD_UNIT_COST, pool), FIELD_UNIT_COST, &cost, v) ||
+        !parse_money(sh, cost_text, FIELD_UNIT_COST, &cost, v) ||
         !parse_money(sh, field(sh, rec, FIELD_SHIPPING_COST, pool), FIELD_SHIPPING_COST,
                      &shipping, v))
         return false;
@@ -337,18 +338,18 @@ static bool parse_amounts(shard *sh, const csv_record *rec, text_pool *pool, lin
     li->discount_cents = money_e4_to_cents(discount);
     li->shipping_cents = money_e4_to_cents(shipping);
     li->has_shipping = shipping != 0 || field(sh, rec, FIELD_SHIPPING_COST, pool).len > 0;
-    return line_cost(sh, rec, pool, li, cost, v);
+    return line_cost(sh, rec, pool, li, cost, cost_text.len > 0, v);
 }
 
 /* The line's cost of goods: its own unit_cost, else the products file by
  * SKU, else unknown (the profit model applies a default margin to it). */
 static bool line_cost(shard *sh, const csv_record *rec, text_pool *pool, line_item *li,
-                      int64_t unit_cost_e4, verdict *v)
+                      int64_t unit_cost_e4, bool has_unit_cost, verdict *v)
 {
     li->cost_known = li->cost_from_line = false;
     li->cost_cents = 0;
     int64_t e4 = unit_cost_e4, total;
-    if (field(sh, rec, FIELD_UNIT_COST, pool).len > 0) {
+    if (has_unit_cost) {
         li->cost_from_line = true;
     } else {
         slice sku = field(sh, rec, FIELD_SKU, pool);
@@ -843,9 +844,12 @@ static bool examine(shard *sh, const csv_record *rec, text_pool *pool, line_item
     if (!parse_amounts(sh, rec, pool, li, v) || !parse_order_fields(sh, rec, pool, li, v))
         return false;
     if (sh->config->keep_orders) {
-        li->code = field(sh, rec, FIELD_DISCOUNT_CODE, pool);
-        li->channel = field(sh, rec, FIELD_CHANNEL, pool);
-        li->country = field(sh, rec, FIELD_COUNTRY, pool);
+        /* order-level facts: read only until the open order has them */
+        const order_acc *o = li->order;
+        slice none = {"", 0};
+        li->code = o && o->has_code ? none : field(sh, rec, FIELD_DISCOUNT_CODE, pool);
+        li->channel = o && o->channel.len ? none : field(sh, rec, FIELD_CHANNEL, pool);
+        li->country = o && o->country.len ? none : field(sh, rec, FIELD_COUNTRY, pool);
         if (!valid_utf8) {
             li->channel = repair_utf8(li->channel, pool);
             li->country = repair_utf8(li->country, pool);
