@@ -286,23 +286,6 @@ static void print_done(const job *j, const cvo_analysis *a)
 
 /* ---- NPS answers: rejected ones reported like rejected orders ------------------ */
 
-static cvo_status write_nps_reject(void *user_data, const cvo_nps_reject *r)
-{
-    FILE *out = user_data;
-    fprintf(out, "%" PRIu64 ",%s,", r->line, cvo_nps_reject_reason_name(r->reason));
-    cli_csv_cell(out, r->detail);
-    fputc(',', out);
-    char *record = malloc(r->record_len + 1);
-    if (record == NULL)
-        return CVO_ERR_NOMEM;
-    memcpy(record, r->record, r->record_len);
-    record[r->record_len] = '\0';
-    cli_csv_cell(out, record);
-    free(record);
-    fputc('\n', out);
-    return ferror(out) ? CVO_ERR_IO : CVO_OK;
-}
-
 static void print_nps_summary(const char *path, const cvo_nps_stats *st)
 {
     fprintf(stderr, "cvo: %s: %" PRIu64 " responses: %" PRIu64 " used, %" PRIu64 " rejected",
@@ -336,7 +319,7 @@ static int analyze(job *j, const cvo_customers *customers, const cvo_load_stats 
     }
     if (rejects != NULL) {
         fputs("line,reason,detail,record\n", rejects);
-        options.on_reject = write_nps_reject;
+        options.on_reject = cli_write_nps_reject;
         options.reject_user_data = rejects;
     }
     cvo_status status =

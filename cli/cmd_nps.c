@@ -140,23 +140,6 @@ static void print_json(const cvo_nps *nps)
 
 /* ---- running ------------------------------------------------------------------- */
 
-static cvo_status write_reject(void *user_data, const cvo_nps_reject *r)
-{
-    FILE *out = user_data;
-    fprintf(out, "%" PRIu64 ",%s,", r->line, cvo_nps_reject_reason_name(r->reason));
-    cli_csv_cell(out, r->detail);
-    fputc(',', out);
-    char *record = malloc(r->record_len + 1);
-    if (record == NULL)
-        return CVO_ERR_NOMEM;
-    memcpy(record, r->record, r->record_len);
-    record[r->record_len] = '\0';
-    cli_csv_cell(out, record);
-    free(record);
-    fputc('\n', out);
-    return ferror(out) ? CVO_ERR_IO : CVO_OK;
-}
-
 static void print_summary(const char *path, const cvo_nps_stats *st)
 {
     fprintf(stderr, "cvo: %s: %" PRIu64 " responses: %" PRIu64 " used, %" PRIu64 " rejected",
@@ -198,7 +181,7 @@ static int load_nps(nps_run *run, const cvo_customers *customers, const cvo_rfm 
     }
     if (rejects != NULL) {
         fputs("line,reason,detail,record\n", rejects);
-        options.on_reject = write_reject;
+        options.on_reject = cli_write_nps_reject;
         options.reject_user_data = rejects;
     }
     cvo_nps_stats stats;

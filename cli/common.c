@@ -348,3 +348,21 @@ void cli_json_string(const char *s)
     }
     putchar('"');
 }
+
+/* One rejected NPS answer as a CSV line: line,reason,detail,record. */
+cvo_status cli_write_nps_reject(void *user_data, const cvo_nps_reject *r)
+{
+    FILE *out = user_data;
+    fprintf(out, "%" PRIu64 ",%s,", r->line, cvo_nps_reject_reason_name(r->reason));
+    cli_csv_cell(out, r->detail);
+    fputc(',', out);
+    char *record = malloc(r->record_len + 1);
+    if (record == NULL)
+        return CVO_ERR_NOMEM;
+    memcpy(record, r->record, r->record_len);
+    record[r->record_len] = '\0';
+    cli_csv_cell(out, record);
+    free(record);
+    fputc('\n', out);
+    return ferror(out) ? CVO_ERR_IO : CVO_OK;
+}

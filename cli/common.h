@@ -82,6 +82,9 @@ typedef int (*scored_fn)(cvo_ctx *ctx, const parsed_args *args, const cvo_custom
  * the exit code (rejected records: EXIT_REJECTS when all else went well). */
 int cli_run_scored(const parsed_args *args, const opt_spec *specs, size_t count,
                    const char *command, scored_fn emit);
+/* The on_reject callback for NPS answers: writes line,reason,detail,record to
+ * the FILE * in user_data. */
+cvo_status cli_write_nps_reject(void *user_data, const cvo_nps_reject *reject);
 /* Writes text as a JSON string on stdout. */
 void cli_json_string(const char *text);
 
