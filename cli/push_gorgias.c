@@ -2,6 +2,7 @@
  * ticket's key is in the ledger (fsynced) before the next request is made, and
  * nothing whose outcome is unknown is ever sent again. */
 #include "push_gorgias.h"
+#include "clock.h"
 
 #include "common.h"
 
@@ -282,21 +283,6 @@ static int ticket_check(const ticket *t, void *user)
 
 /* ---- time and pacing -------------------------------------------------------- */
 
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void sleep_seconds(double seconds)
-{
-    if (!(seconds > 0))
-        return;
-    struct timespec left = {(time_t)seconds, (long)((seconds - (double)(time_t)seconds) * 1e9)};
-    while (nanosleep(&left, &left) != 0 && errno == EINTR)
-        ;
-}
 
 /* ---- the session ------------------------------------------------------------ */
 
@@ -320,8 +306,8 @@ typedef struct session {
 static void window_wait(session *s)
 {
     if (s->stamp_count == WINDOW_REQUESTS)
-        sleep_seconds(s->stamps[s->stamp_head] + WINDOW_S + 0.05 - now_seconds());
-    s->stamps[s->stamp_head] = now_seconds();
+        clock_sleep(s->stamps[s->stamp_head] + WINDOW_S + 0.05 - clock_seconds());
+    s->stamps[s->stamp_head] = clock_seconds();
     s->stamp_head = (s->stamp_head + 1) % WINDOW_REQUESTS;
     if (s->stamp_count < WINDOW_REQUESTS)
         s->stamp_count++;
@@ -454,7 +440,7 @@ static int ticket_send(const ticket *t, void *user)
             fprintf(stderr, "gorgias: %s:%lu: %s, retrying in %ld s (try %d of %d)\n",
                     s->tickets_path, t->number, status ? "HTTP 429" : "no connection", delay,
                     attempt + 1, TRIES_MAX);
-        sleep_seconds((double)delay);
+        clock_sleep((double)delay);
     }
     if (status < 200 || status > 299)
         return report_failure(s, t, status);

@@ -2,6 +2,7 @@
  * check every file), then send bulk jobs, follow them, send events. Nothing is
  * sent unless the whole plan checks out; the key only ever goes into a header. */
 #include "push_klaviyo.h"
+#include "clock.h"
 
 #include "common.h"
 
@@ -47,21 +48,6 @@ enum {
 
 /* ---- time --------------------------------------------------------------- */
 
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void sleep_seconds(double seconds)
-{
-    if (!(seconds > 0))
-        return;
-    struct timespec left = {(time_t)seconds, (long)((seconds - (double)(time_t)seconds) * 1e9)};
-    while (nanosleep(&left, &left) != 0 && errno == EINTR)
-        ;
-}
 
 /* ---- pacing: sliding windows, stricter than Klaviyo's fixed ones --------- */
 
@@ -81,10 +67,10 @@ static void window_wait(rate_window *w)
 {
     const double margin = 0.05;
     if (w->count >= w->burst)
-        sleep_seconds(window_back(w, w->burst) + 1.0 + margin - now_seconds());
+        clock_sleep(window_back(w, w->burst) + 1.0 + margin - clock_seconds());
     if (w->count >= w->steady)
-        sleep_seconds(window_back(w, w->steady) + 60.0 + margin - now_seconds());
-    w->stamps[w->head] = now_seconds();
+        clock_sleep(window_back(w, w->steady) + 60.0 + margin - clock_seconds());
+    w->stamps[w->head] = clock_seconds();
     w->head = (w->head + 1) % w->steady;
     if (w->count < w->steady)
         w->count++;
@@ -877,7 +863,7 @@ static void retry_wait(session *s, long status, int next, const char *where)
             fprintf(stderr, "klaviyo: %s: %s, retrying in %ld s (try %d of %d)\n", where,
                     curl_easy_strerror(s->transfer), delay, next, TRIES_MAX);
     }
-    sleep_seconds((double)delay);
+    clock_sleep((double)delay);
 }
 
 /* Sends one request, paced by w and retried as worth_retry says; the final status. */
@@ -1005,10 +991,10 @@ static void jobs_follow(session *s, push_plan *p, long wait_s)
     bool *given_up = calloc(p->job_count ? p->job_count : 1, sizeof *given_up);
     if (given_up == NULL)
         return;
-    double deadline = now_seconds() + (double)wait_s, interval = 1;
-    while (jobs_pending(p, given_up) > 0 && now_seconds() < deadline) {
-        double left = deadline - now_seconds();
-        sleep_seconds(interval < left ? interval : left);
+    double deadline = clock_seconds() + (double)wait_s, interval = 1;
+    while (jobs_pending(p, given_up) > 0 && clock_seconds() < deadline) {
+        double left = deadline - clock_seconds();
+        clock_sleep(interval < left ? interval : left);
         for (size_t i = 0; i < p->job_count; i++)
             if (job_pending(&p->jobs[i]) && !given_up[i])
                 given_up[i] = !job_poll(s, &p->jobs[i]);
