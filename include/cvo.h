@@ -206,12 +206,57 @@ typedef struct cvo_order {
     int64_t costed_cents;         /* net revenue of the lines whose cost is known */
     int64_t cost_from_line_cents; /* of costed_cents: costed by the line's own unit_cost */
     bool has_code;                /* a discount code was used */
+    uint32_t code;                /* the first discount code: cvo_customers_code (0 = none) */
+    uint64_t id_hash;             /* cvo_order_id_hash of the order id; 0 when it has none */
+    int32_t fulfilled_day;        /* shipped (fulfilled_at, Shopify Fulfilled at); INT32_MIN unknown */
+    int32_t delivered_day;        /* delivered (delivered_at); INT32_MIN unknown */
+    uint32_t product_first;       /* its distinct products: cvo_customers_order_products */
+    uint32_t product_count;
 } cvo_order;
 
 /* The counted orders of customer index, by day (then file order); *count 0
  * when the table was loaded without keep_orders. */
 CVO_API const cvo_order *cvo_customers_orders(const cvo_customers *customers, size_t index,
                                               size_t *count);
+
+/* A product seen in the orders (keep_orders): keyed by SKU, or by product name
+ * when the SKU is empty. category from the line's category column, else the
+ * products file; "" when unknown. */
+typedef struct cvo_product {
+    const char *sku;      /* "" when the lines had none */
+    const char *name;     /* the first name seen; "" when none */
+    const char *category;
+} cvo_product;
+
+CVO_API size_t cvo_customers_product_count(const cvo_customers *customers);
+/* Product index (0 .. count-1); NULL when out of range. */
+CVO_API const cvo_product *cvo_customers_product(const cvo_customers *customers, uint32_t index);
+/* The distinct products of an order of this table, as product indices in the
+ * order of their first line; *count 0 when none were named. */
+CVO_API const uint32_t *cvo_customers_order_products(const cvo_customers *customers,
+                                                     const cvo_order *order, size_t *count);
+/* Distinct discount codes seen (code 0 is "no code"); the text of code i ("" for 0
+ * or out of range). Codes are compared case-insensitively and kept upper-case. */
+CVO_API size_t cvo_customers_code_count(const cvo_customers *customers);
+CVO_API const char *cvo_customers_code(const cvo_customers *customers, uint32_t code);
+/* The hash the loader keeps of an order id, for joining NPS answers to orders:
+ * blanks around it and one leading '#' are ignored (Shopify's "#1001" is order
+ * 1001 in a survey tool). Never 0 for a non-empty id; 0 for an empty one. */
+CVO_API uint64_t cvo_order_id_hash(const char *id, size_t len);
+
+/* The table as it stood on as_of_day: only counted orders with day < as_of_day,
+ * customers without any left out (the others keep their order of rows). Each
+ * customer's orders, first and last day and revenue are recomputed from those
+ * orders: revenue is the sum of their net_cents, so returns and refunds that
+ * came without a counted order are not in it; items are not kept per order
+ * and become 0; channel (the first order's) and country are kept as loaded.
+ * Guests joined to a customer by email stay joined even when the customer's
+ * id only appears later. The new table borrows strings, products and codes
+ * from customers, which must outlive it; free it with cvo_customers_free.
+ * Needs a table loaded with keep_orders. Errors: CVO_ERR_ARGUMENT (no orders kept), CVO_ERR_EMPTY (no
+ * order before as_of_day), CVO_ERR_LIMIT, CVO_ERR_NOMEM. */
+CVO_API CVO_NODISCARD cvo_status cvo_customers_as_of(cvo_ctx *ctx, const cvo_customers *customers,
+                                                     int32_t as_of_day, cvo_customers **out);
 
 /* ---- RFM scores ----------------------------------------------------------- */
 

@@ -15,11 +15,15 @@
 #define CVO_MAX_CUSTOMERS 200000000u
 /* Lines one order may hold. */
 #define CVO_MAX_ORDER_LINES 100000u
+/* Bytes of a SKU, product name or discount code kept as a key; longer ones are cut. */
+#define CVO_PRODUCT_KEY_BYTES 255
 /* Segments in a user map. */
 #define CVO_MAX_SEGMENTS 125
 /* Bytes of a config / map / cut-point file. */
 #define CVO_MAX_CONFIG_BYTES (1u << 20)
 /* Worker threads for one load. */
 #define CVO_MAX_THREADS 8
+/* Cells of a cohort table (first-order month x months since). */
+#define CVO_MAX_COHORT_CELLS 4000000u
 
 #endif

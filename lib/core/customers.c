@@ -1,6 +1,8 @@
 /* customers.c - the customer table object and its accessors. */
 #include "customers.h"
 
+#include "base/hash.h"
+
 #include <string.h>
 
 cvo_customers *customers_new(cvo_ctx *ctx, size_t capacity)
@@ -92,6 +94,11 @@ void cvo_customers_free(cvo_customers *customers)
     if (customers == NULL)
         return;
     arena_release(&customers->strings);
+    if (customers->owns_catalog) {
+        prodmap_free(customers->catalog);
+        mem_free(customers->ctx, customers->catalog);
+        mem_free(customers->ctx, customers->products);
+    }
     mem_free(customers->ctx, customers->orders);
     mem_free(customers->ctx, customers->order_start);
     mem_free(customers->ctx, customers->rows);
@@ -106,4 +113,77 @@ const cvo_order *cvo_customers_orders(const cvo_customers *customers, size_t ind
         return NULL;
     *count = customers->order_start[index + 1] - customers->order_start[index];
     return customers->orders + customers->order_start[index];
+}
+
+bool customers_take_catalog(cvo_customers *table, prodmap *pm)
+{
+    table->catalog = mem_alloc(table->ctx, sizeof *table->catalog);
+    size_t n = pm->keys.count;
+    table->products = mem_array(table->ctx, n ? n : 1, sizeof *table->products);
+    table->owns_catalog = true;
+    if (table->catalog == NULL || table->products == NULL)
+        return false;
+    *table->catalog = *pm;
+    memset(pm, 0, sizeof *pm);
+    const prodmap *c = table->catalog;
+    for (size_t i = 0; i < n; i++) {
+        const char *key = intern_at(&c->keys, (uint32_t)i);
+        table->products[i] = (cvo_product){key[0] == 's' ? key + 1 : "",
+                                           intern_at(&c->text, c->name[i]),
+                                           intern_at(&c->text, c->category[i])};
+    }
+    return true;
+}
+
+size_t cvo_customers_product_count(const cvo_customers *customers)
+{
+    return customers && customers->catalog ? customers->catalog->keys.count : 0;
+}
+
+const cvo_product *cvo_customers_product(const cvo_customers *customers, uint32_t index)
+{
+    if (index >= cvo_customers_product_count(customers))
+        return NULL;
+    return &customers->products[index];
+}
+
+const uint32_t *cvo_customers_order_products(const cvo_customers *customers,
+                                             const cvo_order *order, size_t *count)
+{
+    *count = 0;
+    if (customers == NULL || customers->catalog == NULL || order == NULL ||
+        (uint64_t)order->product_first + order->product_count > customers->catalog->count)
+        return NULL;
+    *count = order->product_count;
+    return customers->catalog->order_products + order->product_first;
+}
+
+size_t cvo_customers_code_count(const cvo_customers *customers)
+{
+    return customers && customers->catalog ? customers->catalog->codes.count : 0;
+}
+
+const char *cvo_customers_code(const cvo_customers *customers, uint32_t code)
+{
+    if (code >= cvo_customers_code_count(customers))
+        return "";
+    return intern_at(&customers->catalog->codes, code);
+}
+
+uint64_t cvo_order_id_hash(const char *id, size_t len)
+{
+    while (len > 0 && (id[0] == ' ' || id[0] == '\t')) {
+        id++;
+        len--;
+    }
+    while (len > 0 && (id[len - 1] == ' ' || id[len - 1] == '\t'))
+        len--;
+    if (len > 1 && id[0] == '#') { /* Shopify's "#1001" is order 1001 elsewhere */
+        id++;
+        len--;
+    }
+    if (len == 0)
+        return 0;
+    uint64_t h = hash_bytes(id, len, 0x1d);
+    return h ? h : 1;
 }

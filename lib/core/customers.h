@@ -4,6 +4,7 @@
 #define CVO_CUSTOMERS_H
 
 #include "base/arena.h"
+#include "core/prodmap.h"
 #include "cvo.h"
 
 struct cvo_customers {
@@ -16,7 +17,15 @@ struct cvo_customers {
     /* keep_orders: row i's counted orders are orders[order_start[i] .. order_start[i+1]) */
     cvo_order *orders;
     size_t *order_start;
+    /* keep_orders: products, codes and each order's products. A table made
+     * by cvo_customers_as_of borrows them from its source (owns_catalog false). */
+    prodmap *catalog;
+    cvo_product *products; /* by product index, pointing into catalog */
+    bool owns_catalog;
 };
+
+/* Takes over pm (emptied) as the table's catalogue; false when out of memory. */
+bool customers_take_catalog(cvo_customers *table, prodmap *pm);
 
 /* An empty table with room for capacity rows. NULL when out of memory. */
 cvo_customers *customers_new(cvo_ctx *ctx, size_t capacity);

@@ -38,6 +38,12 @@ struct order_acc {
     int64_t discount_cents, shipping_cents, cogs_cents, costed_cents, line_cost_cents;
     bool has_shipping, has_code;
     strbuf channel, country;
+    uint32_t code;                /* prodmap code index, 0 none */
+    uint32_t *products;           /* distinct product indices, in first-line order */
+    uint32_t product_count, product_cap;
+    /* order-level dates, when the file has them */
+    int32_t fulfilled_day, delivered_day;
+    bool has_fulfilled, has_delivered, keyed_by_id;
 };
 
 typedef struct slice {
@@ -60,7 +66,9 @@ typedef struct line_item {
     /* keep_orders only */
     int64_t discount_cents, shipping_cents, cost_cents;
     bool has_shipping, cost_known, cost_from_line;
-    slice code, channel, country;
+    slice code, channel, country, sku, name, category;
+    int32_t fulfilled_day, delivered_day;
+    bool has_fulfilled, has_delivered;
 } line_item;
 
 typedef struct verdict {
@@ -259,7 +267,7 @@ static bool parse_money(shard *sh, slice text, field_id id, int64_t *e4, verdict
                text.ptr, schema_field_name(id));
 }
 
-static bool parse_day(shard *sh, slice text, int32_t *day, verdict *v)
+static bool parse_field_day(shard *sh, slice text, const char *name, int32_t *day, verdict *v)
 {
     const ingest_config *c = sh->config;
     date_result r = c->has_date_format ? date_parse_format(&c->date_fmt, text.ptr, text.len, day)
@@ -269,10 +277,29 @@ static bool parse_day(shard *sh, slice text, int32_t *day, verdict *v)
         return true;
     if (r == DATE_AMBIGUOUS)
         return say(v, CVO_REJECT_AMBIGUOUS_DATE,
-                   "ambiguous date '%.*s' in order_date: give --date-format (e.g. %%d/%%m/%%Y)",
-                   n, text.ptr);
-    return say(v, CVO_REJECT_BAD_DATE, "bad date '%.*s' in order_date%s", n, text.ptr,
+                   "ambiguous date '%.*s' in %s: give --date-format (e.g. %%d/%%m/%%Y)",
+                   n, text.ptr, name);
+    return say(v, CVO_REJECT_BAD_DATE, "bad date '%.*s' in %s%s", n, text.ptr, name,
                c->has_date_format ? " (does not match --date-format)" : "");
+}
+
+static bool parse_day(shard *sh, slice text, int32_t *day, verdict *v)
+{
+    return parse_field_day(sh, text, "order_date", day, v);
+}
+
+/* An order-level date (fulfilled_at, delivered_at): read until the order has one. */
+static bool parse_order_day(shard *sh, const csv_record *rec, text_pool *pool, field_id id,
+                            int32_t *day, bool *has, verdict *v)
+{
+    *has = false;
+    if (!has_column(sh, id))
+        return true;
+    slice t = field(sh, rec, id, pool);
+    if (t.len == 0)
+        return true;
+    *has = true;
+    return parse_field_day(sh, t, schema_field_name(id), day, v);
 }
 
 static bool parse_quantity(shard *sh, const csv_record *rec, text_pool *pool, line_item *li,
@@ -385,6 +412,12 @@ static bool parse_order_fields(shard *sh, const csv_record *rec, text_pool *pool
         li->has_subtotal = t.len > 0;
         li->subtotal_cents = money_e4_to_cents(e4);
     }
+    if (!(o && o->has_fulfilled) && !parse_order_day(sh, rec, pool, FIELD_FULFILLED_AT,
+                                                     &li->fulfilled_day, &li->has_fulfilled, v))
+        return false;
+    if (!(o && o->has_delivered) && !parse_order_day(sh, rec, pool, FIELD_DELIVERED_AT,
+                                                     &li->delivered_day, &li->has_delivered, v))
+        return false;
     return true;
 }
 
@@ -471,6 +504,7 @@ static void acc_release(cvo_ctx *ctx, order_acc *o)
     mem_free(ctx, o->marks);
     mem_free(ctx, o->channel.ptr);
     mem_free(ctx, o->country.ptr);
+    mem_free(ctx, o->products);
 }
 
 /* Clears an order for reuse, keeping its buffers. */
@@ -487,6 +521,8 @@ static void acc_reset(order_acc *o)
     o->channel = keep.channel;
     o->country = keep.country;
     o->channel.len = o->country.len = 0;
+    o->products = keep.products;
+    o->product_cap = keep.product_cap;
 }
 
 static bool add_checked(int64_t *sum, int64_t value)
@@ -505,11 +541,29 @@ static cvo_status custmap_failure(shard *sh, custmap_result r)
     return CVO_OK;
 }
 
+/* The order as the customer table keeps it; its products join the load's list. */
+static cvo_status make_order(shard *sh, const order_acc *o, bool counted, int64_t net,
+                             cvo_order *order)
+{
+    *order = (cvo_order){o->day, net, o->discount_cents,
+                         o->line_refund_cents + o->order_refund_cents, o->shipping_cents,
+                         o->cogs_cents, o->costed_cents, o->line_cost_cents, o->has_code,
+                         .code = o->code,
+                         .fulfilled_day = o->has_fulfilled ? o->fulfilled_day : INT32_MIN,
+                         .delivered_day = o->has_delivered ? o->delivered_day : INT32_MIN,
+                         .product_count = o->product_count};
+    if (o->keyed_by_id)
+        order->id_hash = cvo_order_id_hash(o->key.ptr, o->key.len);
+    if (counted && sh->config->keep_orders &&
+        !prodmap_log(&sh->catalog, o->products, o->product_count, &order->product_first))
+        return fail(sh, CVO_ERR_NOMEM, "out of memory (order products)");
+    return CVO_OK;
+}
+
 static cvo_status queue_update(shard *sh, const order_acc *o, bool counted, int64_t net)
 {
-    cvo_order order = {o->day, net, o->discount_cents, o->line_refund_cents + o->order_refund_cents,
-                       o->shipping_cents, o->cogs_cents, o->costed_cents, o->line_cost_cents,
-                       o->has_code};
+    cvo_order order;
+    CVO_TRY(make_order(sh, o, counted, net, &order));
     cust_order_info info = {o->channel.ptr ? o->channel.ptr : "", o->country.ptr ? o->country.ptr : "",
                             o->channel.len, o->country.len, &order, counted, o->items};
     custmap_result r = custmap_update(&sh->customers, o->customer_id.ptr, o->customer_id.len,
@@ -621,6 +675,7 @@ static cvo_status open_order(shard *sh, const line_item *li, slice key, uint64_t
     o->first_line = line;
     o->cancellation = starts_with(li->order_id, sh->config->cancel_prefix,
                                   sh->config->cancel_prefix_len);
+    o->keyed_by_id = li->order_id.len > 0;
     if (sh->config->general)
         general_index(sh, o);
     *out = o;
@@ -656,6 +711,35 @@ static void take_status(order_acc *o, const line_item *li)
         o->status_refunded = true;
 }
 
+static bool push_product(shard *sh, order_acc *o, uint32_t product)
+{
+    if (o->product_count == o->product_cap) {
+        uint32_t cap = o->product_cap ? o->product_cap * 2 : 8;
+        uint32_t *p = mem_realloc(sh->ctx, o->products, cap * sizeof *p);
+        if (p == NULL)
+            return false;
+        o->products = p;
+        o->product_cap = cap;
+    }
+    o->products[o->product_count++] = product;
+    return true;
+}
+
+/* The line's product joins the order's distinct products. A line count is
+ * capped (CVO_MAX_ORDER_LINES), so the scan is bounded; real orders have few. */
+static cvo_status add_product(shard *sh, order_acc *o, const line_item *li)
+{
+    uint32_t product = prodmap_product(&sh->catalog, li->sku.ptr, li->sku.len, li->name.ptr,
+                                       li->name.len, li->category.ptr, li->category.len);
+    if (product == INTERN_NONE)
+        return fail(sh, CVO_ERR_NOMEM, "out of memory (products)");
+    for (uint32_t i = 0; i < o->product_count; i++)
+        if (o->products[i] == product)
+            return CVO_OK;
+    return push_product(sh, o, product) ? CVO_OK
+                                         : fail(sh, CVO_ERR_NOMEM, "out of memory (products)");
+}
+
 /* keep_orders: the order's discounts, shipping (given once: the first value),
  * costs, code, channel and country (first non-empty values). */
 static cvo_status add_profit_fields(shard *sh, order_acc *o, const line_item *li)
@@ -673,7 +757,14 @@ static cvo_status add_profit_fields(shard *sh, order_acc *o, const line_item *li
         o->has_shipping = true;
         o->shipping_cents = li->shipping_cents;
     }
-    o->has_code |= li->code.len > 0;
+    if (li->code.len > 0 && !o->has_code) {
+        o->has_code = true;
+        o->code = prodmap_code(&sh->catalog, li->code.ptr, li->code.len);
+        if (o->code == INTERN_NONE)
+            return fail(sh, CVO_ERR_NOMEM, "out of memory (discount codes)");
+    }
+    if (li->sku.len > 0 || li->name.len > 0)
+        CVO_TRY(add_product(sh, o, li));
     if ((o->channel.len == 0 && li->channel.len > 0 &&
          !strbuf_set(sh->ctx, &o->channel, li->channel.ptr, li->channel.len)) ||
         (o->country.len == 0 && li->country.len > 0 &&
@@ -703,6 +794,14 @@ static cvo_status add_line(shard *sh, order_acc *o, const line_item *li, uint64_
         o->subtotal_cents = li->subtotal_cents;
     }
     take_status(o, li);
+    if (li->has_fulfilled && !o->has_fulfilled) {
+        o->has_fulfilled = true;
+        o->fulfilled_day = li->fulfilled_day;
+    }
+    if (li->has_delivered && !o->has_delivered) {
+        o->has_delivered = true;
+        o->delivered_day = li->delivered_day;
+    }
     if (sh->config->keep_orders)
         CVO_TRY(add_profit_fields(sh, o, li));
     if (sh->config->schema->column[FIELD_ORDER_ID] >= 0 && !push_mark(sh, o, li->hash, line))
@@ -728,7 +827,7 @@ static bool check_field_count(const shard *sh, const csv_record *rec, verdict *v
 /* Text fields checked for invalid UTF-8 when a record holds any. */
 static const field_id text_fields[] = {FIELD_CUSTOMER_ID, FIELD_EMAIL, FIELD_SKU, FIELD_PRODUCT,
                                        FIELD_COUNTRY, FIELD_DISCOUNT_CODE, FIELD_CHANNEL,
-                                       FIELD_STATUS};
+                                       FIELD_STATUS, FIELD_CATEGORY};
 
 /* Counts the text fields with invalid UTF-8 (they are repaired where kept). */
 static void count_bad_text(shard *sh, const csv_record *rec, text_pool *pool)
@@ -810,6 +909,7 @@ static void init_item(line_item *li)
     li->order_refund_cents = li->subtotal_cents = 0;
     li->hash = 0;
     li->day = 0;
+    li->has_fulfilled = li->has_delivered = false;
 }
 
 /* Checks the whole record; fills li and key. false with a verdict to reject.
@@ -850,9 +950,16 @@ static bool examine(shard *sh, const csv_record *rec, text_pool *pool, line_item
         li->code = o && o->has_code ? none : field(sh, rec, FIELD_DISCOUNT_CODE, pool);
         li->channel = o && o->channel.len ? none : field(sh, rec, FIELD_CHANNEL, pool);
         li->country = o && o->country.len ? none : field(sh, rec, FIELD_COUNTRY, pool);
+        li->sku = field(sh, rec, FIELD_SKU, pool);
+        li->name = field(sh, rec, FIELD_PRODUCT, pool);
+        li->category = field(sh, rec, FIELD_CATEGORY, pool);
         if (!valid_utf8) {
             li->channel = repair_utf8(li->channel, pool);
             li->country = repair_utf8(li->country, pool);
+            li->code = repair_utf8(li->code, pool);
+            li->sku = repair_utf8(li->sku, pool);
+            li->name = repair_utf8(li->name, pool);
+            li->category = repair_utf8(li->category, pool);
         }
     }
     if (has_column(sh, FIELD_ORDER_ID)) {
@@ -941,7 +1048,8 @@ cvo_status shard_init(shard *sh, cvo_ctx *ctx, const ingest_config *config, size
         shard_free(sh);
         return ctx_nomem(ctx);
     }
-    if (config->keep_orders && !custmap_keep_orders(&sh->customers)) {
+    if (config->keep_orders &&
+        (!custmap_keep_orders(&sh->customers) || !prodmap_init(&sh->catalog, ctx))) {
         shard_free(sh);
         return ctx_nomem(ctx);
     }
@@ -963,6 +1071,7 @@ void shard_free(shard *sh)
     mem_free(sh->ctx, sh->text);
     arena_release(&sh->scratch);
     custmap_free(&sh->customers);
+    prodmap_free(&sh->catalog);
     memset(sh, 0, sizeof *sh);
 }
 

@@ -7,6 +7,7 @@
 #define CVO_INGEST_H
 
 #include "core/custmap.h"
+#include "core/prodmap.h"
 #include "core/schema.h"
 #include "io/datetime.h"
 
@@ -46,6 +47,7 @@ typedef struct shard {
     cvo_ctx *ctx;
     const ingest_config *config;
     custmap customers;
+    prodmap catalog;      /* keep_orders: products, codes, each order's products */
     cvo_load_stats stats;
     /* orders */
     order_acc *current;   /* the open order (fast mode: always accs[0]) */

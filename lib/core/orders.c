@@ -494,6 +494,25 @@ static cvo_status build_table(load *ld, custmap *map, cvo_customers **out)
     return status;
 }
 
+/* The table takes the products and codes; products without a category get
+ * the products file's. */
+static cvo_status attach_catalog(load *ld, prodmap *pm, cvo_customers *table)
+{
+    for (size_t i = 0; i < pm->keys.count; i++) {
+        const char *key = intern_at(&pm->keys, (uint32_t)i);
+        const char *category = NULL;
+        if (pm->category[i] != 0 || key[0] != 's' ||
+            !products_category(ld->config.products, key + 1, intern_length(&pm->keys, (uint32_t)i) - 1,
+                               &category))
+            continue;
+        uint32_t c = intern_put(&pm->text, category, strlen(category), NULL);
+        if (c == INTERN_NONE)
+            return ctx_nomem(ld->ctx);
+        pm->category[i] = c;
+    }
+    return customers_take_catalog(table, pm) ? CVO_OK : ctx_nomem(ld->ctx);
+}
+
 static cvo_status finish(load *ld, worker *w0, worker *w1, bool merged, cvo_customers **out,
                          cvo_load_stats *stats)
 {
@@ -502,6 +521,10 @@ static cvo_status finish(load *ld, worker *w0, worker *w1, bool merged, cvo_cust
         return ctx_fail(ld->ctx, bad->status, "%s: %s", ld->name, bad->message);
     }
     *stats = w0->sh.stats;
+    if (merged && ld->config.keep_orders &&
+        !prodmap_absorb(&w0->sh.catalog, &w1->sh.catalog, &w1->sh.customers.orders[0].order,
+                        w1->sh.customers.order_count, sizeof(cust_order)))
+        return ctx_nomem(ld->ctx);
     if (merged) {
         custmap_result r = custmap_absorb(&w0->sh.customers, &w1->sh.customers);
         if (r != CUSTMAP_OK)
@@ -520,6 +543,8 @@ static cvo_status finish(load *ld, worker *w0, worker *w1, bool merged, cvo_cust
         CVO_TRY(emit_rejects(ld, &w1->sh));
     cvo_status status = build_table(ld, &w0->sh.customers, out);
     custmap_free(&w0->sh.customers);
+    if (status == CVO_OK && ld->config.keep_orders)
+        status = attach_catalog(ld, &w0->sh.catalog, *out);
     return status;
 }
 

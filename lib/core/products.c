@@ -13,6 +13,7 @@ typedef struct product {
     const char *sku;
     size_t len;
     int64_t cost_e4;
+    const char *category; /* "" when the file has none */
 } product;
 
 struct products {
@@ -70,8 +71,24 @@ static cvo_status grow(products *p)
     return CVO_OK;
 }
 
+/* The category field, unescaped into the table's strings ("" without the column). */
+static const char *category_text(products *p, const csv_record *rec, int col)
+{
+    if (col < 0 || (uint32_t)col >= rec->stored || rec->fields[col].len == 0)
+        return "";
+    const csv_field *f = &rec->fields[col];
+    char *out = arena_alloc(&p->strings, f->len + 1);
+    if (out == NULL)
+        return NULL;
+    size_t len = f->needs_unescape ? csv_unescape(f, out) : f->len;
+    if (!f->needs_unescape)
+        memcpy(out, f->ptr, len);
+    out[len] = '\0';
+    return out;
+}
+
 static cvo_status add(products *p, const char *path, const csv_record *rec, int sku_col,
-                      int cost_col)
+                      int cost_col, int category_col)
 {
     if ((uint32_t)sku_col >= rec->stored || (uint32_t)cost_col >= rec->stored)
         return ctx_fail(p->ctx, CVO_ERR_FORMAT, "%s:%llu: missing sku or unit_cost", path,
@@ -90,9 +107,10 @@ static cvo_status add(products *p, const char *path, const csv_record *rec, int 
         return ctx_fail(p->ctx, CVO_ERR_FORMAT, "%s:%llu: sku '%.*s' appears twice", path,
                         (unsigned long long)rec->line, (int)sku->len, sku->ptr);
     const char *copy = arena_strndup(&p->strings, sku->ptr, sku->len);
-    if (copy == NULL)
+    const char *category = category_text(p, rec, category_col);
+    if (copy == NULL || category == NULL)
         return ctx_nomem(p->ctx);
-    p->items[p->count] = (product){copy, sku->len, e4};
+    p->items[p->count] = (product){copy, sku->len, e4, category};
     p->slots[slot] = (uint32_t)++p->count;
     return CVO_OK;
 }
@@ -103,12 +121,13 @@ static cvo_status read_all(products *p, const char *path, reader *rd, csv_scanne
     if (reader_next(rd, sc, &rec) != READER_RECORD)
         return ctx_fail(p->ctx, CVO_ERR_FORMAT, "%s:1: no header", path);
     int sku_col = find_column(&rec, "sku"), cost_col = find_column(&rec, "unit_cost");
+    int category_col = find_column(&rec, "category");
     if (sku_col < 0 || cost_col < 0)
         return ctx_fail(p->ctx, CVO_ERR_FORMAT, "%s:1: needs the columns sku and unit_cost",
                         path);
     reader_result rr;
     while ((rr = reader_next(rd, sc, &rec)) == READER_RECORD)
-        CVO_TRY(add(p, path, &rec, sku_col, cost_col));
+        CVO_TRY(add(p, path, &rec, sku_col, cost_col, category_col));
     return rr == READER_END ? CVO_OK
                             : ctx_fail(p->ctx, CVO_ERR_FORMAT, "%s:%llu: unreadable record", path,
                                        (unsigned long long)sc->line);
@@ -153,6 +172,16 @@ bool products_cost(const products *p, const char *sku, size_t len, int64_t *cost
     if (x != NULL)
         *cost_e4 = x->cost_e4;
     return x != NULL;
+}
+
+bool products_category(const products *p, const char *sku, size_t len, const char **category)
+{
+    size_t slot;
+    const product *x = p ? lookup(p, sku, len, &slot) : NULL;
+    if (x == NULL || x->category[0] == '\0')
+        return false;
+    *category = x->category;
+    return true;
 }
 
 void products_free(products *p)

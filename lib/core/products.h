@@ -11,6 +11,8 @@ typedef struct products products; /* struct products: see products.c */
 cvo_status products_load(cvo_ctx *ctx, const char *path, products **out);
 /* The unit cost of sku in 1e-4 currency units; false when unknown. */
 bool products_cost(const products *p, const char *sku, size_t len, int64_t *cost_e4);
+/* The category of sku from the file's category column; false when unknown or empty. */
+bool products_category(const products *p, const char *sku, size_t len, const char **category);
 void products_free(products *p);
 
 #endif

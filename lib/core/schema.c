@@ -9,7 +9,7 @@ static const char *const field_names[FIELD__COUNT] = {
     "order_id", "customer_id", "email", "order_date", "sku", "product", "quantity",
     "unit_price", "discount", "unit_cost", "shipping_cost", "refund", "country",
     "discount_code", "channel", "order_total", "status", "cancelled_at", "order_refund",
-    "subtotal",
+    "subtotal", "category", "fulfilled_at", "delivered_at",
 };
 
 /* Aliases per field, NULL-terminated, best first. */
@@ -47,6 +47,12 @@ static const char *const aliases[FIELD__COUNT][16] = {
     [FIELD_CANCELLED_AT] = {"cancelled_at", "canceled_at", NULL},
     [FIELD_ORDER_REFUND] = {"order_refund", "refunded_amount", NULL},
     [FIELD_SUBTOTAL] = {"subtotal", NULL},
+    [FIELD_CATEGORY] = {"category", "product_category", "product_type", "category_name",
+                        "product_category_name", NULL},
+    [FIELD_FULFILLED_AT] = {"fulfilled_at", "fulfillment_date", "shipped_at", "ship_date",
+                            "shipped_date", "order_delivered_carrier_date", NULL},
+    [FIELD_DELIVERED_AT] = {"delivered_at", "delivery_date", "delivered_date",
+                            "order_delivered_customer_date", NULL},
 };
 
 /* Shopify's export, by normalised header name. */
@@ -67,6 +73,7 @@ static const char *const shopify_columns[FIELD__COUNT] = {
     [FIELD_CANCELLED_AT] = "cancelled_at",
     [FIELD_ORDER_REFUND] = "refunded_amount",
     [FIELD_SUBTOTAL] = "subtotal",
+    [FIELD_FULFILLED_AT] = "fulfilled_at",
 };
 
 const char *schema_field_name(field_id field)
@@ -209,7 +216,8 @@ static cvo_status apply_map(cvo_ctx *ctx, const folded_header *h, const char *ma
                             "--map: unknown field '%.*s' (fields: order_id, customer_id, email, "
                             "order_date, sku, product, quantity, unit_price, discount, unit_cost, "
                             "shipping_cost, refund, country, discount_code, channel, order_total, "
-                            "status, cancelled_at, order_refund, subtotal)",
+                            "status, cancelled_at, order_refund, subtotal, category, fulfilled_at, "
+                            "delivered_at)",
                             (int)(eq - p), p);
         char folded[CVO_MAX_HEADER_BYTES];
         fold_name(eq + 1, len - (size_t)(eq + 1 - p), folded, sizeof folded);

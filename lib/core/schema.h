@@ -27,6 +27,9 @@ typedef enum field_id {
     FIELD_CANCELLED_AT,  /* any value: the order was cancelled */
     FIELD_ORDER_REFUND,  /* order-level refunded amount (Shopify Refunded Amount) */
     FIELD_SUBTOTAL,      /* order-level net of discounts (Shopify Subtotal) */
+    FIELD_CATEGORY,      /* the line's product category */
+    FIELD_FULFILLED_AT,  /* order-level: shipped (Shopify Fulfilled at) */
+    FIELD_DELIVERED_AT,  /* order-level: delivered to the customer */
     FIELD__COUNT
 } field_id;
 
