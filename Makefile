@@ -20,7 +20,7 @@ LDFLAGS  += -fsanitize=address,undefined
 endif
 CPPFLAGS += -Iinclude -Ilib -D_GNU_SOURCE -DCVO_HAVE_XLSX
 ALL_CFLAGS = -std=c11 $(WARN) -fvisibility=hidden -pthread $(CFLAGS)
-LDLIBS   += -lxlsxwriter -lcurl -lgsl -lgslcblas -lz -lm -pthread
+LDLIBS   += -lxlsxwriter -lcurl -lgsl -lgslcblas -lsqlite3 -lz -lm -pthread
 
 LIB_SRC  := $(sort $(wildcard lib/*/*.c))
 CLI_SRC  := $(sort $(wildcard cli/*.c))
@@ -32,7 +32,7 @@ TESTS    := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_REPLAY := $(FUZZ_SRC:fuzz/%.c=$(BUILD)/fuzz/%-replay)
 CVO      := $(BUILD)/cvo
 
-.PHONY: all deps demo check unit golden fuzz-replay man-examples duckdb-ntile push-check kill-check report-check gorgias-check fuzz bench clean help format
+.PHONY: all deps demo check unit golden fuzz-replay man-examples duckdb-ntile push-check kill-check report-check gorgias-check history-check dive-check fuzz bench clean help format
 
 all: $(CVO) $(BUILD)/libcvo.a
 
@@ -44,7 +44,7 @@ help:
 	@echo "make SAN=1 BUILD=build-san check   the tests under ASan+UBSan"
 
 # Build dependencies come from Debian; installed when missing and we are root.
-DEPS_PKGS := gcc make zlib1g-dev libcmocka-dev libgsl-dev libxlsxwriter-dev libcurl4-openssl-dev python3 bc sqlite3
+DEPS_PKGS := gcc make zlib1g-dev libcmocka-dev libgsl-dev libxlsxwriter-dev libcurl4-openssl-dev libsqlite3-dev python3 bc sqlite3
 deps:
 	@./.ci/deps.sh $(DEPS_PKGS)
 
@@ -69,7 +69,7 @@ $(BUILD)/fuzz/%-replay: $(BUILD)/fuzz/%.o $(BUILD)/fuzz/replay_main.o $(BUILD)/l
 demo: $(CVO)
 	@./tests/demo.sh $(CVO)
 
-check: unit golden fuzz-replay man-examples duckdb-ntile push-check kill-check report-check gorgias-check
+check: unit golden fuzz-replay man-examples duckdb-ntile push-check kill-check report-check gorgias-check history-check dive-check
 	@./tests/summary.sh $(BUILD)/results
 
 unit: $(TESTS)
@@ -87,6 +87,14 @@ gorgias-check: $(CVO) $(BUILD)/libcvo.a
 report-check: $(CVO)
 	@mkdir -p $(BUILD)/results
 	@./tests/report_check.sh $(BUILD)/results $(CVO)
+
+dive-check: $(CVO)
+	@mkdir -p $(BUILD)/results
+	@./tests/dive_check.sh $(BUILD)/results $(CVO)
+
+history-check: $(CVO)
+	@mkdir -p $(BUILD)/results
+	@./tests/history_check.sh $(BUILD)/results $(CVO)
 
 kill-check: $(CVO)
 	@mkdir -p $(BUILD)/results

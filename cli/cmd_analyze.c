@@ -3,6 +3,7 @@
  * the Klaviyo files and the lists into DIR, each file published whole. */
 #include "atomic.h"
 #include "commands.h"
+#include "history_run.h"
 #include "push_gorgias.h"
 #include "push_klaviyo.h"
 
@@ -16,14 +17,18 @@
 static const opt_spec specs[] = {
     {"output", 'o', "DIR", "directory for the report and the files (created if needed)"},
     {"config", 'c', "FILE", "configuration (INI); cvo config prints every key and default"},
-    {"nps", 0, "FILE", "NPS answers (email,score,submitted_at,survey,comment): report, lists"},
+    {"nps", 0, "FILE", "NPS answers (email,score,submitted_at,survey,comment[,order_id]): report, lists"},
     {"nps-rejects", 0, "FILE", "write rejected NPS answers (line,reason,detail,record) to FILE"},
+    {"nps-map", 0, "FIELD=COL,..", "name the NPS columns, e.g. email=Email Address,score=Q1"},
     {"products", 0, "FILE", "product costs (sku,unit_cost,...) for lines without unit_cost"},
     {"xlsx", 0, NULL, "also write cvo.xlsx (customer table and a sheet per list)"},
     {"push", 0, "TARGETS", "after writing DIR send: klaviyo (CVO_KLAVIYO_API_KEY), gorgias "
                            "(CVO_GORGIAS_DOMAIN, _USER, _API_KEY), or klaviyo,gorgias"},
     {"dry-run", 0, NULL, "with --push: show what would be sent, send nothing"},
     {"fsync", 0, NULL, "make every file durable (fsync) before it gets its name"},
+    {"db", 0, "FILE", "history database (SQLite): record a snapshot, show the segment migration"},
+    {"as-of", 0, "DATE", "analyse the orders as they stood on DATE (orders before it)"},
+    {"backfill", 0, "monthly", "with --db: first record a snapshot per month start of the history"},
     CLI_INPUT_OPTIONS,
 };
 enum { SPEC_COUNT = sizeof specs / sizeof *specs };
@@ -38,6 +43,9 @@ typedef struct job {
     bool progress;
     int phase;
     bool sync;
+    cvo_history *history;     /* --db, or NULL */
+    cvo_migration *migration; /* from the last snapshot to this analysis, or NULL */
+    cvo_customers *all;       /* with --as-of: the whole table the analysed one borrows from */
 } job;
 
 static void progress(job *j, const char *what)
@@ -58,6 +66,26 @@ static bool write_one(job *j, const char *dir, const char *name, const cvo_analy
         return false;
     f.sync = j->sync;
     cvo_status status = fn(j->ctx, a, f.out);
+    if (status != CVO_OK) {
+        atomic_abort(&f);
+        cli_fail(j->ctx, status);
+        return false;
+    }
+    return atomic_commit(&f);
+}
+
+/* The writers that show the migration (j->migration NULL: none). */
+typedef cvo_status (*migration_writer_fn)(cvo_ctx *ctx, const cvo_analysis *a,
+                                          const cvo_migration *m, FILE *out);
+
+static bool write_with_migration(job *j, const char *dir, const char *name, const cvo_analysis *a,
+                                 migration_writer_fn fn)
+{
+    atomic_file f;
+    if (!atomic_open(&f, dir, name))
+        return false;
+    f.sync = j->sync;
+    cvo_status status = fn(j->ctx, a, j->migration, f.out);
     if (status != CVO_OK) {
         atomic_abort(&f);
         cli_fail(j->ctx, status);
@@ -122,14 +150,17 @@ static void remove_stale_bodies(const job *j, size_t jobs)
 
 static bool write_klaviyo(job *j, const cvo_analysis *a)
 {
-    if (!write_one(j, j->klaviyo_dir, "profiles.csv", a, cvo_write_klaviyo_profiles) ||
-        !write_one(j, j->klaviyo_dir, "events.jsonl", a, cvo_write_klaviyo_events))
+    if (!write_with_migration(j, j->klaviyo_dir, "profiles.csv", a,
+                              cvo_write_klaviyo_profiles_migration) ||
+        !write_with_migration(j, j->klaviyo_dir, "events.jsonl", a,
+                              cvo_write_klaviyo_events_migration))
         return false;
     bulk_sink sink;
     memset(&sink, 0, sizeof sink);
     sink.j = j;
     size_t jobs = 0;
-    cvo_status status = cvo_write_klaviyo_bulk(j->ctx, a, bulk_open, bulk_close, &sink, &jobs);
+    cvo_status status = cvo_write_klaviyo_bulk_migration(j->ctx, a, j->migration, bulk_open,
+                                                         bulk_close, &sink, &jobs);
     if (status != CVO_OK) {
         atomic_abort(&sink.file);
         cli_fail(j->ctx, status);
@@ -256,17 +287,9 @@ static int write_all(job *j, const cvo_analysis *a)
         cvo_ctx_free(part->j.ctx);
     free(part);
     /* the report last: its presence says the run completed */
-    ok = ok && klaviyo_ok && write_one(j, j->dir, "report.html", a, cvo_write_report_html);
+    ok = ok && klaviyo_ok &&
+         write_with_migration(j, j->dir, "report.html", a, cvo_write_report_html_migration);
     return ok ? EXIT_OK : EXIT_SYSTEM;
-}
-
-static int load_config(cvo_ctx *ctx, const parsed_args *args, cvo_config **config)
-{
-    cvo_status status = cvo_config_new(ctx, config);
-    const char *path = args_get(args, specs, SPEC_COUNT, "config");
-    if (status == CVO_OK && path != NULL)
-        status = cvo_config_load(*config, path);
-    return status == CVO_OK ? -1 : cli_fail(ctx, status);
 }
 
 static void print_done(const job *j, const cvo_analysis *a)
@@ -312,6 +335,7 @@ static int analyze(job *j, const cvo_customers *customers, const cvo_load_stats 
     cvo_nps_options options;
     cvo_nps_options_init(&options);
     options.path = path;
+    options.column_map = args_get(j->args, specs, SPEC_COUNT, "nps-map");
     FILE *rejects = path && rejects_path ? fopen(rejects_path, "w") : NULL;
     if (path && rejects_path && rejects == NULL) {
         fprintf(stderr, "cvo: %s: cannot write: %s\n", rejects_path, strerror(errno));
@@ -386,10 +410,39 @@ static int check_push(const parsed_args *args, const char *push)
     return -1;
 }
 
+/* --db, --backfill and --as-of before the analysis: the backfill reads the
+ * whole table, then the table becomes the one as of --as-of. Returns -1 or an
+ * exit code. */
+static int history_before(job *j, cvo_customers **customers, const cvo_config *config)
+{
+    int32_t as_of = INT32_MIN;
+    int code = history_parse_as_of(args_get(j->args, specs, SPEC_COUNT, "as-of"), &as_of);
+    const char *db = args_get(j->args, specs, SPEC_COUNT, "db");
+    bool quiet = args_get(j->args, specs, SPEC_COUNT, "quiet") != NULL;
+    if (code < 0 && db != NULL)
+        code = history_open(j->ctx, db, &j->history);
+    if (code < 0 && args_get(j->args, specs, SPEC_COUNT, "backfill") != NULL) {
+        int32_t end = as_of != INT32_MIN ? as_of : cvo_customers_last_day(*customers) + 1;
+        code = history_backfill(j->ctx, j->history, *customers, config, end, quiet);
+    }
+    if (code < 0 && as_of != INT32_MIN)
+        code = history_as_of(j->ctx, customers, as_of, &j->all);
+    return code;
+}
+
+/* The migration from the latest earlier snapshot, for the writers. */
+static int history_migration(job *j, const cvo_analysis *a)
+{
+    if (j->history == NULL)
+        return EXIT_OK;
+    cvo_status status = cvo_migration_from_analysis(j->history, a, &j->migration);
+    return status == CVO_OK ? EXIT_OK : cli_fail(j->ctx, status);
+}
+
 static int run(job *j, const char *orders)
 {
     cvo_config *config = NULL;
-    int code = load_config(j->ctx, j->args, &config);
+    int code = cli_load_config(j->ctx, j->args, specs, SPEC_COUNT, &config);
     cvo_customers *customers = NULL;
     cvo_load_stats stats;
     cvo_analysis *a = NULL;
@@ -400,6 +453,10 @@ static int run(job *j, const char *orders)
     }
     int load = code;
     if (code <= EXIT_REJECTS) {
+        int before = history_before(j, &customers, config);
+        code = before >= 0 ? before : code;
+    }
+    if (code <= EXIT_REJECTS) {
         progress(j, "scoring and fitting models");
         code = analyze(j, customers, &stats, config, &a);
         if (code == EXIT_REJECTS)
@@ -407,9 +464,16 @@ static int run(job *j, const char *orders)
         if (code <= EXIT_REJECTS)
             code = EXIT_OK;
     }
+    if (code == EXIT_OK)
+        code = history_migration(j, a);
     if (code == EXIT_OK) {
         progress(j, "writing");
         code = write_all(j, a);
+    }
+    if (code == EXIT_OK && j->history != NULL) {
+        int recorded = history_record(j->ctx, j->history, a,
+                                      args_get(j->args, specs, SPEC_COUNT, "quiet") != NULL);
+        code = recorded >= 0 ? recorded : EXIT_OK;
     }
     const char *push = args_get(j->args, specs, SPEC_COUNT, "push");
     bool dry = args_get(j->args, specs, SPEC_COUNT, "dry-run") != NULL;
@@ -428,8 +492,11 @@ static int run(job *j, const char *orders)
     progress(j, code == EXIT_OK ? "done" : "failed");
     if (code == EXIT_OK && args_get(j->args, specs, SPEC_COUNT, "quiet") == NULL)
         print_done(j, a);
+    cvo_migration_free(j->migration);
+    cvo_history_close(j->history);
     cvo_analysis_free(a);
     cvo_customers_free(customers);
+    cvo_customers_free(j->all);
     cvo_config_free(config);
     return code == EXIT_OK ? load : code;
 }
@@ -451,10 +518,19 @@ int cmd_analyze(int argc, char **argv)
     }
     if ((code = check_push(&args, push)) >= 0)
         return code;
+    const char *backfill = args_get(&args, specs, SPEC_COUNT, "backfill");
+    if (backfill != NULL &&
+        (strcmp(backfill, "monthly") != 0 || args_get(&args, specs, SPEC_COUNT, "db") == NULL)) {
+        fprintf(stderr, "cvo: --backfill takes monthly and needs --db FILE\n");
+        return EXIT_USAGE;
+    }
+    int32_t as_of = INT32_MIN; /* checked before the orders are read */
+    if ((code = history_parse_as_of(args_get(&args, specs, SPEC_COUNT, "as-of"), &as_of)) >= 0)
+        return code;
     cvo_ctx *ctx = NULL;
     if (cvo_ctx_new(&ctx, NULL) != CVO_OK)
         return EXIT_SYSTEM;
-    job j = {ctx, &args, dir, "", "", "", false, 0, false};
+    job j = {ctx, &args, dir, "", "", "", false, 0, false, NULL, NULL, NULL};
     j.sync = args_get(&args, specs, SPEC_COUNT, "fsync") != NULL;
     j.progress = isatty(STDERR_FILENO) && args_get(&args, specs, SPEC_COUNT, "quiet") == NULL;
     code = run(&j, args.positional[0]);

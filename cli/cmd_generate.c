@@ -13,6 +13,10 @@ static const opt_spec specs[] = {
     {"duplicate-rate", 0, "R", "share of line rows written twice (default 0)"},
     {"from", 0, "DATE", "first order day (default 2023-01-01)"},
     {"to", 0, "DATE", "last order day (default 2025-12-31)"},
+    {"plant-toxic", 0, "SKU[,SKU]", "plant: customers whose first order holds SKU churn, detract"},
+    {"plant-late-region", 0, "CC", "plant: country CC gets late deliveries, churn and detractors"},
+    {"plant-discount-churn", 0, NULL, "plant: customers acquired with a discount code churn more"},
+    {"plant-strength", 0, "X", "0..1, how strongly planted effects act (default 0.5)"},
 };
 enum { SPEC_COUNT = sizeof specs / sizeof *specs };
 
@@ -46,13 +50,19 @@ static int read_options(const parsed_args *a, cvo_generate_options *o)
     const char *rate = args_get(a, specs, SPEC_COUNT, "duplicate-rate");
     const char *from = args_get(a, specs, SPEC_COUNT, "from");
     const char *to = args_get(a, specs, SPEC_COUNT, "to");
-    if ((customers && !parse_u64(customers, &o->customers)) || (seed && !parse_u64(seed, &o->seed)) ||
-        (rate && !parse_rate(rate, &o->duplicate_rate)) || (from && !cvo_day_parse(from, &o->first_day)) ||
-        (to && !cvo_day_parse(to, &o->last_day))) {
-        fprintf(stderr, "cvo: generate: bad value (numbers for -n/-s, 0..1 for --duplicate-rate, "
-                        "YYYY-MM-DD for --from/--to)\n");
+    const char *strength = args_get(a, specs, SPEC_COUNT, "plant-strength");
+    if ((customers && !parse_u64(customers, &o->customers)) ||
+        (seed && !parse_u64(seed, &o->seed)) || (rate && !parse_rate(rate, &o->duplicate_rate)) ||
+        (from && !cvo_day_parse(from, &o->first_day)) || (to && !cvo_day_parse(to, &o->last_day)) ||
+        (strength && !parse_rate(strength, &o->plant_strength))) {
+        fprintf(stderr,
+                "cvo: generate: bad value (numbers for -n/-s, 0..1 for --duplicate-rate and "
+                "--plant-strength, YYYY-MM-DD for --from/--to)\n");
         return EXIT_USAGE;
     }
+    o->toxic_skus = args_get(a, specs, SPEC_COUNT, "plant-toxic");
+    o->late_country = args_get(a, specs, SPEC_COUNT, "plant-late-region");
+    o->plant_discount_churn = args_get(a, specs, SPEC_COUNT, "plant-discount-churn") != NULL;
     return -1;
 }
 
@@ -102,11 +112,12 @@ static int generate(const char *dir, const cvo_generate_options *o)
 int cmd_generate(int argc, char **argv)
 {
     parsed_args args;
-    int code = cli_parse(argc, argv, specs, SPEC_COUNT, &args,
-                         "cvo generate [-n N] [-s SEED] -o DIR",
-                         "Writes a synthetic store whose customers buy and lapse like real ones\n"
-                         "(a BG/NBD process): DIR/orders.csv, DIR/products.csv, DIR/nps.csv.\n"
-                         "The same options always give the same bytes.");
+    int code =
+        cli_parse(argc, argv, specs, SPEC_COUNT, &args, "cvo generate [-n N] [-s SEED] -o DIR",
+                  "Writes a synthetic store whose customers buy and lapse like real ones\n"
+                  "(a BG/NBD process): DIR/orders.csv, DIR/products.csv, DIR/nps.csv.\n"
+                  "The same options always give the same bytes. --plant-* options plant\n"
+                  "known effects on churn and NPS (none by default), for testing analyses.");
     if (code >= 0)
         return code;
     const char *dir = args_get(&args, specs, SPEC_COUNT, "output");

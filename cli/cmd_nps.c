@@ -1,6 +1,7 @@
 /* cmd_nps.c - cvo nps NPS --orders ORDERS: NPS with 95 % intervals overall, by
- * stage (with the post - pre difference), segment, country and month, and the
- * frequent words and phrases of each class (text or JSON). */
+ * stage (with the post - pre difference), segment, country, month, product and
+ * category, and the frequent words and phrases of each class and segment
+ * (text or JSON). */
 #include "commands.h"
 
 #include <errno.h>
@@ -11,8 +12,9 @@
 static const opt_spec specs[] = {
     {"orders", 0, "FILE", "the orders the responses are joined to (required)"},
     {"map", 0, "FIELD=COL,..", "name the NPS columns, e.g. email=Email Address,score=Q1"},
+    {"products", 0, "FILE", "products (sku,product,unit_cost,category): the categories"},
     {"rejects", 0, "FILE", "write rejected responses (line,reason,detail,record) to FILE"},
-    {"config", 'c', "FILE", "configuration (INI): [nps] min_group"},
+    {"config", 'c', "FILE", "configuration (INI): [nps] min_group, delivery_days, transit_days"},
     {"json", 0, NULL, "print JSON instead of tables"},
     {"format", 0, "NAME", "orders format: auto (default), generic, shopify, cdnow"},
     {"date-format", 0, "FMT", "order date format, e.g. %m/%d/%Y %H:%M"},
@@ -24,26 +26,42 @@ static const opt_spec specs[] = {
 };
 enum { SPEC_COUNT = sizeof specs / sizeof *specs };
 
-static const char *const dimension_titles[CVO_NPS_BY__COUNT] = {"stage", "segment", "country",
-                                                                "month"};
-static const char *const dimension_keys[CVO_NPS_BY__COUNT] = {"by_stage", "by_segment",
-                                                              "by_country", "by_month"};
+static const char *const dimension_titles[CVO_NPS_BY__COUNT] = {
+    "stage", "segment", "country", "month", "product", "category"};
+static const char *const dimension_keys[CVO_NPS_BY__COUNT] = {
+    "by_stage", "by_segment", "by_country", "by_month", "by_product", "by_category"};
 
 /* ---- text ---------------------------------------------------------------------- */
 
-static void print_group(const cvo_nps_group *g)
+/* Characters of UTF-8 text (bytes that do not continue a character). */
+static size_t text_width(const char *text)
 {
-    printf("%-22s %7" PRIu64 " %9" PRIu64 " %8" PRIu64 " %10" PRIu64 " %7.1f  [%6.1f, %6.1f]%s\n",
-           g->key, g->n, g->promoters, g->passives, g->detractors, g->nps, g->ci_low, g->ci_high,
-           g->small ? "  *small" : "");
+    size_t n = 0;
+    for (; *text; text++)
+        n += ((unsigned char)*text & 0xc0) != 0x80;
+    return n;
 }
 
+static void print_group(const cvo_nps_group *g, int width)
+{
+    /* padded by characters, not bytes: "Tarrazú" is 7 wide */
+    width += (int)(strlen(g->key) - text_width(g->key));
+    printf("%-*s %7" PRIu64 " %9" PRIu64 " %8" PRIu64 " %10" PRIu64 " %7.1f  [%6.1f, %6.1f]%s\n",
+           width, g->key, g->n, g->promoters, g->passives, g->detractors, g->nps, g->ci_low,
+           g->ci_high, g->small ? "  *small" : "");
+}
+
+/* The first column is as wide as the longest key (at least 22, at most 60 bytes). */
 static void print_table(const char *title, const cvo_nps_group *rows, size_t n)
 {
-    printf("%-22s %7s %9s %8s %10s %7s  %-16s\n", title, "n", "promoters", "passives",
+    size_t width = 22;
+    for (size_t i = 0; i < n; i++)
+        width = text_width(rows[i].key) > width ? text_width(rows[i].key) : width;
+    width = width < 60 ? width : 60;
+    printf("%-*s %7s %9s %8s %10s %7s  %-16s\n", (int)width, title, "n", "promoters", "passives",
            "detractors", "nps", "95% interval");
     for (size_t i = 0; i < n; i++)
-        print_group(&rows[i]);
+        print_group(&rows[i], (int)width);
     printf("\n");
 }
 
@@ -54,6 +72,25 @@ static void print_terms(const cvo_nps *nps)
             size_t n = 0;
             const cvo_nps_term *t = cvo_nps_top_terms(nps, (cvo_nps_class)c, phrases, &n);
             printf("%s %s:", cvo_nps_class_name((cvo_nps_class)c), phrases ? "phrases" : "words");
+            for (size_t i = 0; i < n; i++)
+                printf("%s %s (%" PRIu64 ")", i ? "," : "", t[i].text, t[i].count);
+            printf("%s\n", n ? "" : " none");
+        }
+    }
+}
+
+/* Words and phrases of each segment that has responses. */
+static void print_segment_terms(const cvo_nps *nps)
+{
+    size_t segments = 0;
+    const cvo_nps_group *rows = cvo_nps_groups(nps, CVO_NPS_BY_SEGMENT, &segments);
+    for (size_t s = 0; s < segments; s++) {
+        if (rows[s].n == 0)
+            continue;
+        for (int phrases = 0; phrases < 2; phrases++) {
+            size_t n = 0;
+            const cvo_nps_term *t = cvo_nps_segment_terms(nps, s, phrases, &n);
+            printf("%s %s:", rows[s].key, phrases ? "phrases" : "words");
             for (size_t i = 0; i < n; i++)
                 printf("%s %s (%" PRIu64 ")", i ? "," : "", t[i].text, t[i].count);
             printf("%s\n", n ? "" : " none");
@@ -75,6 +112,8 @@ static void print_text(const cvo_nps *nps, uint64_t min_group)
     }
     printf("* small: fewer than %" PRIu64 " responses ([nps] min_group)\n\n", min_group);
     print_terms(nps);
+    printf("\n");
+    print_segment_terms(nps);
 }
 
 /* ---- JSON ---------------------------------------------------------------------- */
@@ -90,6 +129,37 @@ static void json_group(const cvo_nps_group *g)
            g->small ? "true" : "false");
 }
 
+static void json_term_list(const cvo_nps_term *t, size_t n)
+{
+    printf("[");
+    for (size_t i = 0; i < n; i++) {
+        printf("%s{\"text\":", i ? "," : "");
+        cli_json_string(t[i].text);
+        printf(",\"count\":%" PRIu64 "}", t[i].count);
+    }
+    printf("]");
+}
+
+/* "terms_by_segment":{"Soulmates":{"words":[..],"phrases":[..]},..} */
+static void json_segment_terms(const cvo_nps *nps)
+{
+    size_t segments = 0;
+    const cvo_nps_group *rows = cvo_nps_groups(nps, CVO_NPS_BY_SEGMENT, &segments);
+    printf(",\"terms_by_segment\":{");
+    for (size_t s = 0; s < segments; s++) {
+        printf("%s", s ? "," : "");
+        cli_json_string(rows[s].key);
+        for (int phrases = 0; phrases < 2; phrases++) {
+            size_t n = 0;
+            const cvo_nps_term *t = cvo_nps_segment_terms(nps, s, phrases, &n);
+            printf("%s\"%s\":", phrases ? "," : ":{", phrases ? "phrases" : "words");
+            json_term_list(t, n);
+        }
+        printf("}");
+    }
+    printf("}");
+}
+
 static void json_terms(const cvo_nps *nps)
 {
     printf(",\"terms\":{");
@@ -98,25 +168,23 @@ static void json_terms(const cvo_nps *nps)
         for (int phrases = 0; phrases < 2; phrases++) {
             size_t n = 0;
             const cvo_nps_term *t = cvo_nps_top_terms(nps, (cvo_nps_class)c, phrases, &n);
-            printf("%s\"%s\":[", phrases ? "," : "", phrases ? "phrases" : "words");
-            for (size_t i = 0; i < n; i++) {
-                printf("%s{\"text\":", i ? "," : "");
-                cli_json_string(t[i].text);
-                printf(",\"count\":%" PRIu64 "}", t[i].count);
-            }
-            printf("]");
+            printf("%s\"%s\":", phrases ? "," : "", phrases ? "phrases" : "words");
+            json_term_list(t, n);
         }
         printf("}");
     }
     printf("}");
+    json_segment_terms(nps);
 }
 
 static void print_json(const cvo_nps *nps)
 {
     const cvo_nps_stats *st = cvo_nps_load_stats(nps);
     printf("{\"records\":%" PRIu64 ",\"used\":%" PRIu64 ",\"rejected\":%" PRIu64
-           ",\"joined_customers\":%" PRIu64 ",\"joined_orders\":%" PRIu64 ",\"overall\":",
-           st->records, st->used, st->rejected, st->joined_customers, st->joined_orders);
+           ",\"joined_customers\":%" PRIu64 ",\"joined_orders\":%" PRIu64
+           ",\"joined_by_order_id\":%" PRIu64 ",\"overall\":",
+           st->records, st->used, st->rejected, st->joined_customers, st->joined_orders,
+           st->joined_by_order_id);
     json_group(cvo_nps_overall(nps));
     for (int d = 0; d < CVO_NPS_BY__COUNT; d++) {
         size_t n = 0;
@@ -149,10 +217,10 @@ static void print_summary(const char *path, const cvo_nps_stats *st)
             fprintf(stderr, "%s %s %" PRIu64, r ? ";" : " (", cvo_nps_reject_reason_name(r),
                     st->rejected_by_reason[r]);
     fprintf(stderr, "%s\ncvo: %" PRIu64 " joined to a customer, %" PRIu64
-                    " to an order; stage from the survey column %" PRIu64 ", inferred %" PRIu64
-                    "\n",
+                    " to an order (%" PRIu64 " by order_id); stage from the survey column %" PRIu64
+                    ", inferred %" PRIu64 "\n",
             st->rejected ? ")" : "", st->joined_customers, st->joined_orders,
-            st->stage_from_survey, st->stage_inferred);
+            st->joined_by_order_id, st->stage_from_survey, st->stage_inferred);
 }
 
 typedef struct nps_run {
@@ -160,6 +228,7 @@ typedef struct nps_run {
     const parsed_args *args;
     const char *path;
     uint64_t min_group;
+    int32_t delivery_days, transit_days;
 } nps_run;
 
 static int load_nps(nps_run *run, const cvo_customers *customers, const cvo_rfm *rfm,
@@ -173,6 +242,8 @@ static int load_nps(nps_run *run, const cvo_customers *customers, const cvo_rfm 
     options.rfm = rfm;
     options.scheme = scheme;
     options.min_group = run->min_group;
+    options.delivery_days = run->delivery_days;
+    options.transit_days = run->transit_days;
     const char *rejects_path = args_get(run->args, specs, SPEC_COUNT, "rejects");
     FILE *rejects = rejects_path ? fopen(rejects_path, "w") : NULL;
     if (rejects_path != NULL && rejects == NULL) {
@@ -221,8 +292,11 @@ static int read_min_group(nps_run *run)
     const char *path = args_get(run->args, specs, SPEC_COUNT, "config");
     if (status == CVO_OK && path != NULL)
         status = cvo_config_load(config, path);
-    if (status == CVO_OK)
+    if (status == CVO_OK) {
         run->min_group = (uint64_t)cvo_config_number(config, "nps", "min_group");
+        run->delivery_days = (int32_t)cvo_config_number(config, "nps", "delivery_days");
+        run->transit_days = (int32_t)cvo_config_number(config, "nps", "transit_days");
+    }
     cvo_config_free(config);
     return status == CVO_OK ? -1 : cli_fail(run->ctx, status);
 }
@@ -272,11 +346,13 @@ int cmd_nps(int argc, char **argv)
                          "cvo nps [OPTIONS] NPS --orders ORDERS",
                          "Net Promoter Score of the responses in NPS (email,score,submitted_at,\n"
                          "survey,comment; Delighted's export; others with --map), joined to the\n"
-                         "customers of ORDERS by email: overall, by stage (pre_delivery or\n"
-                         "post_delivery from the survey column, else the response day against the\n"
-                         "latest order on or before it: same day pre, later post), by RFM\n"
-                         "segment, country and month, each with a 95% interval, and the frequent\n"
-                         "words and phrases of promoters, passives and detractors.");
+                         "customers of ORDERS by order_id or email: overall, by stage\n"
+                         "(pre_delivery or post_delivery from the survey column, else the response\n"
+                         "day against the joined order's delivery: delivered_at, fulfilled_at +\n"
+                         "[nps] transit_days, or order day + [nps] delivery_days), by RFM segment,\n"
+                         "country, month, product and category of the joined order, each with a\n"
+                         "95% interval, and the frequent words and phrases of promoters, passives,\n"
+                         "detractors and of each segment.");
     if (code >= 0)
         return code;
     const char *orders = args_get(&args, specs, SPEC_COUNT, "orders");
@@ -288,7 +364,7 @@ int cmd_nps(int argc, char **argv)
     cvo_ctx *ctx = NULL;
     if (cvo_ctx_new(&ctx, NULL) != CVO_OK)
         return EXIT_SYSTEM;
-    nps_run run = {ctx, &args, args.positional[0], 30};
+    nps_run run = {ctx, &args, args.positional[0], 30, 5, 3};
     code = run_nps(&run, orders);
     cvo_ctx_free(ctx);
     return code;

@@ -152,15 +152,6 @@ static void print_json(const cvo_profit *profit)
 
 /* ---- the job ------------------------------------------------------------------- */
 
-static int load_config(cvo_ctx *ctx, const parsed_args *args, cvo_config **config)
-{
-    cvo_status status = cvo_config_new(ctx, config);
-    const char *path = args_get(args, specs, SPEC_COUNT, "config");
-    if (status == CVO_OK && path != NULL)
-        status = cvo_config_load(*config, path);
-    return status == CVO_OK ? -1 : cli_fail(ctx, status);
-}
-
 static int emit(cvo_ctx *ctx, const parsed_args *args, const cvo_customers *customers,
                 const cvo_rfm *rfm, const cvo_scheme *scheme, const cvo_config *config)
 {
@@ -187,7 +178,7 @@ static int run(cvo_ctx *ctx, const parsed_args *args)
     cvo_load_stats stats;
     int load = cli_score_setup(ctx, args, specs, SPEC_COUNT, &setup);
     if (load < 0)
-        load = load_config(ctx, args, &config);
+        load = cli_load_config(ctx, args, specs, SPEC_COUNT, &config);
     if (load < 0)
         load = cli_load_orders(ctx, args, specs, SPEC_COUNT, args->positional[0], true,
                                &customers, &stats);
@@ -214,16 +205,5 @@ int cmd_profit(int argc, char **argv)
                          "fees and acquisition), mean profit per customer and the share of\n"
                          "unprofitable customers; then the totals and which source costed what\n"
                          "share of revenue. Segments are scored as cvo segments scores them.");
-    if (code >= 0)
-        return code;
-    if (args.positional_count != 1) {
-        fprintf(stderr, "cvo: profit needs one ORDERS file (or -)\nTry 'cvo profit --help'.\n");
-        return EXIT_USAGE;
-    }
-    cvo_ctx *ctx = NULL;
-    if (cvo_ctx_new(&ctx, NULL) != CVO_OK)
-        return EXIT_SYSTEM;
-    code = run(ctx, &args);
-    cvo_ctx_free(ctx);
-    return code;
+    return code >= 0 ? code : cli_run_orders_job(&args, "profit", run);
 }

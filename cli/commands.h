@@ -7,12 +7,15 @@
 int cmd_rfm(int argc, char **argv);
 int cmd_segments(int argc, char **argv);
 int cmd_profit(int argc, char **argv);
+int cmd_cohorts(int argc, char **argv);
 int cmd_nps(int argc, char **argv);
+int cmd_dive(int argc, char **argv);
 int cmd_generate(int argc, char **argv);
 int cmd_fit(int argc, char **argv);
 int cmd_predict(int argc, char **argv);
 int cmd_analyze(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_config(int argc, char **argv);
+int cmd_history(int argc, char **argv);
 
 #endif

@@ -334,6 +334,31 @@ int cli_run_scored(const parsed_args *args, const opt_spec *specs, size_t count,
     return code;
 }
 
+int cli_load_config(cvo_ctx *ctx, const parsed_args *args, const opt_spec *specs, size_t count,
+                    cvo_config **config)
+{
+    cvo_status status = cvo_config_new(ctx, config);
+    const char *path = args_get(args, specs, count, "config");
+    if (status == CVO_OK && path != NULL)
+        status = cvo_config_load(*config, path);
+    return status == CVO_OK ? -1 : cli_fail(ctx, status);
+}
+
+int cli_run_orders_job(const parsed_args *args, const char *command, orders_job_fn job)
+{
+    if (args->positional_count != 1) {
+        fprintf(stderr, "cvo: %s needs one ORDERS file (or -)\nTry 'cvo %s --help'.\n", command,
+                command);
+        return EXIT_USAGE;
+    }
+    cvo_ctx *ctx = NULL;
+    if (cvo_ctx_new(&ctx, NULL) != CVO_OK)
+        return EXIT_SYSTEM;
+    int code = job(ctx, args);
+    cvo_ctx_free(ctx);
+    return code;
+}
+
 void cli_json_string(const char *s)
 {
     putchar('"');

@@ -82,6 +82,14 @@ typedef int (*scored_fn)(cvo_ctx *ctx, const parsed_args *args, const cvo_custom
  * the exit code (rejected records: EXIT_REJECTS when all else went well). */
 int cli_run_scored(const parsed_args *args, const opt_spec *specs, size_t count,
                    const char *command, scored_fn emit);
+/* The defaults, then --config FILE when given: -1 when loaded, else the exit code
+ * (the message printed). *config is the caller's either way (cvo_config_free). */
+int cli_load_config(cvo_ctx *ctx, const parsed_args *args, const opt_spec *specs, size_t count,
+                    cvo_config **config);
+/* A command's job on one ORDERS argument, with a context made for it. */
+typedef int (*orders_job_fn)(cvo_ctx *ctx, const parsed_args *args);
+/* Checks there is one ORDERS argument, makes a context and runs job; the exit code. */
+int cli_run_orders_job(const parsed_args *args, const char *command, orders_job_fn job);
 /* The on_reject callback for NPS answers: writes line,reason,detail,record to
  * the FILE * in user_data. */
 cvo_status cli_write_nps_reject(void *user_data, const cvo_nps_reject *reject);

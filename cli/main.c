@@ -11,9 +11,12 @@ static const cli_command commands[] = {
     {"rfm", cmd_rfm, "score every customer: recency, frequency, monetary, segment (CSV)"},
     {"segments", cmd_segments, "per segment: customers, revenue, AOV, median recency"},
     {"profit", cmd_profit, "per segment: revenue share vs profit share, unprofitable customers"},
-    {"nps", cmd_nps, "NPS with intervals by stage, segment, country, month; words per class"},
+    {"cohorts", cmd_cohorts, "first-order month x months since: repeat share, revenue, profit"},
+    {"dive", cmd_dive, "what drives value: groups vs the rest, tested, harmful and helpful"},
+    {"nps", cmd_nps, "NPS with intervals by stage, segment, country, month, product; top words"},
     {"fit", cmd_fit, "fit a BTYD model (BG/NBD, MBG/NBD, Pareto/NBD, BG/BB, Gamma-Gamma), backtest"},
     {"predict", cmd_predict, "per customer: P(alive), expected orders, spend, CLV, next order"},
+    {"history", cmd_history, "snapshots of analyze --db and how customers moved between segments"},
     {"generate", cmd_generate, "write a deterministic synthetic store (orders, products, NPS)"},
 };
 

@@ -3,6 +3,7 @@
  * nothing whose outcome is unknown is ever sent again. */
 #include "push_gorgias.h"
 #include "clock.h"
+#include "http.h"
 
 #include "common.h"
 
@@ -287,42 +288,16 @@ static int ticket_check(const ticket *t, void *user)
 /* ---- the session ------------------------------------------------------------ */
 
 typedef struct session {
-    CURL *curl;
+    http_session http;
     struct curl_slist *headers;
     const gorgias_config *config;
     ledger *ledger;
     const char *tickets_path;
     bool quiet;
-    CURLcode transfer;
-    char error[CURL_ERROR_SIZE];
-    char reply[REPLY_MAX + 1];
-    size_t reply_len;
-    double stamps[WINDOW_REQUESTS]; /* send times, a ring */
-    size_t stamp_count, stamp_head;
+    http_window window;
+    double stamps[WINDOW_REQUESTS];
     size_t sent, skipped;
 } session;
-
-/* Sleeps until one more request fits 40 in any 20 s, then records it. */
-static void window_wait(session *s)
-{
-    if (s->stamp_count == WINDOW_REQUESTS)
-        clock_sleep(s->stamps[s->stamp_head] + WINDOW_S + 0.05 - clock_seconds());
-    s->stamps[s->stamp_head] = clock_seconds();
-    s->stamp_head = (s->stamp_head + 1) % WINDOW_REQUESTS;
-    if (s->stamp_count < WINDOW_REQUESTS)
-        s->stamp_count++;
-}
-
-static size_t reply_write(char *data, size_t size, size_t count, void *user)
-{
-    session *s = user;
-    size_t bytes = size * count, room = REPLY_MAX - s->reply_len;
-    size_t kept = bytes < room ? bytes : room;
-    memcpy(s->reply + s->reply_len, data, kept);
-    s->reply_len += kept;
-    s->reply[s->reply_len] = '\0';
-    return bytes;
-}
 
 static bool session_setup(session *s)
 {
@@ -334,23 +309,11 @@ static bool session_setup(session *s)
             return false;
         s->headers = grown;
     }
-    CURL *c = s->curl;
+    CURL *c = s->http.curl;
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, s->headers);
     curl_easy_setopt(c, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
     curl_easy_setopt(c, CURLOPT_USERNAME, s->config->user);
     curl_easy_setopt(c, CURLOPT_PASSWORD, s->config->key);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, reply_write);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, s);
-    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, s->error);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 15L);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
-    curl_easy_setopt(c, CURLOPT_USERAGENT, "cvo");
-#if LIBCURL_VERSION_NUM >= 0x075500
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-#else
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
-#endif
     char url[URL_MAX];
     snprintf(url, sizeof url, "%s" TICKETS_PATH, s->config->base_url);
     curl_easy_setopt(c, CURLOPT_URL, url); /* libcurl copies it */
@@ -359,29 +322,17 @@ static bool session_setup(session *s)
 
 static long session_try(session *s, const ticket *t)
 {
-    s->reply_len = 0;
-    s->reply[0] = '\0';
-    s->error[0] = '\0';
-    curl_easy_setopt(s->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)t->len);
-    curl_easy_setopt(s->curl, CURLOPT_POSTFIELDS, t->body);
-    window_wait(s);
-    long status = 0;
-    s->transfer = curl_easy_perform(s->curl);
-    if (s->transfer == CURLE_OK)
-        curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &status);
-    return status;
+    curl_easy_setopt(s->http.curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)t->len);
+    curl_easy_setopt(s->http.curl, CURLOPT_POSTFIELDS, t->body);
+    http_window_wait(&s->window);
+    return http_perform(&s->http);
 }
 
 /* Seconds to wait before another try: Retry-After on a 429 (clamped), else 1, 2, 4 ... */
 static long retry_delay(session *s, long status, int attempt)
 {
-#if LIBCURL_VERSION_NUM >= 0x074200
-    curl_off_t after = 0;
-    if (status == 429 && curl_easy_getinfo(s->curl, CURLINFO_RETRY_AFTER, &after) == CURLE_OK &&
-        after > 0)
-        return after < RETRY_AFTER_MAX_S ? (long)after : RETRY_AFTER_MAX_S;
-#endif
-    return 1L << (attempt - 1);
+    long after = status == 429 ? http_retry_after(&s->http, RETRY_AFTER_MAX_S) : 0;
+    return after > 0 ? after : 1L << (attempt - 1);
 }
 
 /* A try that surely made no ticket and may be repeated. */
@@ -392,30 +343,21 @@ static bool nothing_made(long status, CURLcode transfer)
                             transfer == CURLE_COULDNT_RESOLVE_HOST));
 }
 
-/* Gorgias' answer as one printable line, cut short. */
-static void reply_print(const session *s)
-{
-    fputs(": ", stderr);
-    for (size_t i = 0; i < s->reply_len && i < 300; i++) {
-        unsigned char c = (unsigned char)s->reply[i];
-        fputc(c < 0x20 || c == 0x7f ? ' ' : c, stderr);
-    }
-}
-
 static int report_failure(session *s, const ticket *t, long status)
 {
     fprintf(stderr, "cvo: gorgias: %s:%lu (%s): ", s->tickets_path, t->number, t->key);
     if (status == 0)
-        fprintf(stderr, "no answer from %s: %s", s->config->base_url,
-                s->error[0] ? s->error : curl_easy_strerror(s->transfer));
+        fprintf(stderr, "no answer from %s: %s", s->config->base_url, http_failure(&s->http));
     else
         fprintf(stderr, "HTTP %ld%s", status, status == 429 ? " (tries exhausted)" : "");
-    if (status != 0 && s->reply_len > 0)
-        reply_print(s);
+    if (status != 0 && s->http.reply_len > 0) {
+        fputs(": ", stderr); /* Gorgias' answer as one printable line, cut short */
+        http_reply_print(&s->http, stderr, 300);
+    }
     fputc('\n', stderr);
     if (status == 401 || status == 403)
         fprintf(stderr, "cvo: gorgias: check CVO_GORGIAS_USER and CVO_GORGIAS_API_KEY\n");
-    if (nothing_made(status, s->transfer) || (status >= 400 && status < 500))
+    if (nothing_made(status, s->http.transfer) || (status >= 400 && status < 500))
         return EXIT_SYSTEM;
     fprintf(stderr, "cvo: gorgias: the ticket may have been made; recorded as unconfirmed in %s "
                     "and never sent again: check it in Gorgias\n", s->ledger->path);
@@ -433,7 +375,7 @@ static int ticket_send(const ticket *t, void *user)
     long status = 0;
     for (int attempt = 1; attempt <= TRIES_MAX; attempt++) {
         status = session_try(s, t);
-        if (!nothing_made(status, s->transfer) || attempt == TRIES_MAX)
+        if (!nothing_made(status, s->http.transfer) || attempt == TRIES_MAX)
             break;
         long delay = retry_delay(s, status, attempt);
         if (!s->quiet)
@@ -487,26 +429,25 @@ static int dry_run_print(const gorgias_config *c, const ledger *l, const char *p
 
 static int push_send(const gorgias_config *c, ledger *l, const char *path, bool quiet)
 {
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-        fprintf(stderr, "cvo: gorgias: cannot start libcurl\n");
+    session *s = calloc(1, sizeof *s);
+    if (s == NULL || !http_open(&s->http, "gorgias", REPLY_MAX, 60L)) {
+        if (s == NULL)
+            fprintf(stderr, "cvo: gorgias: out of memory\n");
+        free(s);
         return EXIT_SYSTEM;
     }
-    session *s = calloc(1, sizeof *s);
-    int code = EXIT_SYSTEM;
-    if (s != NULL && (s->curl = curl_easy_init()) != NULL) {
-        *s = (session){.curl = s->curl, .config = c, .ledger = l, .tickets_path = path,
-                       .quiet = quiet};
-        code = session_setup(s) ? tickets_each(path, ticket_send, s) : EXIT_SYSTEM;
-        if (!quiet)
-            fprintf(stderr, "gorgias: %zu tickets sent, %zu already in the ledger\n", s->sent,
-                    s->skipped);
-        curl_slist_free_all(s->headers);
-        curl_easy_cleanup(s->curl);
-    } else {
-        fprintf(stderr, "cvo: gorgias: out of memory\n");
-    }
+    s->config = c;
+    s->ledger = l;
+    s->tickets_path = path;
+    s->quiet = quiet;
+    s->window = (http_window){s->stamps, WINDOW_REQUESTS, WINDOW_REQUESTS, 0, 0, WINDOW_S, WINDOW_S};
+    int code = session_setup(s) ? tickets_each(path, ticket_send, s) : EXIT_SYSTEM;
+    if (!quiet)
+        fprintf(stderr, "gorgias: %zu tickets sent, %zu already in the ledger\n", s->sent,
+                s->skipped);
+    curl_slist_free_all(s->headers);
+    http_close(&s->http);
     free(s);
-    curl_global_cleanup();
     return code;
 }
 

@@ -3,6 +3,7 @@
  * sent unless the whole plan checks out; the key only ever goes into a header. */
 #include "push_klaviyo.h"
 #include "clock.h"
+#include "http.h"
 
 #include "common.h"
 
@@ -48,33 +49,6 @@ enum {
 
 /* ---- time --------------------------------------------------------------- */
 
-
-/* ---- pacing: sliding windows, stricter than Klaviyo's fixed ones --------- */
-
-typedef struct rate_window {
-    double *stamps; /* send times, a ring of `steady` entries */
-    size_t burst, steady, count, head;
-} rate_window;
-
-/* The k-th most recent send time, 1 <= k <= count. */
-static double window_back(const rate_window *w, size_t k)
-{
-    return w->stamps[(w->head + w->steady - k) % w->steady];
-}
-
-/* Sleeps until one more request fits both windows, then records it. */
-static void window_wait(rate_window *w)
-{
-    const double margin = 0.05;
-    if (w->count >= w->burst)
-        clock_sleep(window_back(w, w->burst) + 1.0 + margin - clock_seconds());
-    if (w->count >= w->steady)
-        clock_sleep(window_back(w, w->steady) + 60.0 + margin - clock_seconds());
-    w->stamps[w->head] = clock_seconds();
-    w->head = (w->head + 1) % w->steady;
-    if (w->count < w->steady)
-        w->count++;
-}
 
 /* ---- a tiny JSON scanner: key/value pairs with their nesting depth ------- */
 
@@ -700,28 +674,14 @@ static int dry_run_print(const push_config *c, const push_plan *p)
 /* ---- the HTTP session ----------------------------------------------------- */
 
 typedef struct session {
-    CURL *curl;
+    http_session http;
     struct curl_slist *post_headers, *get_headers;
     const push_config *config;
     bool quiet;
-    CURLcode transfer; /* of the last try */
-    char error[CURL_ERROR_SIZE];
-    char reply[RESPONSE_MAX_BYTES + 1]; /* the last answer's body, cut at the cap */
-    size_t reply_len;
-    rate_window bulk_window, event_window;
+    /* pacing: sliding windows, stricter than Klaviyo's fixed ones */
+    http_window bulk_window, event_window;
     double bulk_stamps[BULK_STEADY], event_stamps[EVENT_STEADY];
 } session;
-
-static size_t reply_write(char *data, size_t size, size_t count, void *user)
-{
-    session *s = user;
-    size_t bytes = size * count, room = RESPONSE_MAX_BYTES - s->reply_len;
-    size_t kept = bytes < room ? bytes : room;
-    memcpy(s->reply + s->reply_len, data, kept);
-    s->reply_len += kept;
-    s->reply[s->reply_len] = '\0';
-    return bytes; /* the rest is dropped, not an error */
-}
 
 static bool header_add(struct curl_slist **list, const char *header)
 {
@@ -749,53 +709,29 @@ static bool session_headers(session *s)
     return ok;
 }
 
-static void session_options(session *s)
-{
-    CURL *c = s->curl;
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, reply_write);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, s);
-    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, s->error);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 15L);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, 180L);
-    curl_easy_setopt(c, CURLOPT_USERAGENT, "cvo");
-#if LIBCURL_VERSION_NUM >= 0x075500
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-#else
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
-#endif
-}
-
 static void session_close(session *s)
 {
     if (s == NULL)
         return;
     curl_slist_free_all(s->post_headers);
     curl_slist_free_all(s->get_headers);
-    if (s->curl != NULL)
-        curl_easy_cleanup(s->curl);
+    http_close(&s->http);
     free(s);
-    curl_global_cleanup();
 }
 
 static session *session_open(const push_config *c, bool quiet)
 {
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-        fprintf(stderr, "cvo: klaviyo: cannot start libcurl\n");
-        return NULL;
-    }
     session *s = calloc(1, sizeof *s);
-    if (s == NULL || (s->curl = curl_easy_init()) == NULL) {
-        fprintf(stderr, "cvo: klaviyo: out of memory\n");
+    if (s == NULL || !http_open(&s->http, "klaviyo", RESPONSE_MAX_BYTES, 180L)) {
+        if (s == NULL)
+            fprintf(stderr, "cvo: klaviyo: out of memory\n");
         free(s);
-        curl_global_cleanup();
         return NULL;
     }
     s->config = c;
     s->quiet = quiet;
-    s->bulk_window = (rate_window){s->bulk_stamps, BULK_BURST, BULK_STEADY, 0, 0};
-    s->event_window = (rate_window){s->event_stamps, EVENT_BURST, EVENT_STEADY, 0, 0};
-    session_options(s);
+    s->bulk_window = (http_window){s->bulk_stamps, BULK_BURST, BULK_STEADY, 0, 0, 1.0, 60.0};
+    s->event_window = (http_window){s->event_stamps, EVENT_BURST, EVENT_STEADY, 0, 0, 1.0, 60.0};
     if (!session_headers(s)) {
         fprintf(stderr, "cvo: klaviyo: out of memory\n");
         session_close(s);
@@ -807,23 +743,17 @@ static session *session_open(const push_config *c, bool quiet)
 /* One try: POST body, or GET when body is NULL. The HTTP status, 0 when no answer. */
 static long session_try(session *s, const char *url, const char *body, size_t len)
 {
-    s->reply_len = 0;
-    s->reply[0] = '\0';
-    s->error[0] = '\0';
-    curl_easy_setopt(s->curl, CURLOPT_URL, url);
+    CURL *c = s->http.curl;
+    curl_easy_setopt(c, CURLOPT_URL, url);
     if (body != NULL) {
-        curl_easy_setopt(s->curl, CURLOPT_HTTPHEADER, s->post_headers);
-        curl_easy_setopt(s->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
-        curl_easy_setopt(s->curl, CURLOPT_POSTFIELDS, body);
+        curl_easy_setopt(c, CURLOPT_HTTPHEADER, s->post_headers);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
     } else {
-        curl_easy_setopt(s->curl, CURLOPT_HTTPHEADER, s->get_headers);
-        curl_easy_setopt(s->curl, CURLOPT_HTTPGET, 1L);
+        curl_easy_setopt(c, CURLOPT_HTTPHEADER, s->get_headers);
+        curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
     }
-    long status = 0;
-    s->transfer = curl_easy_perform(s->curl);
-    if (s->transfer == CURLE_OK)
-        curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &status);
-    return status;
+    return http_perform(&s->http);
 }
 
 /* Worth another try: rate limited, a server error, or a connection that failed.
@@ -841,13 +771,9 @@ static bool worth_retry(long status, CURLcode transfer)
 /* Seconds before try number `next`: Retry-After on a 429, else 1, 2, 4 .. capped. */
 static long retry_delay(session *s, long status, int next)
 {
-#if LIBCURL_VERSION_NUM >= 0x074200 /* CURLINFO_RETRY_AFTER: seconds or an HTTP date */
-    curl_off_t retry_after = 0;
-    if (status == 429 &&
-        curl_easy_getinfo(s->curl, CURLINFO_RETRY_AFTER, &retry_after) == CURLE_OK &&
-        retry_after > 0)
-        return retry_after < RETRY_AFTER_MAX_S ? (long)retry_after : RETRY_AFTER_MAX_S;
-#endif
+    long after = status == 429 ? http_retry_after(&s->http, RETRY_AFTER_MAX_S) : 0;
+    if (after > 0)
+        return after;
     long backoff = 1L << (next - 2);
     return backoff < BACKOFF_MAX_S ? backoff : BACKOFF_MAX_S;
 }
@@ -861,19 +787,19 @@ static void retry_wait(session *s, long status, int next, const char *where)
                     status, delay, next, TRIES_MAX);
         else
             fprintf(stderr, "klaviyo: %s: %s, retrying in %ld s (try %d of %d)\n", where,
-                    curl_easy_strerror(s->transfer), delay, next, TRIES_MAX);
+                    curl_easy_strerror(s->http.transfer), delay, next, TRIES_MAX);
     }
     clock_sleep((double)delay);
 }
 
 /* Sends one request, paced by w and retried as worth_retry says; the final status. */
-static long session_send(session *s, rate_window *w, const char *url, const char *body, size_t len,
+static long session_send(session *s, http_window *w, const char *url, const char *body, size_t len,
                          const char *where)
 {
     for (int attempt = 1;; attempt++) {
-        window_wait(w);
+        http_window_wait(w);
         long status = session_try(s, url, body, len);
-        if (attempt == TRIES_MAX || !worth_retry(status, s->transfer))
+        if (attempt == TRIES_MAX || !worth_retry(status, s->http.transfer))
             return status;
         retry_wait(s, status, attempt + 1, where);
     }
@@ -885,11 +811,11 @@ static void report_failure(const session *s, long status, const char *where)
     char title[TEXT_MAX], detail[TEXT_MAX];
     if (status == 0) {
         fprintf(stderr, "cvo: klaviyo: %s: no answer from %s: %s\n", where, s->config->base_url,
-                s->error[0] ? s->error : curl_easy_strerror(s->transfer));
+                http_failure(&s->http));
         return;
     }
-    json_get_text(s->reply, s->reply_len, "title", 3, title, sizeof title);
-    json_get_text(s->reply, s->reply_len, "detail", 3, detail, sizeof detail);
+    json_get_text(s->http.reply, s->http.reply_len, "title", 3, title, sizeof title);
+    json_get_text(s->http.reply, s->http.reply_len, "detail", 3, detail, sizeof detail);
     fprintf(stderr, "cvo: klaviyo: %s: HTTP %ld%s%s%s%s%s\n", where, status,
             status == 429 || status >= 500 ? " (tries exhausted)" : "", title[0] ? ": " : "", title,
             detail[0] ? ": " : "", detail);
@@ -918,15 +844,15 @@ static void job_read_reply(const session *s, bulk_job *job)
 {
     char status[sizeof job->status];
     if (job->id[0] == '\0') {
-        json_get_text(s->reply, s->reply_len, "id", 2, job->id, sizeof job->id);
+        json_get_text(s->http.reply, s->http.reply_len, "id", 2, job->id, sizeof job->id);
         if (!job_id_usable(job->id))
             job->id[0] = '\0';
     }
-    json_get_text(s->reply, s->reply_len, "status", 3, status, sizeof status);
+    json_get_text(s->http.reply, s->http.reply_len, "status", 3, status, sizeof status);
     if (status[0] != '\0')
         memcpy(job->status, status, sizeof status);
-    long long completed = json_get_count(s->reply, s->reply_len, "completed_count", 3);
-    long long failed = json_get_count(s->reply, s->reply_len, "failed_count", 3);
+    long long completed = json_get_count(s->http.reply, s->http.reply_len, "completed_count", 3);
+    long long failed = json_get_count(s->http.reply, s->http.reply_len, "failed_count", 3);
     job->completed = completed >= 0 ? completed : job->completed;
     job->failed = failed >= 0 ? failed : job->failed;
 }

@@ -191,7 +191,8 @@ CVO_API CVO_NODISCARD cvo_status cvo_orders_load(cvo_ctx *ctx, const cvo_load_op
 
 CVO_API size_t cvo_customers_count(const cvo_customers *customers);
 CVO_API const cvo_customer *cvo_customers_at(const cvo_customers *customers, size_t index);
-/* The latest order day of the table (INT32_MIN when empty). */
+/* The latest order day of the table (INT32_MIN when empty); for a table made by
+ * cvo_customers_as_of, the day before its as-of day. */
 CVO_API int32_t cvo_customers_last_day(const cvo_customers *customers);
 CVO_API void cvo_customers_free(cvo_customers *customers);
 
@@ -202,6 +203,7 @@ typedef struct cvo_order {
     int64_t discount_cents;       /* discounts given on the order */
     int64_t refund_cents;         /* refunds (already taken out of net_cents) */
     int64_t shipping_cents;       /* the store's shipping cost for the order */
+    bool shipping_known;          /* the file gave it (else [profit] shipping_cost applies) */
     int64_t cogs_cents;           /* cost of the goods whose cost is known (see costed_cents) */
     int64_t costed_cents;         /* net revenue of the lines whose cost is known */
     int64_t cost_from_line_cents; /* of costed_cents: costed by the line's own unit_cost */
@@ -250,6 +252,8 @@ CVO_API uint64_t cvo_order_id_hash(const char *id, size_t len);
  * orders: revenue is the sum of their net_cents, so returns and refunds that
  * came without a counted order are not in it; items are not kept per order
  * and become 0; channel (the first order's) and country are kept as loaded.
+ * Its cvo_customers_last_day is as_of_day - 1 (the data ends there, whether or
+ * not an order fell on that day), so analyses of it run as of as_of_day.
  * Guests joined to a customer by email stay joined even when the customer's
  * id only appears later. The new table borrows strings, products and codes
  * from customers, which must outlive it; free it with cvo_customers_free.
@@ -579,7 +583,8 @@ CVO_API void cvo_config_free(cvo_config *config);
  *   cogs     = cogs_cents (lines whose cost is known: the line's unit_cost, else
  *              the products file) + round((net - costed_cents) x (1 - [profit]
  *              default_margin)) for the revenue whose cost is unknown
- *   shipping = shipping_cents (the store's cost of shipping the order)
+ *   shipping = shipping_cents (the store's cost of shipping the order) when the
+ *              file gave it (shipping_known), else [profit] shipping_cost
  *   fee      = round(net x [profit] payment_fee_percent) + payment_fee_fixed
  * Rates are used to six decimals (parts per million) and every product is
  * rounded half away from zero to the cent, per order, so that sums are exact.
@@ -653,7 +658,9 @@ typedef struct cvo_profit_totals {
     int64_t cost_from_line_cents;     /* revenue costed by the line's own unit_cost */
     int64_t cost_from_products_cents; /* revenue costed by the products file */
     int64_t cost_by_default_cents;    /* revenue costed by [profit] default_margin */
-    double from_line_share, from_products_share, by_default_share; /* of revenue_cents */
+    /* of the revenue the three sources cover: revenue_cents, unless order-level
+     * refunds took back costed revenue (an order's uncosted revenue is never < 0) */
+    double from_line_share, from_products_share, by_default_share;
     int64_t mean_margin_cents;        /* per order, all customers (the population fallback) */
     bool purchase_model;              /* expected orders are known (has_prediction rows) */
     bool spend_model;                 /* Gamma-Gamma on margins was fitted */
@@ -700,13 +707,16 @@ CVO_API void cvo_profit_free(cvo_profit *profit);
  * column_map "field=Header,..." names others (Typeform, SurveyMonkey). Dates are
  * ISO 8601 (the local day as written), "YYYY-MM-DD HH:MM:SS" or Unix seconds
  * (nine to eleven digits, Delighted; the UTC day).
+ * Join: a response with an order_id belongs to that counted order (and its
+ * customer, whatever the email says; ids compare as cvo_order_id_hash does);
+ * otherwise to the customer with its normalised (trimmed, lower-case) email,
+ * and to that customer's latest counted order on or before the response day.
  * Stage: the survey column when it reads pre_delivery or post_delivery (case,
  * blanks, '-' and '_' ignored: "Pre-delivery", "post delivery"); otherwise it
- * is inferred from the joined order: answered the order's day = pre_delivery,
- * a later day = post_delivery; no joined order = unknown.
- * Join: a response belongs to the customer with its normalised (trimmed,
- * lower-case) email, and to that customer's latest counted order on or before
- * the response day (order_id is read but not used: cvo_order has no id).
+ * is inferred from the joined order's delivery day: answered before it =
+ * pre_delivery, on or after it = post_delivery. The delivery day is the
+ * order's delivered_at; else its fulfilled_at + transit_days; else its order
+ * day + delivery_days (options). No joined order = unknown.
  * Classes: promoters 9-10, passives 7-8, detractors 0-6. NPS = 100 (p - d) with
  * Var = 100^2 (p + d - (p - d)^2) / n, 95 % interval nps -+ 1.96 sqrt(Var),
  * clamped to [-100, 100]. */
@@ -766,11 +776,15 @@ typedef struct cvo_nps_options {
     const cvo_rfm *rfm;            /* scores of customers for by-segment, or NULL */
     const cvo_scheme *scheme;      /* the scheme rfm was scored with, or NULL */
     uint64_t min_group;            /* groups with fewer responses are marked (default 30) */
+    int32_t delivery_days;         /* order day to delivery when the order has no delivered_at
+                                      or fulfilled_at (default 5) */
+    int32_t transit_days;          /* fulfilled_at to delivery without delivered_at (default 3) */
     cvo_nps_reject_fn on_reject;   /* may be NULL; a non-OK return stops the read */
     void *reject_user_data;
 } cvo_nps_options;
 
-/* Sets every option to its default (min_group 30, all else empty). */
+/* Sets every option to its default (min_group 30, delivery_days 5, transit_days 3,
+ * all else empty). */
 CVO_API void cvo_nps_options_init(cvo_nps_options *options);
 
 /* What happened to every response: records == used + rejected, always. */
@@ -780,7 +794,8 @@ typedef struct cvo_nps_stats {
     uint64_t rejected;
     uint64_t rejected_by_reason[CVO_NPS_REJECT__COUNT];
     uint64_t joined_customers; /* used responses whose email is a customer's */
-    uint64_t joined_orders;    /* of those, with a counted order on or before the day */
+    uint64_t joined_orders;    /* of those, joined to a counted order (by id or by day) */
+    uint64_t joined_by_order_id; /* of those, by the order_id column */
     uint64_t stage_from_survey;   /* stage read from the survey column */
     uint64_t stage_inferred;      /* stage inferred from the joined order */
 } cvo_nps_stats;
@@ -812,7 +827,10 @@ typedef enum cvo_nps_dimension {
     CVO_NPS_BY_SEGMENT = 1, /* scheme order, then "(not a customer)" when any */
     CVO_NPS_BY_COUNTRY = 2, /* most responses first, then by name */
     CVO_NPS_BY_MONTH = 3,   /* of the response, ascending */
-    CVO_NPS_BY__COUNT = 4
+    CVO_NPS_BY_PRODUCT = 4, /* products of the joined order ("Name (SKU)"), most responses
+                               first; a response counts once for each distinct product */
+    CVO_NPS_BY_CATEGORY = 5, /* categories of the joined order's products, likewise */
+    CVO_NPS_BY__COUNT = 6
 } cvo_nps_dimension;
 
 /* A frequent word or two-word phrase of the comments of one class. */
@@ -845,6 +863,11 @@ CVO_API const cvo_nps_group *cvo_nps_groups(const cvo_nps *nps, cvo_nps_dimensio
  * most frequent first, ties by text; at most CVO_NPS_TOP_TERMS. */
 CVO_API const cvo_nps_term *cvo_nps_top_terms(const cvo_nps *nps, cvo_nps_class nps_class,
                                               bool phrases, size_t *count);
+/* The same for the comments of the customers in one segment (index as in
+ * cvo_nps_groups(CVO_NPS_BY_SEGMENT): the scheme's segments, then "(not a
+ * customer)"), all classes together. NULL with *count 0 out of range. */
+CVO_API const cvo_nps_term *cvo_nps_segment_terms(const cvo_nps *nps, size_t segment,
+                                                  bool phrases, size_t *count);
 /* The score of customer index's latest response (latest day, then the later
  * line), or -1 when none (or index out of range). */
 CVO_API int cvo_nps_customer_last(const cvo_nps *nps, size_t index);
@@ -971,7 +994,10 @@ CVO_API void cvo_analysis_free(cvo_analysis *analysis);
 CVO_API CVO_NODISCARD cvo_status cvo_write_customers_csv(cvo_ctx *ctx, const cvo_analysis *a,
                                                          FILE *out);
 /* summary.json: counts, revenue, the segment table, model parameters, backtest,
- * profit, and nps: null without answers, else responses, used, rejected,
+ * profit, cohorts (null when there are none, else as_of and rows: cohort
+ * "YYYY-MM", customers, last_complete, and arrays by month offset of
+ * repeat_share, retention_share, revenue_per_customer, profit_per_customer),
+ * and nps: null without answers, else responses, used, rejected,
  * joined_customers, overall and by_stage.pre_delivery / post_delivery (each
  * n, promoters, passives, detractors, nps, ci_low, ci_high, small),
  * post_minus_pre (or null) and by_segment. */
@@ -1015,6 +1041,335 @@ CVO_API CVO_NODISCARD cvo_status cvo_write_loyalty_tiers(cvo_ctx *ctx, const cvo
 CVO_API CVO_NODISCARD cvo_status cvo_write_xlsx(cvo_ctx *ctx, const cvo_analysis *a,
                                                 const char *path);
 
+/* ---- cohorts ----------------------------------------------------------------------
+ * Customers grouped by the calendar month of their first counted order (their
+ * cohort) and followed month by month: offset k = 0 is that month, k = 1 the
+ * next calendar month, and so on. Only orders before the as-of day count; a
+ * cohort has a cell for every month that begins before the as-of day, so the
+ * last cell of every cohort is the month of the day before as-of (complete
+ * false unless that day is the month's last); later months are absent.
+ * A repeat order is a counted order on a day after the customer's first order
+ * day: a second order on the first day is part of the first purchase, as in the
+ * BTYD summaries; so month 0's repeats are orders later in the first month.
+ * Money: cohort totals are exact cents; per-customer means are cents as double
+ * (total / cohort customers, not rounded). Profit is the orders' contribution
+ * margins (as cvo_profit_compute: net - cogs - shipping - fee) minus the
+ * acquisition cost, which is charged in month 0. */
+
+typedef struct cvo_cohort_cell {
+    uint64_t repeat_customers;   /* customers with a repeat order in this month */
+    uint64_t retained_customers; /* customers with a repeat order in months 0..k */
+    double repeat_share;         /* repeat_customers / cohort customers */
+    double retention_share;      /* retained_customers / cohort customers */
+    int64_t revenue_cents;       /* net revenue (cvo_order.net_cents) of months 0..k */
+    int64_t profit_cents;        /* margins of months 0..k - acquisition costs */
+    double revenue_per_customer; /* cents: revenue_cents / cohort customers */
+    double profit_per_customer;  /* cents: profit_cents / cohort customers */
+    bool complete;               /* the month ended before the as-of day */
+} cvo_cohort_cell;
+
+typedef struct cvo_cohort {
+    int year, month;             /* the first-order month (month 1..12) */
+    uint64_t customers;          /* cohort size (> 0: empty months have no cohort) */
+    size_t months;               /* cells for offsets 0 .. months-1 */
+    const cvo_cohort_cell *cells;
+} cvo_cohort;
+
+typedef struct cvo_cohorts cvo_cohorts;
+
+/* The cohorts of a table loaded with keep_orders, oldest first, as of
+ * as_of_day (INT32_MIN: the day after the last order); profit under config's
+ * [profit] keys (config NULL: the defaults). *out is the caller's
+ * (cvo_cohorts_free). Errors: CVO_ERR_ARGUMENT (no orders kept), CVO_ERR_EMPTY
+ * (no order before as_of_day), CVO_ERR_CONFIG (a bad [profit]
+ * acquisition_cost item), CVO_ERR_LIMIT (more cells than the library's cap:
+ * the orders span too many months), CVO_ERR_NOMEM. */
+CVO_API CVO_NODISCARD cvo_status cvo_cohorts_compute(cvo_ctx *ctx, const cvo_customers *customers,
+                                                     const cvo_config *config, int32_t as_of_day,
+                                                     cvo_cohorts **out);
+CVO_API size_t cvo_cohorts_count(const cvo_cohorts *cohorts);
+/* Cohort index (0 = oldest); NULL when out of range. */
+CVO_API const cvo_cohort *cvo_cohorts_at(const cvo_cohorts *cohorts, size_t index);
+/* The cell of cohort index at month offset; NULL when absent (after the as-of). */
+CVO_API const cvo_cohort_cell *cvo_cohorts_cell(const cvo_cohorts *cohorts, size_t index,
+                                                size_t offset);
+/* The most cells of any cohort (the oldest cohort's months). */
+CVO_API size_t cvo_cohorts_max_months(const cvo_cohorts *cohorts);
+CVO_API int32_t cvo_cohorts_as_of(const cvo_cohorts *cohorts);
+CVO_API void cvo_cohorts_free(cvo_cohorts *cohorts);
+/* The analysis' cohorts (as of its as-of day); NULL when they could not be
+ * computed (the orders span too many months). Owned by the analysis. */
+CVO_API const cvo_cohorts *cvo_analysis_cohorts(const cvo_analysis *analysis);
+
+/* ---- history ----------------------------------------------------------------------
+ * Snapshots of analyses in an SQLite file (schema: docs/history.md), and the
+ * migration of customers between two snapshots (segment then x segment now).
+ * Customers are matched by customer_id, else by email. */
+
+typedef struct cvo_history cvo_history;
+
+/* Opens (creating when missing) the history database at path and sets up or
+ * checks its schema (PRAGMA user_version). Errors: CVO_ERR_IO (cannot open,
+ * not a database), CVO_ERR_FORMAT (a newer or foreign schema), CVO_ERR_NOMEM. */
+CVO_API CVO_NODISCARD cvo_status cvo_history_open(cvo_ctx *ctx, const char *path,
+                                                  cvo_history **out);
+CVO_API void cvo_history_close(cvo_history *history);
+
+typedef struct cvo_history_record_options {
+    int64_t created_unix; /* when the snapshot was made (seconds since 1970, UTC): the
+                             library keeps no clock */
+    /* Called inside the transaction once every row is written, before the commit
+     * (tests kill the process here); NULL: none. */
+    void (*before_commit)(void *user_data);
+    void *user_data;
+} cvo_history_record_options;
+
+/* Records a snapshot of the analysis as of cvo_analysis_as_of(a): one snapshot
+ * row and one row per customer (ids, R/F/M values and scores, segment, top
+ * flag, CLV, P(alive), profit), in one transaction. A snapshot of the same
+ * as-of day is replaced (deleted and inserted in that transaction). The previous
+ * segment and the day the segment changed are carried forward from the latest
+ * snapshot before this as-of day. A failure or crash leaves the file as it was.
+ * Errors: CVO_ERR_IO (SQLite failed: the message has its text), CVO_ERR_NOMEM. */
+CVO_API CVO_NODISCARD cvo_status cvo_history_record(cvo_history *history, const cvo_analysis *a,
+                                                    const cvo_history_record_options *options);
+
+/* One snapshot in the database. */
+typedef struct cvo_snapshot_info {
+    int32_t as_of_day;
+    int64_t created_unix;
+    uint64_t customers;
+    int64_t revenue_cents; /* net revenue to date of its customers */
+    char version[16];      /* cvo version that recorded it */
+} cvo_snapshot_info;
+
+/* The snapshots by as-of day, into *snapshots (owned by history, valid until the
+ * next call or close) and *count. Errors: CVO_ERR_IO, CVO_ERR_NOMEM. */
+CVO_API CVO_NODISCARD cvo_status cvo_history_snapshots(cvo_history *history,
+                                                       const cvo_snapshot_info **snapshots,
+                                                       size_t *count);
+
+typedef struct cvo_migration cvo_migration;
+
+/* Totals of a migration. in_both = the sum of every matrix cell's customers. */
+typedef struct cvo_migration_totals {
+    uint64_t in_both;         /* customers in both snapshots */
+    uint64_t new_customers;   /* only in the later one */
+    uint64_t gone_customers;  /* only in the earlier one */
+    uint64_t changed_segment; /* in both, segment differs */
+    uint64_t r_dropped;       /* in both, R score lower now */
+    uint64_t entered_top;     /* in both, not in a top segment then, in one now */
+    uint64_t left_top;        /* in both, in a top segment then, not now */
+} cvo_migration_totals;
+
+/* One cell of the matrix: customers that were in segment then and are in
+ * segment now, and their net revenue to date now. */
+typedef struct cvo_migration_cell {
+    uint64_t customers;
+    int64_t revenue_cents;
+} cvo_migration_cell;
+
+/* What the migration says of one customer of the analysis (index as in its
+ * customer table). previous_segment: the segment held before the current one
+ * (carried over every snapshot), NULL when the customer never had another;
+ * segment_changed_day: the as-of day when the current segment began after a
+ * different one (INT32_MIN with previous_segment NULL). */
+typedef struct cvo_migration_customer {
+    const char *previous_segment;
+    int32_t segment_changed_day;
+    uint8_t previous_r; /* R score in the previous snapshot; 0 when not in it */
+    const char *then_segment; /* segment in the previous snapshot; NULL when not in it */
+    bool segment_changed;     /* then_segment differs from the segment now */
+    bool r_dropped, entered_top, left_top;
+} cvo_migration_customer;
+
+/* The migration from the latest snapshot before the analysis' as-of day to the
+ * analysis (call before recording it). Always an object: without a previous
+ * snapshot cvo_migration_has_previous is false and all counts are 0, but the
+ * per-customer rows still carry nothing. Errors: CVO_ERR_IO, CVO_ERR_NOMEM. */
+CVO_API CVO_NODISCARD cvo_status cvo_migration_from_analysis(cvo_history *history,
+                                                             const cvo_analysis *a,
+                                                             cvo_migration **out);
+/* The migration between the snapshots of from_day and to_day (from_day <
+ * to_day). INT32_MIN for to_day: the latest snapshot; for from_day: the latest
+ * before to_day. Errors: CVO_ERR_ARGUMENT (no such snapshot, or fewer than
+ * two), CVO_ERR_IO, CVO_ERR_NOMEM. */
+CVO_API CVO_NODISCARD cvo_status cvo_migration_between(cvo_history *history, int32_t from_day,
+                                                       int32_t to_day, cvo_migration **out);
+CVO_API bool cvo_migration_has_previous(const cvo_migration *m);
+CVO_API int32_t cvo_migration_from_day(const cvo_migration *m); /* INT32_MIN without one */
+CVO_API int32_t cvo_migration_to_day(const cvo_migration *m);
+/* Segments of the matrix (the later snapshot's scheme order, then any segment
+ * only the earlier one had). */
+CVO_API size_t cvo_migration_segment_count(const cvo_migration *m);
+CVO_API const char *cvo_migration_segment_name(const cvo_migration *m, size_t segment);
+/* Whether anyone was in the segment then or is in it now (the rows and columns
+ * worth showing). */
+CVO_API bool cvo_migration_segment_used(const cvo_migration *m, size_t segment);
+/* The cell (then, now); NULL when out of range. */
+CVO_API const cvo_migration_cell *cvo_migration_cell_at(const cvo_migration *m, size_t then,
+                                                        size_t now);
+CVO_API const cvo_migration_totals *cvo_migration_overall(const cvo_migration *m);
+/* Per customer of the analysis (cvo_migration_from_analysis); NULL for a
+ * migration between two snapshots. *count gets the row count. */
+CVO_API const cvo_migration_customer *cvo_migration_customers(const cvo_migration *m,
+                                                              size_t *count);
+CVO_API void cvo_migration_free(cvo_migration *m);
+
+/* The writers with the migration (NULL: exactly the writers above). Profiles
+ * gain "CVO Previous Segment" and "CVO Segment Changed At"; events gain "CVO
+ * Segment Changed" (old and new segment, as-of) and "CVO Recency Dropped" (old
+ * and new R); the report gains its "Segment migration" section. */
+CVO_API CVO_NODISCARD cvo_status cvo_write_klaviyo_profiles_migration(cvo_ctx *ctx,
+                                                                      const cvo_analysis *a,
+                                                                      const cvo_migration *m,
+                                                                      FILE *out);
+CVO_API CVO_NODISCARD cvo_status cvo_write_klaviyo_bulk_migration(
+    cvo_ctx *ctx, const cvo_analysis *a, const cvo_migration *m, cvo_sink_open open,
+    cvo_sink_close close, void *user_data, size_t *jobs);
+CVO_API CVO_NODISCARD cvo_status cvo_write_klaviyo_events_migration(cvo_ctx *ctx,
+                                                                    const cvo_analysis *a,
+                                                                    const cvo_migration *m,
+                                                                    FILE *out);
+CVO_API CVO_NODISCARD cvo_status cvo_write_report_html_migration(cvo_ctx *ctx,
+                                                                 const cvo_analysis *a,
+                                                                 const cvo_migration *m,
+                                                                 FILE *out);
+
+/* ---- deep dives -------------------------------------------------------------------
+ * What drives customer value: customers grouped by how they started or who
+ * they are, each group against all other customers (the rest).
+ * Groupings: product / category: every distinct product (category) of the
+ * customer's first counted order (orders[0]), so one customer can belong to
+ * several groups; discount: "code" (the first order used a discount code) or
+ * "full_price"; code: the first order's code (customers without one are only
+ * in the rest); country and channel as in cvo_customer ("" -> "(unknown)").
+ * Metrics per customer, censored so young customers do not bias them (as_of
+ * is the day after the data: orders have day < as_of):
+ *   repeat_<D>d  another order on a later day within D days ([dive] repeat_days):
+ *                day - first < D; only customers with as_of - first >= D count
+ *   orders_365d  counted orders with day - first < 365 (the first included),
+ *   revenue_365d their net revenue (currency units), and profit_365d their
+ *                margins less the acquisition cost (as cvo_profit_compute);
+ *                only customers with as_of - first >= 365 count
+ *   nps_post     the customer's latest post-delivery answer (one per customer)
+ * Tests, group vs rest, two-sided: repeat rate: pooled two-proportion z with
+ * Newcombe's hybrid score interval; orders, revenue, profit: Welch's t with
+ * Satterthwaite's df and the t interval; NPS: z on the difference with
+ * Var = 100^2 (p + d - (p - d)^2) / n per side. Intervals at 1 - [dive] alpha.
+ * A metric is tested only when the group and the rest each have at least
+ * [dive] min_group customers counting for it. Benjamini-Hochberg q-values are
+ * taken per grouping and metric across its tested groups; significant means
+ * q < [dive] fdr. Lower is worse for the business on every metric: a group
+ * below the rest is harmful, otherwise helpful. */
+
+typedef enum cvo_dive_by {
+    CVO_DIVE_PRODUCT = 0,
+    CVO_DIVE_CATEGORY = 1,
+    CVO_DIVE_COUNTRY = 2,
+    CVO_DIVE_DISCOUNT = 3,
+    CVO_DIVE_CODE = 4,
+    CVO_DIVE_CHANNEL = 5,
+    CVO_DIVE_BY__COUNT = 6
+} cvo_dive_by;
+
+typedef enum cvo_dive_metric {
+    CVO_DIVE_REPEAT = 0,
+    CVO_DIVE_ORDERS = 1,
+    CVO_DIVE_REVENUE = 2,
+    CVO_DIVE_PROFIT = 3,
+    CVO_DIVE_NPS = 4,
+    CVO_DIVE_METRIC__COUNT = 5
+} cvo_dive_metric;
+
+typedef enum cvo_dive_direction { CVO_DIVE_HARMFUL = 0, CVO_DIVE_HELPFUL = 1 } cvo_dive_direction;
+
+/* "product", "category", "country", "discount", "code", "channel"; "harmful",
+ * "helpful". Never NULL. */
+CVO_API const char *cvo_dive_by_name(cvo_dive_by by);
+CVO_API const char *cvo_dive_direction_name(cvo_dive_direction direction);
+/* The grouping named name; false when there is none. */
+CVO_API bool cvo_dive_by_parse(const char *name, cvo_dive_by *out);
+
+/* One group: who is in it and its descriptive figures. */
+typedef struct cvo_dive_group {
+    const char *key;             /* SKU (else product name), category, code, country... */
+    const char *label;           /* product name for products, else the key */
+    uint64_t customers;          /* in the group */
+    uint64_t repeat_customers;   /* of those, counting for the repeat rate */
+    uint64_t year_customers;     /* counting for the 365-day means */
+    uint64_t nps_customers;      /* with a post-delivery answer */
+    double repeat_rate;          /* NaN when nobody counts */
+    double mean_orders, mean_revenue, mean_profit; /* per customer within 365 days; NaN idem */
+    double mean_clv, mean_p_alive; /* of those with a prediction; NaN without */
+    double refund_rate;          /* refunded / (net + refunded) over all its counted orders */
+    double nps;                  /* NaN without answers */
+    bool small;                  /* customers < [dive] min_group: listed, never tested */
+} cvo_dive_group;
+
+/* One group and metric against the rest. */
+typedef struct cvo_dive_row {
+    cvo_dive_by grouping;
+    const char *key;
+    size_t group;               /* index into cvo_dive_groups */
+    cvo_dive_metric metric;
+    uint64_t customers;         /* of the group, counting for this metric */
+    double value, rest_value;   /* the group's and the rest's figure (NaN: none) */
+    double diff, ci_low, ci_high; /* value - rest_value and its interval (NaN untested) */
+    double p_value, q_value;    /* NaN when not tested */
+    bool tested;                /* both sides >= min_group and a test was defined */
+    bool significant;           /* tested and q_value < fdr */
+    cvo_dive_direction direction; /* harmful when diff < 0 */
+} cvo_dive_row;
+
+/* The settings a dive ran with, and its counts. */
+typedef struct cvo_dive_info {
+    cvo_dive_by by;
+    int32_t as_of_day;
+    uint32_t repeat_days;
+    uint64_t min_group;
+    double alpha, fdr;
+    bool has_nps;               /* nps_post rows are there */
+    bool has_predictions;       /* mean_clv and mean_p_alive are known */
+    uint64_t customers, tests, significant;
+} cvo_dive_info;
+
+typedef struct cvo_dive cvo_dive;
+
+/* Compares the groups of one grouping of a table loaded with keep_orders.
+ * config: [dive] and [profit] keys; as_of_day: the day after the data
+ * (orders on or after it are ignored); results: cvo_customers_count entries
+ * for the mean CLV and P(alive), or NULL; nps: answers loaded with this table
+ * as customers, or NULL (no nps_post rows). *out is the caller's
+ * (cvo_dive_free). Errors: CVO_ERR_ARGUMENT (no orders kept, unknown
+ * grouping), CVO_ERR_CONFIG (a bad acquisition_cost item), CVO_ERR_NOMEM. */
+CVO_API CVO_NODISCARD cvo_status cvo_dive_compute(cvo_ctx *ctx, const cvo_customers *customers,
+                                                  const cvo_config *config, int32_t as_of_day,
+                                                  const cvo_customer_result *results,
+                                                  const cvo_nps *nps, cvo_dive_by by,
+                                                  cvo_dive **out);
+CVO_API const cvo_dive_info *cvo_dive_info_of(const cvo_dive *dive);
+/* Groups, most customers first (then by key). */
+CVO_API const cvo_dive_group *cvo_dive_groups(const cvo_dive *dive, size_t *count);
+/* Rows, group by group in cvo_dive_groups order, metrics in enum order
+ * (nps_post only when has_nps). */
+CVO_API const cvo_dive_row *cvo_dive_rows(const cvo_dive *dive, size_t *count);
+/* A metric's name: "repeat_180d" (with the dive's repeat_days), "orders_365d",
+ * "revenue_365d", "profit_365d", "nps_post". */
+CVO_API const char *cvo_dive_metric_name(const cvo_dive *dive, cvo_dive_metric metric);
+/* The tested rows of one direction, most convincing first: by q-value, then
+ * p-value, then the larger |diff| relative to the rest, then key; up to cap
+ * pointers into out. Returns how many. */
+CVO_API size_t cvo_dive_rank(const cvo_dive *dive, cvo_dive_direction direction,
+                             const cvo_dive_row **out, size_t cap);
+CVO_API void cvo_dive_free(cvo_dive *dive);
+/* The latest post-delivery answer (score 0..10) of customer index of the
+ * table nps was loaded with, or -1 when none. */
+CVO_API int cvo_nps_customer_post_delivery(const cvo_nps *nps, size_t index);
+/* The dive of one grouping made by cvo_analyze (with its predictions and NPS
+ * answers), owned by the analysis; NULL when out of range. */
+CVO_API const cvo_dive *cvo_analysis_dive(const cvo_analysis *analysis, cvo_dive_by by);
+
 /* ---- synthetic store ------------------------------------------------------ */
 
 typedef struct cvo_generate_options {
@@ -1027,13 +1382,28 @@ typedef struct cvo_generate_options {
      * drop-out probability after each repeat purchase ~ Beta(a, b). Defaults
      * r 0.75, alpha 20, a 0.8, b 2.5. */
     double bgnbd_r, bgnbd_alpha, bgnbd_a, bgnbd_b;
+    /* Planted effects, all off by default (then nothing but the process above
+     * shapes a customer). A planted customer never comes back after the first
+     * order with probability plant_strength, and their drop-out probability p
+     * becomes 1 - (1 - p)(1 - plant_strength); with several effects the
+     * strengths combine the same way. Everything else is drawn independently. */
+    const char *toxic_skus;    /* "SKU-0007,SKU-0042" (at most 8): a first order holding
+                                * one plants churn and detractor post-delivery answers;
+                                * NULL or "" none */
+    const char *late_country;  /* "SE": its orders arrive 7..14 days late, and its
+                                * customers churn and give detractor post-delivery
+                                * answers; a catalog country, NULL or "" none */
+    bool plant_discount_churn; /* a first order with a discount code plants churn */
+    double plant_strength;     /* 0..1; default 0.5 (repeat probability about halved) */
 } cvo_generate_options;
 
 CVO_API void cvo_generate_options_init(cvo_generate_options *options);
 
 /* Writes a deterministic synthetic store in the canonical formats: orders (one
- * row per line item, sorted by order date), products (sku,product,unit_cost,
- * category) and NPS answers (email,score,submitted_at,survey,comment). Any stream
+ * row per line item, sorted by order date; fulfilled_at and delivered_at on the
+ * first row of an order, empty when after last_day), products (sku,product,unit_cost,
+ * category) and NPS answers (email,score,submitted_at,survey,comment,order_id; pre_delivery
+ * on the order day, post_delivery 0..8 days after delivery). Any stream
  * may be NULL to skip it. Errors: CVO_ERR_ARGUMENT, CVO_ERR_IO, CVO_ERR_NOMEM. */
 CVO_API CVO_NODISCARD cvo_status cvo_generate(cvo_ctx *ctx, const cvo_generate_options *options,
                                               FILE *orders, FILE *products, FILE *nps);

@@ -128,7 +128,7 @@ if nm "$lib" 2>/dev/null | grep -q "__asan_report"; then
     san="-fsanitize=address,undefined"
 fi
 if ! ${CC:-cc} -std=c11 -D_GNU_SOURCE $san -I"$root/include" -I"$root/cli" -o "$work/driver" \
-    "$work/driver.c" "$root/cli/push_gorgias.c" "$root/cli/clock.c" "$lib" -lxlsxwriter -lcurl -lgsl -lgslcblas \
+    "$work/driver.c" "$root/cli/push_gorgias.c" "$root/cli/clock.c" "$root/cli/http.c" "$lib" -lxlsxwriter -lcurl -lgsl -lgslcblas \
     -lz -lm -pthread 2> "$work/cc.log"; then
     cat "$work/cc.log" >&2
     echo "gorgias: cannot build the driver (libcvo.a built? libcurl installed?)" >&2

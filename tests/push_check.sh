@@ -74,7 +74,7 @@ int main(int argc, char **argv)
 }
 EOF
 if ! ${CC:-cc} -std=c11 -D_GNU_SOURCE -I"$root/include" -I"$root/cli" -o "$work/push" \
-    "$work/driver.c" "$root/cli/push_klaviyo.c" "$root/cli/clock.c" -lcurl 2> "$work/cc.log"; then
+    "$work/driver.c" "$root/cli/push_klaviyo.c" "$root/cli/clock.c" "$root/cli/http.c" -lcurl 2> "$work/cc.log"; then
     cat "$work/cc.log" >&2
     echo "push: cannot build the driver (libcurl4-openssl-dev installed?)" >&2
     fail=1

@@ -6,7 +6,7 @@
 set -u
 results=$1
 cvo=$2
-sections="summary segments profit nps rfm-grid clv p-alive backtest top-customers data-quality method"
+sections="summary segments profit cohorts nps drivers rfm-grid clv p-alive backtest top-customers data-quality method"
 # Tall enough that the screenshot holds the whole page, the method note included.
 height=${REPORT_SHOT_HEIGHT:-8000}
 pass=0
@@ -82,6 +82,18 @@ check "charts rendered (at least seven <svg>, two of them NPS intervals)" \
     test "$(grep -o '<svg' "$tmp/dom.html" | wc -l)" -ge 7
 check "NPS section shows its intervals, not the no-answers note" \
     sh -c 'sed -n "/<section id=\"nps\"/,/<\/section>/p" "$1" | grep -q "NPS by segment"' sh "$tmp/dom.html"
+check "Cohorts section shows its heat maps (shaded cells), not the no-cohorts note" \
+    sh -c 'sed -n "/<section id=\"cohorts\"/,/<\/section>/p" "$1" > "$1.cohorts" &&
+        test "$(grep -o "<table class=\"heat\"" "$1.cohorts" | wc -l)" -ge 3 &&
+        grep -q "<td class=\"p[1-9]" "$1.cohorts" && ! grep -q "No cohorts" "$1.cohorts"' \
+    sh "$tmp/dom.html"
+check "heat map shades are defined in the page's style" grep -q '\.heat \.p9{background:#' "$report"
+check "What drives value shows every grouping with ranked tables and interval bars" \
+    sh -c 'sed -n "/<section id=\"drivers\"/,/<\/section>/p" "$1" > "$1.drivers" &&
+        test "$(grep -o "<h3 id=\"drivers-" "$1.drivers" | wc -l)" -eq 6 &&
+        test "$(grep -o "<caption>Most harmful</caption>" "$1.drivers" | wc -l)" -eq 6 &&
+        test "$(grep -o "<svg" "$1.drivers" | wc -l)" -ge 6 && ! grep -q "No deep dives" "$1.drivers"' \
+    sh "$tmp/dom.html"
 check "nothing loaded from the network" \
     sh -c '! grep -Eq "https?://|<script src|@import|url\(" "$1"' sh "$report"
 finish

@@ -4,6 +4,7 @@
  * win-back dates, tiers, lists). Model trouble never stops the rest: the
  * figures become NaN and a note says why in plain words. */
 #include "analysis/analyze.h"
+#include "analysis/dive.h"
 #include "core/customers.h"
 #include "core/summary.h"
 
@@ -189,6 +190,22 @@ static cvo_status profit(cvo_analysis *a)
                                            expected, &a->profit);
     mem_free(a->ctx, expected);
     return status;
+}
+
+/* Cohorts as of the analysis' day; orders spanning more months than the cap
+ * leave them out (NULL) rather than stop the analysis. */
+static cvo_status cohorts(cvo_analysis *a)
+{
+    cvo_status status =
+        cvo_cohorts_compute(a->ctx, a->customers, a->config, a->as_of, &a->cohorts);
+    return status == CVO_ERR_LIMIT || status == CVO_ERR_EMPTY ? CVO_OK : status;
+}
+
+/* Every deep dive, with the analysis' predictions and NPS answers. */
+static cvo_status dives(cvo_analysis *a)
+{
+    dive_input in = {a->customers, a->config, a->as_of, a->results, a->nps, NULL, 0};
+    return dive_compute_all(a->ctx, &in, a->dives);
 }
 
 bool cvo_analysis_profit_after_discount(const cvo_analysis *a, size_t index, int64_t *cents)
@@ -584,6 +601,8 @@ static cvo_status load_nps(cvo_analysis *a, const cvo_nps_options *given)
     o.rfm = a->rfm;
     o.scheme = a->scheme;
     o.min_group = (uint64_t)cvo_config_number(a->config, "nps", "min_group");
+    o.delivery_days = (int32_t)cvo_config_number(a->config, "nps", "delivery_days");
+    o.transit_days = (int32_t)cvo_config_number(a->config, "nps", "transit_days");
     return cvo_nps_load(a->ctx, &o, &a->nps, NULL);
 }
 
@@ -620,6 +639,10 @@ cvo_status cvo_analyze_nps(cvo_ctx *ctx, const cvo_customers *customers,
         status = models(a);
     if (status == CVO_OK)
         status = profit(a);
+    if (status == CVO_OK)
+        status = cohorts(a);
+    if (status == CVO_OK)
+        status = dives(a);
     if (status == CVO_OK)
         status = decide(a);
     if (status != CVO_OK) {
@@ -660,6 +683,11 @@ const cvo_fit *cvo_analysis_spend_fit(const cvo_analysis *a)
 }
 const cvo_profit *cvo_analysis_profit(const cvo_analysis *a) { return a->profit; }
 const cvo_nps *cvo_analysis_nps(const cvo_analysis *a) { return a->nps; }
+const cvo_cohorts *cvo_analysis_cohorts(const cvo_analysis *a) { return a->cohorts; }
+const cvo_dive *cvo_analysis_dive(const cvo_analysis *a, cvo_dive_by by)
+{
+    return (unsigned)by < CVO_DIVE_BY__COUNT ? a->dives[by] : NULL;
+}
 const cvo_backtest *cvo_analysis_backtest(const cvo_analysis *a) { return a->backtest; }
 const char *cvo_analysis_backtest_note(const cvo_analysis *a) { return a->backtest_note; }
 int32_t cvo_analysis_calibration_end(const cvo_analysis *a) { return a->calibration_end; }
@@ -678,6 +706,9 @@ void cvo_analysis_free(cvo_analysis *a)
     if (a == NULL)
         return;
     cvo_profit_free(a->profit);
+    cvo_cohorts_free(a->cohorts);
+    for (int by = 0; by < CVO_DIVE_BY__COUNT; by++)
+        cvo_dive_free(a->dives[by]);
     cvo_nps_free(a->nps);
     cvo_backtest_free(a->backtest);
     cvo_rfm_free(a->rfm);

@@ -112,12 +112,34 @@ static const config_key config_keys[] = {
          "Acquisition cost of a new customer by channel (the first order's channel), items "
          "channel:amount in currency units, e.g. paid_social:25,paid_search:30,organic:0; "
          "charged to the customer's first order."),
+    NUMBER("profit", "shipping_cost", "0", 0, NO_MAX, 0,
+           "The store's shipping cost per order, in currency units, for orders whose file "
+           "gives none (no shipping_cost column or an empty one; Shopify's export only has "
+           "what the customer paid for shipping, which is not read as a cost)."),
     NUMBER("profit", "default_acquisition_cost", "0", 0, NO_MAX, 0,
            "Acquisition cost of a customer whose channel is unknown or not in acquisition_cost, "
            "in currency units."),
     INTEGER("nps", "min_group", "30", 1, NO_MAX,
             "NPS groups (a stage, segment, country or month) with fewer responses than this "
             "are shown but marked as too small to read."),
+    INTEGER("nps", "delivery_days", "5", 0, 365,
+            "Days from order to delivery for an order with neither delivered_at nor "
+            "fulfilled_at: a response without a survey stage before that day is "
+            "pre_delivery, from it on post_delivery."),
+    INTEGER("nps", "transit_days", "3", 0, 365,
+            "Days from fulfilled_at to delivery for an order without delivered_at (the "
+            "same stage rule)."),
+    INTEGER("dive", "min_group", "30", 2, NO_MAX,
+            "Deep dives: a group (and the rest) needs at least this many customers counting "
+            "for a metric before it is tested; smaller groups are listed, marked untested."),
+    INTEGER("dive", "repeat_days", "180", 1, 3650,
+            "Deep dives: the repeat rate counts a second order within this many days of the "
+            "first, over customers whose first order is at least this old."),
+    NUMBER("dive", "alpha", "0.05", 0, 1, CONFIG_OPEN_MIN | CONFIG_OPEN_MAX,
+           "Deep dives: intervals of the differences are at 1 - alpha (0.05: 95 %)."),
+    NUMBER("dive", "fdr", "0.05", 0, 1, CONFIG_OPEN_MIN | CONFIG_OPEN_MAX,
+           "Deep dives: a difference is significant when its Benjamini-Hochberg q-value (per "
+           "grouping and metric) is below this false discovery rate."),
     TEXT("klaviyo", "revision", "2026-07-15", CONFIG_DATE, "Klaviyo API revision header."),
     TEXT("klaviyo", "list_id", "", CONFIG_ANY,
          "Klaviyo list the imported profiles are added to; empty: none."),

@@ -17,6 +17,10 @@
 #define NPS_MAX_TERMS (1u << 20)
 /* Distinct countries or months; more fall into "(other)". */
 #define NPS_MAX_KEYS 4096u
+/* Bytes of one word of a comment (longer ones are cut). */
+#define NPS_WORD_BYTES 256
+/* Bytes of a product name or SKU in a by-product key. */
+#define NPS_LABEL_BYTES 120
 #define NPS_Z95 1.959963984540054
 
 /* ---- names and numbers ------------------------------------------------------ */
@@ -95,6 +99,8 @@ void cvo_nps_options_init(cvo_nps_options *options)
 {
     memset(options, 0, sizeof *options);
     options->min_group = 30;
+    options->delivery_days = 5;
+    options->transit_days = 3;
 }
 
 /* ---- tally: text -> counts per class ------------------------------------------ */
@@ -202,9 +208,14 @@ struct cvo_nps {
     size_t group_count[CVO_NPS_BY__COUNT];
     cvo_nps_term terms[CVO_NPS_CLASS__COUNT][2][CVO_NPS_TOP_TERMS];
     size_t term_count[CVO_NPS_CLASS__COUNT][2];
+    cvo_nps_term (*segment_terms)[2][CVO_NPS_TOP_TERMS]; /* per segment, + not a customer */
+    size_t (*segment_term_count)[2];
+    size_t segment_term_rows;
     int8_t *last_score;   /* per customer, -1 none */
     int32_t *last_day;
     const char **last_comment; /* per customer, the latest response's comment (arena) */
+    int8_t *post_score;        /* per customer, the latest post-delivery score, -1 none */
+    int32_t *post_day;
     size_t customer_count;
 };
 
@@ -223,8 +234,19 @@ typedef struct nps_load {
     uint64_t counts_stage[CVO_NPS_STAGE__COUNT][CVO_NPS_CLASS__COUNT];
     uint64_t *counts_segment; /* (segments + 1) x 3 */
     size_t segments;
-    tally words, phrases, countries, months;
+    tally words, phrases, countries, months, products, categories;
+    /* words and phrases by segment: keys are one byte (segment + 1), then the text */
+    tally segment_words, segment_phrases;
+    /* order_id join: (id hash, customer index + 1, order index) of every counted order */
+    struct order_key *order_keys;
+    size_t order_key_mask;
 } nps_load;
+
+typedef struct order_key {
+    uint64_t id_hash; /* 0: empty slot */
+    uint32_t customer_plus_one;
+    uint32_t order;
+} order_key;
 
 /* ---- header --------------------------------------------------------------------- */
 
@@ -456,12 +478,13 @@ static size_t find_customer(nps_load *ld, const char *email, size_t len)
     return slot ? slot - 1 : SIZE_MAX;
 }
 
-/* Day of the customer's latest counted order on or before day, or INT32_MIN. */
-static int32_t order_before(const cvo_customers *customers, size_t index, int32_t day)
+/* The order of customer index on or before day (the latest), or NULL. */
+static const cvo_order *order_on_or_before(const cvo_customers *customers, size_t index,
+                                           int32_t day)
 {
     size_t count = 0;
     const cvo_order *orders = cvo_customers_orders(customers, index, &count);
-    size_t lo = 0, hi = count; /* first order after day */
+    size_t lo = 0, hi = count;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
         if (orders[mid].day <= day)
@@ -469,7 +492,50 @@ static int32_t order_before(const cvo_customers *customers, size_t index, int32_
         else
             hi = mid;
     }
-    return lo > 0 ? orders[lo - 1].day : INT32_MIN;
+    return lo > 0 ? &orders[lo - 1] : NULL;
+}
+
+/* Indexes every counted order by its id hash (first one wins), once, when the
+ * file has an order_id column. */
+static cvo_status build_order_index(nps_load *ld)
+{
+    const cvo_customers *c = ld->opt->customers;
+    size_t total = 0, count = cvo_customers_count(c), n;
+    for (size_t i = 0; i < count; i++) {
+        cvo_customers_orders(c, i, &n);
+        total += n;
+    }
+    size_t size = 64;
+    while (size < 2 * total)
+        size *= 2;
+    ld->order_keys = mem_zarray(ld->ctx, size, sizeof *ld->order_keys);
+    if (ld->order_keys == NULL)
+        return ctx_nomem(ld->ctx);
+    ld->order_key_mask = size - 1;
+    for (size_t i = 0; i < count && i < UINT32_MAX; i++) {
+        const cvo_order *orders = cvo_customers_orders(c, i, &n);
+        for (size_t k = 0; k < n && k < UINT32_MAX; k++) {
+            uint64_t h = orders[k].id_hash;
+            size_t s = (size_t)hash_mix64(h) & ld->order_key_mask;
+            while (h != 0 && ld->order_keys[s].id_hash != 0 && ld->order_keys[s].id_hash != h)
+                s = (s + 1) & ld->order_key_mask;
+            if (h != 0 && ld->order_keys[s].id_hash == 0)
+                ld->order_keys[s] = (order_key){h, (uint32_t)i + 1, (uint32_t)k};
+        }
+    }
+    return CVO_OK;
+}
+
+static const order_key *find_order_id(const nps_load *ld, const char *id, size_t len)
+{
+    uint64_t h = cvo_order_id_hash(id, len);
+    if (h == 0 || ld->order_keys == NULL)
+        return NULL;
+    size_t s = (size_t)hash_mix64(h) & ld->order_key_mask;
+    for (; ld->order_keys[s].id_hash != 0; s = (s + 1) & ld->order_key_mask)
+        if (ld->order_keys[s].id_hash == h)
+            return &ld->order_keys[s];
+    return NULL;
 }
 
 /* ---- words --------------------------------------------------------------------------- */
@@ -526,7 +592,7 @@ static bool is_separator(uint32_t code)
 }
 
 typedef struct word_buf {
-    char text[256];
+    char text[NPS_WORD_BYTES];
     size_t len;
     bool apostrophe; /* an apostrophe waits: kept only when a letter follows */
 } word_buf;
@@ -590,22 +656,37 @@ static bool next_word(const char *text, size_t len, size_t *i, word_buf *w)
     return w->len > 0;
 }
 
-static cvo_status count_comment(nps_load *ld, const char *text, size_t len, cvo_nps_class cls)
+/* Counts a term for the class, and for the segment (segment_byte 0: none). */
+static cvo_status count_term(nps_load *ld, tally *all, tally *by_segment, const char *text,
+                             size_t len, cvo_nps_class cls, unsigned char segment_byte)
 {
     arena *strings = &ld->nps->strings;
+    CVO_TRY(tally_add(ld->ctx, strings, all, text, len, cls));
+    if (segment_byte == 0)
+        return CVO_OK;
+    char keyed[2 * NPS_WORD_BYTES + 2];
+    keyed[0] = (char)segment_byte;
+    memcpy(keyed + 1, text, len);
+    return tally_add(ld->ctx, strings, by_segment, keyed, len + 1, cls);
+}
+
+static cvo_status count_comment(nps_load *ld, const char *text, size_t len, cvo_nps_class cls,
+                                unsigned char segment_byte)
+{
     word_buf word, previous = {{0}, 0, false};
     size_t i = 0;
     while (next_word(text, len, &i, &word)) {
         bool stop = is_stop_word(word.text);
         if (!stop)
-            CVO_TRY(tally_add(ld->ctx, strings, &ld->words, word.text, word.len, cls));
+            CVO_TRY(count_term(ld, &ld->words, &ld->segment_words, word.text, word.len, cls,
+                               segment_byte));
         if (!stop && previous.len > 0) {
             char phrase[2 * sizeof word.text];
             memcpy(phrase, previous.text, previous.len);
             phrase[previous.len] = ' ';
             memcpy(phrase + previous.len + 1, word.text, word.len);
-            CVO_TRY(tally_add(ld->ctx, strings, &ld->phrases, phrase,
-                              previous.len + 1 + word.len, cls));
+            CVO_TRY(count_term(ld, &ld->phrases, &ld->segment_phrases, phrase,
+                               previous.len + 1 + word.len, cls, segment_byte));
         }
         previous.len = stop ? 0 : word.len;
         if (!stop)
@@ -633,6 +714,7 @@ typedef struct response {
     int32_t day;
     cvo_nps_stage stage;
     size_t customer; /* SIZE_MAX: not a customer */
+    const cvo_order *order; /* the joined order, or NULL */
 } response;
 
 static cvo_status parse_date(nps_load *ld, const csv_record *rec, int32_t *day, bool *ok)
@@ -681,7 +763,26 @@ static cvo_status parse_response(nps_load *ld, const csv_record *rec, response *
         return CVO_OK;
     CVO_TRY(field(ld, rec, COL_SURVEY, &text, &len));
     r->stage = parse_stage(text, len);
+    r->order = NULL;
+    CVO_TRY(field(ld, rec, COL_ORDER_ID, &text, &len));
+    const order_key *k = len > 0 ? find_order_id(ld, text, len) : NULL;
+    if (k != NULL) {
+        size_t n;
+        r->customer = k->customer_plus_one - 1;
+        r->order = cvo_customers_orders(ld->opt->customers, r->customer, &n) + k->order;
+        ld->nps->stats.joined_by_order_id++;
+    }
     return CVO_OK;
+}
+
+/* When the joined order reached the customer (see cvo.h: NPS, Stage). */
+static int32_t delivery_day(const nps_load *ld, const cvo_order *o)
+{
+    if (o->delivered_day != INT32_MIN)
+        return o->delivered_day;
+    if (o->fulfilled_day != INT32_MIN)
+        return o->fulfilled_day + ld->opt->transit_days;
+    return o->day + ld->opt->delivery_days;
 }
 
 /* Stage from the order when the survey column did not say; counts the joins. */
@@ -693,14 +794,43 @@ static void join_order(nps_load *ld, response *r)
     if (r->customer == SIZE_MAX)
         return;
     st->joined_customers++;
-    int32_t order_day = order_before(ld->opt->customers, r->customer, r->day);
-    if (order_day == INT32_MIN)
+    if (r->order == NULL)
+        r->order = order_on_or_before(ld->opt->customers, r->customer, r->day);
+    if (r->order == NULL)
         return;
     st->joined_orders++;
     if (r->stage == CVO_NPS_STAGE_UNKNOWN) {
-        r->stage = order_day == r->day ? CVO_NPS_PRE_DELIVERY : CVO_NPS_POST_DELIVERY;
+        r->stage = r->day < delivery_day(ld, r->order) ? CVO_NPS_PRE_DELIVERY
+                                                       : CVO_NPS_POST_DELIVERY;
         st->stage_inferred++;
     }
+}
+
+/* The products and categories of the joined order, each counted once. */
+static cvo_status tally_products(nps_load *ld, const response *r, cvo_nps_class cls)
+{
+    if (r->order == NULL)
+        return CVO_OK;
+    const cvo_customers *c = ld->opt->customers;
+    size_t n;
+    const uint32_t *products = cvo_customers_order_products(c, r->order, &n);
+    for (size_t k = 0; k < n; k++) {
+        const cvo_product *p = cvo_customers_product(c, products[k]);
+        char label[2 * NPS_LABEL_BYTES + 4];
+        int len = p->sku[0] && p->name[0]
+                      ? snprintf(label, sizeof label, "%.*s (%.*s)", NPS_LABEL_BYTES, p->name,
+                                 NPS_LABEL_BYTES, p->sku)
+                      : snprintf(label, sizeof label, "%.*s", NPS_LABEL_BYTES,
+                                 p->sku[0] ? p->sku : p->name);
+        CVO_TRY(tally_add(ld->ctx, &ld->nps->strings, &ld->products, label, (size_t)len, cls));
+        bool repeated = false; /* a category already counted for this order */
+        for (size_t j = 0; j < k && !repeated; j++)
+            repeated = strcmp(cvo_customers_product(c, products[j])->category, p->category) == 0;
+        if (!repeated)
+            CVO_TRY(tally_add(ld->ctx, &ld->nps->strings, &ld->categories, p->category,
+                              strlen(p->category), cls));
+    }
+    return CVO_OK;
 }
 
 /* Returns whether r is now its customer's latest response. */
@@ -714,6 +844,17 @@ static bool remember_last(cvo_nps *nps, const response *r)
         return true;
     }
     return false;
+}
+
+/* Keeps a customer's latest post-delivery score (for the deep dives). */
+static void remember_post(cvo_nps *nps, const response *r)
+{
+    if (r->stage != CVO_NPS_POST_DELIVERY || r->customer >= nps->customer_count)
+        return;
+    if (nps->post_score[r->customer] < 0 || r->day >= nps->post_day[r->customer]) {
+        nps->post_score[r->customer] = (int8_t)r->score;
+        nps->post_day[r->customer] = r->day;
+    }
 }
 
 static cvo_status tally_groups(nps_load *ld, const response *r, cvo_nps_class cls)
@@ -731,7 +872,18 @@ static cvo_status tally_groups(nps_load *ld, const response *r, cvo_nps_class cl
     CVO_TRY(tally_add(ld->ctx, &ld->nps->strings, &ld->countries, country, strlen(country), cls));
     char month[11];
     date_format_iso(r->day, month);
-    return tally_add(ld->ctx, &ld->nps->strings, &ld->months, month, 7, cls);
+    CVO_TRY(tally_add(ld->ctx, &ld->nps->strings, &ld->months, month, 7, cls));
+    return tally_products(ld, r, cls);
+}
+
+/* The byte that keys r's segment in the by-segment word tallies; 0 without segments. */
+static unsigned char segment_byte(const nps_load *ld, const response *r)
+{
+    if (ld->counts_segment == NULL)
+        return 0;
+    size_t segment = r->customer != SIZE_MAX ? cvo_rfm_scores(ld->opt->rfm)[r->customer].segment
+                                             : ld->segments;
+    return (unsigned char)(segment + 1);
 }
 
 static cvo_status use_record(nps_load *ld, const csv_record *rec)
@@ -745,6 +897,7 @@ static cvo_status use_record(nps_load *ld, const csv_record *rec)
     ld->nps->stats.used++;
     join_order(ld, &r);
     bool latest = remember_last(ld->nps, &r);
+    remember_post(ld->nps, &r);
     cvo_nps_class cls = cvo_nps_class_of(r.score);
     CVO_TRY(tally_groups(ld, &r, cls));
     const char *comment;
@@ -756,7 +909,7 @@ static cvo_status use_record(nps_load *ld, const csv_record *rec)
             return ctx_nomem(ld->ctx);
         ld->nps->last_comment[r.customer] = copy;
     }
-    return count_comment(ld, comment, len, cls);
+    return count_comment(ld, comment, len, cls, segment_byte(ld, &r));
 }
 
 /* ---- reading --------------------------------------------------------------------- */
@@ -786,6 +939,8 @@ static cvo_status read_records(nps_load *ld, reader *rd, csv_scanner *sc)
     if (rr != READER_RECORD)
         return ctx_fail(ld->ctx, CVO_ERR_FORMAT, "%s: no header", ld->name);
     CVO_TRY(map_header(ld, &rec));
+    if (ld->columns[COL_ORDER_ID] >= 0 && ld->opt->customers != NULL)
+        CVO_TRY(build_order_index(ld));
     for (;;) {
         rr = reader_next(rd, sc, &rec);
         if (rr == READER_END)
@@ -923,6 +1078,48 @@ static void top_terms(const tally *t, int c, cvo_nps_term *top, size_t *count)
     }
 }
 
+/* Top terms of one segment: entries whose key starts with its byte, ranked
+ * by their count over all classes. */
+static void top_segment_terms(const tally *t, unsigned char key, cvo_nps_term *top, size_t *count)
+{
+    *count = 0;
+    for (size_t i = 0; i < t->capacity; i++) {
+        const tally_entry *e = &t->slots[i];
+        if (e->text == NULL || (unsigned char)e->text[0] != key)
+            continue;
+        cvo_nps_term term = {e->text + 1, e->counts[0] + e->counts[1] + e->counts[2]};
+        size_t at = *count;
+        while (at > 0 && (term.count > top[at - 1].count ||
+                          (term.count == top[at - 1].count && strcmp(term.text, top[at - 1].text) < 0)))
+            at--;
+        if (at >= CVO_NPS_TOP_TERMS)
+            continue;
+        size_t last = *count < CVO_NPS_TOP_TERMS ? (*count)++ : CVO_NPS_TOP_TERMS - 1;
+        memmove(&top[at + 1], &top[at], (last - at) * sizeof *top);
+        top[at] = term;
+    }
+}
+
+static cvo_status segment_terms(nps_load *ld)
+{
+    cvo_nps *nps = ld->nps;
+    if (ld->counts_segment == NULL)
+        return CVO_OK;
+    size_t rows = ld->segments + 1;
+    nps->segment_terms = mem_zarray(ld->ctx, rows, sizeof *nps->segment_terms);
+    nps->segment_term_count = mem_zarray(ld->ctx, rows, sizeof *nps->segment_term_count);
+    if (nps->segment_terms == NULL || nps->segment_term_count == NULL)
+        return ctx_nomem(ld->ctx);
+    nps->segment_term_rows = rows;
+    for (size_t s = 0; s < rows; s++) {
+        top_segment_terms(&ld->segment_words, (unsigned char)(s + 1), nps->segment_terms[s][0],
+                          &nps->segment_term_count[s][0]);
+        top_segment_terms(&ld->segment_phrases, (unsigned char)(s + 1), nps->segment_terms[s][1],
+                          &nps->segment_term_count[s][1]);
+    }
+    return CVO_OK;
+}
+
 static cvo_status finish(nps_load *ld)
 {
     cvo_nps *nps = ld->nps;
@@ -930,10 +1127,13 @@ static cvo_status finish(nps_load *ld)
     CVO_TRY(segment_groups(ld));
     CVO_TRY(tally_groups_out(ld, &ld->countries, CVO_NPS_BY_COUNTRY, by_size_then_key));
     CVO_TRY(tally_groups_out(ld, &ld->months, CVO_NPS_BY_MONTH, by_key));
+    CVO_TRY(tally_groups_out(ld, &ld->products, CVO_NPS_BY_PRODUCT, by_size_then_key));
+    CVO_TRY(tally_groups_out(ld, &ld->categories, CVO_NPS_BY_CATEGORY, by_size_then_key));
     for (int c = 0; c < CVO_NPS_CLASS__COUNT; c++) {
         top_terms(&ld->words, c, nps->terms[c][0], &nps->term_count[c][0]);
         top_terms(&ld->phrases, c, nps->terms[c][1], &nps->term_count[c][1]);
     }
+    CVO_TRY(segment_terms(ld));
     if (nps->stats.used == 0)
         return ctx_fail(ld->ctx, CVO_ERR_EMPTY, "%s: no usable NPS response", ld->name);
     return CVO_OK;
@@ -955,9 +1155,13 @@ static cvo_status nps_new(cvo_ctx *ctx, const cvo_nps_options *opt, cvo_nps **ou
     nps->last_score = mem_array(ctx, n, sizeof *nps->last_score);
     nps->last_day = mem_zarray(ctx, n, sizeof *nps->last_day);
     nps->last_comment = mem_zarray(ctx, n, sizeof *nps->last_comment);
-    if (nps->last_score == NULL || nps->last_day == NULL || nps->last_comment == NULL)
+    nps->post_score = mem_array(ctx, n, sizeof *nps->post_score);
+    nps->post_day = mem_zarray(ctx, n, sizeof *nps->post_day);
+    if (nps->last_score == NULL || nps->last_day == NULL || nps->last_comment == NULL ||
+        nps->post_score == NULL || nps->post_day == NULL)
         return ctx_nomem(ctx);
     memset(nps->last_score, -1, n);
+    memset(nps->post_score, -1, n);
     return CVO_OK;
 }
 
@@ -974,7 +1178,11 @@ static cvo_status load_init(nps_load *ld)
     }
     CVO_TRY(tally_init(ld->ctx, &ld->words, 1024, NPS_MAX_TERMS));
     CVO_TRY(tally_init(ld->ctx, &ld->phrases, 1024, NPS_MAX_TERMS));
+    CVO_TRY(tally_init(ld->ctx, &ld->segment_words, 1024, NPS_MAX_TERMS));
+    CVO_TRY(tally_init(ld->ctx, &ld->segment_phrases, 1024, NPS_MAX_TERMS));
     CVO_TRY(tally_init(ld->ctx, &ld->countries, 64, NPS_MAX_KEYS));
+    CVO_TRY(tally_init(ld->ctx, &ld->products, 64, NPS_MAX_KEYS));
+    CVO_TRY(tally_init(ld->ctx, &ld->categories, 64, NPS_MAX_KEYS));
     return tally_init(ld->ctx, &ld->months, 64, NPS_MAX_KEYS);
 }
 
@@ -988,6 +1196,11 @@ static void load_release(nps_load *ld)
     mem_free(ld->ctx, ld->phrases.slots);
     mem_free(ld->ctx, ld->countries.slots);
     mem_free(ld->ctx, ld->months.slots);
+    mem_free(ld->ctx, ld->products.slots);
+    mem_free(ld->ctx, ld->categories.slots);
+    mem_free(ld->ctx, ld->segment_words.slots);
+    mem_free(ld->ctx, ld->segment_phrases.slots);
+    mem_free(ld->ctx, ld->order_keys);
 }
 
 cvo_status cvo_nps_load(cvo_ctx *ctx, const cvo_nps_options *options, cvo_nps **out,
@@ -1063,6 +1276,16 @@ const cvo_nps_term *cvo_nps_top_terms(const cvo_nps *nps, cvo_nps_class nps_clas
     return nps->terms[nps_class][phrases];
 }
 
+const cvo_nps_term *cvo_nps_segment_terms(const cvo_nps *nps, size_t segment, bool phrases,
+                                          size_t *count)
+{
+    *count = 0;
+    if (nps == NULL || segment >= nps->segment_term_rows)
+        return NULL;
+    *count = nps->segment_term_count[segment][phrases];
+    return nps->segment_terms[segment][phrases];
+}
+
 int32_t cvo_nps_customer_last_day(const cvo_nps *nps, size_t index)
 {
     if (nps == NULL || index >= nps->customer_count || nps->last_score[index] < 0)
@@ -1082,6 +1305,11 @@ int cvo_nps_customer_last(const cvo_nps *nps, size_t index)
     return index < nps->customer_count ? nps->last_score[index] : -1;
 }
 
+int cvo_nps_customer_post_delivery(const cvo_nps *nps, size_t index)
+{
+    return nps != NULL && index < nps->customer_count ? nps->post_score[index] : -1;
+}
+
 void cvo_nps_free(cvo_nps *nps)
 {
     if (nps == NULL)
@@ -1092,6 +1320,10 @@ void cvo_nps_free(cvo_nps *nps)
     mem_free(ctx, nps->last_score);
     mem_free(ctx, nps->last_day);
     mem_free(ctx, nps->last_comment);
+    mem_free(ctx, nps->post_score);
+    mem_free(ctx, nps->post_day);
+    mem_free(ctx, nps->segment_terms);
+    mem_free(ctx, nps->segment_term_count);
     arena_release(&nps->strings);
     mem_free(ctx, nps);
 }

@@ -1,6 +1,7 @@
 /* profit.c - contribution margin per order, profit per customer and segment,
  * orders to break even, and predicted profit (BG/NBD x Gamma-Gamma on margins).
  * Invariant: amounts are integer cents and rates parts per million, so sums are exact. */
+#include "analysis/profit.h"
 #include "base/ctx.h"
 #include "core/customers.h"
 #include "core/rfm.h"
@@ -25,6 +26,7 @@ typedef struct profit_params {
     int64_t fee_ppm, fee_fixed_cents;
     int64_t cost_ppm; /* cost of goods per unit of revenue whose cost is unknown */
     int64_t default_acquisition_cents;
+    int64_t default_shipping_cents; /* orders whose file gives no shipping cost */
     channel_cost *channels;
     size_t channel_count;
 } profit_params;
@@ -67,15 +69,23 @@ static int64_t to_cents(double units)
 }
 
 typedef struct order_money {
-    int64_t cogs, fee, margin;
+    int64_t cogs, shipping, fee, margin;
 } order_money;
+
+/* Revenue of the order whose cost is unknown. An order-level refund can take
+ * net below the costed lines' revenue: then nothing is uncosted (never < 0). */
+static int64_t uncosted_cents(const cvo_order *o)
+{
+    return o->net_cents > o->costed_cents ? o->net_cents - o->costed_cents : 0;
+}
 
 static order_money order_margin(const profit_params *p, const cvo_order *o)
 {
     order_money m;
-    m.cogs = o->cogs_cents + apply_ppm(o->net_cents - o->costed_cents, p->cost_ppm);
+    m.cogs = o->cogs_cents + apply_ppm(uncosted_cents(o), p->cost_ppm);
     m.fee = apply_ppm(o->net_cents, p->fee_ppm) + p->fee_fixed_cents;
-    m.margin = o->net_cents - m.cogs - o->shipping_cents - m.fee;
+    m.shipping = o->shipping_known ? o->shipping_cents : p->default_shipping_cents;
+    m.margin = o->net_cents - m.cogs - m.shipping - m.fee;
     return m;
 }
 
@@ -146,6 +156,7 @@ static cvo_status params_read(cvo_ctx *ctx, const cvo_config *c, profit_params *
     p->cost_ppm = PPM - to_ppm(cvo_config_number(c, "profit", "default_margin"));
     p->default_acquisition_cents =
         to_cents(cvo_config_number(c, "profit", "default_acquisition_cost"));
+    p->default_shipping_cents = to_cents(cvo_config_number(c, "profit", "shipping_cost"));
     const char *list = cvo_config_text(c, "profit", "acquisition_cost");
     return parse_channels(ctx, p, list ? list : "");
 }
@@ -181,7 +192,7 @@ static void add_order(cvo_profit_row *row, const cvo_order *o, const order_money
     row->orders++;
     row->revenue_cents += o->net_cents;
     row->cogs_cents += m->cogs;
-    row->shipping_cents += o->shipping_cents;
+    row->shipping_cents += m->shipping;
     row->fee_cents += m->fee;
     row->margin_cents += m->margin;
     row->code_orders += o->has_code;
@@ -192,7 +203,7 @@ static void add_sources(cvo_profit_totals *t, const cvo_order *o)
 {
     t->cost_from_line_cents += o->cost_from_line_cents;
     t->cost_from_products_cents += o->costed_cents - o->cost_from_line_cents;
-    t->cost_by_default_cents += o->net_cents - o->costed_cents;
+    t->cost_by_default_cents += uncosted_cents(o);
 }
 
 /* Walks one customer's orders (by day): the row, the break-even order and
@@ -253,9 +264,13 @@ static double share(int64_t part, int64_t whole)
 
 static void finish_totals(cvo_profit_totals *t)
 {
-    t->from_line_share = share(t->cost_from_line_cents, t->revenue_cents);
-    t->from_products_share = share(t->cost_from_products_cents, t->revenue_cents);
-    t->by_default_share = share(t->cost_by_default_cents, t->revenue_cents);
+    /* over the three sources, which equal revenue unless order-level refunds
+     * took back costed revenue: the shares always add up to 1 */
+    int64_t costed = t->cost_from_line_cents + t->cost_from_products_cents +
+                     t->cost_by_default_cents;
+    t->from_line_share = share(t->cost_from_line_cents, costed);
+    t->from_products_share = share(t->cost_from_products_cents, costed);
+    t->by_default_share = share(t->cost_by_default_cents, costed);
     t->mean_margin_cents =
         t->orders ? (int64_t)llround((double)t->margin_cents / (double)t->orders) : 0;
 }
@@ -551,4 +566,23 @@ void cvo_profit_free(cvo_profit *profit)
     mem_free(ctx, profit->rows);
     mem_free(ctx, profit->segments);
     mem_free(ctx, profit);
+}
+
+/* ---- for other analyses ---------------------------------------------------------- */
+
+cvo_status profit_order_margins(cvo_ctx *ctx, const cvo_customers *customers,
+                                const cvo_config *config, int64_t *margins, int64_t *acquisition)
+{
+    if (customers == NULL || config == NULL || customers->order_start == NULL)
+        return ctx_fail(ctx, CVO_ERR_ARGUMENT, "margins need a table loaded with its orders");
+    profit_params p;
+    cvo_status status = params_read(ctx, config, &p);
+    for (size_t i = 0; status == CVO_OK && i < customers->count; i++) {
+        const cvo_customer *c = &customers->rows[i];
+        acquisition[i] = acquisition_of(&p, c->channel ? c->channel : "");
+        for (size_t k = customers->order_start[i]; k < customers->order_start[i + 1]; k++)
+            margins[k] = order_margin(&p, &customers->orders[k]).margin;
+    }
+    mem_free(ctx, p.channels);
+    return status;
 }

@@ -24,6 +24,6 @@
 /* Worker threads for one load. */
 #define CVO_MAX_THREADS 8
 /* Cells of a cohort table (first-order month x months since). */
-#define CVO_MAX_COHORT_CELLS 4000000u
+#define CVO_MAX_COHORT_CELLS 1000000u
 
 #endif

@@ -38,8 +38,6 @@ static bool keep_customer(cvo_customers *t, const cvo_customers *c, size_t i, si
     memcpy(t->orders + at, orders, kept * sizeof *orders);
     t->rows[t->count++] = row;
     t->order_start[t->count] = at + kept;
-    if (row.last_order_day > t->last_day)
-        t->last_day = row.last_order_day;
     return true;
 }
 
@@ -53,6 +51,7 @@ static cvo_status fill(cvo_customers *t, const cvo_customers *c, int32_t as_of_d
     }
     if (t->count == 0)
         return ctx_fail(t->ctx, CVO_ERR_EMPTY, "no order before the as-of date");
+    t->last_day = as_of_day - 1; /* the data ends the day before, orders or not */
     return CVO_OK;
 }
 

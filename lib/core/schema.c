@@ -65,7 +65,6 @@ static const char *const shopify_columns[FIELD__COUNT] = {
     [FIELD_QUANTITY] = "lineitem_quantity",
     [FIELD_UNIT_PRICE] = "lineitem_price",
     [FIELD_DISCOUNT] = "lineitem_discount",
-    [FIELD_SHIPPING_COST] = "shipping",
     [FIELD_COUNTRY] = "billing_country",
     [FIELD_DISCOUNT_CODE] = "discount_code",
     [FIELD_CHANNEL] = "source",

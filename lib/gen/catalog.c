@@ -6,6 +6,7 @@
 #include "base/hash.h"
 
 #include <stddef.h>
+#include <string.h>
 
 static const char *const category_names[CATALOG_CATEGORIES] = {
     "Coffee Beans",    "Tea",           "Brewing Equipment", "Mugs & Drinkware",
@@ -152,6 +153,9 @@ static const char *const country_codes[COUNTRIES] = {"US", "GB", "DE", "FR", "NL
 static const uint16_t country_weights[COUNTRIES] = {40, 14, 12, 8, 5, 7, 5, 4, 3, 2};
 static const uint16_t country_shipping[COUNTRIES] = {595, 695, 795, 795, 745,
                                                      995, 1295, 795, 795, 895};
+/* Carrier days: domestic-like Europe fast, Canada and Australia slow. */
+static const uint8_t country_transit_min[COUNTRIES] = {2, 1, 1, 2, 1, 3, 5, 2, 3, 2};
+static const uint8_t country_transit_spread[COUNTRIES] = {4, 3, 2, 3, 2, 6, 8, 4, 5, 4};
 
 static const char *const channel_names[CHANNELS] = {"organic", "paid_social", "paid_search",
                                                     "email", "referral"};
@@ -243,6 +247,20 @@ uint32_t catalog_country_shipping_cents(unsigned country)
 catalog_weights catalog_country_weights(void)
 {
     return make_weights(country_weights, COUNTRIES);
+}
+
+int catalog_country_find(const char *code)
+{
+    for (unsigned i = 0; i < COUNTRIES; i++)
+        if (strcmp(code, country_codes[i]) == 0)
+            return (int)i;
+    return -1;
+}
+
+void catalog_country_transit(unsigned country, unsigned *min_days, unsigned *spread_days)
+{
+    *min_days = country_transit_min[country % COUNTRIES];
+    *spread_days = country_transit_spread[country % COUNTRIES];
 }
 
 const char *catalog_channel_name(unsigned channel)

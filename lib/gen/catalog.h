@@ -39,6 +39,10 @@ const char *catalog_country_code(unsigned country);
 /* What shipping one order to the country costs the store, before extra units. */
 uint32_t catalog_country_shipping_cents(unsigned country);
 catalog_weights catalog_country_weights(void);
+/* Country index of an ISO code such as "SE", or -1 when not in the catalog. */
+int catalog_country_find(const char *code);
+/* Carrier days from fulfilment to delivery: min + 0..spread (before delays). */
+void catalog_country_transit(unsigned country, unsigned *min_days, unsigned *spread_days);
 
 const char *catalog_channel_name(unsigned channel);
 catalog_weights catalog_channel_weights(void);

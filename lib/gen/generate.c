@@ -35,8 +35,47 @@
 #define GEN_AFFINITY 0.6
 /* Extra shipping cost per unit beyond the first, cents. */
 #define GEN_SHIPPING_PER_UNIT 75
+/* Deliveries: fulfilment 0..2 days after the order, then the country's carrier
+ * days; a few shipments are held up 2..9 days more, a planted late country's
+ * orders 7..14 days more. */
+#define GEN_DELAY_RATE 0.06
+#define GEN_LATE_MIN_DAYS 7
+#define GEN_LATE_SPREAD_DAYS 7
+/* A planted toxic SKU leaves the natural product choice and is added to an order
+ * by its own draw instead, with this probability: about the share of orders
+ * holding an average product (2.6 lines over 120 products), whichever SKU is
+ * named, so that about 400 of 20000 first orders hold it, and buying it depends
+ * on nothing else about the customer or the order. */
+#define GEN_TOXIC_SHARE 0.025
+#define GEN_MAX_TOXIC 8
 
-enum { STREAM_PROCESS = 1, STREAM_PROFILE = 2, STREAM_ORDER = 3, STREAM_DUPLICATE = 4 };
+enum {
+    STREAM_PROCESS = 1,
+    STREAM_PROFILE = 2,
+    STREAM_ORDER = 3,
+    STREAM_DUPLICATE = 4,
+    STREAM_DELIVERY = 5,  /* per order: fulfilment and carrier days */
+    STREAM_PLANT = 6,     /* per order: planted toxic lines */
+    STREAM_CHURN = 7,     /* per customer: planted churn */
+    STREAM_PLANT_NPS = 8, /* per order: planted detractor answers */
+};
+
+/* What planting made of a customer; all 0 in a store without plants. */
+enum {
+    PLANT_TOXIC = 1,    /* the first order holds a toxic SKU */
+    PLANT_LATE = 2,     /* ships to the late country */
+    PLANT_DISCOUNT = 4, /* the first order used a code, with discount churn planted */
+    PLANT_UNHAPPY = PLANT_TOXIC | PLANT_LATE,
+};
+
+/* The planted effects, checked and resolved to catalog indices. */
+typedef struct gen_plants {
+    unsigned toxic[GEN_MAX_TOXIC];
+    unsigned toxic_count;
+    int late_country; /* -1: none */
+    bool discount_churn;
+    double strength;
+} gen_plants;
 
 /* One order before sorting: which customer, and which of their orders. */
 typedef struct order_ref {
@@ -62,6 +101,8 @@ typedef struct generator {
     uint64_t duplicate_threshold; /* a row hash below it is written twice */
     bool duplicate_all;
     catalog_weights countries, channels, categories, scores;
+    gen_plants plants;
+    uint8_t *planted; /* per customer PLANT_* bits; NULL when nothing is planted */
     product_text products[CATALOG_PRODUCTS];
     outbuf orders_out, nps_out;
 } generator;
@@ -89,7 +130,7 @@ typedef struct discount_code {
 } discount_code;
 
 typedef struct order_plan {
-    order_line lines[GEN_MAX_LINES];
+    order_line lines[GEN_MAX_LINES + GEN_MAX_TOXIC];
     unsigned line_count;
     const discount_code *discount;
     bool guest;
@@ -120,6 +161,7 @@ void cvo_generate_options_init(cvo_generate_options *options)
     options->bgnbd_alpha = 20.0;
     options->bgnbd_a = 0.8;
     options->bgnbd_b = 2.5;
+    options->plant_strength = 0.5;
 }
 
 static cvo_status check_parameter(cvo_ctx *ctx, const char *name, double value)
@@ -156,6 +198,95 @@ static cvo_status check_options(cvo_ctx *ctx, const cvo_generate_options *option
     CVO_TRY(check_parameter(ctx, "alpha", options->bgnbd_alpha));
     CVO_TRY(check_parameter(ctx, "a", options->bgnbd_a));
     return check_parameter(ctx, "b", options->bgnbd_b);
+}
+
+/* ---- planted effects: the options ---------------------------------------- */
+
+/* The product index of "SKU-0007" (len bytes), or -1 when not in the catalog. */
+static int sku_index(const char *text, size_t len)
+{
+    unsigned number = 0;
+    if (len < 5 || len > 8 || memcmp(text, "SKU-", 4) != 0)
+        return -1;
+    for (size_t i = 4; i < len; i++) {
+        if (text[i] < '0' || text[i] > '9')
+            return -1;
+        number = number * 10 + (unsigned)(text[i] - '0');
+    }
+    return number >= 1 && number <= CATALOG_PRODUCTS ? (int)number - 1 : -1;
+}
+
+static bool plants_have(const gen_plants *plants, unsigned product)
+{
+    for (unsigned i = 0; i < plants->toxic_count; i++)
+        if (plants->toxic[i] == product)
+            return true;
+    return false;
+}
+
+/* "SKU-0007,SKU-0042": each a catalog SKU; repeats count once; "" is none. */
+static cvo_status parse_toxic(cvo_ctx *ctx, const char *list, gen_plants *plants)
+{
+    const char *item = list;
+    const char *comma = list;
+    if (*list == '\0')
+        return CVO_OK;
+    while (comma != NULL) {
+        comma = strchr(item, ',');
+        size_t len = comma != NULL ? (size_t)(comma - item) : strlen(item);
+        int product = sku_index(item, len);
+        if (product < 0)
+            return ctx_fail(ctx, CVO_ERR_ARGUMENT,
+                            "generate: toxic SKU '%.*s' is not in the catalog (SKU-0001..SKU-%04u)",
+                            (int)(len < 40 ? len : 40), item, (unsigned)CATALOG_PRODUCTS);
+        if (!plants_have(plants, (unsigned)product)) {
+            if (plants->toxic_count == GEN_MAX_TOXIC)
+                return ctx_fail(ctx, CVO_ERR_ARGUMENT, "generate: at most %d toxic SKUs",
+                                GEN_MAX_TOXIC);
+            plants->toxic[plants->toxic_count++] = (unsigned)product;
+        }
+        item += len + (comma != NULL);
+    }
+    return CVO_OK;
+}
+
+static cvo_status parse_plants(cvo_ctx *ctx, const cvo_generate_options *options,
+                               gen_plants *plants)
+{
+    memset(plants, 0, sizeof *plants);
+    plants->late_country = -1;
+    plants->discount_churn = options->plant_discount_churn;
+    plants->strength = options->plant_strength;
+    if (!(plants->strength >= 0.0 && plants->strength <= 1.0))
+        return ctx_fail(ctx, CVO_ERR_ARGUMENT, "generate: plant strength must be 0..1 (got %g)",
+                        plants->strength);
+    if (options->toxic_skus != NULL)
+        CVO_TRY(parse_toxic(ctx, options->toxic_skus, plants));
+    if (options->late_country == NULL || options->late_country[0] == '\0')
+        return CVO_OK;
+    plants->late_country = catalog_country_find(options->late_country);
+    if (plants->late_country < 0)
+        return ctx_fail(ctx, CVO_ERR_ARGUMENT,
+                        "generate: late country '%.8s' is not one the store ships to "
+                        "(US GB DE FR NL CA AU ES IT SE)",
+                        options->late_country);
+    return CVO_OK;
+}
+
+static bool plants_any(const gen_plants *plants)
+{
+    return plants->toxic_count > 0 || plants->late_country >= 0 || plants->discount_churn;
+}
+
+/* The chance that planting acts on a customer with these PLANT_* bits: one
+ * strength per effect, combined as independent causes. */
+static double plant_chance(const gen_plants *plants, unsigned planted)
+{
+    double spared = 1.0;
+    for (unsigned bit = PLANT_TOXIC; bit <= PLANT_DISCOUNT; bit <<= 1)
+        if (planted & bit)
+            spared *= 1.0 - plants->strength;
+    return 1.0 - spared;
 }
 
 /* ---- the catalogue --------------------------------------------------------- */
@@ -205,15 +336,36 @@ typedef struct customer_walk {
     int32_t first_day;
     double horizon_days; /* from first_day to the end of last_day */
     double rate_per_day, dropout, elapsed_days;
-    uint32_t orders; /* placed so far */
+    uint32_t orders;       /* placed so far */
+    bool stop_after_first; /* planted: never comes back */
     bool done;
 } customer_walk;
+
+/* The first draw of a customer's process stream. */
+static int32_t draw_first_day(const generator *gen, rng *g)
+{
+    return gen->opt->first_day + (int32_t)rng_below(g, gen->span);
+}
+
+/* Planted churn, from its own stream so that the process draws stay the same. */
+static void plant_churn(const generator *gen, uint32_t customer, customer_walk *walk)
+{
+    unsigned planted = gen->planted != NULL ? gen->planted[customer] : 0;
+    walk->stop_after_first = false;
+    if (planted == 0)
+        return;
+    double chance = plant_chance(&gen->plants, planted);
+    rng g;
+    rng_seed(&g, gen->opt->seed, STREAM_CHURN, customer, 0);
+    walk->stop_after_first = rng_uniform(&g) < chance;
+    walk->dropout = 1.0 - (1.0 - walk->dropout) * (1.0 - chance);
+}
 
 static void walk_begin(const generator *gen, uint32_t customer, customer_walk *walk)
 {
     const cvo_generate_options *options = gen->opt;
     rng_seed(&walk->g, options->seed, STREAM_PROCESS, customer, 0);
-    walk->first_day = options->first_day + (int32_t)rng_below(&walk->g, gen->span);
+    walk->first_day = draw_first_day(gen, &walk->g);
     walk->horizon_days = (double)(options->last_day - walk->first_day + 1);
     /* lambda ~ Gamma(r, rate alpha) per week; p ~ Beta(a, b). */
     double lambda = rng_gamma(&walk->g, options->bgnbd_r) / options->bgnbd_alpha;
@@ -222,6 +374,7 @@ static void walk_begin(const generator *gen, uint32_t customer, customer_walk *w
     walk->elapsed_days = 0.0;
     walk->orders = 0;
     walk->done = false;
+    plant_churn(gen, customer, walk);
 }
 
 /* The day of the next order, or false once the customer has dropped out or the
@@ -232,6 +385,8 @@ static bool walk_next(customer_walk *walk, int32_t *day)
     if (walk->done)
         return false;
     if (walk->orders >= 2 && rng_uniform(&walk->g) < walk->dropout) {
+        walk->done = true;
+    } else if (walk->orders == 1 && walk->stop_after_first) {
         walk->done = true;
     } else if (walk->orders >= 1) {
         if (walk->rate_per_day > 0.0)
@@ -337,7 +492,7 @@ static bool plan_has(const order_plan *plan, unsigned product)
 }
 
 /* A product not yet in the order: mostly from the customer's favourite
- * category, best sellers (low index) more often. */
+ * category, best sellers (low index) more often; never a planted toxic one. */
 static unsigned pick_product(const generator *gen, rng *g, const profile *who,
                              const order_plan *plan)
 {
@@ -349,11 +504,11 @@ static unsigned pick_product(const generator *gen, rng *g, const profile *who,
         double u = rng_uniform(g);
         unsigned rank = (unsigned)(CATALOG_PER_CATEGORY * u * u);
         unsigned product = category * CATALOG_PER_CATEGORY + rank;
-        if (!plan_has(plan, product))
+        if (!plan_has(plan, product) && !plants_have(&gen->plants, product))
             return product;
     }
     unsigned product = 0;
-    while (plan_has(plan, product))
+    while (plan_has(plan, product) || plants_have(&gen->plants, product))
         product++;
     return product;
 }
@@ -385,6 +540,33 @@ static void pick_refunds(const generator *gen, rng *g, order_plan *plan)
     }
 }
 
+static void plan_line(const generator *gen, rng *g, order_line *line, unsigned product,
+                      const discount_code *discount)
+{
+    line->product = product;
+    line->quantity = pick_quantity(g);
+    line->discount_cents = (line_gross(gen, line) * discount->percent + 50) / 100;
+    line->refund_cents = 0;
+}
+
+/* Each planted toxic SKU joins the order by its own draw; the units added. */
+static uint64_t add_toxic_lines(const generator *gen, const order_ref *ref, order_plan *plan)
+{
+    uint64_t units = 0;
+    rng g;
+    if (gen->plants.toxic_count == 0)
+        return 0;
+    rng_seed(&g, gen->opt->seed, STREAM_PLANT, ref->customer, ref->ordinal);
+    for (unsigned i = 0; i < gen->plants.toxic_count; i++) {
+        if (rng_uniform(&g) >= GEN_TOXIC_SHARE)
+            continue;
+        order_line *line = &plan->lines[plan->line_count++];
+        plan_line(gen, &g, line, gen->plants.toxic[i], plan->discount);
+        units += line->quantity;
+    }
+    return units;
+}
+
 static void plan_order(const generator *gen, rng *g, const profile *who, const order_ref *ref,
                        const day_info *day, order_plan *plan)
 {
@@ -396,16 +578,90 @@ static void plan_order(const generator *gen, rng *g, const profile *who, const o
     plan->line_count = 0;
     while (plan->line_count < count) {
         order_line *line = &plan->lines[plan->line_count];
-        line->product = pick_product(gen, g, who, plan);
-        line->quantity = pick_quantity(g);
-        line->discount_cents = (line_gross(gen, line) * plan->discount->percent + 50) / 100;
-        line->refund_cents = 0;
+        plan_line(gen, g, line, pick_product(gen, g, who, plan), plan->discount);
         units += line->quantity;
         plan->line_count++;
     }
+    units += add_toxic_lines(gen, ref, plan);
     pick_refunds(gen, g, plan);
     plan->shipping_cents = catalog_country_shipping_cents(who->country) +
                            GEN_SHIPPING_PER_UNIT * (units - 1);
+}
+
+/* When the order left the warehouse and reached the customer. From its own
+ * stream, every draw always made: the other columns never depend on it. */
+typedef struct delivery {
+    int32_t fulfilled_day, delivered_day;
+} delivery;
+
+static delivery delivery_of(const generator *gen, const order_ref *ref, const profile *who,
+                            int32_t order_day)
+{
+    static const uint16_t fulfil_weights[3] = {55, 35, 10}; /* 0, 1, 2 days */
+    unsigned min_days, spread_days;
+    rng g;
+    rng_seed(&g, gen->opt->seed, STREAM_DELIVERY, ref->customer, ref->ordinal);
+    catalog_country_transit(who->country, &min_days, &spread_days);
+    delivery result;
+    result.fulfilled_day = order_day + (int32_t)rng_weighted(&g, fulfil_weights, 3, 100);
+    int32_t transit = (int32_t)(min_days + rng_below(&g, spread_days + 1));
+    bool held = rng_uniform(&g) < GEN_DELAY_RATE;
+    int32_t held_days = 2 + (int32_t)rng_below(&g, 8);
+    int32_t late_days = GEN_LATE_MIN_DAYS + (int32_t)rng_below(&g, GEN_LATE_SPREAD_DAYS + 1);
+    transit += held ? held_days : 0;
+    transit += (int)who->country == gen->plants.late_country ? late_days : 0;
+    result.delivered_day = result.fulfilled_day + transit;
+    return result;
+}
+
+/* ---- planted customers -------------------------------------------------------- */
+
+/* The PLANT_* bits of a customer: their country, and their first order planned
+ * exactly as emit_order will plan it, before any purchase process is drawn. */
+static uint8_t plants_of(const generator *gen, uint32_t customer)
+{
+    rng g;
+    day_info first;
+    order_plan plan;
+    order_ref ref = {customer, 0};
+    profile who = profile_of(gen, customer);
+    rng_seed(&g, gen->opt->seed, STREAM_PROCESS, customer, 0);
+    day_info_set(&first, draw_first_day(gen, &g));
+    rng_seed(&g, gen->opt->seed, STREAM_ORDER, customer, 0);
+    plan_order(gen, &g, &who, &ref, &first, &plan);
+    uint8_t planted = (int)who.country == gen->plants.late_country ? PLANT_LATE : 0;
+    if (gen->plants.discount_churn && plan.discount->percent > 0)
+        planted |= PLANT_DISCOUNT;
+    for (unsigned i = 0; i < plan.line_count; i++)
+        if (plants_have(&gen->plants, plan.lines[i].product))
+            planted |= PLANT_TOXIC;
+    return planted;
+}
+
+static cvo_status mark_planted(generator *gen)
+{
+    if (!plants_any(&gen->plants))
+        return CVO_OK;
+    gen->planted = mem_array(gen->ctx, gen->opt->customers, sizeof *gen->planted);
+    if (gen->planted == NULL)
+        return ctx_nomem(gen->ctx);
+    for (uint32_t customer = 0; customer < gen->opt->customers; customer++)
+        gen->planted[customer] = plants_of(gen, customer);
+    return CVO_OK;
+}
+
+/* A detractor score 0..6 in place of the drawn one when planting makes this
+ * customer's post-delivery answer unhappy; -1 keeps the drawn score. */
+static int planted_score(const generator *gen, const order_ref *ref)
+{
+    unsigned planted = gen->planted != NULL ? gen->planted[ref->customer] & PLANT_UNHAPPY : 0;
+    if (planted == 0)
+        return -1;
+    rng g;
+    rng_seed(&g, gen->opt->seed, STREAM_PLANT_NPS, ref->customer, ref->ordinal);
+    double u = rng_uniform(&g);
+    int score = (int)rng_below(&g, 7);
+    return u < plant_chance(&gen->plants, planted) ? score : -1;
 }
 
 /* ---- rows ------------------------------------------------------------------- */
@@ -435,7 +691,7 @@ static void write_order_head(const generator *gen, outbuf *head, uint32_t index,
     outbuf_char(head, ',');
 }
 
-/* ",country,discount_code,channel\n" */
+/* ",country,discount_code,channel," */
 static void write_order_tail(outbuf *tail, const profile *who, const order_plan *plan)
 {
     outbuf_char(tail, ',');
@@ -444,7 +700,26 @@ static void write_order_tail(outbuf *tail, const profile *who, const order_plan 
     outbuf_str(tail, plan->discount->code);
     outbuf_char(tail, ',');
     outbuf_str(tail, catalog_channel_name(who->channel));
-    outbuf_char(tail, '\n');
+    outbuf_char(tail, ',');
+}
+
+/* An ISO day, or nothing when it lies after the store's last day (not yet). */
+static void write_event_day(const generator *gen, outbuf *out, int32_t day)
+{
+    char text[11];
+    if (day > gen->opt->last_day)
+        return;
+    date_format_iso(day, text);
+    outbuf_bytes(out, text, 10);
+}
+
+/* "fulfilled_at,delivered_at\n" of the first line row. */
+static void write_delivery(const generator *gen, outbuf *out, const delivery *sent)
+{
+    write_event_day(gen, out, sent->fulfilled_day);
+    outbuf_char(out, ',');
+    write_event_day(gen, out, sent->delivered_day);
+    outbuf_char(out, '\n');
 }
 
 /* "sku,product,quantity,unit_price,discount,unit_cost,shipping_cost,refund" */
@@ -481,7 +756,8 @@ static bool duplicate_row(const generator *gen, uint32_t index, unsigned line_in
 }
 
 static cvo_status write_order(generator *gen, uint32_t index, uint32_t customer,
-                              const day_info *day, const profile *who, const order_plan *plan)
+                              const day_info *day, const profile *who, const order_plan *plan,
+                              const delivery *sent)
 {
     char head_bytes[128], tail_bytes[64];
     outbuf head = {NULL, "head", head_bytes, 0, sizeof head_bytes};
@@ -495,6 +771,10 @@ static cvo_status write_order(generator *gen, uint32_t index, uint32_t customer,
         outbuf_bytes(out, head.data, head.len);
         write_line_middle(gen, out, plan, i);
         outbuf_bytes(out, tail.data, tail.len);
+        if (i == 0)
+            write_delivery(gen, out, sent);
+        else
+            outbuf_str(out, ",\n");
         if (duplicate_row(gen, index, i))
             outbuf_bytes(out, out->data + row_start, out->len - row_start);
     }
@@ -506,12 +786,15 @@ static catalog_mood mood_of(unsigned score)
     return score <= 6 ? CATALOG_DETRACTOR : score <= 8 ? CATALOG_PASSIVE : CATALOG_PROMOTER;
 }
 
-/* One survey answer. Every draw is made even when the answer is not written,
- * so the stream of the order never depends on which outputs are requested. */
-static cvo_status write_answer(generator *gen, rng *g, uint32_t customer, int32_t day,
-                               bool post_delivery)
+/* One survey answer; forced_score >= 0 replaces the drawn score. Every draw is
+ * made even when the answer is not written, so the stream of the order never
+ * depends on which outputs are requested. */
+static cvo_status write_answer(generator *gen, rng *g, uint32_t index, uint32_t customer,
+                               int32_t day, bool post_delivery, int forced_score)
 {
     unsigned score = rng_weighted(g, gen->scores.weights, gen->scores.count, gen->scores.total);
+    if (forced_score >= 0)
+        score = (unsigned)forced_score;
     catalog_mood mood = mood_of(score);
     unsigned phrase = (unsigned)rng_below(g, catalog_comment_count(post_delivery, mood));
     unsigned minute = 7 * 60 + (unsigned)rng_below(g, 17 * 60); /* 07:00 to 23:59 */
@@ -533,20 +816,26 @@ static cvo_status write_answer(generator *gen, rng *g, uint32_t customer, int32_
     outbuf_str(out, ":00Z,");
     outbuf_str(out, post_delivery ? "post_delivery," : "pre_delivery,");
     outbuf_csv(out, catalog_comment(post_delivery, mood, phrase));
+    outbuf_str(out, ",O"); /* the order the answer is about */
+    outbuf_uint(out, (uint64_t)index + 1, gen->order_digits);
     outbuf_char(out, '\n');
     return CVO_OK;
 }
 
-/* A post-delivery answer 4..12 days after the order, a pre-delivery one the same day. */
-static cvo_status write_surveys(generator *gen, rng *g, uint32_t customer, const day_info *day)
+/* A post-delivery answer 0..8 days after delivery, a pre-delivery one on the
+ * order day (always before delivery, which takes at least a day). */
+static cvo_status write_surveys(generator *gen, rng *g, uint32_t index, const day_info *day,
+                                const delivery *sent)
 {
+    const order_ref *ref = &gen->orders[index];
     double post = rng_uniform(g);
-    int32_t delivered_day = day->day + 4 + (int32_t)rng_below(g, 9);
+    int32_t answered_day = sent->delivered_day + (int32_t)rng_below(g, 9);
     double pre = rng_uniform(g);
     if (post < GEN_NPS_POST_RATE)
-        CVO_TRY(write_answer(gen, g, customer, delivered_day, true));
+        CVO_TRY(write_answer(gen, g, index, ref->customer, answered_day, true,
+                             planted_score(gen, ref)));
     if (pre < GEN_NPS_PRE_RATE)
-        CVO_TRY(write_answer(gen, g, customer, day->day, false));
+        CVO_TRY(write_answer(gen, g, index, ref->customer, day->day, false, -1));
     return CVO_OK;
 }
 
@@ -558,9 +847,10 @@ static cvo_status emit_order(generator *gen, uint32_t index, const day_info *day
     rng g;
     rng_seed(&g, gen->opt->seed, STREAM_ORDER, ref->customer, ref->ordinal);
     plan_order(gen, &g, &who, ref, day, &plan);
+    delivery sent = delivery_of(gen, ref, &who, day->day);
     if (gen->orders_out.file != NULL)
-        CVO_TRY(write_order(gen, index, ref->customer, day, &who, &plan));
-    return write_surveys(gen, &g, ref->customer, day);
+        CVO_TRY(write_order(gen, index, ref->customer, day, &who, &plan, &sent));
+    return write_surveys(gen, &g, index, day, &sent);
 }
 
 static cvo_status emit_orders(generator *gen)
@@ -590,11 +880,13 @@ static int digits_of(uint64_t value, int at_least)
     return digits > at_least ? digits : at_least;
 }
 
-static void generator_init(generator *gen, cvo_ctx *ctx, const cvo_generate_options *options)
+static void generator_init(generator *gen, cvo_ctx *ctx, const cvo_generate_options *options,
+                           const gen_plants *plants)
 {
     memset(gen, 0, sizeof *gen);
     gen->ctx = ctx;
     gen->opt = options;
+    gen->plants = *plants;
     gen->span = (uint32_t)(options->last_day - options->first_day + 1);
     gen->customer_digits = digits_of(options->customers, 7);
     gen->duplicate_all = options->duplicate_rate >= 1.0;
@@ -614,9 +906,10 @@ static void write_headers(generator *gen)
     if (gen->orders_out.file != NULL)
         outbuf_str(&gen->orders_out,
                    "order_id,customer_id,email,order_date,sku,product,quantity,unit_price,"
-                   "discount,unit_cost,shipping_cost,refund,country,discount_code,channel\n");
+                   "discount,unit_cost,shipping_cost,refund,country,discount_code,channel,"
+                   "fulfilled_at,delivered_at\n");
     if (gen->nps_out.file != NULL)
-        outbuf_str(&gen->nps_out, "email,score,submitted_at,survey,comment\n");
+        outbuf_str(&gen->nps_out, "email,score,submitted_at,survey,comment,order_id\n");
 }
 
 static cvo_status generator_run(generator *gen, FILE *orders, FILE *nps)
@@ -625,6 +918,7 @@ static cvo_status generator_run(generator *gen, FILE *orders, FILE *nps)
     gen->day_end = mem_zarray(ctx, gen->span, sizeof *gen->day_end);
     if (gen->day_end == NULL)
         return ctx_nomem(ctx);
+    CVO_TRY(mark_planted(gen));
     CVO_TRY(count_orders(gen));
     gen->orders = mem_array(ctx, gen->order_count, sizeof *gen->orders);
     if (gen->orders == NULL)
@@ -644,6 +938,7 @@ static void generator_release(generator *gen)
     outbuf_close(&gen->orders_out, gen->ctx);
     outbuf_close(&gen->nps_out, gen->ctx);
     mem_free(gen->ctx, gen->orders);
+    mem_free(gen->ctx, gen->planted);
     mem_free(gen->ctx, gen->day_end);
 }
 
@@ -654,7 +949,9 @@ cvo_status cvo_generate(cvo_ctx *ctx, const cvo_generate_options *options, FILE 
         return CVO_ERR_ARGUMENT;
     if (options == NULL)
         return ctx_fail(ctx, CVO_ERR_ARGUMENT, "generate: no options given");
+    gen_plants plants;
     CVO_TRY(check_options(ctx, options));
+    CVO_TRY(parse_plants(ctx, options, &plants));
     if (products != NULL)
         CVO_TRY(write_products(ctx, products));
     if (orders == NULL && nps == NULL)
@@ -662,7 +959,7 @@ cvo_status cvo_generate(cvo_ctx *ctx, const cvo_generate_options *options, FILE 
     generator *gen = mem_alloc(ctx, sizeof *gen);
     if (gen == NULL)
         return ctx_nomem(ctx);
-    generator_init(gen, ctx, options);
+    generator_init(gen, ctx, options, &plants);
     cvo_status status = generator_run(gen, orders, nps);
     generator_release(gen);
     mem_free(ctx, gen);

@@ -836,6 +836,59 @@ static void summary_profit(json_obj *o, const cvo_analysis *a)
     obj_end(&p);
 }
 
+/* One metric of a cohort's cells as an array: 0 repeat share, 1 retention
+ * share, 2 revenue and 3 profit per customer (money, to the cent). */
+static void cohort_series(json_obj *o, const char *key, const cvo_cohort *c, int metric)
+{
+    obj_key(o, key);
+    cell_char(o->b, '[');
+    for (size_t k = 0; k < c->months; k++) {
+        const cvo_cohort_cell *at = &c->cells[k];
+        if (k > 0)
+            cell_char(o->b, ',');
+        if (metric < 2)
+            cell_json_number(o->b, metric == 0 ? at->repeat_share : at->retention_share);
+        else
+            cell_money(o->b, llround(metric == 2 ? at->revenue_per_customer
+                                                 : at->profit_per_customer));
+    }
+    cell_char(o->b, ']');
+}
+
+/* The cohorts object (see cvo_cohorts): per cohort, one array per metric
+ * indexed by month offset; null when there are none. */
+static void summary_cohorts(json_obj *o, const cvo_analysis *a)
+{
+    const cvo_cohorts *co = cvo_analysis_cohorts(a);
+    obj_key(o, "cohorts");
+    if (co == NULL) {
+        cell_str(o->b, "null");
+        return;
+    }
+    json_obj top = {o->b, false};
+    obj_day(&top, "as_of", cvo_cohorts_as_of(co));
+    obj_key(&top, "rows");
+    cell_char(o->b, '[');
+    for (size_t r = 0; r < cvo_cohorts_count(co); r++) {
+        const cvo_cohort *c = cvo_cohorts_at(co, r);
+        char name[16];
+        snprintf(name, sizeof name, "%04d-%02d", c->year, c->month);
+        if (r > 0)
+            cell_char(o->b, ',');
+        json_obj row = {o->b, false};
+        obj_text(&row, "cohort", name);
+        obj_uint(&row, "customers", c->customers);
+        obj_bool(&row, "last_complete", c->cells[c->months - 1].complete);
+        cohort_series(&row, "repeat_share", c, 0);
+        cohort_series(&row, "retention_share", c, 1);
+        cohort_series(&row, "revenue_per_customer", c, 2);
+        cohort_series(&row, "profit_per_customer", c, 3);
+        obj_end(&row);
+    }
+    cell_char(o->b, ']');
+    obj_end(&top);
+}
+
 /* One NPS group's counts, score and interval. */
 static void nps_group(json_obj *o, const char *key, const cvo_nps_group *g)
 {
@@ -866,18 +919,20 @@ static void nps_difference(json_obj *o, const cvo_nps_difference *d)
     obj_end(&n);
 }
 
-static void nps_segments(json_obj *o, const cvo_nps *nps)
+/* "key":{group: {...}, ...} for one dimension. */
+static void nps_dimension(json_obj *o, const cvo_nps *nps, cvo_nps_dimension dim, const char *key)
 {
     size_t count = 0;
-    const cvo_nps_group *groups = cvo_nps_groups(nps, CVO_NPS_BY_SEGMENT, &count);
+    const cvo_nps_group *groups = cvo_nps_groups(nps, dim, &count);
     json_obj s = {o->b, false};
-    obj_key(o, "by_segment");
+    obj_key(o, key);
     for (size_t g = 0; g < count; g++)
         nps_group(&s, groups[g].key, &groups[g]);
     obj_end(&s);
 }
 
-/* The nps object: responses, overall, by stage and segment; null without answers. */
+/* The nps object: responses, overall, by stage, segment, product and category;
+ * null without answers. */
 static void summary_nps(json_obj *o, const cvo_analysis *a)
 {
     const cvo_nps *nps = cvo_analysis_nps(a);
@@ -898,7 +953,9 @@ static void summary_nps(json_obj *o, const cvo_analysis *a)
     nps_group(&stages, "post_delivery", cvo_nps_by_stage(nps, CVO_NPS_POST_DELIVERY));
     obj_end(&stages);
     nps_difference(&n, cvo_nps_stage_difference(nps));
-    nps_segments(&n, nps);
+    nps_dimension(&n, nps, CVO_NPS_BY_SEGMENT, "by_segment");
+    nps_dimension(&n, nps, CVO_NPS_BY_PRODUCT, "by_product");
+    nps_dimension(&n, nps, CVO_NPS_BY_CATEGORY, "by_category");
     obj_end(&n);
 }
 
@@ -965,6 +1022,7 @@ static void summary_body(cell_buf *b, const cvo_analysis *a, const summary_count
     summary_model(&o, a);
     summary_backtest(&o, a);
     summary_profit(&o, a);
+    summary_cohorts(&o, a);
     summary_nps(&o, a);
     summary_lists(&o, a, counts);
     summary_klaviyo(&o, customers, counts);

@@ -1,6 +1,8 @@
 /* klaviyo.c - Klaviyo files: the list-upload CSV, bulk profile import bodies
  * (JSON:API, each at most profiles_per_job profiles and KLAVIYO_MAX_BODY_BYTES)
- * and "CVO Winback Due" event bodies. The CSV and the JSON share one property table. */
+ * and "CVO Winback Due" event bodies. The CSV and the JSON share one property table.
+ * With a migration (lib/history) profiles gain the previous segment and the day it
+ * changed, and events gain "CVO Segment Changed" and "CVO Recency Dropped". */
 #include "output/cells.h"
 
 #include "base/ctx.h"
@@ -148,6 +150,25 @@ static const cell_column event_properties[] = {
 
 #define COUNT_OF(array) (sizeof(array) / sizeof((array)[0]))
 
+/* ---- migration properties ------------------------------------------------------------ */
+
+enum { HISTORY_PROPERTIES = 2 };
+static const char *const history_names[HISTORY_PROPERTIES] = {"CVO Previous Segment",
+                                                              "CVO Segment Changed At"};
+
+/* The migration's properties of customer index (empty when it has none). */
+static void history_cells(const cvo_migration *m, size_t index, cell out[HISTORY_PROPERTIES])
+{
+    size_t count = 0;
+    const cvo_migration_customer *rows = cvo_migration_customers(m, &count);
+    const cvo_migration_customer *c = index < count ? &rows[index] : NULL;
+    out[0].type = out[1].type = CELL_EMPTY;
+    if (c != NULL && c->previous_segment != NULL) {
+        cell_set_text(&out[0], c->previous_segment);
+        cell_set_day(&out[1], c->segment_changed_day);
+    }
+}
+
 /* out is the stream (or the sink) the writer needs. */
 static cvo_status check_arguments(cvo_ctx *ctx, const cvo_analysis *a, const void *out)
 {
@@ -165,17 +186,21 @@ static size_t customer_count(const cvo_analysis *a)
 
 /* ---- profiles.csv -------------------------------------------------------------------- */
 
-static void profile_csv_header(cell_buf *b)
+static void profile_csv_header(cell_buf *b, const cvo_migration *m)
 {
     cell_str(b, "Email");
     for (size_t k = 0; k < COUNT_OF(profile_properties); k++) {
         cell_char(b, ',');
         cell_csv_text(b, profile_properties[k].name);
     }
+    for (size_t k = 0; m != NULL && k < HISTORY_PROPERTIES; k++) {
+        cell_char(b, ',');
+        cell_csv_text(b, history_names[k]);
+    }
     cell_char(b, '\n');
 }
 
-static void profile_csv_row(cell_buf *b, const cell_row *row)
+static void profile_csv_row(cell_buf *b, const cell_row *row, const cvo_migration *m)
 {
     cell value;
     get_email(row, &value);
@@ -185,22 +210,36 @@ static void profile_csv_row(cell_buf *b, const cell_row *row)
         profile_properties[k].get(row, &value);
         cell_write_csv(b, &value);
     }
+    if (m != NULL) {
+        cell history[HISTORY_PROPERTIES];
+        history_cells(m, row->index, history);
+        for (size_t k = 0; k < HISTORY_PROPERTIES; k++) {
+            cell_char(b, ',');
+            cell_write_csv(b, &history[k]);
+        }
+    }
     cell_char(b, '\n');
 }
 
 cvo_status cvo_write_klaviyo_profiles(cvo_ctx *ctx, const cvo_analysis *a, FILE *out)
 {
+    return cvo_write_klaviyo_profiles_migration(ctx, a, NULL, out);
+}
+
+cvo_status cvo_write_klaviyo_profiles_migration(cvo_ctx *ctx, const cvo_analysis *a,
+                                                const cvo_migration *m, FILE *out)
+{
     CVO_TRY(check_arguments(ctx, a, out));
     cell_buf b;
     cell_buf_init(&b, ctx);
-    profile_csv_header(&b);
+    profile_csv_header(&b, m);
     cvo_status status = CVO_OK;
     for (size_t i = 0; status == CVO_OK && i < customer_count(a); i++) {
         cell_row row;
         export_row(a, i, &row);
         if (row.customer->email[0] == '\0')
             continue; /* Klaviyo needs an email; summary.json counts these */
-        profile_csv_row(&b, &row);
+        profile_csv_row(&b, &row, m);
         status = cell_flush_some(&b, out);
     }
     return cell_finish(&b, out, status);
@@ -210,24 +249,39 @@ cvo_status cvo_write_klaviyo_profiles(cvo_ctx *ctx, const cvo_analysis *a, FILE 
 
 /* {"name":value,...} of the columns that have a value (empty ones are left out:
  * a bulk import cannot clear a property with null anyway). */
-static void json_properties(cell_buf *b, const cell_row *row, const cell_column *columns,
-                            size_t count)
+static void json_property(cell_buf *b, const char *name, const cell *value, bool *first)
+{
+    if (value->type == CELL_EMPTY)
+        return;
+    if (!*first)
+        cell_char(b, ',');
+    *first = false;
+    cell_json_string(b, name);
+    cell_char(b, ':');
+    cell_write_json(b, value);
+}
+
+/* The columns' properties, then extra_count more named by extra_names. */
+static void json_properties_with(cell_buf *b, const cell_row *row, const cell_column *columns,
+                                 size_t count, const cell *extra, const char *const *extra_names,
+                                 size_t extra_count)
 {
     cell value;
     bool first = true;
     cell_char(b, '{');
     for (size_t k = 0; k < count; k++) {
         columns[k].get(row, &value);
-        if (value.type == CELL_EMPTY)
-            continue;
-        if (!first)
-            cell_char(b, ',');
-        first = false;
-        cell_json_string(b, columns[k].name);
-        cell_char(b, ':');
-        cell_write_json(b, &value);
+        json_property(b, columns[k].name, &value, &first);
     }
+    for (size_t k = 0; k < extra_count; k++)
+        json_property(b, extra_names[k], &extra[k], &first);
     cell_char(b, '}');
+}
+
+static void json_properties(cell_buf *b, const cell_row *row, const cell_column *columns,
+                            size_t count)
+{
+    json_properties_with(b, row, columns, count, NULL, NULL, 0);
 }
 
 /* "email":...,"external_id":... for the identifiers the customer has. */
@@ -244,12 +298,16 @@ static void json_identifiers(cell_buf *b, const cvo_customer *c)
     }
 }
 
-static void json_profile(cell_buf *b, const cell_row *row)
+static void json_profile(cell_buf *b, const cell_row *row, const cvo_migration *m)
 {
+    cell history[HISTORY_PROPERTIES];
+    if (m != NULL)
+        history_cells(m, row->index, history);
     cell_str(b, "{\"type\":\"profile\",\"attributes\":{");
     json_identifiers(b, row->customer);
     cell_str(b, ",\"properties\":");
-    json_properties(b, row, profile_properties, COUNT_OF(profile_properties));
+    json_properties_with(b, row, profile_properties, COUNT_OF(profile_properties), history,
+                         history_names, m != NULL ? HISTORY_PROPERTIES : 0);
     cell_str(b, "}}");
 }
 
@@ -270,6 +328,8 @@ typedef struct bulk_writer {
     size_t jobs;     /* jobs opened so far */
     size_t profiles; /* profiles in the open job */
     size_t bytes;    /* bytes of the open job, written or buffered */
+    /* NULL: no migration properties */
+    const cvo_migration *m;
 } bulk_writer;
 
 static void bulk_suffix(cell_buf *b, const cvo_config *config)
@@ -356,7 +416,7 @@ static cvo_status bulk_all(bulk_writer *w, const cvo_analysis *a)
         if (row.customer->email[0] == '\0')
             continue;
         profile.len = 0;
-        json_profile(&profile, &row);
+        json_profile(&profile, &row, w->m);
         status = cell_status(&profile);
         if (status == CVO_OK)
             status = bulk_add(w, &profile);
@@ -368,6 +428,13 @@ static cvo_status bulk_all(bulk_writer *w, const cvo_analysis *a)
 cvo_status cvo_write_klaviyo_bulk(cvo_ctx *ctx, const cvo_analysis *a, cvo_sink_open open,
                                   cvo_sink_close close, void *user_data, size_t *jobs)
 {
+    return cvo_write_klaviyo_bulk_migration(ctx, a, NULL, open, close, user_data, jobs);
+}
+
+cvo_status cvo_write_klaviyo_bulk_migration(cvo_ctx *ctx, const cvo_analysis *a,
+                                            const cvo_migration *m, cvo_sink_open open,
+                                            cvo_sink_close close, void *user_data, size_t *jobs)
+{
     if (jobs != NULL)
         *jobs = 0;
     CVO_TRY(check_arguments(ctx, a, jobs));
@@ -377,7 +444,8 @@ cvo_status cvo_write_klaviyo_bulk(cvo_ctx *ctx, const cvo_analysis *a, cvo_sink_
                      .open = open,
                      .close = close,
                      .user_data = user_data,
-                     .per_job = profiles_per_job(cvo_analysis_config(a))};
+                     .per_job = profiles_per_job(cvo_analysis_config(a)),
+                     .m = m};
     cell_buf_init(&w.suffix, ctx);
     cell_buf_init(&w.body, ctx);
     bulk_suffix(&w.suffix, cvo_analysis_config(a));
@@ -392,39 +460,94 @@ cvo_status cvo_write_klaviyo_bulk(cvo_ctx *ctx, const cvo_analysis *a, cvo_sink_
 
 /* ---- events.jsonl --------------------------------------------------------------------------- */
 
-static void json_event(cell_buf *b, const cell_row *row)
+static void json_event_open(cell_buf *b)
 {
-    const cvo_customer *c = row->customer;
-    char date[11];
-    cvo_day_format(row->result->winback_day, date);
     cell_str(b, "{\"data\":{\"type\":\"event\",\"attributes\":{\"properties\":");
-    json_properties(b, row, event_properties, COUNT_OF(event_properties));
+}
+
+/* After the properties: time (the day), unique id "<kind>-<customer>-<day>",
+ * metric name and profile. */
+static void json_event_close(cell_buf *b, const cvo_customer *c, int32_t day, const char *kind,
+                             const char *metric)
+{
+    char date[11];
+    cvo_day_format(day, date);
     cell_str(b, ",\"time\":\"");
     cell_str(b, date);
-    cell_str(b, "T00:00:00Z\",\"unique_id\":\"cvo-winback-");
+    cell_str(b, "T00:00:00Z\",\"unique_id\":\"");
+    cell_str(b, kind);
+    cell_char(b, '-');
     cell_json_chars(b, c->customer_id[0] ? c->customer_id : c->email);
     cell_char(b, '-');
     cell_str(b, date);
-    cell_str(b, "\",\"metric\":{\"data\":{\"type\":\"metric\",\"attributes\":{\"name\":"
-                "\"CVO Winback Due\"}}},\"profile\":{\"data\":{\"type\":\"profile\","
-                "\"attributes\":{");
+    cell_str(b, "\",\"metric\":{\"data\":{\"type\":\"metric\",\"attributes\":{\"name\":");
+    cell_json_string(b, metric);
+    cell_str(b, "}}},\"profile\":{\"data\":{\"type\":\"profile\",\"attributes\":{");
     json_identifiers(b, c);
     cell_str(b, "}}}}}}\n");
 }
 
+static void json_event(cell_buf *b, const cell_row *row)
+{
+    json_event_open(b);
+    json_properties(b, row, event_properties, COUNT_OF(event_properties));
+    json_event_close(b, row->customer, row->result->winback_day, "cvo-winback", "CVO Winback Due");
+}
+
+/* "CVO Segment Changed" (old and new segment) and "CVO Recency Dropped" (old
+ * and new R score) of a customer in the migration, dated its as-of day. */
+static void json_migration_events(cell_buf *b, const cell_row *row, const cvo_migration *m)
+{
+    size_t count = 0;
+    const cvo_migration_customer *rows = cvo_migration_customers(m, &count);
+    if (row->index >= count)
+        return;
+    const cvo_migration_customer *c = &rows[row->index];
+    int32_t day = cvo_migration_to_day(m);
+    cell values[3];
+    cell_set_day(&values[2], day);
+    if (c->segment_changed) {
+        static const char *const names[3] = {"CVO Old Segment", "CVO New Segment", "CVO As Of"};
+        cell_set_text(&values[0], c->then_segment);
+        cell_set_text(&values[1], row->segment);
+        json_event_open(b);
+        json_properties_with(b, row, NULL, 0, values, names, 3);
+        json_event_close(b, row->customer, day, "cvo-segment-changed", "CVO Segment Changed");
+    }
+    if (c->r_dropped) {
+        static const char *const names[3] = {"CVO Old R", "CVO New R", "CVO As Of"};
+        cell_set_int(&values[0], c->previous_r);
+        cell_set_int(&values[1], row->score->r);
+        json_event_open(b);
+        json_properties_with(b, row, NULL, 0, values, names, 3);
+        json_event_close(b, row->customer, day, "cvo-recency-dropped", "CVO Recency Dropped");
+    }
+}
+
 cvo_status cvo_write_klaviyo_events(cvo_ctx *ctx, const cvo_analysis *a, FILE *out)
+{
+    return cvo_write_klaviyo_events_migration(ctx, a, NULL, out);
+}
+
+cvo_status cvo_write_klaviyo_events_migration(cvo_ctx *ctx, const cvo_analysis *a,
+                                              const cvo_migration *m, FILE *out)
 {
     CVO_TRY(check_arguments(ctx, a, out));
     const cvo_customer_result *results = cvo_analysis_results(a);
+    bool moves = cvo_migration_has_previous(m);
     cell_buf b;
     cell_buf_init(&b, ctx);
     cvo_status status = CVO_OK;
     for (size_t i = 0; status == CVO_OK && i < customer_count(a); i++) {
-        if (!(results[i].lists & CVO_LIST_WINBACK_DUE) || results[i].winback_day == INT32_MIN)
+        bool due = (results[i].lists & CVO_LIST_WINBACK_DUE) && results[i].winback_day != INT32_MIN;
+        if (!due && !moves)
             continue;
         cell_row row;
         export_row(a, i, &row);
-        json_event(&b, &row);
+        if (due)
+            json_event(&b, &row);
+        if (moves)
+            json_migration_events(&b, &row, m);
         status = cell_flush_some(&b, out);
     }
     return cell_finish(&b, out, status);

@@ -1,8 +1,12 @@
 /* report.c - report.html: one self-contained page (inline CSS and SVG, no script,
  * no network) showing an analysis section by section. Every text that comes from
- * the data is escaped, and the only date on the page is the analysis as-of day. */
+ * the data is escaped, and the only date on the page is the analysis as-of day
+ * (and, with a history database, the as-of days of the snapshots compared). */
 #include "base/ctx.h"
 #include "base/sort.h"
+#include "output/report_cohort.h"
+#include "output/report_dive.h"
+#include "output/report_history.h"
 #include "output/svg.h"
 
 #include <math.h>
@@ -24,6 +28,7 @@ typedef struct report {
     int64_t revenue_cents;
     uint64_t orders, repeat_buyers;
     int32_t first_day;
+    const cvo_migration *migration; /* NULL: no migration section */
 } report;
 
 /* ---- text ---------------------------------------------------------------- */
@@ -353,6 +358,7 @@ static void page_head(report *r, const char *as_of)
     esc(r, as_of);
     put(r, "</title>\n<style>\n");
     put(r, STYLE);
+    put(r, REPORT_COHORT_STYLE);
     put(r, "</style>\n</head>\n<body>\n");
 }
 
@@ -361,7 +367,9 @@ static void page_header(report *r, const char *as_of)
     static const char *const links[][2] = {{"summary", "Summary"},
                                            {"segments", "Segments"},
                                            {"profit", "Profit"},
+                                           {"cohorts", "Cohorts"},
                                            {"nps", "NPS"},
+                                           {"drivers", "What drives value"},
                                            {"rfm-grid", "R \xC3\x97 F grid"},
                                            {"clv", "Predicted CLV"},
                                            {"p-alive", "P(alive)"},
@@ -659,6 +667,8 @@ static cvo_status section_profit(report *r)
 
 /* ---- NPS ------------------------------------------------------------------ */
 
+enum { REPORT_NPS_PRODUCTS = 12, REPORT_NPS_TERMS = 6 };
+
 static svg_interval interval_of(const cvo_nps_group *g, const char *label)
 {
     return (svg_interval){label, g->nps, g->ci_low, g->ci_high, g->n, g->small};
@@ -683,11 +693,12 @@ static void nps_cards(report *r, const cvo_nps *nps)
     put(r, "</div>\n");
 }
 
-static void nps_table(report *r, const cvo_nps_group *rows, size_t n)
+static void nps_table(report *r, const char *title, const char *first, const cvo_nps_group *rows,
+                      size_t n)
 {
-    static const char *const cols[] = {"Segment",     "#Answers", "#Promoters",   "#Passives",
-                                       "#Detractors", "#NPS",     "#95% interval"};
-    table_head(r, "NPS by segment", cols, sizeof cols / sizeof cols[0], true);
+    const char *const cols[] = {first,          "#Answers", "#Promoters",   "#Passives",
+                                "#Detractors", "#NPS",     "#95% interval"};
+    table_head(r, title, cols, sizeof cols / sizeof cols[0], true);
     for (size_t i = 0; i < n; i++) {
         char interval[64];
         put(r, "<tr><th scope=\"row\">");
@@ -725,8 +736,43 @@ static cvo_status nps_charts(report *r, const cvo_nps *nps)
     svg_interval_rows(r->out, "NPS by segment", bars, n, -100, 100, "NPS");
     figure_close(r, "Dot: NPS; whiskers: its 95% interval; hollow: too few answers to trust.");
     mem_free(r->ctx, bars);
-    nps_table(r, rows, n);
+    nps_table(r, "NPS by segment", "Segment", rows, n);
+    const cvo_nps_group *products = cvo_nps_groups(nps, CVO_NPS_BY_PRODUCT, &n);
+    if (n > 0)
+        nps_table(r, "NPS by product of the answered order (most answers first)", "Product",
+                  products, n < REPORT_NPS_PRODUCTS ? n : REPORT_NPS_PRODUCTS);
     return CVO_OK;
+}
+
+/* The words each segment uses most, next to its NPS. */
+static void nps_words(report *r, const cvo_nps *nps)
+{
+    static const char *const cols[] = {"Segment", "Most frequent words", "Most frequent phrases"};
+    size_t segments = 0;
+    const cvo_nps_group *rows = cvo_nps_groups(nps, CVO_NPS_BY_SEGMENT, &segments);
+    table_head(r, "What each segment says", cols, 3, true);
+    for (size_t s = 0; s < segments; s++) {
+        if (rows[s].n == 0)
+            continue;
+        put(r, "<tr><th scope=\"row\">");
+        esc(r, rows[s].key);
+        put(r, "</th>");
+        for (int phrases = 0; phrases < 2; phrases++) {
+            size_t n = 0;
+            const cvo_nps_term *t = cvo_nps_segment_terms(nps, s, phrases, &n);
+            put(r, "<td>");
+            for (size_t i = 0; i < n && i < REPORT_NPS_TERMS; i++) {
+                char count[32];
+                snprintf(count, sizeof count, " (%llu)", (unsigned long long)t[i].count);
+                put(r, i ? ", " : "");
+                esc(r, t[i].text);
+                put(r, count);
+            }
+            put(r, n ? "</td>" : "-</td>");
+        }
+        put(r, "</tr>\n");
+    }
+    table_end(r);
 }
 
 static cvo_status section_nps(report *r)
@@ -743,6 +789,7 @@ static cvo_status section_nps(report *r)
     }
     nps_cards(r, nps);
     CVO_TRY(nps_charts(r, nps));
+    nps_words(r, nps);
     section_close(r);
     return CVO_OK;
 }
@@ -1373,7 +1420,7 @@ static void section_method(report *r)
 static void report_init(report *r, cvo_ctx *ctx, const cvo_analysis *a, FILE *out)
 {
     *r = (report){ctx, a, out,      cvo_analysis_customers(a), cvo_analysis_results(a), 0, "", 0,
-                  0,   0, INT32_MIN};
+                  0,   0, INT32_MIN, NULL};
     r->count = cvo_customers_count(r->customers);
     r->currency = setting_text(r, "model", "currency", "");
     for (size_t i = 0; i < r->count; i++) {
@@ -1391,7 +1438,10 @@ static cvo_status report_body(report *r, const char *as_of)
     section_summary(r, as_of);
     CVO_TRY(section_segments(r));
     CVO_TRY(section_profit(r));
+    CVO_TRY(report_cohorts(r->ctx, r->a, r->out));
+    CVO_TRY(report_history_section(r->ctx, r->out, r->migration, r->currency));
     CVO_TRY(section_nps(r));
+    CVO_TRY(report_dive(r->ctx, r->a, r->out));
     section_rfm_grid(r);
     CVO_TRY(section_clv(r));
     CVO_TRY(section_p_alive(r));
@@ -1404,11 +1454,18 @@ static cvo_status report_body(report *r, const char *as_of)
 
 cvo_status cvo_write_report_html(cvo_ctx *ctx, const cvo_analysis *a, FILE *out)
 {
+    return cvo_write_report_html_migration(ctx, a, NULL, out);
+}
+
+cvo_status cvo_write_report_html_migration(cvo_ctx *ctx, const cvo_analysis *a,
+                                           const cvo_migration *m, FILE *out)
+{
     if (ctx == NULL || a == NULL || out == NULL)
         return ctx ? ctx_fail(ctx, CVO_ERR_ARGUMENT, "report: no analysis or stream")
                    : CVO_ERR_ARGUMENT;
     report r;
     report_init(&r, ctx, a, out);
+    r.migration = m;
     char as_of[11];
     fmt_day(as_of, cvo_analysis_as_of(a));
     page_head(&r, as_of);

@@ -1,6 +1,7 @@
 /* test_generate.c - unit tests of lib/gen: the distributions of the seeded
  * generator, and the synthetic store (determinism, exact headers, row rules,
- * option checks, error paths, and orders per customer against the BG/NBD model). */
+ * option checks, error paths, orders per customer against the BG/NBD model,
+ * delivery dates and survey timing, and the planted effects seen in the CSV). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,14 +20,14 @@
 
 #define ORDERS_HEADER                                                                      \
     "order_id,customer_id,email,order_date,sku,product,quantity,unit_price,discount,"      \
-    "unit_cost,shipping_cost,refund,country,discount_code,channel\n"
+    "unit_cost,shipping_cost,refund,country,discount_code,channel,fulfilled_at,delivered_at\n"
 #define PRODUCTS_HEADER "sku,product,unit_cost,category\n"
-#define NPS_HEADER "email,score,submitted_at,survey,comment\n"
+#define NPS_HEADER "email,score,submitted_at,survey,comment,order_id\n"
 
 enum {
     F_ORDER_ID, F_CUSTOMER_ID, F_EMAIL, F_ORDER_DATE, F_SKU, F_PRODUCT, F_QUANTITY,
     F_UNIT_PRICE, F_DISCOUNT, F_UNIT_COST, F_SHIPPING, F_REFUND, F_COUNTRY, F_CODE,
-    F_CHANNEL, ORDER_FIELDS
+    F_CHANNEL, F_FULFILLED, F_DELIVERED, ORDER_FIELDS
 };
 
 #define MAX_FIELDS 20
@@ -366,10 +367,13 @@ static void check_line_money(char f[][FIELD_BYTES], bool first_line)
     assert_int_equal(cents_of(f[F_DISCOUNT]), (gross * code_percent(f[F_CODE]) + 50) / 100);
     int64_t refund = cents_of(f[F_REFUND]);
     assert_true(refund >= 0 && refund <= gross - cents_of(f[F_DISCOUNT]));
-    if (first_line)
+    if (first_line) {
         assert_true(cents_of(f[F_SHIPPING]) > 0);
-    else
+    } else {
         assert_string_equal(f[F_SHIPPING], "");
+        assert_string_equal(f[F_FULFILLED], ""); /* order-level, like shipping */
+        assert_string_equal(f[F_DELIVERED], "");
+    }
 }
 
 typedef struct order_state {
@@ -552,7 +556,7 @@ static void test_nps_rows(void **state)
     day_text(options.first_day, first);
     day_text(options.last_day, last);
     while (next_line(s.nps, s.nps_len, &pos, &line, &len)) {
-        assert_int_equal(split_csv(line, len, f), 5);
+        assert_int_equal(split_csv(line, len, f), 6);
         check_nps_row(f, first, last);
         promoters += strcmp(f[1], "9") == 0 || strcmp(f[1], "10") == 0;
         rows++;
@@ -652,6 +656,401 @@ static void test_orders_per_customer_other_process(void **state)
     check_orders_per_customer(&options);
 }
 
+/* ---- deliveries, surveys and planted effects, read back from the CSV ------------------ */
+
+#define NO_DAY INT32_MIN
+
+/* One order of a written store, from its first line row (and its other lines). */
+typedef struct read_order {
+    uint32_t customer;                 /* from the email, guests too */
+    int32_t day, fulfilled, delivered; /* NO_DAY when empty */
+    bool marked;                       /* holds the SKU asked about */
+    bool coded;
+    char country[3];
+} read_order;
+
+/* The orders in file order (by day), and per customer the first of them. */
+typedef struct read_store {
+    read_order *orders;
+    size_t count, cap;
+    size_t *first; /* per customer: index of the first order, SIZE_MAX none */
+    uint32_t customers;
+} read_store;
+
+static int32_t day_or_none(const char *text)
+{
+    int32_t day;
+    if (text[0] == '\0')
+        return NO_DAY;
+    assert_true(cvo_day_parse(text, &day));
+    return day;
+}
+
+static read_order *read_store_add(read_store *rs)
+{
+    if (rs->count == rs->cap) {
+        rs->cap = rs->cap ? 2 * rs->cap : 4096;
+        rs->orders = realloc(rs->orders, rs->cap * sizeof *rs->orders);
+        assert_non_null(rs->orders);
+    }
+    return &rs->orders[rs->count++];
+}
+
+static void read_order_set(read_order *order, char f[][FIELD_BYTES])
+{
+    memset(order, 0, sizeof *order);
+    order->customer = (uint32_t)number_after(f[F_EMAIL], 1) - 1;
+    order->day = day_or_none(f[F_ORDER_DATE]);
+    order->fulfilled = day_or_none(f[F_FULFILLED]);
+    order->delivered = day_or_none(f[F_DELIVERED]);
+    order->coded = f[F_CODE][0] != '\0';
+    assert_int_equal(strlen(f[F_COUNTRY]), 2);
+    memcpy(order->country, f[F_COUNTRY], 3);
+}
+
+/* Reads the orders back; sku (or NULL) marks the orders holding it. */
+static read_store read_orders(const store *s, uint32_t customers, const char *sku)
+{
+    read_store rs = {.customers = customers};
+    char f[MAX_FIELDS][FIELD_BYTES], previous[FIELD_BYTES] = "";
+    size_t pos = strlen(ORDERS_HEADER), len;
+    const char *line;
+    rs.first = malloc(customers * sizeof *rs.first);
+    assert_non_null(rs.first);
+    for (uint32_t i = 0; i < customers; i++)
+        rs.first[i] = SIZE_MAX;
+    while (next_line(s->orders, s->orders_len, &pos, &line, &len)) {
+        assert_int_equal(split_csv(line, len, f), ORDER_FIELDS);
+        if (strcmp(f[F_ORDER_ID], previous) != 0) {
+            copy_text(previous, sizeof previous, f[F_ORDER_ID]);
+            read_order *order = read_store_add(&rs);
+            read_order_set(order, f);
+            assert_true(order->customer < customers);
+            if (rs.first[order->customer] == SIZE_MAX)
+                rs.first[order->customer] = rs.count - 1;
+        }
+        rs.orders[rs.count - 1].marked |= sku != NULL && strcmp(f[F_SKU], sku) == 0;
+    }
+    return rs;
+}
+
+static void read_store_free(read_store *rs)
+{
+    free(rs->orders);
+    free(rs->first);
+}
+
+/* fulfilled 0..2 days after the order, delivered after that; empty only when
+ * it would lie after the last day, and never delivered when not fulfilled. */
+static void check_delivery(const read_order *order, int32_t last_day)
+{
+    if (order->fulfilled == NO_DAY) {
+        assert_true(order->day + 2 > last_day);
+        assert_true(order->delivered == NO_DAY);
+        return;
+    }
+    assert_true(order->fulfilled >= order->day && order->fulfilled <= order->day + 2);
+    if (order->delivered == NO_DAY) {
+        assert_true(order->fulfilled + 13 + 9 + 14 > last_day); /* slowest: AU held, late */
+        return;
+    }
+    assert_true(order->delivered > order->fulfilled);
+    assert_true(order->delivered <= order->fulfilled + 13 + 9 + 14);
+}
+
+static double mean_transit(const read_store *rs, const char *country)
+{
+    double days = 0, count = 0;
+    for (size_t i = 0; i < rs->count; i++) {
+        const read_order *order = &rs->orders[i];
+        if (order->delivered == NO_DAY || strcmp(order->country, country) != 0)
+            continue;
+        days += order->delivered - order->fulfilled;
+        count++;
+    }
+    assert_true(count > 30);
+    return days / count;
+}
+
+static void test_deliveries(void **state)
+{
+    (void)state;
+    cvo_generate_options options;
+    store s;
+    options_with(&options, 4000, 5);
+    assert_int_equal(generate(&options, &s), CVO_OK);
+    read_store rs = read_orders(&s, 4000, NULL);
+    size_t undelivered = 0;
+    for (size_t i = 0; i < rs.count; i++) {
+        check_delivery(&rs.orders[i], options.last_day);
+        undelivered += rs.orders[i].delivered == NO_DAY;
+    }
+    assert_true(undelivered > 0 && undelivered < rs.count / 50);
+    /* By country: Australia is far, the Netherlands near. */
+    assert_true(mean_transit(&rs, "AU") > mean_transit(&rs, "NL") + 4.0);
+    read_store_free(&rs);
+    store_free(&s);
+}
+
+/* Whether some order of the customer explains a survey answer on day: a
+ * pre-delivery answer on an order day before its delivery, a post-delivery one
+ * 0..8 days after a delivery. */
+static bool answer_fits(const read_store *rs, size_t index, uint32_t customer, int32_t day,
+                        bool post)
+{
+    const read_order *order = &rs->orders[index];
+    if (order->customer != customer)
+        return false;
+    if (post)
+        return order->delivered != NO_DAY && day >= order->delivered &&
+               day <= order->delivered + 8;
+    return day == order->day && (order->delivered == NO_DAY || day < order->delivered);
+}
+
+static void check_survey_timing(const cvo_generate_options *options)
+{
+    store s;
+    char f[MAX_FIELDS][FIELD_BYTES];
+    size_t pos = strlen(NPS_HEADER), len, posts = 0, pres = 0;
+    const char *line;
+    assert_int_equal(generate(options, &s), CVO_OK);
+    read_store rs = read_orders(&s, (uint32_t)options->customers, NULL);
+    while (next_line(s.nps, s.nps_len, &pos, &line, &len)) {
+        int32_t day;
+        assert_int_equal(split_csv(line, len, f), 6);
+        f[2][10] = '\0';
+        assert_true(cvo_day_parse(f[2], &day));
+        bool post = strcmp(f[3], "post_delivery") == 0;
+        uint32_t customer = (uint32_t)number_after(f[0], 1) - 1;
+        /* the order_id column names the order the answer is about: O1 is the first */
+        size_t order = (size_t)number_after(f[5], 1) - 1;
+        assert_true(order < rs.count);
+        if (!answer_fits(&rs, order, customer, day, post))
+            fail_msg("%s answer of %s on %s does not fit its order %s", f[3], f[0], f[2], f[5]);
+        posts += post;
+        pres += !post;
+    }
+    assert_true(posts > 100 && pres > 20);
+    read_store_free(&rs);
+    store_free(&s);
+}
+
+static void test_survey_timing(void **state)
+{
+    (void)state;
+    cvo_generate_options options;
+    options_with(&options, 3000, 3);
+    check_survey_timing(&options);
+    options.late_country = "US"; /* late deliveries move the answers too */
+    check_survey_timing(&options);
+}
+
+/* Without a plant named, the strength changes nothing and no option adds a draw. */
+static void test_plants_off_by_default(void **state)
+{
+    (void)state;
+    cvo_generate_options options;
+    store plain, tuned;
+    options_with(&options, 2000, 8);
+    assert_null(options.toxic_skus);
+    assert_null(options.late_country);
+    assert_false(options.plant_discount_churn);
+    assert_true(options.plant_strength == 0.5);
+    assert_int_equal(generate(&options, &plain), CVO_OK);
+    options.plant_strength = 0.9;
+    options.toxic_skus = "";
+    options.late_country = "";
+    assert_int_equal(generate(&options, &tuned), CVO_OK);
+    assert_int_equal(plain.orders_len, tuned.orders_len);
+    assert_memory_equal(plain.orders, tuned.orders, plain.orders_len);
+    assert_int_equal(plain.nps_len, tuned.nps_len);
+    assert_memory_equal(plain.nps, tuned.nps, plain.nps_len);
+    store_free(&plain);
+    store_free(&tuned);
+}
+
+/* Customers whose first order is at least 180 days before the end, split by a
+ * property of that first order: who of them ordered again within 180 days. */
+typedef struct repeat_split {
+    double in, in_repeat, out, out_repeat;
+} repeat_split;
+
+typedef bool (*first_order_test)(const read_order *first);
+
+static bool repeated_within(const read_store *rs, size_t first, int32_t days)
+{
+    const read_order *start = &rs->orders[first];
+    for (size_t i = first + 1; i < rs->count && rs->orders[i].day <= start->day + days; i++)
+        if (rs->orders[i].customer == start->customer)
+            return true;
+    return false;
+}
+
+static repeat_split split_repeats(const read_store *rs, int32_t last_day, first_order_test in)
+{
+    repeat_split split = {0};
+    for (uint32_t c = 0; c < rs->customers; c++) {
+        size_t first = rs->first[c];
+        if (first == SIZE_MAX || rs->orders[first].day > last_day + 1 - 180)
+            continue;
+        bool repeat = repeated_within(rs, first, 180);
+        if (in(&rs->orders[first])) {
+            split.in++;
+            split.in_repeat += repeat;
+        } else {
+            split.out++;
+            split.out_repeat += repeat;
+        }
+    }
+    return split;
+}
+
+/* The two-proportion z statistic (pooled), negative when the group repeats less. */
+static double split_z(const repeat_split *split)
+{
+    double p_in = split->in_repeat / split->in, p_out = split->out_repeat / split->out;
+    double pooled = (split->in_repeat + split->out_repeat) / (split->in + split->out);
+    return (p_in - p_out) / sqrt(pooled * (1 - pooled) * (1 / split->in + 1 / split->out));
+}
+
+static bool first_marked(const read_order *first)
+{
+    return first->marked;
+}
+
+static bool first_in_se(const read_order *first)
+{
+    return strcmp(first->country, "SE") == 0;
+}
+
+static bool first_coded(const read_order *first)
+{
+    return first->coded;
+}
+
+static bool first_in_de(const read_order *first)
+{
+    return strcmp(first->country, "DE") == 0;
+}
+
+/* Post-delivery answers of the customers of a country: detractors (0..6) share. */
+static double detractor_share(const store *s, const read_store *rs, const char *country,
+                              bool inside)
+{
+    char f[MAX_FIELDS][FIELD_BYTES];
+    size_t pos = strlen(NPS_HEADER), len;
+    const char *line;
+    double answers = 0, detractors = 0;
+    while (next_line(s->nps, s->nps_len, &pos, &line, &len)) {
+        split_csv(line, len, f);
+        uint32_t customer = (uint32_t)number_after(f[0], 1) - 1;
+        const read_order *first = &rs->orders[rs->first[customer]];
+        if (strcmp(f[3], "post_delivery") != 0 || (strcmp(first->country, country) == 0) != inside)
+            continue;
+        answers++;
+        detractors += strtol(f[1], NULL, 10) <= 6;
+    }
+    assert_true(answers > 50);
+    return detractors / answers;
+}
+
+typedef struct effect_figures {
+    double toxic_share; /* of first orders holding SKU-0042 */
+    double z_toxic, z_se, z_coded, z_de;
+    double detractors_se, detractors_rest;
+} effect_figures;
+
+static effect_figures measure_effects(const cvo_generate_options *options)
+{
+    store s;
+    effect_figures fig;
+    assert_int_equal(generate(options, &s), CVO_OK);
+    read_store rs = read_orders(&s, (uint32_t)options->customers, "SKU-0042");
+    repeat_split toxic = split_repeats(&rs, options->last_day, first_marked);
+    repeat_split se = split_repeats(&rs, options->last_day, first_in_se);
+    repeat_split coded = split_repeats(&rs, options->last_day, first_coded);
+    repeat_split de = split_repeats(&rs, options->last_day, first_in_de);
+    fig.toxic_share = toxic.in / (toxic.in + toxic.out);
+    fig.z_toxic = split_z(&toxic);
+    fig.z_se = split_z(&se);
+    fig.z_coded = split_z(&coded);
+    fig.z_de = split_z(&de);
+    fig.detractors_se = detractor_share(&s, &rs, "SE", true);
+    fig.detractors_rest = detractor_share(&s, &rs, "SE", false);
+    print_message("toxic share %.4f, z toxic %.2f, z SE %.2f, z coded %.2f, z DE %.2f, "
+                  "detractors SE %.3f rest %.3f\n",
+                  fig.toxic_share, fig.z_toxic, fig.z_se, fig.z_coded, fig.z_de, fig.detractors_se,
+                  fig.detractors_rest);
+    read_store_free(&rs);
+    store_free(&s);
+    return fig;
+}
+
+static void plant_all(cvo_generate_options *options)
+{
+    options->toxic_skus = "SKU-0042";
+    options->late_country = "SE";
+    options->plant_discount_churn = true;
+}
+
+/* ~20000 customers: each planted effect stands out in the raw rows (repeat
+ * within 180 days far lower, SE answers detractor-heavy); a country without a
+ * plant does not. The planted SKU is in about 2.5% of first orders. */
+static void test_planted_effects(void **state)
+{
+    (void)state;
+    cvo_generate_options options;
+    options_with(&options, 20000, 11);
+    plant_all(&options);
+    effect_figures fig = measure_effects(&options);
+    assert_true(fig.toxic_share > 0.015 && fig.toxic_share < 0.04);
+    assert_true(fig.z_toxic < -4.0);
+    assert_true(fig.z_se < -4.0);
+    assert_true(fig.z_coded < -4.0);
+    assert_true(fabs(fig.z_de) < 3.0);
+    assert_true(fig.detractors_se > 0.4);
+    assert_true(fig.detractors_rest < 0.22); /* 0.19 without plants */
+}
+
+/* The same store without plants: none of those groups differs. */
+static void test_no_plants_no_effects(void **state)
+{
+    (void)state;
+    cvo_generate_options options;
+    options_with(&options, 20000, 11);
+    effect_figures fig = measure_effects(&options);
+    assert_true(fabs(fig.z_toxic) < 3.0);
+    assert_true(fabs(fig.z_se) < 3.0);
+    assert_true(fabs(fig.z_coded) < 3.0);
+    assert_true(fabs(fig.z_de) < 3.0);
+    assert_true(fabs(fig.detractors_se - fig.detractors_rest) < 0.06);
+}
+
+static void test_planted_same_bytes(void **state)
+{
+    (void)state;
+    cvo_generate_options options;
+    store first, second, plain;
+    options_with(&options, 3000, 4);
+    assert_int_equal(generate(&options, &plain), CVO_OK);
+    plant_all(&options);
+    options.toxic_skus = "SKU-0001,SKU-0120,SKU-0001";
+    options.plant_strength = 0.8;
+    assert_int_equal(generate(&options, &first), CVO_OK);
+    assert_int_equal(generate(&options, &second), CVO_OK);
+    assert_int_equal(first.orders_len, second.orders_len);
+    assert_memory_equal(first.orders, second.orders, first.orders_len);
+    assert_int_equal(first.nps_len, second.nps_len);
+    assert_memory_equal(first.nps, second.nps, first.nps_len);
+    assert_true(first.orders_len != plain.orders_len ||
+                memcmp(first.orders, plain.orders, plain.orders_len) != 0);
+    order_scan scan = scan_orders(&first, &options); /* the row rules still hold */
+    assert_true(scan.orders >= options.customers);
+    store_free(&first);
+    store_free(&second);
+    store_free(&plain);
+}
+
 /* ---- errors ------------------------------------------------------------------------ */
 
 static void expect_argument_error(const cvo_generate_options *options, const char *words)
@@ -693,6 +1092,23 @@ static void test_option_errors(void **state)
     cvo_generate_options_init(&o);
     o.bgnbd_b = INFINITY;
     expect_argument_error(&o, "b must");
+    cvo_generate_options_init(&o);
+    o.plant_strength = 1.5;
+    expect_argument_error(&o, "plant strength");
+    o.plant_strength = NAN;
+    expect_argument_error(&o, "plant strength");
+    cvo_generate_options_init(&o);
+    o.toxic_skus = "SKU-0001,SKU-0121";
+    expect_argument_error(&o, "'SKU-0121' is not in the catalog");
+    o.toxic_skus = "SKU-0001,";
+    expect_argument_error(&o, "toxic SKU ''");
+    o.toxic_skus = "sku-0001";
+    expect_argument_error(&o, "toxic SKU");
+    o.toxic_skus = "SKU-1,SKU-2,SKU-3,SKU-4,SKU-5,SKU-6,SKU-7,SKU-8,SKU-9";
+    expect_argument_error(&o, "at most 8");
+    cvo_generate_options_init(&o);
+    o.late_country = "XX";
+    expect_argument_error(&o, "late country 'XX'");
     cvo_ctx *ctx;
     assert_int_equal(cvo_ctx_new(&ctx, NULL), CVO_OK);
     assert_int_equal(cvo_generate(ctx, NULL, NULL, NULL, NULL), CVO_ERR_ARGUMENT);
@@ -767,11 +1183,8 @@ static void failing_free(void *user_data, void *ptr)
     free(ptr);
 }
 
-static void test_out_of_memory(void **state)
+static void check_out_of_memory(const cvo_generate_options *options)
 {
-    (void)state;
-    cvo_generate_options options;
-    options_with(&options, 50, 1);
     failing_allocator budget = {1000, 0};
     cvo_allocator allocator = {failing_alloc, failing_realloc, failing_free, &budget};
     cvo_status status = CVO_ERR_NOMEM;
@@ -783,7 +1196,7 @@ static void test_out_of_memory(void **state)
         char *text = NULL;
         size_t len = 0;
         FILE *orders = open_memstream(&text, &len);
-        status = cvo_generate(ctx, &options, orders, orders, orders);
+        status = cvo_generate(ctx, options, orders, orders, orders);
         assert_true(status == CVO_OK || status == CVO_ERR_NOMEM);
         fclose(orders);
         free(text);
@@ -791,6 +1204,16 @@ static void test_out_of_memory(void **state)
         assert_int_equal(budget.live, 0); /* nothing leaked on any path */
         assert_true(allowed < 100);
     }
+}
+
+static void test_out_of_memory(void **state)
+{
+    (void)state;
+    cvo_generate_options options;
+    options_with(&options, 50, 1);
+    check_out_of_memory(&options);
+    plant_all(&options); /* the per-customer plant marks */
+    check_out_of_memory(&options);
 }
 
 int main(void)
@@ -809,6 +1232,12 @@ int main(void)
         cmocka_unit_test(test_nps_rows),
         cmocka_unit_test(test_orders_per_customer_defaults),
         cmocka_unit_test(test_orders_per_customer_other_process),
+        cmocka_unit_test(test_deliveries),
+        cmocka_unit_test(test_survey_timing),
+        cmocka_unit_test(test_plants_off_by_default),
+        cmocka_unit_test(test_planted_effects),
+        cmocka_unit_test(test_no_plants_no_effects),
+        cmocka_unit_test(test_planted_same_bytes),
         cmocka_unit_test(test_option_errors),
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_write_error),

@@ -251,8 +251,8 @@ static void test_stage_inference(void **state)
     load_orders(f);
     /* Typeform-like columns through the map; survey variants, then inference. */
     write_text(f->nps, "#,Email,How likely?,Submit Date (UTC),Which survey\n"
-                       "a,ann@example.com,9,2024-03-01 10:00:00,\n"         /* order day: pre */
-                       "b,ann@example.com,6,2024-03-05 10:00:00,\n"         /* later: post */
+                       "a,ann@example.com,9,2024-03-05 10:00:00,\n"         /* before delivery */
+                       "b,ann@example.com,6,2024-03-06 10:00:00,\n"         /* day 5: post */
                        "c,ann@example.com,10,2024-03-20 08:00:00,nps\n"     /* 2nd order: pre */
                        "d,bob@example.com,7,2024-03-02 10:00:00,Post Delivery\n"
                        "e,bob@example.com,8,2024-03-09 10:00:00,pre-delivery\n"
@@ -280,6 +280,114 @@ static void test_stage_inference(void **state)
     assert_int_equal(n, 1);
     assert_string_equal(months[0].key, "2024-03");
     assert_true(months[0].small);
+}
+
+/* delivered_at, else fulfilled_at + transit_days, else order day + delivery_days;
+ * order_id joins to its order (and customer) whatever the email says. */
+static void test_delivery_and_order_id(void **state)
+{
+    fixture *f = *state;
+    write_text(f->orders, "order_id,email,order_date,sku,product,category,quantity,unit_price,"
+                          "fulfilled_at,delivered_at\n"
+                          "#1,ann@example.com,2024-03-01,S1,Beans,Coffee,1,40.00,2024-03-02,"
+                          "2024-03-10\n"
+                          "#1,ann@example.com,2024-03-01,S2,Mug,Cups,1,9.00,,\n"
+                          "#2,bob@example.com,2024-03-02,S2,Mug,Cups,1,9.00,2024-03-03,\n"
+                          "#3,ann@example.com,2024-03-20,S3,Tea,,1,30.00,,\n");
+    load_orders(f);
+    write_text(f->nps, "email,score,submitted_at,comment,order_id\n"
+                       "ann@example.com,9,2024-03-09,fast shipping,\n"    /* #1 before the 10th */
+                       "ann@example.com,3,2024-03-10,broken mug,1\n"      /* #1 delivered: post */
+                       "bob@example.com,10,2024-03-05,fast shipping,\n"   /* #2 3rd+3: pre */
+                       "bob@example.com,8,2024-03-06,good,\n"             /* #2: post */
+                       "other@example.com,6,2024-03-24,slow shipping,#3\n" /* #3 20th+5: pre */
+                       "ann@example.com,0,2024-03-25,slow shipping,\n"    /* #3: post */
+                       "ann@example.com,9,2024-03-25,,#99\n");            /* unknown id: by day */
+    cvo_nps_options o;
+    cvo_nps_options_init(&o);
+    o.path = f->nps;
+    o.customers = f->customers;
+    cvo_nps_stats stats;
+    assert_int_equal(cvo_nps_load(f->ctx, &o, &f->result, &stats), CVO_OK);
+    assert_int_equal(stats.used, 7);
+    assert_int_equal(stats.joined_by_order_id, 2);
+    assert_int_equal(stats.joined_customers, 7);
+    assert_int_equal(stats.joined_orders, 7);
+    assert_int_equal(stats.stage_inferred, 7);
+    const cvo_nps_group *pre = cvo_nps_by_stage(f->result, CVO_NPS_PRE_DELIVERY);
+    const cvo_nps_group *post = cvo_nps_by_stage(f->result, CVO_NPS_POST_DELIVERY);
+    assert_int_equal(pre->n, 3);
+    assert_int_equal(pre->promoters, 2);
+    assert_int_equal(pre->detractors, 1);
+    assert_int_equal(post->n, 4);
+    assert_int_equal(post->promoters, 1);
+    assert_int_equal(post->passives, 1);
+    assert_int_equal(post->detractors, 2);
+    /* products of the joined order; a response counts once per product */
+    size_t n = 0;
+    const cvo_nps_group *products = cvo_nps_groups(f->result, CVO_NPS_BY_PRODUCT, &n);
+    assert_int_equal(n, 3);
+    assert_string_equal(products[0].key, "Mug (S2)"); /* #1 twice, #2 twice */
+    assert_int_equal(products[0].n, 4);
+    assert_string_equal(products[1].key, "Tea (S3)"); /* #3 three times */
+    assert_int_equal(products[1].n, 3);
+    assert_string_equal(products[2].key, "Beans (S1)");
+    assert_int_equal(products[2].n, 2);
+    const cvo_nps_group *categories = cvo_nps_groups(f->result, CVO_NPS_BY_CATEGORY, &n);
+    assert_int_equal(n, 3);
+    assert_string_equal(categories[0].key, "Cups");
+    assert_int_equal(categories[0].n, 4);
+    /* the id join wins over the email: other@ answered about ann's order */
+    assert_int_equal(cvo_nps_customer_last(f->result, 0), 9);
+}
+
+/* The most frequent words and phrases of each segment's comments. */
+static void test_segment_terms(void **state)
+{
+    fixture *f = *state;
+    write_text(f->orders, orders_csv);
+    load_orders(f);
+    cvo_rfm_options ro;
+    cvo_rfm_options_init(&ro);
+    cvo_scheme *scheme = NULL;
+    cvo_rfm *rfm = NULL;
+    ro.levels = 3;
+    assert_int_equal(cvo_scheme_builtin(f->ctx, "relationship", ro.levels, &scheme), CVO_OK);
+    assert_int_equal(cvo_rfm_new(f->ctx, f->customers, &ro, scheme, &rfm), CVO_OK);
+    write_text(f->nps, "email,score,submitted_at,comment\n"
+                       "ann@example.com,9,2024-03-25,Lovely beans lovely beans\n"
+                       "bob@example.com,4,2024-03-25,Late parcel\n"
+                       "eve@example.com,4,2024-03-25,who am I\n");
+    cvo_nps_options o;
+    cvo_nps_options_init(&o);
+    o.path = f->nps;
+    o.customers = f->customers;
+    o.rfm = rfm;
+    o.scheme = scheme;
+    assert_int_equal(cvo_nps_load(f->ctx, &o, &f->result, NULL), CVO_OK);
+    size_t segments = 0, n = 0;
+    const cvo_nps_group *rows = cvo_nps_groups(f->result, CVO_NPS_BY_SEGMENT, &segments);
+    size_t ann = cvo_rfm_scores(rfm)[0].segment, bob = cvo_rfm_scores(rfm)[1].segment;
+    assert_true(ann != bob);
+    const cvo_nps_term *t = cvo_nps_segment_terms(f->result, ann, false, &n);
+    assert_int_equal(n, 2);
+    assert_string_equal(t[0].text, "beans");
+    assert_int_equal(t[0].count, 2);
+    assert_string_equal(t[1].text, "lovely");
+    t = cvo_nps_segment_terms(f->result, ann, true, &n);
+    assert_int_equal(n, 2); /* "lovely beans" twice, "beans lovely" once */
+    assert_string_equal(t[0].text, "lovely beans");
+    assert_int_equal(t[0].count, 2);
+    t = cvo_nps_segment_terms(f->result, bob, false, &n);
+    assert_int_equal(n, 2);
+    assert_string_equal(t[0].text, "late");
+    /* the last row is "(not a customer)" */
+    assert_string_equal(rows[segments - 1].key, "(not a customer)");
+    t = cvo_nps_segment_terms(f->result, segments - 1, false, &n);
+    assert_int_equal(n, 0); /* "who am I": stop words only */
+    assert_null(cvo_nps_segment_terms(f->result, segments, false, &n));
+    cvo_rfm_free(rfm);
+    cvo_scheme_free(scheme);
 }
 
 static void test_delighted(void **state)
@@ -348,6 +456,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_missing_columns, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stage_inference, setup, teardown),
         cmocka_unit_test_setup_teardown(test_delighted, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_delivery_and_order_id, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_segment_terms, setup, teardown),
         cmocka_unit_test_setup_teardown(test_utf8_words, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

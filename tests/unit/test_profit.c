@@ -68,7 +68,7 @@ static void write_all(const char *path, const char *data, size_t len)
 
 /* ---- a tiny CSV reader: quoted fields, "" escapes, no quoted newlines ------------------ */
 
-#define MAX_FIELDS 16
+#define MAX_FIELDS 24
 
 typedef struct record {
     char *field[MAX_FIELDS];
@@ -160,7 +160,8 @@ static int64_t integer_of(const char *s)
 /* ---- the independent computation ------------------------------------------------------- */
 
 enum { O_ID, O_CUSTOMER, O_EMAIL, O_DATE, O_SKU, O_PRODUCT, O_QTY, O_PRICE, O_DISCOUNT,
-       O_COST, O_SHIPPING, O_REFUND, O_COUNTRY, O_CODE, O_CHANNEL, O_FIELDS };
+       O_COST, O_SHIPPING, O_REFUND, O_COUNTRY, O_CODE, O_CHANNEL, O_FULFILLED, O_DELIVERED,
+       O_FIELDS };
 
 typedef struct rates {
     int64_t fee_ppm, fee_fixed, margin_ppm;
@@ -664,6 +665,49 @@ static void test_break_even(void **state)
     run_free(&r);
 }
 
+/* [profit] shipping_cost is charged to orders whose file gives no shipping
+ * cost, never to one that gives it (even as 0.00). */
+static void test_default_shipping(void **state)
+{
+    fixture *f = *state;
+    static const char orders[] =
+        HEADER "A1,A,,2024-01-01,S,Thing,1,100.00,0.00,90.00,,0.00,US,,paid\n"
+               "A2,A,,2024-02-01,S,Thing,1,100.00,0.00,85.00,0.00,0.00,US,,paid\n"
+               "B1,B,,2024-01-05,S,Thing,1,100.00,0.00,60.00,7.00,0.00,US,,organic\n";
+    static const char ini[] = "[profit]\npayment_fee_percent = 0\npayment_fee_fixed = 0\n"
+                              "shipping_cost = 2.50\n";
+    write_all(f->orders, orders, strlen(orders));
+    run r;
+    assert_int_equal(run_profit(f, f->orders, NULL, ini, NULL, &r), CVO_OK);
+    const cvo_profit_row *rows = cvo_profit_rows(r.profit);
+    assert_int_equal(rows[0].profit_cents, (1000 - 250) + 1500);
+    assert_int_equal(rows[0].shipping_cents, 250);
+    assert_int_equal(rows[1].profit_cents, 4000 - 700);
+    assert_int_equal(cvo_profit_overall(r.profit)->shipping_cents, 950);
+    run_free(&r);
+}
+
+/* An order-level refund bigger than the uncosted revenue never makes a
+ * negative cost of goods: the uncosted revenue is 0, not 30 - 100. */
+static void test_order_refund_costs(void **state)
+{
+    fixture *f = *state;
+    static const char orders[] = "order_id,customer_id,order_date,sku,quantity,unit_price,"
+                                 "unit_cost,order_refund\n"
+                                 "A1,A,2024-01-01,S,1,100.00,40.00,120.00\n"
+                                 "A1,A,2024-01-01,T,1,50.00,,\n";
+    write_all(f->orders, orders, strlen(orders));
+    run r;
+    assert_int_equal(run_profit(f, f->orders, NULL, no_fees_ini, NULL, &r), CVO_OK);
+    const cvo_profit_totals *t = cvo_profit_overall(r.profit);
+    assert_int_equal(t->revenue_cents, 3000);
+    assert_int_equal(t->cogs_cents, 4000);
+    assert_int_equal(t->cost_by_default_cents, 0);
+    assert_float_equal(t->by_default_share, 0, 0);
+    assert_float_equal(t->from_line_share, 1, 1e-12);
+    run_free(&r);
+}
+
 /* Given expected orders are used as they are (NaN: no prediction); a
  * repeater whose mean repeat margin is negative keeps it, spend model or not. */
 static void test_given_expectations(void **state)
@@ -833,6 +877,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_generated_store, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cost_sources, setup, teardown),
         cmocka_unit_test_setup_teardown(test_break_even, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_default_shipping, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_order_refund_costs, setup, teardown),
         cmocka_unit_test_setup_teardown(test_given_expectations, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_spend_model, setup, teardown),
         cmocka_unit_test_setup_teardown(test_spend_model_on_margins, setup, teardown),

@@ -252,10 +252,18 @@ static void test_nps_section_with_answers(void **state)
     assert_int_equal(occurrences(nps, "<svg"), 2);
     assert_non_null(strstr(nps, "before delivery"));
     assert_non_null(strstr(nps, "after delivery"));
-    size_t groups = 0;
-    cvo_nps_groups(cvo_analysis_nps(f.analysis), CVO_NPS_BY_SEGMENT, &groups);
+    size_t groups = 0, products = 0, answered = 0;
+    const cvo_nps_group *rows =
+        cvo_nps_groups(cvo_analysis_nps(f.analysis), CVO_NPS_BY_SEGMENT, &groups);
     assert_true(groups >= cvo_scheme_segment_count(cvo_analysis_scheme(f.analysis)));
-    assert_int_equal(occurrences(nps, "<tr>"), 1 + groups);
+    for (size_t k = 0; k < groups; k++)
+        answered += rows[k].n > 0;
+    cvo_nps_groups(cvo_analysis_nps(f.analysis), CVO_NPS_BY_PRODUCT, &products);
+    assert_true(products > 12);
+    /* segments; products (the 12 with most answers); the words of each answered segment */
+    assert_int_equal(occurrences(nps, "<tr>"), (1 + groups) + (1 + 12) + (1 + answered));
+    assert_non_null(strstr(nps, "NPS by product of the answered order"));
+    assert_non_null(strstr(nps, "What each segment says"));
     free(nps);
     free(html);
     unlink(nps_path);
