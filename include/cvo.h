@@ -199,21 +199,21 @@ CVO_API void cvo_customers_free(cvo_customers *customers);
 /* A counted order of a customer (loaded with keep_orders). */
 typedef struct cvo_order {
     int32_t day;
+    uint32_t code;                /* the first discount code: cvo_customers_code (0 = none) */
     int64_t net_cents;            /* after discounts and refunds (what the customer paid and kept) */
     int64_t discount_cents;       /* discounts given on the order */
     int64_t refund_cents;         /* refunds (already taken out of net_cents) */
     int64_t shipping_cents;       /* the store's shipping cost for the order */
-    bool shipping_known;          /* the file gave it (else [profit] shipping_cost applies) */
     int64_t cogs_cents;           /* cost of the goods whose cost is known (see costed_cents) */
     int64_t costed_cents;         /* net revenue of the lines whose cost is known */
     int64_t cost_from_line_cents; /* of costed_cents: costed by the line's own unit_cost */
-    bool has_code;                /* a discount code was used */
-    uint32_t code;                /* the first discount code: cvo_customers_code (0 = none) */
     uint64_t id_hash;             /* cvo_order_id_hash of the order id; 0 when it has none */
     int32_t fulfilled_day;        /* shipped (fulfilled_at, Shopify Fulfilled at); INT32_MIN unknown */
     int32_t delivered_day;        /* delivered (delivered_at); INT32_MIN unknown */
     uint32_t product_first;       /* its distinct products: cvo_customers_order_products */
     uint32_t product_count;
+    bool has_code;                /* a discount code was used */
+    bool shipping_known;          /* the file gave it (else [profit] shipping_cost applies) */
 } cvo_order;
 
 /* The counted orders of customer index, by day (then file order); *count 0

@@ -9,6 +9,7 @@
 #include "core/summary.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -197,7 +198,7 @@ static cvo_status profit(cvo_analysis *a)
 static cvo_status cohorts(cvo_analysis *a)
 {
     cvo_status status =
-        cvo_cohorts_compute(a->ctx, a->customers, a->config, a->as_of, &a->cohorts);
+        cvo_cohorts_compute(a->side_ctx, a->customers, a->config, a->as_of, &a->cohorts);
     return status == CVO_ERR_LIMIT || status == CVO_ERR_EMPTY ? CVO_OK : status;
 }
 
@@ -205,7 +206,51 @@ static cvo_status cohorts(cvo_analysis *a)
 static cvo_status dives(cvo_analysis *a)
 {
     dive_input in = {a->customers, a->config, a->as_of, a->results, a->nps, NULL, 0};
-    return dive_compute_all(a->ctx, &in, a->dives);
+    return dive_compute_all(a->side_ctx, &in, a->dives);
+}
+
+/* ---- a step on a second thread ------------------------------------------------
+ * Cohorts run beside the models, the dives beside profit and the lists: they
+ * only read what those write elsewhere. They work in a->side_ctx (the same
+ * allocator, which the API requires to be thread-safe), so a failure message
+ * never races with the main thread's; it is copied over once joined. */
+
+typedef struct side_step {
+    cvo_analysis *a;
+    cvo_status (*run)(cvo_analysis *a);
+    cvo_status status;
+    pthread_t thread;
+    bool started;
+} side_step;
+
+static void *side_main(void *arg)
+{
+    side_step *s = arg;
+    s->status = s->run(s->a);
+    return NULL;
+}
+
+/* Starts run on a second thread (or runs it here when none can be started). */
+static void side_start(side_step *s, cvo_analysis *a, cvo_status (*run)(cvo_analysis *))
+{
+    s->a = a;
+    s->run = run;
+    s->status = CVO_OK;
+    s->started = pthread_create(&s->thread, NULL, side_main, s) == 0;
+    if (!s->started)
+        side_main(s);
+}
+
+/* Joins the step; its status, with its message moved to the analysis' context. */
+static cvo_status side_join(side_step *s, cvo_status status)
+{
+    if (s->started)
+        pthread_join(s->thread, NULL);
+    if (s->status != CVO_OK && status == CVO_OK) {
+        snprintf(s->a->ctx->message, sizeof s->a->ctx->message, "%s", s->a->side_ctx->message);
+        return s->status;
+    }
+    return status;
 }
 
 bool cvo_analysis_profit_after_discount(const cvo_analysis *a, size_t index, int64_t *cents)
@@ -630,21 +675,25 @@ cvo_status cvo_analyze_nps(cvo_ctx *ctx, const cvo_customers *customers,
     a->config = config;
     if (stats != NULL)
         a->stats = *stats;
-    cvo_status status = init_results(a);
+    cvo_status status = cvo_ctx_new(&a->side_ctx, &ctx->allocator);
+    if (status == CVO_OK)
+        status = init_results(a);
     if (status == CVO_OK)
         status = score(a);
     if (status == CVO_OK)
         status = load_nps(a, nps);
-    if (status == CVO_OK)
-        status = models(a);
-    if (status == CVO_OK)
+    side_step side;
+    if (status == CVO_OK) {
+        side_start(&side, a, cohorts);
+        status = side_join(&side, models(a));
+    }
+    if (status == CVO_OK) {
+        side_start(&side, a, dives);
         status = profit(a);
-    if (status == CVO_OK)
-        status = cohorts(a);
-    if (status == CVO_OK)
-        status = dives(a);
-    if (status == CVO_OK)
-        status = decide(a);
+        if (status == CVO_OK)
+            status = decide(a);
+        status = side_join(&side, status);
+    }
     if (status != CVO_OK) {
         cvo_analysis_free(a);
         return status;
@@ -709,6 +758,7 @@ void cvo_analysis_free(cvo_analysis *a)
     cvo_cohorts_free(a->cohorts);
     for (int by = 0; by < CVO_DIVE_BY__COUNT; by++)
         cvo_dive_free(a->dives[by]);
+    cvo_ctx_free(a->side_ctx);
     cvo_nps_free(a->nps);
     cvo_backtest_free(a->backtest);
     cvo_rfm_free(a->rfm);

@@ -35,6 +35,7 @@ struct cvo_analysis {
     cvo_fit purchase, spend;
     cvo_profit *profit; /* with the analysis' own expected orders */
     cvo_nps *nps;       /* the responses, joined and by segment; NULL when none given */
+    cvo_ctx *side_ctx;    /* cohorts and dives are made in it, on a second thread */
     cvo_cohorts *cohorts; /* NULL when they could not be computed */
     cvo_dive *dives[CVO_DIVE_BY__COUNT]; /* deep dives, one per grouping */
     cvo_backtest *backtest;

@@ -183,6 +183,14 @@ static bool log_order(custmap *map, uint32_t entry, const cvo_order *order)
 /* Orders of src, re-indexed to this map, are appended after its own. */
 static custmap_result take_orders(custmap *map, const custmap *src)
 {
+    size_t need = map->order_count + src->order_count;
+    if (need > map->order_cap) { /* once, to the size needed: this is the load's peak */
+        cust_order *orders = mem_realloc(map->ctx, map->orders, need * sizeof *orders);
+        if (orders == NULL)
+            return CUSTMAP_NOMEM;
+        map->orders = orders;
+        map->order_cap = need;
+    }
     for (size_t i = 0; i < src->order_count; i++) {
         const cust_order *o = &src->orders[i];
         if (!log_order(map, map->remap[o->entry], &o->order))

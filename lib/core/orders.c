@@ -432,34 +432,74 @@ static void sort_by_day(cvo_order *orders, size_t n)
     }
 }
 
-/* Groups the kept orders by customer row (counting sort), each by day. */
-static cvo_status attach_orders(load *ld, const custmap *map, cvo_customers *table)
+/* Where each logged order goes: its row's next place (a counting sort, so
+ * file order is kept within a row); orders of customers left out go last.
+ * start[r] is set to row r's first place. Returns how many are kept. */
+static size_t order_places(const custmap *map, const uint32_t *rows, size_t rows_count,
+                           size_t *start, uint32_t *place)
 {
-    uint32_t *rows = entry_rows(ld, map);
-    table->order_start = mem_zarray(ld->ctx, table->count + 1, sizeof *table->order_start);
-    table->orders = mem_array(ld->ctx, map->order_count ? map->order_count : 1,
-                              sizeof *table->orders);
-    if (rows == NULL || table->order_start == NULL || table->orders == NULL) {
-        mem_free(ld->ctx, rows);
-        return ctx_nomem(ld->ctx);
-    }
-    size_t *start = table->order_start;
+    size_t kept = 0;
     for (size_t i = 0; i < map->order_count; i++)
-        if (rows[map->orders[i].entry] != UINT32_MAX)
+        if (rows[map->orders[i].entry] != UINT32_MAX) {
             start[rows[map->orders[i].entry] + 1]++;
-    for (size_t r = 0; r < table->count; r++)
+            kept++;
+        }
+    for (size_t r = 0; r < rows_count; r++)
         start[r + 1] += start[r];
+    size_t dropped = kept;
     for (size_t i = 0; i < map->order_count; i++) {
         uint32_t row = rows[map->orders[i].entry];
-        if (row != UINT32_MAX)
-            table->orders[start[row]++] = map->orders[i].order;
+        place[i] = (uint32_t)(row != UINT32_MAX ? start[row]++ : dropped++);
     }
-    for (size_t r = table->count; r > 0; r--)
+    for (size_t r = rows_count; r > 0; r--)
         start[r] = start[r - 1];
     start[0] = 0;
-    for (size_t r = 0; r < table->count; r++)
-        sort_by_day(table->orders + start[r], start[r + 1] - start[r]);
+    return kept;
+}
+
+/* Moves every logged order to its place, following the permutation's cycles. */
+static void permute(cust_order *orders, uint32_t *place, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        while (place[i] != i) {
+            uint32_t j = place[i];
+            cust_order o = orders[j];
+            orders[j] = orders[i];
+            orders[i] = o;
+            place[i] = place[j];
+            place[j] = j;
+        }
+}
+
+/* Groups the kept orders by customer row, each by day, in the map's own
+ * buffer: the table takes it over, so the orders are never held twice. */
+static cvo_status attach_orders(load *ld, custmap *map, cvo_customers *table)
+{
+    if (map->order_count >= UINT32_MAX)
+        return ctx_fail(ld->ctx, CVO_ERR_LIMIT, "%s: more orders than cvo can hold", ld->name);
+    uint32_t *rows = entry_rows(ld, map);
+    uint32_t *place = mem_array(ld->ctx, map->order_count ? map->order_count : 1, sizeof *place);
+    table->order_start = mem_zarray(ld->ctx, table->count + 1, sizeof *table->order_start);
+    if (rows == NULL || place == NULL || table->order_start == NULL) {
+        mem_free(ld->ctx, rows);
+        mem_free(ld->ctx, place);
+        return ctx_nomem(ld->ctx);
+    }
+    size_t kept = order_places(map, rows, table->count, table->order_start, place);
     mem_free(ld->ctx, rows);
+    permute(map->orders, place, map->order_count);
+    mem_free(ld->ctx, place);
+    /* cvo_order is smaller than cust_order: copied down in place, front to back */
+    cvo_order *orders = (cvo_order *)(void *)map->orders;
+    for (size_t i = 0; i < kept; i++)
+        memmove(&orders[i], &map->orders[i].order, sizeof *orders);
+    cvo_order *fitted = mem_realloc(ld->ctx, orders, (kept ? kept : 1) * sizeof *orders);
+    table->orders = fitted ? fitted : orders;
+    map->orders = NULL;
+    map->order_count = map->order_cap = 0;
+    for (size_t r = 0; r < table->count; r++)
+        sort_by_day(table->orders + table->order_start[r],
+                    table->order_start[r + 1] - table->order_start[r]);
     return CVO_OK;
 }
 
