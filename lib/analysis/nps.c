@@ -297,14 +297,14 @@ static cvo_status map_item(nps_load *ld, const csv_record *header, const char *i
     int field = eq ? field_index(item, (size_t)(eq - item)) : -1;
     if (field < 0)
         return ctx_fail(ld->ctx, CVO_ERR_ARGUMENT,
-                        "--map: '%.*s' is not field=Header with a field of email, score, "
+                        "column map: '%.*s' is not field=Header with a field of email, score, "
                         "submitted_at, survey, comment, order_id",
                         (int)len, item);
     char folded[128];
     fold_name(eq + 1, len - (size_t)(eq + 1 - item), folded, sizeof folded);
     ld->columns[field] = header_find(header, folded);
     if (ld->columns[field] < 0)
-        return ctx_fail(ld->ctx, CVO_ERR_FORMAT, "%s: --map %.*s: no such column in the header",
+        return ctx_fail(ld->ctx, CVO_ERR_FORMAT, "%s: column map %.*s: no such column in the header",
                         ld->name, (int)len, item);
     return CVO_OK;
 }
