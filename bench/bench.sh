@@ -1,5 +1,5 @@
 #!/bin/sh
-# bench.sh CVO - speed and memory of `cvo rfm` on a generated store with about
+# bench.sh CVO - speed and memory of cvo (rfm, predict, analyze, dive, cohorts, analyze --db) on a generated store with about
 # 1e7 line items (1.4 million customers, ~1.26 GB), made once in bench/data/.
 # Prints wall time, throughput and peak RSS; `wc -l` on the same file is shown
 # for scale. Figures only - nothing here passes or fails on time.
@@ -38,3 +38,10 @@ echo "bench: cvo predict --model bgnbd --spend gg --whole-periods (weekly, lifet
 echo "bench: cvo analyze (the main job; DuckDB needs 8.2 s for the RFM alone here):"
 rm -rf bench/out
 /usr/bin/time -f "bench: cvo analyze: wall %e s, peak RSS %M KiB" "$cvo" analyze -q "$file" -o bench/out
+echo "bench: cvo dive (every grouping; with the predictions) and cvo cohorts:"
+/usr/bin/time -f "bench: cvo dive: wall %e s, peak RSS %M KiB" "$cvo" dive -q "$file" > /dev/null
+/usr/bin/time -f "bench: cvo cohorts: wall %e s, peak RSS %M KiB" "$cvo" cohorts -q "$file" > /dev/null
+echo "bench: cvo analyze --db (records a snapshot of every customer in SQLite; a new file):"
+rm -f bench/out/history.db
+/usr/bin/time -f "bench: cvo analyze --db: wall %e s, peak RSS %M KiB" "$cvo" analyze -q "$file" -o bench/out --db bench/out/history.db
+ls -l bench/out/history.db | awk '{print "bench: history.db: " $5 " bytes"}'

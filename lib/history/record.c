@@ -8,6 +8,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static void format_created(int64_t unix_seconds, char out[32])
@@ -153,17 +154,47 @@ static void bind_customer(sqlite3_stmt *st, const cvo_analysis *a, const cvo_mig
     bind_day(st, 20, m->segment_since[i]);
 }
 
+typedef struct keyed {
+    const char *key;
+    size_t index;
+} keyed;
+
+static int keyed_compare(const void *x, const void *y)
+{
+    return strcmp(((const keyed *)x)->key, ((const keyed *)y)->key);
+}
+
+/* Customers in the table's key order (customer_key, as SQLite's BINARY
+ * collation compares it), so that every insert appends to the B-tree
+ * instead of landing at random: several times faster on a large store. */
+static keyed *key_order(cvo_history *h, const cvo_customers *c)
+{
+    size_t n = cvo_customers_count(c);
+    keyed *order = mem_array(h->ctx, n ? n : 1, sizeof *order);
+    for (size_t i = 0; order != NULL && i < n; i++) {
+        const cvo_customer *row = cvo_customers_at(c, i);
+        order[i] = (keyed){row->customer_id[0] ? row->customer_id : row->email, i};
+    }
+    if (order != NULL)
+        qsort(order, n, sizeof *order, keyed_compare);
+    return order;
+}
+
 static cvo_status insert_customers(cvo_history *h, const cvo_analysis *a, const cvo_migration *m)
 {
+    const cvo_customers *c = cvo_analysis_customers(a);
+    keyed *order = key_order(h, c);
+    if (order == NULL)
+        return ctx_nomem(h->ctx);
     sqlite3_stmt *st = NULL;
-    CVO_TRY(prepare(h, INSERT_CUSTOMER, &st));
-    cvo_status status = CVO_OK;
-    size_t n = cvo_customers_count(cvo_analysis_customers(a));
-    for (size_t i = 0; status == CVO_OK && i < n; i++) {
-        bind_customer(st, a, m, i);
+    cvo_status status = prepare(h, INSERT_CUSTOMER, &st);
+    size_t n = cvo_customers_count(c);
+    for (size_t k = 0; status == CVO_OK && k < n; k++) {
+        bind_customer(st, a, m, order[k].index);
         status = step_done(h, st, "cannot insert a customer");
     }
     sqlite3_finalize(st);
+    mem_free(h->ctx, order);
     return status;
 }
 
