@@ -1,5 +1,6 @@
-/* cmd_demo.c - cvo demo: generates a sample store and runs cvo analyze on it;
- * cvo config: prints every configuration key with its default. */
+/* cmd_demo.c - cvo demo: generates a sample store with planted effects and
+ * runs cvo analyze on it with a monthly history; cvo config: prints every
+ * configuration key with its default. */
 #include "atomic.h"
 #include "commands.h"
 
@@ -17,27 +18,34 @@ int cmd_demo(int argc, char **argv)
 {
     parsed_args args;
     int code = cli_parse(argc, argv, demo_specs, DEMO_SPECS, &args, "cvo demo [-o DIR] [-n N]",
-                         "Generates a sample store (cvo generate) and analyses it (cvo analyze):\n"
-                         "DIR/store/ holds the orders, DIR/ the report and the files.");
+                         "Generates a sample store (cvo generate) with planted effects for the\n"
+                         "deep dives to find (customers whose first order holds SKU-0042, those in\n"
+                         "SE and those acquired with a discount code churn more) and analyses it\n"
+                         "(cvo analyze) with its products, NPS answers and a snapshot per month in\n"
+                         "DIR/history.db: DIR/store/ holds the store, DIR/ the report and the files.");
     if (code >= 0)
         return code;
     const char *dir = args_get(&args, demo_specs, DEMO_SPECS, "output");
     const char *n = args_get(&args, demo_specs, DEMO_SPECS, "customers");
     bool quiet = args_get(&args, demo_specs, DEMO_SPECS, "quiet") != NULL;
-    char store[4096], orders[4200], products[4200], nps[4200];
+    char store[4096], orders[4200], products[4200], nps[4200], db[4200];
     snprintf(store, sizeof store, "%s/store", dir ? dir : "demo");
+    snprintf(db, sizeof db, "%s/history.db", dir ? dir : "demo");
     snprintf(orders, sizeof orders, "%s/orders.csv", store);
     snprintf(products, sizeof products, "%s/products.csv", store);
     snprintf(nps, sizeof nps, "%s/nps.csv", store);
     if (!atomic_mkdirs(store))
         return EXIT_SYSTEM;
-    char *generate[] = {"generate", "-n", (char *)(n ? n : "5000"), "-s", "42", "-o", store, NULL};
-    code = cmd_generate(7, generate);
+    char *generate[] = {"generate", "-n", (char *)(n ? n : "5000"), "-s", "42",
+                        "--plant-toxic", "SKU-0042", "--plant-late-region", "SE",
+                        "--plant-discount-churn", "-o", store, NULL};
+    code = cmd_generate(12, generate);
     if (code != EXIT_OK)
         return code;
     char *analyze[] = {"analyze", orders, "--products", products, "--nps", nps,
+                       "--db", db, "--backfill", "monthly",
                        "-o", (char *)(dir ? dir : "demo"), quiet ? "-q" : NULL, NULL};
-    return cmd_analyze(quiet ? 9 : 8, analyze);
+    return cmd_analyze(quiet ? 13 : 12, analyze);
 }
 
 int cmd_config(int argc, char **argv)

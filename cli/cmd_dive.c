@@ -237,7 +237,7 @@ int cmd_dive(int argc, char **argv)
                          "products and categories, discount and code, by country and channel,\n"
                          "each group against all other customers on repeat rate, orders,\n"
                          "revenue and profit within 365 days, and post-delivery NPS; tested\n"
-                         "(two proportions, Welch, NPS z), Benjamini-Hochberg per metric, and\n"
+                         "(two proportions, pooled t, NPS z), Benjamini-Hochberg per metric, and\n"
                          "ranked: the most harmful and the most helpful groups.");
     return code >= 0 ? code : cli_run_orders_job(&args, "dive", run);
 }

@@ -1254,8 +1254,10 @@ CVO_API CVO_NODISCARD cvo_status cvo_write_report_html_migration(cvo_ctx *ctx,
  *                only customers with as_of - first >= 365 count
  *   nps_post     the customer's latest post-delivery answer (one per customer)
  * Tests, group vs rest, two-sided: repeat rate: pooled two-proportion z with
- * Newcombe's hybrid score interval; orders, revenue, profit: Welch's t with
- * Satterthwaite's df and the t interval; NPS: z on the difference with
+ * Newcombe's hybrid score interval; orders, revenue, profit: Student's t with
+ * the pooled variance (the null is that membership is random, so both sides
+ * share one variance; Welch's t would be fooled by a small skewed group whose
+ * own variance happens to be low) and the t interval; NPS: z on the difference with
  * Var = 100^2 (p + d - (p - d)^2) / n per side. Intervals at 1 - [dive] alpha.
  * A metric is tested only when the group and the rest each have at least
  * [dive] min_group customers counting for it. Benjamini-Hochberg q-values are

@@ -303,7 +303,7 @@ static stats_test metric_test(const group_acc *g, const group_acc *r, cvo_dive_m
                                r->nps[CVO_NPS_DETRACTOR]};
         return stats_nps_difference(a, b, info->alpha);
     }
-    return stats_welch(moments_of(g, m), moments_of(r, m), info->alpha);
+    return stats_pooled_t(moments_of(g, m), moments_of(r, m), info->alpha);
 }
 
 static void row_fill(cvo_dive_row *row, const group_acc *g, const group_acc *rest,

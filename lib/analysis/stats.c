@@ -89,6 +89,28 @@ stats_test stats_welch(const stats_moments *a, const stats_moments *b, double al
     return t;
 }
 
+stats_test stats_pooled_t(const stats_moments *a, const stats_moments *b, double alpha)
+{
+    stats_test t = {0};
+    double df = a->n + b->n - 2;
+    if (a->n < 1 || b->n < 1 || df < 1)
+        return t;
+    double pooled = (a->m2 + b->m2) / df;
+    double se = sqrt(pooled * (1 / a->n + 1 / b->n));
+    if (!(se > 0))
+        return t;
+    t.ok = true;
+    t.diff = a->mean - b->mean;
+    t.statistic = t.diff / se;
+    t.df = df;
+    double p = 2 * gsl_cdf_tdist_Q(fabs(t.statistic), df);
+    t.p_value = p > 1 ? 1 : p;
+    double half = gsl_cdf_tdist_Qinv(alpha / 2, df) * se;
+    t.ci_low = t.diff - half;
+    t.ci_high = t.diff + half;
+    return t;
+}
+
 /* NPS of counts c (promoters, passives, detractors) and its variance. */
 static double nps_of(const uint64_t c[3], double *variance)
 {

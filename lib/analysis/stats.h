@@ -1,6 +1,7 @@
 /* stats.h - the tests behind the deep dives: two proportions (z, Newcombe's
- * interval), Welch's t for two means, a difference of two NPS values, and
- * Benjamini-Hochberg q-values. Pure functions of counts and moments. */
+ * interval), Student's pooled t and Welch's t for two means, a difference of
+ * two NPS values, and Benjamini-Hochberg q-values. Pure functions of counts
+ * and moments. */
 #ifndef CVO_STATS_H
 #define CVO_STATS_H
 
@@ -14,7 +15,7 @@ typedef struct stats_test {
     double diff; /* a - b */
     double ci_low, ci_high;
     double statistic; /* z or t */
-    double df;        /* Welch's degrees of freedom; 0 for z tests */
+    double df;        /* the t test's degrees of freedom; 0 for z tests */
     double p_value;   /* two-sided */
 } stats_test;
 
@@ -36,6 +37,12 @@ stats_test stats_two_proportions(uint64_t x1, uint64_t n1, uint64_t x2, uint64_t
 /* mean(a) - mean(b): Welch's t, Satterthwaite's df, two-sided t p-value and
  * the t interval. Needs n >= 2 on both sides. */
 stats_test stats_welch(const stats_moments *a, const stats_moments *b, double alpha);
+/* mean(a) - mean(b): Student's t with the pooled variance, df = na + nb - 2,
+ * two-sided p-value and the t interval. The test of a group against the rest
+ * when the null is that membership is random (then both sides share one
+ * variance): unlike Welch's, it is not fooled by a small, skewed group whose
+ * own sample variance happens to be low. Needs n >= 1 on both sides, n >= 3 in all. */
+stats_test stats_pooled_t(const stats_moments *a, const stats_moments *b, double alpha);
 /* NPS(a) - NPS(b) from class counts (promoters, passives, detractors), each
  * with Var = 100^2 (p + d - (p - d)^2) / n; z test and the normal interval. */
 stats_test stats_nps_difference(const uint64_t a[3], const uint64_t b[3], double alpha);

@@ -77,6 +77,31 @@ static void test_welch(void **state)
     assert_false(stats_welch(&flat, &flat, 0.05).ok);
 }
 
+/* R: t.test(extra ~ group, data = sleep, var.equal = TRUE) gives t = -1.8608,
+ * df = 18, p-value = 0.07919, 95 % interval -3.363874 to 0.203874; to more
+ * digits (python3 with mpmath: betainc for the t tail, findroot for the
+ * quantile): p = 0.0791867142159381, interval -3.3638740322875986 to
+ * 0.2038740322875986. */
+static void test_pooled_t(void **state)
+{
+    (void)state;
+    const double g1[] = {0.7, -1.6, -0.2, -1.2, -0.1, 3.4, 3.7, 0.8, 0.0, 2.0};
+    const double g2[] = {1.9, 0.8, 1.1, 0.1, -0.1, 4.4, 5.5, 1.6, 4.6, 3.4};
+    stats_moments a = moments_of(g1, 10), b = moments_of(g2, 10);
+    stats_test t = stats_pooled_t(&a, &b, 0.05);
+    assert_true(t.ok);
+    close_to(t.diff, -1.58, 1e-12);
+    close_to(t.statistic, -1.8608134674868531, 1e-10);
+    close_to(t.df, 18, 0);
+    close_to(t.p_value, 0.0791867142159381, 1e-9);
+    close_to(t.ci_low, -3.3638740322875986, 1e-8);
+    close_to(t.ci_high, 0.2038740322875986, 1e-8);
+    /* a group of one against a spread rest is still a test; no variance at all is not */
+    stats_moments one = moments_of(g1, 1), flat = moments_of((const double[]){2, 2, 2}, 3);
+    assert_true(stats_pooled_t(&one, &b, 0.05).ok);
+    assert_false(stats_pooled_t(&flat, &flat, 0.05).ok);
+}
+
 /* The rest of a group from the totals equals the moments of the rest itself
  * (sleep data: group 2 = all - group 1), even far from zero. */
 static void test_moments_minus(void **state)
@@ -151,6 +176,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_two_proportions),
         cmocka_unit_test(test_welch),
+        cmocka_unit_test(test_pooled_t),
         cmocka_unit_test(test_moments_minus),
         cmocka_unit_test(test_nps_difference),
         cmocka_unit_test(test_bh),
