@@ -321,8 +321,11 @@ static void print_nps_summary(const char *path, const cvo_nps_stats *st)
                 cvo_nps_reject_reason_name((cvo_nps_reject_reason)k));
         sep = ", ";
     }
-    fprintf(stderr, "%s; %" PRIu64 " joined to a customer\n", st->rejected ? ")" : "",
+    fprintf(stderr, "%s; %" PRIu64 " joined to a customer", st->rejected ? ")" : "",
             st->joined_customers);
+    if (st->later > 0)
+        fprintf(stderr, "; %" PRIu64 " given on or after the as-of date, left out", st->later);
+    fputc('\n', stderr);
 }
 
 /* Runs the analysis, with the answers of --nps when given. Returns an exit

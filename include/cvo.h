@@ -779,19 +779,23 @@ typedef struct cvo_nps_options {
     int32_t delivery_days;         /* order day to delivery when the order has no delivered_at
                                       or fulfilled_at (default 5) */
     int32_t transit_days;          /* fulfilled_at to delivery without delivered_at (default 3) */
+    int32_t before_day;            /* answers on or after this day are left out and counted
+                                      (stats.later): an analysis as of a past day must not
+                                      hear the future; INT32_MAX (default): none */
     cvo_nps_reject_fn on_reject;   /* may be NULL; a non-OK return stops the read */
     void *reject_user_data;
 } cvo_nps_options;
 
 /* Sets every option to its default (min_group 30, delivery_days 5, transit_days 3,
- * all else empty). */
+ * before_day INT32_MAX, all else empty). */
 CVO_API void cvo_nps_options_init(cvo_nps_options *options);
 
-/* What happened to every response: records == used + rejected, always. */
+/* What happened to every response: records == used + rejected + later, always. */
 typedef struct cvo_nps_stats {
     uint64_t records;
     uint64_t used;
     uint64_t rejected;
+    uint64_t later;            /* valid, but on or after options.before_day: left out */
     uint64_t rejected_by_reason[CVO_NPS_REJECT__COUNT];
     uint64_t joined_customers; /* used responses whose email is a customer's */
     uint64_t joined_orders;    /* of those, joined to a counted order (by id or by day) */
@@ -849,7 +853,9 @@ typedef struct cvo_nps cvo_nps;
  * words dropped; phrases are two adjacent words that are neither stop words.
  * Errors: CVO_ERR_IO, CVO_ERR_FORMAT (no header, or a needed column missing:
  * the message names them), CVO_ERR_ARGUMENT (bad column_map), CVO_ERR_EMPTY (no
- * usable response), CVO_ERR_NOMEM, or what on_reject returned. stats may be NULL. */
+ * usable response, and none left out as later than before_day: only later ones
+ * give an empty result), CVO_ERR_NOMEM, or what on_reject returned. stats may
+ * be NULL. */
 CVO_API CVO_NODISCARD cvo_status cvo_nps_load(cvo_ctx *ctx, const cvo_nps_options *options,
                                               cvo_nps **out, cvo_nps_stats *stats);
 CVO_API const cvo_nps_stats *cvo_nps_load_stats(const cvo_nps *nps);

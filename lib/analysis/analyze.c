@@ -648,6 +648,7 @@ static cvo_status load_nps(cvo_analysis *a, const cvo_nps_options *given)
     o.min_group = (uint64_t)cvo_config_number(a->config, "nps", "min_group");
     o.delivery_days = (int32_t)cvo_config_number(a->config, "nps", "delivery_days");
     o.transit_days = (int32_t)cvo_config_number(a->config, "nps", "transit_days");
+    o.before_day = a->as_of; /* as of a past day, later answers are not heard */
     return cvo_nps_load(a->ctx, &o, &a->nps, NULL);
 }
 

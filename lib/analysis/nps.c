@@ -101,6 +101,7 @@ void cvo_nps_options_init(cvo_nps_options *options)
     options->min_group = 30;
     options->delivery_days = 5;
     options->transit_days = 3;
+    options->before_day = INT32_MAX;
 }
 
 /* ---- tally: text -> counts per class ------------------------------------------ */
@@ -894,6 +895,10 @@ static cvo_status use_record(nps_load *ld, const csv_record *rec)
     CVO_TRY(parse_response(ld, rec, &r, &ok));
     if (!ok)
         return CVO_OK;
+    if (r.day >= ld->opt->before_day) {
+        ld->nps->stats.later++;
+        return CVO_OK;
+    }
     ld->nps->stats.used++;
     join_order(ld, &r);
     bool latest = remember_last(ld->nps, &r);
@@ -1134,7 +1139,7 @@ static cvo_status finish(nps_load *ld)
         top_terms(&ld->phrases, c, nps->terms[c][1], &nps->term_count[c][1]);
     }
     CVO_TRY(segment_terms(ld));
-    if (nps->stats.used == 0)
+    if (nps->stats.used == 0 && nps->stats.later == 0) /* only later ones: none yet */
         return ctx_fail(ld->ctx, CVO_ERR_EMPTY, "%s: no usable NPS response", ld->name);
     return CVO_OK;
 }

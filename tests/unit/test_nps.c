@@ -341,6 +341,41 @@ static void test_delivery_and_order_id(void **state)
     assert_int_equal(cvo_nps_customer_last(f->result, 0), 9);
 }
 
+/* before_day: later answers are counted, not used; only later ones is no error. */
+static void test_before_day(void **state)
+{
+    fixture *f = *state;
+    write_text(f->orders, orders_csv);
+    load_orders(f);
+    write_text(f->nps, "email,score,submitted_at\n"
+                       "ann@example.com,9,2024-03-09\n"
+                       "bob@example.com,3,2024-03-10\n"  /* on the day: later */
+                       "ann@example.com,11,2024-03-11\n" /* bad score: rejected first */
+                       "ann@example.com,10,2024-04-01\n");
+    cvo_nps_options o;
+    cvo_nps_options_init(&o);
+    assert_int_equal(o.before_day, INT32_MAX);
+    o.path = f->nps;
+    o.customers = f->customers;
+    o.before_day = cvo_day_from_ymd(2024, 3, 10);
+    cvo_nps_stats stats;
+    assert_int_equal(cvo_nps_load(f->ctx, &o, &f->result, &stats), CVO_OK);
+    assert_int_equal(stats.records, 4);
+    assert_int_equal(stats.used, 1);
+    assert_int_equal(stats.rejected, 1);
+    assert_int_equal(stats.later, 2);
+    assert_int_equal(stats.records, stats.used + stats.rejected + stats.later);
+    assert_int_equal(cvo_nps_overall(f->result)->n, 1);
+    assert_int_equal(cvo_nps_customer_last(f->result, 0), 9);
+    cvo_nps_free(f->result);
+    f->result = NULL;
+    o.before_day = cvo_day_from_ymd(2024, 1, 1); /* before every answer: empty, no error */
+    assert_int_equal(cvo_nps_load(f->ctx, &o, &f->result, &stats), CVO_OK);
+    assert_int_equal(stats.used, 0);
+    assert_int_equal(stats.later, 3);
+    assert_int_equal(cvo_nps_overall(f->result)->n, 0);
+}
+
 /* The most frequent words and phrases of each segment's comments. */
 static void test_segment_terms(void **state)
 {
@@ -458,6 +493,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_delighted, setup, teardown),
         cmocka_unit_test_setup_teardown(test_delivery_and_order_id, setup, teardown),
         cmocka_unit_test_setup_teardown(test_segment_terms, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_before_day, setup, teardown),
         cmocka_unit_test_setup_teardown(test_utf8_words, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
