@@ -1006,7 +1006,11 @@ CVO_API CVO_NODISCARD cvo_status cvo_write_customers_csv(cvo_ctx *ctx, const cvo
  * and nps: null without answers, else responses, used, rejected,
  * joined_customers, overall and by_stage.pre_delivery / post_delivery (each
  * n, promoters, passives, detractors, nps, ci_low, ci_high, small),
- * post_minus_pre (or null) and by_segment. */
+ * post_minus_pre (or null), by_segment, by_product and by_category; and
+ * drivers: per grouping of the deep dives (product, category, country,
+ * discount, code, channel) the significant rows, the 20 most convincing
+ * harmful then the 20 most helpful at most, each key, metric, customers,
+ * value, rest, diff, ci_low, ci_high, q_value, direction. */
 CVO_API CVO_NODISCARD cvo_status cvo_write_summary_json(cvo_ctx *ctx, const cvo_analysis *a,
                                                         FILE *out);
 /* report.html: one self-contained page with inline SVG charts; its nps section

@@ -36,6 +36,14 @@ for seed in 1 2 3 4 5; do
     dive null "$seed"
 done
 
+# cvo analyze on the first planted store: its summary.json drivers are judged below.
+if "$cvo" analyze -q "$tmp/planted1/orders.csv" --products "$tmp/planted1/products.csv" \
+        --nps "$tmp/planted1/nps.csv" -o "$tmp/analyzed1" > /dev/null 2>&1; then
+    ok
+else
+    bad "analyze failed on the planted store of seed 1"
+fi
+
 # The judge prints one line per check: "ok what" or "bad what".
 python3 - "$tmp" > "$tmp/judge.out" <<'PY'
 import glob, json, os, sys
@@ -107,6 +115,26 @@ for path in sorted(glob.glob(os.path.join(tmp, "null*.jsonl"))):
 say(len(families) <= 11,
     "stores without plants: at most 11 of 90 families with a discovery: %d %s"
     % (len(families), families))
+
+# summary.json of cvo analyze: per grouping, exactly the significant rows of
+# cvo dive on the same store (at most 20 per direction), planted ones among them.
+with open(os.path.join(tmp, "analyzed1", "summary.json")) as f:
+    drivers = json.load(f)["drivers"]
+rows = {}
+for t in tables(os.path.join(tmp, "planted1.jsonl")):
+    rows[t["by"]] = [g for g in t["groups"] if g["significant"]]
+for by, found in sorted(drivers.items()):
+    want = rows.get(by, [])
+    per = {d: [g for g in want if g["direction"] == d] for d in ("harmful", "helpful")}
+    expect = min(20, len(per["harmful"])) + min(20, len(per["helpful"]))
+    keys = {(g["key"], g["metric"]) for g in want}
+    say(len(found) == expect and all((g["key"], g["metric"]) in keys for g in found),
+        "summary.json drivers.%s holds the significant rows of cvo dive (%d, want %d)"
+        % (by, len(found), expect))
+harmful = {(by, g["key"]) for by, found in drivers.items() for g in found
+           if g["direction"] == "harmful"}
+say({("country", "SE"), ("product", "SKU-0042"), ("discount", "code")} <= harmful,
+    "summary.json drivers name SE, SKU-0042 and code as harmful")
 PY
 while read -r verdict what; do
     if [ "$verdict" = ok ]; then ok; else bad "$what"; fi

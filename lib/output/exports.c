@@ -6,8 +6,12 @@
 #include "base/ctx.h"
 
 #include <inttypes.h>
+#include <stdbool.h>
 #include <math.h>
 #include <string.h>
+
+/* Significant findings kept per grouping and direction in summary.json. */
+#define SUMMARY_DRIVERS 20
 
 /* ---- one customer's row ------------------------------------------------------- */
 
@@ -959,6 +963,53 @@ static void summary_nps(json_obj *o, const cvo_analysis *a)
     obj_end(&n);
 }
 
+/* One significant finding of a dive. */
+static void driver_row(cell_buf *b, const cvo_dive *d, const cvo_dive_row *r)
+{
+    json_obj row = {b, false};
+    obj_text(&row, "key", r->key);
+    obj_text(&row, "metric", cvo_dive_metric_name(d, r->metric));
+    obj_uint(&row, "customers", r->customers);
+    obj_number(&row, "value", r->value);
+    obj_number(&row, "rest", r->rest_value);
+    obj_number(&row, "diff", r->diff);
+    obj_number(&row, "ci_low", r->ci_low);
+    obj_number(&row, "ci_high", r->ci_high);
+    obj_number(&row, "q_value", r->q_value);
+    obj_text(&row, "direction", cvo_dive_direction_name(r->direction));
+    obj_end(&row);
+}
+
+/* The drivers object: per grouping, its significant rows, most convincing
+ * first (cvo dive --json has every row). */
+static void summary_drivers(json_obj *o, const cvo_analysis *a)
+{
+    json_obj top = {o->b, false};
+    obj_key(o, "drivers");
+    for (int by = 0; by < CVO_DIVE_BY__COUNT; by++) {
+        const cvo_dive *d = cvo_analysis_dive(a, (cvo_dive_by)by);
+        if (d == NULL)
+            continue;
+        obj_key(&top, cvo_dive_by_name((cvo_dive_by)by));
+        cell_char(o->b, '[');
+        bool first = true;
+        for (int dir = CVO_DIVE_HARMFUL; dir <= CVO_DIVE_HELPFUL; dir++) {
+            const cvo_dive_row *rows[SUMMARY_DRIVERS];
+            size_t n = cvo_dive_rank(d, (cvo_dive_direction)dir, rows, SUMMARY_DRIVERS);
+            for (size_t i = 0; i < n; i++) {
+                if (!rows[i]->significant)
+                    continue;
+                if (!first)
+                    cell_char(o->b, ',');
+                first = false;
+                driver_row(o->b, d, rows[i]);
+            }
+        }
+        cell_char(o->b, ']');
+    }
+    obj_end(&top);
+}
+
 /* Counts over the customers: list members, tiers, Klaviyo profiles. */
 typedef struct summary_counts {
     uint64_t orders;
@@ -1024,6 +1075,7 @@ static void summary_body(cell_buf *b, const cvo_analysis *a, const summary_count
     summary_profit(&o, a);
     summary_cohorts(&o, a);
     summary_nps(&o, a);
+    summary_drivers(&o, a);
     summary_lists(&o, a, counts);
     summary_klaviyo(&o, customers, counts);
     obj_end(&o);

@@ -384,8 +384,11 @@ static void page_header(report *r, const char *as_of)
     put(r, " \xC2\xB7 made with cvo ");
     esc(r, cvo_version());
     put(r, "</p>\n<nav aria-label=\"Sections\"><ul>");
-    for (size_t i = 0; i < sizeof links / sizeof links[0]; i++)
+    for (size_t i = 0; i < sizeof links / sizeof links[0]; i++) {
         fprintf(r->out, "<li><a href=\"#%s\">%s</a></li>", links[i][0], links[i][1]);
+        if (r->migration != NULL && strcmp(links[i][0], "cohorts") == 0) /* with --db only */
+            put(r, "<li><a href=\"#migration\">Migration</a></li>");
+    }
     put(r, "</ul></nav>\n</div></header>\n<main class=\"wrap\">\n");
 }
 
