@@ -35,8 +35,8 @@ static void print_groups(const cvo_dive *dive)
     const cvo_dive_info *info = cvo_dive_info_of(dive);
     size_t n = 0;
     const cvo_dive_group *g = cvo_dive_groups(dive, &n);
-    printf("%-24s %9s %7s %7s %10s %10s %10s %7s %7s %6s\n", "group", "customers", "repeat",
-           "orders", "revenue", "profit", "clv", "p_alive", "refund", "nps");
+    printf("%-24s %9s %7s %7s %10s %10s %10s %7s %7s %8s %6s\n", "group", "customers", "repeat",
+           "orders", "revenue", "profit", "clv", "p_alive", "refund", "delivery", "nps");
     for (size_t i = 0; i < n; i++) {
         printf("%-24s %9" PRIu64, g[i].key, g[i].customers);
         print_number(g[i].repeat_rate, 7, 3);
@@ -46,11 +46,12 @@ static void print_groups(const cvo_dive *dive)
         print_number(g[i].mean_clv, 10, 2);
         print_number(g[i].mean_p_alive, 7, 3);
         print_number(g[i].refund_rate, 7, 3);
+        print_number(g[i].mean_delivery_days, 8, 1);
         print_number(g[i].nps, 6, 1);
         printf("%s\n", g[i].small ? "  (small)" : "");
     }
     printf("repeat: within %u days of the first order; orders, revenue, profit: means per "
-           "customer within 365 days\n",
+           "customer within 365 days; delivery: mean days from order to delivery\n",
            (unsigned)info->repeat_days);
 }
 

@@ -1315,6 +1315,8 @@ typedef struct cvo_dive_group {
     double mean_orders, mean_revenue, mean_profit; /* per customer within 365 days; NaN idem */
     double mean_clv, mean_p_alive; /* of those with a prediction; NaN without */
     double refund_rate;          /* refunded / (net + refunded) over all its counted orders */
+    double mean_delivery_days;   /* order day to delivered_at over its counted orders that
+                                    have one; NaN without (descriptive, not tested) */
     double nps;                  /* NaN without answers */
     bool small;                  /* customers < [dive] min_group: listed, never tested */
 } cvo_dive_group;

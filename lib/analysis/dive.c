@@ -71,6 +71,10 @@ static void customer_figures(const cvo_customers *cs, size_t i, const int64_t *m
         f->repeated |= since > 0 && since < (int64_t)info->repeat_days;
         f->refund_cents += o[k].refund_cents;
         f->gross_cents += o[k].net_cents + o[k].refund_cents;
+        if (o[k].delivered_day != INT32_MIN) {
+            f->delivery_days += o[k].delivered_day - o[k].day;
+            f->delivered_orders++;
+        }
         if (since < DIVE_YEAR_DAYS) {
             f->orders += 1;
             revenue += o[k].net_cents;
@@ -92,6 +96,7 @@ typedef struct group_acc {
     stats_moments orders, revenue, profit;
     double clv_sum, p_alive_sum;
     int64_t refund_cents, gross_cents;
+    int64_t delivery_days, delivered_orders;
     size_t stamp;      /* customer index + 1 last added: one count per customer */
     const char *label; /* product name (arena), else NULL */
 } group_acc;
@@ -115,6 +120,8 @@ static void acc_add(group_acc *g, const dive_customer *f, const cvo_customer_res
     }
     g->refund_cents += f->refund_cents;
     g->gross_cents += f->gross_cents;
+    g->delivery_days += f->delivery_days;
+    g->delivered_orders += f->delivered_orders;
     if (f->nps_class >= 0)
         g->nps[f->nps_class]++;
 }
@@ -363,6 +370,7 @@ static void group_fill(cvo_dive_group *out, const group_acc *g, const char *key,
     out->mean_clv = ratio(g->clv_sum, (double)g->pred_n);
     out->mean_p_alive = ratio(g->p_alive_sum, (double)g->pred_n);
     out->refund_rate = ratio((double)g->refund_cents, (double)g->gross_cents);
+    out->mean_delivery_days = ratio((double)g->delivery_days, (double)g->delivered_orders);
     out->nps = nps_of(g->nps);
     out->small = g->customers < min;
 }

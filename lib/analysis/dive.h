@@ -16,6 +16,8 @@ typedef struct dive_customer {
     bool year_counts;                  /* as_of - first >= 365 */
     double orders, revenue, profit;    /* within 365 days; currency units */
     int64_t refund_cents, gross_cents; /* all orders before as_of */
+    int64_t delivery_days;             /* order to delivery, summed over ... */
+    uint32_t delivered_orders;         /* ... its orders before as_of with delivered_at */
     int nps_class; /* cvo_nps_class of the latest post-delivery answer, -1 none */
 } dive_customer;
 

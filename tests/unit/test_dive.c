@@ -28,20 +28,21 @@
  *     too young for the 365-day means)                                 - SE organic
  *   D 2024-12-20 SKU-A: too young for either                           - SE paid
  *   E 2023-12-01 SKU-C refund 1.00; 2023-12-05 (repeat); 2025-02-01 after as-of - DE paid
+ *     (delivered after 3, 7 and 2 days; the last is after the as-of day)
  * Revenue within 365 days: A 27 + 10 = 37, B 10, E 4 + 5 = 9. */
 static const char ORDERS[] =
     "order_id,customer_id,email,order_date,sku,product,quantity,unit_price,discount,"
-    "unit_cost,shipping_cost,refund,country,discount_code,channel\n"
-    "O1,A,a@x.org,2024-01-01,SKU-A,Beans A,1,10.00,1.00,,,0,US,WELCOME,organic\n"
-    "O1,A,a@x.org,2024-01-01,SKU-B,Beans B,1,20.00,2.00,,,0,US,WELCOME,organic\n"
-    "O2,A,a@x.org,2024-01-10,SKU-A,Beans A,1,10.00,0,,,0,US,,organic\n"
-    "O3,B,b@x.org,2024-01-01,SKU-A,Beans A,1,10.00,0,,,0,US,,paid\n"
-    "O4,C,c@x.org,2024-02-01,SKU-B,Beans B,1,20.00,2.00,,,0,SE,welcome,organic\n"
-    "O5,C,c@x.org,2024-06-01,SKU-C,Green Tea,1,5.00,0,,,0,SE,,organic\n"
-    "O6,D,d@x.org,2024-12-20,SKU-A,Beans A,1,10.00,0,,,0,SE,,paid\n"
-    "O7,E,e@x.org,2023-12-01,SKU-C,Green Tea,1,5.00,0,,,1.00,DE,,paid\n"
-    "O8,E,e@x.org,2023-12-05,SKU-C,Green Tea,1,5.00,0,,,0,DE,,paid\n"
-    "O9,E,e@x.org,2025-02-01,SKU-A,Beans A,1,10.00,0,,,0,DE,,paid\n";
+    "unit_cost,shipping_cost,refund,country,discount_code,channel,delivered_at\n"
+    "O1,A,a@x.org,2024-01-01,SKU-A,Beans A,1,10.00,1.00,,,0,US,WELCOME,organic,\n"
+    "O1,A,a@x.org,2024-01-01,SKU-B,Beans B,1,20.00,2.00,,,0,US,WELCOME,organic,\n"
+    "O2,A,a@x.org,2024-01-10,SKU-A,Beans A,1,10.00,0,,,0,US,,organic,\n"
+    "O3,B,b@x.org,2024-01-01,SKU-A,Beans A,1,10.00,0,,,0,US,,paid,\n"
+    "O4,C,c@x.org,2024-02-01,SKU-B,Beans B,1,20.00,2.00,,,0,SE,welcome,organic,\n"
+    "O5,C,c@x.org,2024-06-01,SKU-C,Green Tea,1,5.00,0,,,0,SE,,organic,\n"
+    "O6,D,d@x.org,2024-12-20,SKU-A,Beans A,1,10.00,0,,,0,SE,,paid,\n"
+    "O7,E,e@x.org,2023-12-01,SKU-C,Green Tea,1,5.00,0,,,1.00,DE,,paid,2023-12-04\n"
+    "O8,E,e@x.org,2023-12-05,SKU-C,Green Tea,1,5.00,0,,,0,DE,,paid,2023-12-12\n"
+    "O9,E,e@x.org,2025-02-01,SKU-A,Beans A,1,10.00,0,,,0,DE,,paid,2025-02-03\n";
 
 static const char PRODUCTS[] = "sku,product,unit_cost,category\n"
                                "SKU-A,Beans A,4.00,Beans\nSKU-B,Beans B,8.00,Beans\n"
@@ -209,6 +210,8 @@ static void test_figures(void **state)
     const cvo_dive_group *c = group_of(d, "SKU-C");
     close_to(c->mean_revenue, 9, 1e-12);  /* E's order after the as-of day is left out */
     close_to(c->refund_rate, 0.1, 1e-15); /* 1.00 of 4.00 + 1.00 + 5.00 */
+    close_to(c->mean_delivery_days, 5, 1e-15); /* (3 + 7) / 2: O9 is after the as-of day */
+    assert_true(isnan(a->mean_delivery_days)); /* none of A, B, D's orders has delivered_at */
     /* SKU-B: A and C; only A is old enough for the means; NPS of 3 and 9 = 0 */
     const cvo_dive_group *b = group_of(d, "SKU-B");
     assert_int_equal(b->year_customers, 1);
