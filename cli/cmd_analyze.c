@@ -257,6 +257,8 @@ static bool write_rest(job *j, const cvo_analysis *a)
     for (size_t i = 0; ok && i < sizeof list_bits / sizeof *list_bits; i++)
         ok = write_list(j, a, list_bits[i]);
     ok = ok && write_one(j, j->lists_dir, "loyalty-tiers.csv", a, cvo_write_loyalty_tiers);
+    if (ok && j->migration != NULL && cvo_migration_has_previous(j->migration))
+        ok = write_with_migration(j, j->lists_dir, "movers.csv", a, cvo_write_movers);
     if (ok && cvo_analysis_nps(a) != NULL)
         ok = write_tickets(j, a);
     if (ok && args_get(j->args, specs, SPEC_COUNT, "xlsx"))

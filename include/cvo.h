@@ -1246,6 +1246,15 @@ CVO_API CVO_NODISCARD cvo_status cvo_write_report_html_migration(cvo_ctx *ctx,
                                                                  const cvo_migration *m,
                                                                  FILE *out);
 
+/* lists/movers.csv: Email, customer_id, segment_then, segment_now, r_then,
+ * r_now, segment_changed, r_dropped, entered_top, left_top (0/1) and
+ * segment_changed_at, one row per customer of the analysis who moved since
+ * the previous snapshot (any of the four flags); only the header without one.
+ * m must come from cvo_migration_from_analysis of a. Errors:
+ * CVO_ERR_ARGUMENT, CVO_ERR_IO, CVO_ERR_NOMEM. */
+CVO_API CVO_NODISCARD cvo_status cvo_write_movers(cvo_ctx *ctx, const cvo_analysis *a,
+                                                  const cvo_migration *m, FILE *out);
+
 /* ---- deep dives -------------------------------------------------------------------
  * What drives customer value: customers grouped by how they started or who
  * they are, each group against all other customers (the rest).

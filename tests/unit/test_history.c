@@ -299,6 +299,50 @@ static void test_events_follow_migration(void **state)
     cvo_migration_free(m);
 }
 
+/* lists/movers.csv: one row per mover; each flag column sums to its total. */
+static void test_movers_list(void **state)
+{
+    fixture *f = *state;
+    record(f, 0, 1000);
+    cvo_migration *m = NULL;
+    assert_int_equal(cvo_migration_from_analysis(f->history, f->analysis[1], &m), CVO_OK);
+    FILE *out = tmpfile();
+    assert_non_null(out);
+    assert_int_equal(cvo_write_movers(f->ctx, f->analysis[1], m, out), CVO_OK);
+    rewind(out);
+    char line[4096];
+    assert_non_null(fgets(line, sizeof line, out));
+    assert_string_equal(line, "Email,customer_id,segment_then,segment_now,r_then,r_now,"
+                              "segment_changed,r_dropped,entered_top,left_top,"
+                              "segment_changed_at\n");
+    uint64_t rows = 0, sums[4] = {0, 0, 0, 0};
+    while (fgets(line, sizeof line, out)) {
+        const char *p = line; /* the flags are fields 7..10 (no field here holds a comma) */
+        for (int k = 0; k < 6; k++)
+            p = strchr(p, ',') + 1;
+        for (int k = 0; k < 4; k++, p += 2)
+            sums[k] += p[0] == '1';
+        rows++;
+    }
+    fclose(out);
+    const cvo_migration_totals *t = cvo_migration_overall(m);
+    assert_int_equal(sums[0], t->changed_segment);
+    assert_int_equal(sums[1], t->r_dropped);
+    assert_int_equal(sums[2], t->entered_top);
+    assert_int_equal(sums[3], t->left_top);
+    assert_true(rows > 0 && rows <= t->changed_segment + t->r_dropped);
+    assert_true(rows >= t->changed_segment && rows >= t->r_dropped);
+    /* a migration between two snapshots has no customers of an analysis */
+    cvo_migration *between = NULL;
+    record(f, 1, 1001);
+    assert_int_equal(cvo_migration_between(f->history, INT32_MIN, INT32_MIN, &between), CVO_OK);
+    out = tmpfile();
+    assert_int_equal(cvo_write_movers(f->ctx, f->analysis[1], between, out), CVO_ERR_ARGUMENT);
+    fclose(out);
+    cvo_migration_free(between);
+    cvo_migration_free(m);
+}
+
 static void test_no_previous(void **state)
 {
     fixture *f = *state;
@@ -334,6 +378,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_migration_counts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_previous_segment_carried, setup, teardown),
         cmocka_unit_test_setup_teardown(test_events_follow_migration, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_movers_list, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_previous, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_files, setup, teardown),
     };
