@@ -716,6 +716,7 @@ typedef struct response {
     cvo_nps_stage stage;
     size_t customer; /* SIZE_MAX: not a customer */
     const cvo_order *order; /* the joined order, or NULL */
+    bool by_order_id;       /* order (and customer) found by the order_id column */
 } response;
 
 static cvo_status parse_date(nps_load *ld, const csv_record *rec, int32_t *day, bool *ok)
@@ -767,11 +768,11 @@ static cvo_status parse_response(nps_load *ld, const csv_record *rec, response *
     r->order = NULL;
     CVO_TRY(field(ld, rec, COL_ORDER_ID, &text, &len));
     const order_key *k = len > 0 ? find_order_id(ld, text, len) : NULL;
+    r->by_order_id = k != NULL;
     if (k != NULL) {
         size_t n;
         r->customer = k->customer_plus_one - 1;
         r->order = cvo_customers_orders(ld->opt->customers, r->customer, &n) + k->order;
-        ld->nps->stats.joined_by_order_id++;
     }
     return CVO_OK;
 }
@@ -795,6 +796,7 @@ static void join_order(nps_load *ld, response *r)
     if (r->customer == SIZE_MAX)
         return;
     st->joined_customers++;
+    st->joined_by_order_id += r->by_order_id;
     if (r->order == NULL)
         r->order = order_on_or_before(ld->opt->customers, r->customer, r->day);
     if (r->order == NULL)

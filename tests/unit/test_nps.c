@@ -347,11 +347,11 @@ static void test_before_day(void **state)
     fixture *f = *state;
     write_text(f->orders, orders_csv);
     load_orders(f);
-    write_text(f->nps, "email,score,submitted_at\n"
-                       "ann@example.com,9,2024-03-09\n"
-                       "bob@example.com,3,2024-03-10\n"  /* on the day: later */
-                       "ann@example.com,11,2024-03-11\n" /* bad score: rejected first */
-                       "ann@example.com,10,2024-04-01\n");
+    write_text(f->nps, "email,score,submitted_at,order_id\n"
+                       "ann@example.com,9,2024-03-09,\n"
+                       "bob@example.com,3,2024-03-10,2\n"  /* on the day: later */
+                       "ann@example.com,11,2024-03-11,\n" /* bad score: rejected first */
+                       "ann@example.com,10,2024-04-01,\n");
     cvo_nps_options o;
     cvo_nps_options_init(&o);
     assert_int_equal(o.before_day, INT32_MAX);
@@ -364,6 +364,7 @@ static void test_before_day(void **state)
     assert_int_equal(stats.used, 1);
     assert_int_equal(stats.rejected, 1);
     assert_int_equal(stats.later, 2);
+    assert_int_equal(stats.joined_by_order_id, 0); /* the later answer's join is not counted */
     assert_int_equal(stats.records, stats.used + stats.rejected + stats.later);
     assert_int_equal(cvo_nps_overall(f->result)->n, 1);
     assert_int_equal(cvo_nps_customer_last(f->result, 0), 9);
