@@ -10,6 +10,7 @@
 #include <string.h>
 
 #define DIVE_REPORT_TOP 5
+#define DIVE_REPORT_COUNTRIES 20
 #define BAR_W 180.0
 #define BAR_H 18.0
 
@@ -111,6 +112,43 @@ static void ranked_table(FILE *out, const cvo_dive *dive, cvo_dive_direction dir
     fputs("</tbody></table></div>\n", out);
 }
 
+/* A figure of a group with its decimals (and a % when percent), "-" when unknown. */
+static void figure(FILE *out, double v, int decimals, bool percent)
+{
+    char text[32];
+    if (isfinite(v))
+        snprintf(text, sizeof text, "%.*f%s", decimals, v, percent ? "%" : "");
+    else
+        snprintf(text, sizeof text, "-");
+    cell(out, text, true);
+}
+
+/* The countries side by side, with delivery: where parcels arrive late and
+ * customers do worse shows at a glance (largest countries first). */
+static void country_table(FILE *out, const cvo_dive *dive)
+{
+    size_t n = 0;
+    const cvo_dive_group *g = cvo_dive_groups(dive, &n);
+    fputs("<div class=\"scroll\"><table>\n<caption>Countries: figures of each group"
+          "</caption>\n<thead><tr><th scope=\"col\">Country</th><th scope=\"col\" "
+          "class=\"num\">Customers</th><th scope=\"col\" class=\"num\">Repeat rate</th>"
+          "<th scope=\"col\" class=\"num\">Orders in a year</th><th scope=\"col\" "
+          "class=\"num\">Days to delivery</th><th scope=\"col\" class=\"num\">NPS after "
+          "delivery</th></tr></thead>\n<tbody>\n",
+          out);
+    for (size_t i = 0; i < n && i < DIVE_REPORT_COUNTRIES; i++) {
+        fputs("<tr><th scope=\"row\">", out);
+        svg_escape(out, g[i].key);
+        fprintf(out, "</th><td class=\"num\">%llu</td>", (unsigned long long)g[i].customers);
+        figure(out, 100 * g[i].repeat_rate, 1, true);
+        figure(out, g[i].mean_orders, 2, false);
+        figure(out, g[i].mean_delivery_days, 1, false);
+        figure(out, g[i].nps, 0, false);
+        fputs("</tr>\n", out);
+    }
+    fputs("</tbody></table></div>\n", out);
+}
+
 static void grouping(FILE *out, const cvo_dive *dive)
 {
     const cvo_dive_info *info = cvo_dive_info_of(dive);
@@ -120,6 +158,8 @@ static void grouping(FILE *out, const cvo_dive *dive)
     svg_escape(out, headings[info->by]);
     fprintf(out, "</h3>\n<p>%zu groups; %llu tests, %llu significant.</p>\n", groups,
             (unsigned long long)info->tests, (unsigned long long)info->significant);
+    if (info->by == CVO_DIVE_COUNTRY)
+        country_table(out, dive);
     ranked_table(out, dive, CVO_DIVE_HARMFUL);
     ranked_table(out, dive, CVO_DIVE_HELPFUL);
 }
