@@ -9,6 +9,7 @@
 #include <gsl/gsl_sf_gamma.h>
 #include <gsl/gsl_sf_psi.h>
 #include <math.h>
+#include <pthread.h>
 #include <string.h>
 
 enum { P_R, P_ALPHA, P_A, P_B };
@@ -252,6 +253,8 @@ static double mbgnbd_loglik(const double *p, const model_row *row, double *grad)
  * most BG_TIME_SLOTS slots. A slot remembers the time it was prepared for, so
  * a row off the grid, or one sharing a slot, computes its terms directly. */
 enum { BG_X_SLOTS = 1024, BG_TIME_SLOTS = 16384 };
+/* Batches of at least this many rows are summed on two threads. */
+enum { BG_PARALLEL_MIN = 1 << 16 };
 
 typedef struct bg_cache {
     double step_inv;       /* 1 / grid step */
@@ -355,32 +358,90 @@ static double batch_fail(double *grad, double *hess)
     return -INFINITY;
 }
 
+/* One share of a batch pass: its rows, and the partial sums of those rows. */
+typedef struct bg_part {
+    const bg_cache *cache;
+    const bg_consts *c;
+    const double *p;
+    const model_row *rows;
+    size_t n;
+    int shift, want;
+    bool grad, hess, bad; /* bad: a row with invalid times */
+    double sum, gsum[4], acc[10];
+} bg_part;
+
+static void bg_part_run(bg_part *pt)
+{
+    /* the sums are locals: the two parts lie side by side, and stores through
+     * pt for every row would share cache lines between the threads */
+    double g[4], w3, w4, sum = 0, gsum[4] = {0}, acc[10] = {0};
+    const bg_cache *cache = pt->cache;
+    const bg_consts *c = pt->c;
+    bool want_grad = pt->grad, want_hess = pt->hess;
+    for (size_t i = 0; i < pt->n; i++) {
+        const model_row *row = &pt->rows[i];
+        bg_xterms own;
+        if (!times_valid(row->x, row->t_x, row->T)) {
+            pt->bad = true;
+            return;
+        }
+        const bg_xterms *t = cached_x(cache, pt->p, row->x, pt->shift, pt->want, &own);
+        bg_time tT = cached_time(cache, c, row->T), tx = cached_time(cache, c, row->t_x);
+        sum += row->weight * bg_row(c, t, &tT, &tx, want_grad ? g : NULL, &w3, &w4);
+        for (int k = 0; want_grad && k < 4; k++)
+            gsum[k] += row->weight * g[k];
+        if (want_hess)
+            bg_row_hessian(c, t, &tT, &tx, w3, w4, row->weight, acc);
+    }
+    pt->sum = sum;
+    memcpy(pt->gsum, gsum, sizeof gsum);
+    memcpy(pt->acc, acc, sizeof acc);
+}
+
+static void *bg_part_main(void *arg)
+{
+    bg_part_run(arg);
+    return NULL;
+}
+
+/* Runs the parts: the second on its own thread when the rows are many (the
+ * caches are only read), else one after the other. */
+static void bg_parts_run(bg_part *parts, int count)
+{
+    pthread_t thread;
+    bool threaded = count > 1 && pthread_create(&thread, NULL, bg_part_main, &parts[1]) == 0;
+    bg_part_run(&parts[0]);
+    if (threaded)
+        pthread_join(thread, NULL);
+    else if (count > 1)
+        bg_part_run(&parts[1]);
+}
+
+/* Large batches run on two threads, each summing half of the rows; the two
+ * partial sums are then added in a fixed order, so the result does not
+ * depend on thread timing. Smaller ones are one serial sum. */
 static double loglik_sum_common(const double *p, const model_row *rows, size_t n, double *grad,
                                 double *hess, void *scratch, int shift)
 {
     bg_cache *cache = scratch;
     int want = hess != NULL ? 2 : grad != NULL;
-    double sum = 0, g[4], gsum[4] = {0}, w3, w4;
     if (!params_valid(p))
         return batch_fail(grad, hess);
     bg_consts c = bg_consts_of(p);
     bg_cache_fill(cache, p, &c, shift, want);
-    double acc[10] = {0};
-    for (size_t i = 0; i < n; i++) {
-        const model_row *row = &rows[i];
-        bg_xterms own;
-        if (!times_valid(row->x, row->t_x, row->T))
-            return batch_fail(grad, hess);
-        const bg_xterms *t = cached_x(cache, p, row->x, shift, want, &own);
-        bg_time tT = cached_time(cache, &c, row->T), tx = cached_time(cache, &c, row->t_x);
-        sum += row->weight * bg_row(&c, t, &tT, &tx, grad ? g : NULL, &w3, &w4);
-        for (int k = 0; grad != NULL && k < 4; k++)
-            gsum[k] += row->weight * g[k];
-        if (hess != NULL)
-            bg_row_hessian(&c, t, &tT, &tx, w3, w4, row->weight, acc);
-    }
+    size_t half = n >= BG_PARALLEL_MIN ? n / 2 : n;
+    bg_part parts[2];
+    for (int j = 0; j < 2; j++)
+        parts[j] = (bg_part){cache, &c, p, rows + (j ? half : 0), j ? n - half : half,
+                             shift, want, grad != NULL, hess != NULL, false, 0, {0}, {0}};
+    bg_parts_run(parts, half < n ? 2 : 1);
+    if (parts[0].bad || parts[1].bad)
+        return batch_fail(grad, hess);
+    double sum = parts[0].sum + parts[1].sum, acc[10];
     for (int k = 0; grad != NULL && k < 4; k++)
-        grad[k] = gsum[k];
+        grad[k] = parts[0].gsum[k] + parts[1].gsum[k];
+    for (int k = 0; k < 10; k++)
+        acc[k] = parts[0].acc[k] + parts[1].acc[k];
     if (hess != NULL)
         bg_hessian_unpack(acc, hess);
     return isnan(sum) ? batch_fail(grad, hess) : sum;
@@ -417,6 +478,24 @@ static double p_alive_common(const double *p, double x, double t_x, double T, in
     if (!params_valid(p) || !times_valid(x, t_x, T))
         return NAN;
     return exp(log_p_alive(p, x, t_x, T, shift));
+}
+
+double bg_alive_odds_x(const double *p, double x, bool mbg)
+{
+    double m = x + (mbg ? SHIFT_MBG : SHIFT_BG);
+    return m > 0 ? log(p[P_A]) - log(p[P_B] + m - 1) : 0;
+}
+
+/* log_p_alive with its first two terms given: the same operations in the same
+ * order, so the same bits. */
+double bg_p_alive_with(const double *p, double odds_x, double x, double t_x, double T, bool mbg)
+{
+    if (!params_valid(p) || !times_valid(x, t_x, T))
+        return NAN;
+    if (x + (mbg ? SHIFT_MBG : SHIFT_BG) == 0)
+        return exp(0.0);
+    double odds = odds_x + (p[P_R] + x) * log1p((T - t_x) / (p[P_ALPHA] + t_x));
+    return exp(-softplus(odds));
 }
 
 static double bgnbd_p_alive(const double *p, double x, double t_x, double T)

@@ -10,6 +10,7 @@
 #include <gsl/gsl_linalg.h>
 #include <gsl/gsl_multimin.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -27,6 +28,13 @@
 #define FIT_NOISE 1e-12
 /* Newton steps on all rows with a sample's Hessian before computing all rows' own. */
 #define FIT_SAMPLE_STEPS 3
+/* Fits with at least FIT_MID_FACTOR x FIT_MID_MIN x the sample's rows run Newton on a
+ * middle sample of FIT_MID_FACTOR x the sample's rows between the search and
+ * Newton on all rows (at most FIT_MID_STEPS steps): Newton on all rows then
+ * starts closer and takes fewer passes over all rows. */
+#define FIT_MID_FACTOR 8
+#define FIT_MID_MIN 8
+#define FIT_MID_STEPS 6
 /* The Hessian for the standard errors is recomputed when theta moved more than this. */
 #define FIT_HESS_MOVE 1e-3
 /* Step in theta of the central differences for the Hessian. */
@@ -551,7 +559,9 @@ typedef struct fit_ws {
     gsl_vector *x, *step, *grad, *newton;
     gsl_matrix *hess, *chol;
     model_row *sample; /* NULL when the search runs on all rows */
-    void *full_scratch, *sample_scratch; /* the model's batch caches, or NULL */
+    model_row *mid;    /* the middle sample, or NULL */
+    struct fit_ws *other; /* a workspace for a second start at once, or NULL */
+    void *full_scratch, *sample_scratch, *mid_scratch; /* the model's batch caches, or NULL */
 } fit_ws;
 
 static void ws_free(cvo_ctx *ctx, fit_ws *ws)
@@ -567,23 +577,38 @@ static void ws_free(cvo_ctx *ctx, fit_ws *ws)
     gsl_matrix_free(ws->hess);
     gsl_matrix_free(ws->chol);
     mem_free(ctx, ws->sample);
+    mem_free(ctx, ws->mid);
     mem_free(ctx, ws->full_scratch);
     mem_free(ctx, ws->sample_scratch);
+    mem_free(ctx, ws->mid_scratch);
 }
 
-/* The batch caches of a model with loglik_sum: one for all rows, one for the sample. */
-static bool ws_alloc_scratch(cvo_ctx *ctx, fit_ws *ws, const model_ops *ops, size_t sample)
+static bool has_batch(const model_ops *ops)
 {
-    if (ops->loglik_sum == NULL || ops->batch_prepare == NULL)
+    return ops->loglik_sum != NULL && ops->batch_prepare != NULL;
+}
+
+/* The batch caches of a model with loglik_sum: one for all rows, one for the
+ * sample, one with the middle sample (mid > 0). */
+static bool ws_alloc_scratch(cvo_ctx *ctx, fit_ws *ws, const model_ops *ops, size_t sample,
+                             size_t mid)
+{
+    if (!has_batch(ops))
         return true;
     size_t bytes = ops->batch_scratch > 0 ? ops->batch_scratch : 1;
     ws->full_scratch = mem_alloc(ctx, bytes);
     if (sample > 0)
         ws->sample_scratch = mem_alloc(ctx, bytes);
-    return ws->full_scratch != NULL && (sample == 0 || ws->sample_scratch != NULL);
+    if (mid > 0) {
+        ws->mid = mem_array(ctx, mid, sizeof *ws->mid);
+        ws->mid_scratch = mem_alloc(ctx, bytes);
+    }
+    return ws->full_scratch != NULL && (sample == 0 || ws->sample_scratch != NULL) &&
+           (mid == 0 || (ws->mid != NULL && ws->mid_scratch != NULL));
 }
 
-static cvo_status ws_alloc(cvo_ctx *ctx, fit_ws *ws, const model_ops *ops, size_t sample)
+static cvo_status ws_alloc(cvo_ctx *ctx, fit_ws *ws, const model_ops *ops, size_t sample,
+                           size_t mid)
 {
     memset(ws, 0, sizeof *ws);
     int k = ops->nparams;
@@ -600,7 +625,7 @@ static cvo_status ws_alloc(cvo_ctx *ctx, fit_ws *ws, const model_ops *ops, size_
         ws->sample = mem_array(ctx, sample, sizeof *ws->sample);
     if (!ws->bfgs || !ws->simplex || !ws->x || !ws->step || !ws->grad || !ws->newton ||
         !ws->hess || !ws->chol || (sample > 0 && ws->sample == NULL) ||
-        !ws_alloc_scratch(ctx, ws, ops, sample)) {
+        !ws_alloc_scratch(ctx, ws, ops, sample, mid)) {
         ws_free(ctx, ws);
         return ctx_nomem(ctx);
     }
@@ -683,24 +708,67 @@ static void start_point(const model_ops *ops, int j, double *theta)
     }
 }
 
-/* Several starts on pb; theta receives the best optimum. Returns iterations of
- * the start kept; *ok its gradient test. */
-static int multistart(fit_ws *ws, fit_problem *pb, int starts, int max_iter, double gtol,
-                      double *theta, bool *ok)
+/* One start, on its own workspace and problem (so two can run at once). */
+typedef struct start_job {
+    fit_ws *ws;
+    fit_problem pb;
+    int j, max_iter, it;
+    double gtol, f, theta[MODEL_MAX_PARAMS];
+    bool ok;
+} start_job;
+
+static void start_run(start_job *s)
 {
-    double best_f = INFINITY, trial[MODEL_MAX_PARAMS];
-    int best_it = 0;
+    start_point(s->pb.ops, s->j, s->theta);
+    s->it = minimise(s->ws, &s->pb, s->theta, s->max_iter, s->gtol, &s->ok);
+    s->f = problem_eval(&s->pb, s->theta, NULL);
+}
+
+static void *start_main(void *arg)
+{
+    start_run(arg);
+    return NULL;
+}
+
+/* Starts jobs[0] here and, when count is 2, jobs[1] on a second thread. */
+static void starts_run(start_job *jobs, int count)
+{
+    pthread_t thread;
+    bool threaded = count > 1 && pthread_create(&thread, NULL, start_main, &jobs[1]) == 0;
+    start_run(&jobs[0]);
+    if (threaded)
+        pthread_join(thread, NULL);
+    else if (count > 1)
+        start_run(&jobs[1]);
+}
+
+/* Several starts on pb; theta receives the best optimum. Returns iterations of
+ * the start kept; *ok its gradient test. With a second workspace (other not
+ * NULL) starts run two at a time; each start is computed alone either way and
+ * the best is kept in start order, so the result is the same. */
+static int multistart(fit_ws *ws, fit_ws *other, fit_problem *pb, int starts, int max_iter,
+                      double gtol, double *theta, bool *ok)
+{
+    double best_f = INFINITY;
+    int best_it = 0, step = other != NULL ? 2 : 1;
+    fit_problem pb2 = *pb;
+    if (other != NULL && pb->scratch != NULL) {
+        pb2.scratch = other->full_scratch;
+        pb->ops->batch_prepare(pb->rows, pb->count, pb2.scratch);
+    }
     *ok = false;
-    for (int j = 0; j < starts; j++) {
-        bool trial_ok;
-        start_point(pb->ops, j, trial);
-        int it = minimise(ws, pb, trial, max_iter, gtol, &trial_ok);
-        double f = problem_eval(pb, trial, NULL);
-        if (j == 0 || f < best_f) {
-            best_f = f;
-            best_it = it;
-            *ok = trial_ok;
-            memcpy(theta, trial, sizeof trial);
+    for (int j = 0; j < starts; j += step) {
+        int count = starts - j < step ? starts - j : step;
+        start_job jobs[2] = {{ws, *pb, j, max_iter, 0, gtol, 0, {0}, false},
+                             {other, pb2, j + 1, max_iter, 0, gtol, 0, {0}, false}};
+        starts_run(jobs, count);
+        for (int m = 0; m < count; m++) {
+            if (j + m == 0 || jobs[m].f < best_f) {
+                best_f = jobs[m].f;
+                best_it = jobs[m].it;
+                *ok = jobs[m].ok;
+                memcpy(theta, jobs[m].theta, sizeof jobs[m].theta);
+            }
         }
     }
     return best_it;
@@ -914,34 +982,112 @@ static double distance(const double *a, const double *b, int k)
 
 typedef struct fit_run {
     fit_problem full, search;
+    fit_problem mid; /* rows NULL: no middle sample */
     double theta[MODEL_MAX_PARAMS];
     int starts, max_iterations, iterations;
     bool optimum; /* the optimiser met its tolerance */
     bool hessian; /* the final Hessian is positive definite */
 } fit_run;
 
-/* The search problem: all rows, or every stride-th row when there are many. */
-static void search_problem(fit_run *run, fit_ws *ws, size_t sample_rows)
+/* Every stride-th row of full (at most sample_rows, into sample) as *out, its
+ * weights scaled up to stand for all rows; scratch (NULL: none) prepared for it. */
+static void stride_problem(const fit_problem *full, model_row *sample, size_t sample_rows,
+                           void *scratch, fit_problem *out)
 {
-    model_row *sample = ws->sample;
-    run->search = run->full;
-    if (sample == NULL)
-        return;
-    size_t stride = (run->full.count + sample_rows - 1) / sample_rows, n = 0;
+    *out = *full;
+    size_t stride = (full->count + sample_rows - 1) / sample_rows, n = 0;
     double weight = 0, all = 0;
-    for (size_t i = 0; i < run->full.count; i++) {
-        all += run->full.rows[i].weight;
+    for (size_t i = 0; i < full->count; i++) {
+        all += full->rows[i].weight;
         if (i % stride == stride / 2 && n < sample_rows) {
-            sample[n] = run->full.rows[i];
+            sample[n] = full->rows[i];
             weight += sample[n++].weight;
         }
     }
-    run->search.rows = sample;
-    run->search.count = n;
-    run->search.weight_factor = weight > 0 ? all / weight : 1;
-    run->search.scratch = ws->sample_scratch;
-    if (ws->sample_scratch != NULL)
-        run->full.ops->batch_prepare(sample, n, ws->sample_scratch);
+    out->rows = sample;
+    out->count = n;
+    out->weight_factor = weight > 0 ? all / weight : 1;
+    out->scratch = scratch;
+    if (scratch != NULL)
+        full->ops->batch_prepare(sample, n, scratch);
+}
+
+/* The smallest power of two w such that at most half of size rows weigh w or more. */
+static double heavy_weight(const fit_problem *full, size_t size)
+{
+    size_t count[64] = {0}, above = 0;
+    for (size_t i = 0; i < full->count; i++) {
+        int e = 0;
+        frexp(full->rows[i].weight, &e);
+        count[e < 1 ? 0 : e > 63 ? 63 : e]++;
+    }
+    int e = 63;
+    while (e > 1 && above + count[e] <= size / 2)
+        above += count[e--];
+    return ldexp(1, e); /* rows in buckets above e weigh at least 2^e */
+}
+
+/* A sample for Newton: every row of weight >= heavy_weight as it is (they
+ * carry much of the likelihood), and every stride-th of the others, their
+ * weights scaled up to stand for all of the others. */
+static void heavy_problem(const fit_problem *full, model_row *sample, size_t size,
+                          void *scratch, fit_problem *out)
+{
+    double heavy = heavy_weight(full, size), light = 0, taken = 0;
+    size_t light_rows = 0, n = 0;
+    for (size_t i = 0; i < full->count; i++)
+        if (full->rows[i].weight < heavy)
+            light_rows++;
+    size_t room = size - size / 2, stride = room > 0 ? (light_rows + room - 1) / room : 1, k = 0;
+    if (stride == 0)
+        stride = 1;
+    for (size_t i = 0; i < full->count && n < size; i++) {
+        const model_row *r = &full->rows[i];
+        if (r->weight >= heavy) {
+            sample[n++] = *r;
+            continue;
+        }
+        light += r->weight;
+        if (k++ % stride == stride / 2 && n < size) {
+            sample[n++] = *r;
+            taken += r->weight;
+        }
+    }
+    double scale = taken > 0 ? light / taken : 1;
+    for (size_t i = 0; i < n; i++)
+        if (sample[i].weight < heavy)
+            sample[i].weight *= scale;
+    *out = *full;
+    out->rows = sample;
+    out->count = n;
+    out->weight_factor = 1;
+    out->scratch = scratch;
+    if (scratch != NULL)
+        full->ops->batch_prepare(sample, n, scratch);
+}
+
+/* The search problem: all rows, or every stride-th row when there are many;
+ * and the middle sample when ws has room for one. */
+static void search_problem(fit_run *run, fit_ws *ws, size_t sample_rows)
+{
+    run->search = run->full;
+    run->mid.rows = NULL;
+    if (ws->sample == NULL)
+        return;
+    stride_problem(&run->full, ws->sample, sample_rows, ws->sample_scratch, &run->search);
+    if (ws->mid != NULL)
+        heavy_problem(&run->full, ws->mid, FIT_MID_FACTOR * sample_rows, ws->mid_scratch,
+                      &run->mid);
+}
+
+/* Size of the middle sample for a fit of rows rows (0: none). */
+static size_t mid_rows(const model_ops *ops, size_t rows, size_t sample_rows)
+{
+    if (!has_batch(ops) || sample_rows == 0)
+        return 0;
+    if (rows / (FIT_MID_FACTOR * FIT_MID_MIN) < sample_rows)
+        return 0;
+    return FIT_MID_FACTOR * sample_rows;
 }
 
 /* Points pb at the batch caches in scratch (NULL: row by row), prepared for its rows. */
@@ -986,6 +1132,23 @@ static bool exact_finish(fit_ws *ws, fit_run *run)
     return true;
 }
 
+/* Newton with exact Hessians on the middle sample from the search's optimum:
+ * close to that of all rows for a fraction of a pass over them. Keeps theta
+ * when no step is taken. */
+static void mid_newton(fit_ws *ws, fit_run *run)
+{
+    double theta[MODEL_MAX_PARAMS], last;
+    bool factored;
+    if (run->mid.rows == NULL)
+        return;
+    memcpy(theta, run->theta, sizeof theta);
+    int steps = newton_exact(ws, &run->mid, theta, FIT_MID_STEPS, &last, &factored);
+    if (steps > 0) {
+        memcpy(run->theta, theta, sizeof theta);
+        run->iterations += steps;
+    }
+}
+
 /* Search (on the sample), Newton polish on all rows; ws->hess ends as the
  * Hessian of all rows at (or within FIT_HESS_MOVE of) theta. */
 static void fit_optimise(fit_ws *ws, fit_run *run, double customers)
@@ -993,8 +1156,9 @@ static void fit_optimise(fit_ws *ws, fit_run *run, double customers)
     double gtol = FIT_GRAD_TOL * fmax(customers, 1), last = INFINITY;
     double at[MODEL_MAX_PARAMS];
     int k = run->full.k;
-    run->iterations = multistart(ws, &run->search, run->starts, run->max_iterations, gtol,
-                                 run->theta, &run->optimum);
+    run->iterations = multistart(ws, ws->other, &run->search, run->starts, run->max_iterations,
+                                 gtol, run->theta, &run->optimum);
+    mid_newton(ws, run);
     if (exact_finish(ws, run))
         return;
     hessian(ws, &run->search, run->theta);
@@ -1129,13 +1293,25 @@ static cvo_status fit_rows_run(cvo_ctx *ctx, fit_rows *rows, fit_run *run, size_
     run->full.count = rows->count;
     bool sampled = sample_rows > 0 && rows->count > sample_rows;
     fit_ws ws;
-    CVO_TRY(ws_alloc(ctx, &ws, run->full.ops, sampled ? sample_rows : 0));
+    size_t mid = sampled ? mid_rows(run->full.ops, rows->count, sample_rows) : 0;
+    CVO_TRY(ws_alloc(ctx, &ws, run->full.ops, sampled ? sample_rows : 0, mid));
+    fit_ws other;
+    if (run->starts > 1) {
+        cvo_status status = ws_alloc(ctx, &other, run->full.ops, 0, 0);
+        if (status != CVO_OK) {
+            ws_free(ctx, &ws);
+            return status;
+        }
+        ws.other = &other;
+    }
     problem_attach(&run->full, ws.full_scratch);
     search_problem(run, &ws, sample_rows);
     fit_optimise(&ws, run, rows->weight);
     fit_report(&ws, run, scale, out);
     restore_times(rows, scale);
     out->loglik = natural_loglik(&run->full, rows, out->params, ws.full_scratch);
+    if (ws.other != NULL)
+        ws_free(ctx, ws.other);
     ws_free(ctx, &ws);
     out->n = (uint64_t)llround(rows->weight);
     out->iterations = run->iterations;

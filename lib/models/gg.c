@@ -10,6 +10,7 @@
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_sf_psi.h>
 #include <math.h>
+#include <pthread.h>
 #include <string.h>
 
 enum { SHAPE_P, SHAPE_Q, SCALE_GAMMA, NPARAMS };
@@ -150,34 +151,84 @@ static void gg_cache_fill(gg_cache *cache, const double *p, int want)
             gg_xterms_of(p, (double)x, want, &cache->x[x]);
 }
 
-static double gg_loglik_sum(const double *p, const model_row *rows, size_t n, double *grad,
-                            double *hess, void *scratch)
+/* Batches of at least this many rows are summed on two threads. */
+enum { GG_PARALLEL_MIN = 1 << 16 };
+
+/* One share of a batch pass: its rows, and the partial sums of those rows. */
+typedef struct gg_part {
+    const gg_cache *cache;
+    const double *p;
+    const model_row *rows;
+    size_t n;
+    int want;
+    bool grad, hess, bad; /* bad: a row the model does not cover */
+    double sum, gsum[NPARAMS], h[NPARAMS * NPARAMS];
+} gg_part;
+
+static void gg_part_run(gg_part *pt)
 {
-    gg_cache *cache = scratch;
-    int want = hess != NULL ? 2 : grad != NULL;
-    double sum = 0, g[NPARAMS], gsum[NPARAMS] = {0};
-    gg_cache_fill(cache, p, want);
-    for (int k = 0; hess != NULL && k < NPARAMS * NPARAMS; k++)
-        hess[k] = 0;
-    for (size_t i = 0; i < n; i++) {
-        const model_row *row = &rows[i];
-        if (!gg_row_valid(row))
-            return gg_batch_fail(grad, hess);
+    /* the sums are locals: the two parts lie side by side, and stores through
+     * pt for every row would share cache lines between the threads */
+    const gg_cache *cache = pt->cache;
+    double g[NPARAMS], sum = 0, gsum[NPARAMS] = {0}, h[NPARAMS * NPARAMS] = {0};
+    for (size_t i = 0; i < pt->n; i++) {
+        const model_row *row = &pt->rows[i];
+        if (!gg_row_valid(row)) {
+            pt->bad = true;
+            return;
+        }
         gg_xterms own;
         const gg_xterms *t = &own;
         if (row->x < (double)cache->x_slots && row->x == floor(row->x) &&
             cache->x_seen[(size_t)row->x])
             t = &cache->x[(size_t)row->x];
         else
-            gg_xterms_of(p, row->x, want, &own);
-        sum += row->weight * gg_row(p, t, row->m_x, grad ? g : NULL);
-        for (int k = 0; grad != NULL && k < NPARAMS; k++)
+            gg_xterms_of(pt->p, row->x, pt->want, &own);
+        sum += row->weight * gg_row(pt->p, t, row->m_x, pt->grad ? g : NULL);
+        for (int k = 0; pt->grad && k < NPARAMS; k++)
             gsum[k] += row->weight * g[k];
-        if (hess != NULL)
-            gg_row_hessian(p, t, row->m_x, cache->t_q, row->weight, hess);
+        if (pt->hess)
+            gg_row_hessian(pt->p, t, row->m_x, cache->t_q, row->weight, h);
     }
+    pt->sum = sum;
+    memcpy(pt->gsum, gsum, sizeof gsum);
+    memcpy(pt->h, h, sizeof h);
+}
+
+static void *gg_part_main(void *arg)
+{
+    gg_part_run(arg);
+    return NULL;
+}
+
+/* Large batches run on two threads, each summing half of the rows; the two
+ * partial sums are then added in a fixed order, so the result does not
+ * depend on thread timing. */
+static double gg_loglik_sum(const double *p, const model_row *rows, size_t n, double *grad,
+                            double *hess, void *scratch)
+{
+    gg_cache *cache = scratch;
+    int want = hess != NULL ? 2 : grad != NULL;
+    gg_cache_fill(cache, p, want);
+    size_t half = n >= GG_PARALLEL_MIN ? n / 2 : n;
+    gg_part parts[2];
+    for (int j = 0; j < 2; j++)
+        parts[j] = (gg_part){cache, p, rows + (j ? half : 0), j ? n - half : half, want,
+                             grad != NULL, hess != NULL, false, 0, {0}, {0}};
+    pthread_t thread;
+    bool threaded = half < n && pthread_create(&thread, NULL, gg_part_main, &parts[1]) == 0;
+    gg_part_run(&parts[0]);
+    if (threaded)
+        pthread_join(thread, NULL);
+    else if (half < n)
+        gg_part_run(&parts[1]);
     for (int k = 0; grad != NULL && k < NPARAMS; k++)
-        grad[k] = gsum[k];
+        grad[k] = parts[0].gsum[k] + parts[1].gsum[k];
+    for (int k = 0; hess != NULL && k < NPARAMS * NPARAMS; k++)
+        hess[k] = parts[0].h[k] + parts[1].h[k];
+    double sum = parts[0].sum + parts[1].sum;
+    if (parts[0].bad || parts[1].bad)
+        return gg_batch_fail(grad, hess);
     return isnan(sum) ? gg_batch_fail(grad, hess) : sum;
 }
 

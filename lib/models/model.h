@@ -71,6 +71,13 @@ double pnbd_dert(const double *p, double x, double t_x, double T, double delta);
 /* Gamma-Gamma E[M | x, m_x] = p (gamma + m_x x) / (p x + q - 1); NaN when q <= 1. */
 double gg_expected_spend(const double *p, double x, double m_x);
 
+/* BG/NBD (mbg false) and MBG/NBD (mbg true) P(alive) in two steps, for
+ * callers with many customers of one x: bg_alive_odds_x is the part of the
+ * log-odds that depends on x alone, and bg_p_alive_with(p, bg_alive_odds_x(p,
+ * x, mbg), x, t_x, T, mbg) equals the model's p_alive to the last bit. */
+double bg_alive_odds_x(const double *p, double x, bool mbg);
+double bg_p_alive_with(const double *p, double odds_x, double x, double t_x, double T, bool mbg);
+
 /* The models; each table is static const data. */
 const model_ops *bgnbd_model(void);
 const model_ops *mbgnbd_model(void);

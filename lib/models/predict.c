@@ -25,6 +25,9 @@ typedef struct alive_terms {
     double x, T;
     bool used;
     double p_none;
+    double next;      /* next_purchase of every customer with this (x, T) */
+    double clv_sum;   /* discounted sum of the months' expected purchases | alive */
+    double odds_x;    /* BG/NBD, MBG/NBD: the x part of the P(alive) log-odds */
     double *by_month; /* months + 1 values, [0] = 0 */
 } alive_terms;
 
@@ -34,6 +37,7 @@ typedef struct predictor {
     const cvo_predict_options *o;
     size_t months;
     double month_periods;
+    double monthly;      /* discount factor of one month */
     double *month_end;   /* period offsets of the month ends, capped at the horizon */
     alive_terms *cache;
     size_t cache_mask, cache_count;
@@ -52,10 +56,10 @@ static uint64_t mix(double x, double T)
 }
 
 /* E[purchases in (T, T+t] | alive at T]: the model's conditional expectation
- * divided by P(alive), both at t_x = T where P(alive) is largest. */
-static double expected_alive(const cvo_fit *fit, double x, double T, double t)
+ * divided by P(alive) (alive, given once for all t), both at t_x = T where
+ * P(alive) is largest. */
+static double expected_alive(const cvo_fit *fit, double alive, double x, double T, double t)
 {
-    double alive = cvo_fit_p_alive(fit, x, T, T);
     return alive > 0 ? cvo_fit_expected(fit, x, T, T, t) / alive : 0;
 }
 
@@ -136,8 +140,21 @@ static alive_terms *terms_for(predictor *pr, double x, double T)
     e->T = T;
     e->by_month[0] = 0;
     e->p_none = none_alive(pr->fit, x, T, pr->o->horizon);
+    double alive = cvo_fit_p_alive(pr->fit, x, T, T);
     for (size_t k = 1; k <= pr->months; k++)
-        e->by_month[k] = expected_alive(pr->fit, x, T, pr->month_end[k]);
+        e->by_month[k] = expected_alive(pr->fit, alive, x, T, pr->month_end[k]);
+    const cvo_fit *fit = pr->fit;
+    double rate_shape = fit->params[0] + x, scale = fit->params[1] + T;
+    double next = scale * (pow(2.0, 1.0 / rate_shape) - 1);
+    e->next = next <= pr->o->horizon ? next : NAN;
+    double factor = 1, sum = 0;
+    for (size_t k = 1; k <= pr->months; k++) {
+        factor /= pr->monthly;
+        sum += (e->by_month[k] - e->by_month[k - 1]) * factor;
+    }
+    e->clv_sum = sum;
+    if (fit->model == CVO_MODEL_BGNBD || fit->model == CVO_MODEL_MBGNBD)
+        e->odds_x = bg_alive_odds_x(fit->params, x, fit->model == CVO_MODEL_MBGNBD);
     return e;
 }
 
@@ -148,13 +165,16 @@ static bool predict_one(predictor *pr, const cvo_fit *spend, const cvo_summary_r
     alive_terms *e = terms_for(pr, r->x, r->T);
     if (e == NULL)
         return false;
-    double alive = cvo_fit_p_alive(fit, r->x, r->t_x, r->T);
+    double alive;
+    if (fit->model == CVO_MODEL_BGNBD || fit->model == CVO_MODEL_MBGNBD)
+        alive = bg_p_alive_with(fit->params, e->odds_x, r->x, r->t_x, r->T,
+                                fit->model == CVO_MODEL_MBGNBD);
+    else
+        alive = cvo_fit_p_alive(fit, r->x, r->t_x, r->T);
     out->p_alive = alive;
     out->expected = alive * e->by_month[pr->months];
     out->prob_purchase = alive * (1 - e->p_none);
-    double rate_shape = fit->params[0] + r->x, scale = fit->params[1] + r->T;
-    double next = scale * (pow(2.0, 1.0 / rate_shape) - 1);
-    out->next_purchase = next <= pr->o->horizon ? next : NAN;
+    out->next_purchase = e->next;
     out->spend = spend ? cvo_fit_spend(spend, r->x, r->m_x) : NAN;
     if (spend == NULL) {
         out->clv = NAN;
@@ -162,12 +182,7 @@ static bool predict_one(predictor *pr, const cvo_fit *spend, const cvo_summary_r
         double delta = log1p(pr->o->annual_discount) * pr->o->period_days / 365.25;
         out->clv = out->spend * cvo_fit_dert(fit, r->x, r->t_x, r->T, delta);
     } else {
-        double monthly = pow(1 + pr->o->annual_discount, 1.0 / 12), factor = 1, sum = 0;
-        for (size_t k = 1; k <= pr->months; k++) {
-            factor /= monthly;
-            sum += (e->by_month[k] - e->by_month[k - 1]) * factor;
-        }
-        out->clv = out->spend * alive * sum;
+        out->clv = out->spend * alive * e->clv_sum;
     }
     return true;
 }
@@ -176,6 +191,7 @@ static cvo_status setup(predictor *pr, size_t rows)
 {
     const cvo_predict_options *o = pr->o;
     pr->month_periods = 365.25 / 12 / o->period_days;
+    pr->monthly = pow(1 + o->annual_discount, 1.0 / 12);
     pr->months = (size_t)ceil(o->horizon / pr->month_periods - 1e-9);
     if (pr->months < 1)
         pr->months = 1;
@@ -249,7 +265,7 @@ cvo_status cvo_predict_all(cvo_ctx *ctx, const cvo_fit *purchase, const cvo_fit 
     predict_part parts[2];
     memset(parts, 0, sizeof parts);
     for (int k = 0; k < 2; k++) {
-        parts[k].pr = (predictor){ctx, purchase, o, 0, 0, NULL, NULL, 0, 0, NULL};
+        parts[k].pr = (predictor){ctx, purchase, o, 0, 0, 0, NULL, NULL, 0, 0, NULL};
         parts[k].spend = spend;
         parts[k].rows = summary->rows + (k ? half : 0);
         parts[k].out = out + (k ? half : 0);
