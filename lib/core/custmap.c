@@ -6,6 +6,7 @@
 #include "base/hash.h"
 #include "base/limits.h"
 
+#include <pthread.h>
 #include <string.h>
 
 enum { SEED_ID = 0x1d, SEED_EMAIL = 0xe3 };
@@ -138,10 +139,10 @@ static cust_acc *insert(custmap *map, uint32_t tag, const char *id, size_t id_le
     return e;
 }
 
-cust_acc *custmap_get(custmap *map, const char *id, size_t id_len, const char *email,
-                      size_t email_len)
+/* Finds or adds the customer whose key hashes to tag (low 32 bits). */
+static cust_acc *get_tagged(custmap *map, uint32_t tag, const char *id, size_t id_len,
+                            const char *email, size_t email_len)
 {
-    uint32_t tag = (uint32_t)key_hash(id, id_len, email, email_len);
     for (size_t i = tag & map->slot_mask; map->slots[i] != 0; i = (i + 1) & map->slot_mask) {
         if (slot_tag(map->slots[i]) != tag)
             continue;
@@ -153,6 +154,13 @@ cust_acc *custmap_get(custmap *map, const char *id, size_t id_len, const char *e
         }
     }
     return insert(map, tag, id, id_len, email, email_len);
+}
+
+cust_acc *custmap_get(custmap *map, const char *id, size_t id_len, const char *email,
+                      size_t email_len)
+{
+    return get_tagged(map, (uint32_t)key_hash(id, id_len, email, email_len), id, id_len, email,
+                      email_len);
 }
 
 void cust_acc_combine(cust_acc *a, const cust_acc *b)
@@ -199,8 +207,6 @@ static custmap_result take_orders(custmap *map, const custmap *src)
     return CUSTMAP_OK;
 }
 
-static custmap_result add_with_extra(custmap *map, const custmap *src, size_t i);
-
 bool custmap_keep_orders(custmap *map)
 {
     map->keep_orders = true;
@@ -210,18 +216,159 @@ bool custmap_keep_orders(custmap *map)
     return map->extra != NULL;
 }
 
+/* ---- absorb ------------------------------------------------------------------ */
+
+/* A src customer not in the map (yet). */
+#define ABSORB_NEW UINT32_MAX
+
+/* Index of the entry with this key, or ABSORB_NEW. Reads the map only. */
+static uint32_t find_tagged(const custmap *map, uint32_t tag, const cust_acc *key)
+{
+    for (size_t i = tag & map->slot_mask; map->slots[i] != 0; i = (i + 1) & map->slot_mask) {
+        if (slot_tag(map->slots[i]) != tag)
+            continue;
+        uint32_t index = slot_index(map->slots[i]);
+        if (same_key(&map->entries[index], key->id, key->id_len, key->email, key->email_len))
+            return index;
+    }
+    return ABSORB_NEW;
+}
+
+typedef struct absorb_lookup {
+    const custmap *map, *src;
+    size_t from, to;
+    uint32_t *found; /* per src entry: its index in map, or ABSORB_NEW */
+} absorb_lookup;
+
+/* Looks src entries [from, to) up, prefetching the slot of the entry
+ * ABSORB_AHEAD places ahead and the candidate entry half as far ahead. */
+enum { ABSORB_AHEAD = 16, ABSORB_RING = 32 };
+
+static void *absorb_lookup_run(void *arg)
+{
+    absorb_lookup *job = arg;
+    const custmap *map = job->map;
+    const cust_acc *src = job->src->entries;
+    uint32_t tags[ABSORB_RING];
+    for (size_t k = job->from; k < job->to + ABSORB_AHEAD; k++) {
+        if (k < job->to) {
+            const cust_acc *e = &src[k];
+            uint32_t tag = (uint32_t)key_hash(e->id, e->id_len, e->email, e->email_len);
+            tags[k % ABSORB_RING] = tag;
+            __builtin_prefetch(&map->slots[tag & map->slot_mask]);
+        }
+        size_t half = k - ABSORB_AHEAD / 2;
+        if (k >= job->from + ABSORB_AHEAD / 2 && half < job->to) {
+            uint64_t slot = map->slots[tags[half % ABSORB_RING] & map->slot_mask];
+            if (slot != 0)
+                __builtin_prefetch(&map->entries[slot_index(slot)]);
+        }
+        if (k >= job->from + ABSORB_AHEAD) {
+            size_t i = k - ABSORB_AHEAD;
+            job->found[i] = find_tagged(map, tags[i % ABSORB_RING], &src[i]);
+        }
+    }
+    return NULL;
+}
+
+/* Looks every src entry up in map, in two threads (an absorb follows a load of
+ * two workers, so the input is large; small test inputs take this path too). */
+static void absorb_lookups(const custmap *map, const custmap *src, uint32_t *found)
+{
+    absorb_lookup jobs[2] = {{map, src, 0, src->count / 2, found},
+                             {map, src, src->count / 2, src->count, found}};
+    pthread_t thread;
+    bool threaded = src->count >= 2 && pthread_create(&thread, NULL, absorb_lookup_run,
+                                                      &jobs[1]) == 0;
+    if (!threaded)
+        jobs[0].to = src->count;
+    absorb_lookup_run(&jobs[0]);
+    if (threaded)
+        pthread_join(thread, NULL);
+}
+
+/* A src entry's channel and country (from) taken into x as apply takes an update's. */
+static bool absorb_extra(custmap *map, cust_extra *x, const cust_extra *from)
+{
+    size_t channel_len = strlen(from->channel), country_len = strlen(from->country);
+    if (channel_len > 0 && from->channel_day < x->channel_day) {
+        x->channel = arena_strndup(&map->strings, from->channel, channel_len);
+        x->channel_day = from->channel_day;
+    }
+    if (country_len > 0 && from->country_day >= x->country_day) {
+        bool same = strlen(x->country) == country_len &&
+                    bytes_eq(x->country, from->country, country_len);
+        if (!same)
+            x->country = arena_strndup(&map->strings, from->country, country_len);
+        x->country_day = from->country_day;
+    }
+    return x->channel != NULL && x->country != NULL;
+}
+
+/* Adds src entry i, found at map index (or new, its key hashing to tag). */
+static custmap_result absorb_one(custmap *map, const custmap *src, size_t i, uint32_t index,
+                                 uint32_t tag)
+{
+    const cust_acc *d = &src->entries[i];
+    cust_acc *c;
+    if (index == ABSORB_NEW) {
+        c = insert(map, tag, d->id, d->id_len, d->email, d->email_len);
+        if (c == NULL)
+            return map->count >= CVO_MAX_CUSTOMERS ? CUSTMAP_LIMIT : CUSTMAP_NOMEM;
+    } else {
+        c = &map->entries[index];
+        if (c->email_len == 0 && d->email_len > 0 && !set_email(map, c, d->email, d->email_len))
+            return CUSTMAP_NOMEM;
+    }
+    index = (uint32_t)(c - map->entries);
+    map->remap[i] = index;
+    if (map->extra != NULL && src->extra != NULL &&
+        !absorb_extra(map, &map->extra[index], &src->extra[i]))
+        return CUSTMAP_NOMEM;
+    if (__builtin_add_overflow(c->revenue_cents, d->revenue_cents, &c->revenue_cents) ||
+        __builtin_add_overflow(c->items, d->items, &c->items))
+        return CUSTMAP_OVERFLOW;
+    c->orders += d->orders;
+    if (d->first_day < c->first_day)
+        c->first_day = d->first_day;
+    if (d->last_day > c->last_day)
+        c->last_day = d->last_day;
+    return CUSTMAP_OK;
+}
+
+/* Prefetches what adding e will touch: its entry, or for a new customer the
+ * slot it will take; returns the key's tag for a new one. */
+static uint32_t absorb_prefetch(const custmap *map, const cust_acc *e, uint32_t index)
+{
+    if (index != ABSORB_NEW) {
+        __builtin_prefetch(&map->entries[index], 1);
+        return 0;
+    }
+    uint32_t tag = (uint32_t)key_hash(e->id, e->id_len, e->email, e->email_len);
+    __builtin_prefetch(&map->slots[tag & map->slot_mask], 1);
+    return tag;
+}
+
+/* src's keys are first looked up in this map (read only, so split between two
+ * threads); then, in src order, new customers are appended and the figures
+ * added, exactly as queueing every src entry through custmap_add would. */
 custmap_result custmap_absorb(custmap *map, const custmap *src)
 {
     custmap_result r = custmap_flush(map);
     map->remap = mem_array(map->ctx, src->count ? src->count : 1, sizeof *map->remap);
     if (map->remap == NULL)
         return CUSTMAP_NOMEM;
-    for (size_t i = 0; i < src->count && r == CUSTMAP_OK; i++) {
-        r = add_with_extra(map, src, i);
-        map->pending[(map->pending_head + CUST_PIPELINE - 1) % CUST_PIPELINE].source = (uint32_t)i;
-    }
     if (r == CUSTMAP_OK)
-        r = custmap_flush(map);
+        absorb_lookups(map, src, map->remap);
+    uint32_t tags[ABSORB_RING]; /* of new customers, hashed ABSORB_AHEAD / 2 ahead */
+    for (size_t k = 0; k < src->count + ABSORB_AHEAD / 2 && r == CUSTMAP_OK; k++) {
+        if (k < src->count)
+            tags[k % ABSORB_RING] = absorb_prefetch(map, &src->entries[k], map->remap[k]);
+        if (k >= ABSORB_AHEAD / 2) {
+            size_t i = k - ABSORB_AHEAD / 2;
+            r = absorb_one(map, src, i, map->remap[i], tags[i % ABSORB_RING]);
+        }
+    }
     if (r == CUSTMAP_OK && map->keep_orders)
         r = take_orders(map, src);
     mem_free(map->ctx, map->remap);
@@ -230,7 +377,7 @@ custmap_result custmap_absorb(custmap *map, const custmap *src)
 }
 
 /* The customers known only by email, in a small table: slot -> entry + 1. */
-static uint32_t *index_email_only(custmap *map, size_t *mask_out)
+static uint32_t *index_email_only(custmap *map, size_t *mask_out, size_t *count_out)
 {
     size_t need = 0;
     for (size_t i = 0; i < map->count; i++)
@@ -251,10 +398,13 @@ static uint32_t *index_email_only(custmap *map, size_t *mask_out)
         slots[s] = (uint32_t)i + 1;
     }
     *mask_out = mask;
+    *count_out = need;
     return slots;
 }
 
-static cust_acc *take_email_only(custmap *map, uint32_t *slots, size_t mask, const cust_acc *e)
+/* The live guest with e's email, or NULL. */
+static cust_acc *take_email_only(const custmap *map, const uint32_t *slots, size_t mask,
+                                 const cust_acc *e)
 {
     size_t start = (size_t)hash_bytes(e->email, e->email_len, SEED_EMAIL);
     for (size_t s = start & mask; slots[s] != 0; s = (s + 1) & mask) {
@@ -263,6 +413,40 @@ static cust_acc *take_email_only(custmap *map, uint32_t *slots, size_t mask, con
             return o;
     }
     return NULL;
+}
+
+typedef struct guest_lookup {
+    const custmap *map;
+    const uint32_t *slots;
+    size_t mask, from, to;
+    uint32_t *guest; /* per entry: the guest with its email + 1, 0 none */
+} guest_lookup;
+
+/* Nothing is joined yet, so this only reads: two threads share the work. */
+static void *guest_lookup_run(void *arg)
+{
+    guest_lookup *job = arg;
+    for (size_t i = job->from; i < job->to; i++) {
+        const cust_acc *e = &job->map->entries[i];
+        const cust_acc *g = e->id_len == 0 || e->email_len == 0
+                                ? NULL : take_email_only(job->map, job->slots, job->mask, e);
+        job->guest[i] = g ? (uint32_t)(g - job->map->entries) + 1 : 0;
+    }
+    return NULL;
+}
+
+static void find_guests(const custmap *map, const uint32_t *slots, size_t mask, uint32_t *guest)
+{
+    guest_lookup jobs[2] = {{map, slots, mask, 0, map->count / 2, guest},
+                            {map, slots, mask, map->count / 2, map->count, guest}};
+    pthread_t thread;
+    bool threaded = map->count >= 65536 && pthread_create(&thread, NULL, guest_lookup_run,
+                                                          &jobs[1]) == 0;
+    if (!threaded)
+        jobs[0].to = map->count;
+    guest_lookup_run(&jobs[0]);
+    if (threaded)
+        pthread_join(thread, NULL);
 }
 
 static void combine_extra(cust_extra *a, const cust_extra *b)
@@ -279,26 +463,35 @@ static void combine_extra(cust_extra *a, const cust_extra *b)
 
 long custmap_join_emails(custmap *map)
 {
-    size_t mask = 0;
-    uint32_t *slots = index_email_only(map, &mask);
+    size_t mask = 0, guests = 0;
+    uint32_t *slots = index_email_only(map, &mask, &guests);
     if (slots == NULL)
         return -1;
-    long joined = 0;
-    /* the first customer with an id and a given email takes that email's guests */
-    for (size_t i = 0; i < map->count; i++) {
-        cust_acc *e = &map->entries[i];
-        if (e->id_len == 0 || e->email_len == 0)
-            continue;
-        cust_acc *guest;
-        while ((guest = take_email_only(map, slots, mask, e)) != NULL) {
-            cust_acc_combine(e, guest);
-            if (map->extra != NULL)
-                combine_extra(&map->extra[i], &map->extra[guest - map->entries]);
-            guest->dead = (uint32_t)i + 1;
-            joined++;
-        }
+    if (guests == 0) {
+        mem_free(map->ctx, slots);
+        return 0;
     }
+    uint32_t *guest = mem_array(map->ctx, map->count ? map->count : 1, sizeof *guest);
+    if (guest == NULL) {
+        mem_free(map->ctx, slots);
+        return -1;
+    }
+    find_guests(map, slots, mask, guest);
     mem_free(map->ctx, slots);
+    long joined = 0;
+    /* the first customer with an id and a given email takes that email's guest
+     * (an email has one guest entry: it is the guest's key) */
+    for (size_t i = 0; i < map->count; i++) {
+        cust_acc *g = guest[i] ? &map->entries[guest[i] - 1] : NULL;
+        if (g == NULL || g->dead)
+            continue;
+        cust_acc_combine(&map->entries[i], g);
+        if (map->extra != NULL)
+            combine_extra(&map->extra[i], &map->extra[g - map->entries]);
+        g->dead = (uint32_t)i + 1;
+        joined++;
+    }
+    mem_free(map->ctx, guest);
     return joined;
 }
 
@@ -349,13 +542,12 @@ static bool take_extra(custmap *map, cust_extra *x, const cust_update *u)
 
 static custmap_result apply(custmap *map, const cust_update *u)
 {
-    cust_acc *c = custmap_get(map, u->text, u->id_len, u->text + u->id_len + 1, u->email_len);
+    cust_acc *c = get_tagged(map, u->tag, u->text, u->id_len, u->text + u->id_len + 1,
+                             u->email_len);
     if (c == NULL)
         return map->count >= CVO_MAX_CUSTOMERS ? CUSTMAP_LIMIT : CUSTMAP_NOMEM;
     const cust_acc *d = &u->change;
     uint32_t index = (uint32_t)(c - map->entries);
-    if (map->remap != NULL)
-        map->remap[u->source] = index;
     if (map->extra != NULL && !take_extra(map, &map->extra[index], u))
         return CUSTMAP_NOMEM;
     if (map->keep_orders && u->log && !log_order(map, index, &u->order))
@@ -433,7 +625,7 @@ static custmap_result enqueue(custmap *map, const char *id, size_t id_len, const
     u->entry = 0;
     u->channel_day = channel_day;
     u->country_day = country_day;
-    u->log = info != NULL && info->counted && info->order != NULL;
+    u->log = map->keep_orders && info != NULL && info->counted && info->order != NULL;
     if (u->log)
         u->order = *info->order;
     map->pending_head = (map->pending_head + 1) % CUST_PIPELINE;
@@ -464,19 +656,6 @@ custmap_result custmap_add(custmap *map, const cust_acc *figures)
 {
     return enqueue(map, figures->id, figures->id_len, figures->email, figures->email_len, figures,
                    NULL, INT32_MAX, INT32_MIN);
-}
-
-/* Adds src entry i with its channel and country. */
-static custmap_result add_with_extra(custmap *map, const custmap *src, size_t i)
-{
-    const cust_acc *e = &src->entries[i];
-    if (src->extra == NULL)
-        return custmap_add(map, e);
-    const cust_extra *x = &src->extra[i];
-    cust_order_info info = {x->channel, x->country, strlen(x->channel), strlen(x->country),
-                            NULL, false, 0};
-    return enqueue(map, e->id, e->id_len, e->email, e->email_len, e, &info, x->channel_day,
-                   x->country_day);
 }
 
 custmap_result custmap_flush(custmap *map)

@@ -35,7 +35,6 @@ typedef struct cust_update {
     cvo_order order;
     uint32_t tag;   /* low 32 bits of the key hash */
     uint32_t entry; /* candidate entry + 1 found while prefetching; 0 none */
-    uint32_t source; /* absorb: the entry index in the source map */
     cust_acc change; /* figures to add (id/email unused) */
 } cust_update;
 

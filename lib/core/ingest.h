@@ -65,6 +65,7 @@ typedef struct shard {
     reject_entry *rejects;
     size_t reject_count, reject_cap;
     arena scratch;        /* reject texts */
+    uint32_t fields_needed; /* 1 + the highest column the schema reads */
     char *text;           /* unescape / repair buffer */
     size_t text_cap;
     cvo_status status;    /* first failure (out of memory, limit) */

@@ -133,6 +133,38 @@ static void emit_delimiters(csv_scanner *s, line_scan *ls, const char *p, uint64
 }
 
 #if defined(__SSE2__)
+/* Bit i set where byte i of the 32 at p equals c. */
+static uint32_t match32(__m128i lo, __m128i hi, __m128i c)
+{
+    return (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(lo, c)) |
+           (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(hi, c)) << 16;
+}
+
+/* 32 bytes at a time, as scan_block16 below; returns p where fewer than 32
+ * bytes are left. */
+static const char *scan_block32(csv_scanner *s, line_scan *ls, const char *p, const char *limit,
+                                bool *quote)
+{
+    const __m128i quotes = _mm_set1_epi8('"'), newlines = _mm_set1_epi8('\n');
+    const __m128i delimiters = _mm_set1_epi8(s->delimiter);
+    for (; limit - p >= 32; p += 32) {
+        __m128i lo = _mm_loadu_si128((const __m128i *)(const void *)p);
+        __m128i hi = _mm_loadu_si128((const __m128i *)(const void *)(p + 16));
+        uint32_t nl = match32(lo, hi, newlines), q = match32(lo, hi, quotes);
+        uint32_t high = (uint32_t)_mm_movemask_epi8(lo) | (uint32_t)_mm_movemask_epi8(hi) << 16;
+        uint32_t before = nl ? (nl & (0u - nl)) - 1u : 0xffffffffu;
+        if (q & before) {
+            *quote = true;
+            return NULL;
+        }
+        ls->high |= (high & before) ? 0x80u : 0u;
+        emit_delimiters(s, ls, p, match32(lo, hi, delimiters) & before);
+        if (nl)
+            return p + __builtin_ctz(nl);
+    }
+    return p;
+}
+
 /* 16 bytes at a time; returns the line end, or NULL after a quote (*quote)
  * or when no line end is within the buffer. */
 static const char *scan_block16(csv_scanner *s, line_scan *ls, const char *p, const char *limit,
@@ -140,6 +172,10 @@ static const char *scan_block16(csv_scanner *s, line_scan *ls, const char *p, co
 {
     const __m128i quotes = _mm_set1_epi8('"'), newlines = _mm_set1_epi8('\n');
     const __m128i delimiters = _mm_set1_epi8(s->delimiter);
+    const char *at = scan_block32(s, ls, p, limit, quote);
+    if (at == NULL || (at < limit && *at == '\n'))
+        return at;
+    p = at;
     for (; limit - p >= 16; p += 16) {
         __m128i w = _mm_loadu_si128((const __m128i *)(const void *)p);
         unsigned nl = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(w, newlines));
@@ -175,38 +211,47 @@ static const char *scan_bytes(csv_scanner *s, line_scan *ls, const char *p, cons
     return p;
 }
 
+/* false when the line holds a quote or does not end in the buffer; *ls then
+ * has the fields before the one where the scan stopped. */
 static bool scan_unquoted_line(csv_scanner *s, const char *buf, size_t start, size_t len,
-                               bool eof, size_t *pos, csv_record *rec)
+                               bool eof, size_t *pos, csv_record *rec, line_scan *ls)
 {
     const char *line = buf + start, *limit = buf + len, *end = line;
-    line_scan ls = {line, 0, 0};
+    *ls = (line_scan){line, 0, 0};
     bool quote = false;
 #if defined(__SSE2__)
-    end = scan_block16(s, &ls, line, limit, &quote);
+    end = scan_block16(s, ls, line, limit, &quote);
     if (end == NULL)
         return false;
     if (end < limit && *end != '\n')
-        end = scan_bytes(s, &ls, end, limit, &quote);
+        end = scan_bytes(s, ls, end, limit, &quote);
 #else
-    end = scan_bytes(s, &ls, line, limit, &quote);
+    end = scan_bytes(s, ls, line, limit, &quote);
 #endif
     if (quote || (end == limit && !eof))
         return false;
     size_t stop = trim_cr(buf, start, (size_t)(end - buf));
     const char *last_end = buf + stop;
-    put_field(s, ls.count++, ls.field, ls.field > last_end ? ls.field : last_end);
-    finish_record(s, buf, start, (size_t)(end - buf), len, ls.count, 0, pos, rec);
-    rec->ascii = (ls.high & 0x80u) == 0;
+    put_field(s, ls->count++, ls->field, ls->field > last_end ? ls->field : last_end);
+    finish_record(s, buf, start, (size_t)(end - buf), len, ls->count, 0, pos, rec);
+    rec->ascii = (ls->high & 0x80u) == 0;
     return true;
 }
 
 static csv_result scan_delimited(csv_scanner *s, const char *buf, size_t start, size_t len,
                                  bool eof, size_t *pos, csv_record *rec)
 {
-    if (scan_unquoted_line(s, buf, start, len, eof, pos, rec))
+    line_scan ls;
+    if (scan_unquoted_line(s, buf, start, len, eof, pos, rec, &ls))
         return CSV_RECORD;
-    size_t i = start;
-    uint32_t count = 0, newlines = 0;
+    /* The fields before the one where the fast scan stopped hold no quote and
+     * no line break: they stand as the field scanner would find them, which
+     * also drops a CR before a delimiter. It goes on from there. */
+    uint32_t count = ls.count, newlines = 0;
+    for (uint32_t k = 0; k < count && k < CVO_MAX_COLUMNS; k++)
+        if (s->fields[k].len > 0 && s->fields[k].ptr[s->fields[k].len - 1] == '\r')
+            s->fields[k].len--;
+    size_t i = (size_t)(ls.field - buf);
     for (;;) {
         field_scan fs = {.newlines = 0};
         csv_result r = scan_field(buf, i, len, eof, s->delimiter, &fs);

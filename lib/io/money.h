@@ -26,6 +26,41 @@ typedef enum money_result {
  * (or "," with decimal_comma). "1e5", "0x10", "12.3.4", "--1" are invalid. */
 money_result money_parse(const char *text, size_t len, bool decimal_comma, int64_t *out_e4);
 
+/* money_parse for the hot path: the usual plain shape ("12", "14.50": 1-14
+ * digits, then a point and 1-4 digits) is read inline; anything else goes to
+ * money_parse. Same results. */
+static inline bool money_digit(char c)
+{
+    return (unsigned)((unsigned char)c - '0') < 10u;
+}
+
+static inline money_result money_parse_quick(const char *text, size_t len, bool decimal_comma,
+                                             int64_t *out_e4)
+{
+    static const uint16_t scale[5] = {10000, 1000, 100, 10, 1};
+    if (len == 0 || len > 19 || !money_digit(text[0]) || !money_digit(text[len - 1]))
+        return money_parse(text, len, decimal_comma, out_e4);
+    const char *p = text, *end = text + len;
+    uint64_t units = 0, fraction = 0;
+    while (p < end && money_digit(*p))
+        units = units * 10 + (uint64_t)(*p++ - '0');
+    size_t integer_digits = (size_t)(p - text), decimals = 0;
+    if (p < end) {
+        if (*p++ != (decimal_comma ? ',' : '.'))
+            return money_parse(text, len, decimal_comma, out_e4);
+        decimals = (size_t)(end - p);
+        for (const char *q = p; q < end; q++)
+            if (!money_digit(*q))
+                return money_parse(text, len, decimal_comma, out_e4);
+            else
+                fraction = fraction * 10 + (uint64_t)(*q - '0');
+    }
+    if (integer_digits > 14 || decimals > 4)
+        return money_parse(text, len, decimal_comma, out_e4);
+    *out_e4 = (int64_t)(units * MONEY_SCALE + fraction * scale[decimals]);
+    return MONEY_OK;
+}
+
 /* Integer quantity: optional sign, digits, optional ".0..." ("2.0" ok, "2.5" not). */
 money_result quantity_parse(const char *text, size_t len, int64_t *out);
 

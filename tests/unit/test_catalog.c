@@ -303,12 +303,82 @@ static void test_as_of_equals_cut_file(void **state)
     unlink(members);
 }
 
+/* Distinct guest e-mails (lines without customer_id) that also appear on a
+ * line with an id: the customers the loader must join by e-mail. */
+static uint64_t joinable_guests(const char *path, uint64_t *guests)
+{
+    FILE *in = fopen(path, "r");
+    assert_non_null(in);
+    char line[4096];
+    assert_non_null(fgets(line, sizeof line, in)); /* order_id,customer_id,email,... */
+    size_t cap = 1 << 20, n = 0;
+    char(*emails)[40] = calloc(cap, sizeof *emails);
+    bool *with_id = calloc(cap, sizeof *with_id), *guest = calloc(cap, sizeof *guest);
+    assert_true(emails && with_id && guest);
+    while (fgets(line, sizeof line, in)) {
+        const char *id = strchr(line, ',') + 1, *email = strchr(id, ',') + 1;
+        const char *end = strchr(email, ',');
+        /* generated e-mails are c<number>@example.com: index by the number */
+        size_t k = (size_t)strtoul(email + 1, NULL, 10);
+        assert_true(k < cap && end - email < 40);
+        memcpy(emails[k], email, (size_t)(end - email));
+        if (id[0] == ',')
+            guest[k] = true;
+        else
+            with_id[k] = true;
+        n = k + 1 > n ? k + 1 : n;
+    }
+    fclose(in);
+    uint64_t joinable = 0;
+    *guests = 0;
+    for (size_t k = 0; k < n; k++) {
+        *guests += guest[k];
+        joinable += guest[k] && with_id[k];
+    }
+    free(emails);
+    free(with_id);
+    free(guest);
+    return joinable;
+}
+
+/* Past 65,536 customers the e-mail join and the merge look up on two threads:
+ * the result must be the one the CSV says, whichever way the file is read. */
+static void test_large_join(void **state)
+{
+    (void)state;
+    temp_file f;
+    write_store(&f, 70000);
+    uint64_t guests = 0, joinable = joinable_guests(f.path, &guests);
+    assert_true(joinable > 100 && guests >= joinable);
+    loaded one, two;
+    load_tuning t1 = {0, UINT64_MAX, false}, t2 = {0, 1, false};
+    load(f.path, NULL, &t1, &one);
+    load(f.path, NULL, &t2, &two);
+    assert_true(cvo_customers_count(one.customers) > 65536);
+    assert_int_equal(one.stats.joined_by_email, joinable);
+    assert_int_equal(two.stats.joined_by_email, joinable);
+    assert_int_equal(cvo_customers_count(one.customers), cvo_customers_count(two.customers));
+    for (size_t i = 0; i < cvo_customers_count(one.customers); i++) {
+        const cvo_customer *a = cvo_customers_at(one.customers, i);
+        const cvo_customer *b = cvo_customers_at(two.customers, i);
+        assert_string_equal(a->customer_id, b->customer_id);
+        assert_string_equal(a->email, b->email);
+        assert_int_equal(a->orders, b->orders);
+        assert_int_equal(a->net_revenue_cents, b->net_revenue_cents);
+    }
+    expect_same_orders(one.customers, two.customers, "two workers, large");
+    unload(&one);
+    unload(&two);
+    unlink(f.path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_order_facts),
         cmocka_unit_test(test_workers_agree),
         cmocka_unit_test(test_as_of_equals_cut_file),
+        cmocka_unit_test(test_large_join),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
