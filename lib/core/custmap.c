@@ -174,6 +174,20 @@ void cust_acc_combine(cust_acc *a, const cust_acc *b)
     a->items += b->items;
 }
 
+/* Adds d's figures into c; CUSTMAP_OVERFLOW when revenue or items overflow. */
+static custmap_result add_figures(cust_acc *c, const cust_acc *d)
+{
+    if (__builtin_add_overflow(c->revenue_cents, d->revenue_cents, &c->revenue_cents) ||
+        __builtin_add_overflow(c->items, d->items, &c->items))
+        return CUSTMAP_OVERFLOW;
+    c->orders += d->orders;
+    if (d->first_day < c->first_day)
+        c->first_day = d->first_day;
+    if (d->last_day > c->last_day)
+        c->last_day = d->last_day;
+    return CUSTMAP_OK;
+}
+
 static bool log_order(custmap *map, uint32_t entry, const cvo_order *order)
 {
     if (map->order_count == map->order_cap) {
@@ -325,15 +339,7 @@ static custmap_result absorb_one(custmap *map, const custmap *src, size_t i, uin
     if (map->extra != NULL && src->extra != NULL &&
         !absorb_extra(map, &map->extra[index], &src->extra[i]))
         return CUSTMAP_NOMEM;
-    if (__builtin_add_overflow(c->revenue_cents, d->revenue_cents, &c->revenue_cents) ||
-        __builtin_add_overflow(c->items, d->items, &c->items))
-        return CUSTMAP_OVERFLOW;
-    c->orders += d->orders;
-    if (d->first_day < c->first_day)
-        c->first_day = d->first_day;
-    if (d->last_day > c->last_day)
-        c->last_day = d->last_day;
-    return CUSTMAP_OK;
+    return add_figures(c, d);
 }
 
 /* Prefetches what adding e will touch: its entry, or for a new customer the
@@ -552,15 +558,7 @@ static custmap_result apply(custmap *map, const cust_update *u)
         return CUSTMAP_NOMEM;
     if (map->keep_orders && u->log && !log_order(map, index, &u->order))
         return CUSTMAP_NOMEM;
-    if (__builtin_add_overflow(c->revenue_cents, d->revenue_cents, &c->revenue_cents) ||
-        __builtin_add_overflow(c->items, d->items, &c->items))
-        return CUSTMAP_OVERFLOW;
-    c->orders += d->orders;
-    if (d->first_day < c->first_day)
-        c->first_day = d->first_day;
-    if (d->last_day > c->last_day)
-        c->last_day = d->last_day;
-    return CUSTMAP_OK;
+    return add_figures(c, d);
 }
 
 static cust_update *pending_at(custmap *map, size_t age)
