@@ -311,25 +311,6 @@ static void print_done(const job *j, const cvo_analysis *a)
 
 /* ---- NPS answers: rejected ones reported like rejected orders ------------------ */
 
-static void print_nps_summary(const char *path, const cvo_nps_stats *st)
-{
-    fprintf(stderr, "cvo: %s: %" PRIu64 " responses: %" PRIu64 " used, %" PRIu64 " rejected",
-            strcmp(path, "-") == 0 ? "<stdin>" : path, st->records, st->used, st->rejected);
-    const char *sep = " (";
-    for (int k = 0; k < CVO_NPS_REJECT__COUNT; k++) {
-        if (st->rejected_by_reason[k] == 0)
-            continue;
-        fprintf(stderr, "%s%" PRIu64 " %s", sep, st->rejected_by_reason[k],
-                cvo_nps_reject_reason_name((cvo_nps_reject_reason)k));
-        sep = ", ";
-    }
-    fprintf(stderr, "%s; %" PRIu64 " joined to a customer", st->rejected ? ")" : "",
-            st->joined_customers);
-    if (st->later > 0)
-        fprintf(stderr, "; %" PRIu64 " given on or after the as-of date, left out", st->later);
-    fputc('\n', stderr);
-}
-
 /* Runs the analysis, with the answers of --nps when given. Returns an exit
  * code: EXIT_REJECTS when answers were rejected and all else went well. */
 static int analyze(job *j, const cvo_customers *customers, const cvo_load_stats *stats,
@@ -341,29 +322,20 @@ static int analyze(job *j, const cvo_customers *customers, const cvo_load_stats 
     cvo_nps_options_init(&options);
     options.path = path;
     options.column_map = args_get(j->args, specs, SPEC_COUNT, "nps-map");
-    FILE *rejects = path && rejects_path ? fopen(rejects_path, "w") : NULL;
-    if (path && rejects_path && rejects == NULL) {
-        fprintf(stderr, "cvo: %s: cannot write: %s\n", rejects_path, strerror(errno));
+    FILE *rejects = NULL;
+    if (cli_nps_rejects_open(path ? rejects_path : NULL, &options, &rejects) >= 0)
         return EXIT_SYSTEM;
-    }
-    if (rejects != NULL) {
-        fputs("line,reason,detail,record\n", rejects);
-        options.on_reject = cli_write_nps_reject;
-        options.reject_user_data = rejects;
-    }
     cvo_status status =
         cvo_analyze_nps(j->ctx, customers, stats, config, path ? &options : NULL, a);
-    if (rejects != NULL && (ferror(rejects) | fclose(rejects)) != 0) {
-        fprintf(stderr, "cvo: %s: write error\n", rejects_path);
+    if (cli_nps_rejects_close(rejects_path, rejects) >= 0)
         return EXIT_SYSTEM;
-    }
     if (status != CVO_OK)
         return cli_fail(j->ctx, status);
     const cvo_nps *nps = cvo_analysis_nps(*a);
     if (nps == NULL)
         return EXIT_OK;
     if (args_get(j->args, specs, SPEC_COUNT, "quiet") == NULL)
-        print_nps_summary(path, cvo_nps_load_stats(nps));
+        cli_print_nps_summary(path, cvo_nps_load_stats(nps));
     return cvo_nps_load_stats(nps)->rejected ? EXIT_REJECTS : EXIT_OK;
 }
 

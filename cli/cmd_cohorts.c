@@ -191,10 +191,8 @@ static int run(cvo_ctx *ctx, const parsed_args *args)
     cvo_load_stats stats;
     int load = read_setup(args, &setup);
     if (load < 0)
-        load = cli_load_config(ctx, args, specs, SPEC_COUNT, &config);
-    if (load < 0)
-        load = cli_load_orders(ctx, args, specs, SPEC_COUNT, args->positional[0], true, &customers,
-                               &stats);
+        load = cli_load_config_and_orders(ctx, args, specs, SPEC_COUNT, &config, &customers,
+                                          &stats);
     int code = load;
     if (load <= EXIT_REJECTS)
         code = emit(ctx, args, &setup, customers, config);

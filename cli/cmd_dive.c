@@ -212,10 +212,8 @@ static int run(cvo_ctx *ctx, const parsed_args *args)
     cvo_load_stats stats;
     int load = read_request(args, &req);
     if (load < 0)
-        load = cli_load_config(ctx, args, specs, SPEC_COUNT, &config);
-    if (load < 0)
-        load = cli_load_orders(ctx, args, specs, SPEC_COUNT, args->positional[0], true, &customers,
-                               &stats);
+        load = cli_load_config_and_orders(ctx, args, specs, SPEC_COUNT, &config, &customers,
+                                          &stats);
     int code = load;
     if (load <= EXIT_REJECTS)
         code = analyze(ctx, args, customers, &stats, config, &a);

@@ -208,21 +208,6 @@ static void print_json(const cvo_nps *nps)
 
 /* ---- running ------------------------------------------------------------------- */
 
-static void print_summary(const char *path, const cvo_nps_stats *st)
-{
-    fprintf(stderr, "cvo: %s: %" PRIu64 " responses: %" PRIu64 " used, %" PRIu64 " rejected",
-            path, st->records, st->used, st->rejected);
-    for (int r = 0; r < CVO_NPS_REJECT__COUNT; r++)
-        if (st->rejected_by_reason[r])
-            fprintf(stderr, "%s %s %" PRIu64, r ? ";" : " (", cvo_nps_reject_reason_name(r),
-                    st->rejected_by_reason[r]);
-    fprintf(stderr, "%s\ncvo: %" PRIu64 " joined to a customer, %" PRIu64
-                    " to an order (%" PRIu64 " by order_id); stage from the survey column %" PRIu64
-                    ", inferred %" PRIu64 "\n",
-            st->rejected ? ")" : "", st->joined_customers, st->joined_orders,
-            st->joined_by_order_id, st->stage_from_survey, st->stage_inferred);
-}
-
 typedef struct nps_run {
     cvo_ctx *ctx;
     const parsed_args *args;
@@ -245,26 +230,17 @@ static int load_nps(nps_run *run, const cvo_customers *customers, const cvo_rfm 
     options.delivery_days = run->delivery_days;
     options.transit_days = run->transit_days;
     const char *rejects_path = args_get(run->args, specs, SPEC_COUNT, "rejects");
-    FILE *rejects = rejects_path ? fopen(rejects_path, "w") : NULL;
-    if (rejects_path != NULL && rejects == NULL) {
-        fprintf(stderr, "cvo: %s: cannot write: %s\n", rejects_path, strerror(errno));
+    FILE *rejects = NULL;
+    if (cli_nps_rejects_open(rejects_path, &options, &rejects) >= 0)
         return EXIT_SYSTEM;
-    }
-    if (rejects != NULL) {
-        fputs("line,reason,detail,record\n", rejects);
-        options.on_reject = cli_write_nps_reject;
-        options.reject_user_data = rejects;
-    }
     cvo_nps_stats stats;
     cvo_status status = cvo_nps_load(run->ctx, &options, nps, &stats);
-    if (rejects != NULL && (ferror(rejects) | fclose(rejects)) != 0) {
-        fprintf(stderr, "cvo: %s: write error\n", rejects_path);
+    if (cli_nps_rejects_close(rejects_path, rejects) >= 0)
         return EXIT_SYSTEM;
-    }
     if (status != CVO_OK)
         return cli_fail(run->ctx, status);
     if (args_get(run->args, specs, SPEC_COUNT, "quiet") == NULL)
-        print_summary(strcmp(run->path, "-") == 0 ? "<stdin>" : run->path, &stats);
+        cli_print_nps_summary(run->path, &stats);
     return stats.rejected ? EXIT_REJECTS : EXIT_OK;
 }
 

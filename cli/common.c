@@ -302,14 +302,21 @@ bool cli_parse_double(const char *text, double min, double max, double *out)
     return true;
 }
 
+/* -1 when there is exactly one ORDERS argument, else EXIT_USAGE (said why). */
+static int one_orders_argument(const parsed_args *args, const char *command)
+{
+    if (args->positional_count == 1)
+        return -1;
+    fprintf(stderr, "cvo: %s needs one ORDERS file (or -)\nTry 'cvo %s --help'.\n", command,
+            command);
+    return EXIT_USAGE;
+}
+
 int cli_run_scored(const parsed_args *args, const opt_spec *specs, size_t count,
                    const char *command, scored_fn emit)
 {
-    if (args->positional_count != 1) {
-        fprintf(stderr, "cvo: %s needs one ORDERS file (or -)\nTry 'cvo %s --help'.\n", command,
-                command);
+    if (one_orders_argument(args, command) >= 0)
         return EXIT_USAGE;
-    }
     cvo_ctx *ctx = NULL;
     if (cvo_ctx_new(&ctx, NULL) != CVO_OK)
         return EXIT_SYSTEM;
@@ -344,13 +351,20 @@ int cli_load_config(cvo_ctx *ctx, const parsed_args *args, const opt_spec *specs
     return status == CVO_OK ? -1 : cli_fail(ctx, status);
 }
 
+int cli_load_config_and_orders(cvo_ctx *ctx, const parsed_args *args, const opt_spec *specs,
+                               size_t count, cvo_config **config, cvo_customers **customers,
+                               cvo_load_stats *stats)
+{
+    int code = cli_load_config(ctx, args, specs, count, config);
+    return code >= 0 ? code
+                     : cli_load_orders(ctx, args, specs, count, args->positional[0], true,
+                                       customers, stats);
+}
+
 int cli_run_orders_job(const parsed_args *args, const char *command, orders_job_fn job)
 {
-    if (args->positional_count != 1) {
-        fprintf(stderr, "cvo: %s needs one ORDERS file (or -)\nTry 'cvo %s --help'.\n", command,
-                command);
+    if (one_orders_argument(args, command) >= 0)
         return EXIT_USAGE;
-    }
     cvo_ctx *ctx = NULL;
     if (cvo_ctx_new(&ctx, NULL) != CVO_OK)
         return EXIT_SYSTEM;
@@ -372,6 +386,51 @@ void cli_json_string(const char *s)
             putchar(c);
     }
     putchar('"');
+}
+
+int cli_nps_rejects_open(const char *path, cvo_nps_options *options, FILE **out)
+{
+    *out = path ? fopen(path, "w") : NULL;
+    if (path != NULL && *out == NULL) {
+        fprintf(stderr, "cvo: %s: cannot write: %s\n", path, strerror(errno));
+        return EXIT_SYSTEM;
+    }
+    if (*out != NULL) {
+        fputs("line,reason,detail,record\n", *out);
+        options->on_reject = cli_write_nps_reject;
+        options->reject_user_data = *out;
+    }
+    return -1;
+}
+
+int cli_nps_rejects_close(const char *path, FILE *rejects)
+{
+    if (rejects == NULL || (ferror(rejects) | fclose(rejects)) == 0)
+        return -1;
+    fprintf(stderr, "cvo: %s: write error\n", path);
+    return EXIT_SYSTEM;
+}
+
+void cli_print_nps_summary(const char *path, const cvo_nps_stats *st)
+{
+    fprintf(stderr, "cvo: %s: %" PRIu64 " responses: %" PRIu64 " used, %" PRIu64 " rejected",
+            strcmp(path, "-") == 0 ? "<stdin>" : path, st->records, st->used, st->rejected);
+    const char *sep = " (";
+    for (int k = 0; k < CVO_NPS_REJECT__COUNT; k++) {
+        if (st->rejected_by_reason[k] == 0)
+            continue;
+        fprintf(stderr, "%s%" PRIu64 " %s", sep, st->rejected_by_reason[k],
+                cvo_nps_reject_reason_name((cvo_nps_reject_reason)k));
+        sep = ", ";
+    }
+    fputs(st->rejected ? ")" : "", stderr);
+    if (st->later > 0)
+        fprintf(stderr, ", %" PRIu64 " given on or after the as-of date (left out)", st->later);
+    fprintf(stderr, "\ncvo: %" PRIu64 " joined to a customer, %" PRIu64 " to an order (%" PRIu64
+                    " by order_id); stage from the survey column %" PRIu64 ", inferred %" PRIu64
+                    "\n",
+            st->joined_customers, st->joined_orders, st->joined_by_order_id,
+            st->stage_from_survey, st->stage_inferred);
 }
 
 /* One rejected NPS answer as a CSV line: line,reason,detail,record. */

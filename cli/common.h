@@ -86,6 +86,12 @@ int cli_run_scored(const parsed_args *args, const opt_spec *specs, size_t count,
  * (the message printed). *config is the caller's either way (cvo_config_free). */
 int cli_load_config(cvo_ctx *ctx, const parsed_args *args, const opt_spec *specs, size_t count,
                     cvo_config **config);
+/* --config (cli_load_config), then the ORDERS argument with its orders kept:
+ * the orders' load code (EXIT_OK or EXIT_REJECTS) or the failure's. *config
+ * and *customers are the caller's either way. */
+int cli_load_config_and_orders(cvo_ctx *ctx, const parsed_args *args, const opt_spec *specs,
+                               size_t count, cvo_config **config, cvo_customers **customers,
+                               cvo_load_stats *stats);
 /* A command's job on one ORDERS argument, with a context made for it. */
 typedef int (*orders_job_fn)(cvo_ctx *ctx, const parsed_args *args);
 /* Checks there is one ORDERS argument, makes a context and runs job; the exit code. */
@@ -93,6 +99,14 @@ int cli_run_orders_job(const parsed_args *args, const char *command, orders_job_
 /* The on_reject callback for NPS answers: writes line,reason,detail,record to
  * the FILE * in user_data. */
 cvo_status cli_write_nps_reject(void *user_data, const cvo_nps_reject *reject);
+/* Opens path (NULL: none) for the rejected NPS answers, writes its header and
+ * points options' on_reject at it: -1, or EXIT_SYSTEM (said why). */
+int cli_nps_rejects_open(const char *path, cvo_nps_options *options, FILE **out);
+/* Closes it: -1, or EXIT_SYSTEM on a write error (said). NULL: nothing. */
+int cli_nps_rejects_close(const char *path, FILE *rejects);
+/* The NPS summary on stderr: responses used, rejected (by reason) and left out
+ * as later, then the joins and where the stages came from. */
+void cli_print_nps_summary(const char *path, const cvo_nps_stats *stats);
 /* Writes text as a JSON string on stdout. */
 void cli_json_string(const char *text);
 
