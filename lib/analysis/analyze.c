@@ -4,6 +4,7 @@
  * win-back dates, tiers, lists). Model trouble never stops the rest: the
  * figures become NaN and a note says why in plain words. */
 #include "analysis/analyze.h"
+#include "analysis/cohort.h"
 #include "analysis/dive.h"
 #include "core/customers.h"
 #include "core/summary.h"
@@ -197,15 +198,18 @@ static cvo_status profit(cvo_analysis *a)
  * leave them out (NULL) rather than stop the analysis. */
 static cvo_status cohorts(cvo_analysis *a)
 {
-    cvo_status status =
-        cvo_cohorts_compute(a->side_ctx, a->customers, a->config, a->as_of, &a->cohorts);
+    cvo_status status = profit_margins_compute(a->side_ctx, a->customers, a->config, &a->margins);
+    if (status == CVO_OK)
+        status = cohort_compute(a->side_ctx, a->customers, a->config, a->as_of, &a->margins,
+                                &a->cohorts);
     return status == CVO_ERR_LIMIT || status == CVO_ERR_EMPTY ? CVO_OK : status;
 }
 
 /* Every deep dive, with the analysis' predictions and NPS answers. */
 static cvo_status dives(cvo_analysis *a)
 {
-    dive_input in = {a->customers, a->config, a->as_of, a->results, a->nps, NULL, 0};
+    dive_input in = {a->customers, a->config, a->as_of, a->results, a->nps,
+                     a->margins.order != NULL ? &a->margins : NULL, NULL, 0};
     return dive_compute_all(a->side_ctx, &in, a->dives);
 }
 
@@ -759,6 +763,8 @@ void cvo_analysis_free(cvo_analysis *a)
     cvo_cohorts_free(a->cohorts);
     for (int by = 0; by < CVO_DIVE_BY__COUNT; by++)
         cvo_dive_free(a->dives[by]);
+    if (a->side_ctx != NULL)
+        profit_margins_free(a->side_ctx, &a->margins);
     cvo_ctx_free(a->side_ctx);
     cvo_nps_free(a->nps);
     cvo_backtest_free(a->backtest);

@@ -3,6 +3,7 @@
 #ifndef CVO_ANALYZE_H
 #define CVO_ANALYZE_H
 
+#include "analysis/profit.h"
 #include "base/limits.h"
 #include "cvo.h"
 
@@ -36,6 +37,7 @@ struct cvo_analysis {
     cvo_profit *profit; /* with the analysis' own expected orders */
     cvo_nps *nps;       /* the responses, joined and by segment; NULL when none given */
     cvo_ctx *side_ctx;    /* cohorts and dives are made in it, on a second thread */
+    profit_margins margins; /* every order's margin, once for cohorts and dives (side_ctx) */
     cvo_cohorts *cohorts; /* NULL when they could not be computed */
     cvo_dive *dives[CVO_DIVE_BY__COUNT]; /* deep dives, one per grouping */
     cvo_backtest *backtest;

@@ -123,15 +123,11 @@ static void accumulate(const cvo_cohort *row, cvo_cohort_cell *cells, int32_t as
     }
 }
 
-static cvo_status fill(cvo_cohorts *co, const cvo_customers *c, const cvo_config *config,
+static cvo_status fill(cvo_cohorts *co, const cvo_customers *c, const profit_margins *m,
                        int64_t first_month, const size_t *slot)
 {
-    size_t orders = c->order_start[c->count];
-    int64_t *margin = mem_array(co->ctx, orders ? orders : 1, sizeof *margin);
-    int64_t *acquisition = mem_array(co->ctx, c->count ? c->count : 1, sizeof *acquisition);
-    cvo_status status = margin && acquisition ? CVO_OK : ctx_nomem(co->ctx);
-    if (status == CVO_OK)
-        status = profit_order_margins(co->ctx, c, config, margin, acquisition);
+    const int64_t *margin = m->order, *acquisition = m->acquisition;
+    cvo_status status = CVO_OK;
     for (size_t i = 0; status == CVO_OK && i < c->count; i++) {
         const cvo_order *o;
         size_t n = orders_before(c, i, co->as_of, &o);
@@ -143,8 +139,6 @@ static cvo_status fill(cvo_cohorts *co, const cvo_customers *c, const cvo_config
     }
     for (size_t r = 0; status == CVO_OK && r < co->count; r++)
         accumulate(&co->rows[r], co->cells + (co->rows[r].cells - co->cells), co->as_of);
-    mem_free(co->ctx, margin);
-    mem_free(co->ctx, acquisition);
     return status;
 }
 
@@ -166,7 +160,7 @@ static bool first_month_of(const cvo_customers *c, int32_t as_of, int64_t *first
     return any;
 }
 
-static cvo_status build(cvo_cohorts *co, const cvo_customers *c, const cvo_config *config)
+static cvo_status build(cvo_cohorts *co, const cvo_customers *c, const profit_margins *m)
 {
     int64_t first = 0;
     if (!first_month_of(c, co->as_of, &first))
@@ -182,7 +176,7 @@ static cvo_status build(cvo_cohorts *co, const cvo_customers *c, const cvo_confi
         status = lay_out(co, size, span, first, slot);
     }
     if (status == CVO_OK)
-        status = fill(co, c, config, first, slot);
+        status = fill(co, c, m, first, slot);
     mem_free(co->ctx, size);
     mem_free(co->ctx, slot);
     return status;
@@ -204,6 +198,12 @@ static cvo_status config_or_defaults(cvo_ctx *ctx, const cvo_config *config, con
 cvo_status cvo_cohorts_compute(cvo_ctx *ctx, const cvo_customers *customers,
                                const cvo_config *config, int32_t as_of_day, cvo_cohorts **out)
 {
+    return cohort_compute(ctx, customers, config, as_of_day, NULL, out);
+}
+
+cvo_status cohort_compute(cvo_ctx *ctx, const cvo_customers *customers, const cvo_config *config,
+                          int32_t as_of_day, const profit_margins *given, cvo_cohorts **out)
+{
     *out = NULL;
     if (customers == NULL || customers->order_start == NULL)
         return ctx_fail(ctx, CVO_ERR_ARGUMENT, "cohorts need a table loaded with its orders");
@@ -217,8 +217,12 @@ cvo_status cvo_cohorts_compute(cvo_ctx *ctx, const cvo_customers *customers,
     cvo_status status = customers->count == 0 || cvo_customers_last_day(customers) == INT32_MIN
                             ? ctx_fail(ctx, CVO_ERR_EMPTY, "cohorts: no customers")
                             : config_or_defaults(ctx, config, &use, &own);
+    profit_margins own_margins = {NULL, NULL};
+    if (status == CVO_OK && given == NULL)
+        status = profit_margins_compute(ctx, customers, use, &own_margins);
     if (status == CVO_OK)
-        status = build(co, customers, use);
+        status = build(co, customers, given ? given : &own_margins);
+    profit_margins_free(ctx, &own_margins);
     cvo_config_free(own);
     if (status != CVO_OK) {
         cvo_cohorts_free(co);

@@ -3,6 +3,7 @@
 #ifndef CVO_COHORT_H
 #define CVO_COHORT_H
 
+#include "analysis/profit.h"
 #include "cvo.h"
 
 struct cvo_cohorts {
@@ -13,5 +14,10 @@ struct cvo_cohorts {
     size_t max_months;
     int32_t as_of;
 };
+
+/* cvo_cohorts_compute with the orders' margins already computed under the
+ * same config (NULL: computed here). */
+cvo_status cohort_compute(cvo_ctx *ctx, const cvo_customers *customers, const cvo_config *config,
+                          int32_t as_of_day, const profit_margins *margins, cvo_cohorts **out);
 
 #endif

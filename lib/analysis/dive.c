@@ -450,21 +450,19 @@ static cvo_status figures_all(cvo_ctx *ctx, dive_input *in)
 {
     const cvo_customers *cs = in->customers;
     cvo_dive_info info = settings_of(in);
-    size_t orders = cs->order_start[cs->count];
-    int64_t *margins = mem_array(ctx, orders ? orders : 1, sizeof *margins);
-    int64_t *acquisition = mem_array(ctx, cs->count ? cs->count : 1, sizeof *acquisition);
+    profit_margins own = {NULL, NULL};
+    const profit_margins *m = in->margins ? in->margins : &own;
     in->figures = mem_array(ctx, cs->count ? cs->count : 1, sizeof *in->figures);
-    cvo_status status = margins && acquisition && in->figures ? CVO_OK : ctx_nomem(ctx);
-    if (status == CVO_OK)
-        status = profit_order_margins(ctx, cs, in->config, margins, acquisition);
+    cvo_status status = in->figures ? CVO_OK : ctx_nomem(ctx);
+    if (status == CVO_OK && in->margins == NULL)
+        status = profit_margins_compute(ctx, cs, in->config, &own);
     in->in_scope = 0;
     for (size_t i = 0; status == CVO_OK && i < cs->count; i++) {
-        customer_figures(cs, i, margins + cs->order_start[i], acquisition[i], &info, in->nps,
+        customer_figures(cs, i, m->order + cs->order_start[i], m->acquisition[i], &info, in->nps,
                          &in->figures[i]);
         in->in_scope += in->figures[i].in_scope;
     }
-    mem_free(ctx, margins);
-    mem_free(ctx, acquisition);
+    profit_margins_free(ctx, &own);
     return status;
 }
 
@@ -518,7 +516,7 @@ cvo_status cvo_dive_compute(cvo_ctx *ctx, const cvo_customers *customers, const 
                             const cvo_nps *nps, cvo_dive_by by, cvo_dive **out)
 {
     *out = NULL;
-    dive_input in = {customers, config, as_of_day, results, nps, NULL, 0};
+    dive_input in = {customers, config, as_of_day, results, nps, NULL, NULL, 0};
     CVO_TRY(check_input(ctx, &in));
     if ((unsigned)by >= CVO_DIVE_BY__COUNT)
         return ctx_fail(ctx, CVO_ERR_ARGUMENT, "unknown deep-dive grouping %d", (int)by);

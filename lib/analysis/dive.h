@@ -6,6 +6,7 @@
 
 #include "base/arena.h"
 #include "base/intern.h"
+#include "analysis/profit.h"
 #include "cvo.h"
 
 /* One customer's figures (see the definitions in cvo.h). */
@@ -28,6 +29,7 @@ typedef struct dive_input {
     int32_t as_of_day;
     const cvo_customer_result *results; /* or NULL */
     const cvo_nps *nps;                 /* or NULL */
+    const profit_margins *margins;      /* the orders' margins, or NULL: computed here */
     dive_customer *figures;             /* per customer, while computing */
     uint64_t in_scope;                  /* customers whose first order is before as_of */
 } dive_input;

@@ -586,3 +586,25 @@ cvo_status profit_order_margins(cvo_ctx *ctx, const cvo_customers *customers,
     mem_free(ctx, p.channels);
     return status;
 }
+
+cvo_status profit_margins_compute(cvo_ctx *ctx, const cvo_customers *customers,
+                                  const cvo_config *config, profit_margins *m)
+{
+    m->order = m->acquisition = NULL;
+    if (customers == NULL || customers->order_start == NULL)
+        return ctx_fail(ctx, CVO_ERR_ARGUMENT, "margins need a table loaded with its orders");
+    size_t orders = customers->order_start[customers->count];
+    m->order = mem_array(ctx, orders ? orders : 1, sizeof *m->order);
+    m->acquisition = mem_array(ctx, customers->count ? customers->count : 1,
+                               sizeof *m->acquisition);
+    if (m->order == NULL || m->acquisition == NULL)
+        return ctx_nomem(ctx);
+    return profit_order_margins(ctx, customers, config, m->order, m->acquisition);
+}
+
+void profit_margins_free(cvo_ctx *ctx, profit_margins *m)
+{
+    mem_free(ctx, m->order);
+    mem_free(ctx, m->acquisition);
+    m->order = m->acquisition = NULL;
+}

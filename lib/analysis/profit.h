@@ -14,4 +14,16 @@
 cvo_status profit_order_margins(cvo_ctx *ctx, const cvo_customers *customers,
                                 const cvo_config *config, int64_t *margins, int64_t *acquisition);
 
+/* The same in arrays of its own, so that the analyses of one run (cohorts,
+ * dives) compute them once. */
+typedef struct profit_margins {
+    int64_t *order;       /* by the order's place in customers->orders */
+    int64_t *acquisition; /* by customer */
+} profit_margins;
+
+/* Fills m; profit_margins_free it whatever the result. Errors as above. */
+cvo_status profit_margins_compute(cvo_ctx *ctx, const cvo_customers *customers,
+                                  const cvo_config *config, profit_margins *m);
+void profit_margins_free(cvo_ctx *ctx, profit_margins *m);
+
 #endif
