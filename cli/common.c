@@ -34,7 +34,10 @@ int cli_exit_for(cvo_status status)
     case CVO_ERR_CONFIG:
     case CVO_ERR_LIMIT: return EXIT_INPUT;
     case CVO_ERR_NOMEM:
+    case CVO_ERR_WRITE:
+    case CVO_ERR_REMOTE:
     case CVO_ERR_INTERNAL: return EXIT_SYSTEM;
+    case CVO_ERR_REFUSED: return EXIT_REFUSED;
     }
     return EXIT_SYSTEM;
 }

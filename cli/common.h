@@ -12,7 +12,9 @@ enum {
     EXIT_REJECTS = 1, /* success, some records rejected (see --rejects) */
     EXIT_USAGE = 2,   /* bad command line */
     EXIT_INPUT = 3,   /* unusable input: unreadable, unknown format, no usable record */
-    EXIT_SYSTEM = 4   /* out of memory, cannot write output, internal error */
+    EXIT_SYSTEM = 4,  /* cannot write output (disk full), out of memory, internal error,
+                         a push refused or not reached */
+    EXIT_REFUSED = 5  /* refused: another run holds the lock, or a safety check failed */
 };
 
 #define CLI_INPUT_OPTIONS                                                                      \

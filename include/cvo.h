@@ -38,13 +38,19 @@ CVO_API const char *cvo_version(void);
 typedef enum cvo_status {
     CVO_OK = 0,
     CVO_ERR_NOMEM = 1,    /* the allocator returned NULL */
-    CVO_ERR_IO = 2,       /* a file could not be opened, read or written */
+    CVO_ERR_IO = 2,       /* a file could not be opened or read */
     CVO_ERR_FORMAT = 3,   /* the input cannot be used (unknown header, broken file) */
     CVO_ERR_ARGUMENT = 4, /* an option or argument given by the caller is invalid */
     CVO_ERR_LIMIT = 5,    /* an input-driven cap of limits.h was reached */
     CVO_ERR_EMPTY = 6,    /* the input holds no usable record */
     CVO_ERR_CONFIG = 7,   /* a map, cut-point or segment-map file is invalid */
-    CVO_ERR_INTERNAL = 8  /* a thread could not be started, or an invariant broke */
+    CVO_ERR_INTERNAL = 8, /* a thread could not be started, or an invariant broke */
+    CVO_ERR_WRITE = 9,    /* an output could not be written (disk full, permissions);
+                             CVO_ERR_IO is for reading */
+    CVO_ERR_REFUSED = 10, /* a safety check refused: another run holds the lock, too many
+                             rejected records, a drop against the last run */
+    CVO_ERR_REMOTE = 11   /* a remote service (Klaviyo, Gorgias) refused a request, could
+                             not be reached, or left an outcome unknown */
 } cvo_status;
 
 /* A short static description of a status ("out of memory"). Never NULL. */

@@ -75,6 +75,9 @@ const char *cvo_strerror(cvo_status status)
     case CVO_ERR_EMPTY: return "no usable records";
     case CVO_ERR_CONFIG: return "invalid configuration";
     case CVO_ERR_INTERNAL: return "internal error";
+    case CVO_ERR_WRITE: return "cannot write output";
+    case CVO_ERR_REFUSED: return "refused by a safety check";
+    case CVO_ERR_REMOTE: return "remote service failed";
     }
     return "unknown status";
 }
