@@ -2,6 +2,7 @@
  * runs the analysis and writes the report, the customer table, the summary,
  * the Klaviyo files and the lists into DIR, each file published whole. */
 #include "atomic.h"
+#include "clock.h"
 #include "commands.h"
 #include "history_run.h"
 #include "push_gorgias.h"
@@ -9,6 +10,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +31,9 @@ static const opt_spec specs[] = {
     {"db", 0, "FILE", "history database (SQLite): record a snapshot, show the segment migration"},
     {"as-of", 0, "DATE", "analyse the orders as they stood on DATE (orders before it)"},
     {"backfill", 0, "monthly", "with --db: first record a snapshot per month start of the history"},
+    {"max-rejects", 0, "N|P%", "refuse the run (exit 5, nothing written or pushed) above N (or P%) "
+                               "rejected records; at or below it rejects do not fail the run"},
+    {"force", 0, NULL, "accept a run the drop guard ([safety] max_drop) would refuse"},
     CLI_INPUT_OPTIONS,
 };
 enum { SPEC_COUNT = sizeof specs / sizeof *specs };
@@ -38,14 +43,23 @@ enum { PHASES = 5 };
 typedef struct job {
     cvo_ctx *ctx;
     const parsed_args *args;
-    const char *dir;
+    const char *dir;     /* this run's directory: every file is written there */
+    const char *out_arg; /* -o as given, for messages */
     char klaviyo_dir[4200], bulk_dir[4300], lists_dir[4200];
     bool progress;
     int phase;
     bool sync;
+    cvo_outdir *outdir;
     cvo_history *history;     /* --db, or NULL */
+    cvo_history *state;       /* runs and ledgers: the --db, else the output's state.db */
+    cvo_history *own_state;   /* state when opened here (no --db) */
     cvo_migration *migration; /* from the last snapshot to this analysis, or NULL */
     cvo_customers *all;       /* with --as-of: the whole table the analysed one borrows from */
+    cli_reject_sample sample; /* the first rejected records, for a refusal */
+    cvo_run_summary summary;
+    double started;           /* monotonic seconds */
+    int64_t started_unix;
+    char reason[1200];        /* why refused or failed, for the summary */
 } job;
 
 static void progress(job *j, const char *what)
@@ -137,17 +151,6 @@ static cvo_status bulk_close(void *user, size_t index, FILE *out)
     return atomic_commit(&s->file) ? CVO_OK : CVO_ERR_IO;
 }
 
-/* Bodies of an earlier run beyond this run's count would be pushed too. */
-static void remove_stale_bodies(const job *j, size_t jobs)
-{
-    for (size_t i = jobs + 1; i < 100000; i++) {
-        char path[4400];
-        snprintf(path, sizeof path, "%s/%04zu.json", j->bulk_dir, i);
-        if (unlink(path) != 0)
-            break;
-    }
-}
-
 static bool write_klaviyo(job *j, const cvo_analysis *a)
 {
     if (!write_with_migration(j, j->klaviyo_dir, "profiles.csv", a,
@@ -164,50 +167,20 @@ static bool write_klaviyo(job *j, const cvo_analysis *a)
     if (status != CVO_OK) {
         atomic_abort(&sink.file);
         cli_fail(j->ctx, status);
-    } else {
-        remove_stale_bodies(j, jobs);
     }
     return status == CVO_OK;
 }
 
-static bool copy_into(FILE *from, FILE *to)
-{
-    char buf[1 << 16];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, from)) > 0)
-        if (fwrite(buf, 1, n, to) != n)
-            return false;
-    return !ferror(from);
-}
-
-/* libxlsxwriter writes to a path: build the workbook outside DIR, then
- * publish a copy atomically like every other file. */
+/* libxlsxwriter writes to a path: straight into the run directory, which
+ * nobody sees before it is published whole. */
 static bool write_xlsx(job *j, const cvo_analysis *a)
 {
-    const char *tmpdir = getenv("TMPDIR");
     char path[4200];
-    snprintf(path, sizeof path, "%s/cvo-xlsx-XXXXXX", tmpdir && tmpdir[0] ? tmpdir : "/tmp");
-    int fd = mkstemp(path);
-    if (fd < 0) {
-        fprintf(stderr, "cvo: cannot create a temporary file in %s\n", tmpdir ? tmpdir : "/tmp");
-        return false;
-    }
-    close(fd);
+    snprintf(path, sizeof path, "%s/cvo.xlsx", j->dir);
     cvo_status status = cvo_write_xlsx(j->ctx, a, path);
-    FILE *built = status == CVO_OK ? fopen(path, "rb") : NULL;
-    atomic_file f;
-    bool ok = built != NULL && atomic_open(&f, j->dir, "cvo.xlsx");
-    f.sync = j->sync;
-    if (ok && !(ok = copy_into(built, f.out)))
-        atomic_abort(&f);
-    else if (ok)
-        ok = atomic_commit(&f);
-    if (built != NULL)
-        fclose(built);
-    unlink(path);
     if (status != CVO_OK)
         cli_fail(j->ctx, status);
-    return ok;
+    return status == CVO_OK;
 }
 
 static bool make_dirs(job *j)
@@ -250,10 +223,27 @@ static void *write_klaviyo_part(void *arg)
     return NULL;
 }
 
+/* summary.json with the run summary as it stands. */
+static bool write_summary(job *j, const char *dir, const cvo_analysis *a)
+{
+    atomic_file f;
+    if (!atomic_open(&f, dir, "summary.json"))
+        return false;
+    f.sync = j->sync;
+    j->summary.duration_s = clock_seconds() - j->started;
+    cvo_status status = cvo_write_summary_json_run(j->ctx, a, &j->summary, f.out);
+    if (status != CVO_OK) {
+        atomic_abort(&f);
+        cli_fail(j->ctx, status);
+        return false;
+    }
+    return atomic_commit(&f);
+}
+
 static bool write_rest(job *j, const cvo_analysis *a)
 {
     bool ok = write_one(j, j->dir, "customers.csv", a, cvo_write_customers_csv) &&
-              write_one(j, j->dir, "summary.json", a, cvo_write_summary_json);
+              write_summary(j, j->dir, a);
     for (size_t i = 0; ok && i < sizeof list_bits / sizeof *list_bits; i++)
         ok = write_list(j, a, list_bits[i]);
     ok = ok && write_one(j, j->lists_dir, "loyalty-tiers.csv", a, cvo_write_loyalty_tiers);
@@ -288,7 +278,6 @@ static int write_all(job *j, const cvo_analysis *a)
     if (threaded)
         cvo_ctx_free(part->j.ctx);
     free(part);
-    /* the report last: its presence says the run completed */
     ok = ok && klaviyo_ok &&
          write_with_migration(j, j->dir, "report.html", a, cvo_write_report_html_migration);
     return ok ? EXIT_OK : EXIT_SYSTEM;
@@ -306,13 +295,13 @@ static void print_done(const job *j, const cvo_analysis *a)
             n, counts[0], counts[1], counts[2], counts[6], counts[3], counts[4], counts[5]);
     if (!cvo_analysis_model_ok(a) || cvo_analysis_model_note(a)[0])
         fprintf(stderr, "cvo: note: %s\n", cvo_analysis_model_note(a));
-    fprintf(stderr, "cvo: report: %s/report.html\n", j->dir);
+    fprintf(stderr, "cvo: report: %s/report.html\n", j->out_arg);
 }
 
 /* ---- NPS answers: rejected ones reported like rejected orders ------------------ */
 
-/* Runs the analysis, with the answers of --nps when given. Returns an exit
- * code: EXIT_REJECTS when answers were rejected and all else went well. */
+/* Runs the analysis, with the answers of --nps when given. -1 to go on (with
+ * *nps_rejected the answers rejected), or an exit code. */
 static int analyze(job *j, const cvo_customers *customers, const cvo_load_stats *stats,
                    const cvo_config *config, cvo_analysis **a)
 {
@@ -333,10 +322,12 @@ static int analyze(job *j, const cvo_customers *customers, const cvo_load_stats 
         return cli_fail(j->ctx, status);
     const cvo_nps *nps = cvo_analysis_nps(*a);
     if (nps == NULL)
-        return EXIT_OK;
+        return -1;
     if (args_get(j->args, specs, SPEC_COUNT, "quiet") == NULL)
         cli_print_nps_summary(path, cvo_nps_load_stats(nps));
-    return cvo_nps_load_stats(nps)->rejected ? EXIT_REJECTS : EXIT_OK;
+    j->summary.nps_records = cvo_nps_load_stats(nps)->records;
+    j->summary.nps_rejected = cvo_nps_load_stats(nps)->rejected;
+    return -1;
 }
 
 /* Whether the comma-separated --push list names target. */
@@ -394,10 +385,7 @@ static int history_before(job *j, cvo_customers **customers, const cvo_config *c
 {
     int32_t as_of = INT32_MIN;
     int code = history_parse_as_of(args_get(j->args, specs, SPEC_COUNT, "as-of"), &as_of);
-    const char *db = args_get(j->args, specs, SPEC_COUNT, "db");
     bool quiet = args_get(j->args, specs, SPEC_COUNT, "quiet") != NULL;
-    if (code < 0 && db != NULL)
-        code = history_open(j->ctx, db, &j->history);
     if (code < 0 && args_get(j->args, specs, SPEC_COUNT, "backfill") != NULL) {
         int32_t end = as_of != INT32_MIN ? as_of : cvo_customers_last_day(*customers) + 1;
         code = history_backfill(j->ctx, j->history, *customers, config, end, quiet);
@@ -411,71 +399,370 @@ static int history_before(job *j, cvo_customers **customers, const cvo_config *c
 static int history_migration(job *j, const cvo_analysis *a)
 {
     if (j->history == NULL)
-        return EXIT_OK;
+        return -1;
     cvo_status status = cvo_migration_from_analysis(j->history, a, &j->migration);
-    return status == CVO_OK ? EXIT_OK : cli_fail(j->ctx, status);
+    return status == CVO_OK ? -1 : cli_fail(j->ctx, status);
+}
+
+/* ---- refusing a run: the lock, --max-rejects, the drop guard ------------------------ */
+
+/* Prints why the run is refused, keeps it for the summary; EXIT_REFUSED. */
+static int refuse(job *j, const char *why)
+{
+    snprintf(j->reason, sizeof j->reason, "%s", why);
+    j->summary.status = "refused";
+    fprintf(stderr, "cvo: refused: %s\ncvo: nothing was written or pushed; the outputs of the "
+                    "last run remain\n",
+            why);
+    return EXIT_REFUSED;
+}
+
+/* --max-rejects N or P%: *limit the count or the percentage. */
+static int parse_max_rejects(const char *text, double *limit, bool *percent)
+{
+    size_t len = text ? strlen(text) : 0;
+    *percent = len > 0 && text[len - 1] == '%';
+    char number[32];
+    if (len == 0 || len >= sizeof number)
+        return EXIT_USAGE;
+    snprintf(number, sizeof number, "%.*s", (int)(len - *percent), text);
+    bool ok = *percent ? cli_parse_double(number, 0, 100, limit)
+                       : cli_parse_double(number, 0, 1e18, limit) && *limit == (double)(uint64_t)*limit;
+    if (!ok) {
+        fprintf(stderr, "cvo: --max-rejects takes a count (10) or a percentage (2.5%%)\n");
+        return EXIT_USAGE;
+    }
+    return -1;
+}
+
+/* Refuses when what (orders, NPS answers) has more rejects than --max-rejects. */
+static int check_rejects(job *j, const char *what, uint64_t records, uint64_t rejected,
+                         const cli_reject_sample *sample)
+{
+    const char *text = args_get(j->args, specs, SPEC_COUNT, "max-rejects");
+    double limit = 0;
+    bool percent = false;
+    if (text == NULL || parse_max_rejects(text, &limit, &percent) >= 0)
+        return -1;
+    double share = records ? 100.0 * (double)rejected / (double)records : 0;
+    if (percent ? share <= limit : (double)rejected <= limit)
+        return -1;
+    char why[1024];
+    int n = snprintf(why, sizeof why,
+                     "%" PRIu64 " of %" PRIu64 " %s rejected (%.1f%%), more than --max-rejects %s",
+                     rejected, records, what, share, text);
+    for (size_t i = 0; sample != NULL && i < sample->count && n > 0 && (size_t)n < sizeof why; i++)
+        n += snprintf(why + n, sizeof why - (size_t)n, "%sline %" PRIu64 ": %s",
+                      i == 0 ? "; first: " : "; ", sample->line[i], sample->detail[i]);
+    return refuse(j, why);
+}
+
+static void run_totals(const cvo_analysis *a, cvo_run_summary *s)
+{
+    const cvo_customers *c = cvo_analysis_customers(a);
+    s->customers = cvo_customers_count(c);
+    s->orders = 0;
+    s->revenue_cents = 0;
+    for (size_t i = 0; i < s->customers; i++) {
+        s->orders += cvo_customers_at(c, i)->orders;
+        s->revenue_cents += cvo_customers_at(c, i)->net_revenue_cents;
+    }
+    s->as_of_day = cvo_analysis_as_of(a);
+}
+
+static cvo_run_record run_record(const job *j)
+{
+    const cvo_run_summary *s = &j->summary;
+    return (cvo_run_record){cvo_outdir_run_id(j->outdir),
+                            cvo_outdir_link_path(j->outdir),
+                            cvo_outdir_run_path(j->outdir),
+                            cvo_outdir_lock_path(j->outdir),
+                            j->started_unix,
+                            s->as_of_day,
+                            s->records,
+                            s->rejected,
+                            s->customers,
+                            s->orders,
+                            s->revenue_cents};
+}
+
+/* Refuses a run whose customers, orders or revenue fell too far since the last. */
+static int drop_guard(job *j, const cvo_config *config)
+{
+    if (args_get(j->args, specs, SPEC_COUNT, "force") != NULL)
+        return -1;
+    cvo_run_record now = run_record(j);
+    cvo_status status = cvo_history_drop_check(j->state, now.output, &now,
+                                               cvo_config_number(config, "safety", "max_drop"));
+    if (status == CVO_ERR_REFUSED) {
+        char why[1100];
+        snprintf(why, sizeof why, "%s; --force accepts it", cvo_ctx_message(j->ctx));
+        return refuse(j, why);
+    }
+    return status == CVO_OK ? -1 : cli_fail(j->ctx, status);
+}
+
+/* ---- the output directory and the state database --------------------------------------- */
+
+/* Whether path lies inside dir (both existing; dir itself counts). */
+static bool inside(const char *path, const char *dir)
+{
+    char real_dir[PATH_MAX], real_parent[PATH_MAX], parent[PATH_MAX];
+    snprintf(parent, sizeof parent, "%s", path);
+    char *slash = strrchr(parent, '/');
+    if (slash == NULL)
+        snprintf(parent, sizeof parent, ".");
+    else
+        *(slash == parent ? slash + 1 : slash) = '\0';
+    if (realpath(dir, real_dir) == NULL || realpath(parent, real_parent) == NULL)
+        return false;
+    size_t n = strlen(real_dir);
+    return strncmp(real_parent, real_dir, n) == 0 && (real_parent[n] == '\0' || real_parent[n] == '/');
+}
+
+static int open_output(job *j)
+{
+    const char *db_path = args_get(j->args, specs, SPEC_COUNT, "db");
+    if (db_path != NULL && inside(db_path, j->out_arg)) {
+        fprintf(stderr, "cvo: --db %s lies inside the output directory %s, which every run "
+                        "replaces as a whole: keep the history beside it\n",
+                db_path, j->out_arg);
+        return EXIT_USAGE;
+    }
+    cvo_status status = cvo_outdir_open(j->ctx, j->out_arg, j->started_unix, &j->outdir);
+    if (status == CVO_ERR_REFUSED)
+        return refuse(j, cvo_ctx_message(j->ctx));
+    if (status != CVO_OK)
+        return cli_fail(j->ctx, status);
+    j->dir = cvo_outdir_run_path(j->outdir);
+    j->summary.run_id = cvo_outdir_run_id(j->outdir);
+    const char *db = args_get(j->args, specs, SPEC_COUNT, "db");
+    int code = history_open(j->ctx, db ? db : cvo_outdir_state_path(j->outdir), &j->state);
+    if (code >= 0)
+        return code;
+    if (db != NULL)
+        j->history = j->state;
+    else
+        j->own_state = j->state;
+    /* we hold the lock: a pending run of this output died, settle it */
+    status = cvo_history_reconcile(j->state, cvo_outdir_link_path(j->outdir));
+    return status == CVO_OK ? -1 : cli_fail(j->ctx, status);
+}
+
+/* CVO_TEST_PAUSE=STAGE:SECONDS sleeps at a stage of the publication, saying
+ * so on stderr (for the crash tests): written, pending, published. */
+static void test_pause(const char *stage)
+{
+    const char *spec = getenv("CVO_TEST_PAUSE");
+    size_t n = strlen(stage);
+    double seconds = 0;
+    if (spec == NULL || strncmp(spec, stage, n) != 0 || spec[n] != ':' ||
+        !cli_parse_double(spec + n + 1, 0, 3600, &seconds))
+        return;
+    fprintf(stderr, "cvo: pause at %s\n", stage);
+    fflush(stderr);
+    clock_sleep(seconds);
+}
+
+static void pause_before_commit(void *user_data)
+{
+    double seconds = *(const double *)user_data;
+    fprintf(stderr, "cvo: recording\n");
+    fflush(stderr);
+    clock_sleep(seconds);
+}
+
+/* Until the Gorgias ledger lives in the state database: the last run's
+ * ledger goes into the new run, so no ticket is ever sent twice. */
+static int carry_ledger(job *j)
+{
+    char from[4400], dir[4300];
+    snprintf(from, sizeof from, "%s/gorgias/sent.ledger", cvo_outdir_link_path(j->outdir));
+    FILE *in = fopen(from, "rb");
+    if (in == NULL)
+        return errno == ENOENT || errno == ENOTDIR ? -1 : (fprintf(stderr, "cvo: %s: %s\n", from, strerror(errno)), EXIT_INPUT);
+    snprintf(dir, sizeof dir, "%s/gorgias", j->dir);
+    atomic_file f;
+    bool ok = atomic_mkdirs(dir) && atomic_open(&f, dir, "sent.ledger");
+    char buf[1 << 16];
+    size_t got;
+    while (ok && (got = fread(buf, 1, sizeof buf, in)) > 0)
+        ok = fwrite(buf, 1, got, f.out) == got;
+    ok = ok && !ferror(in);
+    fclose(in);
+    if (ok)
+        f.sync = j->sync;
+    return ok && atomic_commit(&f) ? -1 : EXIT_SYSTEM;
+}
+
+/* Records the run (with its snapshot under --db) as pending, switches DIR to
+ * it, commits it. A crash anywhere leaves the last run's outputs with its
+ * history, or this run's with its own: the next open settles a pending run. */
+static int publish(job *j, const cvo_analysis *a)
+{
+    int code = carry_ledger(j);
+    if (code >= 0)
+        return code;
+    test_pause("written");
+    cvo_history_record_options options = {j->started_unix, NULL, NULL};
+    double seconds = 0;
+    const char *pause = getenv("CVO_TEST_HISTORY_PAUSE");
+    if (pause != NULL && cli_parse_double(pause, 0, 3600, &seconds)) {
+        options.before_commit = pause_before_commit;
+        options.user_data = &seconds;
+    }
+    cvo_run_record run = run_record(j);
+    cvo_status status = cvo_history_begin_run(j->state, &run, j->history ? a : NULL, &options);
+    if (status == CVO_OK) {
+        test_pause("pending");
+        status = cvo_outdir_publish(j->outdir, j->sync);
+    }
+    if (status == CVO_OK) {
+        test_pause("published");
+        status = cvo_history_commit_run(j->state, run.run_id);
+    }
+    if (status != CVO_OK)
+        return cli_fail(j->ctx, status);
+    const char *moved = cvo_outdir_replaced_directory(j->outdir);
+    if (moved != NULL)
+        fprintf(stderr, "cvo: note: %s was a directory; from now on it is a link to each run's "
+                        "outputs, and what it held is in %s\n",
+                j->out_arg, moved);
+    if (j->history != NULL && args_get(j->args, specs, SPEC_COUNT, "quiet") == NULL) {
+        char date[11];
+        cvo_day_format(cvo_analysis_as_of(a), date);
+        fprintf(stderr, "cvo: history: snapshot as of %s recorded\n", date);
+    }
+    return -1;
+}
+
+/* ---- pushing ------------------------------------------------------------------------------ */
+
+static int push(job *j, const cvo_analysis *a, const cvo_config *config)
+{
+    const char *targets = args_get(j->args, specs, SPEC_COUNT, "push");
+    bool dry = args_get(j->args, specs, SPEC_COUNT, "dry-run") != NULL;
+    bool quiet = args_get(j->args, specs, SPEC_COUNT, "quiet") != NULL;
+    int code = EXIT_OK;
+    if (wants(targets, "klaviyo")) {
+        progress(j, "pushing to Klaviyo");
+        code = push_klaviyo(j->out_arg, cvo_config_text(config, "klaviyo", "revision"), dry,
+                            quiet);
+    }
+    if (code == EXIT_OK && wants(targets, "gorgias")) {
+        progress(j, "pushing to Gorgias");
+        code = cvo_analysis_nps(a) != NULL ? push_gorgias(j->out_arg, dry, quiet) : EXIT_OK;
+        if (cvo_analysis_nps(a) == NULL && !quiet)
+            fprintf(stderr, "cvo: no --nps answers: no Gorgias tickets to send\n");
+    }
+    if (targets != NULL && code == EXIT_OK) /* summary.json says what was pushed */
+        code = write_summary(j, j->out_arg, a) ? EXIT_OK : EXIT_SYSTEM;
+    return code == EXIT_OK ? -1 : code;
+}
+
+/* ---- the run ------------------------------------------------------------------------------ */
+
+/* The summary line on stderr (unless quiet) and in the state database. */
+static void finish_summary(job *j, int code)
+{
+    cvo_run_summary *s = &j->summary;
+    s->exit_code = code;
+    if (s->status == NULL)
+        s->status = code == EXIT_OK ? "ok" : code == EXIT_REJECTS ? "rejects" : "failed";
+    if (code > EXIT_REJECTS && j->reason[0] == '\0')
+        snprintf(j->reason, sizeof j->reason, "%s", cvo_ctx_message(j->ctx));
+    s->reason = j->reason;
+    s->duration_s = clock_seconds() - j->started;
+    if (args_get(j->args, specs, SPEC_COUNT, "quiet") == NULL &&
+        cvo_write_run_summary(j->ctx, s, stderr) != CVO_OK)
+        return; /* stderr is gone: nothing more to say */
+    if (j->state == NULL || j->outdir == NULL || code > EXIT_REJECTS)
+        return;
+    char *line = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&line, &len);
+    if (mem != NULL && cvo_write_run_summary(j->ctx, s, mem) == CVO_OK && fclose(mem) == 0) {
+        line[len ? len - 1 : 0] = '\0';
+        if (cvo_history_set_run_summary(j->state, s->run_id, line) != CVO_OK)
+            fprintf(stderr, "cvo: %s\n", cvo_ctx_message(j->ctx));
+    } else if (mem != NULL) {
+        fclose(mem);
+    }
+    free(line);
+}
+
+/* Reads and analyses; -1 to go on, or an exit code. *load gets the load's code. */
+static int read_and_analyze(job *j, const char *orders, const cvo_config *config,
+                            cvo_customers **customers, cvo_analysis **a, int *load)
+{
+    cvo_load_stats stats;
+    memset(&stats, 0, sizeof stats);
+    progress(j, "reading orders");
+    int code = cli_load_orders_sampled(j->ctx, j->args, specs, SPEC_COUNT, orders, true,
+                                       customers, &stats, &j->sample);
+    *load = code;
+    j->summary.records = stats.records;
+    j->summary.used = stats.used;
+    j->summary.rejected = stats.rejected;
+    if (code > EXIT_REJECTS)
+        return code;
+    code = check_rejects(j, "records", stats.records, stats.rejected, &j->sample);
+    if (code < 0)
+        code = history_before(j, customers, config);
+    if (code < 0) {
+        progress(j, "scoring and fitting models");
+        code = analyze(j, *customers, &stats, config, a);
+    }
+    if (code < 0 && j->summary.nps_rejected > 0)
+        code = check_rejects(j, "NPS answers", j->summary.nps_records, j->summary.nps_rejected,
+                             NULL);
+    if (code < 0)
+        run_totals(*a, &j->summary);
+    return code;
 }
 
 static int run(job *j, const char *orders)
 {
     cvo_config *config = NULL;
-    int code = cli_load_config(j->ctx, j->args, specs, SPEC_COUNT, &config);
     cvo_customers *customers = NULL;
-    cvo_load_stats stats;
     cvo_analysis *a = NULL;
-    if (code < 0) {
-        progress(j, "reading orders");
-        code = cli_load_orders(j->ctx, j->args, specs, SPEC_COUNT, orders, true, &customers,
-                               &stats);
-    }
-    int load = code;
-    if (code <= EXIT_REJECTS) {
-        int before = history_before(j, &customers, config);
-        code = before >= 0 ? before : code;
-    }
-    if (code <= EXIT_REJECTS) {
-        progress(j, "scoring and fitting models");
-        code = analyze(j, customers, &stats, config, &a);
-        if (code == EXIT_REJECTS)
-            load = EXIT_REJECTS;
-        if (code <= EXIT_REJECTS)
-            code = EXIT_OK;
-    }
-    if (code == EXIT_OK)
+    int load = EXIT_OK;
+    int code = cli_load_config(j->ctx, j->args, specs, SPEC_COUNT, &config);
+    if (code < 0)
+        code = open_output(j);
+    if (code < 0)
+        code = read_and_analyze(j, orders, config, &customers, &a, &load);
+    if (code < 0)
+        code = drop_guard(j, config);
+    if (code < 0)
         code = history_migration(j, a);
-    if (code == EXIT_OK) {
+    if (code < 0) {
         progress(j, "writing");
-        code = write_all(j, a);
+        code = write_all(j, a) == EXIT_OK ? -1 : EXIT_SYSTEM;
     }
-    if (code == EXIT_OK && j->history != NULL) {
-        int recorded = history_record(j->ctx, j->history, a,
-                                      args_get(j->args, specs, SPEC_COUNT, "quiet") != NULL);
-        code = recorded >= 0 ? recorded : EXIT_OK;
-    }
-    const char *push = args_get(j->args, specs, SPEC_COUNT, "push");
-    bool dry = args_get(j->args, specs, SPEC_COUNT, "dry-run") != NULL;
-    bool quiet = args_get(j->args, specs, SPEC_COUNT, "quiet") != NULL;
-    if (code == EXIT_OK && wants(push, "klaviyo")) {
-        progress(j, "pushing to Klaviyo");
-        code = push_klaviyo(j->dir, cvo_config_text(config, "klaviyo", "revision"), dry, quiet);
-    }
-    if (code == EXIT_OK && wants(push, "gorgias")) {
-        progress(j, "pushing to Gorgias");
-        code = cvo_analysis_nps(a) != NULL ? push_gorgias(j->dir, dry, quiet) : EXIT_OK;
-        if (cvo_analysis_nps(a) == NULL && !quiet)
-            fprintf(stderr, "cvo: no --nps answers: no Gorgias tickets to send\n");
-    }
+    if (code < 0)
+        code = publish(j, a);
+    if (code < 0)
+        code = push(j, a, config);
+    bool rejects_fail = load == EXIT_REJECTS || j->summary.nps_rejected > 0;
+    if (args_get(j->args, specs, SPEC_COUNT, "max-rejects") != NULL)
+        rejects_fail = false; /* under the limit: a success for cron */
+    if (code < 0)
+        code = rejects_fail ? EXIT_REJECTS : EXIT_OK;
     j->phase = PHASES;
-    progress(j, code == EXIT_OK ? "done" : "failed");
-    if (code == EXIT_OK && args_get(j->args, specs, SPEC_COUNT, "quiet") == NULL)
+    progress(j, code <= EXIT_REJECTS ? "done" : "failed");
+    if (code <= EXIT_REJECTS && args_get(j->args, specs, SPEC_COUNT, "quiet") == NULL)
         print_done(j, a);
+    finish_summary(j, code);
     cvo_migration_free(j->migration);
+    cvo_history_close(j->own_state);
     cvo_history_close(j->history);
+    cvo_outdir_free(j->outdir);
     cvo_analysis_free(a);
     cvo_customers_free(customers);
     cvo_customers_free(j->all);
     cvo_config_free(config);
-    return code == EXIT_OK ? load : code;
+    return code;
 }
 
 int cmd_analyze(int argc, char **argv)
@@ -484,16 +771,18 @@ int cmd_analyze(int argc, char **argv)
     int code = cli_parse(argc, argv, specs, SPEC_COUNT, &args, "cvo analyze ORDERS -o DIR [OPTIONS]",
                          "Scores and segments every customer, predicts with BG/NBD + Gamma-Gamma,\n"
                          "backtests on the last quarter of the history, and writes into DIR:\n"
-                         "report.html, customers.csv, summary.json, klaviyo/ and lists/.");
+                         "report.html, customers.csv, summary.json, klaviyo/ and lists/.\n"
+                         "DIR appears whole or not at all: a symbolic link to the run's directory\n"
+                         "(.NAME.cvo/runs/ beside it), switched when every file is written.");
     if (code >= 0)
         return code;
     const char *dir = args_get(&args, specs, SPEC_COUNT, "output");
-    const char *push = args_get(&args, specs, SPEC_COUNT, "push");
+    const char *push_targets = args_get(&args, specs, SPEC_COUNT, "push");
     if (args.positional_count != 1 || dir == NULL) {
         fprintf(stderr, "cvo: analyze needs ORDERS and -o DIR\nTry 'cvo analyze --help'.\n");
         return EXIT_USAGE;
     }
-    if ((code = check_push(&args, push)) >= 0)
+    if ((code = check_push(&args, push_targets)) >= 0)
         return code;
     const char *backfill = args_get(&args, specs, SPEC_COUNT, "backfill");
     if (backfill != NULL &&
@@ -501,13 +790,25 @@ int cmd_analyze(int argc, char **argv)
         fprintf(stderr, "cvo: --backfill takes monthly and needs --db FILE\n");
         return EXIT_USAGE;
     }
+    double limit = 0;
+    bool percent = false;
+    const char *max_rejects = args_get(&args, specs, SPEC_COUNT, "max-rejects");
+    if (max_rejects != NULL && (code = parse_max_rejects(max_rejects, &limit, &percent)) >= 0)
+        return code;
     int32_t as_of = INT32_MIN; /* checked before the orders are read */
     if ((code = history_parse_as_of(args_get(&args, specs, SPEC_COUNT, "as-of"), &as_of)) >= 0)
         return code;
     cvo_ctx *ctx = NULL;
     if (cvo_ctx_new(&ctx, NULL) != CVO_OK)
         return EXIT_SYSTEM;
-    job j = {ctx, &args, dir, "", "", "", false, 0, false, NULL, NULL, NULL};
+    job j;
+    memset(&j, 0, sizeof j);
+    j.ctx = ctx;
+    j.args = &args;
+    j.out_arg = dir;
+    j.summary.as_of_day = INT32_MIN;
+    j.started = clock_seconds();
+    j.started_unix = clock_unix();
     j.sync = args_get(&args, specs, SPEC_COUNT, "fsync") != NULL;
     j.progress = isatty(STDERR_FILENO) && args_get(&args, specs, SPEC_COUNT, "quiet") == NULL;
     code = run(&j, args.positional[0]);

@@ -8,7 +8,7 @@
 #include <string.h>
 
 static const opt_spec demo_specs[] = {
-    {"output", 'o', "DIR", "where to put the store and the results (default demo)"},
+    {"output", 'o', "DIR", "where to put the store, the history and the analysis (default demo)"},
     {"customers", 'n', "N", "customers in the sample store (default 5000)"},
     {"quiet", 'q', NULL, "no progress or summary on stderr"},
 };
@@ -22,14 +22,16 @@ int cmd_demo(int argc, char **argv)
                          "deep dives to find (customers whose first order holds SKU-0042, those in\n"
                          "SE and those acquired with a discount code churn more) and analyses it\n"
                          "(cvo analyze) with its products, NPS answers and a snapshot per month in\n"
-                         "DIR/history.db: DIR/store/ holds the store, DIR/ the report and the files.");
+                         "DIR/history.db: DIR/store/ holds the store, DIR/analysis/ the report and\n"
+                         "the files.");
     if (code >= 0)
         return code;
     const char *dir = args_get(&args, demo_specs, DEMO_SPECS, "output");
     const char *n = args_get(&args, demo_specs, DEMO_SPECS, "customers");
     bool quiet = args_get(&args, demo_specs, DEMO_SPECS, "quiet") != NULL;
-    char store[4096], orders[4200], products[4200], nps[4200], db[4200];
+    char store[4096], orders[4200], products[4200], nps[4200], db[4200], out[4200];
     snprintf(store, sizeof store, "%s/store", dir ? dir : "demo");
+    snprintf(out, sizeof out, "%s/analysis", dir ? dir : "demo");
     snprintf(db, sizeof db, "%s/history.db", dir ? dir : "demo");
     snprintf(orders, sizeof orders, "%s/orders.csv", store);
     snprintf(products, sizeof products, "%s/products.csv", store);
@@ -44,7 +46,7 @@ int cmd_demo(int argc, char **argv)
         return code;
     char *analyze[] = {"analyze", orders, "--products", products, "--nps", nps,
                        "--db", db, "--backfill", "monthly",
-                       "-o", (char *)(dir ? dir : "demo"), quiet ? "-q" : NULL, NULL};
+                       "-o", out, quiet ? "-q" : NULL, NULL};
     return cmd_analyze(quiet ? 13 : 12, analyze);
 }
 

@@ -84,9 +84,23 @@ void cli_csv_cell(FILE *out, const char *text)
 
 /* ---- loading ------------------------------------------------------------- */
 
+/* Where rejected records go: the --rejects file and the sample, either may be NULL. */
+typedef struct reject_sink {
+    FILE *out;
+    cli_reject_sample *sample;
+} reject_sink;
+
 static cvo_status write_reject(void *user_data, const cvo_reject *r)
 {
-    FILE *out = user_data;
+    reject_sink *sink = user_data;
+    cli_reject_sample *s = sink->sample;
+    if (s != NULL && s->count < CLI_REJECT_SAMPLE) {
+        s->line[s->count] = r->line;
+        snprintf(s->detail[s->count++], sizeof s->detail[0], "%s", r->detail);
+    }
+    FILE *out = sink->out;
+    if (out == NULL)
+        return CVO_OK;
     char *record = malloc(r->record_len + 1);
     if (record == NULL)
         return CVO_ERR_NOMEM;
@@ -98,7 +112,7 @@ static cvo_status write_reject(void *user_data, const cvo_reject *r)
     cli_csv_cell(out, record);
     putc('\n', out);
     free(record);
-    return ferror(out) ? CVO_ERR_IO : CVO_OK;
+    return ferror(out) ? CVO_ERR_WRITE : CVO_OK;
 }
 
 static bool parse_format(const char *text, cvo_format *out)
@@ -187,25 +201,34 @@ int cli_load_orders(cvo_ctx *ctx, const parsed_args *args, const opt_spec *specs
                     const char *path, bool keep_orders, cvo_customers **out,
                     cvo_load_stats *stats)
 {
+    return cli_load_orders_sampled(ctx, args, specs, count, path, keep_orders, out, stats, NULL);
+}
+
+int cli_load_orders_sampled(cvo_ctx *ctx, const parsed_args *args, const opt_spec *specs,
+                            size_t count, const char *path, bool keep_orders, cvo_customers **out,
+                            cvo_load_stats *stats, cli_reject_sample *sample)
+{
     cvo_load_options options;
     int code = load_options(args, specs, count, path, &options);
     if (code >= 0)
         return code;
     options.keep_orders = keep_orders;
     const char *rejects_path = args_get(args, specs, count, "rejects");
-    FILE *rejects = NULL;
+    reject_sink sink = {NULL, sample};
     if (rejects_path != NULL) {
-        rejects = fopen(rejects_path, "w");
-        if (rejects == NULL) {
+        sink.out = fopen(rejects_path, "w");
+        if (sink.out == NULL) {
             fprintf(stderr, "cvo: %s: cannot write: %s\n", rejects_path, strerror(errno));
             return EXIT_SYSTEM;
         }
-        fputs("line,reason,record\n", rejects);
+        fputs("line,reason,record\n", sink.out);
+    }
+    if (sink.out != NULL || sample != NULL) {
         options.on_reject = write_reject;
-        options.reject_user_data = rejects;
+        options.reject_user_data = &sink;
     }
     cvo_status status = cvo_orders_load(ctx, &options, out, stats);
-    bool write_error = rejects != NULL && (ferror(rejects) || fclose(rejects) != 0);
+    bool write_error = sink.out != NULL && (ferror(sink.out) | (fclose(sink.out) != 0));
     if (write_error) {
         fprintf(stderr, "cvo: %s: write error\n", rejects_path);
         return EXIT_SYSTEM;

@@ -60,6 +60,19 @@ int cli_load_orders(cvo_ctx *ctx, const parsed_args *args, const opt_spec *specs
                     const char *path, bool keep_orders, cvo_customers **out,
                     cvo_load_stats *stats);
 
+/* The first rejected records of a load, for a message that says why. */
+#define CLI_REJECT_SAMPLE 3
+typedef struct cli_reject_sample {
+    size_t count;
+    uint64_t line[CLI_REJECT_SAMPLE];
+    char detail[CLI_REJECT_SAMPLE][160];
+} cli_reject_sample;
+
+/* cli_load_orders, keeping the first rejected records in *sample (NULL: not). */
+int cli_load_orders_sampled(cvo_ctx *ctx, const parsed_args *args, const opt_spec *specs,
+                            size_t count, const char *path, bool keep_orders, cvo_customers **out,
+                            cvo_load_stats *stats, cli_reject_sample *sample);
+
 /* The scoring set-up, checked before any input is read. */
 typedef struct score_setup {
     cvo_rfm_options options;

@@ -100,22 +100,9 @@ static void pause_before_commit(void *user_data)
     clock_sleep(seconds);
 }
 
-static int64_t created_now(void)
-{
-    const char *epoch = getenv("SOURCE_DATE_EPOCH");
-    if (epoch != NULL && epoch[0] != '\0') {
-        char *end;
-        errno = 0;
-        long long v = strtoll(epoch, &end, 10);
-        if (errno == 0 && *end == '\0' && v >= 0)
-            return v;
-    }
-    return (int64_t)time(NULL);
-}
-
 int history_record(cvo_ctx *ctx, cvo_history *h, const cvo_analysis *a, bool quiet)
 {
-    cvo_history_record_options options = {created_now(), NULL, NULL};
+    cvo_history_record_options options = {clock_unix(), NULL, NULL};
     const char *pause = getenv("CVO_TEST_HISTORY_PAUSE");
     double seconds = 0;
     if (pause != NULL && cli_parse_double(pause, 0, 3600, &seconds)) {

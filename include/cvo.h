@@ -1019,6 +1019,31 @@ CVO_API CVO_NODISCARD cvo_status cvo_write_customers_csv(cvo_ctx *ctx, const cvo
  * value, rest, diff, ci_low, ci_high, q_value, direction. */
 CVO_API CVO_NODISCARD cvo_status cvo_write_summary_json(cvo_ctx *ctx, const cvo_analysis *a,
                                                         FILE *out);
+/* What one run of cvo analyze did, for cron and for summary.json. */
+typedef struct cvo_run_summary {
+    const char *run_id;  /* the run directory's name; NULL or "" before there is one */
+    const char *status;  /* "ok", "rejects" (ok, some records rejected), "refused", "failed" */
+    int exit_code;       /* the command's exit status */
+    int32_t as_of_day;   /* INT32_MIN when not known */
+    uint64_t records, used, rejected;  /* order records */
+    uint64_t nps_records, nps_rejected; /* NPS answers */
+    uint64_t customers, orders;
+    int64_t revenue_cents;
+    uint64_t pushed;     /* profiles, events and tickets the pushes sent and had accepted */
+    uint64_t skipped;    /* not sent: sent by an earlier run, no email, no consent */
+    double duration_s;
+    const char *reason;  /* why refused or failed; NULL or "" when neither */
+} cvo_run_summary;
+
+/* The run summary as one line: a JSON object and a newline. Errors:
+ * CVO_ERR_ARGUMENT, CVO_ERR_WRITE, CVO_ERR_NOMEM. */
+CVO_API CVO_NODISCARD cvo_status cvo_write_run_summary(cvo_ctx *ctx, const cvo_run_summary *run,
+                                                       FILE *out);
+/* summary.json with the run summary as its last member "run" (run NULL: none,
+ * exactly cvo_write_summary_json). */
+CVO_API CVO_NODISCARD cvo_status cvo_write_summary_json_run(cvo_ctx *ctx, const cvo_analysis *a,
+                                                            const cvo_run_summary *run,
+                                                            FILE *out);
 /* report.html: one self-contained page with inline SVG charts; its nps section
  * is always there (a plain note when the analysis has no answers). */
 CVO_API CVO_NODISCARD cvo_status cvo_write_report_html(cvo_ctx *ctx, const cvo_analysis *a,
@@ -1056,6 +1081,40 @@ CVO_API CVO_NODISCARD cvo_status cvo_write_loyalty_tiers(cvo_ctx *ctx, const cvo
 /* cvo.xlsx (libxlsxwriter): the customer table and a sheet per list. */
 CVO_API CVO_NODISCARD cvo_status cvo_write_xlsx(cvo_ctx *ctx, const cvo_analysis *a,
                                                 const char *path);
+
+/* ---- the output directory ---------------------------------------------------------
+ * A run's files appear together or not at all. cvo_outdir_open locks DIR.lock
+ * (flock; a second run is refused), removes runs left by killed runs and makes
+ * a new run directory .NAME.cvo/runs/ID in DIR's parent; the caller writes every
+ * file there, then cvo_outdir_publish makes DIR a symbolic link to it with one
+ * rename (a real directory DIR left by an older cvo is swapped out and kept as
+ * the previous run). The published run and the one before it are kept. */
+
+typedef struct cvo_outdir cvo_outdir;
+
+/* Opens the output directory path (created with its parents if missing);
+ * now_unix names the run (the library keeps no clock). Errors: CVO_ERR_REFUSED
+ * (another run holds the lock), CVO_ERR_ARGUMENT (path names no directory, or
+ * is a symbolic link cvo did not make), CVO_ERR_WRITE, CVO_ERR_IO, CVO_ERR_NOMEM. */
+CVO_API CVO_NODISCARD cvo_status cvo_outdir_open(cvo_ctx *ctx, const char *path, int64_t now_unix,
+                                                 cvo_outdir **out);
+/* Where this run's files go (the new run directory), its id, the absolute
+ * path of DIR, of its lock file and of the state database kept beside it
+ * (.NAME.cvo/state.db). Owned by o. */
+CVO_API const char *cvo_outdir_run_path(const cvo_outdir *o);
+CVO_API const char *cvo_outdir_run_id(const cvo_outdir *o);
+CVO_API const char *cvo_outdir_link_path(const cvo_outdir *o);
+CVO_API const char *cvo_outdir_lock_path(const cvo_outdir *o);
+CVO_API const char *cvo_outdir_state_path(const cvo_outdir *o);
+/* After a publish that swapped out a real directory DIR: where its contents
+ * went (kept as the previous run); NULL otherwise. */
+CVO_API const char *cvo_outdir_replaced_directory(const cvo_outdir *o);
+/* Publishes the run: DIR points at its directory from now on. sync: first
+ * fsync every file and directory of the run, then the parent after the switch.
+ * Errors: CVO_ERR_WRITE, CVO_ERR_ARGUMENT (published already). */
+CVO_API CVO_NODISCARD cvo_status cvo_outdir_publish(cvo_outdir *o, bool sync);
+/* Releases the lock; an unpublished run directory is removed. */
+CVO_API void cvo_outdir_free(cvo_outdir *o);
 
 /* ---- cohorts ----------------------------------------------------------------------
  * Customers grouped by the calendar month of their first counted order (their
@@ -1164,6 +1223,74 @@ typedef struct cvo_snapshot_info {
 CVO_API CVO_NODISCARD cvo_status cvo_history_snapshots(cvo_history *history,
                                                        const cvo_snapshot_info **snapshots,
                                                        size_t *count);
+
+/* ---- runs: outputs and history that never disagree ------------------------------
+ * cvo analyze writes every run into a new directory and publishes it by switching
+ * a symbolic link (cvo_outdir). Its snapshot is first written as pending, tied to
+ * the run; once the link points at the run's directory the run is committed and
+ * the snapshot replaces the committed one of its day. A run killed in between is
+ * settled when the database is next opened: committed if its directory was
+ * published, else abandoned (its snapshot deleted). */
+
+typedef struct cvo_run_record {
+    const char *run_id;    /* unique: the name of the run's directory */
+    const char *output;    /* the published link (absolute path) */
+    const char *run_dir;   /* the directory the link will point to (absolute path) */
+    const char *lock_path; /* the output's lock file, held while the run is alive */
+    int64_t created_unix;  /* when the run started (the library keeps no clock) */
+    int32_t as_of_day;
+    uint64_t records;  /* order records read */
+    uint64_t rejected; /* of them rejected */
+    uint64_t customers;
+    uint64_t orders;
+    int64_t revenue_cents;
+} cvo_run_record;
+
+/* Records run as pending, with the pending snapshot of a (NULL: the run only,
+ * no snapshot), in one transaction. Errors: CVO_ERR_ARGUMENT (a field missing,
+ * the run id used before), CVO_ERR_IO, CVO_ERR_NOMEM. */
+CVO_API CVO_NODISCARD cvo_status cvo_history_begin_run(cvo_history *history,
+                                                       const cvo_run_record *run,
+                                                       const cvo_analysis *a,
+                                                       const cvo_history_record_options *options);
+/* Commits the pending run run_id and its snapshot, in one transaction. A run
+ * already committed (by a concurrent reconcile) is success. Errors:
+ * CVO_ERR_ARGUMENT (no such run, or abandoned), CVO_ERR_IO. */
+CVO_API CVO_NODISCARD cvo_status cvo_history_commit_run(cvo_history *history, const char *run_id);
+/* Settles the pending runs of output (NULL: of every output) whose lock is
+ * free: committed when the output link points at the run's directory, else
+ * abandoned. With output given, the caller holds that output's lock, so its
+ * runs are settled whatever the lock says. cvo_history_open settles those of
+ * every output. Errors: CVO_ERR_IO. */
+CVO_API CVO_NODISCARD cvo_status cvo_history_reconcile(cvo_history *history, const char *output);
+
+/* A committed run as the history keeps it. */
+typedef struct cvo_run_info {
+    char run_id[64];
+    int32_t as_of_day;
+    int64_t created_unix;
+    uint64_t records, rejected, customers, orders;
+    int64_t revenue_cents;
+} cvo_run_info;
+
+/* The latest committed run into output (*found false when none). Errors:
+ * CVO_ERR_IO. */
+CVO_API CVO_NODISCARD cvo_status cvo_history_last_run(cvo_history *history, const char *output,
+                                                      cvo_run_info *out, bool *found);
+/* The drop guard: compares now (customers, orders, revenue_cents) with the last
+ * committed run into output, or without one the latest snapshot. Returns
+ * CVO_ERR_REFUSED, the message naming the figure, when one fell by more than
+ * max_drop (a share from 0 to 1) - a truncated export has no rejected rows;
+ * CVO_OK when none did or there is nothing to compare with. Errors also:
+ * CVO_ERR_ARGUMENT, CVO_ERR_IO. */
+CVO_API CVO_NODISCARD cvo_status cvo_history_drop_check(cvo_history *history, const char *output,
+                                                        const cvo_run_record *now,
+                                                        double max_drop);
+/* Stores the run's one-line JSON summary (after its pushes). Errors:
+ * CVO_ERR_ARGUMENT (no such run), CVO_ERR_IO. */
+CVO_API CVO_NODISCARD cvo_status cvo_history_set_run_summary(cvo_history *history,
+                                                             const char *run_id,
+                                                             const char *json);
 
 typedef struct cvo_migration cvo_migration;
 

@@ -1,9 +1,9 @@
 #!/bin/sh
 # demo.sh CVO - the main job on sample data: cvo demo generates a store and
-# analyses it; the report and every output land in demo/.
+# analyses it; the report and every output land in demo/analysis/.
 set -e
 cvo=$1
 "$cvo" demo -o demo
 echo
-echo "cvo demo: open $(pwd)/demo/report.html"
-echo "cvo demo: customer table demo/customers.csv, Klaviyo files demo/klaviyo/, lists demo/lists/"
+echo "cvo demo: open $(pwd)/demo/analysis/report.html"
+echo "cvo demo: customer table demo/analysis/customers.csv, Klaviyo files demo/analysis/klaviyo/, lists demo/analysis/lists/"

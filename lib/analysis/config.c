@@ -146,6 +146,11 @@ static const config_key config_keys[] = {
     INTEGER("klaviyo", "profiles_per_job", "10000", 1, 10000, "Profiles per bulk-import job body."),
     TEXT("report", "title", "Customer value report", CONFIG_NONEMPTY, "Title of the report."),
     INTEGER("report", "top_customers", "25", 1, 1000, "Rows of the top-customers table."),
+    NUMBER("safety", "max_drop", "0.2", 0, 1, 0,
+           "cvo analyze refuses the run (exit status 5, nothing written or pushed) when the "
+           "customers, orders or revenue fall by more than this share against the last run "
+           "into the same output (or the latest --db snapshot): a truncated export has no "
+           "rejected rows. --force accepts the run. 0.2 is 20 %; 1 never refuses."),
 };
 
 #define KEY_COUNT (sizeof config_keys / sizeof config_keys[0])

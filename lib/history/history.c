@@ -10,42 +10,109 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char SCHEMA[] = "CREATE TABLE IF NOT EXISTS snapshots ("
-                             " as_of TEXT PRIMARY KEY NOT NULL,"
-                             " created_at TEXT NOT NULL,"
-                             " customers INTEGER NOT NULL,"
-                             " revenue_cents INTEGER NOT NULL,"
-                             " cvo_version TEXT NOT NULL);"
-                             "CREATE TABLE IF NOT EXISTS snapshot_segments ("
-                             " as_of TEXT NOT NULL REFERENCES snapshots(as_of),"
-                             " position INTEGER NOT NULL,"
-                             " segment TEXT NOT NULL,"
-                             " is_top INTEGER NOT NULL,"
-                             " customers INTEGER NOT NULL,"
-                             " revenue_cents INTEGER NOT NULL,"
-                             " PRIMARY KEY (as_of, position)) WITHOUT ROWID;"
-                             "CREATE TABLE IF NOT EXISTS snapshot_customers ("
-                             " as_of TEXT NOT NULL REFERENCES snapshots(as_of),"
-                             " customer_key TEXT NOT NULL,"
-                             " customer_id TEXT NOT NULL,"
-                             " email TEXT NOT NULL,"
-                             " first_order_date TEXT NOT NULL,"
-                             " last_order_date TEXT NOT NULL,"
-                             " recency_days INTEGER NOT NULL,"
-                             " frequency INTEGER NOT NULL,"
-                             " monetary_cents INTEGER NOT NULL,"
-                             " r_score INTEGER NOT NULL,"
-                             " f_score INTEGER NOT NULL,"
-                             " m_score INTEGER NOT NULL,"
-                             " segment TEXT NOT NULL,"
-                             " in_top INTEGER NOT NULL,"
-                             " predicted_clv_cents INTEGER,"
-                             " p_alive REAL,"
-                             " profit_cents INTEGER,"
-                             " predicted_profit_cents INTEGER,"
-                             " previous_segment TEXT,"
-                             " segment_since TEXT NOT NULL,"
-                             " PRIMARY KEY (as_of, customer_key)) WITHOUT ROWID;";
+/* Version 2 (docs/history.md): the rows of a snapshot hang off its id, so a
+ * snapshot can be written as pending beside a committed one of the same day
+ * and made visible by one UPDATE; readers use the views, which show committed
+ * snapshots only, under the names and columns of version 1. */
+static const char TABLES[] =
+    "CREATE TABLE snapshot_list ("
+    " id INTEGER PRIMARY KEY,"
+    " as_of TEXT NOT NULL,"
+    " state TEXT NOT NULL CHECK (state IN ('pending', 'committed')),"
+    " run_id TEXT,"
+    " created_at TEXT NOT NULL,"
+    " customers INTEGER NOT NULL,"
+    " orders INTEGER,"
+    " revenue_cents INTEGER NOT NULL,"
+    " cvo_version TEXT NOT NULL);"
+    "CREATE UNIQUE INDEX snapshot_list_committed ON snapshot_list (as_of)"
+    " WHERE state = 'committed';"
+    "CREATE TABLE snapshot_segment_rows ("
+    " snapshot_id INTEGER NOT NULL REFERENCES snapshot_list (id),"
+    " position INTEGER NOT NULL,"
+    " segment TEXT NOT NULL,"
+    " is_top INTEGER NOT NULL,"
+    " customers INTEGER NOT NULL,"
+    " revenue_cents INTEGER NOT NULL,"
+    " PRIMARY KEY (snapshot_id, position)) WITHOUT ROWID;"
+    "CREATE TABLE snapshot_customer_rows ("
+    " snapshot_id INTEGER NOT NULL REFERENCES snapshot_list (id),"
+    " customer_key TEXT NOT NULL,"
+    " customer_id TEXT NOT NULL,"
+    " email TEXT NOT NULL,"
+    " first_order_date TEXT NOT NULL,"
+    " last_order_date TEXT NOT NULL,"
+    " recency_days INTEGER NOT NULL,"
+    " frequency INTEGER NOT NULL,"
+    " monetary_cents INTEGER NOT NULL,"
+    " r_score INTEGER NOT NULL,"
+    " f_score INTEGER NOT NULL,"
+    " m_score INTEGER NOT NULL,"
+    " segment TEXT NOT NULL,"
+    " in_top INTEGER NOT NULL,"
+    " predicted_clv_cents INTEGER,"
+    " p_alive REAL,"
+    " profit_cents INTEGER,"
+    " predicted_profit_cents INTEGER,"
+    " previous_segment TEXT,"
+    " segment_since TEXT NOT NULL,"
+    " PRIMARY KEY (snapshot_id, customer_key)) WITHOUT ROWID;"
+    "CREATE TABLE runs ("
+    " run_id TEXT PRIMARY KEY NOT NULL,"
+    " state TEXT NOT NULL CHECK (state IN ('pending', 'committed', 'abandoned')),"
+    " output TEXT NOT NULL,"
+    " run_dir TEXT NOT NULL,"
+    " lock_path TEXT NOT NULL,"
+    " created_at TEXT NOT NULL,"
+    " as_of TEXT NOT NULL,"
+    " records INTEGER NOT NULL,"
+    " rejected INTEGER NOT NULL,"
+    " customers INTEGER NOT NULL,"
+    " orders INTEGER NOT NULL,"
+    " revenue_cents INTEGER NOT NULL,"
+    " snapshot_id INTEGER REFERENCES snapshot_list (id),"
+    " summary TEXT);"
+    "CREATE INDEX runs_by_output ON runs (output, state);";
+
+static const char VIEWS[] =
+    "CREATE VIEW snapshots AS"
+    " SELECT as_of, created_at, customers, orders, revenue_cents, cvo_version"
+    " FROM snapshot_list WHERE state = 'committed';"
+    "CREATE VIEW snapshot_segments AS"
+    " SELECT l.as_of, s.position, s.segment, s.is_top, s.customers, s.revenue_cents"
+    " FROM snapshot_segment_rows s JOIN snapshot_list l ON l.id = s.snapshot_id"
+    " WHERE l.state = 'committed';"
+    "CREATE VIEW snapshot_customers AS"
+    " SELECT l.as_of, c.customer_key, c.customer_id, c.email, c.first_order_date,"
+    " c.last_order_date, c.recency_days, c.frequency, c.monetary_cents, c.r_score, c.f_score,"
+    " c.m_score, c.segment, c.in_top, c.predicted_clv_cents, c.p_alive, c.profit_cents,"
+    " c.predicted_profit_cents, c.previous_segment, c.segment_since"
+    " FROM snapshot_customer_rows c JOIN snapshot_list l ON l.id = c.snapshot_id"
+    " WHERE l.state = 'committed';";
+
+/* From version 1 (snapshots keyed by as_of in three tables): the old tables
+ * are renamed, the new ones made, the rows copied and the old tables dropped,
+ * in one transaction. */
+static const char RENAME_VERSION_1[] =
+    "ALTER TABLE snapshot_customers RENAME TO v1_snapshot_customers;"
+    "ALTER TABLE snapshot_segments RENAME TO v1_snapshot_segments;"
+    "ALTER TABLE snapshots RENAME TO v1_snapshots;";
+static const char COPY_VERSION_1[] =
+    "INSERT INTO snapshot_list (as_of, state, created_at, customers, revenue_cents, cvo_version)"
+    " SELECT as_of, 'committed', created_at, customers, revenue_cents, cvo_version"
+    " FROM v1_snapshots ORDER BY as_of;"
+    "INSERT INTO snapshot_segment_rows SELECT l.id, s.position, s.segment, s.is_top,"
+    " s.customers, s.revenue_cents FROM v1_snapshot_segments s"
+    " JOIN snapshot_list l ON l.as_of = s.as_of;"
+    "INSERT INTO snapshot_customer_rows SELECT l.id, c.customer_key, c.customer_id, c.email,"
+    " c.first_order_date, c.last_order_date, c.recency_days, c.frequency, c.monetary_cents,"
+    " c.r_score, c.f_score, c.m_score, c.segment, c.in_top, c.predicted_clv_cents, c.p_alive,"
+    " c.profit_cents, c.predicted_profit_cents, c.previous_segment, c.segment_since"
+    " FROM v1_snapshot_customers c JOIN snapshot_list l ON l.as_of = c.as_of"
+    " ORDER BY l.id, c.customer_key;"
+    "DROP TABLE v1_snapshot_customers;"
+    "DROP TABLE v1_snapshot_segments;"
+    "DROP TABLE v1_snapshots;";
 
 cvo_status history_db_fail(cvo_history *h, const char *what)
 {
@@ -56,6 +123,52 @@ static cvo_status exec(cvo_history *h, const char *sql, const char *what)
 {
     return sqlite3_exec(h->db, sql, NULL, NULL, NULL) == SQLITE_OK ? CVO_OK
                                                                    : history_db_fail(h, what);
+}
+
+cvo_status history_prepare(cvo_history *h, const char *sql, sqlite3_stmt **st)
+{
+    return sqlite3_prepare_v2(h->db, sql, -1, st, NULL) == SQLITE_OK
+               ? CVO_OK
+               : history_db_fail(h, "cannot prepare a statement");
+}
+
+cvo_status history_step_done(cvo_history *h, sqlite3_stmt *st, const char *what)
+{
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return rc == SQLITE_DONE ? CVO_OK : history_db_fail(h, what);
+}
+
+void history_bind_day(sqlite3_stmt *st, int column, int32_t day)
+{
+    char date[11];
+    cvo_day_format(day, date);
+    sqlite3_bind_text(st, column, date, -1, SQLITE_TRANSIENT);
+}
+
+void history_format_time(int64_t unix_seconds, char out[32])
+{
+    int64_t day = unix_seconds >= 0 ? unix_seconds / 86400 : -((-unix_seconds + 86399) / 86400);
+    int64_t second = unix_seconds - day * 86400;
+    char date[11];
+    cvo_day_format((int32_t)day, date);
+    snprintf(out, 32, "%sT%02d:%02d:%02dZ", date, (int)(second / 3600), (int)(second / 60 % 60),
+             (int)(second % 60));
+}
+
+cvo_status history_begin(cvo_history *h)
+{
+    return exec(h, "BEGIN IMMEDIATE", "cannot begin a transaction");
+}
+
+cvo_status history_end(cvo_history *h, cvo_status status)
+{
+    if (status == CVO_OK && sqlite3_exec(h->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+        status = history_db_fail(h, "cannot commit");
+    if (status != CVO_OK)
+        sqlite3_exec(h->db, "ROLLBACK", NULL, NULL, NULL);
+    return status;
 }
 
 static cvo_status user_version(cvo_history *h, int *version)
@@ -71,24 +184,42 @@ static cvo_status user_version(cvo_history *h, int *version)
     return CVO_OK;
 }
 
-/* A new file gets the schema; an old one must carry this code's version. */
+/* Runs sql (a transaction of its own) and sets user_version; rolls back on failure. */
+static cvo_status upgrade(cvo_history *h, const char *sql, const char *what)
+{
+    size_t size = strlen(sql) + 96;
+    char *text = mem_alloc(h->ctx, size);
+    if (text == NULL)
+        return ctx_nomem(h->ctx);
+    snprintf(text, size, "BEGIN IMMEDIATE;%sPRAGMA user_version = %d;COMMIT;", sql,
+             HISTORY_SCHEMA_VERSION);
+    cvo_status status = exec(h, text, what);
+    if (status != CVO_OK)
+        sqlite3_exec(h->db, "ROLLBACK", NULL, NULL, NULL);
+    mem_free(h->ctx, text);
+    return status;
+}
+
+/* A new file gets the schema, a version 1 file is upgraded; any other version
+ * is refused. */
 static cvo_status setup_schema(cvo_history *h)
 {
     int version = 0;
     CVO_TRY(user_version(h, &version));
     if (version == HISTORY_SCHEMA_VERSION)
         return CVO_OK;
-    if (version != 0)
+    if (version == 0) {
+        char sql[sizeof TABLES + sizeof VIEWS];
+        snprintf(sql, sizeof sql, "%s%s", TABLES, VIEWS);
+        return upgrade(h, sql, "cannot create the schema");
+    }
+    if (version != 1)
         return ctx_fail(h->ctx, CVO_ERR_FORMAT,
-                        "%s: history schema version %d, this cvo reads version %d", h->path,
-                        version, HISTORY_SCHEMA_VERSION);
-    char sql[sizeof SCHEMA + 96];
-    snprintf(sql, sizeof sql, "BEGIN IMMEDIATE;%sPRAGMA user_version = %d;COMMIT;", SCHEMA,
-             HISTORY_SCHEMA_VERSION);
-    cvo_status status = exec(h, sql, "cannot create the schema");
-    if (status != CVO_OK)
-        sqlite3_exec(h->db, "ROLLBACK", NULL, NULL, NULL);
-    return status;
+                        "%s: history schema version %d, this cvo reads versions 1 and %d",
+                        h->path, version, HISTORY_SCHEMA_VERSION);
+    char sql[sizeof RENAME_VERSION_1 + sizeof TABLES + sizeof COPY_VERSION_1 + sizeof VIEWS];
+    snprintf(sql, sizeof sql, "%s%s%s%s", RENAME_VERSION_1, TABLES, COPY_VERSION_1, VIEWS);
+    return upgrade(h, sql, "cannot upgrade the schema from version 1");
 }
 
 cvo_status cvo_history_open(cvo_ctx *ctx, const char *path, cvo_history **out)
@@ -113,6 +244,8 @@ cvo_status cvo_history_open(cvo_ctx *ctx, const char *path, cvo_history **out)
                       "not a history database");
     if (status == CVO_OK)
         status = setup_schema(h);
+    if (status == CVO_OK) /* a run that died before settling its snapshot */
+        status = history_reconcile_runs(h, NULL);
     if (status != CVO_OK) {
         cvo_history_close(h);
         return status;

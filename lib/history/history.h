@@ -10,7 +10,7 @@
 #include <sqlite3.h>
 
 /* PRAGMA user_version of the schema this code writes (docs/history.md). */
-#define HISTORY_SCHEMA_VERSION 1
+#define HISTORY_SCHEMA_VERSION 2
 
 struct cvo_history {
     cvo_ctx *ctx;
@@ -36,6 +36,28 @@ struct cvo_migration {
 
 /* Fails with CVO_ERR_IO and "path: what: SQLite's message". */
 cvo_status history_db_fail(cvo_history *h, const char *what);
+/* sqlite3_prepare_v2, failing like history_db_fail. */
+cvo_status history_prepare(cvo_history *h, const char *sql, sqlite3_stmt **st);
+/* Steps a statement that returns no row, then resets it and clears its bindings. */
+cvo_status history_step_done(cvo_history *h, sqlite3_stmt *st, const char *what);
+/* Binds day as 'YYYY-MM-DD'. */
+void history_bind_day(sqlite3_stmt *st, int column, int32_t day);
+/* 'YYYY-MM-DDTHH:MM:SSZ' of a Unix time. */
+void history_format_time(int64_t unix_seconds, char out[32]);
+/* BEGIN IMMEDIATE; and its end: COMMIT when status is CVO_OK (a failed commit
+ * becomes the status), else ROLLBACK. Returns the final status. */
+cvo_status history_begin(cvo_history *h);
+cvo_status history_end(cvo_history *h, cvo_status status);
+
+/* record.c: a snapshot of an analysis inserted as pending inside the caller's
+ * transaction (*id its id; run_id NULL for none); made the committed one of its
+ * day, replacing the old one; or deleted. */
+cvo_status history_insert_pending(cvo_history *h, const cvo_analysis *a, int64_t created_unix,
+                                  const char *run_id, int64_t *id);
+cvo_status history_commit_snapshot(cvo_history *h, int64_t id, int32_t day);
+cvo_status history_delete_snapshot(cvo_history *h, int64_t id);
+/* runs.c: settles the pending runs (see cvo_history_reconcile). */
+cvo_status history_reconcile_runs(cvo_history *h, const char *output);
 /* The as-of day of the latest snapshot before day (INT32_MIN for none), or
  * of the latest of all when day is INT32_MAX. */
 cvo_status history_latest_before(cvo_history *h, int32_t day, int32_t *found);

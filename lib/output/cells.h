@@ -131,4 +131,7 @@ const cell_column *export_list_columns(unsigned list_bit, size_t *count);
 /* The columns of lists/loyalty-tiers.csv. */
 const cell_column *export_tier_columns(size_t *count);
 
+/* runsum.c: the run summary object (no newline). */
+void run_summary_body(cell_buf *b, const cvo_run_summary *run);
+
 #endif

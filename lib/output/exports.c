@@ -1058,7 +1058,8 @@ static void summary_klaviyo(json_obj *o, uint64_t customers, const summary_count
     obj_end(&k);
 }
 
-static void summary_body(cell_buf *b, const cvo_analysis *a, const summary_counts *counts)
+static void summary_body(cell_buf *b, const cvo_analysis *a, const summary_counts *counts,
+                         const cvo_run_summary *run)
 {
     const cvo_config *config = cvo_analysis_config(a);
     uint64_t customers = cvo_customers_count(cvo_analysis_customers(a));
@@ -1078,11 +1079,21 @@ static void summary_body(cell_buf *b, const cvo_analysis *a, const summary_count
     summary_drivers(&o, a);
     summary_lists(&o, a, counts);
     summary_klaviyo(&o, customers, counts);
+    if (run != NULL) {
+        obj_key(&o, "run");
+        run_summary_body(b, run);
+    }
     obj_end(&o);
     cell_char(b, '\n');
 }
 
 cvo_status cvo_write_summary_json(cvo_ctx *ctx, const cvo_analysis *a, FILE *out)
+{
+    return cvo_write_summary_json_run(ctx, a, NULL, out);
+}
+
+cvo_status cvo_write_summary_json_run(cvo_ctx *ctx, const cvo_analysis *a,
+                                      const cvo_run_summary *run, FILE *out)
 {
     if (ctx == NULL || a == NULL || out == NULL)
         return ctx ? ctx_fail(ctx, CVO_ERR_ARGUMENT, "no analysis or stream") : CVO_ERR_ARGUMENT;
@@ -1092,7 +1103,7 @@ cvo_status cvo_write_summary_json(cvo_ctx *ctx, const cvo_analysis *a, FILE *out
     count_customers(a, counts);
     cell_buf b;
     cell_buf_init(&b, ctx);
-    summary_body(&b, a, counts);
+    summary_body(&b, a, counts, run);
     mem_free(ctx, counts);
     return cell_finish(&b, out, CVO_OK);
 }

@@ -11,8 +11,11 @@
 
 #include "cvo.h"
 
+#include <fcntl.h>
 #include <sqlite3.h>
 #include <stdio.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -145,7 +148,182 @@ static void test_record_replaces(void **state)
     assert_int_equal(query_int(f, "SELECT count(*) FROM snapshots"), 2);
     assert_int_equal(query_int(f, "SELECT count(*) FROM snapshot_customers"),
                      (int64_t)(customers_of(f, 0) + customers_of(f, 1)));
-    assert_int_equal(query_int(f, "PRAGMA user_version"), 1);
+    assert_int_equal(query_int(f, "PRAGMA user_version"), 2);
+    /* the replaced snapshot left no row behind */
+    assert_int_equal(query_int(f, "SELECT count(*) FROM snapshot_list"), 2);
+    assert_int_equal(query_int(f, "SELECT count(*) FROM snapshot_customer_rows"),
+                     (int64_t)(customers_of(f, 0) + customers_of(f, 1)));
+}
+
+/* ---- runs: pending, committed, settled on the next open ---------------------------------- */
+
+typedef struct run_dirs {
+    char root[64], output[128], lock[128], dir[4][128];
+} run_dirs;
+
+static void make_run_dirs(run_dirs *d)
+{
+    snprintf(d->root, sizeof d->root, "/tmp/cvo_test_runs_XXXXXX");
+    assert_non_null(mkdtemp(d->root));
+    snprintf(d->output, sizeof d->output, "%s/out", d->root);
+    snprintf(d->lock, sizeof d->lock, "%s/out.lock", d->root);
+    for (int k = 0; k < 4; k++) {
+        snprintf(d->dir[k], sizeof d->dir[k], "%s/run%d", d->root, k);
+        assert_int_equal(mkdir(d->dir[k], 0777), 0);
+    }
+    int fd = open(d->lock, O_CREAT | O_RDWR, 0666);
+    assert_true(fd >= 0);
+    close(fd);
+}
+
+static void remove_run_dirs(const run_dirs *d)
+{
+    unlink(d->output);
+    unlink(d->lock);
+    for (int k = 0; k < 4; k++)
+        rmdir(d->dir[k]);
+    rmdir(d->root);
+}
+
+static void point_output_at(const run_dirs *d, int k)
+{
+    unlink(d->output);
+    assert_int_equal(symlink(d->dir[k], d->output), 0);
+}
+
+static void begin_run(fixture *f, const run_dirs *d, int k, int analysis, int64_t created)
+{
+    char id[16];
+    snprintf(id, sizeof id, "run%d", k);
+    const cvo_customers *c = cvo_analysis_customers(f->analysis[analysis]);
+    cvo_run_record run = {id,      d->output, d->dir[k], d->lock, created,
+                          cvo_analysis_as_of(f->analysis[analysis]),
+                          100,     3,         cvo_customers_count(c), 0, 0};
+    cvo_history_record_options o = {created, NULL, NULL};
+    if (cvo_history_begin_run(f->history, &run, f->analysis[analysis], &o) != CVO_OK)
+        fail_msg("begin_run: %s", cvo_ctx_message(f->ctx));
+}
+
+static void reopen(fixture *f)
+{
+    cvo_history_close(f->history);
+    f->history = NULL;
+    assert_int_equal(cvo_history_open(f->ctx, f->db, &f->history), CVO_OK);
+}
+
+static int64_t run_state_is(const fixture *f, const char *run_id, const char *state)
+{
+    char sql[160];
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM runs WHERE run_id = '%s' AND state = '%s'",
+             run_id, state);
+    return query_int(f, sql);
+}
+
+static void test_runs_commit_and_settle(void **state)
+{
+    fixture *f = *state;
+    run_dirs d;
+    make_run_dirs(&d);
+    record(f, 0, 1000);
+    /* pending beside the committed snapshot of the same day: invisible until committed */
+    begin_run(f, &d, 0, 0, 2000);
+    assert_int_equal(query_int(f, "SELECT created_at = '1970-01-01T00:16:40Z' FROM snapshots"), 1);
+    assert_int_equal(query_int(f, "SELECT count(*) FROM snapshot_list"), 2);
+    assert_int_equal(cvo_history_commit_run(f->history, "run0"), CVO_OK);
+    assert_int_equal(cvo_history_commit_run(f->history, "run0"), CVO_OK); /* settled already */
+    assert_int_equal(query_int(f, "SELECT created_at = '1970-01-01T00:33:20Z' FROM snapshots"), 1);
+    assert_int_equal(query_int(f, "SELECT count(*) FROM snapshot_customer_rows"),
+                     (int64_t)customers_of(f, 0));
+    /* killed before its link was switched: abandoned on the next open */
+    begin_run(f, &d, 1, 1, 3000);
+    reopen(f);
+    assert_int_equal(run_state_is(f, "run1", "abandoned"), 1);
+    assert_int_equal(query_int(f, "SELECT count(*) FROM snapshots"), 1);
+    assert_int_equal(query_int(f, "SELECT count(*) FROM snapshot_list"), 1);
+    /* killed after the switch: committed on the next open */
+    begin_run(f, &d, 2, 1, 4000);
+    point_output_at(&d, 2);
+    reopen(f);
+    assert_int_equal(run_state_is(f, "run2", "committed"), 1);
+    assert_int_equal(query_int(f, "SELECT count(*) FROM snapshots"), 2);
+    /* alive (its lock held): left alone by an open, settled by its own output's reconcile */
+    begin_run(f, &d, 3, 2, 5000);
+    point_output_at(&d, 3);
+    int fd = open(d.lock, O_RDWR);
+    assert_int_equal(flock(fd, LOCK_EX | LOCK_NB), 0);
+    reopen(f);
+    assert_int_equal(run_state_is(f, "run3", "pending"), 1);
+    assert_int_equal(cvo_history_reconcile(f->history, d.output), CVO_OK);
+    assert_int_equal(run_state_is(f, "run3", "committed"), 1);
+    close(fd);
+    cvo_run_info last;
+    bool found = false;
+    assert_int_equal(cvo_history_last_run(f->history, d.output, &last, &found), CVO_OK);
+    assert_true(found);
+    assert_string_equal(last.run_id, "run3");
+    assert_int_equal(last.created_unix, 5000);
+    assert_int_equal(last.customers, customers_of(f, 2));
+    assert_int_equal(last.rejected, 3);
+    assert_int_equal(cvo_history_commit_run(f->history, "run1"), CVO_ERR_ARGUMENT);
+    assert_int_equal(cvo_history_set_run_summary(f->history, "run3", "{}"), CVO_OK);
+    assert_int_equal(cvo_history_set_run_summary(f->history, "nope", "{}"), CVO_ERR_ARGUMENT);
+    remove_run_dirs(&d);
+}
+
+/* A version 1 file (snapshots keyed by as_of) is upgraded with every row. */
+static void test_upgrade_from_version_1(void **state)
+{
+    fixture *f = *state;
+    cvo_history_close(f->history);
+    f->history = NULL;
+    unlink(f->db);
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
+    const char *v1 =
+        "CREATE TABLE snapshots (as_of TEXT PRIMARY KEY NOT NULL, created_at TEXT NOT NULL,"
+        " customers INTEGER NOT NULL, revenue_cents INTEGER NOT NULL, cvo_version TEXT NOT NULL);"
+        "CREATE TABLE snapshot_segments (as_of TEXT NOT NULL REFERENCES snapshots(as_of),"
+        " position INTEGER NOT NULL, segment TEXT NOT NULL, is_top INTEGER NOT NULL,"
+        " customers INTEGER NOT NULL, revenue_cents INTEGER NOT NULL,"
+        " PRIMARY KEY (as_of, position)) WITHOUT ROWID;"
+        "CREATE TABLE snapshot_customers (as_of TEXT NOT NULL REFERENCES snapshots(as_of),"
+        " customer_key TEXT NOT NULL, customer_id TEXT NOT NULL, email TEXT NOT NULL,"
+        " first_order_date TEXT NOT NULL, last_order_date TEXT NOT NULL,"
+        " recency_days INTEGER NOT NULL, frequency INTEGER NOT NULL,"
+        " monetary_cents INTEGER NOT NULL, r_score INTEGER NOT NULL, f_score INTEGER NOT NULL,"
+        " m_score INTEGER NOT NULL, segment TEXT NOT NULL, in_top INTEGER NOT NULL,"
+        " predicted_clv_cents INTEGER, p_alive REAL, profit_cents INTEGER,"
+        " predicted_profit_cents INTEGER, previous_segment TEXT, segment_since TEXT NOT NULL,"
+        " PRIMARY KEY (as_of, customer_key)) WITHOUT ROWID;"
+        "INSERT INTO snapshots VALUES ('2025-01-01', '2025-01-01T00:00:00Z', 2, 500, '0.1.0'),"
+        " ('2025-02-01', '2025-02-01T00:00:00Z', 1, 300, '0.1.0');"
+        "INSERT INTO snapshot_segments VALUES ('2025-01-01', 0, 'Lovers', 1, 2, 500),"
+        " ('2025-02-01', 0, 'Lovers', 1, 1, 300);"
+        "INSERT INTO snapshot_customers VALUES"
+        " ('2025-01-01', 'A', 'A', 'a@x.org', '2024-01-01', '2024-12-01', 31, 2, 200, 5, 4, 3,"
+        " 'Lovers', 1, 900, 0.5, 100, NULL, NULL, '2025-01-01'),"
+        " ('2025-01-01', 'B', 'B', 'b@x.org', '2024-02-01', '2024-11-01', 61, 1, 300, 4, 3, 4,"
+        " 'Lovers', 1, NULL, NULL, NULL, NULL, NULL, '2025-01-01'),"
+        " ('2025-02-01', 'A', 'A', 'a@x.org', '2024-01-01', '2025-01-15', 17, 3, 300, 5, 5, 4,"
+        " 'Lovers', 1, 1200, 0.9, 150, 400, 'Friends', '2025-01-01');"
+        "PRAGMA user_version = 1;";
+    assert_int_equal(sqlite3_exec(db, v1, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    assert_int_equal(cvo_history_open(f->ctx, f->db, &f->history), CVO_OK);
+    assert_int_equal(query_int(f, "PRAGMA user_version"), 2);
+    assert_int_equal(query_int(f, "SELECT count(*) FROM snapshots"), 2);
+    assert_int_equal(query_int(f, "SELECT count(*) FROM snapshot_segments"), 2);
+    assert_int_equal(query_int(f, "SELECT sum(monetary_cents) FROM snapshot_customers"), 800);
+    assert_int_equal(
+        query_int(f, "SELECT count(*) FROM snapshot_customers WHERE as_of = '2025-02-01'"
+                     " AND previous_segment = 'Friends' AND predicted_profit_cents = 400"),
+        1);
+    assert_int_equal(query_int(f, "SELECT count(*) FROM sqlite_master WHERE name LIKE 'v1_%'"), 0);
+    const cvo_snapshot_info *list = NULL;
+    size_t n = 0;
+    assert_int_equal(cvo_history_snapshots(f->history, &list, &n), CVO_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(list[1].revenue_cents, 300);
 }
 
 /* ---- migration against an independent comparison ----------------------------------------- */
@@ -375,6 +553,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_record_replaces, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_runs_commit_and_settle, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_upgrade_from_version_1, setup, teardown),
         cmocka_unit_test_setup_teardown(test_migration_counts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_previous_segment_carried, setup, teardown),
         cmocka_unit_test_setup_teardown(test_events_follow_migration, setup, teardown),
