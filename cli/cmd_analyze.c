@@ -293,6 +293,13 @@ static void print_done(const job *j, const cvo_analysis *a)
     fprintf(stderr, "cvo: %zu customers; lists: exclude %zu, no-discount %zu, winback %zu "
                     "(%zu due), vip %zu, referral %zu, interview %zu\n",
             n, counts[0], counts[1], counts[2], counts[6], counts[3], counts[4], counts[5]);
+    size_t left_out = 0;
+    for (size_t i = 0; i < n; i++)
+        left_out += r[i].left_out;
+    if (left_out > 0)
+        fprintf(stderr, "cvo: %zu customers without marketing consent left out of the lists and "
+                        "the Klaviyo files ([klaviyo] push_without_consent)\n",
+                left_out);
     if (!cvo_analysis_model_ok(a) || cvo_analysis_model_note(a)[0])
         fprintf(stderr, "cvo: note: %s\n", cvo_analysis_model_note(a));
     fprintf(stderr, "cvo: report: %s/report.html\n", j->out_arg);

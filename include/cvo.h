@@ -111,7 +111,8 @@ typedef enum cvo_reject_reason {
     CVO_REJECT_DUPLICATE = 9,     /* exact copy of an earlier record of the same order */
     CVO_REJECT_TOO_LONG = 10,     /* a record longer than CVO_MAX_RECORD_BYTES */
     CVO_REJECT_UNTERMINATED = 11, /* a quoted field still open at the end of the input */
-    CVO_REJECT__COUNT = 12
+    CVO_REJECT_BAD_CONSENT = 12,  /* a marketing-consent value that is not yes or no */
+    CVO_REJECT__COUNT = 13
 } cvo_reject_reason;
 
 /* A short name of a reason ("bad date"). Never NULL. */
@@ -197,6 +198,9 @@ CVO_API CVO_NODISCARD cvo_status cvo_orders_load(cvo_ctx *ctx, const cvo_load_op
 
 CVO_API size_t cvo_customers_count(const cvo_customers *customers);
 CVO_API const cvo_customer *cvo_customers_at(const cvo_customers *customers, size_t index);
+/* The customer's marketing consent: what their latest counted order that says
+ * anything says (CVO_CONSENT_*); unknown without kept orders. */
+CVO_API uint8_t cvo_customers_consent(const cvo_customers *customers, size_t index);
 /* The latest order day of the table (INT32_MIN when empty); for a table made by
  * cvo_customers_as_of, the day before its as-of day. */
 CVO_API int32_t cvo_customers_last_day(const cvo_customers *customers);
@@ -220,7 +224,12 @@ typedef struct cvo_order {
     uint32_t product_count;
     bool has_code;                /* a discount code was used */
     bool shipping_known;          /* the file gave it (else [profit] shipping_cost applies) */
+    uint8_t consent;              /* CVO_CONSENT_*: what the order says of marketing consent */
 } cvo_order;
+
+/* Marketing consent as an order states it (Shopify "Accepts Marketing", an
+ * accepts_marketing column): unknown when the file does not say. */
+enum { CVO_CONSENT_UNKNOWN = 0, CVO_CONSENT_NO = 1, CVO_CONSENT_YES = 2 };
 
 /* The counted orders of customer index, by day (then file order); *count 0
  * when the table was loaded without keep_orders. */
@@ -920,6 +929,9 @@ typedef struct cvo_customer_result {
     int32_t winback_day;     /* INT32_MIN when none */
     uint8_t tier;            /* loyalty tier index (cvo_analysis_tier_name) */
     uint32_t lists;          /* CVO_LIST_* bits */
+    uint8_t consent;         /* CVO_CONSENT_*: marketing consent (cvo_customers_consent) */
+    bool left_out;           /* no consent and [klaviyo] push_without_consent false: on no
+                                list, in no Klaviyo file */
 } cvo_customer_result;
 
 typedef struct cvo_analysis cvo_analysis;

@@ -538,7 +538,8 @@ static cvo_status mark_interviews(cvo_analysis *a)
     const cvo_score *scores = cvo_rfm_scores(a->rfm);
     size_t eligible = 0;
     for (size_t i = 0; i < n; i++)
-        if (a->rules.top[scores[i].segment] && !(a->results[i].lists & CVO_LIST_EXCLUDE))
+        if (a->rules.top[scores[i].segment] && !(a->results[i].lists & CVO_LIST_EXCLUDE) &&
+            !a->results[i].left_out)
             pool[eligible++] = (ranked){-draw(a, i, seed), i};
     /* quotas per segment: floor of the proportional share, remainders after */
     for (size_t k = 0; k < eligible; k++)
@@ -609,9 +610,29 @@ static void read_rules(cvo_analysis *a)
     }
 }
 
+/* Consent from the orders; without it a customer is left out of the lists
+ * and the Klaviyo files unless [klaviyo] push_without_consent. */
+static void read_consent(cvo_analysis *a)
+{
+    bool anyway = number(a, "klaviyo", "push_without_consent") != 0;
+    for (size_t i = 0; i < a->customers->count; i++) {
+        cvo_customer_result *r = &a->results[i];
+        r->consent = cvo_customers_consent(a->customers, i);
+        r->left_out = r->consent == CVO_CONSENT_NO && !anyway;
+    }
+}
+
+static void leave_out(cvo_analysis *a)
+{
+    for (size_t i = 0; i < a->customers->count; i++)
+        if (a->results[i].left_out)
+            a->results[i].lists = 0;
+}
+
 static cvo_status decide(cvo_analysis *a)
 {
     read_rules(a);
+    read_consent(a);
     rhythm_winback(a);
     double median_value = median_of(a, a->model_ok);
     const cvo_score *scores = cvo_rfm_scores(a->rfm);
@@ -621,6 +642,7 @@ static cvo_status decide(cvo_analysis *a)
     }
     CVO_TRY(mark_vips(a));
     CVO_TRY(mark_interviews(a));
+    leave_out(a);
     assign_tiers(a);
     return CVO_OK;
 }
@@ -635,7 +657,8 @@ static cvo_status init_results(cvo_analysis *a)
         return ctx_nomem(a->ctx);
     for (size_t i = 0; i < n; i++)
         a->results[i] = (cvo_customer_result){NAN, NAN, NAN, NAN, NAN, CVO_CHURN_MEDIUM,
-                                              INT32_MIN, INT32_MIN, 2, 0};
+                                              INT32_MIN, INT32_MIN, 2, 0, CVO_CONSENT_UNKNOWN,
+                                              false};
     return CVO_OK;
 }
 

@@ -144,6 +144,10 @@ static const config_key config_keys[] = {
     TEXT("klaviyo", "list_id", "", CONFIG_ANY,
          "Klaviyo list the imported profiles are added to; empty: none."),
     INTEGER("klaviyo", "profiles_per_job", "10000", 1, 10000, "Profiles per bulk-import job body."),
+    BOOL("klaviyo", "push_without_consent", "false",
+         "Customers whose latest order says they do not accept marketing (Shopify's Accepts "
+         "Marketing, an accepts_marketing column) are left out of the lists and every Klaviyo "
+         "file unless this is true. Customers the file says nothing about are kept."),
     TEXT("report", "title", "Customer value report", CONFIG_NONEMPTY, "Title of the report."),
     INTEGER("report", "top_customers", "25", 1, 1000, "Rows of the top-customers table."),
     NUMBER("safety", "max_drop", "0.2", 0, 1, 0,

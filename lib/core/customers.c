@@ -115,6 +115,16 @@ const cvo_order *cvo_customers_orders(const cvo_customers *customers, size_t ind
     return customers->orders + customers->order_start[index];
 }
 
+uint8_t cvo_customers_consent(const cvo_customers *customers, size_t index)
+{
+    size_t count = 0;
+    const cvo_order *orders = cvo_customers_orders(customers, index, &count);
+    for (size_t k = count; k-- > 0;) /* by day then file order: the latest that says */
+        if (orders[k].consent != CVO_CONSENT_UNKNOWN)
+            return orders[k].consent;
+    return CVO_CONSENT_UNKNOWN;
+}
+
 bool customers_take_catalog(cvo_customers *table, prodmap *pm)
 {
     table->catalog = mem_alloc(table->ctx, sizeof *table->catalog);

@@ -44,6 +44,7 @@ struct order_acc {
     /* order-level dates, when the file has them */
     int32_t fulfilled_day, delivered_day;
     bool has_fulfilled, has_delivered, keyed_by_id;
+    uint8_t consent; /* CVO_CONSENT_*: the first line that says */
 };
 
 typedef struct slice {
@@ -69,6 +70,7 @@ typedef struct line_item {
     slice code, channel, country, sku, name, category;
     int32_t fulfilled_day, delivered_day;
     bool has_fulfilled, has_delivered;
+    uint8_t consent;
 } line_item;
 
 typedef struct verdict {
@@ -413,6 +415,44 @@ static bool line_cost(shard *sh, const csv_record *rec, text_pool *pool, line_it
     return true;
 }
 
+/* yes/no and the usual spellings of it; false for anything else. */
+static bool consent_value(slice t, uint8_t *out)
+{
+    static const char *const yes[] = {"yes", "y", "true", "1", "subscribed", "opted_in",
+                                      "opt_in", "accepted", "granted"};
+    static const char *const no[] = {"no", "n", "false", "0", "unsubscribed", "not_subscribed",
+                                     "opted_out", "opt_out", "declined", "revoked", "pending"};
+    char word[20];
+    if (t.len == 0 || t.len >= sizeof word)
+        return false;
+    for (size_t i = 0; i < t.len; i++) {
+        char c = t.ptr[i];
+        word[i] = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c == '-' || c == ' ' ? '_' : c;
+    }
+    word[t.len] = '\0';
+    for (size_t i = 0; i < sizeof yes / sizeof *yes; i++)
+        if (strcmp(word, yes[i]) == 0)
+            return *out = CVO_CONSENT_YES, true;
+    for (size_t i = 0; i < sizeof no / sizeof *no; i++)
+        if (strcmp(word, no[i]) == 0)
+            return *out = CVO_CONSENT_NO, true;
+    return false;
+}
+
+/* The order's marketing consent: read until the open order has it. */
+static bool parse_consent(shard *sh, const csv_record *rec, text_pool *pool, line_item *li,
+                          verdict *v)
+{
+    li->consent = CVO_CONSENT_UNKNOWN;
+    if (!has_column(sh, FIELD_ACCEPTS_MARKETING) || (li->order && li->order->consent))
+        return true;
+    slice t = field(sh, rec, FIELD_ACCEPTS_MARKETING, pool);
+    if (t.len == 0 || consent_value(t, &li->consent))
+        return true;
+    return say(v, CVO_REJECT_BAD_CONSENT, "bad consent '%.*s' in accepts_marketing (yes or no)",
+               (int)(t.len > 40 ? 40 : t.len), t.ptr);
+}
+
 /* Order-level fields, read only while the order has not got them yet. */
 static bool parse_order_fields(shard *sh, const csv_record *rec, text_pool *pool, line_item *li,
                                verdict *v)
@@ -441,7 +481,7 @@ static bool parse_order_fields(shard *sh, const csv_record *rec, text_pool *pool
     if (!(o && o->has_delivered) && !parse_order_day(sh, rec, pool, FIELD_DELIVERED_AT,
                                                      &li->delivered_day, &li->has_delivered, v))
         return false;
-    return true;
+    return parse_consent(sh, rec, pool, li, v);
 }
 
 /* ---- orders --------------------------------------------------------------- */
@@ -581,7 +621,8 @@ static cvo_status make_order(shard *sh, const order_acc *o, bool counted, int64_
                          .code = o->code,
                          .fulfilled_day = o->has_fulfilled ? o->fulfilled_day : INT32_MIN,
                          .delivered_day = o->has_delivered ? o->delivered_day : INT32_MIN,
-                         .product_count = o->product_count};
+                         .product_count = o->product_count,
+                         .consent = o->consent};
     if (o->keyed_by_id && sh->config->keep_orders) /* only logged orders keep it */
         order->id_hash = cvo_order_id_hash(o->key.ptr, o->key.len);
     if (counted && sh->config->keep_orders &&
@@ -832,6 +873,8 @@ static cvo_status add_line(shard *sh, order_acc *o, const line_item *li, uint64_
         o->has_delivered = true;
         o->delivered_day = li->delivered_day;
     }
+    if (li->consent != CVO_CONSENT_UNKNOWN && o->consent == CVO_CONSENT_UNKNOWN)
+        o->consent = li->consent;
     if (sh->config->keep_orders)
         CVO_TRY(add_profit_fields(sh, o, li));
     if (sh->config->schema->column[FIELD_ORDER_ID] >= 0 && !push_mark(sh, o, li->hash, line))
@@ -949,6 +992,7 @@ static void init_item(line_item *li)
     li->hash = 0;
     li->day = 0;
     li->has_fulfilled = li->has_delivered = false;
+    li->consent = CVO_CONSENT_UNKNOWN;
 }
 
 /* Checks the whole record; fills li and key. false with a verdict to reject.

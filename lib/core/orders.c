@@ -683,6 +683,6 @@ const char *cvo_reject_reason_name(cvo_reject_reason reason)
     static const char *const names[CVO_REJECT__COUNT] = {
         "field count", "no customer", "no date", "bad date", "ambiguous date", "bad amount",
         "no amount", "bad quantity", "amount overflow", "duplicate", "record too long",
-        "unterminated quote"};
+        "unterminated quote", "bad consent"};
     return (unsigned)reason < CVO_REJECT__COUNT ? names[reason] : "unknown";
 }

@@ -9,7 +9,7 @@ static const char *const field_names[FIELD__COUNT] = {
     "order_id", "customer_id", "email", "order_date", "sku", "product", "quantity",
     "unit_price", "discount", "unit_cost", "shipping_cost", "refund", "country",
     "discount_code", "channel", "order_total", "status", "cancelled_at", "order_refund",
-    "subtotal", "category", "fulfilled_at", "delivered_at",
+    "subtotal", "category", "fulfilled_at", "delivered_at", "accepts_marketing",
 };
 
 /* Aliases per field, NULL-terminated, best first. */
@@ -53,6 +53,9 @@ static const char *const aliases[FIELD__COUNT][16] = {
                             "shipped_date", "order_delivered_carrier_date", NULL},
     [FIELD_DELIVERED_AT] = {"delivered_at", "delivery_date", "delivered_date",
                             "order_delivered_customer_date", NULL},
+    [FIELD_ACCEPTS_MARKETING] = {"accepts_marketing", "accepts_email_marketing",
+                                 "marketing_consent", "email_marketing_consent",
+                                 "marketing_opt_in", "email_opt_in", NULL},
 };
 
 /* Shopify's export, by normalised header name. */
@@ -73,6 +76,7 @@ static const char *const shopify_columns[FIELD__COUNT] = {
     [FIELD_ORDER_REFUND] = "refunded_amount",
     [FIELD_SUBTOTAL] = "subtotal",
     [FIELD_FULFILLED_AT] = "fulfilled_at",
+    [FIELD_ACCEPTS_MARKETING] = "accepts_marketing",
 };
 
 const char *schema_field_name(field_id field)
@@ -149,6 +153,8 @@ static void map_shopify(const folded_header *h, schema *out)
 {
     for (int f = 0; f < FIELD__COUNT; f++)
         out->column[f] = shopify_columns[f] ? find_column(h, shopify_columns[f]) : -1;
+    if (out->column[FIELD_ACCEPTS_MARKETING] < 0) /* the name of newer exports */
+        out->column[FIELD_ACCEPTS_MARKETING] = find_column(h, "accepts_email_marketing");
     out->format = CVO_FORMAT_SHOPIFY;
     out->order_level_fields = true;
 }
@@ -216,7 +222,7 @@ static cvo_status apply_map(cvo_ctx *ctx, const folded_header *h, const char *ma
                             "order_date, sku, product, quantity, unit_price, discount, unit_cost, "
                             "shipping_cost, refund, country, discount_code, channel, order_total, "
                             "status, cancelled_at, order_refund, subtotal, category, fulfilled_at, "
-                            "delivered_at)",
+                            "delivered_at, accepts_marketing)",
                             (int)(eq - p), p);
         char folded[CVO_MAX_HEADER_BYTES];
         fold_name(eq + 1, len - (size_t)(eq + 1 - p), folded, sizeof folded);

@@ -30,6 +30,7 @@ typedef enum field_id {
     FIELD_CATEGORY,      /* the line's product category */
     FIELD_FULFILLED_AT,  /* order-level: shipped (Shopify Fulfilled at) */
     FIELD_DELIVERED_AT,  /* order-level: delivered to the customer */
+    FIELD_ACCEPTS_MARKETING, /* order-level: the customer's marketing consent (yes/no) */
     FIELD__COUNT
 } field_id;
 

@@ -199,6 +199,16 @@ static void get_nps_class(const cell_row *row, cell *out)
         set_empty(out);
 }
 
+/* yes / no from the orders; empty when they did not say. */
+static void get_consent(const cell_row *row, cell *out)
+{
+    uint8_t consent = row->result->consent;
+    if (consent == CVO_CONSENT_UNKNOWN)
+        set_empty(out);
+    else
+        cell_set_text(out, consent == CVO_CONSENT_YES ? "yes" : "no");
+}
+
 static void get_tier(const cell_row *row, cell *out)
 {
     cell_set_text(out, row->tier);
@@ -248,6 +258,7 @@ static const cell_column customer_columns[] = {
     {"loyalty_tier", get_tier},
     {"nps_last", get_nps_last},
     {"nps_class", get_nps_class},
+    {"accepts_marketing", get_consent},
 };
 
 #define COUNT_OF(array) (sizeof(array) / sizeof((array)[0]))
@@ -1017,6 +1028,9 @@ typedef struct summary_counts {
     uint64_t lists[CVO_LIST_COUNT];
     uint64_t tiers[256];
     uint64_t without_email;
+    uint64_t profiles;   /* with an email and not left out */
+    uint64_t consent[3]; /* by CVO_CONSENT_* */
+    uint64_t left_out;
 } summary_counts;
 
 static void count_customers(const cvo_analysis *a, summary_counts *counts)
@@ -1029,6 +1043,9 @@ static void count_customers(const cvo_analysis *a, summary_counts *counts)
         counts->orders += c->orders;
         counts->revenue_cents += c->net_revenue_cents;
         counts->without_email += c->email[0] == '\0';
+        counts->profiles += c->email[0] != '\0' && !results[i].left_out;
+        counts->consent[results[i].consent < 3 ? results[i].consent : 0]++;
+        counts->left_out += results[i].left_out;
         counts->tiers[results[i].tier]++;
         for (int k = 0; k < CVO_LIST_COUNT; k++)
             counts->lists[k] += (results[i].lists >> k) & 1u;
@@ -1048,12 +1065,26 @@ static void summary_lists(json_obj *o, const cvo_analysis *a, const summary_coun
     obj_end(&tiers);
 }
 
+/* Marketing consent: what the orders said, and who is left out for it. */
+static void summary_consent(json_obj *o, const summary_counts *counts)
+{
+    json_obj c = {o->b, false};
+    obj_key(o, "consent");
+    obj_uint(&c, "accepts", counts->consent[CVO_CONSENT_YES]);
+    obj_uint(&c, "declines", counts->consent[CVO_CONSENT_NO]);
+    obj_uint(&c, "unknown", counts->consent[CVO_CONSENT_UNKNOWN]);
+    obj_uint(&c, "left_out", counts->left_out);
+    obj_end(&c);
+}
+
 static void summary_klaviyo(json_obj *o, uint64_t customers, const summary_counts *counts)
 {
     json_obj k = {o->b, false};
+    (void)customers;
     obj_key(o, "klaviyo");
-    obj_uint(&k, "profiles", customers - counts->without_email);
+    obj_uint(&k, "profiles", counts->profiles);
     obj_uint(&k, "without_email", counts->without_email);
+    obj_uint(&k, "without_consent", counts->left_out);
     obj_uint(&k, "winback_due_events", counts->lists[6]);
     obj_end(&k);
 }
@@ -1078,6 +1109,7 @@ static void summary_body(cell_buf *b, const cvo_analysis *a, const summary_count
     summary_nps(&o, a);
     summary_drivers(&o, a);
     summary_lists(&o, a, counts);
+    summary_consent(&o, counts);
     summary_klaviyo(&o, customers, counts);
     if (run != NULL) {
         obj_key(&o, "run");

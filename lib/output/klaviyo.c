@@ -237,8 +237,8 @@ cvo_status cvo_write_klaviyo_profiles_migration(cvo_ctx *ctx, const cvo_analysis
     for (size_t i = 0; status == CVO_OK && i < customer_count(a); i++) {
         cell_row row;
         export_row(a, i, &row);
-        if (row.customer->email[0] == '\0')
-            continue; /* Klaviyo needs an email; summary.json counts these */
+        if (row.customer->email[0] == '\0' || row.result->left_out)
+            continue; /* Klaviyo needs an email, and consent; summary.json counts these */
         profile_csv_row(&b, &row, m);
         status = cell_flush_some(&b, out);
     }
@@ -413,7 +413,7 @@ static cvo_status bulk_all(bulk_writer *w, const cvo_analysis *a)
     for (size_t i = 0; status == CVO_OK && i < customer_count(a); i++) {
         cell_row row;
         export_row(a, i, &row);
-        if (row.customer->email[0] == '\0')
+        if (row.customer->email[0] == '\0' || row.result->left_out)
             continue;
         profile.len = 0;
         json_profile(&profile, &row, w->m);
@@ -540,7 +540,7 @@ cvo_status cvo_write_klaviyo_events_migration(cvo_ctx *ctx, const cvo_analysis *
     cvo_status status = CVO_OK;
     for (size_t i = 0; status == CVO_OK && i < customer_count(a); i++) {
         bool due = (results[i].lists & CVO_LIST_WINBACK_DUE) && results[i].winback_day != INT32_MIN;
-        if (!due && !moves)
+        if ((!due && !moves) || results[i].left_out)
             continue;
         cell_row row;
         export_row(a, i, &row);
