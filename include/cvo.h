@@ -1165,6 +1165,36 @@ CVO_API CVO_NODISCARD cvo_status cvo_history_snapshots(cvo_history *history,
                                                        const cvo_snapshot_info **snapshots,
                                                        size_t *count);
 
+/* ---- trend: segment sizes and revenue over the last snapshots ----------------------
+ * From the snapshot_segments table, oldest snapshot first. Segments are matched
+ * by name: the latest snapshot's segments in its scheme order, then any segment
+ * only an older snapshot had; a segment a snapshot lacks counts 0 there. */
+
+typedef struct cvo_trend cvo_trend;
+
+/* One segment in one snapshot: its customers and their net revenue to date. */
+typedef struct cvo_trend_cell {
+    uint64_t customers;
+    int64_t revenue_cents;
+} cvo_trend_cell;
+
+/* The latest max_snapshots snapshots (1 .. 1000; fewer when the database holds
+ * fewer, none for an empty one) into *out, the caller's (cvo_trend_free).
+ * Errors: CVO_ERR_ARGUMENT (max_snapshots out of range), CVO_ERR_IO (SQLite
+ * failed), CVO_ERR_FORMAT (a snapshot with a bad date), CVO_ERR_NOMEM. */
+CVO_API CVO_NODISCARD cvo_status cvo_history_trend(cvo_history *history, size_t max_snapshots,
+                                                   cvo_trend **out);
+CVO_API size_t cvo_trend_snapshot_count(const cvo_trend *trend);
+/* The as-of day of snapshot (0 = oldest); INT32_MIN when out of range. */
+CVO_API int32_t cvo_trend_day(const cvo_trend *trend, size_t snapshot);
+CVO_API size_t cvo_trend_segment_count(const cvo_trend *trend);
+/* A segment's name ("" when out of range); owned by the trend. */
+CVO_API const char *cvo_trend_segment_name(const cvo_trend *trend, size_t segment);
+/* The cell (snapshot, segment); NULL when out of range. */
+CVO_API const cvo_trend_cell *cvo_trend_cell_at(const cvo_trend *trend, size_t snapshot,
+                                                size_t segment);
+CVO_API void cvo_trend_free(cvo_trend *trend);
+
 typedef struct cvo_migration cvo_migration;
 
 /* Totals of a migration. in_both = the sum of every matrix cell's customers. */
