@@ -1019,8 +1019,12 @@ CVO_API CVO_NODISCARD cvo_status cvo_write_customers_csv(cvo_ctx *ctx, const cvo
  * value, rest, diff, ci_low, ci_high, q_value, direction. */
 CVO_API CVO_NODISCARD cvo_status cvo_write_summary_json(cvo_ctx *ctx, const cvo_analysis *a,
                                                         FILE *out);
-/* report.html: one self-contained page with inline SVG charts; its nps section
- * is always there (a plain note when the analysis has no answers). */
+/* report.html: one self-contained page with inline SVG charts. Its first
+ * section, "This week", says every action of the run in a sentence with its
+ * count and its file (the lists, klaviyo/events.jsonl, gorgias/tickets.jsonl);
+ * its nps section is always there (a plain note when the analysis has no
+ * answers). E-mail addresses are masked (j***@example.com) unless [report]
+ * show_emails is true. */
 CVO_API CVO_NODISCARD cvo_status cvo_write_report_html(cvo_ctx *ctx, const cvo_analysis *a,
                                                        FILE *out);
 /* klaviyo/profiles.csv: Email first, then the CVO profile properties. */
@@ -1281,6 +1285,27 @@ CVO_API CVO_NODISCARD cvo_status cvo_write_report_html_migration(cvo_ctx *ctx,
                                                                  const cvo_analysis *a,
                                                                  const cvo_migration *m,
                                                                  FILE *out);
+
+/* What report.html shows beside the analysis; NULL members: that part is left out. */
+typedef struct cvo_report_options {
+    /* cvo_migration_from_analysis of the analysis: the "Segment migration"
+     * section and the movers of "This week" (NULL: the report says movers need
+     * a history database) */
+    const cvo_migration *migration;
+    /* cvo_history_trend: the "Segments over time" section, its snapshots before
+     * the analysis' as-of day followed by the analysis itself */
+    const cvo_trend *trend;
+} cvo_report_options;
+
+/* Every member NULL. */
+CVO_API void cvo_report_options_init(cvo_report_options *options);
+/* report.html as cvo_write_report_html, with what options adds (options NULL:
+ * nothing added). The report does not keep the options; the caller still owns
+ * the migration and the trend. Errors: as cvo_write_report_html. */
+CVO_API CVO_NODISCARD cvo_status cvo_write_report_html_options(cvo_ctx *ctx,
+                                                               const cvo_analysis *a,
+                                                               const cvo_report_options *options,
+                                                               FILE *out);
 
 /* lists/movers.csv: Email, customer_id, segment_then, segment_now, r_then,
  * r_now, segment_changed, r_dropped, entered_top, left_top (0/1) and

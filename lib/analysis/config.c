@@ -146,6 +146,9 @@ static const config_key config_keys[] = {
     INTEGER("klaviyo", "profiles_per_job", "10000", 1, 10000, "Profiles per bulk-import job body."),
     TEXT("report", "title", "Customer value report", CONFIG_NONEMPTY, "Title of the report."),
     INTEGER("report", "top_customers", "25", 1, 1000, "Rows of the top-customers table."),
+    BOOL("report", "show_emails", "false",
+         "Show e-mail addresses in full in report.html; false masks them (j***@example.com). "
+         "customers.csv, the lists and the Klaviyo and Gorgias files always keep them."),
 };
 
 #define KEY_COUNT (sizeof config_keys / sizeof config_keys[0])
