@@ -206,6 +206,21 @@ static void td_real(report *r, double v, int decimals, const char *suffix)
     td(r, buf, true);
 }
 
+/* A sentence naming the groups a table left out for being empty: the first
+ * call opens it with lead (HTML), each adds a name; empty_end closes it. */
+static void empty_add(report *r, size_t *count, const char *lead, const char *name)
+{
+    put(r, *count ? ", " : lead);
+    esc(r, name);
+    (*count)++;
+}
+
+static void empty_end(report *r, size_t count)
+{
+    if (count > 0)
+        put(r, ".</p>\n");
+}
+
 static void figure_open(report *r)
 {
     put(r, "<figure>\n");
@@ -310,7 +325,8 @@ static const char STYLE[] =
     "th[scope=row]{text-transform:none;font-size:14px;color:var(--ink);font-weight:500;"
     "letter-spacing:0;vertical-align:top}\n"
     "table.dive th.group{white-space:normal;min-width:14ch;max-width:30ch}\n"
-    "table.trend td{vertical-align:middle}\n"
+    "table.dive td.measure{min-width:17ch}\n"
+    "table.trend td,table.trend th[scope=row]{vertical-align:middle}\n"
     ".num{text-align:right}\n"
     "td.num,td.nowrap,th[scope=row]{white-space:nowrap}\n"
     "td.id{overflow-wrap:anywhere;min-width:10ch}\n"
@@ -497,6 +513,8 @@ static void segments_table(report *r, const cvo_segment_row *rows, size_t n)
                                        "#Median days since last order"};
     table_head(r, "Segment table", cols, sizeof cols / sizeof cols[0], true);
     for (size_t i = 0; i < n; i++) {
+        if (rows[i].customers == 0)
+            continue;
         put(r, "<tr><th scope=\"row\">");
         esc(r, rows[i].name);
         put(r, "</th>");
@@ -510,6 +528,11 @@ static void segments_table(report *r, const cvo_segment_row *rows, size_t n)
         put(r, "</tr>\n");
     }
     table_end(r);
+    size_t empty = 0;
+    for (size_t i = 0; i < n; i++)
+        if (rows[i].customers == 0)
+            empty_add(r, &empty, "<p>No customer is in ", rows[i].name);
+    empty_end(r, empty);
 }
 
 static cvo_status section_segments(report *r)
@@ -548,7 +571,10 @@ static void profit_table(report *r, const cvo_profit *profit)
                                        "#Unprofitable customers"};
     const cvo_profit_segment *rows = cvo_profit_segments(profit);
     table_head(r, "Profit by segment", cols, sizeof cols / sizeof cols[0], true);
-    for (size_t i = 0; i < cvo_profit_segment_count(profit); i++) {
+    size_t n = cvo_profit_segment_count(profit), empty = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (rows[i].customers == 0)
+            continue;
         put(r, "<tr><th scope=\"row\">");
         esc(r, rows[i].name);
         put(r, "</th>");
@@ -561,6 +587,10 @@ static void profit_table(report *r, const cvo_profit *profit)
         put(r, "</tr>\n");
     }
     table_end(r);
+    for (size_t i = 0; i < n; i++)
+        if (rows[i].customers == 0)
+            empty_add(r, &empty, "<p>No customer is in ", rows[i].name);
+    empty_end(r, empty);
 }
 
 static void profit_cards(report *r, const cvo_profit_totals *t)
@@ -663,6 +693,8 @@ static void nps_table(report *r, const char *title, const char *first, const cvo
     table_head(r, title, cols, sizeof cols / sizeof cols[0], true);
     for (size_t i = 0; i < n; i++) {
         char interval[64];
+        if (rows[i].n == 0)
+            continue;
         put(r, "<tr><th scope=\"row\">");
         esc(r, rows[i].key);
         put(r, rows[i].small ? " <small>(small)</small></th>" : "</th>");
@@ -672,10 +704,15 @@ static void nps_table(report *r, const char *title, const char *first, const cvo
         td_count(r, rows[i].detractors);
         td_real(r, rows[i].n ? rows[i].nps : NAN, 0, "");
         snprintf(interval, sizeof interval, "%.0f to %.0f", rows[i].ci_low, rows[i].ci_high);
-        td(r, rows[i].n ? interval : "-", true);
+        td(r, interval, true);
         put(r, "</tr>\n");
     }
     table_end(r);
+    size_t empty = 0;
+    for (size_t i = 0; i < n; i++)
+        if (rows[i].n == 0)
+            empty_add(r, &empty, "<p>No answers from ", rows[i].key);
+    empty_end(r, empty);
 }
 
 /* NPS intervals before and after delivery, then by segment. */

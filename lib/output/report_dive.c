@@ -131,8 +131,9 @@ static void row_html(FILE *out, const cvo_dive *dive, const cvo_dive_row *row)
         fputs("</small>", out);
     }
     fputs(row->significant ? " <strong title=\"significant\">*</strong></th>" : "</th>", out);
-    cell(out, metric, false);
-    fprintf(out, "<td class=\"num\">%llu</td>", (unsigned long long)row->customers);
+    fputs("<td class=\"measure\">", out);
+    svg_escape(out, metric);
+    fprintf(out, "</td><td class=\"num\">%llu</td>", (unsigned long long)row->customers);
     cell(out, value, true);
     cell(out, rest, true);
     difference_cell(out, row);

@@ -552,7 +552,8 @@ static void test_this_week_reasons_and_tiers(void **state)
     fixture_free(&f);
 }
 
-/* A store too small for anything: every empty list is said plainly. */
+/* A store too small for anything: every empty list is said plainly, and so
+ * are the empty segments. */
 static void test_this_week_zero_counts(void **state)
 {
     (void)state;
@@ -572,6 +573,16 @@ static void test_this_week_zero_counts(void **state)
                  {"referral", "lists/referral.csv", CVO_LIST_REFERRAL}};
     for (size_t k = 0; k < sizeof lists / sizeof lists[0]; k++)
         expect_action(html, lists[k].action, lists[k].file, list_members(f.analysis, lists[k].bit));
+    /* empty segments: no row of zeros, a sentence naming them */
+    char *segments = section_text(html, "segments");
+    const cvo_segment_row *rows = cvo_analysis_segments(f.analysis);
+    size_t n = cvo_scheme_segment_count(cvo_analysis_scheme(f.analysis)), used = 0;
+    for (size_t g = 0; g < n; g++)
+        used += rows[g].customers > 0;
+    assert_true(used < n);
+    assert_int_equal(occurrences(segments, "<tr>"), 1 + used);
+    assert_non_null(strstr(segments, "<p>No customer is in "));
+    free(segments);
     free(html);
     fixture_free(&f);
 }
