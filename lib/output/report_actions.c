@@ -98,12 +98,13 @@ static void item_close(actions *x)
     fputs("</li>\n", x->out);
 }
 
-/* A whole item: lead (bold, the count), middle text, the file, the end text. */
+/* A whole item: before, who (bold, the count), middle, the file, end. */
 static void item(actions *x, const char *action, const char *file, uint64_t count,
-                 const char *lead, const char *middle, const char *end)
+                 const char *before, const char *who, const char *middle, const char *end)
 {
     item_open(x, action, file, count);
-    bold(x, lead);
+    text(x, before);
+    bold(x, who);
     text(x, middle);
     if (file != NULL)
         file_ref(x, file);
@@ -142,24 +143,34 @@ static void winback_due(actions *x)
              " reached their win-back date: the win-back flow will send to %s (the \"CVO "
              "Winback Due\" events in ",
              count);
-    item(x, "winback-due", "klaviyo/events.jsonl", n, who, middle, ").");
+    item(x, "winback-due", "klaviyo/events.jsonl", n, "", who, middle, ").");
+}
+
+/* The item of lists/<action>.csv, the list of bit: none when it is empty,
+ * else before, "N customers", middle, the file and end. */
+static void list_item(actions *x, const char *action, unsigned bit, const char *none,
+                      const char *before, const char *middle, const char *end)
+{
+    char file[48], who[48];
+    snprintf(file, sizeof file, "lists/%s.csv", action);
+    uint64_t n = members(x, bit);
+    if (n == 0) {
+        item_none(x, action, file, none);
+        return;
+    }
+    report_count_of(who, sizeof who, n, "customer");
+    item(x, action, file, n, before, who, middle, end);
 }
 
 static void winback_window(actions *x)
 {
-    uint64_t n = members(x, CVO_LIST_WINBACK);
-    double days = setting(x, "lists", "winback_window_days");
-    char who[48], middle[200];
-    if (n == 0) {
-        item_none(x, "winback", "lists/winback.csv", "No customer is near a win-back date.");
-        return;
-    }
-    report_count_of(who, sizeof who, n, "customer");
+    char middle[160];
     snprintf(middle, sizeof middle,
              " are within %.0f days of their win-back date, before or after it: each one's "
              "date is in ",
-             days);
-    item(x, "winback", "lists/winback.csv", n, who, middle, ".");
+             setting(x, "lists", "winback_window_days"));
+    list_item(x, "winback", CVO_LIST_WINBACK, "No customer is near a win-back date.", "", middle,
+              ".");
 }
 
 static void tickets(actions *x)
@@ -185,7 +196,7 @@ static void tickets(actions *x)
         report_count_of(who, sizeof who, x->n.tickets, "top customer");
         snprintf(sentence, sizeof sentence,
                  " gave NPS 0-6%s: tickets to open in Gorgias, one each, in ", when);
-        item(x, "tickets", "gorgias/tickets.jsonl", x->n.tickets, who, sentence,
+        item(x, "tickets", "gorgias/tickets.jsonl", x->n.tickets, "", who, sentence,
              " (cvo analyze --push gorgias sends them).");
     }
 }
@@ -235,73 +246,33 @@ static void no_discount(actions *x)
 
 static void exclude(actions *x)
 {
-    uint64_t n = members(x, CVO_LIST_EXCLUDE);
-    if (n == 0) {
-        item_none(x, "exclude", "lists/exclude.csv", "No customer needs to be suppressed.");
-        return;
-    }
-    char who[48];
-    report_count_of(who, sizeof who, n, "customer");
-    item_open(x, "exclude", "lists/exclude.csv", n);
-    text(x, "Suppress ");
-    bold(x, who);
-    text(x, " in every campaign (");
-    file_ref(x, "lists/exclude.csv");
-    text(x, "): they stopped buying long ago, are unlikely to return and are worth little.");
-    item_close(x);
+    list_item(x, "exclude", CVO_LIST_EXCLUDE, "No customer needs to be suppressed.", "Suppress ",
+              " in every campaign (",
+              "): they stopped buying long ago, are unlikely to return and are worth little.");
 }
 
 static void vip(actions *x)
 {
-    uint64_t n = members(x, CVO_LIST_VIP);
-    if (n == 0) {
-        item_none(x, "vip", "lists/vip.csv", "No VIP this week.");
-        return;
-    }
-    char who[48], middle[160];
-    report_count_of(who, sizeof who, n, "customer");
+    char middle[160];
     snprintf(middle, sizeof middle,
              " are VIPs, the top %.0f%% by predicted value: thank them, give them early access "
              "and a personal touch (",
              100 * setting(x, "lists", "vip_share"));
-    item(x, "vip", "lists/vip.csv", n, who, middle, ").");
+    list_item(x, "vip", CVO_LIST_VIP, "No VIP this week.", "", middle, ").");
 }
 
 static void referral(actions *x)
 {
-    uint64_t n = members(x, CVO_LIST_REFERRAL);
-    if (n == 0) {
-        item_none(x, "referral", "lists/referral.csv", "Nobody to ask for a referral this week.");
-        return;
-    }
-    char who[48];
-    report_count_of(who, sizeof who, n, "customer");
-    item_open(x, "referral", "lists/referral.csv", n);
-    text(x, "Ask ");
-    bold(x, who);
-    text(x, " for a referral or a review: recent, active top customers and promoters (");
-    file_ref(x, "lists/referral.csv");
-    text(x, ").");
-    item_close(x);
+    list_item(x, "referral", CVO_LIST_REFERRAL, "Nobody to ask for a referral this week.", "Ask ",
+              " for a referral or a review: recent, active top customers and promoters (", ").");
 }
 
 static void interview(actions *x)
 {
-    uint64_t n = members(x, CVO_LIST_INTERVIEW);
-    if (n == 0) {
-        item_none(x, "interview", "lists/interview.csv", "No interview sample was drawn.");
-        return;
-    }
-    char who[48];
-    report_count_of(who, sizeof who, n, "customer");
-    item_open(x, "interview", "lists/interview.csv", n);
-    text(x, "Interview ");
-    bold(x, who);
-    text(x, " of the top segments, a fixed sample: ask why they buy and what nearly stopped "
-            "them (");
-    file_ref(x, "lists/interview.csv");
-    text(x, ").");
-    item_close(x);
+    list_item(x, "interview", CVO_LIST_INTERVIEW, "No interview sample was drawn.", "Interview ",
+              " of the top segments, a fixed sample: ask why they buy and what nearly stopped "
+              "them (",
+              ").");
 }
 
 static void tiers(actions *x)

@@ -74,6 +74,38 @@ static void fixture_generated(fixture *f, uint64_t customers, uint64_t seed)
     analyse(f);
 }
 
+/* The generated store with its NPS answers, analysed with them. */
+static void fixture_with_nps(fixture *f, uint64_t customers, uint64_t seed, char nps_path[64])
+{
+    memset(f, 0, sizeof *f);
+    assert_int_equal(cvo_ctx_new(&f->ctx, NULL), CVO_OK);
+    cvo_generate_options g;
+    cvo_generate_options_init(&g);
+    g.customers = customers;
+    g.seed = seed;
+    FILE *orders = temp_orders(f);
+    snprintf(nps_path, 64, "/tmp/cvo_test_report_nps_XXXXXX");
+    int fd = mkstemp(nps_path);
+    assert_true(fd >= 0);
+    FILE *answers = fdopen(fd, "w");
+    assert_non_null(answers);
+    assert_int_equal(cvo_generate(f->ctx, &g, orders, NULL, answers), CVO_OK);
+    assert_int_equal(fclose(orders), 0);
+    assert_int_equal(fclose(answers), 0);
+    cvo_load_options o;
+    cvo_load_options_init(&o);
+    o.path = f->path;
+    o.keep_orders = true;
+    assert_int_equal(cvo_orders_load(f->ctx, &o, &f->customers, &f->stats), CVO_OK);
+    assert_int_equal(cvo_config_new(f->ctx, &f->config), CVO_OK);
+    cvo_nps_options n;
+    cvo_nps_options_init(&n);
+    n.path = nps_path;
+    cvo_status status = cvo_analyze_nps(f->ctx, f->customers, &f->stats, f->config, &n, &f->analysis);
+    if (status != CVO_OK)
+        fail_msg("cvo_analyze_nps: %s", cvo_ctx_message(f->ctx));
+}
+
 static void fixture_text(fixture *f, const char *csv)
 {
     memset(f, 0, sizeof *f);
@@ -218,34 +250,8 @@ static void test_nps_section_with_answers(void **state)
 {
     (void)state;
     fixture f;
-    memset(&f, 0, sizeof f);
-    assert_int_equal(cvo_ctx_new(&f.ctx, NULL), CVO_OK);
-    cvo_generate_options g;
-    cvo_generate_options_init(&g);
-    g.customers = 600;
-    g.seed = 5;
-    FILE *orders = temp_orders(&f);
     char nps_path[64];
-    snprintf(nps_path, sizeof nps_path, "/tmp/cvo_test_report_nps_XXXXXX");
-    int fd = mkstemp(nps_path);
-    assert_true(fd >= 0);
-    FILE *answers = fdopen(fd, "w");
-    assert_non_null(answers);
-    assert_int_equal(cvo_generate(f.ctx, &g, orders, NULL, answers), CVO_OK);
-    assert_int_equal(fclose(orders), 0);
-    assert_int_equal(fclose(answers), 0);
-    cvo_load_options o;
-    cvo_load_options_init(&o);
-    o.path = f.path;
-    o.keep_orders = true;
-    assert_int_equal(cvo_orders_load(f.ctx, &o, &f.customers, &f.stats), CVO_OK);
-    assert_int_equal(cvo_config_new(f.ctx, &f.config), CVO_OK);
-    cvo_nps_options n;
-    cvo_nps_options_init(&n);
-    n.path = nps_path;
-    cvo_status status = cvo_analyze_nps(f.ctx, f.customers, &f.stats, f.config, &n, &f.analysis);
-    if (status != CVO_OK)
-        fail_msg("cvo_analyze_nps: %s", cvo_ctx_message(f.ctx));
+    fixture_with_nps(&f, 600, 5, nps_path);
     assert_non_null(cvo_analysis_nps(f.analysis));
     char *html = render(&f);
     assert_sections(html);
@@ -357,38 +363,6 @@ static void test_model_less_store_explains(void **state)
 }
 
 /* ---- This week ---------------------------------------------------------------------- */
-
-/* The generated store with its NPS answers, analysed with them. */
-static void fixture_with_nps(fixture *f, uint64_t customers, uint64_t seed, char nps_path[64])
-{
-    memset(f, 0, sizeof *f);
-    assert_int_equal(cvo_ctx_new(&f->ctx, NULL), CVO_OK);
-    cvo_generate_options g;
-    cvo_generate_options_init(&g);
-    g.customers = customers;
-    g.seed = seed;
-    FILE *orders = temp_orders(f);
-    snprintf(nps_path, 64, "/tmp/cvo_test_report_nps_XXXXXX");
-    int fd = mkstemp(nps_path);
-    assert_true(fd >= 0);
-    FILE *answers = fdopen(fd, "w");
-    assert_non_null(answers);
-    assert_int_equal(cvo_generate(f->ctx, &g, orders, NULL, answers), CVO_OK);
-    assert_int_equal(fclose(orders), 0);
-    assert_int_equal(fclose(answers), 0);
-    cvo_load_options o;
-    cvo_load_options_init(&o);
-    o.path = f->path;
-    o.keep_orders = true;
-    assert_int_equal(cvo_orders_load(f->ctx, &o, &f->customers, &f->stats), CVO_OK);
-    assert_int_equal(cvo_config_new(f->ctx, &f->config), CVO_OK);
-    cvo_nps_options n;
-    cvo_nps_options_init(&n);
-    n.path = nps_path;
-    cvo_status status = cvo_analyze_nps(f->ctx, f->customers, &f->stats, f->config, &n, &f->analysis);
-    if (status != CVO_OK)
-        fail_msg("cvo_analyze_nps: %s", cvo_ctx_message(f->ctx));
-}
 
 /* The <li> of action in html (a copy), or NULL. */
 static char *action_item(const char *html, const char *action)
