@@ -256,6 +256,30 @@ static bool write_rest(job *j, const cvo_analysis *a)
     return ok;
 }
 
+/* report.html, with the migration and, with --db, the trend of the last runs. */
+static bool write_report(job *j, const cvo_analysis *a)
+{
+    cvo_report_options options;
+    cvo_report_options_init(&options);
+    options.migration = j->migration;
+    cvo_trend *trend = NULL;
+    cvo_status status = j->history ? cvo_history_trend(j->history, 12, &trend) : CVO_OK;
+    options.trend = trend;
+    atomic_file f;
+    bool ok = status == CVO_OK && atomic_open(&f, j->dir, "report.html");
+    if (ok) {
+        f.sync = j->sync;
+        status = cvo_write_report_html_options(j->ctx, a, &options, f.out);
+        if (status != CVO_OK)
+            atomic_abort(&f);
+        ok = status == CVO_OK && atomic_commit(&f);
+    }
+    if (status != CVO_OK)
+        cli_fail(j->ctx, status);
+    cvo_trend_free(trend);
+    return ok;
+}
+
 static int write_all(job *j, const cvo_analysis *a)
 {
     if (!make_dirs(j))
@@ -278,8 +302,7 @@ static int write_all(job *j, const cvo_analysis *a)
     if (threaded)
         cvo_ctx_free(part->j.ctx);
     free(part);
-    ok = ok && klaviyo_ok &&
-         write_with_migration(j, j->dir, "report.html", a, cvo_write_report_html_migration);
+    ok = ok && klaviyo_ok && write_report(j, a);
     return ok ? EXIT_OK : EXIT_SYSTEM;
 }
 

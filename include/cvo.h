@@ -1056,8 +1056,12 @@ CVO_API CVO_NODISCARD cvo_status cvo_write_run_summary(cvo_ctx *ctx, const cvo_r
 CVO_API CVO_NODISCARD cvo_status cvo_write_summary_json_run(cvo_ctx *ctx, const cvo_analysis *a,
                                                             const cvo_run_summary *run,
                                                             FILE *out);
-/* report.html: one self-contained page with inline SVG charts; its nps section
- * is always there (a plain note when the analysis has no answers). */
+/* report.html: one self-contained page with inline SVG charts. Its first
+ * section, "This week", says every action of the run in a sentence with its
+ * count and its file (the lists, klaviyo/events.jsonl, gorgias/tickets.jsonl);
+ * its nps section is always there (a plain note when the analysis has no
+ * answers). E-mail addresses are masked (j***@example.com) unless [report]
+ * show_emails is true. */
 CVO_API CVO_NODISCARD cvo_status cvo_write_report_html(cvo_ctx *ctx, const cvo_analysis *a,
                                                        FILE *out);
 /* klaviyo/profiles.csv: Email first, then the CVO profile properties. */
@@ -1304,6 +1308,36 @@ CVO_API CVO_NODISCARD cvo_status cvo_history_set_run_summary(cvo_history *histor
                                                              const char *run_id,
                                                              const char *json);
 
+/* ---- trend: segment sizes and revenue over the last snapshots ----------------------
+ * From the snapshot_segments table, oldest snapshot first. Segments are matched
+ * by name: the latest snapshot's segments in its scheme order, then any segment
+ * only an older snapshot had; a segment a snapshot lacks counts 0 there. */
+
+typedef struct cvo_trend cvo_trend;
+
+/* One segment in one snapshot: its customers and their net revenue to date. */
+typedef struct cvo_trend_cell {
+    uint64_t customers;
+    int64_t revenue_cents;
+} cvo_trend_cell;
+
+/* The latest max_snapshots snapshots (1 .. 1000; fewer when the database holds
+ * fewer, none for an empty one) into *out, the caller's (cvo_trend_free).
+ * Errors: CVO_ERR_ARGUMENT (max_snapshots out of range), CVO_ERR_IO (SQLite
+ * failed), CVO_ERR_FORMAT (a snapshot with a bad date), CVO_ERR_NOMEM. */
+CVO_API CVO_NODISCARD cvo_status cvo_history_trend(cvo_history *history, size_t max_snapshots,
+                                                   cvo_trend **out);
+CVO_API size_t cvo_trend_snapshot_count(const cvo_trend *trend);
+/* The as-of day of snapshot (0 = oldest); INT32_MIN when out of range. */
+CVO_API int32_t cvo_trend_day(const cvo_trend *trend, size_t snapshot);
+CVO_API size_t cvo_trend_segment_count(const cvo_trend *trend);
+/* A segment's name ("" when out of range); owned by the trend. */
+CVO_API const char *cvo_trend_segment_name(const cvo_trend *trend, size_t segment);
+/* The cell (snapshot, segment); NULL when out of range. */
+CVO_API const cvo_trend_cell *cvo_trend_cell_at(const cvo_trend *trend, size_t snapshot,
+                                                size_t segment);
+CVO_API void cvo_trend_free(cvo_trend *trend);
+
 typedef struct cvo_migration cvo_migration;
 
 /* Totals of a migration. in_both = the sum of every matrix cell's customers. */
@@ -1390,6 +1424,27 @@ CVO_API CVO_NODISCARD cvo_status cvo_write_report_html_migration(cvo_ctx *ctx,
                                                                  const cvo_analysis *a,
                                                                  const cvo_migration *m,
                                                                  FILE *out);
+
+/* What report.html shows beside the analysis; NULL members: that part is left out. */
+typedef struct cvo_report_options {
+    /* cvo_migration_from_analysis of the analysis: the "Segment migration"
+     * section and the movers of "This week" (NULL: the report says movers need
+     * a history database) */
+    const cvo_migration *migration;
+    /* cvo_history_trend: the "Segments over time" section, its snapshots before
+     * the analysis' as-of day followed by the analysis itself */
+    const cvo_trend *trend;
+} cvo_report_options;
+
+/* Every member NULL. */
+CVO_API void cvo_report_options_init(cvo_report_options *options);
+/* report.html as cvo_write_report_html, with what options adds (options NULL:
+ * nothing added). The report does not keep the options; the caller still owns
+ * the migration and the trend. Errors: as cvo_write_report_html. */
+CVO_API CVO_NODISCARD cvo_status cvo_write_report_html_options(cvo_ctx *ctx,
+                                                               const cvo_analysis *a,
+                                                               const cvo_report_options *options,
+                                                               FILE *out);
 
 /* lists/movers.csv: Email, customer_id, segment_then, segment_now, r_then,
  * r_now, segment_changed, r_dropped, entered_top, left_top (0/1) and

@@ -150,6 +150,9 @@ static const config_key config_keys[] = {
          "file unless this is true. Customers the file says nothing about are kept."),
     TEXT("report", "title", "Customer value report", CONFIG_NONEMPTY, "Title of the report."),
     INTEGER("report", "top_customers", "25", 1, 1000, "Rows of the top-customers table."),
+    BOOL("report", "show_emails", "false",
+         "Show e-mail addresses in full in report.html; false masks them (j***@example.com). "
+         "customers.csv, the lists and the Klaviyo and Gorgias files always keep them."),
     NUMBER("safety", "max_drop", "0.2", 0, 1, 0,
            "cvo analyze refuses the run (exit status 5, nothing written or pushed) when the "
            "customers, orders or revenue fall by more than this share against the last run "

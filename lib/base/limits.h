@@ -25,5 +25,7 @@
 #define CVO_MAX_THREADS 8
 /* Cells of a cohort table (first-order month x months since). */
 #define CVO_MAX_COHORT_CELLS 1000000u
+/* Snapshots of one trend (cvo_history_trend): ten years of weekly runs and more. */
+#define CVO_MAX_TREND_SNAPSHOTS 1000u
 
 #endif

@@ -263,6 +263,44 @@ void cvo_history_close(cvo_history *h)
     mem_free(h->ctx, h);
 }
 
+/* ---- segment names ---------------------------------------------------------------- */
+
+void history_names_init(history_names *n, cvo_ctx *ctx)
+{
+    memset(n, 0, sizeof *n);
+    arena_init(&n->strings, ctx);
+}
+
+cvo_status history_names_index(history_names *n, const char *name, size_t *index)
+{
+    for (size_t i = 0; i < n->count; i++)
+        if (strcmp(n->names[i], name) == 0)
+            return *index = i, CVO_OK;
+    cvo_ctx *ctx = n->strings.ctx;
+    if (n->count == n->cap) {
+        size_t cap = n->cap ? n->cap * 2 : 16;
+        const char **names = mem_realloc(ctx, n->names, cap * sizeof *names);
+        if (names == NULL)
+            return ctx_nomem(ctx);
+        n->names = names;
+        n->cap = cap;
+    }
+    char *copy = arena_strndup(&n->strings, name, strlen(name));
+    if (copy == NULL)
+        return ctx_nomem(ctx);
+    n->names[n->count] = copy;
+    *index = n->count++;
+    return CVO_OK;
+}
+
+void history_names_release(history_names *n)
+{
+    mem_free(n->strings.ctx, n->names);
+    arena_release(&n->strings);
+    n->names = NULL;
+    n->count = n->cap = 0;
+}
+
 /* ---- reading ------------------------------------------------------------------- */
 
 static bool day_of_text(const unsigned char *text, int32_t *day)

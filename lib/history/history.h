@@ -20,19 +20,31 @@ struct cvo_history {
     size_t list_count;
 };
 
+/* Distinct segment names in the order first seen, copied into their own arena. */
+typedef struct history_names {
+    arena strings;
+    const char **names;
+    size_t count, cap;
+} history_names;
+
 struct cvo_migration {
     cvo_ctx *ctx;
     arena strings;
     bool has_previous;
     int32_t from_day, to_day;
-    const char **names; /* segment names; the first segment_count form the matrix */
-    size_t name_count, name_cap, segment_count;
+    history_names names; /* segment names; the first segment_count form the matrix */
+    size_t segment_count;
     cvo_migration_cell *cells; /* segment_count x segment_count, [then * n + now] */
     cvo_migration_totals totals;
     cvo_migration_customer *customers; /* analysis migrations only */
     int32_t *segment_since; /* as-of day the current segment run began (carried forward) */
     size_t customer_count;
 };
+
+void history_names_init(history_names *n, cvo_ctx *ctx);
+/* The index of name in n, added at the end when new. Errors: CVO_ERR_NOMEM. */
+cvo_status history_names_index(history_names *n, const char *name, size_t *index);
+void history_names_release(history_names *n);
 
 /* Fails with CVO_ERR_IO and "path: what: SQLite's message". */
 cvo_status history_db_fail(cvo_history *h, const char *what);

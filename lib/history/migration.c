@@ -12,7 +12,7 @@
 /* One customer of one side. */
 typedef struct side_row {
     const char *key;      /* customer_id, else email */
-    size_t segment;       /* index into m->names */
+    size_t segment;       /* index into m->names.names */
     const char *previous; /* carried previous segment, NULL none */
     int32_t since;        /* day the segment run began */
     uint8_t r;
@@ -28,23 +28,7 @@ typedef struct side {
 
 static cvo_status intern(cvo_migration *m, const char *name, size_t *index)
 {
-    for (size_t i = 0; i < m->name_count; i++)
-        if (strcmp(m->names[i], name) == 0)
-            return *index = i, CVO_OK;
-    if (m->name_count == m->name_cap) {
-        size_t cap = m->name_cap ? m->name_cap * 2 : 16;
-        const char **names = mem_realloc(m->ctx, m->names, cap * sizeof *names);
-        if (names == NULL)
-            return ctx_nomem(m->ctx);
-        m->names = names;
-        m->name_cap = cap;
-    }
-    char *copy = arena_strndup(&m->strings, name, strlen(name));
-    if (copy == NULL)
-        return ctx_nomem(m->ctx);
-    m->names[m->name_count] = copy;
-    *index = m->name_count++;
-    return CVO_OK;
+    return history_names_index(&m->names, name, index);
 }
 
 static cvo_status migration_new(cvo_ctx *ctx, cvo_migration **out)
@@ -55,6 +39,7 @@ static cvo_status migration_new(cvo_ctx *ctx, cvo_migration **out)
     memset(m, 0, sizeof *m);
     m->ctx = ctx;
     arena_init(&m->strings, ctx);
+    history_names_init(&m->names, ctx);
     m->from_day = INT32_MIN;
     *out = m;
     return CVO_OK;
@@ -200,14 +185,14 @@ static cvo_status analysis_side(cvo_migration *m, const cvo_analysis *a, side *s
 static void carry(cvo_migration *m, const side_row *then, const side_row *now)
 {
     cvo_migration_customer *c = &m->customers[now->index];
-    c->then_segment = m->names[then->segment];
+    c->then_segment = m->names.names[then->segment];
     c->previous_r = then->r;
     c->segment_changed = then->segment != now->segment;
     c->r_dropped = now->r < then->r;
     c->entered_top = !then->top && now->top;
     c->left_top = then->top && !now->top;
     if (c->segment_changed) {
-        c->previous_segment = m->names[then->segment];
+        c->previous_segment = m->names.names[then->segment];
         c->segment_changed_day = m->to_day;
         m->segment_since[now->index] = m->to_day;
     } else {
@@ -234,7 +219,7 @@ static void count_pair(cvo_migration *m, const side_row *then, const side_row *n
 
 static cvo_status merge(cvo_migration *m, const side *then, const side *now)
 {
-    m->segment_count = m->name_count;
+    m->segment_count = m->names.count;
     size_t n = m->segment_count ? m->segment_count : 1;
     m->cells = mem_zarray(m->ctx, n * n, sizeof *m->cells);
     if (m->cells == NULL)
@@ -386,7 +371,7 @@ size_t cvo_migration_segment_count(const cvo_migration *m)
 
 const char *cvo_migration_segment_name(const cvo_migration *m, size_t segment)
 {
-    return m != NULL && segment < m->segment_count ? m->names[segment] : "";
+    return m != NULL && segment < m->segment_count ? m->names.names[segment] : "";
 }
 
 bool cvo_migration_segment_used(const cvo_migration *m, size_t segment)
@@ -422,7 +407,7 @@ void cvo_migration_free(cvo_migration *m)
     if (m == NULL)
         return;
     arena_release(&m->strings);
-    mem_free(m->ctx, m->names);
+    history_names_release(&m->names);
     mem_free(m->ctx, m->cells);
     mem_free(m->ctx, m->customers);
     mem_free(m->ctx, m->segment_since);

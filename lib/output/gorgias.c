@@ -2,6 +2,8 @@
  * every top-segment customer whose latest NPS answer is a detractor. Each body
  * opens with its external_id, the key a push ledger remembers, so a response
  * never becomes two tickets. */
+#include "output/gorgias.h"
+
 #include "output/cells.h"
 
 #include "analysis/analyze.h"
@@ -19,12 +21,22 @@ typedef struct latest_answer {
     const char *comment;
 } latest_answer;
 
-static bool latest_detractor(const cvo_nps *nps, size_t index, latest_answer *out)
+static latest_answer latest_of(const cvo_nps *nps, size_t index)
 {
-    *out = (latest_answer){cvo_nps_customer_last(nps, index),
+    return (latest_answer){cvo_nps_customer_last(nps, index),
                            cvo_nps_customer_last_day(nps, index),
                            cvo_nps_customer_last_comment(nps, index)};
-    return out->score >= 0 && cvo_nps_class_of(out->score) == CVO_NPS_DETRACTOR;
+}
+
+bool gorgias_ticket_due(const cvo_analysis *a, const cvo_nps *nps, size_t index)
+{
+    if (a == NULL || nps == NULL || index >= cvo_customers_count(a->customers))
+        return false;
+    const cvo_score *s = &cvo_rfm_scores(a->rfm)[index];
+    int score = cvo_nps_customer_last(nps, index);
+    return s->segment < CVO_MAX_SEGMENTS && a->rules.top[s->segment] &&
+           cvo_customers_at(a->customers, index)->email[0] != '\0' && score >= 0 &&
+           cvo_nps_class_of(score) == CVO_NPS_DETRACTOR;
 }
 
 /* "cvo-nps-<email>-<day>", or "cvo-nps-<email>-score-<score>" while the day
@@ -119,17 +131,14 @@ cvo_status cvo_write_gorgias_tickets(cvo_ctx *ctx, const cvo_analysis *a, const 
         return CVO_ERR_ARGUMENT;
     if (a == NULL || nps == NULL || out == NULL)
         return ctx_fail(ctx, CVO_ERR_ARGUMENT, "no analysis, NPS answers or output");
-    const cvo_score *scores = cvo_rfm_scores(a->rfm);
     size_t count = cvo_customers_count(a->customers);
     cell_buf b;
     cell_buf_init(&b, ctx);
     cvo_status status = CVO_OK;
     for (size_t i = 0; status == CVO_OK && i < count; i++) {
-        latest_answer r;
-        const cvo_customer *c = cvo_customers_at(a->customers, i);
-        if (scores[i].segment >= CVO_MAX_SEGMENTS || !a->rules.top[scores[i].segment] ||
-            c->email[0] == '\0' || !latest_detractor(nps, i, &r))
+        if (!gorgias_ticket_due(a, nps, i))
             continue;
+        latest_answer r = latest_of(nps, i);
         cell_row row;
         export_row(a, i, &row);
         json_ticket(&b, &row, &r);

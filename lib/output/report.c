@@ -4,9 +4,12 @@
  * (and, with a history database, the as-of days of the snapshots compared). */
 #include "base/ctx.h"
 #include "base/sort.h"
+#include "output/report_actions.h"
 #include "output/report_cohort.h"
 #include "output/report_dive.h"
 #include "output/report_history.h"
+#include "output/report_text.h"
+#include "output/report_trend.h"
 #include "output/svg.h"
 
 #include <math.h>
@@ -29,6 +32,8 @@ typedef struct report {
     uint64_t orders, repeat_buyers;
     int32_t first_day;
     const cvo_migration *migration; /* NULL: no migration section */
+    const cvo_trend *trend;         /* NULL: no trend section */
+    bool show_emails;               /* [report] show_emails: else masked */
 } report;
 
 /* ---- text ---------------------------------------------------------------- */
@@ -43,38 +48,11 @@ static void esc(report *r, const char *text)
     svg_escape(r->out, text);
 }
 
-/* Digits of v grouped by thousands: 1,234,567. */
-static void fmt_count(char *buf, size_t size, uint64_t v)
-{
-    char digits[32];
-    int n = snprintf(digits, sizeof digits, "%llu", (unsigned long long)v);
-    size_t k = 0;
-    for (int i = 0; i < n && k + 1 < size; i++) {
-        if (i > 0 && (n - i) % 3 == 0 && k + 2 < size)
-            buf[k++] = ',';
-        buf[k++] = digits[i];
-    }
-    buf[k] = '\0';
-}
-
-/* An amount from cents with grouped digits and decimals 0 or 2, no currency. */
-static void fmt_amount(char *buf, size_t size, int64_t cents, int decimals)
-{
-    char whole[28]; /* 20 digits and 6 commas at most */
-    uint64_t mag = cents < 0 ? (uint64_t)0 - (uint64_t)cents : (uint64_t)cents;
-    uint64_t units = decimals ? mag / 100 : (mag + 50) / 100;
-    fmt_count(whole, sizeof whole, units);
-    if (decimals)
-        snprintf(buf, size, "%s%s.%02u", cents < 0 ? "-" : "", whole, (unsigned)(mag % 100));
-    else
-        snprintf(buf, size, "%s%s", cents < 0 && units ? "-" : "", whole);
-}
-
 /* Money for running text: the amount and the currency code. */
 static void fmt_cents(char *buf, size_t size, const report *r, int64_t cents, int decimals)
 {
     char amount[40];
-    fmt_amount(amount, sizeof amount, cents, decimals);
+    report_amount(amount, sizeof amount, cents, decimals);
     snprintf(buf, size, "%s%s%.8s", amount, r->currency[0] ? " " : "", r->currency);
 }
 
@@ -206,14 +184,14 @@ static void td(report *r, const char *text, bool numeric)
 static void td_money(report *r, int64_t cents, int decimals)
 {
     char buf[40];
-    fmt_amount(buf, sizeof buf, cents, decimals);
+    report_amount(buf, sizeof buf, cents, decimals);
     td(r, buf, true);
 }
 
 static void td_count(report *r, uint64_t v)
 {
     char buf[32];
-    fmt_count(buf, sizeof buf, v);
+    report_count(buf, sizeof buf, v);
     td(r, buf, true);
 }
 
@@ -226,6 +204,21 @@ static void td_real(report *r, double v, int decimals, const char *suffix)
     else
         snprintf(buf, sizeof buf, "-");
     td(r, buf, true);
+}
+
+/* A sentence naming the groups a table left out for being empty: the first
+ * call opens it with lead (HTML), each adds a name; empty_end closes it. */
+static void empty_add(report *r, size_t *count, const char *lead, const char *name)
+{
+    put(r, *count ? ", " : lead);
+    esc(r, name);
+    (*count)++;
+}
+
+static void empty_end(report *r, size_t count)
+{
+    if (count > 0)
+        put(r, ".</p>\n");
 }
 
 static void figure_open(report *r)
@@ -254,6 +247,8 @@ static double quantile(const double *v, size_t n, double q)
 /* The finite values of predicted CLV (clv) or P(alive), sorted; *n gets their count. */
 static cvo_status finite_sorted(report *r, bool clv, double **out, size_t *n)
 {
+    *out = NULL;
+    *n = 0;
     double *v = mem_array(r->ctx, r->count ? r->count : 1, sizeof *v);
     if (v == NULL)
         return ctx_nomem(r->ctx);
@@ -328,11 +323,24 @@ static const char STYLE[] =
     "th{font-weight:600;color:var(--muted);font-size:12px;text-transform:uppercase;"
     "letter-spacing:.03em;vertical-align:bottom}\n"
     "th[scope=row]{text-transform:none;font-size:14px;color:var(--ink);font-weight:500;"
-    "letter-spacing:0}\n"
+    "letter-spacing:0;vertical-align:top}\n"
+    "table.dive th.group{white-space:normal;min-width:14ch;max-width:30ch}\n"
+    "table.dive td.measure{min-width:17ch}\n"
+    "table.trend td,table.trend th[scope=row]{vertical-align:middle}\n"
     ".num{text-align:right}\n"
     "td.num,td.nowrap,th[scope=row]{white-space:nowrap}\n"
     "td.id{overflow-wrap:anywhere;min-width:10ch}\n"
     "td.email{min-width:24ch}\n"
+    ".actions{margin:0;padding:0;list-style:none;max-width:90ch}\n"
+    ".actions li{border-left:4px solid var(--accent);background:#f0fdfa;padding:8px 14px;"
+    "margin:0 0 8px;border-radius:4px}\n"
+    ".actions li:not([data-count]),.actions li[data-count=\"0\"]{border-left-color:var(--rule);"
+    "background:#f9fafb;color:var(--muted)}\n"
+    ".actions b{font-variant-numeric:tabular-nums}\n"
+    "code{font:13px ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;background:#eef2f7;"
+    "padding:1px 4px;border-radius:3px;white-space:nowrap}\n"
+    "svg.spark{display:block}\n"
+    "tr.total th,tr.total td{font-weight:650;border-top:2px solid var(--rule)}\n"
     ".risk-high{color:#b91c1c;font-weight:600}\n"
     ".risk-medium{color:#b45309}\n"
     ".risk-low{color:#15803d}\n"
@@ -364,7 +372,8 @@ static void page_head(report *r, const char *as_of)
 
 static void page_header(report *r, const char *as_of)
 {
-    static const char *const links[][2] = {{"summary", "Summary"},
+    static const char *const links[][2] = {{"this-week", "This week"},
+                                           {"summary", "Summary"},
                                            {"segments", "Segments"},
                                            {"profit", "Profit"},
                                            {"cohorts", "Cohorts"},
@@ -386,7 +395,11 @@ static void page_header(report *r, const char *as_of)
     put(r, "</p>\n<nav aria-label=\"Sections\"><ul>");
     for (size_t i = 0; i < sizeof links / sizeof links[0]; i++) {
         fprintf(r->out, "<li><a href=\"#%s\">%s</a></li>", links[i][0], links[i][1]);
-        if (r->migration != NULL && strcmp(links[i][0], "cohorts") == 0) /* with --db only */
+        if (strcmp(links[i][0], "cohorts") != 0) /* the history sections follow cohorts */
+            continue;
+        if (r->trend != NULL)
+            put(r, "<li><a href=\"#trend\">Segments over time</a></li>");
+        if (r->migration != NULL)
             put(r, "<li><a href=\"#migration\">Migration</a></li>");
     }
     put(r, "</ul></nav>\n</div></header>\n<main class=\"wrap\">\n");
@@ -417,11 +430,11 @@ static double sum_finite_clv(const report *r, size_t *n)
 static void summary_cards(report *r, const char *as_of)
 {
     char value[64], sub[160], first[11];
-    fmt_count(value, sizeof value, r->count);
+    report_count(value, sizeof value, r->count);
     snprintf(sub, sizeof sub, "%.1f%% bought more than once",
              r->count ? 100.0 * (double)r->repeat_buyers / (double)r->count : 0);
     card(r, "Customers", value, sub);
-    fmt_count(value, sizeof value, r->orders);
+    report_count(value, sizeof value, r->orders);
     snprintf(sub, sizeof sub, "%.2f per customer",
              r->count ? (double)r->orders / (double)r->count : 0);
     card(r, "Orders", value, sub);
@@ -444,7 +457,7 @@ static void summary_model_cards(report *r)
     if (cvo_analysis_model_ok(r->a)) {
         const cvo_fit *fit = cvo_analysis_purchase_fit(r->a);
         char n_fit[32];
-        fmt_count(n_fit, sizeof n_fit, fit ? fit->n : 0);
+        report_count(n_fit, sizeof n_fit, fit ? fit->n : 0);
         snprintf(sub, sizeof sub, "BG/NBD and Gamma-Gamma, fitted on %s customers", n_fit);
         card(r, "Model", "Fitted", sub);
     } else {
@@ -464,47 +477,11 @@ static void summary_risk_card(report *r)
         if ((unsigned)r->results[i].churn_risk < 3)
             risk[r->results[i].churn_risk]++;
     char value[32], sub[96], medium[32], low[32];
-    fmt_count(value, sizeof value, risk[CVO_CHURN_HIGH]);
-    fmt_count(medium, sizeof medium, risk[CVO_CHURN_MEDIUM]);
-    fmt_count(low, sizeof low, risk[CVO_CHURN_LOW]);
+    report_count(value, sizeof value, risk[CVO_CHURN_HIGH]);
+    report_count(medium, sizeof medium, risk[CVO_CHURN_MEDIUM]);
+    report_count(low, sizeof low, risk[CVO_CHURN_LOW]);
     snprintf(sub, sizeof sub, "%s medium, %s low", medium, low);
     card(r, "High churn risk", value, sub);
-}
-
-static void summary_lists(report *r)
-{
-    uint64_t members[CVO_LIST_COUNT] = {0};
-    for (size_t i = 0; i < r->count; i++)
-        for (unsigned b = 0; b < CVO_LIST_COUNT; b++)
-            members[b] += (r->results[i].lists >> b) & 1u;
-    put(r, "<h3>Lists ready for action</h3>\n<ul class=\"chips\">");
-    char count[32];
-    for (unsigned b = 0; b < CVO_LIST_COUNT; b++) {
-        fmt_count(count, sizeof count, members[b]);
-        put(r, "<li>");
-        esc(r, cvo_list_name(1u << b));
-        fprintf(r->out, " <b>%s</b></li>", count);
-    }
-    put(r, "</ul>\n");
-}
-
-static void summary_tiers(report *r)
-{
-    size_t tiers = cvo_analysis_tier_count(r->a);
-    if (tiers == 0)
-        return;
-    put(r, "<h3>Loyalty tiers</h3>\n<ul class=\"chips\">");
-    char count[32];
-    for (size_t t = 0; t < tiers; t++) {
-        uint64_t members = 0;
-        for (size_t i = 0; i < r->count; i++)
-            members += r->results[i].tier == t;
-        fmt_count(count, sizeof count, members);
-        put(r, "<li>");
-        esc(r, cvo_analysis_tier_name(r->a, t));
-        fprintf(r->out, " <b>%s</b></li>", count);
-    }
-    put(r, "</ul>\n");
 }
 
 static void section_summary(report *r, const char *as_of)
@@ -519,8 +496,6 @@ static void section_summary(report *r, const char *as_of)
     const char *model_note = cvo_analysis_model_note(r->a);
     if (model_note && model_note[0])
         note_box(r, cvo_analysis_model_ok(r->a) ? "Model note." : "No model.", model_note);
-    summary_lists(r);
-    summary_tiers(r);
     section_close(r);
 }
 
@@ -538,6 +513,8 @@ static void segments_table(report *r, const cvo_segment_row *rows, size_t n)
                                        "#Median days since last order"};
     table_head(r, "Segment table", cols, sizeof cols / sizeof cols[0], true);
     for (size_t i = 0; i < n; i++) {
+        if (rows[i].customers == 0)
+            continue;
         put(r, "<tr><th scope=\"row\">");
         esc(r, rows[i].name);
         put(r, "</th>");
@@ -551,6 +528,11 @@ static void segments_table(report *r, const cvo_segment_row *rows, size_t n)
         put(r, "</tr>\n");
     }
     table_end(r);
+    size_t empty = 0;
+    for (size_t i = 0; i < n; i++)
+        if (rows[i].customers == 0)
+            empty_add(r, &empty, "<p>No customer is in ", rows[i].name);
+    empty_end(r, empty);
 }
 
 static cvo_status section_segments(report *r)
@@ -589,7 +571,10 @@ static void profit_table(report *r, const cvo_profit *profit)
                                        "#Unprofitable customers"};
     const cvo_profit_segment *rows = cvo_profit_segments(profit);
     table_head(r, "Profit by segment", cols, sizeof cols / sizeof cols[0], true);
-    for (size_t i = 0; i < cvo_profit_segment_count(profit); i++) {
+    size_t n = cvo_profit_segment_count(profit), empty = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (rows[i].customers == 0)
+            continue;
         put(r, "<tr><th scope=\"row\">");
         esc(r, rows[i].name);
         put(r, "</th>");
@@ -602,6 +587,10 @@ static void profit_table(report *r, const cvo_profit *profit)
         put(r, "</tr>\n");
     }
     table_end(r);
+    for (size_t i = 0; i < n; i++)
+        if (rows[i].customers == 0)
+            empty_add(r, &empty, "<p>No customer is in ", rows[i].name);
+    empty_end(r, empty);
 }
 
 static void profit_cards(report *r, const cvo_profit_totals *t)
@@ -610,7 +599,7 @@ static void profit_cards(report *r, const cvo_profit_totals *t)
     put(r, "<div class=\"cards\">\n");
     fmt_cents(value, sizeof value, r, t->profit_cents, 0);
     card(r, "Profit to date", value, "margin after acquisition costs");
-    fmt_count(value, sizeof value, t->unprofitable);
+    report_count(value, sizeof value, t->unprofitable);
     snprintf(sub, sizeof sub, "%.1f%% of customers have not paid back yet",
              t->customers ? 100.0 * (double)t->unprofitable / (double)t->customers : 0.0);
     card(r, "Unprofitable customers", value, sub);
@@ -704,6 +693,8 @@ static void nps_table(report *r, const char *title, const char *first, const cvo
     table_head(r, title, cols, sizeof cols / sizeof cols[0], true);
     for (size_t i = 0; i < n; i++) {
         char interval[64];
+        if (rows[i].n == 0)
+            continue;
         put(r, "<tr><th scope=\"row\">");
         esc(r, rows[i].key);
         put(r, rows[i].small ? " <small>(small)</small></th>" : "</th>");
@@ -713,10 +704,15 @@ static void nps_table(report *r, const char *title, const char *first, const cvo
         td_count(r, rows[i].detractors);
         td_real(r, rows[i].n ? rows[i].nps : NAN, 0, "");
         snprintf(interval, sizeof interval, "%.0f to %.0f", rows[i].ci_low, rows[i].ci_high);
-        td(r, rows[i].n ? interval : "-", true);
+        td(r, interval, true);
         put(r, "</tr>\n");
     }
     table_end(r);
+    size_t empty = 0;
+    for (size_t i = 0; i < n; i++)
+        if (rows[i].n == 0)
+            empty_add(r, &empty, "<p>No answers from ", rows[i].key);
+    empty_end(r, empty);
 }
 
 /* NPS intervals before and after delivery, then by segment. */
@@ -1084,7 +1080,7 @@ static cvo_status section_p_alive(report *r)
 
 static void fmt_total(char *buf, size_t size, double v)
 {
-    fmt_count(buf, size, isfinite(v) && v > 0 ? (uint64_t)llround(v) : 0);
+    report_count(buf, size, isfinite(v) && v > 0 ? (uint64_t)llround(v) : 0);
 }
 
 static void backtest_figures(report *r, const cvo_backtest *bt)
@@ -1199,11 +1195,14 @@ static void top_row(report *r, size_t i)
     const cvo_customer *c = cvo_customers_at(r->customers, i);
     const cvo_customer_result *res = &r->results[i];
     const cvo_score *s = &cvo_rfm_scores(cvo_analysis_rfm(r->a))[i];
-    char day[11];
+    char day[11], id[320], email[320];
+    /* an id that is an e-mail address is masked like one */
+    report_email(id, sizeof id, c->customer_id, r->show_emails || !strchr(c->customer_id, '@'));
+    report_email(email, sizeof email, c->email, r->show_emails);
     put(r, "<tr><td class=\"id\">");
-    esc(r, c->customer_id[0] ? c->customer_id : "-");
+    esc(r, id[0] ? id : "-");
     put(r, "</td><td class=\"id email\">");
-    esc(r, c->email[0] ? c->email : "-");
+    esc(r, email[0] ? email : "-");
     put(r, "</td>");
     put(r, "<td class=\"nowrap\">");
     esc(r, cvo_scheme_segment_name(cvo_analysis_scheme(r->a), s->segment));
@@ -1266,8 +1265,8 @@ static void quality_row(report *r, const char *what, uint64_t count, uint64_t of
 static void quality_sentence(report *r, const cvo_load_stats *st)
 {
     char read[32], rejected[32];
-    fmt_count(read, sizeof read, st->records);
-    fmt_count(rejected, sizeof rejected, st->rejected);
+    report_count(read, sizeof read, st->records);
+    report_count(rejected, sizeof rejected, st->rejected);
     if (st->rejected == 0)
         fprintf(r->out, "<p>All <b>%s</b> records were used.</p>\n", read);
     else
@@ -1422,8 +1421,9 @@ static void section_method(report *r)
 
 static void report_init(report *r, cvo_ctx *ctx, const cvo_analysis *a, FILE *out)
 {
-    *r = (report){ctx, a, out,      cvo_analysis_customers(a), cvo_analysis_results(a), 0, "", 0,
-                  0,   0, INT32_MIN, NULL};
+    *r = (report){ctx, a, out,       cvo_analysis_customers(a), cvo_analysis_results(a), 0, "", 0,
+                  0,   0, INT32_MIN, NULL, NULL, false};
+    r->show_emails = report_show_emails(a);
     r->count = cvo_customers_count(r->customers);
     r->currency = setting_text(r, "model", "currency", "");
     for (size_t i = 0; i < r->count; i++) {
@@ -1438,10 +1438,12 @@ static void report_init(report *r, cvo_ctx *ctx, const cvo_analysis *a, FILE *ou
 
 static cvo_status report_body(report *r, const char *as_of)
 {
+    CVO_TRY(report_actions(r->ctx, r->a, r->migration, r->out));
     section_summary(r, as_of);
     CVO_TRY(section_segments(r));
     CVO_TRY(section_profit(r));
     CVO_TRY(report_cohorts(r->ctx, r->a, r->out));
+    CVO_TRY(report_trend_section(r->ctx, r->out, r->a, r->trend, r->currency));
     CVO_TRY(report_history_section(r->ctx, r->out, r->migration, r->currency));
     CVO_TRY(section_nps(r));
     CVO_TRY(report_dive(r->ctx, r->a, r->out));
@@ -1455,20 +1457,36 @@ static cvo_status report_body(report *r, const char *as_of)
     return CVO_OK;
 }
 
+void cvo_report_options_init(cvo_report_options *options)
+{
+    if (options != NULL)
+        *options = (cvo_report_options){NULL, NULL};
+}
+
 cvo_status cvo_write_report_html(cvo_ctx *ctx, const cvo_analysis *a, FILE *out)
 {
-    return cvo_write_report_html_migration(ctx, a, NULL, out);
+    return cvo_write_report_html_options(ctx, a, NULL, out);
 }
 
 cvo_status cvo_write_report_html_migration(cvo_ctx *ctx, const cvo_analysis *a,
                                            const cvo_migration *m, FILE *out)
+{
+    cvo_report_options options = {m, NULL};
+    return cvo_write_report_html_options(ctx, a, &options, out);
+}
+
+cvo_status cvo_write_report_html_options(cvo_ctx *ctx, const cvo_analysis *a,
+                                         const cvo_report_options *options, FILE *out)
 {
     if (ctx == NULL || a == NULL || out == NULL)
         return ctx ? ctx_fail(ctx, CVO_ERR_ARGUMENT, "report: no analysis or stream")
                    : CVO_ERR_ARGUMENT;
     report r;
     report_init(&r, ctx, a, out);
-    r.migration = m;
+    if (options != NULL) {
+        r.migration = options->migration;
+        r.trend = options->trend;
+    }
     char as_of[11];
     fmt_day(as_of, cvo_analysis_as_of(a));
     page_head(&r, as_of);

@@ -13,7 +13,8 @@
 
 const char REPORT_COHORT_STYLE[] =
     ".heat td,.heat th{padding:3px 6px;font-size:12px;text-align:right;white-space:nowrap}\n"
-    ".heat th[scope=row]{font-size:12px}\n"
+    ".heat th[scope=row]{font-size:12px;position:sticky;left:0;background:#fff}\n"
+    ".heat thead th{text-align:right}.heat thead th.span{text-align:center}\n"
     ".heat .part{font-style:italic;outline:1px dashed #9ca3af;outline-offset:-2px}\n"
     ".heat .p1{background:#d3e6e5}.heat .p2{background:#bbd8d6}.heat .p3{background:#a2cac7}"
     ".heat .p4{background:#8abcb8}.heat .p5{background:#71aea9}"
@@ -86,11 +87,14 @@ static void heat_table(const heat *h, heat_metric m, const char *caption)
     double scale = scale_of(h, m);
     fputs("<div class=\"scroll\"><table class=\"heat\">\n<caption>", h->out);
     svg_escape(h->out, caption);
-    fputs("</caption>\n<thead><tr><th scope=\"col\">Cohort</th>"
-          "<th scope=\"col\" class=\"num\">Customers</th>",
-          h->out);
+    fprintf(h->out,
+            "</caption>\n<thead><tr><th scope=\"col\" rowspan=\"2\">Cohort</th>"
+            "<th scope=\"col\" rowspan=\"2\" class=\"num\">Customers</th>"
+            "<th scope=\"colgroup\" colspan=\"%zu\" class=\"span\">Months since the first "
+            "order</th></tr>\n<tr>",
+            h->months);
     for (size_t k = 0; k < h->months; k++)
-        fprintf(h->out, "<th scope=\"col\">m%zu</th>", k);
+        fprintf(h->out, "<th scope=\"col\">%zu</th>", k);
     fputs("</tr></thead>\n<tbody>\n", h->out);
     for (size_t r = h->first; r < cvo_cohorts_count(h->co); r++)
         heat_row(h, r, m, scale);
@@ -110,10 +114,11 @@ static void section_open(FILE *out)
 {
     fputs("<section id=\"cohorts\" aria-labelledby=\"cohorts-h\">\n<h2 id=\"cohorts-h\">"
           "Cohorts: who comes back</h2>\n<p class=\"lead\">Customers grouped by the month of "
-          "their first order (rows) and followed month by month since (columns m0, m1, ...). "
-          "A repeat order is one on a day after the first order's day. Darker cells are "
-          "higher; italic, dashed cells are months not yet complete on the as-of date; blank "
-          "cells lie after it. cvo cohorts prints the exact figures.</p>\n",
+          "their first order (rows) and followed month by month since (columns: 0 is the "
+          "month of the first order, 1 the next, and so on). A repeat order is one on a day "
+          "after the first order's day. Darker cells are higher; italic, dashed cells are "
+          "months not yet complete on the as-of date; blank cells lie after it. cvo cohorts "
+          "prints the exact figures.</p>\n",
           out);
 }
 
@@ -143,15 +148,16 @@ cvo_status report_cohorts(cvo_ctx *ctx, const cvo_analysis *a, FILE *out)
                  REPORT_COHORTS_MAX, REPORT_MONTHS_MAX);
         note(out, "Part of the cohorts.", text);
     }
-    heat_table(&h, HEAT_REPEAT, "Ordered again in month k (% of the cohort)");
-    heat_table(&h, HEAT_RETENTION, "Ordered again by month k (% of the cohort, cumulative)");
+    heat_table(&h, HEAT_REPEAT, "Ordered again in that month (% of the cohort)");
+    heat_table(&h, HEAT_RETENTION, "Ordered again by that month (% of the cohort, cumulative)");
     const char *unit = h.currency[0] ? h.currency : "currency units";
     char caption[160];
-    snprintf(caption, sizeof caption, "Net revenue per customer by month k (%s, cumulative)", unit);
+    snprintf(caption, sizeof caption, "Net revenue per customer by that month (%s, cumulative)",
+             unit);
     heat_table(&h, HEAT_REVENUE, caption);
     snprintf(caption, sizeof caption,
-             "Profit per customer by month k (%s; margins less acquisition, cumulative; red: "
-             "a loss)",
+             "Profit per customer by that month (%s; margins less acquisition, cumulative; "
+             "red: a loss)",
              unit);
     heat_table(&h, HEAT_PROFIT, caption);
     fputs("</section>\n", out);

@@ -11,12 +11,49 @@
 
 #define DIVE_REPORT_TOP 5
 #define DIVE_REPORT_COUNTRIES 20
-#define BAR_W 180.0
+#define BAR_W 140.0
 #define BAR_H 18.0
 
 static const char *const headings[CVO_DIVE_BY__COUNT] = {
     "First-order product",  "First-order category",      "Country",
     "First-order discount", "First-order discount code", "Acquisition channel"};
+
+/* The metric in words: what was measured, and over which time. */
+static void metric_words(char *buf, size_t size, const cvo_dive *dive, cvo_dive_metric metric)
+{
+    switch (metric) {
+    case CVO_DIVE_REPEAT:
+        snprintf(buf, size, "Ordered again within %u days",
+                 (unsigned)cvo_dive_info_of(dive)->repeat_days);
+        break;
+    case CVO_DIVE_ORDERS: snprintf(buf, size, "First-year orders"); break;
+    case CVO_DIVE_REVENUE: snprintf(buf, size, "First-year revenue"); break;
+    case CVO_DIVE_PROFIT: snprintf(buf, size, "First-year profit"); break;
+    case CVO_DIVE_NPS: snprintf(buf, size, "NPS after delivery"); break;
+    default: snprintf(buf, size, "%s", cvo_dive_metric_name(dive, metric)); break;
+    }
+}
+
+/* A group's key as shown: the discount grouping's two keys in words. */
+static const char *key_words(const cvo_dive_row *row)
+{
+    if (row->grouping == CVO_DIVE_DISCOUNT && strcmp(row->key, "code") == 0)
+        return "Used a discount code";
+    if (row->grouping == CVO_DIVE_DISCOUNT && strcmp(row->key, "full_price") == 0)
+        return "Paid full price";
+    return row->key;
+}
+
+/* The q-value as the risk that the difference is a false alarm. */
+static void risk_text(char *buf, size_t size, double q)
+{
+    if (!isfinite(q))
+        snprintf(buf, size, "-");
+    else if (q < 0.001)
+        snprintf(buf, size, "<0.1%%");
+    else
+        snprintf(buf, size, "%.*f%%", q < 0.1 ? 1 : 0, 100 * q);
+}
 
 /* A value as the metric reads: shares in %, NPS in points, money with cents. */
 static void format_value(char *buf, size_t size, cvo_dive_metric metric, double v, bool sign)
@@ -59,36 +96,51 @@ static void cell(FILE *out, const char *text, bool numeric)
     fputs("</td>", out);
 }
 
+/* "-36.40" over a smaller "-60.84 to -11.95": the difference and its interval. */
+static void difference_cell(FILE *out, const cvo_dive_row *row)
+{
+    char diff[32], lo[32], hi[32];
+    format_value(diff, sizeof diff, row->metric, row->diff, true);
+    format_value(lo, sizeof lo, row->metric, row->ci_low, true);
+    format_value(hi, sizeof hi, row->metric, row->ci_high, true);
+    fputs("<td class=\"num\">", out);
+    svg_escape(out, diff);
+    fputs("<br><small>", out);
+    svg_escape(out, lo);
+    fputs(" to ", out);
+    svg_escape(out, hi);
+    fputs("</small></td>", out);
+}
+
 static void row_html(FILE *out, const cvo_dive *dive, const cvo_dive_row *row)
 {
     size_t count = 0;
     const cvo_dive_group *g = cvo_dive_groups(dive, &count);
-    char value[32], rest[32], diff[32], lo[32], hi[32], interval[72], q[32];
+    char value[32], rest[32], metric[64], risk[32];
     format_value(value, sizeof value, row->metric, row->value, false);
     format_value(rest, sizeof rest, row->metric, row->rest_value, false);
-    format_value(diff, sizeof diff, row->metric, row->diff, true);
-    format_value(lo, sizeof lo, row->metric, row->ci_low, true);
-    format_value(hi, sizeof hi, row->metric, row->ci_high, true);
-    snprintf(interval, sizeof interval, "%s to %s", lo, hi);
-    snprintf(q, sizeof q, "%.2g", row->q_value);
-    fputs("<tr><th scope=\"row\">", out);
-    svg_escape(out, row->key);
-    if (row->group < count && strcmp(g[row->group].label, row->key) != 0) {
+    metric_words(metric, sizeof metric, dive, row->metric);
+    risk_text(risk, sizeof risk, row->q_value);
+    fputs("<tr><th scope=\"row\" class=\"group\">", out);
+    /* a product's name first, its key (the SKU) after it, small */
+    bool labelled = row->group < count && strcmp(g[row->group].label, row->key) != 0;
+    svg_escape(out, labelled ? g[row->group].label : key_words(row));
+    if (labelled) {
         fputs(" <small>", out);
-        svg_escape(out, g[row->group].label);
+        svg_escape(out, row->key);
         fputs("</small>", out);
     }
     fputs(row->significant ? " <strong title=\"significant\">*</strong></th>" : "</th>", out);
-    cell(out, cvo_dive_metric_name(dive, row->metric), false);
-    fprintf(out, "<td class=\"num\">%llu</td>", (unsigned long long)row->customers);
+    fputs("<td class=\"measure\">", out);
+    svg_escape(out, metric);
+    fprintf(out, "</td><td class=\"num\">%llu</td>", (unsigned long long)row->customers);
     cell(out, value, true);
     cell(out, rest, true);
-    cell(out, diff, true);
-    cell(out, interval, true);
+    difference_cell(out, row);
     fputs("<td>", out);
     interval_bar(out, row);
     fputs("</td>", out);
-    cell(out, q, true);
+    cell(out, risk, true);
     fputs("</tr>\n", out);
 }
 
@@ -96,19 +148,25 @@ static void ranked_table(FILE *out, const cvo_dive *dive, cvo_dive_direction dir
 {
     const cvo_dive_row *rows[DIVE_REPORT_TOP];
     size_t n = cvo_dive_rank(dive, direction, rows, DIVE_REPORT_TOP);
-    fprintf(out, "<div class=\"scroll\"><table class=\"wide\">\n<caption>Most %s</caption>\n",
-            cvo_dive_direction_name(direction));
-    fputs("<thead><tr><th scope=\"col\">Group</th><th scope=\"col\">Metric</th>"
-          "<th scope=\"col\" class=\"num\">Customers</th><th scope=\"col\" class=\"num\">Group"
-          "</th><th scope=\"col\" class=\"num\">Rest</th><th scope=\"col\" class=\"num\">"
-          "Difference</th><th scope=\"col\" class=\"num\">Interval</th><th scope=\"col\">"
-          "Difference and interval (0 in the middle)</th><th scope=\"col\" class=\"num\">q</th>"
+    bool harmful = direction == CVO_DIVE_HARMFUL;
+    if (n == 0) {
+        fprintf(out, "<p>No group is %s: none is large enough to test, or none differs from "
+                     "everyone else.</p>\n",
+                harmful ? "doing worse than the others" : "doing better than the others");
+        return;
+    }
+    fprintf(out, "<div class=\"scroll\"><table class=\"wide dive\">\n<caption>Most %s: groups "
+                 "doing %s than everyone else</caption>\n",
+            cvo_dive_direction_name(direction), harmful ? "worse" : "better");
+    fputs("<thead><tr><th scope=\"col\">Group</th><th scope=\"col\">Measure</th>"
+          "<th scope=\"col\" class=\"num\">Customers</th><th scope=\"col\" class=\"num\">This "
+          "group</th><th scope=\"col\" class=\"num\">Everyone else</th><th scope=\"col\" "
+          "class=\"num\">Difference (interval)</th><th scope=\"col\">Drawn (0 in the "
+          "middle)</th><th scope=\"col\" class=\"num\">False-alarm risk</th>"
           "</tr></thead>\n<tbody>\n",
           out);
     for (size_t i = 0; i < n; i++)
         row_html(out, dive, rows[i]);
-    if (n == 0)
-        fputs("<tr><td colspan=\"9\">No group large enough to test.</td></tr>\n", out);
     fputs("</tbody></table></div>\n", out);
 }
 
@@ -129,13 +187,14 @@ static void country_table(FILE *out, const cvo_dive *dive)
 {
     size_t n = 0;
     const cvo_dive_group *g = cvo_dive_groups(dive, &n);
-    fputs("<div class=\"scroll\"><table>\n<caption>Countries: figures of each group"
-          "</caption>\n<thead><tr><th scope=\"col\">Country</th><th scope=\"col\" "
-          "class=\"num\">Customers</th><th scope=\"col\" class=\"num\">Repeat rate</th>"
-          "<th scope=\"col\" class=\"num\">Orders in a year</th><th scope=\"col\" "
-          "class=\"num\">Days to delivery</th><th scope=\"col\" class=\"num\">NPS after "
-          "delivery</th></tr></thead>\n<tbody>\n",
-          out);
+    fprintf(out,
+            "<div class=\"scroll\"><table>\n<caption>Countries side by side</caption>\n"
+            "<thead><tr><th scope=\"col\">Country</th><th scope=\"col\" class=\"num\">"
+            "Customers</th><th scope=\"col\" class=\"num\">Ordered again within %u days</th>"
+            "<th scope=\"col\" class=\"num\">Orders in the first year</th><th scope=\"col\" "
+            "class=\"num\">Days to delivery</th><th scope=\"col\" class=\"num\">NPS after "
+            "delivery</th></tr></thead>\n<tbody>\n",
+            (unsigned)cvo_dive_info_of(dive)->repeat_days);
     for (size_t i = 0; i < n && i < DIVE_REPORT_COUNTRIES; i++) {
         fputs("<tr><th scope=\"row\">", out);
         svg_escape(out, g[i].key);
@@ -156,10 +215,18 @@ static void grouping(FILE *out, const cvo_dive *dive)
     cvo_dive_groups(dive, &groups);
     fprintf(out, "<h3 id=\"drivers-%s\">", cvo_dive_by_name(info->by));
     svg_escape(out, headings[info->by]);
-    fprintf(out, "</h3>\n<p>%zu groups; %llu tests, %llu significant.</p>\n", groups,
-            (unsigned long long)info->tests, (unsigned long long)info->significant);
-    if (info->by == CVO_DIVE_COUNTRY)
+    fputs("</h3>\n", out);
+    if (info->by == CVO_DIVE_COUNTRY && groups > 0)
         country_table(out, dive);
+    if (info->tests == 0) {
+        fprintf(out, "<p>Nothing to compare: %zu group%s, none with %llu customers on both "
+                     "sides.</p>\n",
+                groups, groups == 1 ? "" : "s", (unsigned long long)info->min_group);
+        return;
+    }
+    fprintf(out, "<p>%zu group%s; %llu comparisons, %llu of them marked *.</p>\n", groups,
+            groups == 1 ? "" : "s", (unsigned long long)info->tests,
+            (unsigned long long)info->significant);
     ranked_table(out, dive, CVO_DIVE_HARMFUL);
     ranked_table(out, dive, CVO_DIVE_HELPFUL);
 }
@@ -179,16 +246,19 @@ cvo_status report_dive(cvo_ctx *ctx, const cvo_analysis *a, FILE *out)
     }
     const cvo_dive_info *info = cvo_dive_info_of(first);
     fprintf(out,
-            "<p class=\"lead\">Customers grouped by their first order (products, categories, "
-            "discount code), country and acquisition channel, each group against all other "
-            "customers: repeat rate within %u days, orders, revenue and profit per customer "
-            "within 365 days (only customers old enough count), and post-delivery NPS. "
-            "Intervals at %g%%; <strong>*</strong> and a solid dot: significant, "
-            "Benjamini-Hochberg q below %g per grouping and metric. Groups need %llu customers "
-            "to be tested. A customer belongs to every product and category of their first "
-            "order.</p>\n",
-            (unsigned)info->repeat_days, 100 * (1 - info->alpha), info->fdr,
-            (unsigned long long)info->min_group);
+            "<p class=\"lead\">Customers grouped by how they started (the products and "
+            "categories of their first order, a discount code or full price), their country "
+            "and the channel that brought them, each group against everyone else: how many "
+            "ordered again within %u days, and their orders, revenue and profit in their "
+            "first year (only customers who have had a full year count), and their NPS after "
+            "delivery. A customer belongs to every product and category of their first "
+            "order; a group needs %llu customers to be compared.</p>\n"
+            "<p class=\"lead\">The interval holds the true difference with %g%% confidence. The false-alarm "
+            "risk is the share of differences this strong that would be luck, allowing for "
+            "the many groups compared (Benjamini-Hochberg); <strong>*</strong> and a solid "
+            "dot mark a risk below %g%%: act on those first.</p>\n",
+            (unsigned)info->repeat_days, (unsigned long long)info->min_group,
+            100 * (1 - info->alpha), 100 * info->fdr);
     for (int by = 0; by < CVO_DIVE_BY__COUNT; by++)
         grouping(out, cvo_analysis_dive(a, (cvo_dive_by)by));
     fputs("</section>\n", out);

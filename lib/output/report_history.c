@@ -1,10 +1,13 @@
-/* report_history.c - the report's "Segment migration" section: where the
+/* report_history.c - the report's sections from the history database:
+ * "Segments over time" (each segment's customers and revenue over the last
+ * runs, this one included, as sparklines) and "Segment migration" (where the
  * customers of the previous snapshot are now, as a heat map whose rows add up
- * to the customers present in both snapshots, the counts, and the largest flows. */
+ * to the customers present in both snapshots, the counts, the largest flows). */
 #include "output/report_history.h"
 
 #include "base/ctx.h"
 #include "base/sort.h"
+#include "output/report_text.h"
 #include "output/svg.h"
 
 #include <math.h>
@@ -99,21 +102,23 @@ static void heat_map(FILE *out, const cvo_migration *m, const size_t *used, size
 
 static void count_item(FILE *out, const char *label, uint64_t value)
 {
+    char count[32];
+    report_count(count, sizeof count, value);
     fputs("<li>", out);
     esc(out, label);
-    fprintf(out, " <b>%llu</b></li>", (unsigned long long)value);
+    fprintf(out, " <b>%s</b></li>", count);
 }
 
 static void counts(FILE *out, const cvo_migration_totals *t)
 {
     fputs("<ul class=\"figures\">", out);
-    count_item(out, "in both snapshots", t->in_both);
+    count_item(out, "customers in both runs", t->in_both);
     count_item(out, "changed segment", t->changed_segment);
-    count_item(out, "R score dropped", t->r_dropped);
+    count_item(out, "slipping away (recency score fell)", t->r_dropped);
     count_item(out, "entered the top segments", t->entered_top);
     count_item(out, "left the top segments", t->left_top);
     count_item(out, "new customers", t->new_customers);
-    count_item(out, "not in the later snapshot", t->gone_customers);
+    count_item(out, "no longer in the orders", t->gone_customers);
     fputs("</ul>\n", out);
 }
 
@@ -137,11 +142,11 @@ static void flow_row(FILE *out, const cvo_migration *m, const flow *f)
     esc(out, cvo_migration_segment_name(m, f->then));
     fputs("</td><td>", out);
     esc(out, cvo_migration_segment_name(m, f->now));
-    int64_t cents = f->revenue_cents;
-    uint64_t mag = cents < 0 ? (uint64_t)0 - (uint64_t)cents : (uint64_t)cents;
-    fprintf(out, "</td><td class=\"num\">%llu</td><td class=\"num\">%s%llu.%02u</td></tr>\n",
-            (unsigned long long)f->customers, cents < 0 ? "-" : "", (unsigned long long)(mag / 100),
-            (unsigned)(mag % 100));
+    char count[32], amount[40];
+    report_count(count, sizeof count, f->customers);
+    report_amount(amount, sizeof amount, f->revenue_cents, 0);
+    fprintf(out, "</td><td class=\"num\">%s</td><td class=\"num\">%s</td></tr>\n", count,
+            amount);
 }
 
 /* The largest moves between different segments. */
@@ -158,6 +163,11 @@ static cvo_status flows_table(cvo_ctx *ctx, FILE *out, const cvo_migration *m, c
                 flows[count++] = (flow){g, o, c->customers, c->revenue_cents};
         }
     qsort(flows, count, sizeof *flows, by_customers);
+    if (count == 0) {
+        fputs("<p>No customer changed segment between the two runs.</p>\n", out);
+        mem_free(ctx, flows);
+        return CVO_OK;
+    }
     fputs("<div class=\"scroll\"><table>\n<caption>Largest moves between segments</caption>\n"
           "<thead><tr><th scope=\"col\">From</th><th scope=\"col\">To</th>"
           "<th scope=\"col\" class=\"num\">Customers</th><th scope=\"col\" class=\"num\">"
@@ -167,8 +177,6 @@ static cvo_status flows_table(cvo_ctx *ctx, FILE *out, const cvo_migration *m, c
     fputs(")</th></tr></thead>\n<tbody>\n", out);
     for (size_t i = 0; i < count && i < MAX_FLOWS; i++)
         flow_row(out, m, &flows[i]);
-    if (count == 0)
-        fputs("<tr><td colspan=\"4\">No customer changed segment.</td></tr>\n", out);
     fputs("</tbody></table></div>\n", out);
     mem_free(ctx, flows);
     return CVO_OK;

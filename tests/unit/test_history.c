@@ -1,7 +1,8 @@
 /* test_history.c - the history layer on a generated store: snapshots of three
  * as-of days in an SQLite file, a second record of a day replaces the first,
  * and the migration's counts, R drops, top-segment moves and carried previous
- * segments agree with an independent comparison of the analyses. */
+ * segments agree with an independent comparison of the analyses; the trend
+ * of segment sizes reads back each analysis' segment table. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -533,6 +534,91 @@ static void test_no_previous(void **state)
     assert_null(m);
 }
 
+/* ---- trend --------------------------------------------------------------------------- */
+
+static void exec_sql(const fixture *f, const char *sql)
+{
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+}
+
+/* Snapshot s of the trend holds analysis k's segment table, cell by cell. */
+static void expect_trend_snapshot(const fixture *f, const cvo_trend *t, size_t s, int k)
+{
+    const cvo_analysis *a = f->analysis[k];
+    const cvo_segment_row *rows = cvo_analysis_segments(a);
+    size_t n = cvo_scheme_segment_count(cvo_analysis_scheme(a));
+    assert_int_equal(cvo_trend_day(t, s), cvo_analysis_as_of(a));
+    uint64_t customers = 0;
+    for (size_t g = 0; g < n; g++) {
+        assert_string_equal(cvo_trend_segment_name(t, g), rows[g].name);
+        const cvo_trend_cell *c = cvo_trend_cell_at(t, s, g);
+        assert_non_null(c);
+        assert_int_equal(c->customers, rows[g].customers);
+        assert_int_equal(c->revenue_cents, rows[g].revenue_cents);
+        customers += c->customers;
+    }
+    assert_int_equal(customers, customers_of(f, k));
+}
+
+static void test_trend(void **state)
+{
+    fixture *f = *state;
+    cvo_trend *t = NULL;
+    assert_int_equal(cvo_history_trend(f->history, 5, &t), CVO_OK); /* empty database */
+    assert_int_equal(cvo_trend_snapshot_count(t), 0);
+    assert_int_equal(cvo_trend_segment_count(t), 0);
+    assert_null(cvo_trend_cell_at(t, 0, 0));
+    cvo_trend_free(t);
+    for (int k = 0; k < DAYS; k++)
+        record(f, k, 1000 + k);
+    assert_int_equal(cvo_history_trend(f->history, 2, &t), CVO_OK); /* the latest two */
+    assert_int_equal(cvo_trend_snapshot_count(t), 2);
+    expect_trend_snapshot(f, t, 0, 1);
+    expect_trend_snapshot(f, t, 1, 2);
+    assert_int_equal(cvo_trend_day(t, 2), INT32_MIN);
+    assert_string_equal(cvo_trend_segment_name(t, 999), "");
+    cvo_trend_free(t);
+    assert_int_equal(cvo_history_trend(f->history, 1000, &t), CVO_OK);
+    assert_int_equal(cvo_trend_snapshot_count(t), DAYS);
+    for (int k = 0; k < DAYS; k++)
+        expect_trend_snapshot(f, t, (size_t)k, k);
+    cvo_trend_free(t);
+    assert_int_equal(cvo_history_trend(f->history, 0, &t), CVO_ERR_ARGUMENT);
+    assert_null(t);
+    assert_int_equal(cvo_history_trend(f->history, 1001, &t), CVO_ERR_ARGUMENT);
+    cvo_trend_free(NULL);
+}
+
+/* A segment the latest snapshot lacks comes after its segments, with 0 where absent. */
+static void test_trend_matches_by_name(void **state)
+{
+    fixture *f = *state;
+    record(f, 0, 1000);
+    record(f, 1, 2000);
+    char sql[320], day[11];
+    cvo_day_format(cvo_analysis_as_of(f->analysis[0]), day);
+    snprintf(sql, sizeof sql,
+             "UPDATE snapshot_segment_rows SET segment = 'Retired' WHERE position = 0 AND"
+             " snapshot_id = (SELECT id FROM snapshot_list WHERE as_of = '%s')",
+             day);
+    exec_sql(f, sql);
+    cvo_trend *t = NULL;
+    assert_int_equal(cvo_history_trend(f->history, 10, &t), CVO_OK);
+    size_t n = cvo_scheme_segment_count(cvo_analysis_scheme(f->analysis[1]));
+    assert_int_equal(cvo_trend_segment_count(t), n + 1);
+    assert_string_equal(cvo_trend_segment_name(t, n), "Retired");
+    const cvo_segment_row *then = cvo_analysis_segments(f->analysis[0]);
+    assert_int_equal(cvo_trend_cell_at(t, 0, n)->customers, then[0].customers);
+    assert_int_equal(cvo_trend_cell_at(t, 0, 0)->customers, 0);
+    assert_int_equal(cvo_trend_cell_at(t, 1, n)->customers, 0);
+    expect_trend_snapshot(f, t, 1, 1);
+    cvo_trend_free(t);
+}
+
+
 /* ---- bad files ------------------------------------------------------------------------- */
 
 static void test_bad_files(void **state)
@@ -560,6 +646,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_events_follow_migration, setup, teardown),
         cmocka_unit_test_setup_teardown(test_movers_list, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_previous, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_trend, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_trend_matches_by_name, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_files, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
