@@ -20,6 +20,7 @@ typedef struct counts {
     uint64_t no_discount[4]; /* by cvo_no_discount_reason */
     uint64_t tiers[TIERS_MAX];
     uint64_t tickets;
+    uint64_t consent_known, left_out;
 } counts;
 
 typedef struct actions {
@@ -55,6 +56,8 @@ static void count_all(actions *x)
             x->n.no_discount[reason]++;
         x->n.tiers[r[i].tier]++;
         x->n.tickets += nps != NULL && gorgias_ticket_due(x->a, nps, i);
+        x->n.consent_known += r[i].consent != CVO_CONSENT_UNKNOWN;
+        x->n.left_out += r[i].left_out;
     }
 }
 
@@ -367,6 +370,27 @@ static void movers(actions *x, const cvo_migration *m)
     item_close(x);
 }
 
+/* Who is kept out of every list for want of marketing consent; nothing when
+ * the orders never say. */
+static void consent(actions *x)
+{
+    if (x->n.consent_known == 0)
+        return;
+    item_open(x, "consent", NULL, x->n.left_out);
+    if (x->n.left_out == 0) {
+        text(x, "Every customer the orders say anything about accepts marketing: nobody is "
+                "left out of the lists.");
+    } else {
+        char who[48];
+        report_count_of(who, sizeof who, x->n.left_out, "customer");
+        bold(x, who);
+        text(x, " said no to marketing on their latest order: they are on no list and in no "
+                "Klaviyo file, as consent requires (customers.csv keeps them, marked as not "
+                "accepting marketing).");
+    }
+    item_close(x);
+}
+
 /* ---- the section ---------------------------------------------------------- */
 
 cvo_status report_actions(cvo_ctx *ctx, const cvo_analysis *a, const cvo_migration *m, FILE *out)
@@ -393,6 +417,7 @@ cvo_status report_actions(cvo_ctx *ctx, const cvo_analysis *a, const cvo_migrati
     interview(&x);
     tiers(&x);
     movers(&x, m);
+    consent(&x);
     fputs("</ul>\n</section>\n", out);
     return CVO_OK;
 }
