@@ -4,14 +4,14 @@
 #include "atomic.h"
 #include "commands.h"
 #include "history_run.h"
-#include "push_gorgias.h"
-#include "push_klaviyo.h"
+#include "push.h"
 
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static const opt_spec specs[] = {
@@ -46,7 +46,21 @@ typedef struct job {
     cvo_history *history;     /* --db, or NULL */
     cvo_migration *migration; /* from the last snapshot to this analysis, or NULL */
     cvo_customers *all;       /* with --as-of: the whole table the analysed one borrows from */
+    cvo_history *state;       /* the state database: --db's, or own_state */
+    cvo_history *own_state;   /* .NAME.cvo/state.db beside DIR when there is no --db */
+    cvo_id_key id_key;        /* of the keyed identifiers in the Klaviyo and Gorgias files */
 } job;
+
+/* What the Klaviyo and Gorgias writers are given. The consent and erasure
+ * filters go in leave_out (NULL: nobody is left out). */
+static cvo_export_options export_options(const job *j)
+{
+    cvo_export_options o;
+    cvo_export_options_init(&o);
+    o.migration = j->migration;
+    o.id_key = &j->id_key;
+    return o;
+}
 
 static void progress(job *j, const char *what)
 {
@@ -57,15 +71,38 @@ static void progress(job *j, const char *what)
 }
 
 typedef cvo_status (*writer_fn)(cvo_ctx *ctx, const cvo_analysis *a, FILE *out);
+/* The writers that show the migration (j->migration NULL: none). */
+typedef cvo_status (*migration_writer_fn)(cvo_ctx *ctx, const cvo_analysis *a,
+                                          const cvo_migration *m, FILE *out);
+/* The Klaviyo and Gorgias writers, which take export_options. */
+typedef cvo_status (*export_writer_fn)(cvo_ctx *ctx, const cvo_analysis *a,
+                                       const cvo_export_options *o, FILE *out);
 
-static bool write_one(job *j, const char *dir, const char *name, const cvo_analysis *a,
-                      writer_fn fn)
+/* One of the three kinds of writer (the others NULL). */
+typedef struct writer {
+    writer_fn plain;
+    migration_writer_fn migration;
+    export_writer_fn export;
+} writer;
+
+static cvo_status run_writer(job *j, const writer *w, const cvo_analysis *a, FILE *out)
+{
+    if (w->plain != NULL)
+        return w->plain(j->ctx, a, out);
+    if (w->migration != NULL)
+        return w->migration(j->ctx, a, j->migration, out);
+    cvo_export_options o = export_options(j);
+    return w->export(j->ctx, a, &o, out);
+}
+
+static bool write_file(job *j, const char *dir, const char *name, const cvo_analysis *a,
+                       writer w)
 {
     atomic_file f;
     if (!atomic_open(&f, dir, name))
         return false;
     f.sync = j->sync;
-    cvo_status status = fn(j->ctx, a, f.out);
+    cvo_status status = run_writer(j, &w, a, f.out);
     if (status != CVO_OK) {
         atomic_abort(&f);
         cli_fail(j->ctx, status);
@@ -74,24 +111,22 @@ static bool write_one(job *j, const char *dir, const char *name, const cvo_analy
     return atomic_commit(&f);
 }
 
-/* The writers that show the migration (j->migration NULL: none). */
-typedef cvo_status (*migration_writer_fn)(cvo_ctx *ctx, const cvo_analysis *a,
-                                          const cvo_migration *m, FILE *out);
+static bool write_one(job *j, const char *dir, const char *name, const cvo_analysis *a,
+                      writer_fn fn)
+{
+    return write_file(j, dir, name, a, (writer){fn, NULL, NULL});
+}
 
 static bool write_with_migration(job *j, const char *dir, const char *name, const cvo_analysis *a,
                                  migration_writer_fn fn)
 {
-    atomic_file f;
-    if (!atomic_open(&f, dir, name))
-        return false;
-    f.sync = j->sync;
-    cvo_status status = fn(j->ctx, a, j->migration, f.out);
-    if (status != CVO_OK) {
-        atomic_abort(&f);
-        cli_fail(j->ctx, status);
-        return false;
-    }
-    return atomic_commit(&f);
+    return write_file(j, dir, name, a, (writer){NULL, fn, NULL});
+}
+
+static bool write_export(job *j, const char *dir, const char *name, const cvo_analysis *a,
+                         export_writer_fn fn)
+{
+    return write_file(j, dir, name, a, (writer){NULL, NULL, fn});
 }
 
 static bool write_list(job *j, const cvo_analysis *a, unsigned bit)
@@ -150,17 +185,16 @@ static void remove_stale_bodies(const job *j, size_t jobs)
 
 static bool write_klaviyo(job *j, const cvo_analysis *a)
 {
-    if (!write_with_migration(j, j->klaviyo_dir, "profiles.csv", a,
-                              cvo_write_klaviyo_profiles_migration) ||
-        !write_with_migration(j, j->klaviyo_dir, "events.jsonl", a,
-                              cvo_write_klaviyo_events_migration))
+    if (!write_export(j, j->klaviyo_dir, "profiles.csv", a, cvo_write_klaviyo_profiles_with) ||
+        !write_export(j, j->klaviyo_dir, "events.jsonl", a, cvo_write_klaviyo_events_with))
         return false;
     bulk_sink sink;
     memset(&sink, 0, sizeof sink);
     sink.j = j;
     size_t jobs = 0;
-    cvo_status status = cvo_write_klaviyo_bulk_migration(j->ctx, a, j->migration, bulk_open,
-                                                         bulk_close, &sink, &jobs);
+    cvo_export_options o = export_options(j);
+    cvo_status status =
+        cvo_write_klaviyo_bulk_with(j->ctx, a, &o, bulk_open, bulk_close, &sink, &jobs);
     if (status != CVO_OK) {
         atomic_abort(&sink.file);
         cli_fail(j->ctx, status);
@@ -222,17 +256,18 @@ static bool make_dirs(job *j)
 static const unsigned list_bits[] = {CVO_LIST_EXCLUDE, CVO_LIST_NO_DISCOUNT, CVO_LIST_WINBACK,
                                      CVO_LIST_VIP, CVO_LIST_REFERRAL, CVO_LIST_INTERVIEW};
 
-static cvo_status tickets_writer(cvo_ctx *ctx, const cvo_analysis *a, FILE *out)
+static cvo_status tickets_writer(cvo_ctx *ctx, const cvo_analysis *a, const cvo_export_options *o,
+                                 FILE *out)
 {
-    return cvo_write_gorgias_tickets(ctx, a, cvo_analysis_nps(a), out);
+    return cvo_write_gorgias_tickets_with(ctx, a, cvo_analysis_nps(a), o, out);
 }
 
-/* gorgias/tickets.jsonl; sent.ledger beside it is the push's and stays. */
+/* gorgias/tickets.jsonl; the push's ledger is in the state database. */
 static bool write_tickets(job *j, const cvo_analysis *a)
 {
     char dir[4300];
     snprintf(dir, sizeof dir, "%s/gorgias", j->dir);
-    return atomic_mkdirs(dir) && write_one(j, dir, "tickets.jsonl", a, tickets_writer);
+    return atomic_mkdirs(dir) && write_export(j, dir, "tickets.jsonl", a, tickets_writer);
 }
 
 /* The Klaviyo files (the largest) are written by a second thread with its own
@@ -416,6 +451,76 @@ static int history_migration(job *j, const cvo_analysis *a)
     return status == CVO_OK ? EXIT_OK : cli_fail(j->ctx, status);
 }
 
+/* ---- the state database and the pushes ---------------------------------------------- */
+
+/* DIR's state database when there is no --db: .NAME.cvo/state.db in DIR's parent
+ * (NAME: DIR's last component), beside DIR so a new run's output never replaces
+ * it. The output-directory switch will make .NAME.cvo its home. */
+static bool state_db_path(const char *dir, char *folder, size_t folder_cap, char *path,
+                          size_t path_cap)
+{
+    char *real = atomic_mkdirs(dir) ? realpath(dir, NULL) : NULL;
+    if (real == NULL) {
+        fprintf(stderr, "cvo: %s: %s\n", dir, strerror(errno));
+        return false;
+    }
+    char *slash = strrchr(real, '/');
+    *slash = '\0';
+    int n = snprintf(folder, folder_cap, "%s/.%s.cvo", real, slash + 1);
+    int m = snprintf(path, path_cap, "%s/state.db", folder);
+    free(real);
+    if (n < 0 || m < 0 || (size_t)n >= folder_cap || (size_t)m >= path_cap) {
+        fprintf(stderr, "cvo: %s: path too long\n", dir);
+        return false;
+    }
+    return true;
+}
+
+/* The state database (--db's, or its own beside DIR) and the identifier key.
+ * Returns -1 to go on or an exit code. */
+static int state_open(job *j, const cvo_config *config)
+{
+    if (j->history != NULL) {
+        j->state = j->history;
+    } else {
+        char folder[4200], path[4300];
+        if (!state_db_path(j->dir, folder, sizeof folder, path, sizeof path))
+            return EXIT_SYSTEM;
+        if (mkdir(folder, 0700) != 0 && errno != EEXIST) {
+            fprintf(stderr, "cvo: %s: %s\n", folder, strerror(errno));
+            return EXIT_SYSTEM;
+        }
+        int code = history_open(j->ctx, path, &j->own_state);
+        if (code >= 0)
+            return code;
+        j->state = j->own_state;
+    }
+    cvo_status status = cvo_id_key_load(j->ctx, j->state, config, &j->id_key);
+    return status == CVO_OK ? -1 : cli_fail(j->ctx, status);
+}
+
+/* --push: Klaviyo first, then Gorgias. */
+static int push_targets(job *j, const cvo_analysis *a, const cvo_config *config)
+{
+    const char *push = args_get(j->args, specs, SPEC_COUNT, "push");
+    push_setup setup = {j->dir, config, j->state, &j->id_key, cvo_analysis_as_of(a),
+                        args_get(j->args, specs, SPEC_COUNT, "dry-run") != NULL,
+                        args_get(j->args, specs, SPEC_COUNT, "quiet") != NULL};
+    int code = EXIT_OK;
+    if (wants(push, "klaviyo")) {
+        progress(j, "pushing to Klaviyo");
+        code = push_klaviyo(j->ctx, &setup);
+    }
+    if (code <= EXIT_REJECTS && wants(push, "gorgias")) {
+        progress(j, "pushing to Gorgias");
+        int gorgias = cvo_analysis_nps(a) != NULL ? push_gorgias(j->ctx, &setup) : EXIT_OK;
+        code = gorgias > code ? gorgias : code;
+        if (cvo_analysis_nps(a) == NULL && !setup.quiet)
+            fprintf(stderr, "cvo: no --nps answers: no Gorgias tickets to send\n");
+    }
+    return code;
+}
+
 static int run(job *j, const char *orders)
 {
     cvo_config *config = NULL;
@@ -444,6 +549,10 @@ static int run(job *j, const char *orders)
     if (code == EXIT_OK)
         code = history_migration(j, a);
     if (code == EXIT_OK) {
+        int opened = state_open(j, config);
+        code = opened >= 0 ? opened : EXIT_OK;
+    }
+    if (code == EXIT_OK) {
         progress(j, "writing");
         code = write_all(j, a);
     }
@@ -452,24 +561,17 @@ static int run(job *j, const char *orders)
                                       args_get(j->args, specs, SPEC_COUNT, "quiet") != NULL);
         code = recorded >= 0 ? recorded : EXIT_OK;
     }
-    const char *push = args_get(j->args, specs, SPEC_COUNT, "push");
-    bool dry = args_get(j->args, specs, SPEC_COUNT, "dry-run") != NULL;
-    bool quiet = args_get(j->args, specs, SPEC_COUNT, "quiet") != NULL;
-    if (code == EXIT_OK && wants(push, "klaviyo")) {
-        progress(j, "pushing to Klaviyo");
-        code = push_klaviyo(j->dir, cvo_config_text(config, "klaviyo", "revision"), dry, quiet);
-    }
-    if (code == EXIT_OK && wants(push, "gorgias")) {
-        progress(j, "pushing to Gorgias");
-        code = cvo_analysis_nps(a) != NULL ? push_gorgias(j->dir, dry, quiet) : EXIT_OK;
-        if (cvo_analysis_nps(a) == NULL && !quiet)
-            fprintf(stderr, "cvo: no --nps answers: no Gorgias tickets to send\n");
-    }
+    int pushed = EXIT_OK;
+    if (code == EXIT_OK)
+        pushed = push_targets(j, a, config);
+    code = pushed > EXIT_REJECTS ? pushed : code;
+    load = pushed == EXIT_REJECTS ? EXIT_REJECTS : load;
     j->phase = PHASES;
     progress(j, code == EXIT_OK ? "done" : "failed");
     if (code == EXIT_OK && args_get(j->args, specs, SPEC_COUNT, "quiet") == NULL)
         print_done(j, a);
     cvo_migration_free(j->migration);
+    cvo_history_close(j->own_state);
     cvo_history_close(j->history);
     cvo_analysis_free(a);
     cvo_customers_free(customers);
@@ -507,7 +609,7 @@ int cmd_analyze(int argc, char **argv)
     cvo_ctx *ctx = NULL;
     if (cvo_ctx_new(&ctx, NULL) != CVO_OK)
         return EXIT_SYSTEM;
-    job j = {ctx, &args, dir, "", "", "", false, 0, false, NULL, NULL, NULL};
+    job j = {.ctx = ctx, .args = &args, .dir = dir};
     j.sync = args_get(&args, specs, SPEC_COUNT, "fsync") != NULL;
     j.progress = isatty(STDERR_FILENO) && args_get(&args, specs, SPEC_COUNT, "quiet") == NULL;
     code = run(&j, args.positional[0]);

@@ -3,8 +3,6 @@
  * the orders before it) and the snapshot of --db recorded after the run. */
 #include "history_run.h"
 
-#include "clock.h"
-
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,7 +95,9 @@ static void pause_before_commit(void *user_data)
     double seconds = *(const double *)user_data;
     fprintf(stderr, "cvo: recording\n");
     fflush(stderr);
-    clock_sleep(seconds);
+    struct timespec left = {(time_t)seconds, (long)((seconds - (double)(time_t)seconds) * 1e9)};
+    while (seconds > 0 && nanosleep(&left, &left) != 0 && errno == EINTR)
+        ;
 }
 
 static int64_t created_now(void)
