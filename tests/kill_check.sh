@@ -7,7 +7,9 @@ cvo=$(cd "$(dirname "$2")" && pwd)/$(basename "$2")
 tmp=$(mktemp -d)
 pass=0; fail=0
 "$cvo" generate -n 60000 -s 21 -o "$tmp/store" 2>/dev/null
-"$cvo" analyze -q --xlsx "$tmp/store/orders.csv" -o "$tmp/ref"
+# one identifier key for every output folder, so their keyed ids compare equal
+printf '[privacy]\nid_key = kill-check\n' > "$tmp/cvo.ini"
+"$cvo" analyze -q --xlsx -c "$tmp/cvo.ini" "$tmp/store/orders.csv" -o "$tmp/ref"
 code=$?
 if [ $code -gt 1 ]; then
     echo "kill: reference run failed ($code)" >&2; echo "0 1" > "$results/kill.count"; exit 1
@@ -15,7 +17,7 @@ fi
 # kill after growing delays so that every phase (reading, models, each file) is hit
 for delay in 0.05 0.15 0.3 0.45 0.6 0.8 1.0 1.3; do
     out="$tmp/out-$delay"
-    "$cvo" analyze -q --xlsx "$tmp/store/orders.csv" -o "$out" &
+    "$cvo" analyze -q --xlsx -c "$tmp/cvo.ini" "$tmp/store/orders.csv" -o "$out" &
     pid=$!
     sleep "$delay"
     kill -9 "$pid" 2>/dev/null
