@@ -95,8 +95,7 @@ static cvo_status run_writer(job *j, const writer *w, const cvo_analysis *a, FIL
     return w->export(j->ctx, a, &o, out);
 }
 
-static bool write_file(job *j, const char *dir, const char *name, const cvo_analysis *a,
-                       writer w)
+static bool write_file(job *j, const char *dir, const char *name, const cvo_analysis *a, writer w)
 {
     atomic_file f;
     if (!atomic_open(&f, dir, name))
@@ -503,9 +502,10 @@ static int state_open(job *j, const cvo_config *config)
 static int push_targets(job *j, const cvo_analysis *a, const cvo_config *config)
 {
     const char *push = args_get(j->args, specs, SPEC_COUNT, "push");
-    push_setup setup = {j->dir, config, j->state, &j->id_key, cvo_analysis_as_of(a),
-                        args_get(j->args, specs, SPEC_COUNT, "dry-run") != NULL,
-                        args_get(j->args, specs, SPEC_COUNT, "quiet") != NULL};
+    push_setup setup = {.dir = j->dir, .config = config, .state = j->state, .id_key = &j->id_key};
+    setup.as_of_day = cvo_analysis_as_of(a);
+    setup.dry_run = args_get(j->args, specs, SPEC_COUNT, "dry-run") != NULL;
+    setup.quiet = args_get(j->args, specs, SPEC_COUNT, "quiet") != NULL;
     int code = EXIT_OK;
     if (wants(push, "klaviyo")) {
         progress(j, "pushing to Klaviyo");

@@ -128,8 +128,8 @@ int main(int argc, char **argv)
         return 4;
     cvo_status status = push(ctx, &d, config, argv[3], &result);
     if (status != CVO_OK)
-        fprintf(stderr, "error: %s\n", cvo_ctx_message(ctx)[0] ? cvo_ctx_message(ctx)
-                                                             : cvo_strerror(status));
+        fprintf(stderr, "error: %s\n",
+                cvo_ctx_message(ctx)[0] ? cvo_ctx_message(ctx) : cvo_strerror(status));
     int code = exit_for(status);
     if (code == 0 && (result.profiles_failed > 0 || result.jobs_cancelled > 0))
         code = 1;

@@ -158,12 +158,11 @@ cvo_status state_ledger_get(cvo_history *h, const char *kind, const char *key, s
     }
     sqlite3_reset(st);
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? CVO_OK
-                                                : history_db_fail(h, "cannot read a ledger");
+                                                 : history_db_fail(h, "cannot read a ledger");
 }
 
-cvo_status state_ledger_put(cvo_history *h, const char *kind, const char *key,
-                            const char *customer, state_entry entry, int32_t day,
-                            const char *remote_id)
+cvo_status state_ledger_put(cvo_history *h, const char *kind, const char *key, const char *customer,
+                            state_entry entry, int32_t day, const char *remote_id)
 {
     sqlite3_stmt *st = NULL;
     char date[11];
@@ -299,10 +298,9 @@ static cvo_status secret_get(cvo_history *h, const char *name, cvo_id_key *out, 
         memcpy(out->bytes, sqlite3_column_blob(st, 0), sizeof out->bytes);
     sqlite3_reset(st);
     if (rc == SQLITE_ROW && !*found)
-        return ctx_fail(h->ctx, CVO_ERR_FORMAT, "%s: the stored %s is not 32 bytes", h->path,
-                        name);
+        return ctx_fail(h->ctx, CVO_ERR_FORMAT, "%s: the stored %s is not 32 bytes", h->path, name);
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? CVO_OK
-                                                : history_db_fail(h, "cannot read a secret");
+                                                 : history_db_fail(h, "cannot read a secret");
 }
 
 /* INSERT OR IGNORE, then read back: of two runs creating the key at once, both

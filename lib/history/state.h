@@ -8,8 +8,8 @@
 #include "history/history.h"
 
 /* Ledgers, one per kind of request. */
-#define STATE_KLAVIYO_BULK "klaviyo-bulk"   /* key: SHA-256 of the body */
-#define STATE_KLAVIYO_EVENT "klaviyo-event" /* key: the event's unique_id */
+#define STATE_KLAVIYO_BULK "klaviyo-bulk"     /* key: SHA-256 of the body */
+#define STATE_KLAVIYO_EVENT "klaviyo-event"   /* key: the event's unique_id */
 #define STATE_GORGIAS_TICKET "gorgias-ticket" /* key: the ticket's external_id */
 
 /* Where a ledger entry stands. SENDING is written (and committed) before the
@@ -17,8 +17,8 @@
 typedef enum state_entry {
     STATE_NONE = 0, /* not in the ledger */
     STATE_SENDING,
-    STATE_DONE,     /* accepted */
-    STATE_UNKNOWN   /* sent, outcome unknown: never sent again */
+    STATE_DONE,   /* accepted */
+    STATE_UNKNOWN /* sent, outcome unknown: never sent again */
 } state_entry;
 
 /* Property names of a profile as one text: sorted, each ending in '\n'. */
@@ -37,9 +37,8 @@ void state_rollback(cvo_history *h);
 cvo_status state_ledger_get(cvo_history *h, const char *kind, const char *key,
                             state_entry *out) CVO_MUST_USE;
 /* Inserts or replaces the entry; day INT32_MIN and remote_id NULL leave them empty. */
-cvo_status state_ledger_put(cvo_history *h, const char *kind, const char *key,
-                            const char *customer, state_entry entry, int32_t day,
-                            const char *remote_id) CVO_MUST_USE;
+cvo_status state_ledger_put(cvo_history *h, const char *kind, const char *key, const char *customer,
+                            state_entry entry, int32_t day, const char *remote_id) CVO_MUST_USE;
 /* Removes the entry (a request refused: nothing was made). */
 cvo_status state_ledger_drop(cvo_history *h, const char *kind, const char *key) CVO_MUST_USE;
 /* Turns every SENDING entry of kind into UNKNOWN (left by an interrupted run);

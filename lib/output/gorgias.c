@@ -21,8 +21,7 @@ typedef struct latest_answer {
 
 static latest_answer latest_of(const cvo_nps *nps, size_t index)
 {
-    return (latest_answer){cvo_nps_customer_last(nps, index),
-                           cvo_nps_customer_last_day(nps, index),
+    return (latest_answer){cvo_nps_customer_last(nps, index), cvo_nps_customer_last_day(nps, index),
                            cvo_nps_customer_last_comment(nps, index)};
 }
 

@@ -18,7 +18,8 @@ bool gorgias_ticket_due(const cvo_analysis *a, const cvo_nps *nps, size_t index)
 
 /* external_id = "cvo-nps-" + keyed customer (KEYED_HEX) + "-" + answer day YYYYMMDD. */
 #define GORGIAS_KEY_PREFIX "cvo-nps-"
-#define GORGIAS_KEY_BYTES (sizeof GORGIAS_KEY_PREFIX - 1 + KEYED_HEX + 1 + 8 + 1) /* with the NUL */
+#define GORGIAS_KEY_BYTES (sizeof GORGIAS_KEY_PREFIX - 1 + KEYED_HEX + 1 + 8 + 1) /* with the NUL  \
+                                                                                   */
 
 /* The keyed customer of an external_id of that shape into out; false otherwise. */
 bool gorgias_key_customer(const char *external_id, char out[KEYED_HEX + 1]);

@@ -162,9 +162,9 @@ static const cell_column profile_properties[] = {
 /* The properties of a winback-due event. Money goes here, never in the event's
  * value: Klaviyo counts value as revenue the flow earned. */
 static const cell_column event_properties[] = {
-    {"CVO Winback Date", get_winback},  {"CVO RFM Segment", get_segment},
-    {"CVO P Alive", get_p_alive},       {"CVO Predicted CLV", get_predicted_clv},
-    {"CVO Profit", get_profit},         {"CVO Predicted Profit", get_predicted_profit},
+    {"CVO Winback Date", get_winback}, {"CVO RFM Segment", get_segment},
+    {"CVO P Alive", get_p_alive},      {"CVO Predicted CLV", get_predicted_clv},
+    {"CVO Profit", get_profit},        {"CVO Predicted Profit", get_predicted_profit},
 };
 
 #define COUNT_OF(array) (sizeof(array) / sizeof((array)[0]))

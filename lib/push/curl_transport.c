@@ -168,8 +168,7 @@ static void monotonic_sleep(void *self, double seconds)
     (void)self;
     if (!(seconds > 0))
         return;
-    struct timespec left = {(time_t)seconds,
-                            (long)((seconds - (double)(time_t)seconds) * 1e9)};
+    struct timespec left = {(time_t)seconds, (long)((seconds - (double)(time_t)seconds) * 1e9)};
     while (nanosleep(&left, &left) != 0 && errno == EINTR)
         ;
 }

@@ -45,8 +45,7 @@ typedef struct gorgias {
 
 static void base64(const char *in, size_t len, char *out)
 {
-    static const char digits[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    static const char digits[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     size_t o = 0;
     for (size_t i = 0; i < len; i += 3) {
         uint32_t v = (uint32_t)(unsigned char)in[i] << 16;
@@ -70,7 +69,8 @@ static bool base_url(gorgias *g)
     size_t len = domain ? strlen(domain) : 0;
     if (len == 0 || len > 63 ||
         strspn(domain, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-") != len) {
-        ctx_fail(g->ctx, CVO_ERR_ARGUMENT, "gorgias: the domain must be the account name "
+        ctx_fail(g->ctx, CVO_ERR_ARGUMENT,
+                 "gorgias: the domain must be the account name "
                  "(letters, digits, '-': DOMAIN.gorgias.com)");
         return false;
     }
@@ -129,8 +129,10 @@ static cvo_status ticket_line(gorgias *g, unsigned long number, char *text, size
     ticket t = {text, len, number, jsonread_text(body, "external_id"), ""};
     cvo_status status = CVO_OK;
     if (t.key == NULL || !gorgias_key_customer(t.key, t.customer) || !json_is_object(body))
-        status = ctx_fail(g->ctx, CVO_ERR_FORMAT, "gorgias: %s:%lu: not a ticket body with a "
-                          "cvo external_id", g->path, number);
+        status = ctx_fail(g->ctx, CVO_ERR_FORMAT,
+                          "gorgias: %s:%lu: not a ticket body with a "
+                          "cvo external_id",
+                          g->path, number);
     else if (visit != NULL)
         status = visit(g, &t);
     json_decref(body);
@@ -203,8 +205,8 @@ static cvo_status send_one(gorgias *g, const ticket *t)
     if (plan != PLAN_SEND)
         return CVO_OK;
     int32_t day = g->o->as_of_day;
-    CVO_TRY(state_ledger_put(h, STATE_GORGIAS_TICKET, t->key, t->customer, STATE_SENDING, day,
-                             NULL));
+    CVO_TRY(
+        state_ledger_put(h, STATE_GORGIAS_TICKET, t->key, t->customer, STATE_SENDING, day, NULL));
     char where[PATH_BYTES + 96], id[32];
     snprintf(where, sizeof where, "%s:%lu (%s)", g->path, t->number, t->key);
     cvo_http_request q = {"POST", g->url, g->headers, 3, t->body, t->len, 0, 0};
@@ -219,10 +221,12 @@ static cvo_status send_one(gorgias *g, const ticket *t)
     if (outcome == OUTCOME_UNKNOWN) {
         char then[PATH_BYTES + 128];
         g->result->unknown++;
-        CVO_TRY(state_ledger_put(h, STATE_GORGIAS_TICKET, t->key, t->customer, STATE_UNKNOWN,
-                                 day, NULL));
-        snprintf(then, sizeof then, "the ticket may have been made: recorded as unknown in %s "
-                 "and never sent again: check it in Gorgias", h->path);
+        CVO_TRY(state_ledger_put(h, STATE_GORGIAS_TICKET, t->key, t->customer, STATE_UNKNOWN, day,
+                                 NULL));
+        snprintf(then, sizeof then,
+                 "the ticket may have been made: recorded as unknown in %s "
+                 "and never sent again: check it in Gorgias",
+                 h->path);
         return session_fail(&g->s, where, outcome, then);
     }
     CVO_TRY(state_ledger_drop(h, STATE_GORGIAS_TICKET, t->key));
@@ -248,8 +252,8 @@ static cvo_status dry_one(gorgias *g, const ticket *t)
                     g->url, t->number, t->key, t->len);
     else
         session_say(&g->s, CVO_PUSH_PLAN, "skip gorgias/tickets.jsonl:%lu  %s  (%s)", t->number,
-                    t->key, plan == PLAN_SKIP ? "in the ledger"
-                                              : "the customer got a cvo ticket recently");
+                    t->key,
+                    plan == PLAN_SKIP ? "in the ledger" : "the customer got a cvo ticket recently");
     return CVO_OK;
 }
 
@@ -264,7 +268,8 @@ static cvo_status dry_run(gorgias *g)
     session_say(&g->s, CVO_PUSH_PLAN, "  Accept: application/json");
     CVO_TRY(tickets_each(g, dry_one));
     const cvo_push_result *r = g->result;
-    session_say(&g->s, CVO_PUSH_PLAN, "%zu tickets would be sent, %zu already in the ledger, "
+    session_say(&g->s, CVO_PUSH_PLAN,
+                "%zu tickets would be sent, %zu already in the ledger, "
                 "%zu held (a cvo ticket for the customer within max_answer_age_days)",
                 r->tickets_sent, r->tickets_skipped, r->tickets_held);
     return CVO_OK;
@@ -279,14 +284,17 @@ static cvo_status push_all(gorgias *g)
     CVO_TRY(state_ledger_sweep(g->o->state, STATE_GORGIAS_TICKET, &interrupted));
     g->result->unknown += interrupted;
     if (interrupted > 0)
-        session_say(&g->s, CVO_PUSH_WARNING, "%zu ticket%s of an interrupted push may or may not "
+        session_say(&g->s, CVO_PUSH_WARNING,
+                    "%zu ticket%s of an interrupted push may or may not "
                     "have been made: recorded as unknown in %s, never sent again: check in "
-                    "Gorgias", interrupted, interrupted == 1 ? "" : "s", g->o->state->path);
+                    "Gorgias",
+                    interrupted, interrupted == 1 ? "" : "s", g->o->state->path);
     cvo_status status = tickets_each(g, send_one);
     const cvo_push_result *r = g->result;
-    session_say(&g->s, CVO_PUSH_PROGRESS, "%zu tickets sent, %zu already in the ledger, %zu held "
-                "(the customer got a cvo ticket within max_answer_age_days)", r->tickets_sent,
-                r->tickets_skipped, r->tickets_held);
+    session_say(&g->s, CVO_PUSH_PROGRESS,
+                "%zu tickets sent, %zu already in the ledger, %zu held "
+                "(the customer got a cvo ticket within max_answer_age_days)",
+                r->tickets_sent, r->tickets_skipped, r->tickets_held);
     return status;
 }
 
@@ -306,10 +314,10 @@ cvo_status cvo_gorgias_push(cvo_ctx *ctx, const cvo_push_options *options, cvo_p
     g->o = options;
     g->result = result;
     int n = snprintf(g->path, sizeof g->path, "%s/gorgias/tickets.jsonl", options->dir);
-    cvo_status status = n > 0 && (size_t)n < sizeof g->path
-                            ? settings(g)
-                            : ctx_fail(ctx, CVO_ERR_ARGUMENT, "gorgias: %s: path too long",
-                                       options->dir);
+    cvo_status status =
+        n > 0 && (size_t)n < sizeof g->path
+            ? settings(g)
+            : ctx_fail(ctx, CVO_ERR_ARGUMENT, "gorgias: %s: path too long", options->dir);
     session_init(&g->s, ctx, options, "gorgias", g->base_url, &result->requests);
     if (status == CVO_OK)
         status = tickets_each(g, NULL); /* every line checks out first */

@@ -191,8 +191,10 @@ static cvo_status read_whole(cvo_ctx *ctx, const char *path, char **text, size_t
     }
     if (st.st_size > KLAVIYO_BODY_MAX) {
         fclose(in);
-        return ctx_fail(ctx, CVO_ERR_LIMIT, "klaviyo: %s: %lld bytes, over Klaviyo's %d-byte "
-                        "payload limit", path, (long long)st.st_size, KLAVIYO_BODY_MAX);
+        return ctx_fail(ctx, CVO_ERR_LIMIT,
+                        "klaviyo: %s: %lld bytes, over Klaviyo's %d-byte "
+                        "payload limit",
+                        path, (long long)st.st_size, KLAVIYO_BODY_MAX);
     }
     *text = mem_alloc(ctx, (size_t)st.st_size + 1);
     *len = *text ? fread(*text, 1, (size_t)st.st_size, in) : 0;
@@ -202,8 +204,8 @@ static cvo_status read_whole(cvo_ctx *ctx, const char *path, char **text, size_t
         (*text)[*len] = '\0';
         return CVO_OK;
     }
-    cvo_status status = *text ? ctx_fail(ctx, CVO_ERR_IO, "klaviyo: %s: read error", path)
-                              : ctx_nomem(ctx);
+    cvo_status status =
+        *text ? ctx_fail(ctx, CVO_ERR_IO, "klaviyo: %s: read error", path) : ctx_nomem(ctx);
     mem_free(ctx, *text);
     *text = NULL;
     return status;
@@ -228,8 +230,10 @@ static cvo_status check_bulk(klaviyo_files *f, bulk_file *b)
     mem_free(f->ctx, text);
     json_decref(body);
     if (profiles == NULL || b->profiles == 0)
-        return ctx_fail(f->ctx, CVO_ERR_FORMAT, "klaviyo: %s/%s: not a profile-bulk-import-job "
-                        "body with profiles", f->bulk_dir, b->name);
+        return ctx_fail(f->ctx, CVO_ERR_FORMAT,
+                        "klaviyo: %s/%s: not a profile-bulk-import-job "
+                        "body with profiles",
+                        f->bulk_dir, b->name);
     f->profiles += b->profiles;
     return CVO_OK;
 }
@@ -249,15 +253,19 @@ static cvo_status event_line(klaviyo_files *f, unsigned long number, char *text,
     if (blank(text, len))
         return CVO_OK;
     if (len > KLAVIYO_BODY_MAX)
-        return ctx_fail(f->ctx, CVO_ERR_LIMIT, "klaviyo: %s:%lu: over Klaviyo's %d-byte payload "
-                        "limit", f->events_path, number, KLAVIYO_BODY_MAX);
+        return ctx_fail(f->ctx, CVO_ERR_LIMIT,
+                        "klaviyo: %s:%lu: over Klaviyo's %d-byte payload "
+                        "limit",
+                        f->events_path, number, KLAVIYO_BODY_MAX);
     json_t *event = jsonread_parse(text, len);
     const char *type = jsonread_text(event, "data.type");
     const char *unique_id = jsonread_text(event, "data.attributes.unique_id");
     cvo_status status = CVO_OK;
     if (type == NULL || strcmp(type, "event") != 0 || unique_id == NULL || unique_id[0] == '\0')
-        status = ctx_fail(f->ctx, CVO_ERR_FORMAT, "klaviyo: %s:%lu: not an event body with a "
-                          "unique_id", f->events_path, number);
+        status = ctx_fail(f->ctx, CVO_ERR_FORMAT,
+                          "klaviyo: %s:%lu: not an event body with a "
+                          "unique_id",
+                          f->events_path, number);
     if (status == CVO_OK && visit != NULL)
         status = visit(user, number, text, len, event);
     json_decref(event);

@@ -26,7 +26,7 @@ typedef struct bulk_file {
     char name[16]; /* "0001.json" */
     size_t bytes, profiles;
     char job_id[KLAVIYO_JOB_ID_MAX];
-    char status[16];           /* the job's, once known */
+    char status[16];             /* the job's, once known */
     long long completed, failed; /* -1 until known */
     bool sent, followed;
 } bulk_file;
@@ -49,10 +49,10 @@ cvo_status klaviyo_files_read(klaviyo_files *f, size_t i, char **text, size_t *l
 
 /* One profile of a parsed body. */
 typedef struct bulk_profile {
-    json_t *profile;             /* the element of profiles.data */
+    json_t *profile; /* the element of profiles.data */
     const char *email, *external_id;
-    char customer[KEYED_HEX + 1];  /* keyed_customer of the two */
-    char names[STATE_NAMES_MAX];   /* its property names with a value, sorted, each + '\n' */
+    char customer[KEYED_HEX + 1]; /* keyed_customer of the two */
+    char names[STATE_NAMES_MAX];  /* its property names with a value, sorted, each + '\n' */
 } bulk_profile;
 
 /* The profiles array of a parsed bulk body (NULL when the shape is wrong). */

@@ -26,9 +26,12 @@ enum {
     POLL_INTERVAL_MAX_S = 10,
     WHERE_MAX = 128,
     /* requests per second and per minute (platforms.md 4) */
-    BULK_BURST = 10, BULK_STEADY = 150,
-    IMPORT_BURST = 75, IMPORT_STEADY = 750,
-    EVENT_BURST = 350, EVENT_STEADY = 3500
+    BULK_BURST = 10,
+    BULK_STEADY = 150,
+    IMPORT_BURST = 75,
+    IMPORT_STEADY = 750,
+    EVENT_BURST = 350,
+    EVENT_STEADY = 3500
 };
 
 typedef struct klaviyo {
@@ -92,8 +95,10 @@ static cvo_status refused(klaviyo *k, const char *where, push_outcome outcome, c
     if (code == 401 || code == 403) {
         char message[CVO_MESSAGE_BYTES];
         snprintf(message, sizeof message, "%s", cvo_ctx_message(k->ctx));
-        ctx_fail(k->ctx, status, "%s (check the API key and its scopes: profiles:write "
-                 "lists:write events:write profiles:read)", message);
+        ctx_fail(k->ctx, status,
+                 "%s (check the API key and its scopes: profiles:write "
+                 "lists:write events:write profiles:read)",
+                 message);
     }
     return status;
 }
@@ -164,8 +169,10 @@ static cvo_status bulk_send(klaviyo *k, size_t i, char *text, size_t len, json_t
     CVO_TRY(state_ledger_get(k->o->state, STATE_KLAVIYO_BULK, sha, &entry));
     if (entry == STATE_DONE) {
         k->result->bulk_skipped++;
-        session_say(&k->s, CVO_PUSH_PROGRESS, "%s: accepted before (the same bytes), not sent "
-                    "again", where);
+        session_say(&k->s, CVO_PUSH_PROGRESS,
+                    "%s: accepted before (the same bytes), not sent "
+                    "again",
+                    where);
         return CVO_OK;
     }
     CVO_TRY(record_before(k, profiles, sha));
@@ -197,8 +204,10 @@ static cvo_status bodies_each(klaviyo *k, body_fn each)
         json_t *body = jsonread_parse(text, len);
         json_t *profiles = klaviyo_body_profiles(body);
         status = profiles ? each(k, i, text, len, profiles)
-                          : ctx_fail(k->ctx, CVO_ERR_FORMAT, "klaviyo: %s/%s: changed during the "
-                                     "push", k->files.bulk_dir, k->files.bulk[i].name);
+                          : ctx_fail(k->ctx, CVO_ERR_FORMAT,
+                                     "klaviyo: %s/%s: changed during the "
+                                     "push",
+                                     k->files.bulk_dir, k->files.bulk[i].name);
         json_decref(body);
         mem_free(k->ctx, text);
     }
@@ -225,8 +234,10 @@ static cvo_status job_poll(klaviyo *k, bulk_file *b, bool *given_up)
     if (outcome != OUTCOME_ACCEPTED) {
         char words[320];
         session_reply_words(&k->s.response, words, sizeof words);
-        session_say(&k->s, CVO_PUSH_WARNING, "%s: cannot follow the job (HTTP %ld %s); it was "
-                    "accepted", where, k->s.response.status, words);
+        session_say(&k->s, CVO_PUSH_WARNING,
+                    "%s: cannot follow the job (HTTP %ld %s); it was "
+                    "accepted",
+                    where, k->s.response.status, words);
         *given_up = true;
         return CVO_OK;
     }
@@ -271,8 +282,9 @@ static void jobs_report(klaviyo *k)
             snprintf(counts, sizeof counts, ", %lld completed, %lld failed", b->completed,
                      b->failed);
         if (job_pending(b))
-            snprintf(tail, sizeof tail, b->followed ? " (not finished after %g s)"
-                                                    : " (not followed)", k->o->klaviyo_wait_s);
+            snprintf(tail, sizeof tail,
+                     b->followed ? " (not finished after %g s)" : " (not followed)",
+                     k->o->klaviyo_wait_s);
         if (b->failed > 0)
             snprintf(tail + strlen(tail), sizeof tail - strlen(tail),
                      "; see GET " BULK_PATH "/%s/import-errors", b->job_id);
@@ -385,20 +397,20 @@ static cvo_status event_send(void *user, unsigned long number, const char *line,
         return CVO_OK;
     }
     event_customer(event, k->o->id_key, customer);
-    CVO_TRY(state_ledger_put(h, STATE_KLAVIYO_EVENT, uid, customer, STATE_SENDING, INT32_MIN,
-                             NULL));
+    CVO_TRY(
+        state_ledger_put(h, STATE_KLAVIYO_EVENT, uid, customer, STATE_SENDING, INT32_MIN, NULL));
     push_outcome outcome;
     CVO_TRY(post(k, &k->event_window, EVENTS_PATH, line, len, where, &outcome));
     if (outcome == OUTCOME_ACCEPTED) {
         k->result->events_sent++;
-        return state_ledger_put(h, STATE_KLAVIYO_EVENT, uid, customer, STATE_DONE, INT32_MIN,
-                                NULL);
+        return state_ledger_put(h, STATE_KLAVIYO_EVENT, uid, customer, STATE_DONE, INT32_MIN, NULL);
     }
     if (outcome == OUTCOME_UNKNOWN) {
         k->result->unknown++;
         CVO_TRY(state_ledger_put(h, STATE_KLAVIYO_EVENT, uid, customer, STATE_UNKNOWN, INT32_MIN,
                                  NULL));
-        return refused(k, where, outcome, "it may have reached Klaviyo: recorded as unknown in "
+        return refused(k, where, outcome,
+                       "it may have reached Klaviyo: recorded as unknown in "
                        "the ledger and never sent again");
     }
     CVO_TRY(state_ledger_drop(h, STATE_KLAVIYO_EVENT, uid));
@@ -411,9 +423,10 @@ static cvo_status events_interrupted(klaviyo *k)
     size_t count = 0;
     CVO_TRY(state_ledger_sweep(k->o->state, STATE_KLAVIYO_EVENT, &count));
     if (count > 0)
-        session_say(&k->s, CVO_PUSH_WARNING, "%zu event%s of an interrupted push may or may not "
-                    "have reached Klaviyo: recorded as unknown, not sent again", count,
-                    count == 1 ? "" : "s");
+        session_say(&k->s, CVO_PUSH_WARNING,
+                    "%zu event%s of an interrupted push may or may not "
+                    "have reached Klaviyo: recorded as unknown, not sent again",
+                    count, count == 1 ? "" : "s");
     k->result->unknown += count;
     return CVO_OK;
 }
@@ -449,13 +462,17 @@ static cvo_status dry_body(klaviyo *k, size_t i, char *text, size_t len, json_t 
         CVO_TRY(state_ledger_get(k->o->state, STATE_KLAVIYO_BULK, sha, &entry));
     if (entry == STATE_DONE) {
         k->result->bulk_skipped++;
-        session_say(&k->s, CVO_PUSH_PLAN, "skip klaviyo/profile-bulk-import/%s  (accepted "
-                    "before, the same bytes)", b->name);
+        session_say(&k->s, CVO_PUSH_PLAN,
+                    "skip klaviyo/profile-bulk-import/%s  (accepted "
+                    "before, the same bytes)",
+                    b->name);
     } else {
         k->result->bulk_sent++;
         k->result->profiles += b->profiles;
-        session_say(&k->s, CVO_PUSH_PLAN, "POST %s" BULK_PATH "  klaviyo/profile-bulk-import/%s"
-                    "  %zu bytes, %zu profiles", k->base_url, b->name, b->bytes, b->profiles);
+        session_say(&k->s, CVO_PUSH_PLAN,
+                    "POST %s" BULK_PATH "  klaviyo/profile-bulk-import/%s"
+                    "  %zu bytes, %zu profiles",
+                    k->base_url, b->name, b->bytes, b->profiles);
     }
     return k->o->state && k->o->id_key ? unset_body_profiles(k, i, text, len, profiles) : CVO_OK;
 }
@@ -471,14 +488,18 @@ static cvo_status dry_run(klaviyo *k)
     session_say(&k->s, CVO_PUSH_PLAN, "  Accept: " MEDIA_TYPE);
     CVO_TRY(bodies_each(k, dry_body));
     if (k->result->unset_sent > 0)
-        session_say(&k->s, CVO_PUSH_PLAN, "POST %s" IMPORT_PATH "  %zu profiles lose %zu "
-                    "properties", k->base_url, k->result->unset_sent, k->result->unset_names);
+        session_say(&k->s, CVO_PUSH_PLAN,
+                    "POST %s" IMPORT_PATH "  %zu profiles lose %zu "
+                    "properties",
+                    k->base_url, k->result->unset_sent, k->result->unset_names);
     CVO_TRY(klaviyo_events_each(&k->files, dry_event, k));
     const cvo_push_result *r = k->result;
-    session_say(&k->s, CVO_PUSH_PLAN, "%zu bulk jobs (%zu profiles), %zu profiles with "
+    session_say(&k->s, CVO_PUSH_PLAN,
+                "%zu bulk jobs (%zu profiles), %zu profiles with "
                 "properties to remove, %zu events would be sent; %zu bodies and %zu events "
-                "already accepted", r->bulk_sent, r->profiles, r->unset_sent, r->events_sent,
-                r->bulk_skipped, r->events_skipped);
+                "already accepted",
+                r->bulk_sent, r->profiles, r->unset_sent, r->events_sent, r->bulk_skipped,
+                r->events_skipped);
     return CVO_OK;
 }
 
@@ -497,10 +518,12 @@ static cvo_status push_all(klaviyo *k)
     if (status == CVO_OK)
         status = klaviyo_events_each(&k->files, event_send, k);
     const cvo_push_result *r = k->result;
-    session_say(&k->s, CVO_PUSH_PROGRESS, "%zu bulk jobs (%zu profiles) sent, %zu already "
+    session_say(&k->s, CVO_PUSH_PROGRESS,
+                "%zu bulk jobs (%zu profiles) sent, %zu already "
                 "accepted; properties removed from %zu profiles; %zu events sent, %zu already "
-                "in the ledger", r->bulk_sent, r->profiles, r->bulk_skipped, r->unset_sent,
-                r->events_sent, r->events_skipped);
+                "in the ledger",
+                r->bulk_sent, r->profiles, r->bulk_skipped, r->unset_sent, r->events_sent,
+                r->events_skipped);
     return status;
 }
 

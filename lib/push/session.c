@@ -21,8 +21,8 @@ enum {
 cvo_status window_init(push_window *w, cvo_ctx *ctx, size_t burst, double burst_s, size_t steady,
                        double steady_s)
 {
-    *w = (push_window){mem_array(ctx, steady, sizeof(double)), burst, steady, 0, 0, burst_s,
-                       steady_s};
+    *w = (push_window){
+        mem_array(ctx, steady, sizeof(double)), burst, steady, 0, 0, burst_s, steady_s};
     return w->stamps ? CVO_OK : ctx_nomem(ctx);
 }
 
@@ -239,7 +239,8 @@ static bool loopback_host(const char *host)
     static const char *const names[] = {"127.0.0.1", "localhost", "[::1]"};
     for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
         size_t n = strlen(names[i]);
-        if (strncmp(host, names[i], n) == 0 && (host[n] == '\0' || host[n] == ':' || host[n] == '/'))
+        if (strncmp(host, names[i], n) == 0 &&
+            (host[n] == '\0' || host[n] == ':' || host[n] == '/'))
             return strspn(host + n + (host[n] == ':'), "0123456789") <= 5;
     }
     return false;
@@ -275,8 +276,8 @@ bool session_secret(cvo_ctx *ctx, const char *what, const char *value, size_t ma
     }
     if (!printable(value, max, banned)) {
         ctx_fail(ctx, CVO_ERR_ARGUMENT,
-                 "%s holds a blank, control or non-ASCII character%s%s, or is over %zu bytes",
-                 what, banned[0] ? " or " : "", banned[0] ? banned : "", max);
+                 "%s holds a blank, control or non-ASCII character%s%s, or is over %zu bytes", what,
+                 banned[0] ? " or " : "", banned[0] ? banned : "", max);
         return false;
     }
     return true;

@@ -775,10 +775,11 @@ static const char profiles_header[] =
  * flag; "CVO Discount Eligible" (deprecated) is the inverse of "CVO No Discount". */
 static void assert_list_properties(const csv_table *table)
 {
-    static const char *const flags[] = {"CVO Exclude", "CVO Winback", "CVO VIP", "CVO Referral",
-                                        "CVO Interview", "CVO No Discount"};
+    static const char *const flags[] = {"CVO Exclude",  "CVO Winback",   "CVO VIP",
+                                        "CVO Referral", "CVO Interview", "CVO No Discount"};
     size_t date = column_of(table, "CVO Winback Date"), winback = column_of(table, "CVO Winback");
-    size_t no = column_of(table, "CVO No Discount"), eligible = column_of(table, "CVO Discount Eligible");
+    size_t no = column_of(table, "CVO No Discount"),
+           eligible = column_of(table, "CVO Discount Eligible");
     for (size_t r = 1; r < table->rows; r++) {
         for (size_t k = 0; k < sizeof flags / sizeof *flags; k++) {
             const char *v = cell_at(table, r, column_of(table, flags[k]));
@@ -990,7 +991,8 @@ static void test_events_keyed(void **state)
     o.leave_out = leave_out_first;
     o.leave_out_data = &first;
     text d = capture_events(s, &o);
-    assert_int_equal(occurrences(d.data, "\"unique_id\""), occurrences(c.data, "\"unique_id\"") - 1);
+    assert_int_equal(occurrences(d.data, "\"unique_id\""),
+                     occurrences(c.data, "\"unique_id\"") - 1);
     free(a.data);
     free(b.data);
     free(c.data);
@@ -1109,22 +1111,14 @@ int main(void)
         cmocka_unit_test(test_cell_format_cut),
     };
     const struct CMUnitTest generated[] = {
-        cmocka_unit_test(test_customers_csv),
-        cmocka_unit_test(test_customers_profit_columns),
-        cmocka_unit_test(test_no_discount_reasons),
-        cmocka_unit_test(test_lists_match_flags),
-        cmocka_unit_test(test_loyalty_tiers),
-        cmocka_unit_test(test_bad_list),
-        cmocka_unit_test(test_write_error),
-        cmocka_unit_test(test_summary_json),
-        cmocka_unit_test(test_summary_drivers),
-        cmocka_unit_test(test_profiles_csv),
-        cmocka_unit_test(test_bulk_bodies),
-        cmocka_unit_test(test_bulk_list_relationship),
-        cmocka_unit_test(test_bulk_write_error),
-        cmocka_unit_test(test_events),
-        cmocka_unit_test(test_events_keyed),
-        cmocka_unit_test(test_xlsx),
+        cmocka_unit_test(test_customers_csv),       cmocka_unit_test(test_customers_profit_columns),
+        cmocka_unit_test(test_no_discount_reasons), cmocka_unit_test(test_lists_match_flags),
+        cmocka_unit_test(test_loyalty_tiers),       cmocka_unit_test(test_bad_list),
+        cmocka_unit_test(test_write_error),         cmocka_unit_test(test_summary_json),
+        cmocka_unit_test(test_summary_drivers),     cmocka_unit_test(test_profiles_csv),
+        cmocka_unit_test(test_bulk_bodies),         cmocka_unit_test(test_bulk_list_relationship),
+        cmocka_unit_test(test_bulk_write_error),    cmocka_unit_test(test_events),
+        cmocka_unit_test(test_events_keyed),        cmocka_unit_test(test_xlsx),
     };
     const struct CMUnitTest hostile[] = {
         cmocka_unit_test(test_hostile_neutralised),

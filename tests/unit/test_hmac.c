@@ -139,7 +139,10 @@ static void test_keyed_ids(void **state)
     assert_string_not_equal(c, d);
     /* the HMAC of the joined parts under the key's bytes */
     uint8_t mac[SHA256_BYTES];
-    hmac_sha256(one.bytes, sizeof one.bytes, "ab\x1f" "c", 4, mac);
+    hmac_sha256(one.bytes, sizeof one.bytes,
+                "ab\x1f"
+                "c",
+                4, mac);
     assert_hex(mac, KEYED_HEX, c);
 }
 

@@ -22,9 +22,9 @@
 /* ---- the scripted transport ------------------------------------------------------------ */
 
 typedef struct answer {
-    long status;             /* 0 with failure */
+    long status; /* 0 with failure */
     cvo_net_failure failure;
-    double retry_after_s;    /* 0: none */
+    double retry_after_s; /* 0: none */
     const char *body;
 } answer;
 
@@ -373,7 +373,7 @@ static void test_klaviyo_timeouts(void **state)
     assert_int_equal(sent_to(&f->script, "/api/events"), 4);
     assert_true(took >= 4 * 30 && took <= 4 * 30 + 1 + 2 + 4 + 1);
     assert_non_null(strstr(cvo_ctx_message(f->ctx), "no answer from http://127.0.0.1:9 within 30 s "
-                                                     "(4 tries)"));
+                                                    "(4 tries)"));
     assert_int_equal(f->result.unknown, 1);
     forget_sent(&f->script);
     assert_int_equal(cvo_klaviyo_push(f->ctx, &f->o, &f->result), CVO_OK);
@@ -422,8 +422,9 @@ static void test_job_polling(void **state)
     fixture *f = *state;
     klaviyo_store(f, 0);
     f->o.klaviyo_wait_s = 60;
-    queue(&f->script, (answer){202, CVO_NET_ANSWERED, 0,
-                               "{\"data\":{\"id\":\"01JOB\",\"attributes\":{\"status\":\"queued\"}}}"});
+    queue(&f->script,
+          (answer){202, CVO_NET_ANSWERED, 0,
+                   "{\"data\":{\"id\":\"01JOB\",\"attributes\":{\"status\":\"queued\"}}}"});
     const char *processing = "{\"data\":{\"attributes\":{\"status\":\"processing\"}}}";
     queue(&f->script, (answer){200, CVO_NET_ANSWERED, 0, processing});
     queue(&f->script, (answer){200, CVO_NET_ANSWERED, 0, processing});
@@ -618,11 +619,21 @@ int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
     const struct CMUnitTest tests[] = {
-        T(test_gorgias_pacing),     T(test_klaviyo_event_pacing),  T(test_retry_after),
-        T(test_klaviyo_5xx_retried), T(test_gorgias_5xx_unknown),  T(test_klaviyo_timeouts),
-        T(test_timeouts_from_config), T(test_refused_with_detail), T(test_job_polling),
-        T(test_job_not_finished),   T(test_events_resume),         T(test_tickets_one_per_customer),
-        T(test_unset),              T(test_dry_run),               T(test_settings),
+        T(test_gorgias_pacing),
+        T(test_klaviyo_event_pacing),
+        T(test_retry_after),
+        T(test_klaviyo_5xx_retried),
+        T(test_gorgias_5xx_unknown),
+        T(test_klaviyo_timeouts),
+        T(test_timeouts_from_config),
+        T(test_refused_with_detail),
+        T(test_job_polling),
+        T(test_job_not_finished),
+        T(test_events_resume),
+        T(test_tickets_one_per_customer),
+        T(test_unset),
+        T(test_dry_run),
+        T(test_settings),
         T(test_id_key),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
