@@ -240,6 +240,15 @@ static void profile_csv_row(cell_buf *b, const cell_row *row, const cvo_migratio
     cell_char(b, '\n');
 }
 
+/* The defaults with the migration m: what the _migration writers mean. */
+static cvo_export_options with_migration(const cvo_migration *m)
+{
+    cvo_export_options o;
+    cvo_export_options_init(&o);
+    o.migration = m;
+    return o;
+}
+
 /* A customer Klaviyo gets: one with an e-mail (summary.json counts the others)
  * that the caller does not leave out. */
 static bool profile_wanted(const cvo_export_options *o, const cvo_analysis *a, size_t index,
@@ -256,9 +265,7 @@ cvo_status cvo_write_klaviyo_profiles(cvo_ctx *ctx, const cvo_analysis *a, FILE 
 cvo_status cvo_write_klaviyo_profiles_migration(cvo_ctx *ctx, const cvo_analysis *a,
                                                 const cvo_migration *m, FILE *out)
 {
-    cvo_export_options o;
-    cvo_export_options_init(&o);
-    o.migration = m;
+    cvo_export_options o = with_migration(m);
     return cvo_write_klaviyo_profiles_with(ctx, a, &o, out);
 }
 
@@ -471,9 +478,7 @@ cvo_status cvo_write_klaviyo_bulk_migration(cvo_ctx *ctx, const cvo_analysis *a,
                                             const cvo_migration *m, cvo_sink_open open,
                                             cvo_sink_close close, void *user_data, size_t *jobs)
 {
-    cvo_export_options o;
-    cvo_export_options_init(&o);
-    o.migration = m;
+    cvo_export_options o = with_migration(m);
     return cvo_write_klaviyo_bulk_with(ctx, a, &o, open, close, user_data, jobs);
 }
 
@@ -595,9 +600,7 @@ cvo_status cvo_write_klaviyo_events(cvo_ctx *ctx, const cvo_analysis *a, FILE *o
 cvo_status cvo_write_klaviyo_events_migration(cvo_ctx *ctx, const cvo_analysis *a,
                                               const cvo_migration *m, FILE *out)
 {
-    cvo_export_options o;
-    cvo_export_options_init(&o);
-    o.migration = m;
+    cvo_export_options o = with_migration(m);
     return cvo_write_klaviyo_events_with(ctx, a, &o, out);
 }
 

@@ -10,7 +10,6 @@
 #include "history/state.h"
 #include "output/gorgias.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -118,45 +117,32 @@ typedef struct ticket {
 
 typedef cvo_status (*ticket_visit)(gorgias *g, const ticket *t);
 
-static cvo_status ticket_line(gorgias *g, unsigned long number, char *text, size_t len,
-                              ticket_visit visit)
+typedef struct ticket_walk {
+    gorgias *g;
+    ticket_visit visit;
+} ticket_walk;
+
+static cvo_status ticket_line(void *user, unsigned long number, char *text, size_t len)
 {
-    while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == '\r'))
-        len--;
-    if (strspn(text, " \t\r\n") >= len)
-        return CVO_OK;
+    ticket_walk *w = user;
+    gorgias *g = w->g;
     json_t *body = len <= LINE_MAX_BYTES ? jsonread_parse(text, len) : NULL;
     ticket t = {text, len, number, jsonread_text(body, "external_id"), ""};
     cvo_status status = CVO_OK;
     if (t.key == NULL || !gorgias_key_customer(t.key, t.customer) || !json_is_object(body))
-        status = ctx_fail(g->ctx, CVO_ERR_FORMAT,
-                          "gorgias: %s:%lu: not a ticket body with a "
-                          "cvo external_id",
-                          g->path, number);
-    else if (visit != NULL)
-        status = visit(g, &t);
+        status =
+            ctx_fail(g->ctx, CVO_ERR_FORMAT,
+                     "gorgias: %s:%lu: not a ticket body with a cvo external_id", g->path, number);
+    else if (w->visit != NULL)
+        status = w->visit(g, &t);
     json_decref(body);
     return status;
 }
 
 static cvo_status tickets_each(gorgias *g, ticket_visit visit)
 {
-    FILE *in = fopen(g->path, "rb");
-    if (in == NULL)
-        return ctx_fail(g->ctx, CVO_ERR_IO, "gorgias: %s: %s (run analyze first)", g->path,
-                        strerror(errno));
-    char *text = NULL;
-    size_t cap = 0;
-    ssize_t got;
-    unsigned long number = 0;
-    cvo_status status = CVO_OK;
-    while (status == CVO_OK && (got = getline(&text, &cap, in)) >= 0)
-        status = ticket_line(g, ++number, text, (size_t)got, visit);
-    if (status == CVO_OK && ferror(in))
-        status = ctx_fail(g->ctx, CVO_ERR_IO, "gorgias: %s: read error", g->path);
-    free(text); /* getline's */
-    fclose(in);
-    return status;
+    ticket_walk w = {g, visit};
+    return session_lines(g->ctx, "gorgias", g->path, ticket_line, &w);
 }
 
 /* ---- one ticket ------------------------------------------------------------------------ */
@@ -286,8 +272,7 @@ static cvo_status push_all(gorgias *g)
     if (interrupted > 0)
         session_say(&g->s, CVO_PUSH_WARNING,
                     "%zu ticket%s of an interrupted push may or may not "
-                    "have been made: recorded as unknown in %s, never sent again: check in "
-                    "Gorgias",
+                    "have been made: recorded as unknown in %s, never sent again: check in Gorgias",
                     interrupted, interrupted == 1 ? "" : "s", g->o->state->path);
     cvo_status status = tickets_each(g, send_one);
     const cvo_push_result *r = g->result;
@@ -300,12 +285,7 @@ static cvo_status push_all(gorgias *g)
 
 cvo_status cvo_gorgias_push(cvo_ctx *ctx, const cvo_push_options *options, cvo_push_result *result)
 {
-    if (ctx == NULL || options == NULL || result == NULL)
-        return ctx ? ctx_fail(ctx, CVO_ERR_ARGUMENT, "gorgias: no options or result")
-                   : CVO_ERR_ARGUMENT;
-    memset(result, 0, sizeof *result);
-    if (options->dir == NULL)
-        return ctx_fail(ctx, CVO_ERR_ARGUMENT, "gorgias: no output directory");
+    CVO_TRY(session_begin(ctx, options, result, "gorgias"));
     gorgias *g = mem_alloc(ctx, sizeof *g);
     if (g == NULL)
         return ctx_nomem(ctx);

@@ -2,6 +2,7 @@
  * klaviyo_files.h). A body is read whole (at most Klaviyo's 5 MB) and parsed
  * with jansson; events.jsonl is read a line at a time. */
 #include "push/klaviyo_files.h"
+#include "push/session.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -192,9 +193,8 @@ static cvo_status read_whole(cvo_ctx *ctx, const char *path, char **text, size_t
     if (st.st_size > KLAVIYO_BODY_MAX) {
         fclose(in);
         return ctx_fail(ctx, CVO_ERR_LIMIT,
-                        "klaviyo: %s: %lld bytes, over Klaviyo's %d-byte "
-                        "payload limit",
-                        path, (long long)st.st_size, KLAVIYO_BODY_MAX);
+                        "klaviyo: %s: %lld bytes, over Klaviyo's %d-byte payload limit", path,
+                        (long long)st.st_size, KLAVIYO_BODY_MAX);
     }
     *text = mem_alloc(ctx, (size_t)st.st_size + 1);
     *len = *text ? fread(*text, 1, (size_t)st.st_size, in) : 0;
@@ -231,8 +231,7 @@ static cvo_status check_bulk(klaviyo_files *f, bulk_file *b)
     json_decref(body);
     if (profiles == NULL || b->profiles == 0)
         return ctx_fail(f->ctx, CVO_ERR_FORMAT,
-                        "klaviyo: %s/%s: not a profile-bulk-import-job "
-                        "body with profiles",
+                        "klaviyo: %s/%s: not a profile-bulk-import-job body with profiles",
                         f->bulk_dir, b->name);
     f->profiles += b->profiles;
     return CVO_OK;
@@ -240,56 +239,38 @@ static cvo_status check_bulk(klaviyo_files *f, bulk_file *b)
 
 /* ---- events.jsonl ------------------------------------------------------------------- */
 
-static bool blank(const char *text, size_t len)
-{
-    return strspn(text, " \t\r\n") >= len;
-}
+typedef struct event_walk {
+    klaviyo_files *f;
+    event_visit visit;
+    void *user;
+} event_walk;
 
-static cvo_status event_line(klaviyo_files *f, unsigned long number, char *text, size_t len,
-                             event_visit visit, void *user)
+static cvo_status event_line(void *user, unsigned long number, char *text, size_t len)
 {
-    while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == '\r'))
-        len--;
-    if (blank(text, len))
-        return CVO_OK;
+    event_walk *w = user;
+    klaviyo_files *f = w->f;
     if (len > KLAVIYO_BODY_MAX)
         return ctx_fail(f->ctx, CVO_ERR_LIMIT,
-                        "klaviyo: %s:%lu: over Klaviyo's %d-byte payload "
-                        "limit",
-                        f->events_path, number, KLAVIYO_BODY_MAX);
+                        "klaviyo: %s:%lu: over Klaviyo's %d-byte payload limit", f->events_path,
+                        number, KLAVIYO_BODY_MAX);
     json_t *event = jsonread_parse(text, len);
     const char *type = jsonread_text(event, "data.type");
     const char *unique_id = jsonread_text(event, "data.attributes.unique_id");
     cvo_status status = CVO_OK;
     if (type == NULL || strcmp(type, "event") != 0 || unique_id == NULL || unique_id[0] == '\0')
-        status = ctx_fail(f->ctx, CVO_ERR_FORMAT,
-                          "klaviyo: %s:%lu: not an event body with a "
-                          "unique_id",
-                          f->events_path, number);
-    if (status == CVO_OK && visit != NULL)
-        status = visit(user, number, text, len, event);
+        status =
+            ctx_fail(f->ctx, CVO_ERR_FORMAT, "klaviyo: %s:%lu: not an event body with a unique_id",
+                     f->events_path, number);
+    if (status == CVO_OK && w->visit != NULL)
+        status = w->visit(w->user, number, text, len, event);
     json_decref(event);
     return status;
 }
 
 cvo_status klaviyo_events_each(klaviyo_files *f, event_visit visit, void *user)
 {
-    FILE *in = fopen(f->events_path, "rb");
-    if (in == NULL)
-        return ctx_fail(f->ctx, CVO_ERR_IO, "klaviyo: %s: %s (run analyze first)", f->events_path,
-                        strerror(errno));
-    char *text = NULL;
-    size_t cap = 0;
-    ssize_t got;
-    unsigned long number = 0;
-    cvo_status status = CVO_OK;
-    while (status == CVO_OK && (got = getline(&text, &cap, in)) >= 0)
-        status = event_line(f, ++number, text, (size_t)got, visit, user);
-    if (status == CVO_OK && ferror(in))
-        status = ctx_fail(f->ctx, CVO_ERR_IO, "klaviyo: %s: read error", f->events_path);
-    free(text); /* getline's */
-    fclose(in);
-    return status;
+    event_walk w = {f, visit, user};
+    return session_lines(f->ctx, "klaviyo", f->events_path, event_line, &w);
 }
 
 static cvo_status count_event(void *user, unsigned long number, const char *line, size_t len,

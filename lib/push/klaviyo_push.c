@@ -170,9 +170,7 @@ static cvo_status bulk_send(klaviyo *k, size_t i, char *text, size_t len, json_t
     if (entry == STATE_DONE) {
         k->result->bulk_skipped++;
         session_say(&k->s, CVO_PUSH_PROGRESS,
-                    "%s: accepted before (the same bytes), not sent "
-                    "again",
-                    where);
+                    "%s: accepted before (the same bytes), not sent again", where);
         return CVO_OK;
     }
     CVO_TRY(record_before(k, profiles, sha));
@@ -203,11 +201,10 @@ static cvo_status bodies_each(klaviyo *k, body_fn each)
         CVO_TRY(klaviyo_files_read(&k->files, i, &text, &len));
         json_t *body = jsonread_parse(text, len);
         json_t *profiles = klaviyo_body_profiles(body);
-        status = profiles ? each(k, i, text, len, profiles)
-                          : ctx_fail(k->ctx, CVO_ERR_FORMAT,
-                                     "klaviyo: %s/%s: changed during the "
-                                     "push",
-                                     k->files.bulk_dir, k->files.bulk[i].name);
+        status = profiles
+                     ? each(k, i, text, len, profiles)
+                     : ctx_fail(k->ctx, CVO_ERR_FORMAT, "klaviyo: %s/%s: changed during the push",
+                                k->files.bulk_dir, k->files.bulk[i].name);
         json_decref(body);
         mem_free(k->ctx, text);
     }
@@ -235,9 +232,8 @@ static cvo_status job_poll(klaviyo *k, bulk_file *b, bool *given_up)
         char words[320];
         session_reply_words(&k->s.response, words, sizeof words);
         session_say(&k->s, CVO_PUSH_WARNING,
-                    "%s: cannot follow the job (HTTP %ld %s); it was "
-                    "accepted",
-                    where, k->s.response.status, words);
+                    "%s: cannot follow the job (HTTP %ld %s); it was accepted", where,
+                    k->s.response.status, words);
         *given_up = true;
         return CVO_OK;
     }
@@ -463,15 +459,13 @@ static cvo_status dry_body(klaviyo *k, size_t i, char *text, size_t len, json_t 
     if (entry == STATE_DONE) {
         k->result->bulk_skipped++;
         session_say(&k->s, CVO_PUSH_PLAN,
-                    "skip klaviyo/profile-bulk-import/%s  (accepted "
-                    "before, the same bytes)",
+                    "skip klaviyo/profile-bulk-import/%s  (accepted before, the same bytes)",
                     b->name);
     } else {
         k->result->bulk_sent++;
         k->result->profiles += b->profiles;
         session_say(&k->s, CVO_PUSH_PLAN,
-                    "POST %s" BULK_PATH "  klaviyo/profile-bulk-import/%s"
-                    "  %zu bytes, %zu profiles",
+                    "POST %s" BULK_PATH "  klaviyo/profile-bulk-import/%s  %zu bytes, %zu profiles",
                     k->base_url, b->name, b->bytes, b->profiles);
     }
     return k->o->state && k->o->id_key ? unset_body_profiles(k, i, text, len, profiles) : CVO_OK;
@@ -489,9 +483,8 @@ static cvo_status dry_run(klaviyo *k)
     CVO_TRY(bodies_each(k, dry_body));
     if (k->result->unset_sent > 0)
         session_say(&k->s, CVO_PUSH_PLAN,
-                    "POST %s" IMPORT_PATH "  %zu profiles lose %zu "
-                    "properties",
-                    k->base_url, k->result->unset_sent, k->result->unset_names);
+                    "POST %s" IMPORT_PATH "  %zu profiles lose %zu properties", k->base_url,
+                    k->result->unset_sent, k->result->unset_names);
     CVO_TRY(klaviyo_events_each(&k->files, dry_event, k));
     const cvo_push_result *r = k->result;
     session_say(&k->s, CVO_PUSH_PLAN,
@@ -529,12 +522,7 @@ static cvo_status push_all(klaviyo *k)
 
 cvo_status cvo_klaviyo_push(cvo_ctx *ctx, const cvo_push_options *options, cvo_push_result *result)
 {
-    if (ctx == NULL || options == NULL || result == NULL)
-        return ctx ? ctx_fail(ctx, CVO_ERR_ARGUMENT, "klaviyo: no options or result")
-                   : CVO_ERR_ARGUMENT;
-    memset(result, 0, sizeof *result);
-    if (options->dir == NULL)
-        return ctx_fail(ctx, CVO_ERR_ARGUMENT, "klaviyo: no output directory");
+    CVO_TRY(session_begin(ctx, options, result, "klaviyo"));
     klaviyo *k = mem_alloc(ctx, sizeof *k);
     if (k == NULL)
         return ctx_nomem(ctx);

@@ -5,9 +5,11 @@
 
 #include "push/jsonread.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 enum {
@@ -219,6 +221,47 @@ cvo_status session_fail(push_session *s, const char *where, push_outcome outcome
                     s->name, where, s->base_url, s->timeout_s, s->tries_made,
                     s->tries_made == 1 ? "try" : "tries", r->error[0] ? r->error : "no answer",
                     consequence[0] ? "; " : "", consequence);
+}
+
+/* ---- the files ----------------------------------------------------------------------- */
+
+cvo_status session_begin(cvo_ctx *ctx, const cvo_push_options *o, cvo_push_result *result,
+                         const char *name)
+{
+    if (ctx == NULL)
+        return CVO_ERR_ARGUMENT;
+    if (o == NULL || result == NULL)
+        return ctx_fail(ctx, CVO_ERR_ARGUMENT, "%s: no options or result", name);
+    memset(result, 0, sizeof *result);
+    if (o->dir == NULL)
+        return ctx_fail(ctx, CVO_ERR_ARGUMENT, "%s: no output directory", name);
+    return CVO_OK;
+}
+
+cvo_status session_lines(cvo_ctx *ctx, const char *name, const char *path, line_fn each, void *user)
+{
+    FILE *in = fopen(path, "rb");
+    if (in == NULL)
+        return ctx_fail(ctx, CVO_ERR_IO, "%s: %s: %s (run analyze first)", name, path,
+                        strerror(errno));
+    char *text = NULL;
+    size_t cap = 0;
+    ssize_t got;
+    unsigned long number = 0;
+    cvo_status status = CVO_OK;
+    while (status == CVO_OK && (got = getline(&text, &cap, in)) >= 0) {
+        size_t len = (size_t)got;
+        number++;
+        while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == '\r'))
+            len--;
+        if (strspn(text, " \t\r\n") < len)
+            status = each(user, number, text, len);
+    }
+    if (status == CVO_OK && ferror(in))
+        status = ctx_fail(ctx, CVO_ERR_IO, "%s: %s: read error", name, path);
+    free(text); /* getline's */
+    fclose(in);
+    return status;
 }
 
 /* ---- settings ----------------------------------------------------------------------- */

@@ -77,6 +77,18 @@ cvo_status session_fail(push_session *s, const char *where, push_outcome outcome
  * Gorgias' error message, else the body as one printable line, cut at cap - 1. */
 void session_reply_words(const cvo_http_response *r, char *out, size_t cap);
 
+/* The checks every client starts with: ctx, options with a dir, and result
+ * (zeroed). CVO_ERR_ARGUMENT with "<name>: ..." otherwise. */
+cvo_status session_begin(cvo_ctx *ctx, const cvo_push_options *o, cvo_push_result *result,
+                         const char *name) CVO_MUST_USE;
+
+/* One line of a file: its 1-based number and its text without the line end. */
+typedef cvo_status (*line_fn)(void *user, unsigned long number, char *text, size_t len);
+/* Calls each for every line of path but blank ones, in order; stops at its first
+ * failure. CVO_ERR_IO ("<name>: path: ... (run analyze first)") when unreadable. */
+cvo_status session_lines(cvo_ctx *ctx, const char *name, const char *path, line_fn each,
+                         void *user) CVO_MUST_USE;
+
 /* Checks of settings; false with the message set (CVO_ERR_ARGUMENT for the caller). */
 /* An https:// URL (http:// only for 127.0.0.1, localhost or [::1]) without query
  * or user part; copied without trailing '/' into out (cap bytes). */
