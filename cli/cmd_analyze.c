@@ -453,19 +453,31 @@ static int history_migration(job *j, const cvo_analysis *a)
 /* ---- the state database and the pushes ---------------------------------------------- */
 
 /* DIR's state database when there is no --db: .NAME.cvo/state.db in DIR's parent
- * (NAME: DIR's last component), beside DIR so a new run's output never replaces
- * it. The output-directory switch will make .NAME.cvo its home. */
+ * (NAME: DIR's last component, as given: DIR itself may be a symlink), beside DIR
+ * so a new run's output never replaces it. The output-directory switch will make
+ * .NAME.cvo its home. */
 static bool state_db_path(const char *dir, char *folder, size_t folder_cap, char *path,
                           size_t path_cap)
 {
-    char *real = atomic_mkdirs(dir) ? realpath(dir, NULL) : NULL;
+    char given[4096], *name = given;
+    snprintf(given, sizeof given, "%s", dir);
+    for (size_t len = strlen(given); len > 1 && given[len - 1] == '/'; len--)
+        given[len - 1] = '\0';
+    char *slash = strrchr(given, '/');
+    const char *parent = slash == NULL ? "." : slash == given ? "/" : given;
+    if (slash != NULL) {
+        name = slash + 1;
+        *slash = '\0';
+    }
+    char *real = name[0] && strcmp(name, ".") && strcmp(name, "..") ? realpath(parent, NULL) : NULL;
     if (real == NULL) {
-        fprintf(stderr, "cvo: %s: %s\n", dir, strerror(errno));
+        fprintf(stderr, "cvo: %s: %s\n", dir,
+                name[0] && strcmp(name, ".") && strcmp(name, "..")
+                    ? strerror(errno)
+                    : "name the output folder (not . or ..): its state database goes beside it");
         return false;
     }
-    char *slash = strrchr(real, '/');
-    *slash = '\0';
-    int n = snprintf(folder, folder_cap, "%s/.%s.cvo", real, slash + 1);
+    int n = snprintf(folder, folder_cap, "%s/.%s.cvo", strcmp(real, "/") ? real : "", name);
     int m = snprintf(path, path_cap, "%s/state.db", folder);
     free(real);
     if (n < 0 || m < 0 || (size_t)n >= folder_cap || (size_t)m >= path_cap) {
@@ -483,7 +495,8 @@ static int state_open(job *j, const cvo_config *config)
         j->state = j->history;
     } else {
         char folder[4200], path[4300];
-        if (!state_db_path(j->dir, folder, sizeof folder, path, sizeof path))
+        if (!atomic_mkdirs(j->dir) ||
+            !state_db_path(j->dir, folder, sizeof folder, path, sizeof path))
             return EXIT_SYSTEM;
         if (mkdir(folder, 0700) != 0 && errno != EEXIST) {
             fprintf(stderr, "cvo: %s: %s\n", folder, strerror(errno));
