@@ -181,6 +181,7 @@ static cvo_status bulk_send(klaviyo *k, size_t i, char *text, size_t len, json_t
         return refused(k, where, outcome, "");
     }
     memcpy(b->status, "queued", sizeof "queued");
+    memcpy(b->sha, sha, sizeof b->sha);
     read_job(k, b);
     b->sent = true;
     k->result->bulk_sent++;
@@ -267,8 +268,11 @@ static cvo_status jobs_follow(klaviyo *k)
     return status;
 }
 
-static void jobs_report(klaviyo *k)
+/* One line per job sent. A job that lost profiles or was cancelled leaves the
+ * bulk ledger, so the next run sends its body again. */
+static cvo_status jobs_report(klaviyo *k)
 {
+    cvo_status status = CVO_OK;
     for (size_t i = 0; i < k->files.bulk_count; i++) {
         const bulk_file *b = &k->files.bulk[i];
         if (!b->sent)
@@ -291,7 +295,10 @@ static void jobs_report(klaviyo *k)
         k->result->profiles_failed += b->failed > 0 ? (size_t)b->failed : 0;
         k->result->jobs_cancelled += strcmp(b->status, "cancelled") == 0;
         k->result->jobs_unfinished += job_pending(b);
+        if (status == CVO_OK && (b->failed > 0 || strcmp(b->status, "cancelled") == 0))
+            status = state_ledger_drop(k->o->state, STATE_KLAVIYO_BULK, b->sha);
     }
+    return status;
 }
 
 /* ---- properties a profile lost ------------------------------------------------------- */
@@ -505,7 +512,8 @@ static cvo_status push_all(klaviyo *k)
     cvo_status status = bodies_each(k, bulk_send);
     if (status == CVO_OK && k->o->klaviyo_wait_s > 0)
         status = jobs_follow(k);
-    jobs_report(k);
+    cvo_status reported = jobs_report(k);
+    status = status != CVO_OK ? status : reported;
     if (status == CVO_OK)
         status = bodies_each(k, unset_body_profiles);
     if (status == CVO_OK)

@@ -439,6 +439,11 @@ static void test_job_polling(void **state)
     assert_int_equal(f->result.profiles_failed, 1);
     assert_non_null(strstr(f->lines, "job 01JOB complete, 2 profiles, 1 completed, 1 failed; see "
                                      "GET /api/profile-bulk-import-jobs/01JOB/import-errors"));
+    /* a job that lost profiles is not in the ledger: the next run sends the body again */
+    forget_sent(&f->script);
+    assert_int_equal(cvo_klaviyo_push(f->ctx, &f->o, &f->result), CVO_OK);
+    assert_int_equal(sent_to(&f->script, "/api/profile-bulk-import-jobs"), 1);
+    assert_int_equal(f->result.bulk_skipped, 0);
 }
 
 static void test_job_not_finished(void **state)
