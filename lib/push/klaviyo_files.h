@@ -27,8 +27,8 @@ typedef struct bulk_file {
     size_t bytes, profiles;
     char job_id[KLAVIYO_JOB_ID_MAX];
     char sha[2 * SHA256_BYTES + 1]; /* of the bytes sent: the bulk ledger's key */
-    char status[16];             /* the job's, once known */
-    long long completed, failed; /* -1 until known */
+    char status[16];                /* the job's, once known */
+    long long completed, failed;    /* -1 until known */
     bool sent, followed;
 } bulk_file;
 
