@@ -20,7 +20,7 @@ LDFLAGS  += -fsanitize=address,undefined
 endif
 CPPFLAGS += -Iinclude -Ilib -D_GNU_SOURCE -DCVO_HAVE_XLSX
 ALL_CFLAGS = -std=c11 $(WARN) -fvisibility=hidden -pthread $(CFLAGS)
-LDLIBS   += -lxlsxwriter -lcurl -lgsl -lgslcblas -lsqlite3 -lz -lm -pthread
+LDLIBS   += -lxlsxwriter -lcurl -ljansson -lgsl -lgslcblas -lsqlite3 -lz -lm -pthread
 
 LIB_SRC  := $(sort $(wildcard lib/*/*.c))
 CLI_SRC  := $(sort $(wildcard cli/*.c))
@@ -31,8 +31,9 @@ CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
 TESTS    := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_REPLAY := $(FUZZ_SRC:fuzz/%.c=$(BUILD)/fuzz/%-replay)
 CVO      := $(BUILD)/cvo
+PUSH_DRIVER := $(BUILD)/tests/push_driver
 
-.PHONY: all deps demo check unit golden fuzz-replay man-examples duckdb-ntile push-check kill-check report-check gorgias-check history-check dive-check cron-check fuzz bench clean help format
+.PHONY: all deps demo check unit golden fuzz-replay man-examples duckdb-ntile push-check kill-check report-check gorgias-check history-check dive-check cron-check weekly-check fuzz bench clean help format
 
 all: $(CVO) $(BUILD)/libcvo.a
 
@@ -44,7 +45,7 @@ help:
 	@echo "make SAN=1 BUILD=build-san check   the tests under ASan+UBSan"
 
 # Build dependencies come from Debian; installed when missing and we are root.
-DEPS_PKGS := gcc make zlib1g-dev libcmocka-dev libgsl-dev libxlsxwriter-dev libcurl4-openssl-dev libsqlite3-dev python3 bc sqlite3
+DEPS_PKGS := gcc make zlib1g-dev libcmocka-dev libgsl-dev libxlsxwriter-dev libcurl4-openssl-dev libjansson-dev libsqlite3-dev python3 bc sqlite3
 deps:
 	@./.ci/deps.sh $(DEPS_PKGS)
 
@@ -63,13 +64,17 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libcvo.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) $^ -o $@ -lcmocka $(LDLIBS)
 
+# a second front end over cvo.h for the push checks (not a unit test)
+$(PUSH_DRIVER): $(BUILD)/tests/push_driver.o $(BUILD)/libcvo.a
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS)
+
 $(BUILD)/fuzz/%-replay: $(BUILD)/fuzz/%.o $(BUILD)/fuzz/replay_main.o $(BUILD)/libcvo.a
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
 demo: $(CVO)
 	@./tests/demo.sh $(CVO)
 
-check: unit golden fuzz-replay man-examples duckdb-ntile push-check kill-check report-check gorgias-check history-check dive-check cron-check
+check: unit golden fuzz-replay man-examples duckdb-ntile push-check kill-check report-check gorgias-check history-check dive-check cron-check weekly-check
 	@./tests/summary.sh $(BUILD)/results
 
 unit: $(TESTS)
@@ -80,9 +85,9 @@ golden: $(CVO)
 	@mkdir -p $(BUILD)/results
 	@./tests/run_golden.sh $(CVO) $(BUILD)/results
 
-gorgias-check: $(CVO) $(BUILD)/libcvo.a
+gorgias-check: $(CVO) $(PUSH_DRIVER)
 	@mkdir -p $(BUILD)/results
-	@./tests/gorgias_check.sh $(BUILD)/results $(CVO)
+	@./tests/gorgias_check.sh $(BUILD)/results $(CVO) $(PUSH_DRIVER)
 
 report-check: $(CVO)
 	@mkdir -p $(BUILD)/results
@@ -104,9 +109,13 @@ kill-check: $(CVO)
 	@mkdir -p $(BUILD)/results
 	@./tests/kill_check.sh $(BUILD)/results $(CVO)
 
-push-check: $(CVO)
+push-check: $(CVO) $(PUSH_DRIVER)
 	@mkdir -p $(BUILD)/results
-	@./tests/push_check.sh $(BUILD)/results $(CVO)
+	@./tests/push_check.sh $(BUILD)/results $(CVO) $(PUSH_DRIVER)
+
+weekly-check: $(CVO)
+	@mkdir -p $(BUILD)/results
+	@./tests/weekly_check.sh $(BUILD)/results $(CVO)
 
 duckdb-ntile: $(CVO)
 	@mkdir -p $(BUILD)/results
@@ -133,5 +142,5 @@ format:
 clean:
 	rm -rf build build-san
 
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%.d) $(FUZZ_SRC:fuzz/%.c=$(BUILD)/fuzz/%.d)
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(BUILD)/tests/push_driver.d $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%.d) $(FUZZ_SRC:fuzz/%.c=$(BUILD)/fuzz/%.d)
 .SECONDARY:

@@ -5,8 +5,7 @@
 #include "clock.h"
 #include "commands.h"
 #include "history_run.h"
-#include "push_gorgias.h"
-#include "push_klaviyo.h"
+#include "push.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -14,6 +13,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static const opt_spec specs[] = {
@@ -60,7 +60,20 @@ typedef struct job {
     double started;           /* monotonic seconds */
     int64_t started_unix;
     char reason[1200];        /* why refused or failed, for the summary */
+    cvo_id_key id_key;        /* of the keyed identifiers in the Klaviyo and Gorgias files */
+    bool pushed_rejects;      /* a Klaviyo job finished with failed profiles */
 } job;
+
+/* What the Klaviyo and Gorgias writers are given. The consent and erasure
+ * filters go in leave_out (NULL: nobody is left out). */
+static cvo_export_options export_options(const job *j)
+{
+    cvo_export_options o;
+    cvo_export_options_init(&o);
+    o.migration = j->migration;
+    o.id_key = &j->id_key;
+    return o;
+}
 
 static void progress(job *j, const char *what)
 {
@@ -71,15 +84,37 @@ static void progress(job *j, const char *what)
 }
 
 typedef cvo_status (*writer_fn)(cvo_ctx *ctx, const cvo_analysis *a, FILE *out);
+/* The writers that show the migration (j->migration NULL: none). */
+typedef cvo_status (*migration_writer_fn)(cvo_ctx *ctx, const cvo_analysis *a,
+                                          const cvo_migration *m, FILE *out);
+/* The Klaviyo and Gorgias writers, which take export_options. */
+typedef cvo_status (*export_writer_fn)(cvo_ctx *ctx, const cvo_analysis *a,
+                                       const cvo_export_options *o, FILE *out);
 
-static bool write_one(job *j, const char *dir, const char *name, const cvo_analysis *a,
-                      writer_fn fn)
+/* One of the three kinds of writer (the others NULL). */
+typedef struct writer {
+    writer_fn plain;
+    migration_writer_fn migration;
+    export_writer_fn export;
+} writer;
+
+static cvo_status run_writer(job *j, const writer *w, const cvo_analysis *a, FILE *out)
+{
+    if (w->plain != NULL)
+        return w->plain(j->ctx, a, out);
+    if (w->migration != NULL)
+        return w->migration(j->ctx, a, j->migration, out);
+    cvo_export_options o = export_options(j);
+    return w->export(j->ctx, a, &o, out);
+}
+
+static bool write_file(job *j, const char *dir, const char *name, const cvo_analysis *a, writer w)
 {
     atomic_file f;
     if (!atomic_open(&f, dir, name))
         return false;
     f.sync = j->sync;
-    cvo_status status = fn(j->ctx, a, f.out);
+    cvo_status status = run_writer(j, &w, a, f.out);
     if (status != CVO_OK) {
         atomic_abort(&f);
         cli_fail(j->ctx, status);
@@ -88,24 +123,22 @@ static bool write_one(job *j, const char *dir, const char *name, const cvo_analy
     return atomic_commit(&f);
 }
 
-/* The writers that show the migration (j->migration NULL: none). */
-typedef cvo_status (*migration_writer_fn)(cvo_ctx *ctx, const cvo_analysis *a,
-                                          const cvo_migration *m, FILE *out);
+static bool write_one(job *j, const char *dir, const char *name, const cvo_analysis *a,
+                      writer_fn fn)
+{
+    return write_file(j, dir, name, a, (writer){fn, NULL, NULL});
+}
 
 static bool write_with_migration(job *j, const char *dir, const char *name, const cvo_analysis *a,
                                  migration_writer_fn fn)
 {
-    atomic_file f;
-    if (!atomic_open(&f, dir, name))
-        return false;
-    f.sync = j->sync;
-    cvo_status status = fn(j->ctx, a, j->migration, f.out);
-    if (status != CVO_OK) {
-        atomic_abort(&f);
-        cli_fail(j->ctx, status);
-        return false;
-    }
-    return atomic_commit(&f);
+    return write_file(j, dir, name, a, (writer){NULL, fn, NULL});
+}
+
+static bool write_export(job *j, const char *dir, const char *name, const cvo_analysis *a,
+                         export_writer_fn fn)
+{
+    return write_file(j, dir, name, a, (writer){NULL, NULL, fn});
 }
 
 static bool write_list(job *j, const cvo_analysis *a, unsigned bit)
@@ -153,17 +186,16 @@ static cvo_status bulk_close(void *user, size_t index, FILE *out)
 
 static bool write_klaviyo(job *j, const cvo_analysis *a)
 {
-    if (!write_with_migration(j, j->klaviyo_dir, "profiles.csv", a,
-                              cvo_write_klaviyo_profiles_migration) ||
-        !write_with_migration(j, j->klaviyo_dir, "events.jsonl", a,
-                              cvo_write_klaviyo_events_migration))
+    if (!write_export(j, j->klaviyo_dir, "profiles.csv", a, cvo_write_klaviyo_profiles_with) ||
+        !write_export(j, j->klaviyo_dir, "events.jsonl", a, cvo_write_klaviyo_events_with))
         return false;
     bulk_sink sink;
     memset(&sink, 0, sizeof sink);
     sink.j = j;
     size_t jobs = 0;
-    cvo_status status = cvo_write_klaviyo_bulk_migration(j->ctx, a, j->migration, bulk_open,
-                                                         bulk_close, &sink, &jobs);
+    cvo_export_options o = export_options(j);
+    cvo_status status =
+        cvo_write_klaviyo_bulk_with(j->ctx, a, &o, bulk_open, bulk_close, &sink, &jobs);
     if (status != CVO_OK) {
         atomic_abort(&sink.file);
         cli_fail(j->ctx, status);
@@ -195,17 +227,18 @@ static bool make_dirs(job *j)
 static const unsigned list_bits[] = {CVO_LIST_EXCLUDE, CVO_LIST_NO_DISCOUNT, CVO_LIST_WINBACK,
                                      CVO_LIST_VIP, CVO_LIST_REFERRAL, CVO_LIST_INTERVIEW};
 
-static cvo_status tickets_writer(cvo_ctx *ctx, const cvo_analysis *a, FILE *out)
+static cvo_status tickets_writer(cvo_ctx *ctx, const cvo_analysis *a, const cvo_export_options *o,
+                                 FILE *out)
 {
-    return cvo_write_gorgias_tickets(ctx, a, cvo_analysis_nps(a), out);
+    return cvo_write_gorgias_tickets_with(ctx, a, cvo_analysis_nps(a), o, out);
 }
 
-/* gorgias/tickets.jsonl; sent.ledger beside it is the push's and stays. */
+/* gorgias/tickets.jsonl; the push's ledger is in the state database. */
 static bool write_tickets(job *j, const cvo_analysis *a)
 {
     char dir[4300];
     snprintf(dir, sizeof dir, "%s/gorgias", j->dir);
-    return atomic_mkdirs(dir) && write_one(j, dir, "tickets.jsonl", a, tickets_writer);
+    return atomic_mkdirs(dir) && write_export(j, dir, "tickets.jsonl", a, tickets_writer);
 }
 
 /* The Klaviyo files (the largest) are written by a second thread with its own
@@ -550,7 +583,7 @@ static bool inside(const char *path, const char *dir)
     return strncmp(real_parent, real_dir, n) == 0 && (real_parent[n] == '\0' || real_parent[n] == '/');
 }
 
-static int open_output(job *j)
+static int open_output(job *j, const cvo_config *config)
 {
     const char *db_path = args_get(j->args, specs, SPEC_COUNT, "db");
     if (db_path != NULL && inside(db_path, j->out_arg)) {
@@ -576,6 +609,8 @@ static int open_output(job *j)
         j->own_state = j->state;
     /* we hold the lock: a pending run of this output died, settle it */
     status = cvo_history_reconcile(j->state, cvo_outdir_link_path(j->outdir));
+    if (status == CVO_OK) /* the key of the identifiers in the Klaviyo and Gorgias files */
+        status = cvo_id_key_load(j->ctx, j->state, config, &j->id_key);
     return status == CVO_OK ? -1 : cli_fail(j->ctx, status);
 }
 
@@ -602,37 +637,11 @@ static void pause_before_commit(void *user_data)
     clock_sleep(seconds);
 }
 
-/* Until the Gorgias ledger lives in the state database: the last run's
- * ledger goes into the new run, so no ticket is ever sent twice. */
-static int carry_ledger(job *j)
-{
-    char from[4400], dir[4300];
-    snprintf(from, sizeof from, "%s/gorgias/sent.ledger", cvo_outdir_link_path(j->outdir));
-    FILE *in = fopen(from, "rb");
-    if (in == NULL)
-        return errno == ENOENT || errno == ENOTDIR ? -1 : (fprintf(stderr, "cvo: %s: %s\n", from, strerror(errno)), EXIT_INPUT);
-    snprintf(dir, sizeof dir, "%s/gorgias", j->dir);
-    atomic_file f;
-    bool ok = atomic_mkdirs(dir) && atomic_open(&f, dir, "sent.ledger");
-    char buf[1 << 16];
-    size_t got;
-    while (ok && (got = fread(buf, 1, sizeof buf, in)) > 0)
-        ok = fwrite(buf, 1, got, f.out) == got;
-    ok = ok && !ferror(in);
-    fclose(in);
-    if (ok)
-        f.sync = j->sync;
-    return ok && atomic_commit(&f) ? -1 : EXIT_SYSTEM;
-}
-
 /* Records the run (with its snapshot under --db) as pending, switches DIR to
  * it, commits it. A crash anywhere leaves the last run's outputs with its
  * history, or this run's with its own: the next open settles a pending run. */
 static int publish(job *j, const cvo_analysis *a)
 {
-    int code = carry_ledger(j);
-    if (code >= 0)
-        return code;
     test_pause("written");
     cvo_history_record_options options = {j->started_unix, NULL, NULL};
     double seconds = 0;
@@ -667,28 +676,6 @@ static int publish(job *j, const cvo_analysis *a)
 }
 
 /* ---- pushing ------------------------------------------------------------------------------ */
-
-static int push(job *j, const cvo_analysis *a, const cvo_config *config)
-{
-    const char *targets = args_get(j->args, specs, SPEC_COUNT, "push");
-    bool dry = args_get(j->args, specs, SPEC_COUNT, "dry-run") != NULL;
-    bool quiet = args_get(j->args, specs, SPEC_COUNT, "quiet") != NULL;
-    int code = EXIT_OK;
-    if (wants(targets, "klaviyo")) {
-        progress(j, "pushing to Klaviyo");
-        code = push_klaviyo(j->out_arg, cvo_config_text(config, "klaviyo", "revision"), dry,
-                            quiet);
-    }
-    if (code == EXIT_OK && wants(targets, "gorgias")) {
-        progress(j, "pushing to Gorgias");
-        code = cvo_analysis_nps(a) != NULL ? push_gorgias(j->out_arg, dry, quiet) : EXIT_OK;
-        if (cvo_analysis_nps(a) == NULL && !quiet)
-            fprintf(stderr, "cvo: no --nps answers: no Gorgias tickets to send\n");
-    }
-    if (targets != NULL && code == EXIT_OK) /* summary.json says what was pushed */
-        code = write_summary(j, j->out_arg, a) ? EXIT_OK : EXIT_SYSTEM;
-    return code == EXIT_OK ? -1 : code;
-}
 
 /* ---- the run ------------------------------------------------------------------------------ */
 
@@ -751,6 +738,43 @@ static int read_and_analyze(job *j, const char *orders, const cvo_config *config
     return code;
 }
 
+/* --push, after the run is published: Klaviyo first, then Gorgias, from the
+ * published files; summary.json and the run summary then say what was sent.
+ * Returns -1 to go on, or an exit code (EXIT_REJECTS: a Klaviyo job lost
+ * profiles). */
+static int push_targets(job *j, const cvo_analysis *a, const cvo_config *config)
+{
+    const char *push = args_get(j->args, specs, SPEC_COUNT, "push");
+    if (push == NULL)
+        return -1;
+    push_setup setup = {.dir = j->out_arg, .config = config, .state = j->state,
+                        .id_key = &j->id_key};
+    setup.as_of_day = cvo_analysis_as_of(a);
+    setup.dry_run = args_get(j->args, specs, SPEC_COUNT, "dry-run") != NULL;
+    setup.quiet = args_get(j->args, specs, SPEC_COUNT, "quiet") != NULL;
+    cvo_push_result sent;
+    memset(&sent, 0, sizeof sent);
+    int code = EXIT_OK;
+    if (wants(push, "klaviyo")) {
+        progress(j, "pushing to Klaviyo");
+        code = push_klaviyo(j->ctx, &setup, &sent);
+    }
+    if (code <= EXIT_REJECTS && wants(push, "gorgias")) {
+        progress(j, "pushing to Gorgias");
+        int gorgias = cvo_analysis_nps(a) != NULL ? push_gorgias(j->ctx, &setup, &sent) : EXIT_OK;
+        code = gorgias > code ? gorgias : code;
+        if (cvo_analysis_nps(a) == NULL && !setup.quiet)
+            fprintf(stderr, "cvo: no --nps answers: no Gorgias tickets to send\n");
+    }
+    j->summary.pushed = sent.profiles + sent.events_sent + sent.tickets_sent;
+    j->summary.skipped = sent.events_skipped + sent.tickets_skipped + sent.tickets_held;
+    if (!setup.dry_run && code <= EXIT_REJECTS && !write_summary(j, j->out_arg, a))
+        code = EXIT_SYSTEM;
+    if (code == EXIT_REJECTS)
+        j->pushed_rejects = true;
+    return code <= EXIT_REJECTS ? -1 : code;
+}
+
 static int run(job *j, const char *orders)
 {
     cvo_config *config = NULL;
@@ -759,7 +783,7 @@ static int run(job *j, const char *orders)
     int load = EXIT_OK;
     int code = cli_load_config(j->ctx, j->args, specs, SPEC_COUNT, &config);
     if (code < 0)
-        code = open_output(j);
+        code = open_output(j, config);
     if (code < 0)
         code = read_and_analyze(j, orders, config, &customers, &a, &load);
     if (code < 0)
@@ -773,12 +797,12 @@ static int run(job *j, const char *orders)
     if (code < 0)
         code = publish(j, a);
     if (code < 0)
-        code = push(j, a, config);
+        code = push_targets(j, a, config);
     bool rejects_fail = load == EXIT_REJECTS || j->summary.nps_rejected > 0;
     if (args_get(j->args, specs, SPEC_COUNT, "max-rejects") != NULL)
         rejects_fail = false; /* under the limit: a success for cron */
     if (code < 0)
-        code = rejects_fail ? EXIT_REJECTS : EXIT_OK;
+        code = rejects_fail || j->pushed_rejects ? EXIT_REJECTS : EXIT_OK;
     j->phase = PHASES;
     progress(j, code <= EXIT_REJECTS ? "done" : "failed");
     if (code <= EXIT_REJECTS && args_get(j->args, specs, SPEC_COUNT, "quiet") == NULL)

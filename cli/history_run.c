@@ -97,7 +97,9 @@ static void pause_before_commit(void *user_data)
     double seconds = *(const double *)user_data;
     fprintf(stderr, "cvo: recording\n");
     fflush(stderr);
-    clock_sleep(seconds);
+    struct timespec left = {(time_t)seconds, (long)((seconds - (double)(time_t)seconds) * 1e9)};
+    while (seconds > 0 && nanosleep(&left, &left) != 0 && errno == EINTR)
+        ;
 }
 
 int history_record(cvo_ctx *ctx, cvo_history *h, const cvo_analysis *a, bool quiet)

@@ -578,7 +578,8 @@ CVO_API CVO_NODISCARD cvo_status cvo_config_load(cvo_config *config, const char 
 /* Sets one key from text, as a config line would. Errors as cvo_config_load. */
 CVO_API CVO_NODISCARD cvo_status cvo_config_set(cvo_config *config, const char *section,
                                                 const char *key, const char *value);
-/* The value of a key as text (never NULL for a known key; NULL for an unknown one). */
+/* The value of a key as text (never NULL for a known key; NULL for an unknown one).
+ * The getters read the defaults when config is NULL. */
 CVO_API const char *cvo_config_text(const cvo_config *config, const char *section,
                                     const char *key);
 /* The value as a number (NaN for an unknown or non-numeric key). */
@@ -1454,6 +1455,193 @@ CVO_API CVO_NODISCARD cvo_status cvo_write_report_html_options(cvo_ctx *ctx,
  * CVO_ERR_ARGUMENT, CVO_ERR_IO, CVO_ERR_NOMEM. */
 CVO_API CVO_NODISCARD cvo_status cvo_write_movers(cvo_ctx *ctx, const cvo_analysis *a,
                                                   const cvo_migration *m, FILE *out);
+
+/* ---- Klaviyo and Gorgias: keyed identifiers and the writers' options ---------------
+ * Identifiers cvo sends (event unique_id, ticket external_id) and the keys of its
+ * ledgers are keyed hashes (HMAC-SHA-256) of the customer key, never an e-mail. */
+
+/* The secret key of the keyed identifiers. */
+typedef struct cvo_id_key {
+    uint8_t bytes[32];
+} cvo_id_key;
+
+/* The key: the SHA-256 of [privacy] id_key when config sets it (config may be
+ * NULL), else the key kept in the state database (a cvo_history), created from
+ * 32 random bytes on first use and never changed. state may be NULL when the
+ * config sets the key. Errors: CVO_ERR_ARGUMENT (neither), CVO_ERR_IO (SQLite),
+ * CVO_ERR_INTERNAL (no random bytes). */
+CVO_API CVO_NODISCARD cvo_status cvo_id_key_load(cvo_ctx *ctx, cvo_history *state,
+                                                 const cvo_config *config, cvo_id_key *out);
+
+/* Whether to leave customer index of the analysis out of every Klaviyo and
+ * Gorgias output (consent, erasure); true leaves it out. */
+typedef bool (*cvo_customer_filter)(void *user_data, const cvo_analysis *a, size_t index);
+
+typedef struct cvo_export_options {
+    const cvo_migration *migration; /* NULL: no migration properties or events */
+    const cvo_id_key *id_key;       /* NULL: an all-zero key (identifiers stable but
+                                       guessable; the command always passes one) */
+    cvo_customer_filter leave_out;  /* NULL: nobody is left out */
+    void *leave_out_data;
+} cvo_export_options;
+
+/* All NULL. */
+CVO_API void cvo_export_options_init(cvo_export_options *options);
+
+/* The Klaviyo and Gorgias writers with options (NULL: the defaults); the ones
+ * above are these with the defaults (and the migration for the _migration ones).
+ * Profiles carry every list as a boolean on every run ("CVO Exclude", "CVO
+ * Winback", "CVO VIP", "CVO Referral", "CVO Interview", "CVO No Discount"; "CVO
+ * Discount Eligible", its inverse, is deprecated and kept one release) and "CVO
+ * Loyalty Tier"; "CVO Winback Date" only for customers on the win-back list.
+ * Events' unique_id is "cvo-<kind>-" and the keyed hash of the customer key and
+ * the customer's last order day (one per customer and purchase cycle), the
+ * segment or R score for the migration events. Tickets: see gorgias_ticket_due
+ * in docs; external_id "cvo-nps-<keyed customer>-<answer day YYYYMMDD>". */
+CVO_API CVO_NODISCARD cvo_status cvo_write_klaviyo_profiles_with(cvo_ctx *ctx,
+                                                                 const cvo_analysis *a,
+                                                                 const cvo_export_options *options,
+                                                                 FILE *out);
+CVO_API CVO_NODISCARD cvo_status cvo_write_klaviyo_bulk_with(
+    cvo_ctx *ctx, const cvo_analysis *a, const cvo_export_options *options, cvo_sink_open open,
+    cvo_sink_close close, void *user_data, size_t *jobs);
+CVO_API CVO_NODISCARD cvo_status cvo_write_klaviyo_events_with(cvo_ctx *ctx,
+                                                               const cvo_analysis *a,
+                                                               const cvo_export_options *options,
+                                                               FILE *out);
+CVO_API CVO_NODISCARD cvo_status cvo_write_gorgias_tickets_with(cvo_ctx *ctx,
+                                                                const cvo_analysis *a,
+                                                                const cvo_nps *nps,
+                                                                const cvo_export_options *options,
+                                                                FILE *out);
+
+/* ---- pushing to Klaviyo and Gorgias ------------------------------------------------
+ * The clients send the files cvo analyze wrote (DIR/klaviyo, DIR/gorgias) through a
+ * transport the caller gives: libcurl (cvo_transport_curl_open) or a test double.
+ * They pace requests under each service's limits, retry what is safe to retry,
+ * and keep ledgers in the state database so nothing is sent twice. */
+
+/* Why a request got no answer. */
+typedef enum cvo_net_failure {
+    CVO_NET_ANSWERED = 0, /* there is an answer (response.status) */
+    CVO_NET_NOT_SENT = 1, /* no connection: nothing reached the server */
+    CVO_NET_TIMEOUT = 2,  /* sent, no answer in time: the outcome is unknown */
+    CVO_NET_BROKEN = 3    /* the connection broke after sending: the outcome is unknown */
+} cvo_net_failure;
+
+typedef struct cvo_http_request {
+    const char *method;          /* "GET" or "POST" */
+    const char *url;
+    const char *const *headers;  /* "Name: value" lines */
+    size_t header_count;
+    const char *body;            /* NULL for none */
+    size_t body_len;
+    double timeout_s;            /* the whole exchange */
+    double connect_timeout_s;
+} cvo_http_request;
+
+typedef struct cvo_http_response {
+    long status;             /* the HTTP status; 0 without an answer */
+    cvo_net_failure failure; /* CVO_NET_ANSWERED when status > 0 */
+    char error[256];         /* the transport's words when there is no answer */
+    double retry_after_s;    /* Retry-After in seconds; < 0 when absent */
+    char rate_limit[64];     /* RateLimit-Remaining or X-Gorgias-Account-Api-Call-Limit, or "" */
+    const char *body;        /* the answer's body (owned by the transport, valid until its
+                                next send), NUL-terminated */
+    size_t body_len;
+} cvo_http_response;
+
+/* Sends one request at a time; now and sleep are its clock (seconds, monotonic),
+ * so tests can run on a fake one. send returns CVO_OK whenever the exchange was
+ * tried (a network failure is response->failure), another status only for a
+ * local failure (CVO_ERR_NOMEM). */
+typedef struct cvo_transport {
+    cvo_status (*send)(void *self, const cvo_http_request *request, cvo_http_response *response);
+    double (*now)(void *self);
+    void (*sleep)(void *self, double seconds);
+    void *self;
+} cvo_transport;
+
+/* A libcurl transport (http and https only, answers cut at 1 MB); release it with
+ * cvo_transport_curl_close. Errors: CVO_ERR_INTERNAL (libcurl would not start),
+ * CVO_ERR_NOMEM. */
+CVO_API CVO_NODISCARD cvo_status cvo_transport_curl_open(cvo_ctx *ctx, cvo_transport *out);
+CVO_API void cvo_transport_curl_close(cvo_transport *transport);
+
+/* What a line given to the report callback is. */
+typedef enum cvo_push_line {
+    CVO_PUSH_PROGRESS = 0, /* what was sent, retries, a closing summary */
+    CVO_PUSH_WARNING = 1,  /* something a person should check */
+    CVO_PUSH_PLAN = 2      /* a dry run's request, or its headers */
+} cvo_push_line;
+typedef void (*cvo_push_report)(void *user_data, cvo_push_line kind, const char *text);
+
+typedef struct cvo_push_options {
+    const char *dir;            /* the output directory of cvo analyze */
+    const cvo_config *config;   /* [push] timeout_seconds, connect_timeout_seconds, tries,
+                                   [klaviyo] revision, [gorgias] max_answer_age_days;
+                                   NULL: the defaults */
+    cvo_history *state;         /* the ledgers; NULL only for a dry run */
+    const cvo_id_key *id_key;   /* as given to the writers; NULL only for a dry run */
+    cvo_transport *transport;   /* NULL only for a dry run */
+    cvo_push_report report;     /* NULL: no lines */
+    void *report_data;
+    bool dry_run;               /* check the files and report what would be sent */
+    int32_t as_of_day;          /* the analysis' as-of day (Gorgias' one-ticket rule) */
+    const char *klaviyo_base_url; /* NULL: https://a.klaviyo.com; http:// only on loopback */
+    const char *klaviyo_api_key;  /* the private key; needed unless dry_run */
+    double klaviyo_wait_s;        /* follow the bulk-import jobs this long (0: do not) */
+    const char *gorgias_base_url; /* NULL: https://<gorgias_domain>.gorgias.com */
+    const char *gorgias_domain;
+    const char *gorgias_user;     /* HTTP Basic user and key; needed unless dry_run */
+    const char *gorgias_api_key;
+} cvo_push_options;
+
+/* Zeroes, with klaviyo_wait_s 60 and as_of_day INT32_MIN. */
+CVO_API void cvo_push_options_init(cvo_push_options *options);
+
+typedef struct cvo_push_result {
+    size_t requests;         /* HTTP requests made, retries included */
+    size_t bulk_sent;        /* bulk-import bodies accepted */
+    size_t bulk_skipped;     /* accepted by an earlier run, the same bytes */
+    size_t profiles;         /* profiles in the bodies accepted */
+    size_t profiles_failed;  /* reported failed by the jobs followed */
+    size_t jobs_cancelled, jobs_unfinished;
+    size_t unset_sent;       /* profile-import calls removing properties */
+    size_t unset_names;      /* properties removed by them */
+    size_t events_sent, events_skipped; /* skipped: in the ledger */
+    size_t tickets_sent, tickets_skipped; /* skipped: in the ledger */
+    size_t tickets_held;     /* the customer had a cvo ticket within max_answer_age_days */
+    size_t unknown;          /* requests of this or an interrupted run whose outcome is
+                                unknown; never sent again */
+} cvo_push_result;
+
+/* Sends DIR/klaviyo: every profile-bulk-import body (NNNN.json, in order; a body
+ * accepted before with the same bytes is skipped), follows the jobs for up to
+ * klaviyo_wait_s, removes with POST /api/profile-import and
+ * meta.patch_properties.unset every property the last accepted push set on a
+ * profile and this one does not, then POSTs each line of events.jsonl to
+ * /api/events unless the ledger has its unique_id. Requests are paced per
+ * endpoint under Klaviyo's limits; 429 waits Retry-After, 5xx, timeouts and lost
+ * connections are retried with backoff, up to [push] tries. Every file is checked
+ * before the first request. Results in *result (counts so far on failure).
+ * Errors: CVO_ERR_ARGUMENT (settings), CVO_ERR_IO / CVO_ERR_FORMAT / CVO_ERR_LIMIT
+ * (a missing, unreadable or malformed file), CVO_ERR_REMOTE (refused, or no answer
+ * after every try; the message says which file and line), CVO_ERR_WRITE (the
+ * ledger), CVO_ERR_NOMEM. */
+CVO_API CVO_NODISCARD cvo_status cvo_klaviyo_push(cvo_ctx *ctx, const cvo_push_options *options,
+                                                  cvo_push_result *result);
+
+/* POSTs each line of DIR/gorgias/tickets.jsonl to /api/tickets at most once: not
+ * when the ledger has its external_id, nor when the ledger has a ticket cvo
+ * opened for the same customer less than [gorgias] max_answer_age_days before
+ * as_of_day. Paced at 40 requests per 20 s; 429 and connections that never opened
+ * are retried; a 5xx, a timeout or a broken connection leaves the outcome
+ * unknown: recorded as such, never sent again, and the push stops. A ticket an
+ * interrupted run was sending is recorded unknown too. Errors as
+ * cvo_klaviyo_push. */
+CVO_API CVO_NODISCARD cvo_status cvo_gorgias_push(cvo_ctx *ctx, const cvo_push_options *options,
+                                                  cvo_push_result *result);
 
 /* ---- deep dives -------------------------------------------------------------------
  * What drives customer value: customers grouped by how they started or who

@@ -26,12 +26,14 @@ fingerprint() {
 runs_left() { ls "$tmp/$1" 2>/dev/null | wc -l | tr -d ' '; }
 
 "$cvo" generate -n 3000 -s 5 -o "$tmp/store" 2>/dev/null
+# one key for the keyed ids of every output (each state database makes its own)
+printf '[privacy]\nid_key = cron-check-key-0123456789abcdef\n' > "$tmp/key.ini"
 orders=$tmp/store/orders.csv
 messy=$(cd "$(dirname "$0")" && pwd)/data/messy.csv
 
 # ---- 1. two runs at once on the same output and --db: one runs, one is refused
 CVO_TEST_PAUSE=written:4 "$cvo" analyze "$orders" -o "$tmp/out" --db "$tmp/h.db" \
-    > /dev/null 2> "$tmp/first.err" &
+    --config "$tmp/key.ini" > /dev/null 2> "$tmp/first.err" &
 pid=$!
 tries=0
 while ! grep -q "pause at written" "$tmp/first.err" 2>/dev/null && [ $tries -lt 1200 ]; do
@@ -43,7 +45,7 @@ same "$?" 5 "second run while the first holds the lock"
 has "$tmp/second.err" "out.lock is locked" "second run says why"
 wait "$pid"
 same "$?" 0 "the first run"
-"$cvo" analyze -q "$orders" -o "$tmp/ref" --db "$tmp/ref.db"
+"$cvo" analyze -q "$orders" -o "$tmp/ref" --db "$tmp/ref.db" --config "$tmp/key.ini"
 fingerprint "$tmp/out" > "$tmp/out.sum"
 fingerprint "$tmp/ref" > "$tmp/ref.sum"
 if cmp -s "$tmp/out.sum" "$tmp/ref.sum"; then ok; else bad "outputs of the first run differ"; fi

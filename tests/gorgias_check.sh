@@ -1,14 +1,19 @@
 #!/bin/sh
-# gorgias_check.sh RESULTS CVO - the Gorgias push (cli/push_gorgias.c) against a fake
-# Gorgias on 127.0.0.1 (tests/gorgias_test_server.py): Basic auth, path, JSON body, a 429
-# with Retry-after, the ledger (a second push sends nothing), dry run, missing settings.
+# gorgias_check.sh RESULTS CVO DRIVER - the Gorgias client (lib/push) against a fake
+# Gorgias on 127.0.0.1 (tests/gorgias_test_server.py): Basic auth, path, the ticket's
+# shape (the customer's words, then cvo's internal note; no e-mail in external_id), a
+# 429 with Retry-after, the ledger (a second push sends nothing), one ticket per customer
+# within max_answer_age_days, a 500 or a hung server leaving the outcome unknown (never
+# sent again), dry run, settings from the environment. DRIVER is build/tests/push_driver.
 # Loopback only, every wait bounded. Writes RESULTS/gorgias.count.
 results=$1
 root=$(cd "$(dirname "$0")/.." && pwd)
 cvo=${2:-${CVO:-$root/build/cvo}}
+driver=${3:-$(dirname "$cvo")/tests/push_driver}
 case $cvo in /*) ;; *) cvo=$(pwd)/$cvo ;; esac
+case $driver in /*) ;; *) driver=$(pwd)/$driver ;; esac
 if [ -z "$results" ]; then
-    echo "usage: gorgias_check.sh RESULTS [CVO]  (CVO: the built cvo; libcvo.a beside it)" >&2
+    echo "usage: gorgias_check.sh RESULTS [CVO [DRIVER]]" >&2
     exit 2
 fi
 mkdir -p "$results"
@@ -18,7 +23,7 @@ work=$(mktemp -d) || exit 2
 servers=""
 cleanup() {
     for pid in $servers; do kill "$pid" 2> /dev/null; done
-    rm -rf "$work"
+    [ -n "$KEEP" ] && echo "kept $work" >&2 || rm -rf "$work"
 }
 trap cleanup EXIT
 trap 'exit 2' INT TERM
@@ -41,114 +46,34 @@ check() {
     fi
 }
 
+# a step that cannot run is a failure, never a skip
+need() {
+    if ! "$@" > /dev/null 2>&1; then
+        echo "gorgias: cannot run: $*" >&2
+        fail=$((fail + 1))
+        finish
+    fi
+}
+
 contains() { grep -q -F -e "$2" "$1"; }
 lacks() { ! grep -q -F -e "$2" "$1"; }
 summary_is() { grep -q -x -F -e "$2" "$1"; }
 bounded() { timeout 120 "$@"; }
-command -v timeout > /dev/null 2>&1 || bounded() { "$@"; }
 
 user=agent@example.com
 key=gorgias_test_key_0123456789
-export CVO_GORGIAS_USER=$user CVO_GORGIAS_API_KEY=$key CVO_GORGIAS_DOMAIN=example-shop
-
-if ! command -v python3 > /dev/null 2>&1; then
-    echo "gorgias: python3 is needed for the fake Gorgias server" >&2
-    fail=1
-    finish
-fi
-
-# ---- a driver: "write DIR" writes DIR/gorgias/tickets.jsonl with the library writer
-# on a generated store; "push DIR [--dry-run] [-q]" runs push_gorgias (until cvo analyze
-# has --push gorgias).
-cat > "$work/driver.c" << 'EOF'
-#include "cvo.h"
-#include "push_gorgias.h"
-#include <stdio.h>
-#include <string.h>
-static int write_tickets(const char *dir)
-{
-    char orders[4096], nps[4096], tickets[4096];
-    snprintf(orders, sizeof orders, "%s/orders.csv", dir);
-    snprintf(nps, sizeof nps, "%s/nps.csv", dir);
-    snprintf(tickets, sizeof tickets, "%s/gorgias/tickets.jsonl", dir);
-    cvo_ctx *ctx;
-    cvo_generate_options g;
-    cvo_load_options lo;
-    cvo_nps_options no;
-    cvo_config *config = NULL;
-    cvo_customers *customers = NULL;
-    cvo_analysis *a = NULL;
-    cvo_nps *answers = NULL;
-    if (cvo_ctx_new(&ctx, NULL) != CVO_OK)
-        return 4;
-    cvo_generate_options_init(&g);
-    g.customers = 300;
-    g.seed = 5;
-    FILE *o = fopen(orders, "wb"), *n = fopen(nps, "wb");
-    cvo_status st = o && n ? cvo_generate(ctx, &g, o, NULL, n) : CVO_ERR_IO;
-    if (o) fclose(o);
-    if (n) fclose(n);
-    cvo_load_options_init(&lo);
-    lo.path = orders;
-    lo.keep_orders = true;
-    if (st == CVO_OK) st = cvo_orders_load(ctx, &lo, &customers, NULL);
-    if (st == CVO_OK) st = cvo_config_new(ctx, &config);
-    if (st == CVO_OK) st = cvo_analyze(ctx, customers, NULL, config, &a);
-    cvo_nps_options_init(&no);
-    no.path = nps;
-    no.customers = customers;
-    if (st == CVO_OK) st = cvo_nps_load(ctx, &no, &answers, NULL);
-    FILE *t = st == CVO_OK ? fopen(tickets, "wb") : NULL;
-    if (st == CVO_OK) st = t ? cvo_write_gorgias_tickets(ctx, a, answers, t) : CVO_ERR_IO;
-    if (t && fclose(t) != 0 && st == CVO_OK) st = CVO_ERR_IO;
-    if (st != CVO_OK) fprintf(stderr, "driver: %s %s\n", cvo_strerror(st), cvo_ctx_message(ctx));
-    cvo_nps_free(answers);
-    cvo_analysis_free(a);
-    cvo_config_free(config);
-    cvo_customers_free(customers);
-    cvo_ctx_free(ctx);
-    return st == CVO_OK ? 0 : 4;
-}
-int main(int argc, char **argv)
-{
-    bool dry_run = false, quiet = false;
-    for (int i = 3; i < argc; i++) {
-        dry_run = dry_run || strcmp(argv[i], "--dry-run") == 0;
-        quiet = quiet || strcmp(argv[i], "-q") == 0;
-    }
-    if (argc >= 3 && strcmp(argv[1], "write") == 0)
-        return write_tickets(argv[2]);
-    return argc >= 3 ? push_gorgias(argv[2], dry_run, quiet) : 2;
-}
-EOF
-lib=$(dirname "$cvo")/libcvo.a
-# a library built with the sanitizers (make SAN=1) needs their runtime in the driver too
-san=""
-if nm "$lib" 2>/dev/null | grep -q "__asan_report"; then
-    san="-fsanitize=address,undefined"
-fi
-if ! ${CC:-cc} -std=c11 -D_GNU_SOURCE $san -I"$root/include" -I"$root/cli" -o "$work/driver" \
-    "$work/driver.c" "$root/cli/push_gorgias.c" "$root/cli/clock.c" "$root/cli/http.c" "$lib" -lxlsxwriter -lcurl -lgsl -lgslcblas \
-    -lz -lm -pthread 2> "$work/cc.log"; then
-    cat "$work/cc.log" >&2
-    echo "gorgias: cannot build the driver (libcvo.a built? libcurl installed?)" >&2
-    fail=1
-    finish
-fi
-driver=$work/driver
-
-store=$work/store
-mkdir -p "$store/gorgias" "$work/empty"
-"$driver" write "$store" 2> "$work/write.err"
-check "the library writes tickets.jsonl" test $? = 0
-tickets=$(grep -c . "$store/gorgias/tickets.jsonl" 2> /dev/null)
-check "the store has tickets to send (2 to 39)" test "${tickets:-0}" -ge 2 -a "${tickets:-0}" -le 39
+need command -v python3
+need command -v timeout
+need command -v sqlite3
+need test -x "$cvo"
+need test -x "$driver"
 
 start_server() {
     name=$1
     shift
     python3 "$root/tests/gorgias_test_server.py" --port-file "$work/$name.port" \
-        --log "$work/$name.log" --user "$user" --key "$key" --timeout 120 "$@" &
+        --log "$work/$name.log" --store "$work/$name.store" --user "$user" --key "$key" \
+        --timeout 150 "$@" &
     servers="$servers $!"
     tries=0
     while [ ! -s "$work/$name.port" ] && [ $tries -lt 100 ]; do
@@ -156,8 +81,12 @@ start_server() {
         tries=$((tries + 1))
     done
     port=$(cat "$work/$name.port" 2> /dev/null)
-    export CVO_GORGIAS_BASE_URL="http://127.0.0.1:$port"
-    [ -n "$port" ]
+    url="http://127.0.0.1:$port"
+    if [ -z "$port" ]; then
+        echo "gorgias: the fake Gorgias server $name did not start" >&2
+        fail=$((fail + 1))
+        finish
+    fi
 }
 
 summarize() {
@@ -166,33 +95,50 @@ summarize() {
     return 0
 }
 
-if ! start_server main; then
-    echo "gorgias: the fake Gorgias server did not start" >&2
-    fail=1
-    finish
-fi
+# ---- tickets from cvo analyze on a generated store ----------------------------------
+"$cvo" generate -n 300 -s 5 -o "$work/gen" 2> /dev/null
+out=$work/out
+state=$work/.out.cvo/state.db
+"$cvo" analyze -q "$work/gen/orders.csv" --nps "$work/gen/nps.csv" -o "$out"
+check "analyze writes tickets.jsonl" test -s "$out/gorgias/tickets.jsonl"
+tickets=$(grep -c . "$out/gorgias/tickets.jsonl" 2> /dev/null)
+as_of=$(grep -o '"as_of":"[^"]*"' "$out/summary.json" | head -n 1 | cut -d '"' -f 4)
+check "the store has tickets to send (3 to 39)" test "${tickets:-0}" -ge 3 -a "${tickets:-0}" -le 39
+check "no e-mail in an external_id" test "$(grep -c '"external_id":"[^"]*@' "$out/gorgias/tickets.jsonl")" = 0
+check "the state database holds the identifier key" \
+    test "$(sqlite3 "$state" "select length(value) from state_secrets where name = 'id_key'")" = 32
 
-# ---- before anything is sent ------------------------------------------------------
-bounded "$driver" push "$store" --dry-run > "$work/dry.out" 2> "$work/dry.err"
+start_server main
+drive() { bounded "$driver" gorgias "$out" "$state" --base-url "$url" --user "$user" --key "$key" --as-of "$as_of" "$@"; }
+export CVO_GORGIAS_USER=$user CVO_GORGIAS_API_KEY=$key CVO_GORGIAS_DOMAIN=example-shop
+push() { bounded "$cvo" analyze "$work/gen/orders.csv" --nps "$work/gen/nps.csv" -o "$out" --push gorgias "$@"; }
+
+# ---- before anything is sent --------------------------------------------------------
+drive --dry-run > "$work/dry.out" 2> "$work/dry.err"
 check "dry run exits 0" test $? = 0
-check "dry run shows the POST" contains "$work/dry.out" "POST http://127.0.0.1:$port/api/tickets  "
-check "dry run counts" contains "$work/dry.out" "gorgias: $tickets tickets would be sent, 0 already in the ledger"
+check "dry run shows the POST" contains "$work/dry.out" "POST $url/api/tickets  gorgias/tickets.jsonl:1  cvo-nps-"
+check "dry run counts" contains "$work/dry.out" "gorgias: $tickets tickets would be sent, 0 already in the ledger, 0 held"
 check "dry run never prints the key" lacks "$work/dry.out" "$key"
-
-env -u CVO_GORGIAS_API_KEY "$driver" push "$store" > /dev/null 2> "$work/nokey.err"
+env -u CVO_GORGIAS_API_KEY CVO_GORGIAS_BASE_URL="$url" "$cvo" analyze "$work/gen/orders.csv" \
+    --nps "$work/gen/nps.csv" -o "$out" --push gorgias > /dev/null 2> "$work/nokey.err"
 check "no key exits 2" test $? = 2
-check "no key names the variable" contains "$work/nokey.err" "CVO_GORGIAS_API_KEY is not set"
-CVO_GORGIAS_BASE_URL=http://gorgias.example.com "$driver" push "$store" > /dev/null 2>&1
+check "no key names the variable" contains "$work/nokey.err" "CVO_GORGIAS_API_KEY"
+CVO_GORGIAS_BASE_URL=http://gorgias.example.com push -q > /dev/null 2> "$work/url.err"
 check "plain http to another host exits 2" test $? = 2
-env -u CVO_GORGIAS_BASE_URL CVO_GORGIAS_DOMAIN='evil.com/x' "$driver" push "$store" > /dev/null 2>&1
+check "plain http is explained" contains "$work/url.err" "gorgias: the base URL must be an https:// URL"
+CVO_GORGIAS_DOMAIN='evil.com/x' push -q > /dev/null 2> "$work/domain.err"
 check "a domain with a slash exits 2" test $? = 2
-"$driver" push "$work/empty" > /dev/null 2> "$work/missing.err"
+drive --dry-run --as-of 2026-13-01 > /dev/null 2>&1
+check "a bad as-of day exits 2" test $? = 2
+mkdir -p "$work/empty"
+bounded "$driver" gorgias "$work/empty" "$work/empty.db" --base-url "$url" --user "$user" --key "$key" \
+    --as-of "$as_of" > /dev/null 2> "$work/missing.err"
 check "a missing tickets file exits 3" test $? = 3
 summarize main
 check "nothing reached the server so far" summary_is "$work/main.sum" "requests=0"
 
-# ---- the push: 201, then 429 (Retry-after 1), then 201s -------------------------
-bounded "$driver" push "$store" > "$work/push.out" 2> "$work/push.err"
+# ---- the push through cvo analyze: 201, then 429 (Retry-after 1), then 201s ---------
+CVO_GORGIAS_BASE_URL=$url push > "$work/push.out" 2> "$work/push.err"
 code=$?
 check "push exits 0" test $code = 0
 [ $code = 0 ] || cat "$work/push.err" >&2
@@ -200,30 +146,73 @@ summarize main
 check "push: no auth, path or body problem" summary_is "$work/main.sum" "problems=0"
 check "push: 429 waited and retried" contains "$work/main.sum" "statuses=201,429,201"
 check "push: one ticket per line" summary_is "$work/main.sum" "tickets=$tickets"
-check "push: the retry is reported" contains "$work/push.err" "HTTP 429, retrying in 1 s"
-check "push: summary line" contains "$work/push.err" "gorgias: $tickets tickets sent, 0 already in the ledger"
+check "push: the retry is reported" contains "$work/push.err" "HTTP 429, retrying in 1 s (try 2 of 4)"
+check "push: summary line" contains "$work/push.err" "gorgias: $tickets tickets sent, 0 already in the ledger, 0 held"
 check "push: the key is never printed" lacks "$work/push.err" "$key"
-check "push: the ledger holds every key" test "$(grep -c . "$store/gorgias/sent.ledger")" = "$tickets"
+check "push: the ledger holds every ticket with its id" \
+    test "$(sqlite3 "$state" "select count(*) from push_ledger where kind = 'gorgias-ticket' and state = 'done' and remote_id > 1000")" = "$tickets"
+check "push: the customer's words come first" python3 -c "
+import json, sys
+t = json.load(open('$work/main.store'))
+sys.exit(not all(m['messages'][0]['from_agent'] is False and m['messages'][1]['channel'] == 'internal-note' for m in t))"
 
-# ---- a second push sends nothing (ledger) -----------------------------------------
-bounded "$driver" push "$store" > /dev/null 2> "$work/again.err"
+# ---- a second push sends nothing (ledger) -------------------------------------------
+CVO_GORGIAS_BASE_URL=$url push > /dev/null 2> "$work/again.err"
 check "second push exits 0" test $? = 0
 summarize main
 check "second push: no new ticket" summary_is "$work/main.sum" "tickets=$tickets"
 check "second push: never a duplicate" summary_is "$work/main.sum" "duplicates=0"
-check "second push: all in the ledger" contains "$work/again.err" "0 tickets sent, $tickets already in the ledger"
+check "second push: all in the ledger" contains "$work/again.err" "gorgias: 0 tickets sent, $tickets already in the ledger"
 
-# ---- a line added later is sent alone; a broken line stops before sending ---------
-head -n 1 "$store/gorgias/tickets.jsonl" | sed 's/"external_id":"cvo-nps-/"external_id":"cvo-nps-new-/' \
-    >> "$store/gorgias/tickets.jsonl"
-bounded "$driver" push "$store" -q > /dev/null 2> "$work/new.err"
-check "a new answer is sent" test $? = 0
+# ---- a later answer of the same customer is held; a new customer is sent ------------
+first=$(head -n 1 "$out/gorgias/tickets.jsonl")
+hash=$(printf '%s' "$first" | cut -c 25-48)
+printf '%s\n' "$first" | sed 's/"external_id":"cvo-nps-\([0-9a-f]*\)-[0-9]*"/"external_id":"cvo-nps-\1-20991231"/' \
+    >> "$out/gorgias/tickets.jsonl"
+drive > /dev/null 2> "$work/held.err"
+check "a second answer of a customer: exits 0" test $? = 0
+check "a second answer of a customer is held" contains "$work/held.err" "0 tickets sent, $tickets already in the ledger, 1 held"
+printf '%s\n' "$first" | sed "s/$hash/abcdefabcdefabcdefabcdef/" >> "$out/gorgias/tickets.jsonl"
+drive -q > /dev/null 2> "$work/new.err"
+check "a new customer's answer is sent" test $? = 0
 check "quiet prints nothing" test ! -s "$work/new.err"
 summarize main
 check "exactly one more ticket" summary_is "$work/main.sum" "tickets=$((tickets + 1))"
-echo '{"subject":"no key"}' >> "$store/gorgias/tickets.jsonl"
-"$driver" push "$store" > /dev/null 2> "$work/broken.err"
+echo '{"subject":"no key"}' >> "$out/gorgias/tickets.jsonl"
+drive > /dev/null 2> "$work/broken.err"
 check "a broken line exits 3" test $? = 3
-check "a broken line is named" contains "$work/broken.err" "tickets.jsonl:$((tickets + 2)): not a ticket body"
+check "a broken line is named" contains "$work/broken.err" "tickets.jsonl:$((tickets + 3)): not a ticket body"
+
+# ---- a 500 after the ticket was made: unknown, never sent again ----------------------
+start_server failing --fail 1 --throttle 0
+rm -f "$work/fresh.db"
+fresh() { bounded "$driver" gorgias "$out" "$work/fresh.db" --base-url "$url" --user "$user" --key "$key" --as-of "$as_of" "$@"; }
+head -n "$tickets" "$out/gorgias/tickets.jsonl" > "$work/t" && mv "$work/t" "$out/gorgias/tickets.jsonl"
+fresh > /dev/null 2> "$work/500.err"
+check "a 500 exits 4" test $? = 4
+check "a 500 says the ticket may exist" contains "$work/500.err" "the ticket may have been made: recorded as unknown"
+fresh > /dev/null 2> "$work/after500.err"
+check "after a 500 the push goes on" test $? = 0
+summarize failing
+check "after a 500: that ticket is never sent again" summary_is "$work/failing.sum" "duplicates=0"
+check "after a 500: the others are sent" summary_is "$work/failing.sum" "tickets=$tickets"
+
+# ---- a hung server: accepts, never answers --------------------------------------------
+start_server hung --hang
+printf '[push]\ntimeout_seconds = 1\nconnect_timeout_seconds = 1\ntries = 3\n' > "$work/short.ini"
+rm -f "$work/fresh.db"
+start=$(date +%s)
+fresh --config "$work/short.ini" > /dev/null 2> "$work/hung.err"
+code=$?
+took=$(($(date +%s) - start))
+check "hung server exits 4" test $code = 4
+check "hung server: a timeout is not tried again (1 try, 1 s)" test "$took" -le 3
+check "hung server: a clear message" contains "$work/hung.err" "no answer from $url within 1 s (1 try)"
+check "hung server: recorded as unknown" \
+    test "$(sqlite3 "$work/fresh.db" "select count(*) from push_ledger where state = 'unknown'")" = 1
+start_server after-hung
+fresh > /dev/null 2> "$work/after-hung.err"
+summarize after-hung
+check "after a hung server: the unknown ticket is not sent" summary_is "$work/after-hung.sum" "tickets=$((tickets - 1))"
 
 finish

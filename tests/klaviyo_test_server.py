@@ -4,25 +4,35 @@
 Checks every request (path, method, Authorization, revision, content types, a JSON:API
 body of the right data.type), answers like Klaviyo and logs each request as one JSON
 line. Scripted answers: the --throttle-th bulk POST gets 429 with Retry-After: 1, the
---unavailable-th event POST gets 503; a marker file holding "bulk" or "event" makes the
-next request of that kind get 400 with a Klaviyo error body (the marker is then
-removed). A job is "processing" at its first GET and "complete" after. Standard library
-only; exits by itself after --timeout seconds.
+--unavailable-th event POST gets 503; a marker file holding "bulk", "event" or "import"
+makes the next request of that kind get 400 with a Klaviyo error body (the marker is
+then removed). A job is "processing" at its first GET and "complete" after.
+
+Like Klaviyo it keeps a profile store (--store F, rewritten after every change, keyed
+by email): a bulk import sets the non-null properties of each profile (null is ignored,
+as Klaviyo does), POST /api/profile-import applies attributes.properties and removes
+meta.patch_properties.unset; events are kept once per profile, metric and unique_id
+(a repeat is logged as a duplicate and not kept). --delay-events S answers each event
+after S seconds (for a kill during the push); --hang accepts connections and never
+answers. Standard library only; exits by itself after --timeout seconds.
 
     klaviyo_test_server.py --port-file F --log F --key K --revision R [--marker F]
-                           [--throttle N] [--unavailable N] [--timeout S]
+                           [--store F] [--throttle N] [--unavailable N] [--delay-events S]
+                           [--hang] [--timeout S]
     klaviyo_test_server.py --summarize LOG     (key=value lines for the shell test)
 """
 import argparse
 import http.server
 import json
 import os
+import socket
 import sys
 import time
 
 MEDIA_TYPE = "application/vnd.api+json"
 BULK_PATH = "/api/profile-bulk-import-jobs"
 EVENTS_PATH = "/api/events"
+IMPORT_PATH = "/api/profile-import"
 RETRY_AFTER = 1
 
 
@@ -34,6 +44,23 @@ class State:
         self.event_posts = 0
         self.jobs = {}  # id -> {"profiles": n, "polls": n}
         self.throttled_at = {}  # kind -> time of the 429/503 answered
+        self.profiles = {}  # email (or external_id) -> {"properties": {...}}
+        self.events = set()  # (profile, metric, unique_id)
+
+    def profile(self, attributes):
+        key = attributes.get("email") or attributes.get("external_id")
+        if not key:
+            return None
+        return self.profiles.setdefault(key, {"properties": {}})
+
+    def save(self):
+        path = self.args.store
+        if not path:
+            return
+        with open(path + ".tmp", "w") as f:
+            json.dump({"profiles": self.profiles, "events": sorted(map(list, self.events))}, f,
+                      sort_keys=True)
+        os.rename(path + ".tmp", path)
 
 
 def error_body(status, title, detail):
@@ -100,26 +127,29 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def answer(self, status, body, extra_headers=()):
         data = json.dumps(body).encode("utf-8") if body is not None else b""
-        self.send_response(status)
-        self.send_header("Content-Type", MEDIA_TYPE)
-        self.send_header("Content-Length", str(len(data)))
-        for name, value in extra_headers:
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(data)
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", MEDIA_TYPE)
+            self.send_header("Content-Length", str(len(data)))
+            for name, value in extra_headers:
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client went away (killed): what it sent is logged
 
     def log_request_line(self, record):
         with open(self.state.args.log, "a") as f:
             f.write(json.dumps(record) + "\n")
 
-    def record(self, kind, status, problems, size):
-        self.log_request_line({
+    def record(self, kind, status, problems, size, **extra):
+        self.log_request_line(dict(extra, **{
             "n": self.state.requests, "kind": kind, "method": self.command, "path": self.path,
             "authorization": self.headers.get("Authorization"),
             "revision": self.headers.get("revision"),
             "content_type": self.headers.get("Content-Type"),
             "accept": self.headers.get("Accept"), "bytes": size, "status": status,
-            "problems": problems})
+            "problems": problems}))
 
     # ---- the endpoints ----------------------------------------------------
 
@@ -141,6 +171,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.answer(429, error_body(429, "Throttled.", "Request was throttled."),
                         [("Retry-After", str(RETRY_AFTER))])
             return self.record("bulk", 429, problems, size)
+        for p in body["data"]["attributes"]["profiles"]["data"]:
+            attributes = p.get("attributes", {})
+            stored = st.profile(attributes)
+            if stored is None:
+                problems.append("a profile without email or external_id")
+                continue
+            for name, value in (attributes.get("properties") or {}).items():
+                if value is not None:  # Klaviyo's bulk import ignores null
+                    stored["properties"][name] = value
+        st.save()
         job_id = "01TESTJOB%04d" % (len(st.jobs) + 1)
         st.jobs[job_id] = {"profiles": profiles, "polls": 0}
         self.answer(202, job_body(job_id, "queued", profiles, None))
@@ -158,8 +198,50 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if st.event_posts == st.args.unavailable:
             self.answer(503, error_body(503, "Service unavailable.", "Try again later."))
             return self.record("event", 503, problems, size)
+        attributes = body["data"]["attributes"]
+        who = attributes.get("profile", {}).get("data", {}).get("attributes", {})
+        metric = attributes.get("metric", {}).get("data", {}).get("attributes", {}).get("name")
+        uid = attributes.get("unique_id")
+        key = (who.get("email") or who.get("external_id"), metric, uid)
+        duplicate = key in st.events
+        st.events.add(key)
+        st.save()
+        # logged when received: a client killed while waiting has still sent it
+        self.record("event", 202, problems, size, unique_id=uid, duplicate=duplicate)
+        if st.args.delay_events:
+            time.sleep(st.args.delay_events)
         self.answer(202, None)
-        self.record("event", 202, problems, size)
+
+    def import_post(self, problems):
+        """Create or update a profile: properties set, meta.patch_properties.unset removed."""
+        st = self.state
+        body, size = self.read_body(problems, "profile")
+        self.check_headers(problems, True)
+        if problems:
+            return self.fail("import", problems, size)
+        if self.marker_says("import"):
+            return self.refuse("import", size)
+        data = body["data"]
+        attributes = data.get("attributes", {})
+        existed = (attributes.get("email") or attributes.get("external_id")) in st.profiles
+        stored = st.profile(attributes)
+        if stored is None:
+            problems.append("no email or external_id")
+            return self.fail("import", problems, size)
+        for name, value in (attributes.get("properties") or {}).items():
+            if value is None:
+                stored["properties"].pop(name, None)
+            else:
+                stored["properties"][name] = value
+        unset = data.get("meta", {}).get("patch_properties", {}).get("unset", [])
+        unset = [unset] if isinstance(unset, str) else unset
+        for name in unset:
+            stored["properties"].pop(name, None)
+        st.save()
+        status = 200 if existed else 201
+        self.answer(status, {"data": {"type": "profile", "id": "P" + str(len(st.profiles)),
+                                      "attributes": attributes}})
+        self.record("import", status, problems, size, unset=unset)
 
     def job_get(self, problems):
         job_id = self.path[len(BULK_PATH) + 1:]
@@ -189,6 +271,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.bulk_post([])
         if self.path == EVENTS_PATH:
             return self.event_post([])
+        if self.path == IMPORT_PATH:
+            return self.import_post([])
         self.fail("unknown", ["POST to an unknown path %r" % self.path], 0)
 
     def do_GET(self):
@@ -217,16 +301,34 @@ def summarize(log_path):
     def statuses(kind):
         return ",".join(str(r["status"]) for r in records if r["kind"] == kind) or "-"
     print("requests=%d" % len(records))
-    for kind in ("bulk", "event", "job"):
+    for kind in ("bulk", "event", "job", "import"):
         print("%s=%d" % (kind, sum(r["kind"] == kind for r in records)))
         print("%s_statuses=%s" % (kind, statuses(kind)))
+    sent = [r["unique_id"] for r in records if r["kind"] == "event" and r.get("unique_id")]
+    print("event_repeats=%d" % (len(sent) - len(set(sent))))
+    print("event_duplicates=%d" % sum(bool(r.get("duplicate")) for r in records))
+    print("unset_names=%d" % sum(len(r.get("unset", [])) for r in records))
     print("problems=%d" % sum(len(r["problems"]) for r in records))
     for r in records:
         for p in r["problems"]:
             print("problem=%s %s: %s" % (r["method"], r["path"], p))
 
 
+def hang(args):
+    """Accept connections (the kernel completes them) and never answer."""
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(64)
+    with open(args.port_file + ".tmp", "w") as f:
+        f.write("%d\n" % listener.getsockname()[1])
+    os.rename(args.port_file + ".tmp", args.port_file)
+    time.sleep(args.timeout)
+    listener.close()
+
+
 def serve(args):
+    if args.hang:
+        return hang(args)
     Handler.state = State(args)
     httpd = http.server.HTTPServer(("127.0.0.1", 0), Handler)
     httpd.timeout = 0.2
@@ -249,12 +351,15 @@ def main():
     ap.add_argument("--marker")
     ap.add_argument("--throttle", type=int, default=2, help="this bulk POST gets 429")
     ap.add_argument("--unavailable", type=int, default=2, help="this event POST gets 503")
+    ap.add_argument("--store", help="the profile store as JSON, rewritten on every change")
+    ap.add_argument("--delay-events", type=float, default=0, help="seconds before each event answer")
+    ap.add_argument("--hang", action="store_true", help="accept connections, never answer")
     ap.add_argument("--timeout", type=float, default=120)
     ap.add_argument("--summarize", metavar="LOG")
     args = ap.parse_args()
     if args.summarize:
         return summarize(args.summarize)
-    if not (args.port_file and args.log and args.key):
+    if not (args.port_file and (args.hang or (args.log and args.key))):
         ap.error("--port-file, --log and --key are required")
     serve(args)
 

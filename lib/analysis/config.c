@@ -19,6 +19,7 @@
 static const char *const scheme_choices[] = {"relationship", "classic", "klaviyo", NULL};
 static const char *const ties_choices[] = {"equal", "ntile", NULL};
 static const char *const period_choices[] = {"day", "week", "month", NULL};
+static const char *const gorgias_channels[] = {"api", "email", NULL};
 
 #define NO_MAX ((double)INT32_MAX) /* integers: no upper bound but int32 */
 
@@ -148,6 +149,28 @@ static const config_key config_keys[] = {
          "Customers whose latest order says they do not accept marketing (Shopify's Accepts "
          "Marketing, an accepts_marketing column) are left out of the lists and every Klaviyo "
          "file unless this is true. Customers the file says nothing about are kept."),
+    INTEGER("push", "timeout_seconds", "30", 1, 3600,
+            "Pushes: seconds one request to Klaviyo or Gorgias may take, answer included, "
+            "before it counts as unanswered."),
+    INTEGER("push", "connect_timeout_seconds", "10", 1, 600,
+            "Pushes: seconds to open a connection."),
+    INTEGER("push", "tries", "4", 1, 10,
+            "Pushes: tries per request (429, 5xx and unanswered requests are tried again "
+            "where that is safe), so one request gives up after about tries x "
+            "timeout_seconds plus the waits between."),
+    INTEGER("gorgias", "max_answer_age_days", "90", 1, 3650,
+            "Gorgias tickets only for NPS answers younger than this many days before the "
+            "as-of date, and no second ticket for a customer who got one from cvo within "
+            "this many days."),
+    ENUM("gorgias", "channel", "api", gorgias_channels,
+         "Channel of the tickets and of the customer's message (api: Gorgias sends no "
+         "auto-reply; email)."),
+    LIST("gorgias", "tags", "cvo,vip-detractor", "Tags of every ticket, comma-separated."),
+    INTEGER("gorgias", "assignee_team_id", "0", 0, NO_MAX,
+            "Gorgias team the tickets are assigned to (its id); 0: none."),
+    TEXT("privacy", "id_key", "", CONFIG_ANY,
+         "Secret for the keyed hashes in identifiers sent to Klaviyo and Gorgias (event "
+         "unique_id, ticket external_id); empty: a random key kept in the state database."),
     TEXT("report", "title", "Customer value report", CONFIG_NONEMPTY, "Title of the report."),
     INTEGER("report", "top_customers", "25", 1, 1000, "Rows of the top-customers table."),
     BOOL("report", "show_emails", "false",
@@ -421,9 +444,11 @@ struct cvo_config {
     char *values[KEY_COUNT]; /* NULL: the table's default */
 };
 
+/* config NULL: the defaults. */
 static const char *value_of(const cvo_config *config, size_t index)
 {
-    return config->values[index] ? config->values[index] : config_keys[index].default_value;
+    return config && config->values[index] ? config->values[index]
+                                           : config_keys[index].default_value;
 }
 
 /* Rules across keys, over the values the configuration would hold. */

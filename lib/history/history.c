@@ -2,6 +2,7 @@
  * per recorded snapshot (a snapshot of the same as-of day is replaced, never
  * duplicated), and the list of snapshots. Days are stored as ISO text. */
 #include "history/history.h"
+#include "history/state.h"
 
 #include "analysis/analyze.h"
 #include "base/ctx.h"
@@ -232,7 +233,8 @@ cvo_status cvo_history_open(cvo_ctx *ctx, const char *path, cvo_history **out)
     cvo_history *h = mem_alloc(ctx, sizeof *h);
     if (h == NULL)
         return ctx_nomem(ctx);
-    *h = (cvo_history){ctx, NULL, "", NULL, 0};
+    memset(h, 0, sizeof *h);
+    h->ctx = ctx;
     snprintf(h->path, sizeof h->path, "%s", path);
     int rc = sqlite3_open_v2(path, &h->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
     cvo_status status = rc == SQLITE_OK ? CVO_OK : history_db_fail(h, "cannot open");
@@ -244,6 +246,8 @@ cvo_status cvo_history_open(cvo_ctx *ctx, const char *path, cvo_history **out)
                       "not a history database");
     if (status == CVO_OK)
         status = setup_schema(h);
+    if (status == CVO_OK)
+        status = state_setup(h);
     if (status == CVO_OK) /* a run that died before settling its snapshot */
         status = history_reconcile_runs(h, NULL);
     if (status != CVO_OK) {
@@ -258,6 +262,7 @@ void cvo_history_close(cvo_history *h)
 {
     if (h == NULL)
         return;
+    state_close(h);
     sqlite3_close(h->db);
     mem_free(h->ctx, h->list);
     mem_free(h->ctx, h);

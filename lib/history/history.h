@@ -12,12 +12,16 @@
 /* PRAGMA user_version of the schema this code writes (docs/history.md). */
 #define HISTORY_SCHEMA_VERSION 2
 
+/* Statements of the state tables (state.c) kept prepared on the open database. */
+#define HISTORY_STATE_STATEMENTS 12
+
 struct cvo_history {
     cvo_ctx *ctx;
     sqlite3 *db;
     char path[1024];
     cvo_snapshot_info *list; /* the last cvo_history_snapshots answer */
     size_t list_count;
+    sqlite3_stmt *state[HISTORY_STATE_STATEMENTS]; /* state.c's, prepared on first use */
 };
 
 /* Distinct segment names in the order first seen, copied into their own arena. */

@@ -133,5 +133,10 @@ const cell_column *export_tier_columns(size_t *count);
 
 /* runsum.c: the run summary object (no newline). */
 void run_summary_body(cell_buf *b, const cvo_run_summary *run);
+/* The Klaviyo and Gorgias writers' options: given's, or the defaults for NULL,
+ * with id_key never NULL (an all-zero key stands in). */
+cvo_export_options export_options(const cvo_export_options *given);
+/* Whether the caller leaves customer index out of the Klaviyo and Gorgias outputs. */
+bool export_left_out(const cvo_export_options *o, const cvo_analysis *a, size_t index);
 
 #endif

@@ -27,6 +27,30 @@ void export_row(const cvo_analysis *a, size_t index, cell_row *row)
     row->tier = cvo_analysis_tier_name(a, row->result->tier);
 }
 
+static const cvo_id_key no_key = {{0}};
+
+void cvo_export_options_init(cvo_export_options *options)
+{
+    if (options != NULL)
+        memset(options, 0, sizeof *options);
+}
+
+cvo_export_options export_options(const cvo_export_options *given)
+{
+    cvo_export_options o;
+    cvo_export_options_init(&o);
+    if (given != NULL)
+        o = *given;
+    if (o.id_key == NULL)
+        o.id_key = &no_key;
+    return o;
+}
+
+bool export_left_out(const cvo_export_options *o, const cvo_analysis *a, size_t index)
+{
+    return o->leave_out != NULL && o->leave_out(o->leave_out_data, a, index);
+}
+
 static const char *churn_name(cvo_churn_risk risk)
 {
     return risk == CVO_CHURN_LOW ? "low" : risk == CVO_CHURN_HIGH ? "high" : "medium";

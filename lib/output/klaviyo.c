@@ -2,10 +2,14 @@
  * (JSON:API, each at most profiles_per_job profiles and KLAVIYO_MAX_BODY_BYTES)
  * and "CVO Winback Due" event bodies. The CSV and the JSON share one property table.
  * With a migration (lib/history) profiles gain the previous segment and the day it
- * changed, and events gain "CVO Segment Changed" and "CVO Recency Dropped". */
+ * changed, and events gain "CVO Segment Changed" and "CVO Recency Dropped".
+ * Every list is a boolean written on every run; an optional property a customer
+ * no longer has is left out (the push unsets it). Event unique_ids are keyed
+ * hashes, one per customer and purchase cycle (the last order day). */
 #include "output/cells.h"
 
 #include "base/ctx.h"
+#include "base/hmac.h"
 
 #include <math.h>
 #include <string.h>
@@ -68,21 +72,31 @@ static void get_next_order(const cell_row *row, cell *out)
     cell_set_day(out, row->result->next_order_day);
 }
 
+/* Only on the win-back list: a date outside the window is no call to act. */
 static void get_winback(const cell_row *row, cell *out)
 {
-    cell_set_day(out, row->result->winback_day);
+    bool listed = (row->result->lists & CVO_LIST_WINBACK) != 0;
+    cell_set_day(out, listed ? row->result->winback_day : INT32_MIN);
 }
 
-static void get_vip(const cell_row *row, cell *out)
-{
-    cell_set_bool(out, (row->result->lists & CVO_LIST_VIP) != 0);
-}
+#define LIST_GETTER(name, bit)                                                                     \
+    static void name(const cell_row *row, cell *out)                                               \
+    {                                                                                              \
+        cell_set_bool(out, (row->result->lists & (bit)) != 0);                                     \
+    }
+LIST_GETTER(get_exclude, CVO_LIST_EXCLUDE)
+LIST_GETTER(get_winback_listed, CVO_LIST_WINBACK)
+LIST_GETTER(get_vip, CVO_LIST_VIP)
+LIST_GETTER(get_referral, CVO_LIST_REFERRAL)
+LIST_GETTER(get_interview, CVO_LIST_INTERVIEW)
+LIST_GETTER(get_no_discount, CVO_LIST_NO_DISCOUNT)
 
 static void get_tier(const cell_row *row, cell *out)
 {
     cell_set_text(out, row->tier);
 }
 
+/* Deprecated: the inverse of "CVO No Discount", kept one release. */
 static void get_discount_eligible(const cell_row *row, cell *out)
 {
     cell_set_bool(out, (row->result->lists & CVO_LIST_NO_DISCOUNT) == 0);
@@ -132,7 +146,12 @@ static const cell_column profile_properties[] = {
     {"CVO Churn Risk", get_churn_risk},
     {"CVO Next Order Date", get_next_order},
     {"CVO Winback Date", get_winback},
+    {"CVO Exclude", get_exclude},
+    {"CVO Winback", get_winback_listed},
     {"CVO VIP", get_vip},
+    {"CVO Referral", get_referral},
+    {"CVO Interview", get_interview},
+    {"CVO No Discount", get_no_discount},
     {"CVO Loyalty Tier", get_tier},
     {"CVO Discount Eligible", get_discount_eligible},
     {"CVO Profit", get_profit},
@@ -140,12 +159,12 @@ static const cell_column profile_properties[] = {
     {"CVO Orders To Break Even", get_break_even},
 };
 
-/* The properties of a winback-due event. */
+/* The properties of a winback-due event. Money goes here, never in the event's
+ * value: Klaviyo counts value as revenue the flow earned. */
 static const cell_column event_properties[] = {
-    {"CVO Winback Date", get_winback},
-    {"CVO RFM Segment", get_segment},
-    {"CVO P Alive", get_p_alive},
-    {"CVO Predicted CLV", get_predicted_clv},
+    {"CVO Winback Date", get_winback}, {"CVO RFM Segment", get_segment},
+    {"CVO P Alive", get_p_alive},      {"CVO Predicted CLV", get_predicted_clv},
+    {"CVO Profit", get_profit},        {"CVO Predicted Profit", get_predicted_profit},
 };
 
 #define COUNT_OF(array) (sizeof(array) / sizeof((array)[0]))
@@ -221,25 +240,57 @@ static void profile_csv_row(cell_buf *b, const cell_row *row, const cvo_migratio
     cell_char(b, '\n');
 }
 
+/* The defaults with the migration m: what the _migration writers mean. */
+static cvo_export_options with_migration(const cvo_migration *m)
+{
+    cvo_export_options o;
+    cvo_export_options_init(&o);
+    o.migration = m;
+    return o;
+}
+
+/* A customer Klaviyo gets: one with an e-mail (summary.json counts the others)
+ * that the caller does not leave out. */
+/* Out of every Klaviyo file: left out by the caller, or without marketing
+ * consent (cvo_customer_result.left_out). */
+static bool klaviyo_left_out(const cvo_export_options *o, const cvo_analysis *a, size_t index)
+{
+    return cvo_analysis_results(a)[index].left_out || export_left_out(o, a, index);
+}
+
+static bool profile_wanted(const cvo_export_options *o, const cvo_analysis *a, size_t index,
+                           const cell_row *row)
+{
+    return row->customer->email[0] != '\0' && !klaviyo_left_out(o, a, index);
+}
+
 cvo_status cvo_write_klaviyo_profiles(cvo_ctx *ctx, const cvo_analysis *a, FILE *out)
 {
-    return cvo_write_klaviyo_profiles_migration(ctx, a, NULL, out);
+    return cvo_write_klaviyo_profiles_with(ctx, a, NULL, out);
 }
 
 cvo_status cvo_write_klaviyo_profiles_migration(cvo_ctx *ctx, const cvo_analysis *a,
                                                 const cvo_migration *m, FILE *out)
 {
+    cvo_export_options o = with_migration(m);
+    return cvo_write_klaviyo_profiles_with(ctx, a, &o, out);
+}
+
+cvo_status cvo_write_klaviyo_profiles_with(cvo_ctx *ctx, const cvo_analysis *a,
+                                           const cvo_export_options *options, FILE *out)
+{
     CVO_TRY(check_arguments(ctx, a, out));
+    cvo_export_options o = export_options(options);
     cell_buf b;
     cell_buf_init(&b, ctx);
-    profile_csv_header(&b, m);
+    profile_csv_header(&b, o.migration);
     cvo_status status = CVO_OK;
     for (size_t i = 0; status == CVO_OK && i < customer_count(a); i++) {
         cell_row row;
         export_row(a, i, &row);
-        if (row.customer->email[0] == '\0' || row.result->left_out)
-            continue; /* Klaviyo needs an email, and consent; summary.json counts these */
-        profile_csv_row(&b, &row, m);
+        if (!profile_wanted(&o, a, i, &row))
+            continue;
+        profile_csv_row(&b, &row, o.migration);
         status = cell_flush_some(&b, out);
     }
     return cell_finish(&b, out, status);
@@ -328,8 +379,7 @@ typedef struct bulk_writer {
     size_t jobs;     /* jobs opened so far */
     size_t profiles; /* profiles in the open job */
     size_t bytes;    /* bytes of the open job, written or buffered */
-    /* NULL: no migration properties */
-    const cvo_migration *m;
+    const cvo_export_options *options;
 } bulk_writer;
 
 static void bulk_suffix(cell_buf *b, const cvo_config *config)
@@ -413,10 +463,10 @@ static cvo_status bulk_all(bulk_writer *w, const cvo_analysis *a)
     for (size_t i = 0; status == CVO_OK && i < customer_count(a); i++) {
         cell_row row;
         export_row(a, i, &row);
-        if (row.customer->email[0] == '\0' || row.result->left_out)
+        if (!profile_wanted(w->options, a, i, &row))
             continue;
         profile.len = 0;
-        json_profile(&profile, &row, w->m);
+        json_profile(&profile, &row, w->options->migration);
         status = cell_status(&profile);
         if (status == CVO_OK)
             status = bulk_add(w, &profile);
@@ -428,24 +478,33 @@ static cvo_status bulk_all(bulk_writer *w, const cvo_analysis *a)
 cvo_status cvo_write_klaviyo_bulk(cvo_ctx *ctx, const cvo_analysis *a, cvo_sink_open open,
                                   cvo_sink_close close, void *user_data, size_t *jobs)
 {
-    return cvo_write_klaviyo_bulk_migration(ctx, a, NULL, open, close, user_data, jobs);
+    return cvo_write_klaviyo_bulk_with(ctx, a, NULL, open, close, user_data, jobs);
 }
 
 cvo_status cvo_write_klaviyo_bulk_migration(cvo_ctx *ctx, const cvo_analysis *a,
                                             const cvo_migration *m, cvo_sink_open open,
                                             cvo_sink_close close, void *user_data, size_t *jobs)
 {
+    cvo_export_options o = with_migration(m);
+    return cvo_write_klaviyo_bulk_with(ctx, a, &o, open, close, user_data, jobs);
+}
+
+cvo_status cvo_write_klaviyo_bulk_with(cvo_ctx *ctx, const cvo_analysis *a,
+                                       const cvo_export_options *options, cvo_sink_open open,
+                                       cvo_sink_close close, void *user_data, size_t *jobs)
+{
     if (jobs != NULL)
         *jobs = 0;
     CVO_TRY(check_arguments(ctx, a, jobs));
     if (open == NULL || close == NULL)
         return ctx_fail(ctx, CVO_ERR_ARGUMENT, "bulk import needs open and close callbacks");
+    cvo_export_options o = export_options(options);
     bulk_writer w = {.ctx = ctx,
                      .open = open,
                      .close = close,
                      .user_data = user_data,
                      .per_job = profiles_per_job(cvo_analysis_config(a)),
-                     .m = m};
+                     .options = &o};
     cell_buf_init(&w.suffix, ctx);
     cell_buf_init(&w.body, ctx);
     bulk_suffix(&w.suffix, cvo_analysis_config(a));
@@ -465,21 +524,33 @@ static void json_event_open(cell_buf *b)
     cell_str(b, "{\"data\":{\"type\":\"event\",\"attributes\":{\"properties\":");
 }
 
-/* After the properties: time (the day), unique id "<kind>-<customer>-<day>",
- * metric name and profile. */
-static void json_event_close(cell_buf *b, const cvo_customer *c, int32_t day, const char *kind,
-                             const char *metric)
+/* "cvo-<kind>-<keyed hash>": the hash of the kind, the customer key, the last
+ * order day (the purchase cycle) and detail (what changed; "" for none). The
+ * same event of the same cycle gets the same id on every run. */
+static void event_unique_id(cell_buf *b, const cvo_export_options *o, const cvo_customer *c,
+                            const char *kind, const char *detail)
+{
+    char last_order[11], hash[KEYED_HEX + 1];
+    cvo_day_format(c->last_order_day, last_order);
+    const char *parts[4] = {kind, c->customer_id[0] ? c->customer_id : c->email, last_order,
+                            detail};
+    keyed_id(o->id_key, parts, 4, hash);
+    cell_str(b, "cvo-");
+    cell_str(b, kind);
+    cell_char(b, '-');
+    cell_str(b, hash);
+}
+
+/* After the properties: time (the day), unique_id, metric name and profile. */
+static void json_event_close(cell_buf *b, const cvo_export_options *o, const cvo_customer *c,
+                             int32_t day, const char *kind, const char *detail, const char *metric)
 {
     char date[11];
     cvo_day_format(day, date);
     cell_str(b, ",\"time\":\"");
     cell_str(b, date);
     cell_str(b, "T00:00:00Z\",\"unique_id\":\"");
-    cell_str(b, kind);
-    cell_char(b, '-');
-    cell_json_chars(b, c->customer_id[0] ? c->customer_id : c->email);
-    cell_char(b, '-');
-    cell_str(b, date);
+    event_unique_id(b, o, c, kind, detail);
     cell_str(b, "\",\"metric\":{\"data\":{\"type\":\"metric\",\"attributes\":{\"name\":");
     cell_json_string(b, metric);
     cell_str(b, "}}},\"profile\":{\"data\":{\"type\":\"profile\",\"attributes\":{");
@@ -487,23 +558,24 @@ static void json_event_close(cell_buf *b, const cvo_customer *c, int32_t day, co
     cell_str(b, "}}}}}}\n");
 }
 
-static void json_event(cell_buf *b, const cell_row *row)
+static void json_event(cell_buf *b, const cvo_export_options *o, const cell_row *row)
 {
     json_event_open(b);
     json_properties(b, row, event_properties, COUNT_OF(event_properties));
-    json_event_close(b, row->customer, row->result->winback_day, "cvo-winback", "CVO Winback Due");
+    json_event_close(b, o, row->customer, row->result->winback_day, "winback", "",
+                     "CVO Winback Due");
 }
 
 /* "CVO Segment Changed" (old and new segment) and "CVO Recency Dropped" (old
  * and new R score) of a customer in the migration, dated its as-of day. */
-static void json_migration_events(cell_buf *b, const cell_row *row, const cvo_migration *m)
+static void json_migration_events(cell_buf *b, const cvo_export_options *o, const cell_row *row)
 {
     size_t count = 0;
-    const cvo_migration_customer *rows = cvo_migration_customers(m, &count);
+    const cvo_migration_customer *rows = cvo_migration_customers(o->migration, &count);
     if (row->index >= count)
         return;
     const cvo_migration_customer *c = &rows[row->index];
-    int32_t day = cvo_migration_to_day(m);
+    int32_t day = cvo_migration_to_day(o->migration);
     cell values[3];
     cell_set_day(&values[2], day);
     if (c->segment_changed) {
@@ -512,42 +584,53 @@ static void json_migration_events(cell_buf *b, const cell_row *row, const cvo_mi
         cell_set_text(&values[1], row->segment);
         json_event_open(b);
         json_properties_with(b, row, NULL, 0, values, names, 3);
-        json_event_close(b, row->customer, day, "cvo-segment-changed", "CVO Segment Changed");
+        json_event_close(b, o, row->customer, day, "segment-changed", row->segment,
+                         "CVO Segment Changed");
     }
     if (c->r_dropped) {
         static const char *const names[3] = {"CVO Old R", "CVO New R", "CVO As Of"};
+        char r[4];
+        snprintf(r, sizeof r, "%d", row->score->r);
         cell_set_int(&values[0], c->previous_r);
         cell_set_int(&values[1], row->score->r);
         json_event_open(b);
         json_properties_with(b, row, NULL, 0, values, names, 3);
-        json_event_close(b, row->customer, day, "cvo-recency-dropped", "CVO Recency Dropped");
+        json_event_close(b, o, row->customer, day, "recency-dropped", r, "CVO Recency Dropped");
     }
 }
 
 cvo_status cvo_write_klaviyo_events(cvo_ctx *ctx, const cvo_analysis *a, FILE *out)
 {
-    return cvo_write_klaviyo_events_migration(ctx, a, NULL, out);
+    return cvo_write_klaviyo_events_with(ctx, a, NULL, out);
 }
 
 cvo_status cvo_write_klaviyo_events_migration(cvo_ctx *ctx, const cvo_analysis *a,
                                               const cvo_migration *m, FILE *out)
 {
+    cvo_export_options o = with_migration(m);
+    return cvo_write_klaviyo_events_with(ctx, a, &o, out);
+}
+
+cvo_status cvo_write_klaviyo_events_with(cvo_ctx *ctx, const cvo_analysis *a,
+                                         const cvo_export_options *options, FILE *out)
+{
     CVO_TRY(check_arguments(ctx, a, out));
+    cvo_export_options o = export_options(options);
     const cvo_customer_result *results = cvo_analysis_results(a);
-    bool moves = cvo_migration_has_previous(m);
+    bool moves = cvo_migration_has_previous(o.migration);
     cell_buf b;
     cell_buf_init(&b, ctx);
     cvo_status status = CVO_OK;
     for (size_t i = 0; status == CVO_OK && i < customer_count(a); i++) {
         bool due = (results[i].lists & CVO_LIST_WINBACK_DUE) && results[i].winback_day != INT32_MIN;
-        if ((!due && !moves) || results[i].left_out)
+        if ((!due && !moves) || klaviyo_left_out(&o, a, i))
             continue;
         cell_row row;
         export_row(a, i, &row);
         if (due)
-            json_event(&b, &row);
+            json_event(&b, &o, &row);
         if (moves)
-            json_migration_events(&b, &row, m);
+            json_migration_events(&b, &o, &row);
         status = cell_flush_some(&b, out);
     }
     return cell_finish(&b, out, status);

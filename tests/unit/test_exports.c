@@ -766,9 +766,31 @@ static void test_summary_drivers(void **state)
 
 static const char profiles_header[] =
     "Email,CVO RFM Segment,CVO RFM Score,CVO Recency Days,CVO Orders,CVO Historic CLV,"
-    "CVO Predicted CLV,CVO P Alive,CVO Churn Risk,CVO Next Order Date,CVO Winback Date,CVO VIP,"
+    "CVO Predicted CLV,CVO P Alive,CVO Churn Risk,CVO Next Order Date,CVO Winback Date,"
+    "CVO Exclude,CVO Winback,CVO VIP,CVO Referral,CVO Interview,CVO No Discount,"
     "CVO Loyalty Tier,CVO Discount Eligible,CVO Profit,CVO Predicted Profit,"
     "CVO Orders To Break Even\n";
+
+/* Every list is a boolean on every row; the win-back date only with the win-back
+ * flag; "CVO Discount Eligible" (deprecated) is the inverse of "CVO No Discount". */
+static void assert_list_properties(const csv_table *table)
+{
+    static const char *const flags[] = {"CVO Exclude",  "CVO Winback",   "CVO VIP",
+                                        "CVO Referral", "CVO Interview", "CVO No Discount"};
+    size_t date = column_of(table, "CVO Winback Date"), winback = column_of(table, "CVO Winback");
+    size_t no = column_of(table, "CVO No Discount"),
+           eligible = column_of(table, "CVO Discount Eligible");
+    for (size_t r = 1; r < table->rows; r++) {
+        for (size_t k = 0; k < sizeof flags / sizeof *flags; k++) {
+            const char *v = cell_at(table, r, column_of(table, flags[k]));
+            assert_true(!strcmp(v, "true") || !strcmp(v, "false"));
+        }
+        bool listed = strcmp(cell_at(table, r, winback), "true") == 0;
+        assert_int_equal(cell_at(table, r, date)[0] != '\0', listed);
+        assert_int_not_equal(strcmp(cell_at(table, r, no), "true") == 0,
+                             strcmp(cell_at(table, r, eligible), "true") == 0);
+    }
+}
 
 static void test_profiles_csv(void **state)
 {
@@ -777,12 +799,9 @@ static void test_profiles_csv(void **state)
     assert_memory_equal(t.data, profiles_header, sizeof profiles_header - 1);
     csv_table table = parse_csv(&t);
     assert_int_equal(table.rows - 1, with_email(s));
-    size_t vip = column_of(&table, "CVO VIP");
-    for (size_t r = 1; r < table.rows; r++) {
+    for (size_t r = 1; r < table.rows; r++)
         assert_true(cell_at(&table, r, 0)[0] != '\0');
-        const char *v = cell_at(&table, r, vip);
-        assert_true(!strcmp(v, "true") || !strcmp(v, "false"));
-    }
+    assert_list_properties(&table);
     /* profiles.csv holds only customers with an email: check the first rows
      * whose customer row is the same (the generated store gives everyone one) */
     static const char *const names[4] = {"CVO Profit", "CVO Predicted Profit",
@@ -927,6 +946,59 @@ static void test_events(void **state)
     free(t.data);
 }
 
+/* The events with options: unique_ids are keyed hashes (no e-mail, the same for
+ * the same key, other for another key), and a customer left out has no event,
+ * profile row or bulk profile. */
+static bool leave_out_first(void *user_data, const cvo_analysis *a, size_t index)
+{
+    return index == *(const size_t *)user_data;
+}
+
+static text capture_events(const store *s, const cvo_export_options *o)
+{
+    text t = {NULL, 0};
+    FILE *out = open_memstream(&t.data, &t.len);
+    assert_int_equal(cvo_write_klaviyo_events_with(s->ctx, s->analysis, o, out), CVO_OK);
+    assert_int_equal(fclose(out), 0);
+    return t;
+}
+
+static void test_events_keyed(void **state)
+{
+    const store *s = *state;
+    cvo_id_key one, two;
+    memset(&one, 1, sizeof one);
+    memset(&two, 2, sizeof two);
+    cvo_export_options o;
+    cvo_export_options_init(&o);
+    o.id_key = &one;
+    text a = capture_events(s, &o), b = capture_events(s, &o);
+    o.id_key = &two;
+    text c = capture_events(s, &o);
+    assert_true(a.len > 0);
+    assert_true(a.len == b.len && memcmp(a.data, b.data, a.len) == 0);
+    assert_true(a.len == c.len && memcmp(a.data, c.data, a.len) != 0);
+    for (char *p = a.data; (p = strstr(p, "\"unique_id\":\"")) != NULL; p++) {
+        char *end = strchr(p + 13, '"');
+        assert_null(memchr(p, '@', (size_t)(end - p)));
+        assert_int_equal(end - (p + 13), (long)strlen("cvo-winback-") + 24);
+    }
+    /* the first customer with an event, left out */
+    const cvo_customer_result *r = cvo_analysis_results(s->analysis);
+    size_t first = 0;
+    while (!(r[first].lists & CVO_LIST_WINBACK_DUE))
+        first++;
+    o.leave_out = leave_out_first;
+    o.leave_out_data = &first;
+    text d = capture_events(s, &o);
+    assert_int_equal(occurrences(d.data, "\"unique_id\""),
+                     occurrences(c.data, "\"unique_id\"") - 1);
+    free(a.data);
+    free(b.data);
+    free(c.data);
+    free(d.data);
+}
+
 static void test_xlsx(void **state)
 {
     const store *s = *state;
@@ -1039,21 +1111,14 @@ int main(void)
         cmocka_unit_test(test_cell_format_cut),
     };
     const struct CMUnitTest generated[] = {
-        cmocka_unit_test(test_customers_csv),
-        cmocka_unit_test(test_customers_profit_columns),
-        cmocka_unit_test(test_no_discount_reasons),
-        cmocka_unit_test(test_lists_match_flags),
-        cmocka_unit_test(test_loyalty_tiers),
-        cmocka_unit_test(test_bad_list),
-        cmocka_unit_test(test_write_error),
-        cmocka_unit_test(test_summary_json),
-        cmocka_unit_test(test_summary_drivers),
-        cmocka_unit_test(test_profiles_csv),
-        cmocka_unit_test(test_bulk_bodies),
-        cmocka_unit_test(test_bulk_list_relationship),
-        cmocka_unit_test(test_bulk_write_error),
-        cmocka_unit_test(test_events),
-        cmocka_unit_test(test_xlsx),
+        cmocka_unit_test(test_customers_csv),       cmocka_unit_test(test_customers_profit_columns),
+        cmocka_unit_test(test_no_discount_reasons), cmocka_unit_test(test_lists_match_flags),
+        cmocka_unit_test(test_loyalty_tiers),       cmocka_unit_test(test_bad_list),
+        cmocka_unit_test(test_write_error),         cmocka_unit_test(test_summary_json),
+        cmocka_unit_test(test_summary_drivers),     cmocka_unit_test(test_profiles_csv),
+        cmocka_unit_test(test_bulk_bodies),         cmocka_unit_test(test_bulk_list_relationship),
+        cmocka_unit_test(test_bulk_write_error),    cmocka_unit_test(test_events),
+        cmocka_unit_test(test_events_keyed),        cmocka_unit_test(test_xlsx),
     };
     const struct CMUnitTest hostile[] = {
         cmocka_unit_test(test_hostile_neutralised),

@@ -1,7 +1,10 @@
 /* test_gorgias.c - cvo_write_gorgias_tickets: on a generated store every
  * top-segment customer whose latest answer in nps.csv (read here, independently)
- * is a detractor has exactly one ticket and nobody else has one; every line is
- * JSON; hostile emails are escaped; bad arguments are refused. */
+ * is a detractor younger than [gorgias] max_answer_age_days has exactly one ticket
+ * and nobody else has one; the customer's words are the customer's message and
+ * cvo's words an internal note; no e-mail in an external_id; channel, tags and
+ * team from the config; every line is JSON; hostile emails are escaped; bad
+ * arguments are refused. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,6 +17,7 @@
 #include <cmocka.h>
 
 #include "cvo.h"
+#include "output/gorgias.h"
 
 typedef struct fixture {
     char dir[64], orders[96], nps[96];
@@ -249,10 +253,17 @@ static size_t check_lines(const fixture *f)
         if (!json_line_ok(line))
             fail_msg("not JSON: %s", line);
         assert_non_null(strstr(line, "{\"external_id\":\"cvo-nps-"));
+        char *key_end = strchr(line + 16, '"');
+        assert_int_equal(key_end - (line + 16), 8 + 24 + 1 + 8); /* cvo-nps-HASH-YYYYMMDD */
+        assert_null(memchr(line, '@', (size_t)(key_end - line)));
         assert_non_null(strstr(line, "\"tags\":[{\"name\":\"cvo\"},{\"name\":\"vip-detractor\"}]"));
-        assert_non_null(strstr(line, "\"channel\":\"internal-note\",\"via\":\"api\","
+        assert_non_null(strstr(line, "\"messages\":[{\"channel\":\"api\",\"via\":\"api\","
+                                     "\"from_agent\":false,\"sender\":{\"email\":"));
+        assert_non_null(strstr(line, "{\"channel\":\"internal-note\",\"via\":\"api\","
                                      "\"from_agent\":true,\"public\":false"));
-        assert_non_null(strstr(line, "\"subject\":\"Unhappy top customer: "));
+        assert_non_null(strstr(line, "Written by cvo, not by the customer."));
+        assert_non_null(strstr(line, "What to do: "));
+        assert_non_null(strstr(line, "\"subject\":\"NPS "));
         lines++;
     }
     free(copy);
@@ -275,19 +286,40 @@ static void test_generated_store(void **state)
     static answer all[4000];
     size_t count = read_latest(f->nps, all, 4000);
     const cvo_score *scores = cvo_rfm_scores(cvo_analysis_rfm(f->analysis));
-    size_t expected = 0, top_answers = 0;
+    int32_t as_of = cvo_analysis_as_of(f->analysis);
+    size_t expected = 0, top_answers = 0, too_old = 0;
     for (size_t i = 0; i < count; i++) {
         size_t c = customer_of(f->customers, all[i].email);
         bool top = c != SIZE_MAX && scores[c].segment < 2; /* default: the scheme's first two */
+        int32_t day = 0;
+        assert_true(cvo_day_parse(all[i].day, &day));
+        bool young = as_of - day < 90; /* [gorgias] max_answer_age_days */
         top_answers += top;
-        int want = top && all[i].score <= 6;
+        too_old += top && all[i].score <= 6 && !young;
+        int want = top && all[i].score <= 6 && young;
         expected += (size_t)want;
         if (tickets_for(f, all[i].email) != want)
             fail_msg("%s: %d tickets, want %d", all[i].email, tickets_for(f, all[i].email), want);
     }
     assert_true(top_answers > 0);
     assert_true(expected > 0); /* the store must hold the case under test */
+    assert_true(too_old > 0);  /* and detractors too old for a ticket */
     assert_int_equal(check_lines(f), expected);
+}
+
+/* Every segment top: only the scores and the answers' age decide. */
+static void analyse_all_top(fixture *f)
+{
+    analyse(f, NULL);
+    const cvo_scheme *scheme = cvo_analysis_scheme(f->analysis);
+    char top[2048] = "";
+    for (size_t g = 0; g < cvo_scheme_segment_count(scheme); g++) {
+        size_t used = strlen(top);
+        snprintf(top + used, sizeof top - used, "%s%s", g ? "," : "",
+                 cvo_scheme_segment_name(scheme, g));
+    }
+    analysis_free(f);
+    analyse(f, top);
 }
 
 /* An email with a quote and a backslash, in a top segment, answers 2. */
@@ -298,28 +330,75 @@ static void test_escaping(void **state)
                           "1,,\"o\"\"brien\\x@example.com\",2025-01-10,120.00\n"
                           "2,,\"o\"\"brien\\x@example.com\",2025-03-10,80.00\n"
                           "3,,calm@example.com,2025-02-01,40.00\n");
-    write_text(f->nps, "email,score,submitted_at,survey,comment\n"
-                       "\"o\"\"brien\\x@example.com\",9,2025-03-01,post_delivery,ok\n"
-                       "\"o\"\"brien\\x@example.com\",2,2025-03-12,post_delivery,\"bad, \"\"very\"\"\"\n"
-                       "calm@example.com,3,2025-01-01,post_delivery,late\n"
-                       "calm@example.com,10,2025-02-05,post_delivery,great\n");
-    analyse(f, NULL);
-    /* every segment is top, so only the scores decide */
-    const cvo_scheme *scheme = cvo_analysis_scheme(f->analysis);
-    char top[2048] = "";
-    for (size_t g = 0; g < cvo_scheme_segment_count(scheme); g++) {
-        size_t used = strlen(top);
-        snprintf(top + used, sizeof top - used, "%s%s", g ? "," : "",
-                 cvo_scheme_segment_name(scheme, g));
-    }
-    analysis_free(f);
-    analyse(f, top);
+    write_text(f->nps,
+               "email,score,submitted_at,survey,comment\n"
+               "\"o\"\"brien\\x@example.com\",9,2025-03-01,post_delivery,ok\n"
+               "\"o\"\"brien\\x@example.com\",2,2025-03-12,post_delivery,\"bad, \"\"very\"\"\"\n"
+               "calm@example.com,3,2025-01-01,post_delivery,late\n"
+               "calm@example.com,10,2025-02-05,post_delivery,great\n");
+    analyse_all_top(f); /* only the scores decide */
     write_tickets(f);
     assert_int_equal(check_lines(f), 1);
     assert_non_null(strstr(f->tickets, "\"customer\":{\"email\":\"o\\\"brien\\\\x@example.com\"}"));
-    assert_non_null(strstr(f->tickets, "\"external_id\":\"cvo-nps-o\\\"brien\\\\x@example.com-"));
-    assert_non_null(strstr(f->tickets, "NPS score: 2"));
+    assert_non_null(strstr(f->tickets, "\"sender\":{\"email\":\"o\\\"brien\\\\x@example.com\"}"));
+    assert_non_null(strstr(f->tickets, "-20250312\",\"channel\":\"api\""));
+    /* the customer's own words, escaped, are their message */
+    assert_non_null(strstr(f->tickets, "\"body_text\":\"bad, \\\"very\\\"\"}"));
+    assert_non_null(strstr(f->tickets, "NPS survey with 2 (a detractor) on 2025-03-12"));
     assert_null(strstr(f->tickets, "calm@example.com"));
+}
+
+/* [gorgias] max_answer_age_days, channel, tags and assignee_team_id; an answer
+ * without a comment; gorgias_ticket_due agrees with the file. */
+static void test_config_age_and_no_comment(void **state)
+{
+    fixture *f = *state;
+    write_text(f->orders, "order_id,customer_id,email,order_date,total\n"
+                          "1,,old@example.com,2025-01-10,120.00\n"
+                          "2,,old@example.com,2025-03-10,80.00\n"
+                          "3,,new@example.com,2025-01-12,40.00\n"
+                          "4,,new@example.com,2025-03-09,40.00\n");
+    write_text(f->nps, "email,score,submitted_at,survey,comment\n"
+                       "old@example.com,3,2025-02-15,post_delivery,slow\n"
+                       "new@example.com,4,2025-03-08,post_delivery,\n");
+    analyse_all_top(f);
+    write_tickets(f);
+    assert_int_equal(check_lines(f), 2); /* both younger than the default 90 days */
+    assert_int_equal(cvo_config_set(f->config, "gorgias", "max_answer_age_days", "10"), CVO_OK);
+    assert_int_equal(cvo_config_set(f->config, "gorgias", "channel", "email"), CVO_OK);
+    assert_int_equal(cvo_config_set(f->config, "gorgias", "tags", "cvo, nps-low"), CVO_OK);
+    assert_int_equal(cvo_config_set(f->config, "gorgias", "assignee_team_id", "7"), CVO_OK);
+    write_tickets(f);
+    size_t due = 0;
+    for (size_t i = 0; i < cvo_customers_count(f->customers); i++)
+        due += gorgias_ticket_due(f->analysis, f->answers, i);
+    assert_int_equal(due, 1);
+    assert_int_equal(tickets_for(f, "new@example.com"), 1);
+    assert_int_equal(tickets_for(f, "old@example.com"), 0);
+    assert_non_null(strstr(f->tickets, "\"body_text\":\"(NPS 4, no comment)\"}"));
+    assert_non_null(strstr(f->tickets, "\"channel\":\"email\",\"via\":\"api\""));
+    assert_non_null(strstr(f->tickets, "\"tags\":[{\"name\":\"cvo\"},{\"name\":\"nps-low\"}]"));
+    assert_non_null(strstr(f->tickets, "\"assignee_team\":{\"id\":7}"));
+    assert_non_null(strstr(f->tickets, "without a comment."));
+    /* the customer key's hash under another key is another external_id */
+    char first[64];
+    snprintf(first, sizeof first, "%.41s", f->tickets + 16);
+    cvo_id_key key;
+    memset(&key, 9, sizeof key);
+    cvo_export_options o;
+    cvo_export_options_init(&o);
+    o.id_key = &key;
+    char *other = NULL;
+    size_t other_len = 0;
+    FILE *out = open_memstream(&other, &other_len);
+    assert_int_equal(cvo_write_gorgias_tickets_with(f->ctx, f->analysis, f->answers, &o, out),
+                     CVO_OK);
+    assert_int_equal(fclose(out), 0);
+    assert_null(strstr(other, first));
+    char customer[KEYED_HEX + 1];
+    assert_true(gorgias_key_customer(first, customer));
+    assert_false(gorgias_key_customer("cvo-nps-someone@example.com-20250308", customer));
+    free(other);
 }
 
 static void test_arguments(void **state)
@@ -335,6 +414,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_generated_store, setup, teardown),
         cmocka_unit_test_setup_teardown(test_escaping, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_config_age_and_no_comment, setup, teardown),
         cmocka_unit_test_setup_teardown(test_arguments, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

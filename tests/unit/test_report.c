@@ -409,7 +409,8 @@ static uint64_t list_members(const cvo_analysis *a, unsigned bit)
     return n;
 }
 
-/* Top segment (the scheme's first two), an email, latest answer 0-6. */
+/* Top segment (the scheme's first two), an email, latest answer 0-6 given
+ * fewer than 90 days ([gorgias] max_answer_age_days) before the as-of day. */
 static uint64_t unhappy_top_customers(const cvo_analysis *a)
 {
     const cvo_nps *nps = cvo_analysis_nps(a);
@@ -417,8 +418,9 @@ static uint64_t unhappy_top_customers(const cvo_analysis *a)
     uint64_t n = 0;
     for (size_t i = 0; i < cvo_customers_count(cvo_analysis_customers(a)); i++) {
         int last = cvo_nps_customer_last(nps, i);
+        int32_t age = cvo_analysis_as_of(a) - cvo_nps_customer_last_day(nps, i);
         n += scores[i].segment < 2 && cvo_customers_at(cvo_analysis_customers(a), i)->email[0] &&
-             last >= 0 && last <= 6;
+             last >= 0 && last <= 6 && age < 90;
     }
     return n;
 }
