@@ -55,6 +55,7 @@ typedef struct job {
     cvo_history *own_state;   /* state when opened here (no --db) */
     cvo_migration *migration; /* from the last snapshot to this analysis, or NULL */
     cvo_customers *all;       /* with --as-of: the whole table the analysed one borrows from */
+    cvo_customers *loaded;    /* with forgotten customers: the table the kept one borrows from */
     cli_reject_sample sample; /* the first rejected records, for a refusal */
     cvo_run_summary summary;
     double started;           /* monotonic seconds */
@@ -708,6 +709,30 @@ static void finish_summary(job *j, int code)
     free(line);
 }
 
+/* Customers erased with cvo forget never come back: they are taken out of the
+ * table before anything is computed. -1 to go on, or an exit code. */
+static int leave_out_forgotten(job *j, cvo_customers **customers)
+{
+    size_t n = cvo_customers_count(*customers), dropped = 0;
+    bool *drop = calloc(n ? n : 1, sizeof *drop);
+    if (drop == NULL)
+        return EXIT_SYSTEM;
+    cvo_status status = cvo_history_forgotten(j->state, &j->id_key, *customers, drop, &dropped);
+    cvo_customers *kept = NULL;
+    if (status == CVO_OK && dropped > 0)
+        status = cvo_customers_without(j->ctx, *customers, drop, &kept);
+    free(drop);
+    if (status != CVO_OK)
+        return cli_fail(j->ctx, status);
+    if (dropped == 0)
+        return -1;
+    j->loaded = *customers;
+    *customers = kept;
+    if (args_get(j->args, specs, SPEC_COUNT, "quiet") == NULL)
+        fprintf(stderr, "cvo: %zu forgotten customers left out (cvo forget)\n", dropped);
+    return -1;
+}
+
 /* Reads and analyses; -1 to go on, or an exit code. *load gets the load's code. */
 static int read_and_analyze(job *j, const char *orders, const cvo_config *config,
                             cvo_customers **customers, cvo_analysis **a, int *load)
@@ -724,6 +749,8 @@ static int read_and_analyze(job *j, const char *orders, const cvo_config *config
     if (code > EXIT_REJECTS)
         return code;
     code = check_rejects(j, "records", stats.records, stats.rejected, &j->sample);
+    if (code < 0)
+        code = leave_out_forgotten(j, customers);
     if (code < 0)
         code = history_before(j, customers, config);
     if (code < 0) {
@@ -815,6 +842,7 @@ static int run(job *j, const char *orders)
     cvo_analysis_free(a);
     cvo_customers_free(customers);
     cvo_customers_free(j->all);
+    cvo_customers_free(j->loaded);
     cvo_config_free(config);
     return code;
 }

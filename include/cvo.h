@@ -277,6 +277,14 @@ CVO_API uint64_t cvo_order_id_hash(const char *id, size_t len);
 CVO_API CVO_NODISCARD cvo_status cvo_customers_as_of(cvo_ctx *ctx, const cvo_customers *customers,
                                                      int32_t as_of_day, cvo_customers **out);
 
+/* The table without the customers whose drop[index] is true (the others keep
+ * their order of rows, orders and figures). Like a cvo_customers_as_of table it
+ * borrows strings, products and codes from customers, which must outlive it.
+ * Errors: CVO_ERR_ARGUMENT, CVO_ERR_NOMEM. */
+CVO_API CVO_NODISCARD cvo_status cvo_customers_without(cvo_ctx *ctx,
+                                                       const cvo_customers *customers,
+                                                       const bool *drop, cvo_customers **out);
+
 /* ---- RFM scores ----------------------------------------------------------- */
 
 #define CVO_MAX_LEVELS 5
@@ -1130,6 +1138,10 @@ CVO_API const char *cvo_outdir_replaced_directory(const cvo_outdir *o);
  * fsync every file and directory of the run, then the parent after the switch.
  * Errors: CVO_ERR_WRITE, CVO_ERR_ARGUMENT (published already). */
 CVO_API CVO_NODISCARD cvo_status cvo_outdir_publish(cvo_outdir *o, bool sync);
+/* Removes the run kept from before the published one (*dropped says whether
+ * there was one): cvo forget leaves no copy of a forgotten customer but the
+ * published outputs, which the next run replaces. Errors: CVO_ERR_WRITE. */
+CVO_API CVO_NODISCARD cvo_status cvo_outdir_drop_previous(cvo_outdir *o, bool *dropped);
 /* Releases the lock; an unpublished run directory is removed. */
 CVO_API void cvo_outdir_free(cvo_outdir *o);
 
@@ -1472,6 +1484,37 @@ typedef struct cvo_id_key {
  * CVO_ERR_INTERNAL (no random bytes). */
 CVO_API CVO_NODISCARD cvo_status cvo_id_key_load(cvo_ctx *ctx, cvo_history *state,
                                                  const cvo_config *config, cvo_id_key *out);
+
+/* ---- erasure ------------------------------------------------------------------------
+ * cvo forget: a customer removed from the history on request (GDPR art. 17). */
+
+typedef struct cvo_forget_result {
+    size_t matched;         /* identifiers given that matched customers of the snapshots */
+    uint64_t snapshot_rows; /* customer rows removed from the snapshots */
+    uint64_t ledger_rows;   /* push-ledger and Klaviyo-state rows removed */
+    size_t suppressed;      /* new suppression entries (keyed hashes of ids and e-mails) */
+} cvo_forget_result;
+
+/* Forgets the customers named in who[0..count) (a customer id, or an e-mail,
+ * matched after trimming and, for an e-mail, lower-casing): removes their rows
+ * from every snapshot, lowering each snapshot's and segment's customers,
+ * orders and revenue to match; removes their push-ledger entries and Klaviyo
+ * property state; and records a suppression entry for each of their ids and
+ * e-mails (and for the identifier given, known or not), keyed with key
+ * (cvo_id_key_load), so no identifier is kept in the clear. One transaction,
+ * with SQLite's secure_delete on. now_unix stamps the entries. Errors:
+ * CVO_ERR_ARGUMENT (an empty identifier), CVO_ERR_IO, CVO_ERR_NOMEM. */
+CVO_API CVO_NODISCARD cvo_status cvo_history_forget(cvo_history *history, const cvo_id_key *key,
+                                                    const char *const *who, size_t count,
+                                                    int64_t now_unix, cvo_forget_result *out);
+/* drop[i] (room for every customer) is set for each customer of the table
+ * whose id or e-mail was forgotten; *dropped counts them. Cheap when nobody
+ * was: no hash is computed. Errors: CVO_ERR_ARGUMENT, CVO_ERR_IO, CVO_ERR_NOMEM. */
+CVO_API CVO_NODISCARD cvo_status cvo_history_forgotten(cvo_history *history,
+                                                       const cvo_id_key *key,
+                                                       const cvo_customers *customers, bool *drop,
+                                                       size_t *dropped);
+
 
 /* Whether to leave customer index of the analysis out of every Klaviyo and
  * Gorgias output (consent, erasure); true leaves it out. */

@@ -125,6 +125,26 @@ python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert r["status"]=
     "$tmp/refused.json" > "$tmp/py2.out" 2>&1
 has "$tmp/py2.out" ok "run summary of a refused run"
 
+# ---- 5. cvo forget: out of the history at once, out of every output from the next run
+"$cvo" analyze -q "$orders" -o "$tmp/out" --db "$tmp/h.db" --config "$tmp/key.ini"
+same "$(runs_left .out.cvo/runs)" 2 "runs kept: the last and the one before"
+who=$(sed -n 2p "$tmp/out/customers.csv" | cut -d, -f1)
+mail=$(sed -n 2p "$tmp/out/customers.csv" | cut -d, -f2)
+"$cvo" forget --db "$tmp/h.db" -o "$tmp/out" --config "$tmp/key.ini" "$who" \
+    > /dev/null 2> "$tmp/forget.err"
+same "$?" 0 "cvo forget"
+same "$(runs_left .out.cvo/runs)" 1 "runs kept after forget (the older copy gone)"
+has "$tmp/forget.err" "forgot 1 of 1 customers" "forget says what it did"
+same "$(sqlite3 "$tmp/h.db" "SELECT count(*) FROM snapshot_customers WHERE customer_key = '$who'")" 0 \
+    "forgotten customer's snapshot rows"
+"$cvo" analyze "$orders" -o "$tmp/out" --db "$tmp/h.db" --config "$tmp/key.ini" \
+    > /dev/null 2> "$tmp/after.err"
+same "$?" 0 "the run after forget"
+has "$tmp/after.err" "1 forgotten customers left out" "the run says it left them out"
+if grep -r -q -e "$who" -e "$mail" "$tmp/out/"; then bad "the forgotten customer is in the outputs"; else ok; fi
+same "$(sqlite3 "$tmp/h.db" "SELECT count(*) FROM snapshot_customers WHERE customer_key = '$who'")" 0 \
+    "forgotten customer not recorded again"
+
 echo "cron: $pass passed, $fail failed"
 echo "$pass $fail" > "$results/cron.count"
 [ "$fail" = 0 ]

@@ -27,5 +27,7 @@
 #define CVO_MAX_COHORT_CELLS 1000000u
 /* Snapshots of one trend (cvo_history_trend): ten years of weekly runs and more. */
 #define CVO_MAX_TREND_SNAPSHOTS 1000u
+/* cvo forget: the longest customer id or e-mail it takes (longer ones are cut). */
+#define CVO_MAX_IDENTIFIER_BYTES 1024
 
 #endif

@@ -81,3 +81,47 @@ cvo_status cvo_customers_as_of(cvo_ctx *ctx, const cvo_customers *customers, int
     *out = t;
     return CVO_OK;
 }
+
+/* ---- a table without some customers ---------------------------------------------- */
+
+static void keep_whole(cvo_customers *t, const cvo_customers *c, size_t i)
+{
+    if (c->order_start != NULL) {
+        size_t n = c->order_start[i + 1] - c->order_start[i], at = t->order_start[t->count];
+        memcpy(t->orders + at, c->orders + c->order_start[i], n * sizeof *t->orders);
+        t->order_start[t->count + 1] = at + n;
+    }
+    t->rows[t->count++] = c->rows[i];
+}
+
+cvo_status cvo_customers_without(cvo_ctx *ctx, const cvo_customers *customers, const bool *drop,
+                                 cvo_customers **out)
+{
+    if (out == NULL)
+        return ctx_fail(ctx, CVO_ERR_ARGUMENT, "cvo_customers_without: out is NULL");
+    *out = NULL;
+    if (customers == NULL || drop == NULL)
+        return ctx_fail(ctx, CVO_ERR_ARGUMENT, "cvo_customers_without: no table or mask");
+    cvo_customers *t = customers_new(ctx, customers->count);
+    if (t == NULL)
+        return ctx_nomem(ctx);
+    bool ok = true;
+    if (customers->order_start != NULL) {
+        size_t orders = customers->order_start[customers->count];
+        t->orders = mem_array(ctx, orders ? orders : 1, sizeof *t->orders);
+        t->order_start = mem_zarray(ctx, customers->count + 1, sizeof *t->order_start);
+        t->catalog = customers->catalog;
+        t->products = customers->products;
+        ok = t->orders != NULL && t->order_start != NULL;
+    }
+    for (size_t i = 0; ok && i < customers->count; i++)
+        if (!drop[i])
+            keep_whole(t, customers, i);
+    t->last_day = customers->last_day;
+    if (!ok) {
+        cvo_customers_free(t);
+        return ctx_nomem(ctx);
+    }
+    *out = t;
+    return CVO_OK;
+}

@@ -31,7 +31,11 @@ static const char STATE_SCHEMA[] =
     " day TEXT,"
     " remote_id TEXT,"
     " PRIMARY KEY (kind, key)) WITHOUT ROWID;"
-    "CREATE INDEX IF NOT EXISTS push_ledger_customer ON push_ledger (kind, customer, day);";
+    "CREATE INDEX IF NOT EXISTS push_ledger_customer ON push_ledger (kind, customer, day);"
+    "CREATE INDEX IF NOT EXISTS push_ledger_by_customer ON push_ledger (customer);"
+    "CREATE TABLE IF NOT EXISTS suppressed ("
+    " customer TEXT PRIMARY KEY NOT NULL,"
+    " added_at TEXT NOT NULL) WITHOUT ROWID;";
 
 enum {
     SQL_SECRET_GET,

@@ -396,6 +396,24 @@ cvo_status cvo_outdir_publish(cvo_outdir *o, bool sync)
     return prune(o, o->run_id, o->current);
 }
 
+cvo_status cvo_outdir_drop_previous(cvo_outdir *o, bool *dropped)
+{
+    if (o == NULL || dropped == NULL)
+        return CVO_ERR_ARGUMENT;
+    *dropped = false;
+    char previous[NAME_MAX + 1], path[OUTDIR_PATH_BYTES], link[OUTDIR_PATH_BYTES];
+    read_previous(o, previous, sizeof previous);
+    if (previous[0] == '\0' || strcmp(previous, o->current) == 0)
+        return CVO_OK;
+    CVO_TRY(path_join(o, path, o->runs, previous));
+    CVO_TRY(path_join(o, link, o->home, "previous"));
+    if (!remove_tree(path))
+        return ctx_fail(o->ctx, CVO_ERR_WRITE, "%s: cannot remove: %s", path, strerror(errno));
+    unlink(link);
+    *dropped = true;
+    return CVO_OK;
+}
+
 /* ---- the rest ---------------------------------------------------------------------------- */
 
 const char *cvo_outdir_run_path(const cvo_outdir *o)

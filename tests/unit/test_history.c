@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include "base/hmac.h"
 #include "cvo.h"
 
 #include <fcntl.h>
@@ -619,6 +620,96 @@ static void test_trend_matches_by_name(void **state)
 }
 
 
+/* ---- erasure ------------------------------------------------------------------------- */
+
+/* Every snapshot's totals equal the sums of its customer rows and of its segments. */
+static void expect_totals_add_up(const fixture *f)
+{
+    assert_int_equal(
+        query_int(f, "SELECT count(*) FROM snapshots s WHERE customers != (SELECT count(*)"
+                     " FROM snapshot_customers c WHERE c.as_of = s.as_of) OR revenue_cents !="
+                     " (SELECT sum(monetary_cents) FROM snapshot_customers c WHERE c.as_of ="
+                     " s.as_of) OR orders != (SELECT sum(frequency) FROM snapshot_customers c"
+                     " WHERE c.as_of = s.as_of)"),
+        0);
+    assert_int_equal(
+        query_int(f, "SELECT count(*) FROM snapshot_segments g WHERE customers != (SELECT"
+                     " count(*) FROM snapshot_customers c WHERE c.as_of = g.as_of AND"
+                     " c.segment = g.segment) OR revenue_cents != (SELECT"
+                     " coalesce(sum(monetary_cents), 0) FROM snapshot_customers c WHERE"
+                     " c.as_of = g.as_of AND c.segment = g.segment)"),
+        0);
+}
+
+static void test_forget(void **state)
+{
+    fixture *f = *state;
+    for (int k = 0; k < DAYS; k++)
+        record(f, k, 1000 + k);
+    expect_totals_add_up(f);
+    cvo_id_key key;
+    memset(&key, 7, sizeof key);
+    /* one customer of the last table by id, another by its e-mail in capitals */
+    const cvo_customers *c = cvo_analysis_customers(f->analysis[2]);
+    const cvo_customer *by_id = cvo_customers_at(c, 0), *by_email = cvo_customers_at(c, 1);
+    char email[256], sql[512], keyed[KEYED_HEX + 1];
+    snprintf(email, sizeof email, "  %s ", by_email->email);
+    for (char *p = email; *p; p++)
+        *p = (char)(*p >= 'a' && *p <= 'z' ? *p - 'a' + 'A' : *p);
+    keyed_customer(&key, by_id->customer_id, "", keyed);
+    snprintf(sql, sizeof sql,
+             "INSERT INTO push_ledger VALUES ('gorgias-ticket', 'k1', '%s', 'done', NULL, NULL);"
+             "INSERT INTO klaviyo_property_sets (id, names) VALUES (1, 'CVO VIP\n');"
+             "INSERT INTO klaviyo_profiles VALUES ('%s', 1)",
+             keyed, keyed);
+    exec_sql(f, sql);
+    int64_t rows = query_int(f, "SELECT count(*) FROM snapshot_customer_rows");
+    const char *who[3] = {by_id->customer_id, email, "stranger@example.com"};
+    cvo_forget_result r;
+    assert_int_equal(cvo_history_forget(f->history, &key, who, 3, 5000, &r), CVO_OK);
+    assert_int_equal(r.matched, 2);
+    assert_int_equal(r.ledger_rows, 2);
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM snapshot_customer_rows WHERE customer_key IN ('%s', '%s')"
+             " OR email IN ('%s', '%s')",
+             by_id->customer_id, by_email->customer_id, by_id->email, by_email->email);
+    assert_int_equal(query_int(f, sql), 0);
+    assert_int_equal(query_int(f, "SELECT count(*) FROM snapshot_customer_rows"),
+                     rows - (int64_t)r.snapshot_rows);
+    assert_true(r.snapshot_rows >= 2);
+    expect_totals_add_up(f);
+    /* nothing in the clear: the suppression entries are keyed hashes */
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM suppressed WHERE customer LIKE '%%@%%' OR"
+                              " customer = '%s'", by_id->customer_id);
+    assert_int_equal(query_int(f, sql), 0);
+    assert_int_equal(query_int(f, "SELECT count(*) FROM suppressed"), (int64_t)r.suppressed);
+    /* later tables leave exactly them out */
+    size_t n = cvo_customers_count(c), dropped = 0;
+    bool *drop = calloc(n, sizeof *drop);
+    assert_non_null(drop);
+    assert_int_equal(cvo_history_forgotten(f->history, &key, c, drop, &dropped), CVO_OK);
+    assert_int_equal(dropped, 2);
+    assert_true(drop[0] && drop[1]);
+    cvo_customers *kept = NULL;
+    assert_int_equal(cvo_customers_without(f->ctx, c, drop, &kept), CVO_OK);
+    assert_int_equal(cvo_customers_count(kept), n - 2);
+    assert_string_equal(cvo_customers_at(kept, 0)->customer_id,
+                        cvo_customers_at(c, 2)->customer_id);
+    cvo_customers_free(kept);
+    /* another key does not recognise them */
+    cvo_id_key other;
+    memset(&other, 8, sizeof other);
+    assert_int_equal(cvo_history_forgotten(f->history, &other, c, drop, &dropped), CVO_OK);
+    assert_int_equal(dropped, 0);
+    free(drop);
+    /* forgetting again changes nothing but is fine */
+    assert_int_equal(cvo_history_forget(f->history, &key, who, 1, 6000, &r), CVO_OK);
+    assert_int_equal(r.snapshot_rows, 0);
+    assert_int_equal(r.suppressed, 0);
+    const char *empty[1] = {"  "};
+    assert_int_equal(cvo_history_forget(f->history, &key, empty, 1, 6000, &r), CVO_ERR_ARGUMENT);
+}
+
 /* ---- bad files ------------------------------------------------------------------------- */
 
 static void test_bad_files(void **state)
@@ -648,6 +739,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_no_previous, setup, teardown),
         cmocka_unit_test_setup_teardown(test_trend, setup, teardown),
         cmocka_unit_test_setup_teardown(test_trend_matches_by_name, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_forget, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_files, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
