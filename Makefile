@@ -32,7 +32,7 @@ TESTS    := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_REPLAY := $(FUZZ_SRC:fuzz/%.c=$(BUILD)/fuzz/%-replay)
 CVO      := $(BUILD)/cvo
 
-.PHONY: all deps demo check unit golden fuzz-replay man-examples duckdb-ntile push-check kill-check report-check gorgias-check history-check dive-check fuzz bench clean help format
+.PHONY: all deps demo check unit golden fuzz-replay man-examples duckdb-ntile push-check kill-check report-check gorgias-check history-check dive-check tty-check fuzz bench clean help format
 
 all: $(CVO) $(BUILD)/libcvo.a
 
@@ -69,7 +69,7 @@ $(BUILD)/fuzz/%-replay: $(BUILD)/fuzz/%.o $(BUILD)/fuzz/replay_main.o $(BUILD)/l
 demo: $(CVO)
 	@./tests/demo.sh $(CVO)
 
-check: unit golden fuzz-replay man-examples duckdb-ntile push-check kill-check report-check gorgias-check history-check dive-check
+check: unit golden fuzz-replay man-examples duckdb-ntile push-check kill-check report-check gorgias-check history-check dive-check tty-check
 	@./tests/summary.sh $(BUILD)/results
 
 unit: $(TESTS)
@@ -95,6 +95,10 @@ dive-check: $(CVO)
 history-check: $(CVO)
 	@mkdir -p $(BUILD)/results
 	@./tests/history_check.sh $(BUILD)/results $(CVO)
+
+tty-check: $(CVO)
+	@mkdir -p $(BUILD)/results
+	@./tests/tty_check.sh $(BUILD)/results $(CVO)
 
 kill-check: $(CVO)
 	@mkdir -p $(BUILD)/results

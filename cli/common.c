@@ -2,6 +2,8 @@
  * library through cvo.h only. */
 #include "common.h"
 
+#include "progress_bar.h"
+
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -204,7 +206,15 @@ int cli_load_orders(cvo_ctx *ctx, const parsed_args *args, const opt_spec *specs
         options.on_reject = write_reject;
         options.reject_user_data = rejects;
     }
+    progress_bar bar;
+    bool quiet = args_get(args, specs, count, "quiet") != NULL;
+    bar_start(&bar, strcmp(path, "-") == 0 ? "<stdin>" : path, quiet);
+    if (bar.active) {
+        options.on_progress = bar_update;
+        options.progress_user_data = &bar;
+    }
     cvo_status status = cvo_orders_load(ctx, &options, out, stats);
+    bar_end(&bar);
     bool write_error = rejects != NULL && (ferror(rejects) || fclose(rejects) != 0);
     if (write_error) {
         fprintf(stderr, "cvo: %s: write error\n", rejects_path);
@@ -212,7 +222,7 @@ int cli_load_orders(cvo_ctx *ctx, const parsed_args *args, const opt_spec *specs
     }
     if (status != CVO_OK)
         return cli_fail(ctx, status);
-    if (args_get(args, specs, count, "quiet") == NULL)
+    if (!quiet)
         print_summary(strcmp(path, "-") == 0 ? "<stdin>" : path, stats, cvo_customers_count(*out));
     return stats->rejected ? EXIT_REJECTS : EXIT_OK;
 }
