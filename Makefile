@@ -66,6 +66,12 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libcvo.a
 $(BUILD)/fuzz/%-replay: $(BUILD)/fuzz/%.o $(BUILD)/fuzz/replay_main.o $(BUILD)/libcvo.a
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
+# The tests never read the configuration of whoever runs them (cvo looks for
+# ./cvo.ini, then $XDG_CONFIG_HOME/cvo/config.ini).
+TEST_TARGETS := check unit golden fuzz-replay man-examples duckdb-ntile push-check kill-check \
+                report-check gorgias-check history-check dive-check tty-check
+$(TEST_TARGETS): export XDG_CONFIG_HOME := $(abspath $(BUILD))/no-config
+
 demo: $(CVO)
 	@./tests/demo.sh $(CVO)
 

@@ -8,6 +8,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 int cli_parse(int argc, char **argv, const opt_spec *specs, size_t count, parsed_args *out,
               const char *usage, const char *about)
@@ -354,14 +355,49 @@ int cli_run_scored(const parsed_args *args, const opt_spec *specs, size_t count,
     return code;
 }
 
+/* A file is there to be read unless looking for it says it is not; any other
+ * failure (a folder on the way without access) is left to the load to say. */
+static bool config_present(const char *path)
+{
+    struct stat st;
+    return lstat(path, &st) == 0 || (errno != ENOENT && errno != ENOTDIR);
+}
+
+/* The configuration found without --config: ./cvo.ini, then
+ * $XDG_CONFIG_HOME/cvo/config.ini (XDG_CONFIG_HOME unset, empty or relative:
+ * $HOME/.config, as the XDG base directory specification says). NULL: none. */
+static const char *config_found(char *buf, size_t cap)
+{
+    if (config_present("cvo.ini"))
+        return "./cvo.ini";
+    const char *xdg = getenv("XDG_CONFIG_HOME");
+    const char *home = getenv("HOME");
+    int n;
+    if (xdg != NULL && xdg[0] == '/')
+        n = snprintf(buf, cap, "%s/cvo/config.ini", xdg);
+    else if (home != NULL && home[0] != '\0')
+        n = snprintf(buf, cap, "%s/.config/cvo/config.ini", home);
+    else
+        return NULL;
+    return n > 0 && (size_t)n < cap && config_present(buf) ? buf : NULL;
+}
+
 int cli_load_config(cvo_ctx *ctx, const parsed_args *args, const opt_spec *specs, size_t count,
                     cvo_config **config)
 {
     cvo_status status = cvo_config_new(ctx, config);
     const char *path = args_get(args, specs, count, "config");
+    char found[4096];
+    bool implicit = path == NULL;
+    if (implicit)
+        path = config_found(found, sizeof found);
     if (status == CVO_OK && path != NULL)
         status = cvo_config_load(*config, path);
-    return status == CVO_OK ? -1 : cli_fail(ctx, status);
+    if (status != CVO_OK)
+        return cli_fail(ctx, status);
+    if (implicit && path != NULL && args_get(args, specs, count, "quiet") == NULL)
+        fprintf(stderr, "cvo: configuration from %s\n", path);
+    return -1;
 }
 
 int cli_load_config_and_orders(cvo_ctx *ctx, const parsed_args *args, const opt_spec *specs,
