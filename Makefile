@@ -32,7 +32,7 @@ TESTS    := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_REPLAY := $(FUZZ_SRC:fuzz/%.c=$(BUILD)/fuzz/%-replay)
 CVO      := $(BUILD)/cvo
 
-.PHONY: all deps demo check unit golden fuzz-replay man-examples duckdb-ntile push-check kill-check report-check gorgias-check history-check dive-check tty-check fuzz bench clean help format
+.PHONY: all deps shared install uninstall install-check demo check unit golden fuzz-replay man-examples duckdb-ntile push-check kill-check report-check gorgias-check history-check dive-check tty-check fuzz bench clean help format
 
 all: $(CVO) $(BUILD)/libcvo.a
 
@@ -42,9 +42,12 @@ help:
 	@echo "make bench   speed and memory on a 1e7-line generated file"
 	@echo "make fuzz    run the libFuzzer targets (clang) for FUZZ_SECONDS each"
 	@echo "make SAN=1 BUILD=build-san check   the tests under ASan+UBSan"
+	@echo "make install [PREFIX=/usr/local] [DESTDIR=]   cvo, cvo.1, libcvo (.a, .so), cvo.h, cvo.pc"
+	@echo "make uninstall [PREFIX=...] [DESTDIR=]        remove exactly what install put there"
 
 # Build dependencies come from Debian; installed when missing and we are root.
 DEPS_PKGS := gcc make zlib1g-dev libcmocka-dev libgsl-dev libxlsxwriter-dev libcurl4-openssl-dev libsqlite3-dev python3 bc sqlite3
+DEPS_PKGS += pkg-config
 deps:
 	@./.ci/deps.sh $(DEPS_PKGS)
 
@@ -55,6 +58,23 @@ $(BUILD)/%.o: %.c | deps
 $(BUILD)/libcvo.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
+
+# The shared library: the same sources compiled position-independent in their
+# own folder; only the cvo_ symbols are exported (-fvisibility=hidden, CVO_API).
+VERSION  := $(shell sed -n 's/^\#define CVO_VERSION "\(.*\)"/\1/p' include/cvo.h)
+SONAME   := libcvo.so.0
+SHARED   := $(BUILD)/libcvo.so.$(VERSION)
+PIC_OBJ  := $(LIB_SRC:%.c=$(BUILD)/pic/%.o)
+
+$(BUILD)/pic/%.o: %.c | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -fPIC -MMD -MP -c $< -o $@
+
+$(SHARED): $(PIC_OBJ)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -shared -Wl,-soname,$(SONAME) -Wl,--no-undefined \
+	    -Wl,--as-needed $^ -o $@ $(LDLIBS)
+
+shared: $(SHARED)
 
 $(CVO): $(CLI_OBJ) $(BUILD)/libcvo.a
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS)
@@ -69,13 +89,58 @@ $(BUILD)/fuzz/%-replay: $(BUILD)/fuzz/%.o $(BUILD)/fuzz/replay_main.o $(BUILD)/l
 # The tests never read the configuration of whoever runs them (cvo looks for
 # ./cvo.ini, then $XDG_CONFIG_HOME/cvo/config.ini).
 TEST_TARGETS := check unit golden fuzz-replay man-examples duckdb-ntile push-check kill-check \
-                report-check gorgias-check history-check dive-check tty-check
+                report-check gorgias-check history-check dive-check tty-check install-check
 $(TEST_TARGETS): export XDG_CONFIG_HOME := $(abspath $(BUILD))/no-config
+
+# ---- install ---------------------------------------------------------------
+# make install [PREFIX=/usr/local] [DESTDIR=staging]: the command, its manual,
+# the library (static and shared) with its header and cvo.pc; make uninstall
+# removes exactly those files. Run as root into the system, ldconfig follows.
+PREFIX       ?= /usr/local
+BINDIR       ?= $(PREFIX)/bin
+LIBDIR       ?= $(PREFIX)/lib
+INCLUDEDIR   ?= $(PREFIX)/include
+MANDIR       ?= $(PREFIX)/share/man
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+LDCONFIG     ?= ldconfig
+# What libcvo needs, for pkg-config: modules with a .pc file, and plain flags.
+PC_REQUIRES  := zlib gsl sqlite3 xlsxwriter libcurl
+PC_LIBS      := -pthread -lm
+INSTALLED    := $(BINDIR)/cvo $(MANDIR)/man1/cvo.1 $(INCLUDEDIR)/cvo.h $(LIBDIR)/libcvo.a \
+                $(LIBDIR)/libcvo.so.$(VERSION) $(LIBDIR)/$(SONAME) $(LIBDIR)/libcvo.so \
+                $(PKGCONFIGDIR)/cvo.pc
+run_ldconfig  = if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && command -v $(LDCONFIG) >/dev/null 2>&1; \
+                then $(LDCONFIG); fi
+
+install: $(CVO) $(BUILD)/libcvo.a $(SHARED)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(INCLUDEDIR) \
+	    $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PKGCONFIGDIR)
+	install -m 0755 $(CVO) $(DESTDIR)$(BINDIR)/cvo
+	install -m 0644 docs/cvo.1 $(DESTDIR)$(MANDIR)/man1/cvo.1
+	install -m 0644 include/cvo.h $(DESTDIR)$(INCLUDEDIR)/cvo.h
+	install -m 0644 $(BUILD)/libcvo.a $(DESTDIR)$(LIBDIR)/libcvo.a
+	install -m 0755 $(SHARED) $(DESTDIR)$(LIBDIR)/libcvo.so.$(VERSION)
+	ln -sf libcvo.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libcvo.so
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
+	    -e 's|@VERSION@|$(VERSION)|' -e 's|@REQUIRES@|$(PC_REQUIRES)|' -e 's|@LIBS_PRIVATE@|$(PC_LIBS)|' \
+	    cvo.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/cvo.pc
+	chmod 0644 $(DESTDIR)$(PKGCONFIGDIR)/cvo.pc
+	@$(run_ldconfig)
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	@$(run_ldconfig)
+
+install-check: $(CVO) $(BUILD)/libcvo.a $(SHARED)
+	@mkdir -p $(BUILD)/results
+	@./tests/install_check.sh $(BUILD)/results "$(MAKE) --no-print-directory BUILD=$(BUILD) SAN=$(SAN)" \
+	    "$(CC)" "$(filter -fsanitize=% -fno-omit-frame-pointer,$(CFLAGS))"
 
 demo: $(CVO)
 	@./tests/demo.sh $(CVO)
 
-check: unit golden fuzz-replay man-examples duckdb-ntile push-check kill-check report-check gorgias-check history-check dive-check tty-check
+check: unit golden fuzz-replay man-examples duckdb-ntile push-check kill-check report-check gorgias-check history-check dive-check tty-check install-check
 	@./tests/summary.sh $(BUILD)/results
 
 unit: $(TESTS)
@@ -139,5 +204,5 @@ format:
 clean:
 	rm -rf build build-san
 
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%.d) $(FUZZ_SRC:fuzz/%.c=$(BUILD)/fuzz/%.d)
+-include $(LIB_OBJ:.o=.d) $(PIC_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%.d) $(FUZZ_SRC:fuzz/%.c=$(BUILD)/fuzz/%.d)
 .SECONDARY:
