@@ -103,7 +103,8 @@ INCLUDEDIR   ?= $(PREFIX)/include
 MANDIR       ?= $(PREFIX)/share/man
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 LDCONFIG     ?= ldconfig
-# What libcvo needs, for pkg-config: modules with a .pc file, and plain flags.
+# What libcvo needs, for pkg-config: modules with a .pc file, and plain flags
+# (a library lib/ comes to use is added here; jansson with lib/push).
 PC_REQUIRES  := zlib gsl sqlite3 xlsxwriter libcurl
 PC_LIBS      := -pthread -lm
 INSTALLED    := $(BINDIR)/cvo $(MANDIR)/man1/cvo.1 $(INCLUDEDIR)/cvo.h $(LIBDIR)/libcvo.a \
