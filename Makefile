@@ -32,7 +32,7 @@ TESTS    := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_REPLAY := $(FUZZ_SRC:fuzz/%.c=$(BUILD)/fuzz/%-replay)
 CVO      := $(BUILD)/cvo
 
-.PHONY: all deps shared install uninstall install-check demo check unit golden fuzz-replay man-examples duckdb-ntile push-check kill-check report-check gorgias-check history-check dive-check tty-check fuzz bench clean help format
+.PHONY: all deps check-deps shared install uninstall install-check demo check unit golden fuzz-replay man-examples duckdb-ntile push-check kill-check report-check gorgias-check history-check dive-check tty-check fuzz bench clean help format
 
 all: $(CVO) $(BUILD)/libcvo.a
 
@@ -50,6 +50,17 @@ DEPS_PKGS := gcc make zlib1g-dev libcmocka-dev libgsl-dev libxlsxwriter-dev libc
 DEPS_PKGS += pkg-config
 deps:
 	@./.ci/deps.sh $(DEPS_PKGS)
+
+# What the tests need beyond the build, installed the same way: make check
+# installs all of it first (one apt-get), a single test target only its own.
+REPORT_PKGS  := chromium
+DUCKDB_PKGS  := nodejs npm
+TTY_PKGS     := bsdutils
+INSTALL_PKGS := binutils pkg-config
+CHECK_PKGS   := $(REPORT_PKGS) $(DUCKDB_PKGS) $(TTY_PKGS) $(INSTALL_PKGS)
+CHECK_FIRST  := $(if $(filter check,$(MAKECMDGOALS)),check-deps)
+check-deps: deps
+	@./.ci/deps.sh $(CHECK_PKGS)
 
 $(BUILD)/%.o: %.c | deps
 	@mkdir -p $(dir $@)
@@ -133,7 +144,8 @@ uninstall:
 	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
 	@$(run_ldconfig)
 
-install-check: $(CVO) $(BUILD)/libcvo.a $(SHARED)
+install-check: $(CVO) $(BUILD)/libcvo.a $(SHARED) | $(CHECK_FIRST)
+	@./.ci/deps.sh $(INSTALL_PKGS)
 	@mkdir -p $(BUILD)/results
 	@./tests/install_check.sh $(BUILD)/results "$(MAKE) --no-print-directory BUILD=$(BUILD) SAN=$(SAN)" \
 	    "$(CC)" "$(filter -fsanitize=% -fno-omit-frame-pointer,$(CFLAGS))"
@@ -144,51 +156,54 @@ demo: $(CVO)
 check: unit golden fuzz-replay man-examples duckdb-ntile push-check kill-check report-check gorgias-check history-check dive-check tty-check install-check
 	@./tests/summary.sh $(BUILD)/results
 
-unit: $(TESTS)
+unit: $(TESTS) | $(CHECK_FIRST)
 	@mkdir -p $(BUILD)/results
 	@./tests/run_unit.sh $(BUILD)/results $(TESTS)
 
-golden: $(CVO)
+golden: $(CVO) | $(CHECK_FIRST)
 	@mkdir -p $(BUILD)/results
 	@./tests/run_golden.sh $(CVO) $(BUILD)/results
 
-gorgias-check: $(CVO) $(BUILD)/libcvo.a
+gorgias-check: $(CVO) $(BUILD)/libcvo.a | $(CHECK_FIRST)
 	@mkdir -p $(BUILD)/results
 	@./tests/gorgias_check.sh $(BUILD)/results $(CVO)
 
-report-check: $(CVO)
+report-check: $(CVO) | $(CHECK_FIRST)
+	@./.ci/deps.sh $(REPORT_PKGS)
 	@mkdir -p $(BUILD)/results
 	@./tests/report_check.sh $(BUILD)/results $(CVO)
 
-dive-check: $(CVO)
+dive-check: $(CVO) | $(CHECK_FIRST)
 	@mkdir -p $(BUILD)/results
 	@./tests/dive_check.sh $(BUILD)/results $(CVO)
 
-history-check: $(CVO)
+history-check: $(CVO) | $(CHECK_FIRST)
 	@mkdir -p $(BUILD)/results
 	@./tests/history_check.sh $(BUILD)/results $(CVO)
 
-tty-check: $(CVO)
+tty-check: $(CVO) | $(CHECK_FIRST)
+	@./.ci/deps.sh $(TTY_PKGS)
 	@mkdir -p $(BUILD)/results
 	@./tests/tty_check.sh $(BUILD)/results $(CVO)
 
-kill-check: $(CVO)
+kill-check: $(CVO) | $(CHECK_FIRST)
 	@mkdir -p $(BUILD)/results
 	@./tests/kill_check.sh $(BUILD)/results $(CVO)
 
-push-check: $(CVO)
+push-check: $(CVO) | $(CHECK_FIRST)
 	@mkdir -p $(BUILD)/results
 	@./tests/push_check.sh $(BUILD)/results $(CVO)
 
-duckdb-ntile: $(CVO)
+duckdb-ntile: $(CVO) | $(CHECK_FIRST)
+	@./.ci/deps.sh $(DUCKDB_PKGS)
 	@mkdir -p $(BUILD)/results
 	@./tests/duckdb_ntile.sh $(BUILD)/results $(CVO)
 
-man-examples: $(CVO)
+man-examples: $(CVO) | $(CHECK_FIRST)
 	@mkdir -p $(BUILD)/results
 	@./tests/man_examples.sh $(BUILD)/results $(CVO)
 
-fuzz-replay: $(FUZZ_REPLAY)
+fuzz-replay: $(FUZZ_REPLAY) | $(CHECK_FIRST)
 	@mkdir -p $(BUILD)/results
 	@./tests/run_fuzz_replay.sh $(BUILD)/results $(FUZZ_REPLAY)
 
