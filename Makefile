@@ -53,10 +53,11 @@ deps:
 
 # What the tests need beyond the build, installed the same way: make check
 # installs all of it first (one apt-get), a single test target only its own.
-REPORT_PKGS  := chromium
-DUCKDB_PKGS  := nodejs npm
-TTY_PKGS     := bsdutils
-INSTALL_PKGS := binutils pkg-config
+# PKG=COMMAND: the command on the PATH will do (Node.js from elsewhere, say).
+REPORT_PKGS  := chromium=chromium
+DUCKDB_PKGS  := nodejs=node npm=npm
+TTY_PKGS     := bsdutils=script
+INSTALL_PKGS := binutils=readelf pkg-config=pkg-config
 CHECK_PKGS   := $(REPORT_PKGS) $(DUCKDB_PKGS) $(TTY_PKGS) $(INSTALL_PKGS)
 CHECK_FIRST  := $(if $(filter check,$(MAKECMDGOALS)),check-deps)
 check-deps: deps

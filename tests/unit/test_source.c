@@ -51,6 +51,28 @@ static void gzip_append(unsigned char **buf, size_t *len, const char *text, size
     deflateEnd(&z);
 }
 
+/* A text and its gzip stream (one member). */
+typedef struct sample {
+    char *text;
+    size_t text_len;
+    unsigned char *gz;
+    size_t gz_len;
+} sample;
+
+static void sample_make(sample *s, size_t lines)
+{
+    s->text = make_text(lines, &s->text_len);
+    s->gz = NULL;
+    s->gz_len = 0;
+    gzip_append(&s->gz, &s->gz_len, s->text, s->text_len);
+}
+
+static void sample_free(sample *s)
+{
+    free(s->gz);
+    free(s->text);
+}
+
 /* ---- a pipe fed by a thread, opened by path as a non-regular file --------------------- */
 
 typedef struct feeder {
@@ -156,27 +178,23 @@ static void piped_free(piped *p)
 static void gzip_pipe_equals_text_whatever_the_read_size(void **state)
 {
     (void)state;
-    size_t text_len;
-    char *text = make_text(200000, &text_len); /* ~5 MB, over 1 MB compressed */
-    unsigned char *gz = NULL;
-    size_t gz_len = 0;
-    gzip_append(&gz, &gz_len, text, text_len);
+    sample in;
+    sample_make(&in, 200000); /* ~6 MB, over 1 MB compressed */
     static const size_t caps[] = {1, 7, 4096, 4 << 20};
     for (size_t i = 0; i < sizeof caps / sizeof *caps; i++) {
         piped p;
-        pipe_read(&p, gz, gz_len, caps[i], text_len + 1);
-        if (p.len != (ssize_t)text_len || memcmp(p.out, text, text_len) != 0)
-            fail_msg("read size %zu: %zd bytes, want %zu", caps[i], p.len, text_len);
+        pipe_read(&p, in.gz, in.gz_len, caps[i], in.text_len + 1);
+        if (p.len != (ssize_t)in.text_len || memcmp(p.out, in.text, in.text_len) != 0)
+            fail_msg("read size %zu: %zd bytes, want %zu", caps[i], p.len, in.text_len);
         /* progress counts compressed bytes (all but the two of the magic), one call
          * per step at most, and the end */
-        assert_true(p.calls <= (gz_len - 2) / CVO_PROGRESS_STEP);
+        assert_true(p.calls <= (in.gz_len - 2) / CVO_PROGRESS_STEP);
         progress_finish(&p.counted);
-        assert_int_equal(p.last_done, gz_len - 2);
+        assert_int_equal(p.last_done, in.gz_len - 2);
         assert_int_equal(p.last_total, 0);
         piped_free(&p);
     }
-    free(gz);
-    free(text);
+    sample_free(&in);
 }
 
 static void plain_pipe_is_passed_through(void **state)
@@ -225,61 +243,52 @@ static void expect_gzip_error(const unsigned char *gz, size_t gz_len, size_t out
 static void gzip_errors_are_said(void **state)
 {
     (void)state;
-    size_t text_len;
-    char *text = make_text(2000, &text_len);
-    unsigned char *gz = NULL;
-    size_t gz_len = 0;
-    gzip_append(&gz, &gz_len, text, text_len);
-    expect_gzip_error(gz, gz_len - 8, text_len + 1, "gzip error: unexpected end of file");
-    expect_gzip_error(gz, 10, text_len + 1, "gzip error: unexpected end of file");
-    unsigned char *more = malloc(gz_len + 5);
+    sample in;
+    sample_make(&in, 2000);
+    size_t out_cap = in.text_len + 1;
+    expect_gzip_error(in.gz, in.gz_len - 8, out_cap, "gzip error: unexpected end of file");
+    expect_gzip_error(in.gz, 10, out_cap, "gzip error: unexpected end of file");
+    unsigned char *more = malloc(in.gz_len + 5);
     assert_non_null(more);
-    memcpy(more, gz, gz_len);
-    memcpy(more + gz_len, "junk\n", 5);
-    expect_gzip_error(more, gz_len + 5, text_len + 1,
-                      "gzip error: data after the end of the stream");
-    expect_gzip_error(more, gz_len + 1, text_len + 1,
-                      "gzip error: data after the end of the stream");
-    memcpy(more, gz, gz_len);
-    more[gz_len - 6] ^= 0x55; /* the CRC in the trailer */
-    expect_gzip_error(more, gz_len, text_len + 1, "gzip error: incorrect data check");
-    memcpy(more, gz, gz_len);
-    more[gz_len - 2] ^= 0x55; /* the length in the trailer */
-    expect_gzip_error(more, gz_len, text_len + 1, "gzip error: incorrect length check");
+    memcpy(more, in.gz, in.gz_len);
+    memcpy(more + in.gz_len, "junk\n", 5);
+    expect_gzip_error(more, in.gz_len + 5, out_cap, "gzip error: data after the end of the stream");
+    expect_gzip_error(more, in.gz_len + 1, out_cap, "gzip error: data after the end of the stream");
+    memcpy(more, in.gz, in.gz_len);
+    more[in.gz_len - 6] ^= 0x55; /* the CRC in the trailer */
+    expect_gzip_error(more, in.gz_len, out_cap, "gzip error: incorrect data check");
+    memcpy(more, in.gz, in.gz_len);
+    more[in.gz_len - 2] ^= 0x55; /* the length in the trailer */
+    expect_gzip_error(more, in.gz_len, out_cap, "gzip error: incorrect length check");
     free(more);
-    free(gz);
-    free(text);
+    sample_free(&in);
 }
 
 static void gzip_file_size_is_the_stored_size(void **state)
 {
     (void)state;
-    size_t text_len;
-    char *text = make_text(3000, &text_len);
-    unsigned char *gz = NULL;
-    size_t gz_len = 0;
-    gzip_append(&gz, &gz_len, text, text_len);
+    sample in;
+    sample_make(&in, 3000);
     char path[] = "/tmp/cvo-test-source-XXXXXX";
     int fd = mkstemp(path);
     assert_true(fd >= 0);
-    assert_int_equal(write(fd, gz, gz_len), (ssize_t)gz_len);
+    assert_int_equal(write(fd, in.gz, in.gz_len), (ssize_t)in.gz_len);
     close(fd);
     cvo_ctx *ctx = NULL;
     assert_int_equal(cvo_ctx_new(&ctx, NULL), CVO_OK);
     source *src = NULL;
     assert_int_equal(source_open(ctx, path, path, &src), CVO_OK);
     assert_false(source_seekable(src));
-    assert_int_equal(source_stored_size(src), gz_len);
-    char *out = malloc(text_len + 1);
+    assert_int_equal(source_stored_size(src), in.gz_len);
+    char *out = malloc(in.text_len + 1);
     assert_non_null(out);
-    assert_int_equal(read_all(src, out, text_len + 1, 1 << 16), (ssize_t)text_len);
-    assert_memory_equal(out, text, text_len);
+    assert_int_equal(read_all(src, out, in.text_len + 1, 1 << 16), (ssize_t)in.text_len);
+    assert_memory_equal(out, in.text, in.text_len);
     free(out);
     source_close(src);
     cvo_ctx_free(ctx);
     unlink(path);
-    free(gz);
-    free(text);
+    sample_free(&in);
 }
 
 int main(void)
