@@ -264,17 +264,14 @@ static int emit(nps_run *run, const cvo_customers *customers, const cvo_rfm *rfm
 static int read_min_group(nps_run *run)
 {
     cvo_config *config = NULL;
-    cvo_status status = cvo_config_new(run->ctx, &config);
-    const char *path = args_get(run->args, specs, SPEC_COUNT, "config");
-    if (status == CVO_OK && path != NULL)
-        status = cvo_config_load(config, path);
-    if (status == CVO_OK) {
+    int code = cli_load_config(run->ctx, run->args, specs, SPEC_COUNT, &config);
+    if (code < 0) {
         run->min_group = (uint64_t)cvo_config_number(config, "nps", "min_group");
         run->delivery_days = (int32_t)cvo_config_number(config, "nps", "delivery_days");
         run->transit_days = (int32_t)cvo_config_number(config, "nps", "transit_days");
     }
     cvo_config_free(config);
-    return status == CVO_OK ? -1 : cli_fail(run->ctx, status);
+    return code;
 }
 
 /* --map and --rejects are the responses' options: the orders loader must not see them. */

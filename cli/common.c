@@ -2,10 +2,13 @@
  * library through cvo.h only. */
 #include "common.h"
 
+#include "progress_bar.h"
+
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 int cli_parse(int argc, char **argv, const opt_spec *specs, size_t count, parsed_args *out,
               const char *usage, const char *about)
@@ -227,7 +230,15 @@ int cli_load_orders_sampled(cvo_ctx *ctx, const parsed_args *args, const opt_spe
         options.on_reject = write_reject;
         options.reject_user_data = &sink;
     }
+    progress_bar bar;
+    bool quiet = args_get(args, specs, count, "quiet") != NULL;
+    bar_start(&bar, strcmp(path, "-") == 0 ? "<stdin>" : path, quiet);
+    if (bar.active) {
+        options.on_progress = bar_update;
+        options.progress_user_data = &bar;
+    }
     cvo_status status = cvo_orders_load(ctx, &options, out, stats);
+    bar_end(&bar);
     bool write_error = sink.out != NULL && (ferror(sink.out) | (fclose(sink.out) != 0));
     if (write_error) {
         fprintf(stderr, "cvo: %s: write error\n", rejects_path);
@@ -235,7 +246,7 @@ int cli_load_orders_sampled(cvo_ctx *ctx, const parsed_args *args, const opt_spe
     }
     if (status != CVO_OK)
         return cli_fail(ctx, status);
-    if (args_get(args, specs, count, "quiet") == NULL)
+    if (!quiet)
         print_summary(strcmp(path, "-") == 0 ? "<stdin>" : path, stats, cvo_customers_count(*out));
     return stats->rejected ? EXIT_REJECTS : EXIT_OK;
 }
@@ -367,14 +378,49 @@ int cli_run_scored(const parsed_args *args, const opt_spec *specs, size_t count,
     return code;
 }
 
+/* A file is there to be read unless looking for it says it is not; any other
+ * failure (a folder on the way without access) is left to the load to say. */
+static bool config_present(const char *path)
+{
+    struct stat st;
+    return lstat(path, &st) == 0 || (errno != ENOENT && errno != ENOTDIR);
+}
+
+/* The configuration found without --config: ./cvo.ini, then
+ * $XDG_CONFIG_HOME/cvo/config.ini (XDG_CONFIG_HOME unset, empty or relative:
+ * $HOME/.config, as the XDG base directory specification says). NULL: none. */
+static const char *config_found(char *buf, size_t cap)
+{
+    if (config_present("cvo.ini"))
+        return "./cvo.ini";
+    const char *xdg = getenv("XDG_CONFIG_HOME");
+    const char *home = getenv("HOME");
+    int n;
+    if (xdg != NULL && xdg[0] == '/')
+        n = snprintf(buf, cap, "%s/cvo/config.ini", xdg);
+    else if (home != NULL && home[0] != '\0')
+        n = snprintf(buf, cap, "%s/.config/cvo/config.ini", home);
+    else
+        return NULL;
+    return n > 0 && (size_t)n < cap && config_present(buf) ? buf : NULL;
+}
+
 int cli_load_config(cvo_ctx *ctx, const parsed_args *args, const opt_spec *specs, size_t count,
                     cvo_config **config)
 {
     cvo_status status = cvo_config_new(ctx, config);
     const char *path = args_get(args, specs, count, "config");
+    char found[4096];
+    bool implicit = path == NULL;
+    if (implicit)
+        path = config_found(found, sizeof found);
     if (status == CVO_OK && path != NULL)
         status = cvo_config_load(*config, path);
-    return status == CVO_OK ? -1 : cli_fail(ctx, status);
+    if (status != CVO_OK)
+        return cli_fail(ctx, status);
+    if (implicit && path != NULL && args_get(args, specs, count, "quiet") == NULL)
+        fprintf(stderr, "cvo: configuration from %s\n", path);
+    return -1;
 }
 
 int cli_load_config_and_orders(cvo_ctx *ctx, const parsed_args *args, const opt_spec *specs,

@@ -97,8 +97,11 @@ typedef int (*scored_fn)(cvo_ctx *ctx, const parsed_args *args, const cvo_custom
  * the exit code (rejected records: EXIT_REJECTS when all else went well). */
 int cli_run_scored(const parsed_args *args, const opt_spec *specs, size_t count,
                    const char *command, scored_fn emit);
-/* The defaults, then --config FILE when given: -1 when loaded, else the exit code
- * (the message printed). *config is the caller's either way (cvo_config_free). */
+/* The defaults, then --config FILE when given, else the first of ./cvo.ini and
+ * $XDG_CONFIG_HOME/cvo/config.ini (default $HOME/.config) that exists, named on
+ * stderr unless --quiet; a file found that cannot be read or is invalid fails
+ * as a given one does. -1 when loaded, else the exit code (the message
+ * printed). *config is the caller's either way (cvo_config_free). */
 int cli_load_config(cvo_ctx *ctx, const parsed_args *args, const opt_spec *specs, size_t count,
                     cvo_config **config);
 /* --config (cli_load_config), then the ORDERS argument with its orders kept:

@@ -130,6 +130,17 @@ typedef struct cvo_reject {
 
 typedef cvo_status (*cvo_reject_fn)(void *user_data, const cvo_reject *reject);
 
+/* How far a read has come: bytes_done of bytes_total, in bytes as stored (for
+ * gzip input, compressed bytes of the file's size); bytes_total is 0 when the
+ * size is unknown (a pipe, standard input from a terminal). Called from the
+ * loader's threads but never two at once, at most once per CVO_PROGRESS_STEP
+ * bytes read (never per record), with bytes_done never decreasing except when
+ * the loader reads the input a second time (orders whose lines are apart),
+ * where it starts again from 0; and once at the end of a successful read with
+ * bytes_done == bytes_total (when known). It must not call into the library. */
+typedef void (*cvo_progress_fn)(void *user_data, uint64_t bytes_done, uint64_t bytes_total);
+#define CVO_PROGRESS_STEP (1u << 20)
+
 typedef struct cvo_load_options {
     const char *path;           /* file path, "-" for stdin; gzip detected by magic bytes */
     const char *display_name;   /* name used in messages; NULL = path ("<stdin>" for "-") */
@@ -144,6 +155,8 @@ typedef struct cvo_load_options {
                                    unit_cost (NULL: none) */
     cvo_reject_fn on_reject;    /* may be NULL; a non-OK return stops the load */
     void *reject_user_data;
+    cvo_progress_fn on_progress; /* may be NULL; see cvo_progress_fn */
+    void *progress_user_data;
 } cvo_load_options;
 
 /* Sets every option to its default (format AUTO, threads 0, all else empty). */

@@ -921,10 +921,11 @@ static cvo_status use_record(nps_load *ld, const csv_record *rec)
 
 /* ---- reading --------------------------------------------------------------------- */
 
-static cvo_status read_failure(nps_load *ld, reader_result rr, const csv_record *rec)
+static cvo_status read_failure(nps_load *ld, const reader *rd, reader_result rr,
+                               const csv_record *rec)
 {
     if (rr == READER_ERROR)
-        return ctx_fail(ld->ctx, CVO_ERR_IO, "%s: read error", ld->name);
+        return ctx_fail(ld->ctx, CVO_ERR_IO, "%s: %s", ld->name, source_error(rd->src));
     ld->nps->stats.records++;
     if (rr == READER_TOO_LONG)
         return reject(ld, NULL, rec->line, CVO_NPS_REJECT_TOO_LONG,
@@ -939,7 +940,7 @@ static cvo_status read_records(nps_load *ld, reader *rd, csv_scanner *sc)
     size_t len;
     reader_skip_bom(rd);
     if (!reader_peek_line(rd, &line, &len))
-        return ctx_fail(ld->ctx, CVO_ERR_IO, "%s: read error", ld->name);
+        return ctx_fail(ld->ctx, CVO_ERR_IO, "%s: %s", ld->name, source_error(rd->src));
     csv_init(sc, len ? csv_sniff_delimiter(line, len) : ',', 1);
     csv_record rec;
     reader_result rr = reader_next(rd, sc, &rec);
@@ -955,7 +956,7 @@ static cvo_status read_records(nps_load *ld, reader *rd, csv_scanner *sc)
         if (rr == READER_RECORD)
             CVO_TRY(use_record(ld, &rec));
         else
-            CVO_TRY(read_failure(ld, rr, &rec));
+            CVO_TRY(read_failure(ld, rd, rr, &rec));
         if (rr == READER_UNTERMINATED || rr == READER_ERROR)
             return CVO_OK;
     }

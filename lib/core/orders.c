@@ -53,6 +53,8 @@ typedef struct load {
     uint64_t data_line;
     size_t chunk;
     reader header_reader;   /* non-seekable input continues on this one */
+    progress progress;      /* with options->on_progress, once tracking */
+    bool tracking;
 } load;
 
 /* ---- worker -------------------------------------------------------------- */
@@ -123,7 +125,7 @@ static void *worker_run(void *arg)
         if (rr == READER_END)
             break;
         if (rr == READER_ERROR) {
-            worker_fail(w, CVO_ERR_IO, "read error");
+            worker_fail(w, CVO_ERR_IO, w->positional ? "read error" : source_error(w->rd.src));
             break;
         }
         uint64_t at = reader_abs(&w->rd, rec.raw);
@@ -201,7 +203,8 @@ static cvo_status read_header(load *ld)
     const char *line;
     size_t len;
     if (!reader_peek_line(r, &line, &len))
-        return ctx_fail(ld->ctx, CVO_ERR_IO, "%s: cannot read", ld->name);
+        return ctx_fail(ld->ctx, CVO_ERR_IO, "%s: %s", ld->name,
+                        source_seekable(ld->src) ? "cannot read" : source_error(ld->src));
     bool log = ld->options->format == CVO_FORMAT_CDNOW;
     ld->schema.delimiter = log ? ' ' : csv_sniff_delimiter(line, len);
     csv_scanner sc;
@@ -248,6 +251,19 @@ static cvo_status make_config(load *ld)
         c->has_date_format = true;
     }
     return CVO_OK;
+}
+
+/* Counts the bytes read from here on: a sequential input from its first
+ * byte, a plain file from after the header (the workers read it again). */
+static void track_progress(load *ld, bool header_read)
+{
+    if (ld->options->on_progress == NULL || ld->tracking ||
+        source_seekable(ld->src) != header_read)
+        return;
+    progress_init(&ld->progress, ld->options->on_progress, ld->options->progress_user_data,
+                  source_stored_size(ld->src));
+    source_set_progress(ld->src, &ld->progress);
+    ld->tracking = true;
 }
 
 /* ---- running ------------------------------------------------------------- */
@@ -615,6 +631,8 @@ static cvo_status run(load *ld, const load_tuning *tune, worker *w0, worker *w1,
     *merged = false;
     ld->config.general = true;
     ld->config.max_rejects = CVO_MAX_REJECTS;
+    if (ld->tracking)
+        progress_restart(&ld->progress);
     return run_sequential(ld, w0);
 }
 
@@ -636,10 +654,16 @@ cvo_status orders_load_tuned(cvo_ctx *ctx, const cvo_load_options *options,
     cvo_status status = make_config(&ld);
     if (status == CVO_OK)
         status = source_open(ctx, options->path, ld.name, &ld.src);
-    if (status == CVO_OK)
+    if (status == CVO_OK) {
+        track_progress(&ld, false);
         status = read_header(&ld);
-    if (status == CVO_OK)
+    }
+    if (status == CVO_OK) {
+        track_progress(&ld, true);
         status = run(&ld, tune, &w0, &w1, &merged);
+    }
+    if (status == CVO_OK && ld.tracking)
+        progress_finish(&ld.progress);
     if (status == CVO_OK)
         status = finish(&ld, &w0, &w1, merged, out, stats);
     if (status == CVO_OK) {
@@ -652,6 +676,8 @@ cvo_status orders_load_tuned(cvo_ctx *ctx, const cvo_load_options *options,
     worker_free(&w1);
     reader_free(&ld.header_reader);
     source_close(ld.src);
+    if (ld.tracking)
+        progress_destroy(&ld.progress);
     products_free((products *)ld.config.products);
     return status;
 }
