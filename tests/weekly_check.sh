@@ -121,14 +121,14 @@ def expected(r):
             "CVO Discount Eligible": not flag("no_discount"),
             "CVO Loyalty Tier": r["loyalty_tier"]}
     optional = {"CVO Predicted CLV": ("predicted_clv", number), "CVO P Alive": ("p_alive", number),
-                "CVO Next Order Date": ("next_order_date", str),
+                "CVO Next Order Date": ("next_order_date", lambda d: d + " 00:00:00"),
                 "CVO Profit": ("profit", number), "CVO Predicted Profit": ("predicted_profit", number),
                 "CVO Orders To Break Even": ("orders_to_break_even", int)}
     for name, (column, kind) in optional.items():
         if r[column] != "":
             want[name] = kind(r[column])
     if flag("winback"):  # the date only for customers on the win-back list
-        want["CVO Winback Date"] = r["winback_date"]
+        want["CVO Winback Date"] = r["winback_date"] + " 00:00:00"
     return want
 
 bad = 0

@@ -67,16 +67,29 @@ static void get_churn_risk(const cell_row *row, cell *out)
     cell_set_text(out, risk == CVO_CHURN_LOW ? "low" : risk == CVO_CHURN_HIGH ? "high" : "medium");
 }
 
+/* Klaviyo takes a property for a date only in "YYYY-MM-DD HH:MM:SS" form (else
+ * it is text, and no date condition of a segment or flow can use it). */
+static void set_klaviyo_date(cell *out, int32_t day)
+{
+    char date[11];
+    if (day == INT32_MIN) {
+        out->type = CELL_EMPTY;
+        return;
+    }
+    cvo_day_format(day, date);
+    cell_set_format(out, "%s 00:00:00", date);
+}
+
 static void get_next_order(const cell_row *row, cell *out)
 {
-    cell_set_day(out, row->result->next_order_day);
+    set_klaviyo_date(out, row->result->next_order_day);
 }
 
 /* Only on the win-back list: a date outside the window is no call to act. */
 static void get_winback(const cell_row *row, cell *out)
 {
     bool listed = (row->result->lists & CVO_LIST_WINBACK) != 0;
-    cell_set_day(out, listed ? row->result->winback_day : INT32_MIN);
+    set_klaviyo_date(out, listed ? row->result->winback_day : INT32_MIN);
 }
 
 #define LIST_GETTER(name, bit)                                                                     \
@@ -184,7 +197,7 @@ static void history_cells(const cvo_migration *m, size_t index, cell out[HISTORY
     out[0].type = out[1].type = CELL_EMPTY;
     if (c != NULL && c->previous_segment != NULL) {
         cell_set_text(&out[0], c->previous_segment);
-        cell_set_day(&out[1], c->segment_changed_day);
+        set_klaviyo_date(&out[1], c->segment_changed_day);
     }
 }
 
@@ -577,7 +590,7 @@ static void json_migration_events(cell_buf *b, const cvo_export_options *o, cons
     const cvo_migration_customer *c = &rows[row->index];
     int32_t day = cvo_migration_to_day(o->migration);
     cell values[3];
-    cell_set_day(&values[2], day);
+    set_klaviyo_date(&values[2], day);
     if (c->segment_changed) {
         static const char *const names[3] = {"CVO Old Segment", "CVO New Segment", "CVO As Of"};
         cell_set_text(&values[0], c->then_segment);

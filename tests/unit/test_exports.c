@@ -786,7 +786,14 @@ static void assert_list_properties(const csv_table *table)
             assert_true(!strcmp(v, "true") || !strcmp(v, "false"));
         }
         bool listed = strcmp(cell_at(table, r, winback), "true") == 0;
-        assert_int_equal(cell_at(table, r, date)[0] != '\0', listed);
+        const char *day = cell_at(table, r, date);
+        assert_int_equal(day[0] != '\0', listed);
+        /* the one form Klaviyo takes as a date: YYYY-MM-DD HH:MM:SS */
+        int32_t parsed = 0;
+        char ymd[11];
+        snprintf(ymd, sizeof ymd, "%s", day);
+        assert_true(!listed || (strlen(day) == 19 && strcmp(day + 10, " 00:00:00") == 0 &&
+                                cvo_day_parse(ymd, &parsed)));
         assert_int_not_equal(strcmp(cell_at(table, r, no), "true") == 0,
                              strcmp(cell_at(table, r, eligible), "true") == 0);
     }
