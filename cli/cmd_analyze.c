@@ -188,7 +188,8 @@ static cvo_status bulk_close(void *user, size_t index, FILE *out)
 static bool write_klaviyo(job *j, const cvo_analysis *a)
 {
     if (!write_export(j, j->klaviyo_dir, "profiles.csv", a, cvo_write_klaviyo_profiles_with) ||
-        !write_export(j, j->klaviyo_dir, "events.jsonl", a, cvo_write_klaviyo_events_with))
+        !write_export(j, j->klaviyo_dir, "events.jsonl", a, cvo_write_klaviyo_events_with) ||
+        !write_export(j, j->klaviyo_dir, "withdrawn.jsonl", a, cvo_write_klaviyo_withdrawn))
         return false;
     bulk_sink sink;
     memset(&sink, 0, sizeof sink);

@@ -1565,6 +1565,13 @@ CVO_API CVO_NODISCARD cvo_status cvo_write_klaviyo_events_with(cvo_ctx *ctx,
                                                                const cvo_analysis *a,
                                                                const cvo_export_options *options,
                                                                FILE *out);
+/* klaviyo/withdrawn.jsonl: one line per customer with an e-mail left out of the
+ * Klaviyo files (no marketing consent, or options' leave_out):
+ * {"type":"profile","attributes":{"email":...,"external_id":...}}. The push
+ * removes every cvo property the last push gave them (cvo_klaviyo_push). */
+CVO_API CVO_NODISCARD cvo_status cvo_write_klaviyo_withdrawn(cvo_ctx *ctx, const cvo_analysis *a,
+                                                             const cvo_export_options *options,
+                                                             FILE *out);
 CVO_API CVO_NODISCARD cvo_status cvo_write_gorgias_tickets_with(cvo_ctx *ctx,
                                                                 const cvo_analysis *a,
                                                                 const cvo_nps *nps,

@@ -648,3 +648,25 @@ cvo_status cvo_write_klaviyo_events_with(cvo_ctx *ctx, const cvo_analysis *a,
     }
     return cell_finish(&b, out, status);
 }
+
+/* ---- withdrawn.jsonl ------------------------------------------------------------------------ */
+
+cvo_status cvo_write_klaviyo_withdrawn(cvo_ctx *ctx, const cvo_analysis *a,
+                                       const cvo_export_options *options, FILE *out)
+{
+    CVO_TRY(check_arguments(ctx, a, out));
+    cvo_export_options o = export_options(options);
+    cell_buf b;
+    cell_buf_init(&b, ctx);
+    cvo_status status = CVO_OK;
+    for (size_t i = 0; status == CVO_OK && i < customer_count(a); i++) {
+        const cvo_customer *c = cvo_customers_at(cvo_analysis_customers(a), i);
+        if (c->email[0] == '\0' || !klaviyo_left_out(&o, a, i))
+            continue;
+        cell_str(&b, "{\"type\":\"profile\",\"attributes\":{");
+        json_identifiers(&b, c);
+        cell_str(&b, "}}\n");
+        status = cell_flush_some(&b, out);
+    }
+    return cell_finish(&b, out, status);
+}

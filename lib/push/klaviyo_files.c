@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 /* ---- names: sorted lists, each name followed by '\n' ----------------------------------- */
 
@@ -113,19 +114,27 @@ json_t *klaviyo_body_profiles(json_t *body)
     return profiles;
 }
 
-bool klaviyo_profile_at(json_t *profiles, size_t index, const cvo_id_key *key, bulk_profile *p)
+/* *p from one profile object. */
+static bool profile_of(json_t *profile, const cvo_id_key *key, bulk_profile *p)
 {
-    p->profile = json_array_get(profiles, index);
+    p->profile = profile;
     p->email = jsonread_text(p->profile, "attributes.email");
     p->external_id = jsonread_text(p->profile, "attributes.external_id");
     json_t *properties = jsonread_at(p->profile, "attributes.properties");
     if ((p->email == NULL || p->email[0] == '\0') &&
         (p->external_id == NULL || p->external_id[0] == '\0'))
         return false;
-    keyed_customer(key, p->external_id ? p->external_id : "", p->email ? p->email : "",
-                   p->customer);
+    p->customer[0] = '\0';
+    if (key != NULL) /* NULL: only checking the file */
+        keyed_customer(key, p->external_id ? p->external_id : "", p->email ? p->email : "",
+                       p->customer);
     return properties == NULL ? (p->names[0] = '\0', true)
                               : json_is_object(properties) && property_names(properties, p->names);
+}
+
+bool klaviyo_profile_at(json_t *profiles, size_t index, const cvo_id_key *key, bulk_profile *p)
+{
+    return profile_of(json_array_get(profiles, index), key, p);
 }
 
 static bool bulk_name_usable(const char *name)
@@ -283,17 +292,57 @@ static cvo_status count_event(void *user, unsigned long number, const char *line
     return CVO_OK;
 }
 
+/* ---- withdrawn.jsonl ---------------------------------------------------------------- */
+
+typedef struct withdrawn_walk {
+    klaviyo_files *f;
+    const cvo_id_key *key;
+    withdrawn_visit visit;
+    void *user;
+} withdrawn_walk;
+
+static cvo_status withdrawn_line(void *user, unsigned long number, char *text, size_t len)
+{
+    withdrawn_walk *w = user;
+    json_t *profile = jsonread_parse(text, len);
+    const char *type = jsonread_text(profile, "type");
+    bulk_profile p;
+    cvo_status status = CVO_OK;
+    if (type == NULL || strcmp(type, "profile") != 0 || !profile_of(profile, w->key, &p) ||
+        p.names[0] != '\0')
+        status = ctx_fail(w->f->ctx, CVO_ERR_FORMAT,
+                          "klaviyo: %s:%lu: not a profile's identifiers", w->f->withdrawn_path,
+                          number);
+    if (status == CVO_OK && w->visit != NULL)
+        status = w->visit(w->user, number, &p);
+    json_decref(profile);
+    return status;
+}
+
+cvo_status klaviyo_withdrawn_each(klaviyo_files *f, const cvo_id_key *key, withdrawn_visit visit,
+                                  void *user)
+{
+    if (access(f->withdrawn_path, F_OK) != 0)
+        return CVO_OK; /* written by analyze since the consent rule; older runs have none */
+    withdrawn_walk w = {f, key, visit, user};
+    return session_lines(f->ctx, "klaviyo", f->withdrawn_path, withdrawn_line, &w);
+}
+
 cvo_status klaviyo_files_plan(klaviyo_files *f, cvo_ctx *ctx, const char *dir)
 {
     memset(f, 0, sizeof *f);
     f->ctx = ctx;
     int n = snprintf(f->bulk_dir, sizeof f->bulk_dir, "%s/klaviyo/profile-bulk-import", dir);
     int m = snprintf(f->events_path, sizeof f->events_path, "%s/klaviyo/events.jsonl", dir);
-    if (n < 0 || m < 0 || (size_t)n >= sizeof f->bulk_dir || (size_t)m >= sizeof f->events_path)
+    int w = snprintf(f->withdrawn_path, sizeof f->withdrawn_path, "%s/klaviyo/withdrawn.jsonl",
+                     dir);
+    if (n < 0 || m < 0 || w < 0 || (size_t)n >= sizeof f->bulk_dir ||
+        (size_t)m >= sizeof f->events_path || (size_t)w >= sizeof f->withdrawn_path)
         return ctx_fail(ctx, CVO_ERR_ARGUMENT, "klaviyo: %s: path too long", dir);
     CVO_TRY(list_bulk(f));
     for (size_t i = 0; i < f->bulk_count; i++)
         CVO_TRY(check_bulk(f, &f->bulk[i]));
+    CVO_TRY(klaviyo_withdrawn_each(f, NULL, NULL, NULL));
     return klaviyo_events_each(f, count_event, f);
 }
 

@@ -35,6 +35,7 @@ typedef struct bulk_file {
 typedef struct klaviyo_files {
     cvo_ctx *ctx;
     char bulk_dir[KLAVIYO_PATH_BYTES], events_path[KLAVIYO_PATH_BYTES];
+    char withdrawn_path[KLAVIYO_PATH_BYTES]; /* withdrawn.jsonl: may be missing */
     bulk_file *bulk;
     size_t bulk_count, profiles, events;
 } klaviyo_files;
@@ -67,6 +68,13 @@ typedef cvo_status (*event_visit)(void *user, unsigned long number, const char *
                                   json_t *event);
 /* Calls visit for each non-blank line in order; stops at its first failure. */
 cvo_status klaviyo_events_each(klaviyo_files *f, event_visit visit, void *user) CVO_MUST_USE;
+
+/* One line of withdrawn.jsonl (a profile's identifiers: a customer who no
+ * longer accepts marketing) as *p with no property names; called in order.
+ * A missing file has no line. */
+typedef cvo_status (*withdrawn_visit)(void *user, unsigned long number, const bulk_profile *p);
+cvo_status klaviyo_withdrawn_each(klaviyo_files *f, const cvo_id_key *key, withdrawn_visit visit,
+                                  void *user) CVO_MUST_USE;
 
 /* Names (sorted, '\n'-terminated) in a and not in b, into out; their count. */
 size_t names_minus(const char *a, const char *b, char out[STATE_NAMES_MAX]);

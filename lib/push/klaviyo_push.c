@@ -376,6 +376,33 @@ static cvo_status unset_body_profiles(klaviyo *k, size_t i, char *text, size_t l
     return status;
 }
 
+/* A customer who no longer accepts marketing keeps no cvo property: every name
+ * the last accepted push set is removed (withdrawn.jsonl lists them). */
+static cvo_status unset_withdrawn(void *user, unsigned long number, const bulk_profile *p)
+{
+    klaviyo *k = user;
+    char old[STATE_NAMES_MAX], gone[STATE_NAMES_MAX];
+    CVO_TRY(state_properties_get(k->o->state, p->customer, old));
+    size_t count = names_minus(old, "", gone);
+    if (count == 0)
+        return CVO_OK;
+    if (k->o->dry_run) {
+        k->result->unset_sent++;
+        k->result->unset_names += count;
+        return CVO_OK;
+    }
+    char file[64];
+    snprintf(file, sizeof file, "klaviyo/withdrawn.jsonl:%lu", number);
+    return unset_send(k, p, gone, count, file);
+}
+
+static cvo_status unset_all_withdrawn(klaviyo *k)
+{
+    if (k->o->state == NULL || k->o->id_key == NULL)
+        return CVO_OK;
+    return klaviyo_withdrawn_each(&k->files, k->o->id_key, unset_withdrawn, k);
+}
+
 /* ---- events --------------------------------------------------------------------------- */
 
 static void event_customer(json_t *event, const cvo_id_key *key, char out[KEYED_HEX + 1])
@@ -488,6 +515,7 @@ static cvo_status dry_run(klaviyo *k)
     session_say(&k->s, CVO_PUSH_PLAN, "  Content-Type: " MEDIA_TYPE);
     session_say(&k->s, CVO_PUSH_PLAN, "  Accept: " MEDIA_TYPE);
     CVO_TRY(bodies_each(k, dry_body));
+    CVO_TRY(unset_all_withdrawn(k));
     if (k->result->unset_sent > 0)
         session_say(&k->s, CVO_PUSH_PLAN,
                     "POST %s" IMPORT_PATH "  %zu profiles lose %zu properties", k->base_url,
@@ -516,6 +544,8 @@ static cvo_status push_all(klaviyo *k)
     status = status != CVO_OK ? status : reported;
     if (status == CVO_OK)
         status = bodies_each(k, unset_body_profiles);
+    if (status == CVO_OK)
+        status = unset_all_withdrawn(k);
     if (status == CVO_OK)
         status = klaviyo_events_each(&k->files, event_send, k);
     const cvo_push_result *r = k->result;

@@ -551,6 +551,47 @@ static void test_unset(void **state)
                         "{\"unset\":[\"CVO Profit\"]}}}}");
 }
 
+/* A customer who withdrew consent leaves the bodies and is listed in
+ * withdrawn.jsonl: every cvo property the last push gave them is removed. */
+static void test_withdrawn(void **state)
+{
+    fixture *f = *state;
+    make_dirs(f);
+    write_events(f, 0);
+    f->o.klaviyo_wait_s = 0;
+    write_bulk(f, "\"CVO VIP\":true,\"CVO Winback\":false", "\"CVO VIP\":false");
+    assert_int_equal(cvo_klaviyo_push(f->ctx, &f->o, &f->result), CVO_OK);
+    forget_sent(&f->script);
+    /* x withdraws: y's body alone, x in withdrawn.jsonl (and someone never pushed) */
+    write_file(f, "klaviyo/profile-bulk-import/0001.json",
+               "{\"data\":{\"type\":\"profile-bulk-import-job\",\"attributes\":{\"profiles\":"
+               "{\"data\":[{\"type\":\"profile\",\"attributes\":{\"email\":\"y@example.com\","
+               "\"external_id\":\"Y1\",\"properties\":{\"CVO VIP\":false}}}]}}}}\n");
+    write_file(f, "klaviyo/withdrawn.jsonl",
+               "{\"type\":\"profile\",\"attributes\":{\"email\":\"x@example.com\"}}\n"
+               "{\"type\":\"profile\",\"attributes\":{\"email\":\"new@example.com\"}}\n");
+    assert_int_equal(cvo_klaviyo_push(f->ctx, &f->o, &f->result), CVO_OK);
+    assert_int_equal(sent_to(&f->script, "/api/profile-import"), 1);
+    assert_int_equal(f->result.unset_names, 2);
+    const char *body = NULL;
+    for (size_t i = 0; i < f->script.sent_count; i++)
+        if (ends_with(f->script.log[i].url, "/api/profile-import"))
+            body = f->script.log[i].body;
+    assert_non_null(body);
+    assert_string_equal(body, "{\"data\":{\"type\":\"profile\",\"attributes\":{\"email\":"
+                              "\"x@example.com\"},\"meta\":{\"patch_properties\":{\"unset\":"
+                              "[\"CVO VIP\",\"CVO Winback\"]}}}}");
+    /* once removed, nothing more to send for them */
+    forget_sent(&f->script);
+    assert_int_equal(cvo_klaviyo_push(f->ctx, &f->o, &f->result), CVO_OK);
+    assert_int_equal(sent_to(&f->script, "/api/profile-import"), 0);
+    /* a malformed line stops the push before any request */
+    write_file(f, "klaviyo/withdrawn.jsonl", "{\"type\":\"event\"}\n");
+    forget_sent(&f->script);
+    assert_int_equal(cvo_klaviyo_push(f->ctx, &f->o, &f->result), CVO_ERR_FORMAT);
+    assert_int_equal(f->script.sent_count, 0);
+}
+
 /* ---- dry runs and settings ------------------------------------------------------------------ */
 
 static void test_dry_run(void **state)
@@ -637,6 +678,7 @@ int main(void)
         T(test_events_resume),
         T(test_tickets_one_per_customer),
         T(test_unset),
+        T(test_withdrawn),
         T(test_dry_run),
         T(test_settings),
         T(test_id_key),
