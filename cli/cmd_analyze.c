@@ -734,6 +734,23 @@ static int leave_out_forgotten(job *j, cvo_customers **customers)
     return -1;
 }
 
+/* The Gorgias ledger of cvo 0.1.0, kept in DIR/gorgias/sent.ledger, goes into
+ * the state database once, so no answer it ticketed gets a second ticket. */
+static int import_old_ledger(job *j, const cvo_customers *customers)
+{
+    char path[4400];
+    snprintf(path, sizeof path, "%s/gorgias/sent.ledger", cvo_outdir_link_path(j->outdir));
+    size_t imported = 0;
+    cvo_status status =
+        cvo_gorgias_import_ledger(j->ctx, j->state, &j->id_key, customers, path, &imported);
+    if (status != CVO_OK)
+        return cli_fail(j->ctx, status);
+    if (imported > 0 && args_get(j->args, specs, SPEC_COUNT, "quiet") == NULL)
+        fprintf(stderr, "cvo: gorgias: %zu tickets of %s taken into the state database\n",
+                imported, path);
+    return -1;
+}
+
 /* Reads and analyses; -1 to go on, or an exit code. *load gets the load's code. */
 static int read_and_analyze(job *j, const char *orders, const cvo_config *config,
                             cvo_customers **customers, cvo_analysis **a, int *load)
@@ -752,6 +769,8 @@ static int read_and_analyze(job *j, const char *orders, const cvo_config *config
     code = check_rejects(j, "records", stats.records, stats.rejected, &j->sample);
     if (code < 0)
         code = leave_out_forgotten(j, customers);
+    if (code < 0)
+        code = import_old_ledger(j, *customers);
     if (code < 0)
         code = history_before(j, customers, config);
     if (code < 0) {

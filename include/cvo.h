@@ -1705,6 +1705,16 @@ CVO_API CVO_NODISCARD cvo_status cvo_klaviyo_push(cvo_ctx *ctx, const cvo_push_o
  * cvo_klaviyo_push. */
 CVO_API CVO_NODISCARD cvo_status cvo_gorgias_push(cvo_ctx *ctx, const cvo_push_options *options,
                                                   cvo_push_result *result);
+/* Takes the ticket ledger an older cvo kept in DIR/gorgias/sent.ledger (path;
+ * missing: nothing to take) into the state database, each "cvo-nps-<email>-<day>"
+ * key as the keyed external_id this cvo would give the same answer (the
+ * customer found by e-mail in customers), so no answer it ticketed gets a
+ * second ticket. *imported counts the keys taken. Errors: CVO_ERR_IO,
+ * CVO_ERR_ARGUMENT, CVO_ERR_NOMEM. */
+CVO_API CVO_NODISCARD cvo_status cvo_gorgias_import_ledger(cvo_ctx *ctx, cvo_history *state,
+                                                           const cvo_id_key *key,
+                                                           const cvo_customers *customers,
+                                                           const char *path, size_t *imported);
 
 /* ---- deep dives -------------------------------------------------------------------
  * What drives customer value: customers grouped by how they started or who

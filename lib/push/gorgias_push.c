@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define TICKETS_PATH "/api/tickets"
 
@@ -306,5 +307,96 @@ cvo_status cvo_gorgias_push(cvo_ctx *ctx, const cvo_push_options *options, cvo_p
     window_free(&g->window, ctx);
     explicit_bzero(g->auth, sizeof g->auth);
     mem_free(ctx, g);
+    return status;
+}
+
+/* ---- the ledger of cvo 0.1.0 ------------------------------------------------------------- */
+
+/* "cvo-nps-<email>-<YYYY-MM-DD>" (a "\t..." note after it): the e-mail and the
+ * day; false for any other line (the "-score-N" keys had no day). */
+static bool legacy_key(const char *line, char *email, size_t size, int32_t *day)
+{
+    static const char prefix[] = "cvo-nps-";
+    size_t len = strcspn(line, "\t\r\n"), p = sizeof prefix - 1;
+    if (len < p + 12 || strncmp(line, prefix, p) != 0 || line[len - 11] != '-')
+        return false;
+    char date[11];
+    snprintf(date, sizeof date, "%.10s", line + len - 10);
+    size_t email_len = len - 11 - p;
+    if (!cvo_day_parse(date, day) || email_len == 0 || email_len >= size)
+        return false;
+    memcpy(email, line + p, email_len);
+    email[email_len] = '\0';
+    return true;
+}
+
+static int by_email(const void *a, const void *b)
+{
+    return strcmp((*(const cvo_customer *const *)a)->email, (*(const cvo_customer *const *)b)->email);
+}
+
+/* The customer with that (normalised) e-mail in sorted (by e-mail); NULL when none. */
+static const cvo_customer *customer_by_email(const cvo_customer *const *sorted, size_t count,
+                                             const char *email)
+{
+    cvo_customer probe = {.email = email};
+    const cvo_customer *key = &probe;
+    const cvo_customer *const *hit = bsearch(&key, sorted, count, sizeof *sorted, by_email);
+    return hit ? *hit : NULL;
+}
+
+typedef struct legacy_import {
+    cvo_history *state;
+    const cvo_id_key *key;
+    const cvo_customer **sorted; /* the customers by e-mail */
+    size_t count;
+    size_t imported;
+} legacy_import;
+
+static cvo_status legacy_line(void *user, unsigned long number, char *text, size_t len)
+{
+    legacy_import *l = user;
+    char email[512], hash[KEYED_HEX + 1], key[GORGIAS_KEY_BYTES], date[11];
+    int32_t day = 0;
+    text[len] = '\0';
+    if (!legacy_key(text, email, sizeof email, &day))
+        return CVO_OK;
+    const cvo_customer *c = customer_by_email(l->sorted, l->count, email);
+    keyed_customer(l->key, c ? c->customer_id : "", email, hash);
+    cvo_day_format(day, date);
+    snprintf(key, sizeof key, GORGIAS_KEY_PREFIX "%s-%.4s%.2s%.2s", hash, date, date + 5,
+             date + 8);
+    CVO_TRY(state_ledger_put(l->state, STATE_GORGIAS_TICKET, key, hash, STATE_DONE, day, NULL));
+    l->imported++;
+    return CVO_OK;
+}
+
+cvo_status cvo_gorgias_import_ledger(cvo_ctx *ctx, cvo_history *state, const cvo_id_key *key,
+                                     const cvo_customers *customers, const char *path,
+                                     size_t *imported)
+{
+    if (ctx == NULL)
+        return CVO_ERR_ARGUMENT;
+    if (state == NULL || key == NULL || customers == NULL || path == NULL || imported == NULL)
+        return ctx_fail(ctx, CVO_ERR_ARGUMENT, "gorgias: ledger import needs its arguments");
+    *imported = 0;
+    if (access(path, F_OK) != 0)
+        return CVO_OK;
+    size_t n = cvo_customers_count(customers);
+    legacy_import l = {state, key, mem_array(ctx, n ? n : 1, sizeof *l.sorted), n, 0};
+    if (l.sorted == NULL)
+        return ctx_nomem(ctx);
+    for (size_t i = 0; i < n; i++)
+        l.sorted[i] = cvo_customers_at(customers, i);
+    qsort(l.sorted, n, sizeof *l.sorted, by_email);
+    cvo_status status = state_begin(state);
+    if (status == CVO_OK)
+        status = session_lines(ctx, "gorgias", path, legacy_line, &l);
+    if (status == CVO_OK)
+        status = state_commit(state);
+    else
+        state_rollback(state);
+    *imported = status == CVO_OK ? l.imported : 0;
+    mem_free(ctx, l.sorted);
     return status;
 }

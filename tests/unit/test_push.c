@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "cvo.h"
+#include "base/hmac.h"
 #include "history/state.h"
 
 #include <stdio.h>
@@ -592,6 +593,59 @@ static void test_withdrawn(void **state)
     assert_int_equal(f->script.sent_count, 0);
 }
 
+/* The ledger of cvo 0.1.0 (sent.ledger, keys by e-mail) is taken into the state
+ * database under the keys this cvo gives the same answers, so they are never
+ * ticketed twice. */
+static void test_old_ledger(void **state)
+{
+    fixture *f = *state;
+    write_file(f, "orders.csv", "customer_id,email,order_date,order_total\n"
+                                "C1,one@example.com,2025-06-01,10.00\n"
+                                ",guest@example.com,2025-06-02,20.00\n");
+    char orders[200];
+    snprintf(orders, sizeof orders, "%s/orders.csv", f->dir);
+    cvo_load_options lo;
+    cvo_load_options_init(&lo);
+    lo.path = orders;
+    cvo_customers *customers = NULL;
+    assert_int_equal(cvo_orders_load(f->ctx, &lo, &customers, NULL), CVO_OK);
+    make_dirs(f);
+    write_file(f, "gorgias/sent.ledger", "cvo-nps-one@example.com-2025-12-01\n"
+                                         "cvo-nps-guest@example.com-2025-12-02\tunconfirmed\n"
+                                         "cvo-nps-one@example.com-score-3\n"
+                                         "garbage\n");
+    char path[200];
+    snprintf(path, sizeof path, "%s/gorgias/sent.ledger", f->dir);
+    size_t imported = 0;
+    assert_int_equal(cvo_gorgias_import_ledger(f->ctx, f->state, &f->key, customers, path,
+                                               &imported),
+                     CVO_OK);
+    assert_int_equal(imported, 2);
+    char hash[KEYED_HEX + 1], key[80];
+    state_entry entry = STATE_NONE;
+    keyed_customer(&f->key, "C1", "one@example.com", hash); /* by id: the customer has one */
+    snprintf(key, sizeof key, "cvo-nps-%s-20251201", hash);
+    assert_int_equal(state_ledger_get(f->state, STATE_GORGIAS_TICKET, key, &entry), CVO_OK);
+    assert_int_equal(entry, STATE_DONE);
+    keyed_customer(&f->key, "", "guest@example.com", hash);
+    snprintf(key, sizeof key, "cvo-nps-%s-20251202", hash);
+    assert_int_equal(state_ledger_get(f->state, STATE_GORGIAS_TICKET, key, &entry), CVO_OK);
+    assert_int_equal(entry, STATE_DONE);
+    /* the customer is held: no second ticket within max_answer_age_days */
+    bool found = false;
+    keyed_customer(&f->key, "C1", "", hash);
+    assert_int_equal(state_ledger_customer_since(f->state, STATE_GORGIAS_TICKET, hash,
+                                                 cvo_day_from_ymd(2025, 11, 1), &found),
+                     CVO_OK);
+    assert_true(found);
+    snprintf(path, sizeof path, "%s/no-such.ledger", f->dir);
+    assert_int_equal(cvo_gorgias_import_ledger(f->ctx, f->state, &f->key, customers, path,
+                                               &imported),
+                     CVO_OK);
+    assert_int_equal(imported, 0);
+    cvo_customers_free(customers);
+}
+
 /* ---- dry runs and settings ------------------------------------------------------------------ */
 
 static void test_dry_run(void **state)
@@ -679,6 +733,7 @@ int main(void)
         T(test_tickets_one_per_customer),
         T(test_unset),
         T(test_withdrawn),
+        T(test_old_ledger),
         T(test_dry_run),
         T(test_settings),
         T(test_id_key),
