@@ -42,6 +42,7 @@ help:
 	@echo "make bench   speed and memory on a 1e7-line generated file"
 	@echo "make fuzz    run the libFuzzer targets (clang) for FUZZ_SECONDS each"
 	@echo "make SAN=1 BUILD=build-san check   the tests under ASan+UBSan"
+	@echo "make CC=clang SAN=1 BUILD=build-clang unit golden fuzz-replay   the fast tests, clang sanitizers"
 
 # Build dependencies come from Debian; installed when missing and we are root.
 DEPS_PKGS := gcc make zlib1g-dev libcmocka-dev libgsl-dev libxlsxwriter-dev libcurl4-openssl-dev libsqlite3-dev python3 bc sqlite3
@@ -127,7 +128,7 @@ format:
 	clang-format -i include/*.h lib/*/*.[ch] cli/*.[ch] tests/unit/*.c fuzz/*.c
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-clang
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%.d) $(FUZZ_SRC:fuzz/%.c=$(BUILD)/fuzz/%.d)
 .SECONDARY:

@@ -240,7 +240,7 @@ CVO_API size_t cvo_customers_product_count(const cvo_customers *customers);
 /* Product index (0 .. count-1); NULL when out of range. */
 CVO_API const cvo_product *cvo_customers_product(const cvo_customers *customers, uint32_t index);
 /* The distinct products of an order of this table, as product indices in the
- * order of their first line; *count 0 when none were named. */
+ * order of their first line; NULL with *count 0 when none were named. */
 CVO_API const uint32_t *cvo_customers_order_products(const cvo_customers *customers,
                                                      const cvo_order *order, size_t *count);
 /* Distinct discount codes seen (code 0 is "no code"); the text of code i ("" for 0

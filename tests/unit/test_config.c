@@ -463,11 +463,14 @@ static void test_write_defaults_error(void **state)
 /* ---- docs/config.md ---------------------------------------------------------------- */
 
 static void put(char **text, size_t *len, size_t *cap, const char *format, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void put(char **text, size_t *len, size_t *cap, const char *format, ...)
 {
     va_list args;
     for (;;) {
         va_start(args, format);
-        int n = vsnprintf(*text + *len, *cap - *len, format, args);
+        int n = vsnprintf(*text ? *text + *len : NULL, *cap - *len, format, args);
         va_end(args);
         assert_true(n >= 0);
         if ((size_t)n < *cap - *len) {

@@ -461,11 +461,14 @@ typedef struct text_buffer {
 } text_buffer;
 
 static void put(text_buffer *b, const char *format, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void put(text_buffer *b, const char *format, ...)
 {
     va_list args;
     for (;;) {
         va_start(args, format);
-        int n = vsnprintf(b->data + b->len, b->cap - b->len, format, args);
+        int n = vsnprintf(b->data ? b->data + b->len : NULL, b->cap - b->len, format, args);
         va_end(args);
         assert_true(n >= 0);
         if ((size_t)n < b->cap - b->len) {
