@@ -470,7 +470,9 @@ CVO_API CVO_NODISCARD cvo_status cvo_fit_from_params(cvo_ctx *ctx, cvo_model mod
                                                      cvo_fit *out);
 
 /* Predictions of a fitted purchase model (times in its periods). NaN where a
- * model has no such quantity. */
+ * model has no such quantity, or where it cannot be computed within the
+ * model's bounds (BG/BB's P(X(t) = n): t above 10000 opportunities; Pareto/NBD:
+ * parameters so extreme that its integral does not finish). */
 CVO_API double cvo_fit_p_alive(const cvo_fit *fit, double x, double t_x, double T);
 CVO_API double cvo_fit_expected(const cvo_fit *fit, double x, double t_x, double T, double t);
 CVO_API double cvo_fit_unconditional(const cvo_fit *fit, double t);

@@ -25,5 +25,8 @@
 #define CVO_MAX_THREADS 8
 /* Cells of a cohort table (first-order month x months since). */
 #define CVO_MAX_COHORT_CELLS 1000000u
+/* Transaction opportunities (T) of one BG/BB summary row: its likelihood and
+ * P(X(n) = x) sum over them, so T = 1e12 would take hours. */
+#define CVO_MAX_OPPORTUNITIES 10000
 
 #endif

@@ -83,6 +83,17 @@ static cvo_status bad(read_state *st, uint64_t line, const char *why)
     return ctx_fail(st->ctx, CVO_ERR_FORMAT, "%s:%llu: %s", st->path, (unsigned long long)line, why);
 }
 
+/* x repeat purchases all on the first purchase's day is no customer history;
+ * the Pareto/NBD likelihood of such a row grows without bound as alpha or
+ * beta goes to 0, and a fit chases it for minutes. */
+static cvo_status inconsistent(read_state *st, uint64_t line, const cvo_summary_row *r)
+{
+    return ctx_fail(st->ctx, CVO_ERR_FORMAT,
+                    "%s:%llu: inconsistent summary row: x = %g repeat purchases with t_x = 0 "
+                    "(repeat purchases need t_x > 0)",
+                    st->path, (unsigned long long)line, r->x);
+}
+
 static cvo_status check_row(read_state *st, uint64_t line, const cvo_summary_row *r)
 {
     if (r->x < 0 || r->t_x < 0 || r->T < 0 || r->weight <= 0 || r->x_star < 0 || r->m_x < 0)
@@ -91,6 +102,8 @@ static cvo_status check_row(read_state *st, uint64_t line, const cvo_summary_row
         return bad(st, line, "recency t_x is larger than T");
     if (r->x == 0 && r->t_x != 0)
         return bad(st, line, "t_x must be 0 when x is 0");
+    if (r->x > 0 && r->t_x == 0)
+        return inconsistent(st, line, r);
     return CVO_OK;
 }
 
