@@ -279,8 +279,6 @@ static const char *row_prepare(const model_ops *ops, const cvo_summary_row *s, m
         return "t_x is larger than T";
     if (s->x == 0 && s->t_x != 0)
         return "t_x must be 0 when x is 0";
-    if (s->x > 0 && s->t_x == 0)
-        return "t_x must be above 0 when x is above 0 (repeat purchases come after the first)";
     if (s->weight == 0)
         return NULL;
     if (!ops->needs_repeaters) {

@@ -468,9 +468,14 @@ static void put(char **text, size_t *len, size_t *cap, const char *format, ...)
 static void put(char **text, size_t *len, size_t *cap, const char *format, ...)
 {
     va_list args;
+    if (*text == NULL) { /* no offset from NULL: undefined even when 0 */
+        *cap = 256;
+        *text = malloc(*cap);
+        assert_non_null(*text);
+    }
     for (;;) {
         va_start(args, format);
-        int n = vsnprintf(*text ? *text + *len : NULL, *cap - *len, format, args);
+        int n = vsnprintf(*text + *len, *cap - *len, format, args);
         va_end(args);
         assert_true(n >= 0);
         if ((size_t)n < *cap - *len) {

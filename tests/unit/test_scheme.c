@@ -466,9 +466,14 @@ static void put(text_buffer *b, const char *format, ...)
 static void put(text_buffer *b, const char *format, ...)
 {
     va_list args;
+    if (b->data == NULL) { /* no offset from NULL: undefined even when 0 */
+        b->cap = 256;
+        b->data = malloc(b->cap);
+        assert_non_null(b->data);
+    }
     for (;;) {
         va_start(args, format);
-        int n = vsnprintf(b->data ? b->data + b->len : NULL, b->cap - b->len, format, args);
+        int n = vsnprintf(b->data + b->len, b->cap - b->len, format, args);
         va_end(args);
         assert_true(n >= 0);
         if ((size_t)n < b->cap - b->len) {
