@@ -320,6 +320,7 @@ static int analyze(job *j, const cvo_customers *customers, const cvo_load_stats 
     const char *rejects_path = args_get(j->args, specs, SPEC_COUNT, "nps-rejects");
     cvo_nps_options options;
     cvo_nps_options_init(&options);
+    options.latest_day = cli_latest_day();
     options.path = path;
     options.column_map = args_get(j->args, specs, SPEC_COUNT, "nps-map");
     FILE *rejects = NULL;

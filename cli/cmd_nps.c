@@ -221,6 +221,7 @@ static int load_nps(nps_run *run, const cvo_customers *customers, const cvo_rfm 
 {
     cvo_nps_options options;
     cvo_nps_options_init(&options);
+    options.latest_day = cli_latest_day();
     options.path = run->path;
     options.column_map = args_get(run->args, specs, SPEC_COUNT, "map");
     options.customers = customers;

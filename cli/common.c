@@ -6,6 +6,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 int cli_parse(int argc, char **argv, const opt_spec *specs, size_t count, parsed_args *out,
               const char *usage, const char *about)
@@ -123,11 +124,28 @@ static bool parse_int(const char *text, long min, long max, long *out)
     return true;
 }
 
+int32_t cli_latest_day(void)
+{
+    const char *epoch = getenv("SOURCE_DATE_EPOCH");
+    long long seconds = -1;
+    if (epoch != NULL && epoch[0] != '\0') {
+        char *end;
+        errno = 0;
+        seconds = strtoll(epoch, &end, 10);
+        if (errno != 0 || *end != '\0')
+            seconds = -1;
+    }
+    if (seconds < 0)
+        seconds = (long long)time(NULL);
+    return (int32_t)(seconds / 86400) + 1;
+}
+
 static int load_options(const parsed_args *a, const opt_spec *s, size_t n, const char *path,
                         cvo_load_options *o)
 {
     cvo_load_options_init(o);
     o->path = path;
+    o->latest_day = cli_latest_day();
     const char *format = args_get(a, s, n, "format");
     if (format && !parse_format(format, &o->format)) {
         fprintf(stderr, "cvo: --format must be auto, generic, shopify or cdnow\n");

@@ -47,6 +47,11 @@ int cli_parse(int argc, char **argv, const opt_spec *specs, size_t count, parsed
               const char *usage, const char *about);
 
 int cli_exit_for(cvo_status status);
+/* The latest day an order or an answer may carry: the day after today (UTC),
+ * one day of slack for time zones ahead of UTC. Today is SOURCE_DATE_EPOCH
+ * (seconds since 1970) when it is set and valid, so that runs are
+ * reproducible, else the clock. */
+int32_t cli_latest_day(void);
 /* Prints "cvo: message" on stderr for a failed library call. */
 int cli_fail(cvo_ctx *ctx, cvo_status status);
 

@@ -111,7 +111,8 @@ typedef enum cvo_reject_reason {
     CVO_REJECT_DUPLICATE = 9,     /* exact copy of an earlier record of the same order */
     CVO_REJECT_TOO_LONG = 10,     /* a record longer than CVO_MAX_RECORD_BYTES */
     CVO_REJECT_UNTERMINATED = 11, /* a quoted field still open at the end of the input */
-    CVO_REJECT__COUNT = 12
+    CVO_REJECT_FUTURE_DATE = 12,  /* a date after cvo_load_options.latest_day */
+    CVO_REJECT__COUNT = 13
 } cvo_reject_reason;
 
 /* A short name of a reason ("bad date"). Never NULL. */
@@ -143,9 +144,16 @@ typedef struct cvo_load_options {
                                    unit_cost (NULL: none) */
     cvo_reject_fn on_reject;    /* may be NULL; a non-OK return stops the load */
     void *reject_user_data;
+    int32_t latest_day;         /* a record with a date (order_date, fulfilled_at,
+                                   delivered_at) after this day is rejected
+                                   (CVO_REJECT_FUTURE_DATE): a typo like 9999-12-31
+                                   would move the as-of date. The library reads no
+                                   clock: the caller passes today + 1 (the CLI: from
+                                   SOURCE_DATE_EPOCH, else the clock). INT32_MAX: none */
 } cvo_load_options;
 
-/* Sets every option to its default (format AUTO, threads 0, all else empty). */
+/* Sets every option to its default (format AUTO, threads 0, latest_day INT32_MAX,
+ * all else empty). */
 CVO_API void cvo_load_options_init(cvo_load_options *options);
 
 /* What happened to every record: records == used + rejected, always. */
@@ -752,7 +760,8 @@ typedef enum cvo_nps_reject_reason {
     CVO_NPS_REJECT_BAD_DATE = 4,     /* submitted_at not a known date form (or ambiguous) */
     CVO_NPS_REJECT_TOO_LONG = 5,     /* a record longer than CVO_MAX_RECORD_BYTES */
     CVO_NPS_REJECT_UNTERMINATED = 6, /* a quoted field still open at the end */
-    CVO_NPS_REJECT__COUNT = 7
+    CVO_NPS_REJECT_FUTURE_DATE = 7,  /* submitted_at after cvo_nps_options.latest_day */
+    CVO_NPS_REJECT__COUNT = 8
 } cvo_nps_reject_reason;
 
 /* "pre_delivery", "post_delivery", "unknown"; "promoter", "passive", "detractor";
@@ -792,10 +801,13 @@ typedef struct cvo_nps_options {
                                       hear the future; INT32_MAX (default): none */
     cvo_nps_reject_fn on_reject;   /* may be NULL; a non-OK return stops the read */
     void *reject_user_data;
+    int32_t latest_day;            /* answers submitted after this day are rejected
+                                      (CVO_NPS_REJECT_FUTURE_DATE), as in
+                                      cvo_load_options; INT32_MAX (default): none */
 } cvo_nps_options;
 
 /* Sets every option to its default (min_group 30, delivery_days 5, transit_days 3,
- * before_day INT32_MAX, all else empty). */
+ * before_day and latest_day INT32_MAX, all else empty). */
 CVO_API void cvo_nps_options_init(cvo_nps_options *options);
 
 /* What happened to every response: records == used + rejected + later, always. */

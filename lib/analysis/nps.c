@@ -41,7 +41,7 @@ const char *cvo_nps_reject_reason_name(cvo_nps_reject_reason reason)
 {
     static const char *const names[] = {"field count", "no email",      "bad score",
                                         "no date",     "bad date",      "record too long",
-                                        "unterminated quote"};
+                                        "unterminated quote", "future date"};
     return (unsigned)reason < CVO_NPS_REJECT__COUNT ? names[reason] : "?";
 }
 
@@ -102,6 +102,7 @@ void cvo_nps_options_init(cvo_nps_options *options)
     options->delivery_days = 5;
     options->transit_days = 3;
     options->before_day = INT32_MAX;
+    options->latest_day = INT32_MAX;
 }
 
 /* ---- tally: text -> counts per class ------------------------------------------ */
@@ -728,13 +729,20 @@ static cvo_status parse_date(nps_load *ld, const csv_record *rec, int32_t *day, 
     *ok = false;
     if (len == 0)
         return reject(ld, rec, rec->line, CVO_NPS_REJECT_NO_DATE, "empty submitted_at");
-    if (parse_unix(text, len, day) || date_parse_auto(text, len, day) == DATE_OK) {
-        *ok = true;
-        return CVO_OK;
+    int shown = (int)(len > 64 ? 64 : len);
+    if (!parse_unix(text, len, day) && date_parse_auto(text, len, day) != DATE_OK) {
+        snprintf(detail, sizeof detail, "bad date '%.*s' in column submitted_at", shown, text);
+        return reject(ld, rec, rec->line, CVO_NPS_REJECT_BAD_DATE, detail);
     }
-    snprintf(detail, sizeof detail, "bad date '%.*s' in column submitted_at",
-             (int)(len > 64 ? 64 : len), text);
-    return reject(ld, rec, rec->line, CVO_NPS_REJECT_BAD_DATE, detail);
+    if (*day > ld->opt->latest_day) {
+        char latest[11];
+        cvo_day_format(ld->opt->latest_day, latest);
+        snprintf(detail, sizeof detail, "future date '%.*s' in column submitted_at (after %s)",
+                 shown, text, latest);
+        return reject(ld, rec, rec->line, CVO_NPS_REJECT_FUTURE_DATE, detail);
+    }
+    *ok = true;
+    return CVO_OK;
 }
 
 /* Fills r from rec, or rejects rec (*ok false). */

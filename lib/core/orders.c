@@ -235,6 +235,7 @@ static cvo_status make_config(load *ld)
     c->cancel_prefix_len = strlen(c->cancel_prefix);
     c->max_rejects = CVO_MAX_REJECTS;
     c->keep_orders = ld->options->keep_orders;
+    c->latest_day = ld->options->latest_day;
     if (ld->options->products_path != NULL) {
         products *p = NULL;
         CVO_TRY(products_load(ld->ctx, ld->options->products_path, &p));
@@ -660,6 +661,7 @@ void cvo_load_options_init(cvo_load_options *options)
 {
     memset(options, 0, sizeof *options);
     options->format = CVO_FORMAT_AUTO;
+    options->latest_day = INT32_MAX;
 }
 
 cvo_status cvo_orders_load(cvo_ctx *ctx, const cvo_load_options *options, cvo_customers **out,
@@ -683,6 +685,6 @@ const char *cvo_reject_reason_name(cvo_reject_reason reason)
     static const char *const names[CVO_REJECT__COUNT] = {
         "field count", "no customer", "no date", "bad date", "ambiguous date", "bad amount",
         "no amount", "bad quantity", "amount overflow", "duplicate", "record too long",
-        "unterminated quote"};
+        "unterminated quote", "future date"};
     return (unsigned)reason < CVO_REJECT__COUNT ? names[reason] : "unknown";
 }
