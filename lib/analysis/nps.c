@@ -5,6 +5,7 @@
 #include "base/ctx.h"
 #include "base/hash.h"
 #include "io/datetime.h"
+#include "io/header.h"
 #include "io/reader.h"
 
 #include <math.h>
@@ -325,6 +326,7 @@ static cvo_status apply_map(nps_load *ld, const csv_record *header, const char *
 
 static cvo_status map_header(nps_load *ld, const csv_record *header)
 {
+    CVO_TRY(header_check_unique(ld->ctx, ld->name, header, fold_name));
     for (int c = 0; c < COL__COUNT; c++) {
         ld->columns[c] = -1;
         for (int a = 0; column_aliases[c][a] != NULL && ld->columns[c] < 0; a++)

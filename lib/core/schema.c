@@ -3,6 +3,8 @@
  * alias wins, so a canonical name always beats a loose one like "date". */
 #include "schema.h"
 
+#include "io/header.h"
+
 #include <string.h>
 
 static const char *const field_names[FIELD__COUNT] = {
@@ -310,5 +312,7 @@ cvo_status schema_detect(cvo_ctx *ctx, const char *name, const csv_record *heade
     if (status == CVO_OK && header->count > CVO_MAX_COLUMNS)
         status = ctx_fail(ctx, CVO_ERR_LIMIT, "%s:1: %u columns (at most %d)", name,
                           header->count, CVO_MAX_COLUMNS);
+    if (status == CVO_OK && out->has_header)
+        status = header_check_unique(ctx, name, header, fold_name);
     return status == CVO_OK ? check_required(ctx, name, header, out) : status;
 }

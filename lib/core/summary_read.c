@@ -1,6 +1,7 @@
 /* summary_read.c - reads a ready summary file (lifetimes, BTYD or cvo column
  * names). Strict: a row that is not a valid summary stops the read with
  * file:line: reason, since a summary has no partial meaning. */
+#include "io/header.h"
 #include "io/reader.h"
 #include "core/summary.h"
 
@@ -149,6 +150,7 @@ static cvo_status read_rows(read_state *st, reader *rd, csv_scanner *sc)
     reader_result rr = reader_next(rd, sc, &rec);
     if (rr != READER_RECORD)
         return bad(st, 1, "no header");
+    CVO_TRY(header_check_unique(st->ctx, st->path, &rec, fold));
     map_columns(&rec, st->columns);
     if (st->columns[COL_X] < 0 || st->columns[COL_TX] < 0 || st->columns[COL_T] < 0)
         return bad(st, 1, "needs columns x (or frequency), t_x (t.x, recency) and T (T.cal, "

@@ -1,0 +1,60 @@
+/* header.c - duplicate column names (see header.h). Names are folded once
+ * each and compared by hash, so a header of CVO_MAX_COLUMNS names costs
+ * ~130k integer comparisons and a fold per candidate pair. */
+#include "io/header.h"
+
+#include "base/hash.h"
+
+#include <string.h>
+
+/* The name of field f as written (unescaped when it fits), folded into out. */
+static void fold_field(const csv_field *f, header_fold_fn fold, char *out, size_t cap)
+{
+    char raw[CVO_MAX_HEADER_BYTES];
+    size_t len = f->len < sizeof raw ? f->len : sizeof raw - 1;
+    if (f->needs_unescape && f->len < sizeof raw)
+        len = csv_unescape(f, raw);
+    else
+        memcpy(raw, f->ptr, len);
+    fold(raw, len, out, cap);
+}
+
+bool header_duplicate(const csv_record *header, header_fold_fn fold, uint32_t *first,
+                      uint32_t *second)
+{
+    uint64_t hashes[CVO_MAX_COLUMNS]; /* 0: an empty name; else the hash with bit 0 set */
+    char name[CVO_MAX_HEADER_BYTES], other[CVO_MAX_HEADER_BYTES];
+    for (uint32_t j = 0; j < header->stored; j++) {
+        fold_field(&header->fields[j], fold, name, sizeof name);
+        hashes[j] = name[0] ? hash_bytes(name, strlen(name), 0x4eade5) | 1 : 0;
+        for (uint32_t i = 0; hashes[j] != 0 && i < j; i++) {
+            if (hashes[i] != hashes[j])
+                continue;
+            fold_field(&header->fields[i], fold, other, sizeof other);
+            if (strcmp(name, other) == 0) {
+                *first = i;
+                *second = j;
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
+cvo_status header_check_unique(cvo_ctx *ctx, const char *name, const csv_record *header,
+                               header_fold_fn fold)
+{
+    uint32_t first, second;
+    if (!header_duplicate(header, fold, &first, &second))
+        return CVO_OK;
+    const csv_field *f = &header->fields[first];
+    char shown[CVO_MAX_HEADER_BYTES];
+    size_t len = f->len < sizeof shown ? f->len : sizeof shown - 1;
+    if (f->needs_unescape && f->len < sizeof shown)
+        len = csv_unescape(f, shown);
+    else
+        memcpy(shown, f->ptr, len);
+    return ctx_fail(ctx, CVO_ERR_FORMAT, "%s:%llu: column \"%.*s\" appears twice (columns %u and %u)",
+                    name, (unsigned long long)header->line, (int)(len > 64 ? 64 : len), shown,
+                    first + 1, second + 1);
+}
