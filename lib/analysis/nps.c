@@ -326,7 +326,7 @@ static cvo_status apply_map(nps_load *ld, const csv_record *header, const char *
 
 static cvo_status map_header(nps_load *ld, const csv_record *header)
 {
-    CVO_TRY(header_check_unique(ld->ctx, ld->name, header, fold_name));
+    CVO_TRY(header_check(ld->ctx, ld->name, header, fold_name));
     for (int c = 0; c < COL__COUNT; c++) {
         ld->columns[c] = -1;
         for (int a = 0; column_aliases[c][a] != NULL && ld->columns[c] < 0; a++)
@@ -954,7 +954,7 @@ static cvo_status read_records(nps_load *ld, reader *rd, csv_scanner *sc)
     csv_record rec;
     reader_result rr = reader_next(rd, sc, &rec);
     if (rr != READER_RECORD)
-        return ctx_fail(ld->ctx, CVO_ERR_FORMAT, "%s: no header", ld->name);
+        return header_unreadable(ld->ctx, ld->name, rr);
     CVO_TRY(map_header(ld, &rec));
     if (ld->columns[COL_ORDER_ID] >= 0 && ld->opt->customers != NULL)
         CVO_TRY(build_order_index(ld));

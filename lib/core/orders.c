@@ -6,6 +6,7 @@
 #include "core/orders.h"
 #include "core/ingest.h"
 #include "core/products.h"
+#include "io/header.h"
 #include "io/reader.h"
 
 #include <pthread.h>
@@ -208,10 +209,8 @@ static cvo_status read_header(load *ld)
     csv_init(&sc, ld->schema.delimiter, 1);
     csv_record header;
     reader_result rr = reader_next(r, &sc, &header);
-    if (rr == READER_END)
-        return ctx_fail(ld->ctx, CVO_ERR_EMPTY, "%s: empty input", ld->name);
     if (rr != READER_RECORD)
-        return ctx_fail(ld->ctx, CVO_ERR_FORMAT, "%s:1: unreadable header", ld->name);
+        return header_unreadable(ld->ctx, ld->name, rr);
     CVO_TRY(schema_detect(ld->ctx, ld->name, &header, ld->options, &ld->schema));
     if (ld->schema.has_header) {
         ld->data_start = reader_abs(r, r->buf + r->pos);

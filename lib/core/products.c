@@ -128,15 +128,15 @@ static cvo_status add(products *p, const char *path, const csv_record *rec, int 
 static cvo_status read_all(products *p, const char *path, reader *rd, csv_scanner *sc)
 {
     csv_record rec;
-    if (reader_next(rd, sc, &rec) != READER_RECORD)
-        return ctx_fail(p->ctx, CVO_ERR_FORMAT, "%s:1: no header", path);
-    CVO_TRY(header_check_unique(p->ctx, path, &rec, fold_case));
+    reader_result rr = reader_next(rd, sc, &rec);
+    if (rr != READER_RECORD)
+        return header_unreadable(p->ctx, path, rr);
+    CVO_TRY(header_check(p->ctx, path, &rec, fold_case));
     int sku_col = find_column(&rec, "sku"), cost_col = find_column(&rec, "unit_cost");
     int category_col = find_column(&rec, "category");
     if (sku_col < 0 || cost_col < 0)
         return ctx_fail(p->ctx, CVO_ERR_FORMAT, "%s:1: needs the columns sku and unit_cost",
                         path);
-    reader_result rr;
     while ((rr = reader_next(rd, sc, &rec)) == READER_RECORD)
         CVO_TRY(add(p, path, &rec, sku_col, cost_col, category_col));
     return rr == READER_END ? CVO_OK

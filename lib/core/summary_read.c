@@ -149,8 +149,8 @@ static cvo_status read_rows(read_state *st, reader *rd, csv_scanner *sc)
     csv_record rec;
     reader_result rr = reader_next(rd, sc, &rec);
     if (rr != READER_RECORD)
-        return bad(st, 1, "no header");
-    CVO_TRY(header_check_unique(st->ctx, st->path, &rec, fold));
+        return header_unreadable(st->ctx, st->path, rr);
+    CVO_TRY(header_check(st->ctx, st->path, &rec, fold));
     map_columns(&rec, st->columns);
     if (st->columns[COL_X] < 0 || st->columns[COL_TX] < 0 || st->columns[COL_T] < 0)
         return bad(st, 1, "needs columns x (or frequency), t_x (t.x, recency) and T (T.cal, "

@@ -41,9 +41,33 @@ bool header_duplicate(const csv_record *header, header_fold_fn fold, uint32_t *f
     return false;
 }
 
-cvo_status header_check_unique(cvo_ctx *ctx, const char *name, const csv_record *header,
-                               header_fold_fn fold)
+cvo_status header_unreadable(cvo_ctx *ctx, const char *name, reader_result rr)
 {
+    switch (rr) {
+    case READER_END: return ctx_fail(ctx, CVO_ERR_EMPTY, "%s: empty input", name);
+    case READER_TOO_LONG:
+        return ctx_fail(ctx, CVO_ERR_LIMIT,
+                        "%s:1: unreadable header: line too long (more than %u bytes, the most "
+                        "one record may hold)",
+                        name, CVO_MAX_RECORD_BYTES);
+    case READER_UNTERMINATED:
+        return ctx_fail(ctx, CVO_ERR_FORMAT,
+                        "%s:1: unreadable header: a quoted field is still open at the end of "
+                        "the input",
+                        name);
+    case READER_RECORD:
+    case READER_ERROR: break;
+    }
+    return ctx_fail(ctx, CVO_ERR_IO, "%s: read error", name);
+}
+
+cvo_status header_check(cvo_ctx *ctx, const char *name, const csv_record *header,
+                        header_fold_fn fold)
+{
+    if (header->count > CVO_MAX_COLUMNS)
+        return ctx_fail(ctx, CVO_ERR_LIMIT,
+                        "%s:%llu: unreadable header: too many columns (%u; at most %d)", name,
+                        (unsigned long long)header->line, header->count, CVO_MAX_COLUMNS);
     uint32_t first, second;
     if (!header_duplicate(header, fold, &first, &second))
         return CVO_OK;

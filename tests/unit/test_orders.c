@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "base/limits.h"
 #include "core/orders.h"
 #include "cvo.h"
 
@@ -725,6 +726,38 @@ static void test_cancel_prefix(void **state)
     temp_remove(&f);
 }
 
+/* A record over CVO_MAX_RECORD_BYTES is rejected however the chunks fall:
+ * whole in the default 4 MiB buffer as much as cut by 4 KiB chunks (smaller
+ * chunks rescan the partial record per refill: minutes for a MiB). */
+static void test_long_record_any_chunk(void **state)
+{
+    (void)state;
+    text t = {0};
+    const char *head = "order_id,customer_id,order_date,total,note\n1,A,2025-01-02,10.00,x\n"
+                       "2,B,2025-01-03,20.00,";
+    text_add(&t, head, strlen(head));
+    for (size_t i = 0; i < CVO_MAX_RECORD_BYTES + CVO_MAX_RECORD_BYTES / 2; i++)
+        text_add(&t, "y", 1);
+    const char *tail = "\n3,C,2025-01-04,30.00,z\n";
+    text_add(&t, tail, strlen(tail));
+    temp_file f;
+    temp_write(&f, t.ptr, t.len);
+    static const load_tuning chunked[] = {
+        {0, UINT64_MAX, false}, {4096, UINT64_MAX, false}, {4096, 1, false}, {0, 1, false},
+        {4096, UINT64_MAX, true}};
+    for (size_t i = 0; i < sizeof chunked / sizeof chunked[0]; i++) {
+        result r;
+        load_ok(f.path, &chunked[i], NULL, &r);
+        expect_totals_add_up(&r.stats);
+        assert_int_equal(r.stats.used, 2);
+        assert_int_equal(r.stats.rejected_by_reason[CVO_REJECT_TOO_LONG], 1);
+        assert_int_equal(r.rejects.line[0], 3);
+        result_free(&r);
+    }
+    temp_remove(&f);
+    text_free(&t);
+}
+
 /* A date after latest_day, in any date column, rejects its record (a typo
  * like 9999-12-31 would move the as-of date); the latest day itself is fine. */
 static void test_future_dates(void **state)
@@ -848,6 +881,7 @@ int main(void)
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_reject_callback_stops),
         cmocka_unit_test(test_future_dates),
+        cmocka_unit_test(test_long_record_any_chunk),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
