@@ -58,6 +58,14 @@ static void progress(job *j, const char *what)
 
 typedef cvo_status (*writer_fn)(cvo_ctx *ctx, const cvo_analysis *a, FILE *out);
 
+/* A writer's failure on f: "cvo: DIR/NAME: write error: reason". */
+static void fail_writing(job *j, const atomic_file *f, cvo_status status)
+{
+    char path[sizeof f->dir + sizeof f->name + 2];
+    snprintf(path, sizeof path, "%s/%s", f->dir, f->name);
+    cli_fail_output(j->ctx, status, NULL, path);
+}
+
 static bool write_one(job *j, const char *dir, const char *name, const cvo_analysis *a,
                       writer_fn fn)
 {
@@ -68,7 +76,7 @@ static bool write_one(job *j, const char *dir, const char *name, const cvo_analy
     cvo_status status = fn(j->ctx, a, f.out);
     if (status != CVO_OK) {
         atomic_abort(&f);
-        cli_fail(j->ctx, status);
+        fail_writing(j, &f, status);
         return false;
     }
     return atomic_commit(&f);
@@ -88,7 +96,7 @@ static bool write_with_migration(job *j, const char *dir, const char *name, cons
     cvo_status status = fn(j->ctx, a, j->migration, f.out);
     if (status != CVO_OK) {
         atomic_abort(&f);
-        cli_fail(j->ctx, status);
+        fail_writing(j, &f, status);
         return false;
     }
     return atomic_commit(&f);
@@ -105,7 +113,7 @@ static bool write_list(job *j, const cvo_analysis *a, unsigned bit)
     cvo_status status = cvo_write_list(j->ctx, a, bit, f.out);
     if (status != CVO_OK) {
         atomic_abort(&f);
-        cli_fail(j->ctx, status);
+        fail_writing(j, &f, status);
         return false;
     }
     return atomic_commit(&f);
@@ -115,6 +123,7 @@ static bool write_list(job *j, const cvo_analysis *a, unsigned bit)
 typedef struct bulk_sink {
     job *j;
     atomic_file file;
+    bool reported; /* atomic_open or atomic_commit said what failed */
 } bulk_sink;
 
 static cvo_status bulk_open(void *user, size_t index, FILE **out)
@@ -122,8 +131,10 @@ static cvo_status bulk_open(void *user, size_t index, FILE **out)
     bulk_sink *s = user;
     char name[32];
     snprintf(name, sizeof name, "%04zu.json", index + 1);
-    if (!atomic_open(&s->file, s->j->bulk_dir, name))
-        return CVO_ERR_IO;
+    if (!atomic_open(&s->file, s->j->bulk_dir, name)) {
+        s->reported = true;
+        return CVO_ERR_WRITE;
+    }
     s->file.sync = s->j->sync;
     *out = s->file.out;
     return CVO_OK;
@@ -134,7 +145,8 @@ static cvo_status bulk_close(void *user, size_t index, FILE *out)
     (void)index;
     (void)out;
     bulk_sink *s = user;
-    return atomic_commit(&s->file) ? CVO_OK : CVO_ERR_IO;
+    s->reported = !atomic_commit(&s->file);
+    return s->reported ? CVO_ERR_WRITE : CVO_OK;
 }
 
 /* Bodies of an earlier run beyond this run's count would be pushed too. */
@@ -163,20 +175,29 @@ static bool write_klaviyo(job *j, const cvo_analysis *a)
                                                          bulk_close, &sink, &jobs);
     if (status != CVO_OK) {
         atomic_abort(&sink.file);
-        cli_fail(j->ctx, status);
+        if (!sink.reported)
+            fail_writing(j, &sink.file, status);
     } else {
         remove_stale_bodies(j, jobs);
     }
     return status == CVO_OK;
 }
 
-static bool copy_into(FILE *from, FILE *to)
+/* Copies the built workbook into f; false after saying what failed. */
+static bool copy_into(FILE *from, atomic_file *f)
 {
     char buf[1 << 16];
     size_t n;
-    while ((n = fread(buf, 1, sizeof buf, from)) > 0)
-        if (fwrite(buf, 1, n, to) != n)
+    errno = 0;
+    while ((n = fread(buf, 1, sizeof buf, from)) > 0) {
+        if (fwrite(buf, 1, n, f->out) != n) {
+            fprintf(stderr, "cvo: %s/%s: write error: %s\n", f->dir, f->name, strerror(errno));
             return false;
+        }
+    }
+    if (ferror(from))
+        fprintf(stderr, "cvo: cvo.xlsx: cannot read the built workbook back: %s\n",
+                strerror(errno));
     return !ferror(from);
 }
 
@@ -198,7 +219,7 @@ static bool write_xlsx(job *j, const cvo_analysis *a)
     atomic_file f;
     bool ok = built != NULL && atomic_open(&f, j->dir, "cvo.xlsx");
     f.sync = j->sync;
-    if (ok && !(ok = copy_into(built, f.out)))
+    if (ok && !(ok = copy_into(built, &f)))
         atomic_abort(&f);
     else if (ok)
         ok = atomic_commit(&f);

@@ -179,7 +179,7 @@ static int emit(const cvo_analysis *a, const dive_request *req)
         else
             print_text(dive, req->top);
     }
-    return fflush(stdout) == 0 && !ferror(stdout) ? EXIT_OK : EXIT_SYSTEM;
+    return cli_close_output(stdout, NULL) ? EXIT_OK : EXIT_SYSTEM;
 }
 
 /* The analysis, with --nps answers; EXIT_REJECTS when answers were rejected. */

@@ -257,7 +257,7 @@ static int emit(nps_run *run, const cvo_customers *customers, const cvo_rfm *rfm
     else
         print_text(nps, run->min_group);
     cvo_nps_free(nps);
-    if (fflush(stdout) != 0 || ferror(stdout))
+    if (!cli_close_output(stdout, NULL))
         return EXIT_SYSTEM;
     return code;
 }

@@ -50,6 +50,75 @@ int cli_fail(cvo_ctx *ctx, cvo_status status)
     return cli_exit_for(status);
 }
 
+/* A failed write on standard output already said so (once is enough);
+ * stdout_errno: why it failed, seen when a command flushed it (a later flush
+ * of the emptied buffer no longer knows). */
+static bool stdout_reported;
+static int stdout_errno;
+
+static const char *output_name(FILE *out, const char *path)
+{
+    return out == stdout || path == NULL || strcmp(path, "-") == 0 ? "standard output" : path;
+}
+
+int cli_fail_output(cvo_ctx *ctx, cvo_status status, FILE *out, const char *path)
+{
+    if (status != CVO_ERR_WRITE)
+        return cli_fail(ctx, status);
+    const char *message = cvo_ctx_message(ctx);
+    fprintf(stderr, "cvo: %s: %s\n", output_name(out, path),
+            message[0] ? message : cvo_strerror(status));
+    stdout_reported |= out == stdout;
+    return cli_exit_for(status);
+}
+
+/* Flushes and closes out; the errno of the first failure, 0 when all went
+ * well, -1 when an earlier write failed and its errno is gone. */
+static int close_stream(FILE *out)
+{
+    errno = 0;
+    int failure = fflush(out) != 0 ? (errno ? errno : -1) : 0;
+    if (failure == 0 && ferror(out))
+        failure = -1;
+    if (fclose(out) != 0 && failure == 0)
+        failure = errno ? errno : -1;
+    return failure;
+}
+
+static void report_write_error(const char *what, int failure)
+{
+    if (failure > 0)
+        fprintf(stderr, "cvo: %s: write error: %s\n", what, strerror(failure));
+    else
+        fprintf(stderr, "cvo: %s: write error\n", what);
+}
+
+bool cli_close_output(FILE *out, const char *path)
+{
+    if (out == stdout) { /* main closes it and reports */
+        errno = 0;
+        if (fflush(stdout) != 0 && stdout_errno == 0)
+            stdout_errno = errno;
+        return !ferror(stdout);
+    }
+    int failure = close_stream(out);
+    if (failure != 0)
+        report_write_error(path, failure);
+    return failure == 0;
+}
+
+int cli_close_stdout(int code)
+{
+    int failure = close_stream(stdout);
+    if (failure == 0)
+        return code;
+    if (failure < 0 && stdout_errno > 0)
+        failure = stdout_errno;
+    if (!stdout_reported)
+        report_write_error("standard output", failure);
+    return code == EXIT_OK || code == EXIT_REJECTS ? EXIT_SYSTEM : code;
+}
+
 const char *cli_money_text(int64_t cents, char *buf)
 {
     uint64_t magnitude = cents < 0 ? (uint64_t)0 - (uint64_t)cents : (uint64_t)cents;
@@ -223,11 +292,8 @@ int cli_load_orders(cvo_ctx *ctx, const parsed_args *args, const opt_spec *specs
         options.reject_user_data = rejects;
     }
     cvo_status status = cvo_orders_load(ctx, &options, out, stats);
-    bool write_error = rejects != NULL && (ferror(rejects) || fclose(rejects) != 0);
-    if (write_error) {
-        fprintf(stderr, "cvo: %s: write error\n", rejects_path);
+    if (rejects != NULL && !cli_close_output(rejects, rejects_path))
         return EXIT_SYSTEM;
-    }
     if (status != CVO_OK)
         return cli_fail(ctx, status);
     if (args_get(args, specs, count, "quiet") == NULL)
@@ -426,10 +492,7 @@ int cli_nps_rejects_open(const char *path, cvo_nps_options *options, FILE **out)
 
 int cli_nps_rejects_close(const char *path, FILE *rejects)
 {
-    if (rejects == NULL || (ferror(rejects) | fclose(rejects)) == 0)
-        return -1;
-    fprintf(stderr, "cvo: %s: write error\n", path);
-    return EXIT_SYSTEM;
+    return rejects == NULL || cli_close_output(rejects, path) ? -1 : EXIT_SYSTEM;
 }
 
 void cli_print_nps_summary(const char *path, const cvo_nps_stats *st)

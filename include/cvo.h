@@ -587,7 +587,7 @@ CVO_API double cvo_config_number(const cvo_config *config, const char *section, 
 /* Whether the comma-separated list key holds item (exact, case-sensitive). */
 CVO_API bool cvo_config_has(const cvo_config *config, const char *section, const char *key,
                             const char *item);
-/* Writes a complete, commented configuration with every default. Errors: CVO_ERR_IO. */
+/* Writes a complete, commented configuration with every default. Errors: CVO_ERR_WRITE. */
 CVO_API CVO_NODISCARD cvo_status cvo_config_write_defaults(cvo_ctx *ctx, FILE *out);
 CVO_API void cvo_config_free(cvo_config *config);
 
@@ -1011,7 +1011,8 @@ CVO_API void cvo_analysis_free(cvo_analysis *analysis);
  * Writers put bytes on streams the caller opened (the command writes each file
  * to a temporary name and renames it when complete). Every CSV cell that would
  * start with = + - @ TAB or CR is quoted with a leading ' (OWASP), emails and
- * product names included. Errors: CVO_ERR_IO when a write fails, CVO_ERR_NOMEM. */
+ * product names included. Errors: CVO_ERR_WRITE when a write fails (the message
+ * has the system's reason; the caller knows the stream's name), CVO_ERR_NOMEM. */
 
 /* customers.csv: the cvo rfm columns, then p_alive, expected_orders,
  * predicted_clv, churn_risk, next_order_date, winback_date, the profit
@@ -1058,7 +1059,7 @@ CVO_API CVO_NODISCARD cvo_status cvo_write_klaviyo_events(cvo_ctx *ctx, const cv
  * message that is an internal note (segment, predicted CLV, profit, orders, last
  * order, score, comment). Each line starts with its external_id, stable per
  * answer ("cvo-nps-<email>-..."), for a push ledger. Errors: CVO_ERR_ARGUMENT,
- * CVO_ERR_IO, CVO_ERR_NOMEM. */
+ * CVO_ERR_WRITE, CVO_ERR_NOMEM. */
 CVO_API CVO_NODISCARD cvo_status cvo_write_gorgias_tickets(cvo_ctx *ctx, const cvo_analysis *a,
                                                            const cvo_nps *nps, FILE *out);
 /* lists/<name>.csv: Email first, then the reason columns of that list. */
@@ -1160,7 +1161,8 @@ typedef struct cvo_history_record_options {
  * as-of day is replaced (deleted and inserted in that transaction). The previous
  * segment and the day the segment changed are carried forward from the latest
  * snapshot before this as-of day. A failure or crash leaves the file as it was.
- * Errors: CVO_ERR_IO (SQLite failed: the message has its text), CVO_ERR_NOMEM. */
+ * Errors: CVO_ERR_WRITE (the disk is full or the file read-only), CVO_ERR_IO
+ * (SQLite failed otherwise: the message has its text), CVO_ERR_NOMEM. */
 CVO_API CVO_NODISCARD cvo_status cvo_history_record(cvo_history *history, const cvo_analysis *a,
                                                     const cvo_history_record_options *options);
 
@@ -1271,7 +1273,7 @@ CVO_API CVO_NODISCARD cvo_status cvo_write_report_html_migration(cvo_ctx *ctx,
  * segment_changed_at, one row per customer of the analysis who moved since
  * the previous snapshot (any of the four flags); only the header without one.
  * m must come from cvo_migration_from_analysis of a. Errors:
- * CVO_ERR_ARGUMENT, CVO_ERR_IO, CVO_ERR_NOMEM. */
+ * CVO_ERR_ARGUMENT, CVO_ERR_WRITE, CVO_ERR_NOMEM. */
 CVO_API CVO_NODISCARD cvo_status cvo_write_movers(cvo_ctx *ctx, const cvo_analysis *a,
                                                   const cvo_migration *m, FILE *out);
 
@@ -1447,7 +1449,7 @@ CVO_API void cvo_generate_options_init(cvo_generate_options *options);
  * first row of an order, empty when after last_day), products (sku,product,unit_cost,
  * category) and NPS answers (email,score,submitted_at,survey,comment,order_id; pre_delivery
  * on the order day, post_delivery 0..8 days after delivery). Any stream
- * may be NULL to skip it. Errors: CVO_ERR_ARGUMENT, CVO_ERR_IO, CVO_ERR_NOMEM. */
+ * may be NULL to skip it. Errors: CVO_ERR_ARGUMENT, CVO_ERR_WRITE, CVO_ERR_NOMEM. */
 CVO_API CVO_NODISCARD cvo_status cvo_generate(cvo_ctx *ctx, const cvo_generate_options *options,
                                               FILE *orders, FILE *products, FILE *nps);
 

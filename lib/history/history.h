@@ -34,7 +34,8 @@ struct cvo_migration {
     size_t customer_count;
 };
 
-/* Fails with CVO_ERR_IO and "path: what: SQLite's message". */
+/* Fails with "path: what: SQLite's message": CVO_ERR_WRITE when SQLite could
+ * not write (disk full, read-only), else CVO_ERR_IO. */
 cvo_status history_db_fail(cvo_history *h, const char *what);
 /* The as-of day of the latest snapshot before day (INT32_MIN for none), or
  * of the latest of all when day is INT32_MAX. */

@@ -455,7 +455,7 @@ static void test_write_defaults_error(void **state)
     FILE *out = fopen("/dev/full", "w");
     if (out == NULL)
         skip();
-    assert_int_equal(cvo_config_write_defaults(f->ctx, out), CVO_ERR_IO);
+    assert_int_equal(cvo_config_write_defaults(f->ctx, out), CVO_ERR_WRITE);
     assert_non_null(strstr(cvo_ctx_message(f->ctx), "cannot write the configuration"));
     fclose(out);
 }
