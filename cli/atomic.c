@@ -69,8 +69,7 @@ static bool temp_name(char *out, size_t cap, const char *dir, const char *name, 
  * when the file is ours, so that nothing else is ever unlinked. */
 static int open_named(atomic_file *f)
 {
-    for (int k = 0; k < TEMP_TRIES && temp_name(f->temp, sizeof f->temp, f->dir, f->name, k);
-         k++) {
+    for (int k = 0; k < TEMP_TRIES && temp_name(f->temp, sizeof f->temp, f->dir, f->name, k); k++) {
         int fd = open(f->temp, O_CREAT | O_EXCL | O_NOFOLLOW | O_WRONLY | O_CLOEXEC, 0666);
         if (fd >= 0)
             return fd;

@@ -99,19 +99,19 @@ typedef enum cvo_format {
 
 /* Why a record was rejected. Values are pinned. */
 typedef enum cvo_reject_reason {
-    CVO_REJECT_FIELD_COUNT = 0,   /* more or fewer fields than the header */
-    CVO_REJECT_NO_CUSTOMER = 1,   /* customer_id and email both empty */
-    CVO_REJECT_NO_DATE = 2,       /* order date empty */
-    CVO_REJECT_BAD_DATE = 3,      /* order date not a date */
-    CVO_REJECT_AMBIGUOUS_DATE = 4,/* like 03/04/2021 without --date-format */
-    CVO_REJECT_BAD_MONEY = 5,     /* an amount that is not money */
-    CVO_REJECT_NO_AMOUNT = 6,     /* neither quantity x unit_price nor a total */
-    CVO_REJECT_BAD_QUANTITY = 7,  /* quantity not an integer */
-    CVO_REJECT_OVERFLOW = 8,      /* an amount too large for 64-bit cents */
-    CVO_REJECT_DUPLICATE = 9,     /* exact copy of an earlier record of the same order */
-    CVO_REJECT_TOO_LONG = 10,     /* a record longer than CVO_MAX_RECORD_BYTES */
-    CVO_REJECT_UNTERMINATED = 11, /* a quoted field still open at the end of the input */
-    CVO_REJECT_FUTURE_DATE = 12,  /* a date after cvo_load_options.latest_day */
+    CVO_REJECT_FIELD_COUNT = 0,    /* more or fewer fields than the header */
+    CVO_REJECT_NO_CUSTOMER = 1,    /* customer_id and email both empty */
+    CVO_REJECT_NO_DATE = 2,        /* order date empty */
+    CVO_REJECT_BAD_DATE = 3,       /* order date not a date */
+    CVO_REJECT_AMBIGUOUS_DATE = 4, /* like 03/04/2021 without --date-format */
+    CVO_REJECT_BAD_MONEY = 5,      /* an amount that is not money */
+    CVO_REJECT_NO_AMOUNT = 6,      /* neither quantity x unit_price nor a total */
+    CVO_REJECT_BAD_QUANTITY = 7,   /* quantity not an integer */
+    CVO_REJECT_OVERFLOW = 8,       /* an amount too large for 64-bit cents */
+    CVO_REJECT_DUPLICATE = 9,      /* exact copy of an earlier record of the same order */
+    CVO_REJECT_TOO_LONG = 10,      /* a record longer than CVO_MAX_RECORD_BYTES */
+    CVO_REJECT_UNTERMINATED = 11,  /* a quoted field still open at the end of the input */
+    CVO_REJECT_FUTURE_DATE = 12,   /* a date after cvo_load_options.latest_day */
     CVO_REJECT__COUNT = 13
 } cvo_reject_reason;
 
@@ -144,12 +144,12 @@ typedef struct cvo_load_options {
                                    unit_cost (NULL: none) */
     cvo_reject_fn on_reject;    /* may be NULL; a non-OK return stops the load */
     void *reject_user_data;
-    int32_t latest_day;         /* a record with a date (order_date, fulfilled_at,
-                                   delivered_at) after this day is rejected
-                                   (CVO_REJECT_FUTURE_DATE): a typo like 9999-12-31
-                                   would move the as-of date. The library reads no
-                                   clock: the caller passes today + 1 (the CLI: from
-                                   SOURCE_DATE_EPOCH, else the clock). INT32_MAX: none */
+    /* A record with a date (order_date, fulfilled_at, delivered_at) after this
+     * day is rejected (CVO_REJECT_FUTURE_DATE): a typo like 9999-12-31 would
+     * move the as-of date. The library reads no clock: the caller passes
+     * today + 1 (the CLI: from SOURCE_DATE_EPOCH, else the clock). INT32_MAX:
+     * no limit. */
+    int32_t latest_day;
 } cvo_load_options;
 
 /* Sets every option to its default (format AUTO, threads 0, latest_day INT32_MAX,
@@ -801,9 +801,9 @@ typedef struct cvo_nps_options {
                                       hear the future; INT32_MAX (default): none */
     cvo_nps_reject_fn on_reject;   /* may be NULL; a non-OK return stops the read */
     void *reject_user_data;
-    int32_t latest_day;            /* answers submitted after this day are rejected
-                                      (CVO_NPS_REJECT_FUTURE_DATE), as in
-                                      cvo_load_options; INT32_MAX (default): none */
+    /* Answers submitted after this day are rejected (CVO_NPS_REJECT_FUTURE_DATE),
+     * as in cvo_load_options; INT32_MAX (default): no limit. */
+    int32_t latest_day;
 } cvo_nps_options;
 
 /* Sets every option to its default (min_group 30, delivery_days 5, transit_days 3,

@@ -40,9 +40,9 @@ const char *cvo_nps_class_name(cvo_nps_class nps_class)
 
 const char *cvo_nps_reject_reason_name(cvo_nps_reject_reason reason)
 {
-    static const char *const names[] = {"field count", "no email",      "bad score",
-                                        "no date",     "bad date",      "record too long",
-                                        "unterminated quote", "future date"};
+    static const char *const names[] = {
+        "field count", "no email",        "bad score",          "no date",
+        "bad date",    "record too long", "unterminated quote", "future date"};
     return (unsigned)reason < CVO_NPS_REJECT__COUNT ? names[reason] : "?";
 }
 

@@ -682,8 +682,9 @@ cvo_status cvo_orders_load(cvo_ctx *ctx, const cvo_load_options *options, cvo_cu
 const char *cvo_reject_reason_name(cvo_reject_reason reason)
 {
     static const char *const names[CVO_REJECT__COUNT] = {
-        "field count", "no customer", "no date", "bad date", "ambiguous date", "bad amount",
-        "no amount", "bad quantity", "amount overflow", "duplicate", "record too long",
-        "unterminated quote", "future date"};
+        "field count",     "no customer", "no date",         "bad date",
+        "ambiguous date",  "bad amount",  "no amount",       "bad quantity",
+        "amount overflow", "duplicate",   "record too long", "unterminated quote",
+        "future date"};
     return (unsigned)reason < CVO_REJECT__COUNT ? names[reason] : "unknown";
 }

@@ -135,8 +135,7 @@ static cvo_status read_all(products *p, const char *path, reader *rd, csv_scanne
     int sku_col = find_column(&rec, "sku"), cost_col = find_column(&rec, "unit_cost");
     int category_col = find_column(&rec, "category");
     if (sku_col < 0 || cost_col < 0)
-        return ctx_fail(p->ctx, CVO_ERR_FORMAT, "%s:1: needs the columns sku and unit_cost",
-                        path);
+        return ctx_fail(p->ctx, CVO_ERR_FORMAT, "%s:1: needs the columns sku and unit_cost", path);
     while ((rr = reader_next(rd, sc, &rec)) == READER_RECORD)
         CVO_TRY(add(p, path, &rec, sku_col, cost_col, category_col));
     return rr == READER_END ? CVO_OK

@@ -312,7 +312,7 @@ cvo_status schema_detect(cvo_ctx *ctx, const char *name, const csv_record *heade
     if (status == CVO_OK && out->has_header)
         status = header_check(ctx, name, header, fold_name);
     else if (status == CVO_OK && header->count > CVO_MAX_COLUMNS)
-        status = ctx_fail(ctx, CVO_ERR_LIMIT, "%s:1: %u fields (at most %d)", name,
-                          header->count, CVO_MAX_COLUMNS);
+        status = ctx_fail(ctx, CVO_ERR_LIMIT, "%s:1: %u fields (at most %d)", name, header->count,
+                          CVO_MAX_COLUMNS);
     return status == CVO_OK ? check_required(ctx, name, header, out) : status;
 }

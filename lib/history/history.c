@@ -65,8 +65,7 @@ static cvo_status db_status(sqlite3 *db)
 
 cvo_status history_db_fail(cvo_history *h, const char *what)
 {
-    return ctx_fail(h->ctx, db_status(h->db), "%s: %s: %s", h->path, what,
-                    sqlite3_errmsg(h->db));
+    return ctx_fail(h->ctx, db_status(h->db), "%s: %s: %s", h->path, what, sqlite3_errmsg(h->db));
 }
 
 static cvo_status exec(cvo_history *h, const char *sql, const char *what)

@@ -78,7 +78,7 @@ cvo_status header_check(cvo_ctx *ctx, const char *name, const csv_record *header
         len = csv_unescape(f, shown);
     else
         memcpy(shown, f->ptr, len);
-    return ctx_fail(ctx, CVO_ERR_FORMAT, "%s:%llu: column \"%.*s\" appears twice (columns %u and %u)",
-                    name, (unsigned long long)header->line, (int)(len > 64 ? 64 : len), shown,
-                    first + 1, second + 1);
+    return ctx_fail(
+        ctx, CVO_ERR_FORMAT, "%s:%llu: column \"%.*s\" appears twice (columns %u and %u)", name,
+        (unsigned long long)header->line, (int)(len > 64 ? 64 : len), shown, first + 1, second + 1);
 }

@@ -52,9 +52,9 @@ static void test_duplicates(void **state)
     (void)state;
     expect_none("order_id,email,order_date,total\n");
     expect_pair("order_id,email,order_date,email\n", 1, 3);
-    expect_pair("a,b,c,B,A\n", 1, 3);                  /* the first repeat found, folded */
+    expect_pair("a,b,c,B,A\n", 1, 3);                   /* the first repeat found, folded */
     expect_pair("\"na\"\"me\",x,\"NA\"\"ME\"\n", 0, 2); /* compared unescaped */
-    expect_none("a,b,,,\n");                           /* empty names may repeat */
+    expect_none("a,b,,,\n");                            /* empty names may repeat */
     expect_none("a,ab,abc,b\n");
 }
 

@@ -742,9 +742,11 @@ static void test_long_record_any_chunk(void **state)
     text_add(&t, tail, strlen(tail));
     temp_file f;
     temp_write(&f, t.ptr, t.len);
-    static const load_tuning chunked[] = {
-        {0, UINT64_MAX, false}, {4096, UINT64_MAX, false}, {4096, 1, false}, {0, 1, false},
-        {4096, UINT64_MAX, true}};
+    static const load_tuning chunked[] = {{0, UINT64_MAX, false},
+                                          {4096, UINT64_MAX, false},
+                                          {4096, 1, false},
+                                          {0, 1, false},
+                                          {4096, UINT64_MAX, true}};
     for (size_t i = 0; i < sizeof chunked / sizeof chunked[0]; i++) {
         result r;
         load_ok(f.path, &chunked[i], NULL, &r);
@@ -790,7 +792,8 @@ static void test_future_dates(void **state)
     expect_totals_add_up(&stats);
     assert_int_equal(log->count, 2);
     assert_int_equal(log->line[0], 3);
-    assert_string_equal(log->detail[0], "future date '9999-12-31' in order_date (after 2026-01-02)");
+    assert_string_equal(log->detail[0],
+                        "future date '9999-12-31' in order_date (after 2026-01-02)");
     assert_int_equal(log->line[1], 5);
     assert_string_equal(log->detail[1],
                         "future date '2026-01-03' in delivered_at (after 2026-01-02)");

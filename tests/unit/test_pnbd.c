@@ -460,10 +460,10 @@ static void test_runaway_parameters(void **state)
 {
     (void)state;
     static const double cases[][7] = {
-        {0.5, 1e-300, 0.7, 10, 0, 0, 39},   /* a rising march of 700 units */
-        {0.5, 1e-300, 1e6, 1e8, 0, 0, 39},  /* used to reach the cap: off by 0.7 */
-        {0.5, 1e-300, 1e4, 1e6, 0, 0, 1},   /* off by 0.02 */
-        {1e-3, 1e-300, 1e3, 1e4, 0, 0, 1},  /* off by 0.1 */
+        {0.5, 1e-300, 0.7, 10, 0, 0, 39},  /* a rising march of 700 units */
+        {0.5, 1e-300, 1e6, 1e8, 0, 0, 39}, /* used to reach the cap: off by 0.7 */
+        {0.5, 1e-300, 1e4, 1e6, 0, 0, 1},  /* off by 0.02 */
+        {1e-3, 1e-300, 1e3, 1e4, 0, 0, 1}, /* off by 0.1 */
         {0.5, 1e-300, 1e4, 1e6, 3, 0, 1},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {

@@ -460,8 +460,7 @@ typedef struct text_buffer {
     size_t len, cap;
 } text_buffer;
 
-static void put(text_buffer *b, const char *format, ...)
-    __attribute__((format(printf, 2, 3)));
+static void put(text_buffer *b, const char *format, ...) __attribute__((format(printf, 2, 3)));
 
 static void put(text_buffer *b, const char *format, ...)
 {
