@@ -112,13 +112,8 @@ static void fold_header(const csv_record *header, folded_header *out)
 {
     out->count = header->stored;
     for (uint32_t i = 0; i < header->stored; i++) {
-        const csv_field *f = &header->fields[i];
         char raw[CVO_MAX_HEADER_BYTES];
-        size_t len = f->len < sizeof raw ? f->len : sizeof raw - 1;
-        if (f->needs_unescape && f->len < sizeof raw)
-            len = csv_unescape(f, raw);
-        else
-            memcpy(raw, f->ptr, len);
+        size_t len = header_name_text(&header->fields[i], raw, sizeof raw);
         fold_name(raw, len, out->names[i], sizeof out->names[i]);
     }
 }

@@ -7,16 +7,20 @@
 
 #include <string.h>
 
-/* The name of field f as written (unescaped when it fits), folded into out. */
+size_t header_name_text(const csv_field *f, char *out, size_t cap)
+{
+    if (f->needs_unescape && f->len < cap)
+        return csv_unescape(f, out);
+    size_t len = f->len < cap ? f->len : cap - 1;
+    memcpy(out, f->ptr, len);
+    return len;
+}
+
+/* The name of field f as written, folded into out. */
 static void fold_field(const csv_field *f, header_fold_fn fold, char *out, size_t cap)
 {
     char raw[CVO_MAX_HEADER_BYTES];
-    size_t len = f->len < sizeof raw ? f->len : sizeof raw - 1;
-    if (f->needs_unescape && f->len < sizeof raw)
-        len = csv_unescape(f, raw);
-    else
-        memcpy(raw, f->ptr, len);
-    fold(raw, len, out, cap);
+    fold(raw, header_name_text(f, raw, sizeof raw), out, cap);
 }
 
 bool header_duplicate(const csv_record *header, header_fold_fn fold, uint32_t *first,
@@ -71,13 +75,8 @@ cvo_status header_check(cvo_ctx *ctx, const char *name, const csv_record *header
     uint32_t first, second;
     if (!header_duplicate(header, fold, &first, &second))
         return CVO_OK;
-    const csv_field *f = &header->fields[first];
     char shown[CVO_MAX_HEADER_BYTES];
-    size_t len = f->len < sizeof shown ? f->len : sizeof shown - 1;
-    if (f->needs_unescape && f->len < sizeof shown)
-        len = csv_unescape(f, shown);
-    else
-        memcpy(shown, f->ptr, len);
+    size_t len = header_name_text(&header->fields[first], shown, sizeof shown);
     return ctx_fail(
         ctx, CVO_ERR_FORMAT, "%s:%llu: column \"%.*s\" appears twice (columns %u and %u)", name,
         (unsigned long long)header->line, (int)(len > 64 ? 64 : len), shown, first + 1, second + 1);

@@ -15,6 +15,10 @@
  * (NUL-terminated, at most cap - 1 bytes). */
 typedef void (*header_fold_fn)(const char *text, size_t len, char *out, size_t cap);
 
+/* The name of header field f as written (unescaped when it fits), into out;
+ * cut to cap - 1 bytes. Returns its length (out is not NUL-terminated). */
+size_t header_name_text(const csv_field *f, char *out, size_t cap);
+
 /* The first pair of columns (0-based, *first < *second) whose names fold to
  * the same non-empty name; false when there is none. */
 bool header_duplicate(const csv_record *header, header_fold_fn fold, uint32_t *first,
