@@ -250,8 +250,10 @@ static int emit(nps_run *run, const cvo_customers *customers, const cvo_rfm *rfm
 {
     cvo_nps *nps = NULL;
     int code = load_nps(run, customers, rfm, scheme, &nps);
-    if (code > EXIT_REJECTS)
+    if (code > EXIT_REJECTS) {
+        cvo_nps_free(nps); /* loaded, but its rejects file could not be written */
         return code;
+    }
     if (args_get(run->args, specs, SPEC_COUNT, "json"))
         print_json(nps);
     else
