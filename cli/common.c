@@ -73,14 +73,15 @@ int cli_fail_output(cvo_ctx *ctx, cvo_status status, FILE *out, const char *path
 }
 
 /* Flushes and closes out; the errno of the first failure, 0 when all went
- * well, -1 when an earlier write failed and its errno is gone. */
+ * well, -1 when an earlier write failed and its errno is gone. A stream that
+ * was already closed (cvo ... >&-) and never written to is no failure. */
 static int close_stream(FILE *out)
 {
     errno = 0;
     int failure = fflush(out) != 0 ? (errno ? errno : -1) : 0;
     if (failure == 0 && ferror(out))
         failure = -1;
-    if (fclose(out) != 0 && failure == 0)
+    if (fclose(out) != 0 && failure == 0 && errno != EBADF)
         failure = errno ? errno : -1;
     return failure;
 }
