@@ -33,7 +33,7 @@ FUZZ_REPLAY := $(FUZZ_SRC:fuzz/%.c=$(BUILD)/fuzz/%-replay)
 CVO      := $(BUILD)/cvo
 PUSH_DRIVER := $(BUILD)/tests/push_driver
 
-.PHONY: all deps check-deps shared install uninstall install-check demo check unit golden fuzz-replay man-examples duckdb-ntile push-check kill-check report-check gorgias-check history-check dive-check cron-check weekly-check tty-check fuzz bench clean help format
+.PHONY: all deps check-deps shared install uninstall install-check demo check unit golden fuzz-replay man-examples duckdb-ntile push-check kill-check report-check gorgias-check history-check dive-check cron-check weekly-check tty-check clang-check fuzz bench clean help format
 
 all: $(CVO) $(BUILD)/libcvo.a
 
@@ -45,6 +45,7 @@ help:
 	@echo "make SAN=1 BUILD=build-san check   the tests under ASan+UBSan"
 	@echo "make install [PREFIX=/usr/local] [DESTDIR=]   cvo, cvo.1, libcvo (.a, .so), cvo.h, cvo.pc"
 	@echo "make uninstall [PREFIX=...] [DESTDIR=]        remove exactly what install put there"
+	@echo "make clang-check   unit, golden and fuzz replay built by clang with ASan+UBSan"
 
 # Build dependencies come from Debian; installed when missing and we are root.
 DEPS_PKGS := gcc make zlib1g-dev libcmocka-dev libgsl-dev libxlsxwriter-dev libcurl4-openssl-dev libjansson-dev libsqlite3-dev python3 bc sqlite3
@@ -221,6 +222,12 @@ fuzz-replay: $(FUZZ_REPLAY) | $(CHECK_FIRST)
 	@mkdir -p $(BUILD)/results
 	@./tests/run_fuzz_replay.sh $(BUILD)/results $(FUZZ_REPLAY)
 
+# The fast tests built by clang under ASan+UBSan (CI runs it after make check).
+CLANG_PKGS := clang=clang libclang-rt-14-dev
+clang-check:
+	@./.ci/deps.sh $(CLANG_PKGS)
+	@$(MAKE) CC=clang SAN=1 BUILD=build-clang unit golden fuzz-replay
+
 FUZZ_SECONDS ?= 60
 fuzz:
 	@./fuzz/run.sh $(FUZZ_SECONDS)
@@ -232,7 +239,7 @@ format:
 	clang-format -i include/*.h lib/*/*.[ch] cli/*.[ch] tests/unit/*.c fuzz/*.c
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-clang
 
 -include $(LIB_OBJ:.o=.d) $(PIC_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(BUILD)/tests/push_driver.d $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%.d) $(FUZZ_SRC:fuzz/%.c=$(BUILD)/fuzz/%.d)
 .SECONDARY:

@@ -92,6 +92,14 @@ typedef cvo_status (*migration_writer_fn)(cvo_ctx *ctx, const cvo_analysis *a,
 typedef cvo_status (*export_writer_fn)(cvo_ctx *ctx, const cvo_analysis *a,
                                        const cvo_export_options *o, FILE *out);
 
+/* A writer's failure on f: "cvo: DIR/NAME: write error: reason". */
+static void fail_writing(job *j, const atomic_file *f, cvo_status status)
+{
+    char path[sizeof f->dir + sizeof f->name + 2];
+    snprintf(path, sizeof path, "%s/%s", f->dir, f->name);
+    cli_fail_output(j->ctx, status, NULL, path);
+}
+
 /* One of the three kinds of writer (the others NULL). */
 typedef struct writer {
     writer_fn plain;
@@ -118,7 +126,7 @@ static bool write_file(job *j, const char *dir, const char *name, const cvo_anal
     cvo_status status = run_writer(j, &w, a, f.out);
     if (status != CVO_OK) {
         atomic_abort(&f);
-        cli_fail(j->ctx, status);
+        fail_writing(j, &f, status);
         return false;
     }
     return atomic_commit(&f);
@@ -153,7 +161,7 @@ static bool write_list(job *j, const cvo_analysis *a, unsigned bit)
     cvo_status status = cvo_write_list(j->ctx, a, bit, f.out);
     if (status != CVO_OK) {
         atomic_abort(&f);
-        cli_fail(j->ctx, status);
+        fail_writing(j, &f, status);
         return false;
     }
     return atomic_commit(&f);
@@ -163,6 +171,7 @@ static bool write_list(job *j, const cvo_analysis *a, unsigned bit)
 typedef struct bulk_sink {
     job *j;
     atomic_file file;
+    bool reported; /* atomic_open or atomic_commit said what failed */
 } bulk_sink;
 
 static cvo_status bulk_open(void *user, size_t index, FILE **out)
@@ -170,8 +179,10 @@ static cvo_status bulk_open(void *user, size_t index, FILE **out)
     bulk_sink *s = user;
     char name[32];
     snprintf(name, sizeof name, "%04zu.json", index + 1);
-    if (!atomic_open(&s->file, s->j->bulk_dir, name))
-        return CVO_ERR_IO;
+    if (!atomic_open(&s->file, s->j->bulk_dir, name)) {
+        s->reported = true;
+        return CVO_ERR_WRITE;
+    }
     s->file.sync = s->j->sync;
     *out = s->file.out;
     return CVO_OK;
@@ -182,7 +193,8 @@ static cvo_status bulk_close(void *user, size_t index, FILE *out)
     (void)index;
     (void)out;
     bulk_sink *s = user;
-    return atomic_commit(&s->file) ? CVO_OK : CVO_ERR_IO;
+    s->reported = !atomic_commit(&s->file);
+    return s->reported ? CVO_ERR_WRITE : CVO_OK;
 }
 
 static bool write_klaviyo(job *j, const cvo_analysis *a)
@@ -200,7 +212,8 @@ static bool write_klaviyo(job *j, const cvo_analysis *a)
         cvo_write_klaviyo_bulk_with(j->ctx, a, &o, bulk_open, bulk_close, &sink, &jobs);
     if (status != CVO_OK) {
         atomic_abort(&sink.file);
-        cli_fail(j->ctx, status);
+        if (!sink.reported)
+            fail_writing(j, &sink.file, status);
     }
     return status == CVO_OK;
 }
@@ -213,7 +226,7 @@ static bool write_xlsx(job *j, const cvo_analysis *a)
     snprintf(path, sizeof path, "%s/cvo.xlsx", j->dir);
     cvo_status status = cvo_write_xlsx(j->ctx, a, path);
     if (status != CVO_OK)
-        cli_fail(j->ctx, status);
+        cli_fail_output(j->ctx, status, NULL, path);
     return status == CVO_OK;
 }
 
@@ -374,6 +387,7 @@ static int analyze(job *j, const cvo_customers *customers, const cvo_load_stats 
     const char *rejects_path = args_get(j->args, specs, SPEC_COUNT, "nps-rejects");
     cvo_nps_options options;
     cvo_nps_options_init(&options);
+    options.latest_day = cli_latest_day();
     options.path = path;
     options.column_map = args_get(j->args, specs, SPEC_COUNT, "nps-map");
     FILE *rejects = NULL;

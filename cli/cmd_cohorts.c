@@ -180,7 +180,7 @@ static int emit(cvo_ctx *ctx, const parsed_args *args, const cohort_setup *setup
     else
         print_table(co, setup->metric);
     cvo_cohorts_free(co);
-    return fflush(stdout) == 0 && !ferror(stdout) ? EXIT_OK : EXIT_SYSTEM;
+    return cli_close_output(stdout, NULL) ? EXIT_OK : EXIT_SYSTEM;
 }
 
 static int run(cvo_ctx *ctx, const parsed_args *args)

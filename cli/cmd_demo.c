@@ -62,7 +62,7 @@ int cmd_config(int argc, char **argv)
     if (cvo_ctx_new(&ctx, NULL) != CVO_OK)
         return EXIT_SYSTEM;
     cvo_status status = cvo_config_write_defaults(ctx, stdout);
-    code = status == CVO_OK ? EXIT_OK : cli_fail(ctx, status);
+    code = status == CVO_OK ? EXIT_OK : cli_fail_output(ctx, status, stdout, NULL);
     cvo_ctx_free(ctx);
     return code;
 }

@@ -179,7 +179,7 @@ static int emit(const cvo_analysis *a, const dive_request *req)
         else
             print_text(dive, req->top);
     }
-    return fflush(stdout) == 0 && !ferror(stdout) ? EXIT_OK : EXIT_SYSTEM;
+    return cli_close_output(stdout, NULL) ? EXIT_OK : EXIT_SYSTEM;
 }
 
 /* The analysis, with --nps answers; EXIT_REJECTS when answers were rejected. */
@@ -188,6 +188,7 @@ static int analyze(cvo_ctx *ctx, const parsed_args *args, const cvo_customers *c
 {
     cvo_nps_options options;
     cvo_nps_options_init(&options);
+    options.latest_day = cli_latest_day();
     options.path = args_get(args, specs, SPEC_COUNT, "nps");
     cvo_status status =
         cvo_analyze_nps(ctx, customers, stats, config, options.path ? &options : NULL, a);

@@ -177,7 +177,7 @@ static int run_fit(cvo_ctx *ctx, const parsed_args *args, cvo_model model, btyd_
             print_backtest(bt, data->summary);
     }
     cvo_backtest_free(bt);
-    return fflush(stdout) == 0 ? EXIT_OK : EXIT_SYSTEM;
+    return cli_close_output(stdout, NULL) ? EXIT_OK : EXIT_SYSTEM;
 }
 
 int cmd_fit(int argc, char **argv)

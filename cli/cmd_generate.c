@@ -75,13 +75,17 @@ static FILE *open_in(const char *dir, const char *name, char *path, size_t cap)
     return f;
 }
 
-static int close_all(FILE **files, int n, int code)
+/* Closes the files; a failed close of a complete file says which and why. */
+static int close_all(FILE **files, char paths[][4096], int n, int code)
 {
-    for (int i = 0; i < n; i++)
-        if (files[i] != NULL && fclose(files[i]) != 0 && code == EXIT_OK) {
-            fprintf(stderr, "cvo: generate: write error\n");
+    for (int i = 0; i < n; i++) {
+        if (files[i] == NULL)
+            continue;
+        if (code != EXIT_OK)
+            fclose(files[i]);
+        else if (!cli_close_output(files[i], paths[i]))
             code = EXIT_SYSTEM;
-        }
+    }
     return code;
 }
 
@@ -96,14 +100,14 @@ static int generate(const char *dir, const cvo_generate_options *o)
                       open_in(dir, "products.csv", paths[1], sizeof paths[1]),
                       open_in(dir, "nps.csv", paths[2], sizeof paths[2])};
     if (!files[0] || !files[1] || !files[2])
-        return close_all(files, 3, EXIT_SYSTEM);
+        return close_all(files, paths, 3, EXIT_SYSTEM);
     cvo_ctx *ctx = NULL;
     if (cvo_ctx_new(&ctx, NULL) != CVO_OK)
-        return close_all(files, 3, EXIT_SYSTEM);
+        return close_all(files, paths, 3, EXIT_SYSTEM);
     cvo_status status = cvo_generate(ctx, o, files[0], files[1], files[2]);
     int code = status == CVO_OK ? EXIT_OK : cli_fail(ctx, status);
     cvo_ctx_free(ctx);
-    code = close_all(files, 3, code);
+    code = close_all(files, paths, 3, code);
     if (code == EXIT_OK)
         fprintf(stderr, "cvo: wrote %s, %s, %s\n", paths[0], paths[1], paths[2]);
     return code;

@@ -212,7 +212,7 @@ static int run(cvo_ctx *ctx, const parsed_args *args, const char *path)
     int code = args_get(args, specs, SPEC_COUNT, "migration") ? print_migration(ctx, h, args, how)
                                                               : print_list(ctx, h, how);
     cvo_history_close(h);
-    if (code == EXIT_OK && (fflush(stdout) != 0 || ferror(stdout)))
+    if (code == EXIT_OK && !cli_close_output(stdout, NULL))
         code = EXIT_SYSTEM;
     return code;
 }

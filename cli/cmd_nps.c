@@ -221,6 +221,7 @@ static int load_nps(nps_run *run, const cvo_customers *customers, const cvo_rfm 
 {
     cvo_nps_options options;
     cvo_nps_options_init(&options);
+    options.latest_day = cli_latest_day();
     options.path = run->path;
     options.column_map = args_get(run->args, specs, SPEC_COUNT, "map");
     options.customers = customers;
@@ -249,14 +250,16 @@ static int emit(nps_run *run, const cvo_customers *customers, const cvo_rfm *rfm
 {
     cvo_nps *nps = NULL;
     int code = load_nps(run, customers, rfm, scheme, &nps);
-    if (code > EXIT_REJECTS)
+    if (code > EXIT_REJECTS) {
+        cvo_nps_free(nps); /* loaded, but its rejects file could not be written */
         return code;
+    }
     if (args_get(run->args, specs, SPEC_COUNT, "json"))
         print_json(nps);
     else
         print_text(nps, run->min_group);
     cvo_nps_free(nps);
-    if (fflush(stdout) != 0 || ferror(stdout))
+    if (!cli_close_output(stdout, NULL))
         return EXIT_SYSTEM;
     return code;
 }

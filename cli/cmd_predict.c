@@ -198,12 +198,7 @@ static int write_all(const parsed_args *a, const cvo_summary *s, const cvo_predi
         failed = !write_row(out, &l, cvo_summary_at(s, i), &p[i], cvo_summary_end_day(s),
                             period_days);
     free(l.buf);
-    failed |= fflush(out) != 0 || ferror(out);
-    if (out != stdout)
-        failed |= fclose(out) != 0;
-    if (failed)
-        fprintf(stderr, "cvo: %s: write error\n", path ? path : "<stdout>");
-    return failed ? EXIT_SYSTEM : EXIT_OK;
+    return cli_close_output(out, path) && !failed ? EXIT_OK : EXIT_SYSTEM;
 }
 
 static double seconds(void)

@@ -166,7 +166,7 @@ static int emit(cvo_ctx *ctx, const parsed_args *args, const cvo_customers *cust
     else
         print_table(profit);
     cvo_profit_free(profit);
-    return fflush(stdout) == 0 && !ferror(stdout) ? EXIT_OK : EXIT_SYSTEM;
+    return cli_close_output(stdout, NULL) ? EXIT_OK : EXIT_SYSTEM;
 }
 
 static int run(cvo_ctx *ctx, const parsed_args *args)

@@ -56,7 +56,7 @@ static int write_csv(FILE *out, const cvo_customers *customers, const cvo_rfm *r
         ok = write_row(out, &l, cvo_customers_at(customers, i), &scores[i],
                        cvo_scheme_segment_name(scheme, scores[i].segment));
     free(l.buf);
-    return ok && fflush(out) == 0 && !ferror(out) ? EXIT_OK : EXIT_SYSTEM;
+    return ok ? EXIT_OK : EXIT_SYSTEM;
 }
 
 static int output(cvo_ctx *ctx, const parsed_args *args, const cvo_customers *customers,
@@ -70,11 +70,7 @@ static int output(cvo_ctx *ctx, const parsed_args *args, const cvo_customers *cu
         return EXIT_SYSTEM;
     }
     int code = write_csv(out, customers, rfm, scheme);
-    if (out != stdout && fclose(out) != 0)
-        code = EXIT_SYSTEM;
-    if (code != EXIT_OK)
-        fprintf(stderr, "cvo: %s: write error\n", path ? path : "<stdout>");
-    return code;
+    return cli_close_output(out, path) ? code : EXIT_SYSTEM;
 }
 
 int cmd_rfm(int argc, char **argv)

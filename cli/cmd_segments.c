@@ -77,7 +77,7 @@ static int report(cvo_ctx *ctx, const parsed_args *args, const cvo_customers *cu
     free(rows);
     if (status != CVO_OK)
         return cli_fail(ctx, status);
-    return fflush(stdout) == 0 && !ferror(stdout) ? EXIT_OK : EXIT_SYSTEM;
+    return cli_close_output(stdout, NULL) ? EXIT_OK : EXIT_SYSTEM;
 }
 
 int cmd_segments(int argc, char **argv)

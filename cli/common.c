@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 int cli_parse(int argc, char **argv, const opt_spec *specs, size_t count, parsed_args *out,
               const char *usage, const char *about)
@@ -50,6 +51,76 @@ int cli_fail(cvo_ctx *ctx, cvo_status status)
     const char *message = cvo_ctx_message(ctx);
     fprintf(stderr, "cvo: %s\n", message[0] ? message : cvo_strerror(status));
     return cli_exit_for(status);
+}
+
+/* A failed write on standard output already said so (once is enough);
+ * stdout_errno: why it failed, seen when a command flushed it (a later flush
+ * of the emptied buffer no longer knows). */
+static bool stdout_reported;
+static int stdout_errno;
+
+static const char *output_name(FILE *out, const char *path)
+{
+    return out == stdout || path == NULL || strcmp(path, "-") == 0 ? "standard output" : path;
+}
+
+int cli_fail_output(cvo_ctx *ctx, cvo_status status, FILE *out, const char *path)
+{
+    if (status != CVO_ERR_WRITE)
+        return cli_fail(ctx, status);
+    const char *message = cvo_ctx_message(ctx);
+    fprintf(stderr, "cvo: %s: %s\n", output_name(out, path),
+            message[0] ? message : cvo_strerror(status));
+    stdout_reported |= out == stdout;
+    return cli_exit_for(status);
+}
+
+/* Flushes and closes out; the errno of the first failure, 0 when all went
+ * well, -1 when an earlier write failed and its errno is gone. A stream that
+ * was already closed (cvo ... >&-) and never written to is no failure. */
+static int close_stream(FILE *out)
+{
+    errno = 0;
+    int failure = fflush(out) != 0 ? (errno ? errno : -1) : 0;
+    if (failure == 0 && ferror(out))
+        failure = -1;
+    if (fclose(out) != 0 && failure == 0 && errno != EBADF)
+        failure = errno ? errno : -1;
+    return failure;
+}
+
+static void report_write_error(const char *what, int failure)
+{
+    if (failure > 0)
+        fprintf(stderr, "cvo: %s: write error: %s\n", what, strerror(failure));
+    else
+        fprintf(stderr, "cvo: %s: write error\n", what);
+}
+
+bool cli_close_output(FILE *out, const char *path)
+{
+    if (out == stdout) { /* main closes it and reports */
+        errno = 0;
+        if (fflush(stdout) != 0 && stdout_errno == 0)
+            stdout_errno = errno;
+        return !ferror(stdout);
+    }
+    int failure = close_stream(out);
+    if (failure != 0)
+        report_write_error(path, failure);
+    return failure == 0;
+}
+
+int cli_close_stdout(int code)
+{
+    int failure = close_stream(stdout);
+    if (failure == 0)
+        return code;
+    if (failure < 0 && stdout_errno > 0)
+        failure = stdout_errno;
+    if (!stdout_reported)
+        report_write_error("standard output", failure);
+    return code == EXIT_OK || code == EXIT_REJECTS ? EXIT_SYSTEM : code;
 }
 
 const char *cli_money_text(int64_t cents, char *buf)
@@ -140,11 +211,28 @@ static bool parse_int(const char *text, long min, long max, long *out)
     return true;
 }
 
+int32_t cli_latest_day(void)
+{
+    const char *epoch = getenv("SOURCE_DATE_EPOCH");
+    long long seconds = -1;
+    if (epoch != NULL && epoch[0] != '\0') {
+        char *end;
+        errno = 0;
+        seconds = strtoll(epoch, &end, 10);
+        if (errno != 0 || *end != '\0')
+            seconds = -1;
+    }
+    if (seconds < 0)
+        seconds = (long long)time(NULL);
+    return (int32_t)(seconds / 86400) + 1;
+}
+
 static int load_options(const parsed_args *a, const opt_spec *s, size_t n, const char *path,
                         cvo_load_options *o)
 {
     cvo_load_options_init(o);
     o->path = path;
+    o->latest_day = cli_latest_day();
     const char *format = args_get(a, s, n, "format");
     if (format && !parse_format(format, &o->format)) {
         fprintf(stderr, "cvo: --format must be auto, generic, shopify or cdnow\n");
@@ -239,11 +327,8 @@ int cli_load_orders_sampled(cvo_ctx *ctx, const parsed_args *args, const opt_spe
     }
     cvo_status status = cvo_orders_load(ctx, &options, out, stats);
     bar_end(&bar);
-    bool write_error = sink.out != NULL && (ferror(sink.out) | (fclose(sink.out) != 0));
-    if (write_error) {
-        fprintf(stderr, "cvo: %s: write error\n", rejects_path);
+    if (sink.out != NULL && !cli_close_output(sink.out, rejects_path))
         return EXIT_SYSTEM;
-    }
     if (status != CVO_OK)
         return cli_fail(ctx, status);
     if (!quiet)
@@ -477,10 +562,7 @@ int cli_nps_rejects_open(const char *path, cvo_nps_options *options, FILE **out)
 
 int cli_nps_rejects_close(const char *path, FILE *rejects)
 {
-    if (rejects == NULL || (ferror(rejects) | fclose(rejects)) == 0)
-        return -1;
-    fprintf(stderr, "cvo: %s: write error\n", path);
-    return EXIT_SYSTEM;
+    return rejects == NULL || cli_close_output(rejects, path) ? -1 : EXIT_SYSTEM;
 }
 
 void cli_print_nps_summary(const char *path, const cvo_nps_stats *st)

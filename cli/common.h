@@ -47,6 +47,23 @@ int cli_parse(int argc, char **argv, const opt_spec *specs, size_t count, parsed
               const char *usage, const char *about);
 
 int cli_exit_for(cvo_status status);
+/* For a library writer's failure on out (path its name; stdout: "standard
+ * output"): "cvo: NAME: write error: reason" for CVO_ERR_WRITE, else as
+ * cli_fail. Returns the exit code. */
+int cli_fail_output(cvo_ctx *ctx, cvo_status status, FILE *out, const char *path);
+/* Flushes and closes an output file (stdout: only flushes; cli_close_stdout
+ * closes it); false after "cvo: path: write error: reason" on stderr. */
+bool cli_close_output(FILE *out, const char *path);
+/* At the end of every command: flushes and closes standard output. A write
+ * that failed on it at any time (disk full, a device that refuses) is
+ * reported once, "cvo: standard output: write error: reason", and turns a
+ * success (EXIT_OK, EXIT_REJECTS) into EXIT_SYSTEM. Returns the exit code. */
+int cli_close_stdout(int code);
+/* The latest day an order or an answer may carry: the day after today (UTC),
+ * one day of slack for time zones ahead of UTC. Today is SOURCE_DATE_EPOCH
+ * (seconds since 1970) when it is set and valid, so that runs are
+ * reproducible, else the clock. */
+int32_t cli_latest_day(void);
 /* Prints "cvo: message" on stderr for a failed library call. */
 int cli_fail(cvo_ctx *ctx, cvo_status status);
 

@@ -1,5 +1,5 @@
 /* fuzz_nps.c - libFuzzer target for the NPS answers reader, joined to a small
- * fixed store. The first byte picks options (a column map, a before day);
+ * fixed store. The first byte picks options (a column map, a before day, a latest day);
  * the rest is the answers file. Checks that every answer is used, rejected or
  * left out as later, the groups add up, and the joins stay in range. */
 #include "cvo.h"
@@ -95,6 +95,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     o.customers = customers;
     o.column_map = (data[0] & 1) ? "email=Email Address,score=How likely" : NULL;
     o.before_day = (data[0] & 2) ? cvo_day_from_ymd(2024, 3, 10) : INT32_MAX;
+    o.latest_day = (data[0] & 4) ? cvo_day_from_ymd(2024, 3, 20) : INT32_MAX;
     uint64_t reported = 0;
     o.on_reject = count_reject;
     o.reject_user_data = &reported;

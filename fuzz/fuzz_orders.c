@@ -2,7 +2,8 @@
  * byte picks options; the rest is the file. Checks the loader's promise that
  * every record is used or rejected: records == used + rejected; with the kept
  * orders, that every order's products and code are in range and that the
- * table as of any day holds exactly the orders before it. */
+ * table as of any day holds exactly the orders before it; with a latest day,
+ * that no order comes after it. */
 #include "cvo.h"
 
 #include <stdint.h>
@@ -75,9 +76,12 @@ static void check_as_of(const cvo_customers *table, uint64_t kept)
 }
 
 static void check(const cvo_load_stats *stats, uint64_t reported, const cvo_customers *table,
-                  bool kept)
+                  const cvo_load_options *options)
 {
+    bool kept = options->keep_orders;
     if (stats->records != stats->used + stats->rejected || reported != stats->rejected)
+        abort();
+    if (cvo_customers_count(table) > 0 && cvo_customers_last_day(table) > options->latest_day)
         abort();
     uint64_t orders = 0;
     for (size_t i = 0; i < cvo_customers_count(table); i++) {
@@ -117,13 +121,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     options.cancel_prefix = (data[0] & 8) ? "C" : NULL;
     options.date_format = (data[0] & 16) ? "%m/%d/%Y %H:%M" : NULL;
     options.keep_orders = (data[0] & 32) != 0;
+    options.latest_day = (data[0] & 64) ? cvo_day_from_ymd(2024, 1, 2) : INT32_MAX;
     uint64_t reported = 0;
     options.on_reject = count_reject;
     options.reject_user_data = &reported;
     cvo_customers *table = NULL;
     cvo_load_stats stats;
     if (cvo_orders_load(ctx, &options, &table, &stats) == CVO_OK)
-        check(&stats, reported, table, options.keep_orders);
+        check(&stats, reported, table, &options);
     cvo_customers_free(table);
     cvo_ctx_free(ctx);
     close(fd);

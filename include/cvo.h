@@ -99,20 +99,21 @@ typedef enum cvo_format {
 
 /* Why a record was rejected. Values are pinned. */
 typedef enum cvo_reject_reason {
-    CVO_REJECT_FIELD_COUNT = 0,   /* more or fewer fields than the header */
-    CVO_REJECT_NO_CUSTOMER = 1,   /* customer_id and email both empty */
-    CVO_REJECT_NO_DATE = 2,       /* order date empty */
-    CVO_REJECT_BAD_DATE = 3,      /* order date not a date */
-    CVO_REJECT_AMBIGUOUS_DATE = 4,/* like 03/04/2021 without --date-format */
-    CVO_REJECT_BAD_MONEY = 5,     /* an amount that is not money */
-    CVO_REJECT_NO_AMOUNT = 6,     /* neither quantity x unit_price nor a total */
-    CVO_REJECT_BAD_QUANTITY = 7,  /* quantity not an integer */
-    CVO_REJECT_OVERFLOW = 8,      /* an amount too large for 64-bit cents */
-    CVO_REJECT_DUPLICATE = 9,     /* exact copy of an earlier record of the same order */
-    CVO_REJECT_TOO_LONG = 10,     /* a record longer than CVO_MAX_RECORD_BYTES */
-    CVO_REJECT_UNTERMINATED = 11, /* a quoted field still open at the end of the input */
-    CVO_REJECT_BAD_CONSENT = 12,  /* a marketing-consent value that is not yes or no */
-    CVO_REJECT__COUNT = 13
+    CVO_REJECT_FIELD_COUNT = 0,    /* more or fewer fields than the header */
+    CVO_REJECT_NO_CUSTOMER = 1,    /* customer_id and email both empty */
+    CVO_REJECT_NO_DATE = 2,        /* order date empty */
+    CVO_REJECT_BAD_DATE = 3,       /* order date not a date */
+    CVO_REJECT_AMBIGUOUS_DATE = 4, /* like 03/04/2021 without --date-format */
+    CVO_REJECT_BAD_MONEY = 5,      /* an amount that is not money */
+    CVO_REJECT_NO_AMOUNT = 6,      /* neither quantity x unit_price nor a total */
+    CVO_REJECT_BAD_QUANTITY = 7,   /* quantity not an integer */
+    CVO_REJECT_OVERFLOW = 8,       /* an amount too large for 64-bit cents */
+    CVO_REJECT_DUPLICATE = 9,      /* exact copy of an earlier record of the same order */
+    CVO_REJECT_TOO_LONG = 10,      /* a record longer than CVO_MAX_RECORD_BYTES */
+    CVO_REJECT_UNTERMINATED = 11,  /* a quoted field still open at the end of the input */
+    CVO_REJECT_FUTURE_DATE = 12,   /* a date after cvo_load_options.latest_day */
+    CVO_REJECT_BAD_CONSENT = 13,   /* a marketing-consent value that is not yes or no */
+    CVO_REJECT__COUNT = 14
 } cvo_reject_reason;
 
 /* A short name of a reason ("bad date"). Never NULL. */
@@ -157,9 +158,16 @@ typedef struct cvo_load_options {
     void *reject_user_data;
     cvo_progress_fn on_progress; /* may be NULL; see cvo_progress_fn */
     void *progress_user_data;
+    /* A record with a date (order_date, fulfilled_at, delivered_at) after this
+     * day is rejected (CVO_REJECT_FUTURE_DATE): a typo like 9999-12-31 would
+     * move the as-of date. The library reads no clock: the caller passes
+     * today + 1 (the CLI: from SOURCE_DATE_EPOCH, else the clock). INT32_MAX:
+     * no limit. */
+    int32_t latest_day;
 } cvo_load_options;
 
-/* Sets every option to its default (format AUTO, threads 0, all else empty). */
+/* Sets every option to its default (format AUTO, threads 0, latest_day INT32_MAX,
+ * all else empty). */
 CVO_API void cvo_load_options_init(cvo_load_options *options);
 
 /* What happened to every record: records == used + rejected, always. */
@@ -262,7 +270,7 @@ CVO_API size_t cvo_customers_product_count(const cvo_customers *customers);
 /* Product index (0 .. count-1); NULL when out of range. */
 CVO_API const cvo_product *cvo_customers_product(const cvo_customers *customers, uint32_t index);
 /* The distinct products of an order of this table, as product indices in the
- * order of their first line; *count 0 when none were named. */
+ * order of their first line; NULL with *count 0 when none were named. */
 CVO_API const uint32_t *cvo_customers_order_products(const cvo_customers *customers,
                                                      const cvo_order *order, size_t *count);
 /* Distinct discount codes seen (code 0 is "no code"); the text of code i ("" for 0
@@ -500,7 +508,9 @@ CVO_API CVO_NODISCARD cvo_status cvo_fit_from_params(cvo_ctx *ctx, cvo_model mod
                                                      cvo_fit *out);
 
 /* Predictions of a fitted purchase model (times in its periods). NaN where a
- * model has no such quantity. */
+ * model has no such quantity, or where it cannot be computed within the
+ * model's bounds (BG/BB's P(X(t) = n): t above 10000 opportunities; Pareto/NBD:
+ * parameters so extreme that its integral does not finish). */
 CVO_API double cvo_fit_p_alive(const cvo_fit *fit, double x, double t_x, double T);
 CVO_API double cvo_fit_expected(const cvo_fit *fit, double x, double t_x, double T, double t);
 CVO_API double cvo_fit_unconditional(const cvo_fit *fit, double t);
@@ -608,7 +618,7 @@ CVO_API double cvo_config_number(const cvo_config *config, const char *section, 
 /* Whether the comma-separated list key holds item (exact, case-sensitive). */
 CVO_API bool cvo_config_has(const cvo_config *config, const char *section, const char *key,
                             const char *item);
-/* Writes a complete, commented configuration with every default. Errors: CVO_ERR_IO. */
+/* Writes a complete, commented configuration with every default. Errors: CVO_ERR_WRITE. */
 CVO_API CVO_NODISCARD cvo_status cvo_config_write_defaults(cvo_ctx *ctx, FILE *out);
 CVO_API void cvo_config_free(cvo_config *config);
 
@@ -781,7 +791,8 @@ typedef enum cvo_nps_reject_reason {
     CVO_NPS_REJECT_BAD_DATE = 4,     /* submitted_at not a known date form (or ambiguous) */
     CVO_NPS_REJECT_TOO_LONG = 5,     /* a record longer than CVO_MAX_RECORD_BYTES */
     CVO_NPS_REJECT_UNTERMINATED = 6, /* a quoted field still open at the end */
-    CVO_NPS_REJECT__COUNT = 7
+    CVO_NPS_REJECT_FUTURE_DATE = 7,  /* submitted_at after cvo_nps_options.latest_day */
+    CVO_NPS_REJECT__COUNT = 8
 } cvo_nps_reject_reason;
 
 /* "pre_delivery", "post_delivery", "unknown"; "promoter", "passive", "detractor";
@@ -821,10 +832,13 @@ typedef struct cvo_nps_options {
                                       hear the future; INT32_MAX (default): none */
     cvo_nps_reject_fn on_reject;   /* may be NULL; a non-OK return stops the read */
     void *reject_user_data;
+    /* Answers submitted after this day are rejected (CVO_NPS_REJECT_FUTURE_DATE),
+     * as in cvo_load_options; INT32_MAX (default): no limit. */
+    int32_t latest_day;
 } cvo_nps_options;
 
 /* Sets every option to its default (min_group 30, delivery_days 5, transit_days 3,
- * before_day INT32_MAX, all else empty). */
+ * before_day and latest_day INT32_MAX, all else empty). */
 CVO_API void cvo_nps_options_init(cvo_nps_options *options);
 
 /* What happened to every response: records == used + rejected + later, always. */
@@ -1031,7 +1045,8 @@ CVO_API void cvo_analysis_free(cvo_analysis *analysis);
  * Writers put bytes on streams the caller opened (the command writes each file
  * to a temporary name and renames it when complete). Every CSV cell that would
  * start with = + - @ TAB or CR is quoted with a leading ' (OWASP), emails and
- * product names included. Errors: CVO_ERR_IO when a write fails, CVO_ERR_NOMEM. */
+ * product names included. Errors: CVO_ERR_WRITE when a write fails (the message
+ * has the system's reason; the caller knows the stream's name), CVO_ERR_NOMEM. */
 
 /* customers.csv: the cvo rfm columns, then p_alive, expected_orders,
  * predicted_clv, churn_risk, next_order_date, winback_date, the profit
@@ -1107,7 +1122,7 @@ CVO_API CVO_NODISCARD cvo_status cvo_write_klaviyo_events(cvo_ctx *ctx, const cv
  * message that is an internal note (segment, predicted CLV, profit, orders, last
  * order, score, comment). Each line starts with its external_id, stable per
  * answer ("cvo-nps-<email>-..."), for a push ledger. Errors: CVO_ERR_ARGUMENT,
- * CVO_ERR_IO, CVO_ERR_NOMEM. */
+ * CVO_ERR_WRITE, CVO_ERR_NOMEM. */
 CVO_API CVO_NODISCARD cvo_status cvo_write_gorgias_tickets(cvo_ctx *ctx, const cvo_analysis *a,
                                                            const cvo_nps *nps, FILE *out);
 /* lists/<name>.csv: Email first, then the reason columns of that list. */
@@ -1247,7 +1262,8 @@ typedef struct cvo_history_record_options {
  * as-of day is replaced (deleted and inserted in that transaction). The previous
  * segment and the day the segment changed are carried forward from the latest
  * snapshot before this as-of day. A failure or crash leaves the file as it was.
- * Errors: CVO_ERR_IO (SQLite failed: the message has its text), CVO_ERR_NOMEM. */
+ * Errors: CVO_ERR_WRITE (the disk is full or the file read-only), CVO_ERR_IO
+ * (SQLite failed otherwise: the message has its text), CVO_ERR_NOMEM. */
 CVO_API CVO_NODISCARD cvo_status cvo_history_record(cvo_history *history, const cvo_analysis *a,
                                                     const cvo_history_record_options *options);
 
@@ -1477,7 +1493,7 @@ CVO_API CVO_NODISCARD cvo_status cvo_write_report_html_options(cvo_ctx *ctx,
  * segment_changed_at, one row per customer of the analysis who moved since
  * the previous snapshot (any of the four flags); only the header without one.
  * m must come from cvo_migration_from_analysis of a. Errors:
- * CVO_ERR_ARGUMENT, CVO_ERR_IO, CVO_ERR_NOMEM. */
+ * CVO_ERR_ARGUMENT, CVO_ERR_WRITE, CVO_ERR_NOMEM. */
 CVO_API CVO_NODISCARD cvo_status cvo_write_movers(cvo_ctx *ctx, const cvo_analysis *a,
                                                   const cvo_migration *m, FILE *out);
 
@@ -1888,7 +1904,7 @@ CVO_API void cvo_generate_options_init(cvo_generate_options *options);
  * first row of an order, empty when after last_day), products (sku,product,unit_cost,
  * category) and NPS answers (email,score,submitted_at,survey,comment,order_id; pre_delivery
  * on the order day, post_delivery 0..8 days after delivery). Any stream
- * may be NULL to skip it. Errors: CVO_ERR_ARGUMENT, CVO_ERR_IO, CVO_ERR_NOMEM. */
+ * may be NULL to skip it. Errors: CVO_ERR_ARGUMENT, CVO_ERR_WRITE, CVO_ERR_NOMEM. */
 CVO_API CVO_NODISCARD cvo_status cvo_generate(cvo_ctx *ctx, const cvo_generate_options *options,
                                               FILE *orders, FILE *products, FILE *nps);
 

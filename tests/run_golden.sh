@@ -6,6 +6,10 @@
 #   stdout, stderr, exit   the exact expected output and exit code.
 # Extra files the command writes can be checked by the command itself
 # (e.g. "... ; cat $TMP/rejects.csv"). --update rewrites the expectations.
+# The run's clock is fixed at 2026-01-01 (SOURCE_DATE_EPOCH; dates after the
+# next day are rejected as future dates), so that no expectation depends on
+# the day the tests run; a case may set its own.
+export SOURCE_DATE_EPOCH=1767225600
 cvo=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 results=$2
 update=${3:-}

@@ -873,6 +873,6 @@ cvo_status cvo_config_write_defaults(cvo_ctx *ctx, FILE *out)
         ok = write_key(out, &config_keys[i], new_section);
     }
     if (!ok || fflush(out) != 0 || ferror(out))
-        return ctx_fail(ctx, CVO_ERR_IO, "cannot write the configuration: %s", strerror(errno));
+        return ctx_fail(ctx, CVO_ERR_WRITE, "cannot write the configuration: %s", strerror(errno));
     return CVO_OK;
 }

@@ -5,6 +5,7 @@
 #include "base/ctx.h"
 #include "base/hash.h"
 #include "io/datetime.h"
+#include "io/header.h"
 #include "io/reader.h"
 
 #include <math.h>
@@ -39,9 +40,9 @@ const char *cvo_nps_class_name(cvo_nps_class nps_class)
 
 const char *cvo_nps_reject_reason_name(cvo_nps_reject_reason reason)
 {
-    static const char *const names[] = {"field count", "no email",      "bad score",
-                                        "no date",     "bad date",      "record too long",
-                                        "unterminated quote"};
+    static const char *const names[] = {
+        "field count", "no email",        "bad score",          "no date",
+        "bad date",    "record too long", "unterminated quote", "future date"};
     return (unsigned)reason < CVO_NPS_REJECT__COUNT ? names[reason] : "?";
 }
 
@@ -102,6 +103,7 @@ void cvo_nps_options_init(cvo_nps_options *options)
     options->delivery_days = 5;
     options->transit_days = 3;
     options->before_day = INT32_MAX;
+    options->latest_day = INT32_MAX;
 }
 
 /* ---- tally: text -> counts per class ------------------------------------------ */
@@ -324,6 +326,7 @@ static cvo_status apply_map(nps_load *ld, const csv_record *header, const char *
 
 static cvo_status map_header(nps_load *ld, const csv_record *header)
 {
+    CVO_TRY(header_check(ld->ctx, ld->name, header, fold_name));
     for (int c = 0; c < COL__COUNT; c++) {
         ld->columns[c] = -1;
         for (int a = 0; column_aliases[c][a] != NULL && ld->columns[c] < 0; a++)
@@ -728,13 +731,20 @@ static cvo_status parse_date(nps_load *ld, const csv_record *rec, int32_t *day, 
     *ok = false;
     if (len == 0)
         return reject(ld, rec, rec->line, CVO_NPS_REJECT_NO_DATE, "empty submitted_at");
-    if (parse_unix(text, len, day) || date_parse_auto(text, len, day) == DATE_OK) {
-        *ok = true;
-        return CVO_OK;
+    int shown = (int)(len > 64 ? 64 : len);
+    if (!parse_unix(text, len, day) && date_parse_auto(text, len, day) != DATE_OK) {
+        snprintf(detail, sizeof detail, "bad date '%.*s' in column submitted_at", shown, text);
+        return reject(ld, rec, rec->line, CVO_NPS_REJECT_BAD_DATE, detail);
     }
-    snprintf(detail, sizeof detail, "bad date '%.*s' in column submitted_at",
-             (int)(len > 64 ? 64 : len), text);
-    return reject(ld, rec, rec->line, CVO_NPS_REJECT_BAD_DATE, detail);
+    if (*day > ld->opt->latest_day) {
+        char latest[11];
+        cvo_day_format(ld->opt->latest_day, latest);
+        snprintf(detail, sizeof detail, "future date '%.*s' in column submitted_at (after %s)",
+                 shown, text, latest);
+        return reject(ld, rec, rec->line, CVO_NPS_REJECT_FUTURE_DATE, detail);
+    }
+    *ok = true;
+    return CVO_OK;
 }
 
 /* Fills r from rec, or rejects rec (*ok false). */
@@ -945,7 +955,7 @@ static cvo_status read_records(nps_load *ld, reader *rd, csv_scanner *sc)
     csv_record rec;
     reader_result rr = reader_next(rd, sc, &rec);
     if (rr != READER_RECORD)
-        return ctx_fail(ld->ctx, CVO_ERR_FORMAT, "%s: no header", ld->name);
+        return header_unreadable(ld->ctx, ld->name, rr);
     CVO_TRY(map_header(ld, &rec));
     if (ld->columns[COL_ORDER_ID] >= 0 && ld->opt->customers != NULL)
         CVO_TRY(build_order_index(ld));

@@ -42,7 +42,8 @@ char *mem_strndup(cvo_ctx *ctx, const char *text, size_t len);
 /* Records a formatted message on ctx and returns status, so that a failing
  * path reads: return ctx_fail(ctx, CVO_ERR_FORMAT, "%s:%llu: ...", ...); */
 cvo_status ctx_fail(cvo_ctx *ctx, cvo_status status, const char *format, ...) CVO_PRINTF(3, 4);
-cvo_status ctx_vfail(cvo_ctx *ctx, cvo_status status, const char *format, va_list args);
+cvo_status ctx_vfail(cvo_ctx *ctx, cvo_status status, const char *format, va_list args)
+    CVO_PRINTF(3, 0);
 /* Shorthand for running out of memory. */
 cvo_status ctx_nomem(cvo_ctx *ctx);
 

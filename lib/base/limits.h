@@ -29,5 +29,8 @@
 #define CVO_MAX_TREND_SNAPSHOTS 1000u
 /* cvo forget: the longest customer id or e-mail it takes (longer ones are cut). */
 #define CVO_MAX_IDENTIFIER_BYTES 1024
+/* Transaction opportunities (T) of one BG/BB summary row: its likelihood and
+ * P(X(n) = x) sum over them, so T = 1e12 would take hours. */
+#define CVO_MAX_OPPORTUNITIES 10000
 
 #endif

@@ -161,7 +161,10 @@ const uint32_t *cvo_customers_order_products(const cvo_customers *customers,
                                              const cvo_order *order, size_t *count)
 {
     *count = 0;
+    /* No product column, or an order without lines: the catalog's list may be
+     * NULL, and even a zero offset from NULL is undefined behaviour. */
     if (customers == NULL || customers->catalog == NULL || order == NULL ||
+        order->product_count == 0 || customers->catalog->order_products == NULL ||
         (uint64_t)order->product_first + order->product_count > customers->catalog->count)
         return NULL;
     *count = order->product_count;

@@ -298,6 +298,12 @@ static bool parse_field_day(shard *sh, slice text, const char *name, int32_t *da
     date_result r = c->has_date_format ? date_parse_format(&c->date_fmt, text.ptr, text.len, day)
                                        : date_parse_auto(text.ptr, text.len, day);
     int n = (int)(text.len > 60 ? 60 : text.len);
+    if (r == DATE_OK && *day > c->latest_day) {
+        char latest[11];
+        cvo_day_format(c->latest_day, latest);
+        return say(v, CVO_REJECT_FUTURE_DATE, "future date '%.*s' in %s (after %s)", n, text.ptr,
+                   name, latest);
+    }
     if (r == DATE_OK)
         return true;
     if (r == DATE_AMBIGUOUS)

@@ -22,6 +22,7 @@ typedef struct ingest_config {
     bool general;               /* keep all orders open (non-contiguous input) */
     uint64_t max_rejects;       /* per worker: CVO_MAX_REJECTS shared among workers */
     bool keep_orders;           /* log counted orders for the models */
+    int32_t latest_day;         /* dates after it are rejected (INT32_MAX: none) */
     const struct products *products; /* costs by SKU, or NULL */
 } ingest_config;
 

@@ -6,6 +6,7 @@
 #include "core/orders.h"
 #include "core/ingest.h"
 #include "core/products.h"
+#include "io/header.h"
 #include "io/reader.h"
 
 #include <pthread.h>
@@ -211,10 +212,8 @@ static cvo_status read_header(load *ld)
     csv_init(&sc, ld->schema.delimiter, 1);
     csv_record header;
     reader_result rr = reader_next(r, &sc, &header);
-    if (rr == READER_END)
-        return ctx_fail(ld->ctx, CVO_ERR_EMPTY, "%s: empty input", ld->name);
     if (rr != READER_RECORD)
-        return ctx_fail(ld->ctx, CVO_ERR_FORMAT, "%s:1: unreadable header", ld->name);
+        return header_unreadable(ld->ctx, ld->name, rr);
     CVO_TRY(schema_detect(ld->ctx, ld->name, &header, ld->options, &ld->schema));
     if (ld->schema.has_header) {
         ld->data_start = reader_abs(r, r->buf + r->pos);
@@ -238,6 +237,7 @@ static cvo_status make_config(load *ld)
     c->cancel_prefix_len = strlen(c->cancel_prefix);
     c->max_rejects = CVO_MAX_REJECTS;
     c->keep_orders = ld->options->keep_orders;
+    c->latest_day = ld->options->latest_day;
     if (ld->options->products_path != NULL) {
         products *p = NULL;
         CVO_TRY(products_load(ld->ctx, ld->options->products_path, &p));
@@ -686,6 +686,7 @@ void cvo_load_options_init(cvo_load_options *options)
 {
     memset(options, 0, sizeof *options);
     options->format = CVO_FORMAT_AUTO;
+    options->latest_day = INT32_MAX;
 }
 
 cvo_status cvo_orders_load(cvo_ctx *ctx, const cvo_load_options *options, cvo_customers **out,
@@ -707,8 +708,9 @@ cvo_status cvo_orders_load(cvo_ctx *ctx, const cvo_load_options *options, cvo_cu
 const char *cvo_reject_reason_name(cvo_reject_reason reason)
 {
     static const char *const names[CVO_REJECT__COUNT] = {
-        "field count", "no customer", "no date", "bad date", "ambiguous date", "bad amount",
-        "no amount", "bad quantity", "amount overflow", "duplicate", "record too long",
-        "unterminated quote", "bad consent"};
+        "field count",     "no customer", "no date",         "bad date",
+        "ambiguous date",  "bad amount",  "no amount",       "bad quantity",
+        "amount overflow", "duplicate",   "record too long", "unterminated quote",
+        "future date",     "bad consent"};
     return (unsigned)reason < CVO_REJECT__COUNT ? names[reason] : "unknown";
 }

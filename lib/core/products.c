@@ -4,6 +4,7 @@
 
 #include "base/bytes.h"
 #include "base/hash.h"
+#include "io/header.h"
 #include "io/money.h"
 #include "io/reader.h"
 
@@ -24,6 +25,15 @@ struct products {
     size_t mask;
     arena strings;
 };
+
+/* Names are matched without regard to case. */
+static void fold_case(const char *text, size_t len, char *out, size_t cap)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < len && n + 1 < cap; i++)
+        out[n++] = text[i] >= 'A' && text[i] <= 'Z' ? (char)(text[i] - 'A' + 'a') : text[i];
+    out[n] = '\0';
+}
 
 static int find_column(const csv_record *header, const char *name)
 {
@@ -118,14 +128,14 @@ static cvo_status add(products *p, const char *path, const csv_record *rec, int 
 static cvo_status read_all(products *p, const char *path, reader *rd, csv_scanner *sc)
 {
     csv_record rec;
-    if (reader_next(rd, sc, &rec) != READER_RECORD)
-        return ctx_fail(p->ctx, CVO_ERR_FORMAT, "%s:1: no header", path);
+    reader_result rr = reader_next(rd, sc, &rec);
+    if (rr != READER_RECORD)
+        return header_unreadable(p->ctx, path, rr);
+    CVO_TRY(header_check(p->ctx, path, &rec, fold_case));
     int sku_col = find_column(&rec, "sku"), cost_col = find_column(&rec, "unit_cost");
     int category_col = find_column(&rec, "category");
     if (sku_col < 0 || cost_col < 0)
-        return ctx_fail(p->ctx, CVO_ERR_FORMAT, "%s:1: needs the columns sku and unit_cost",
-                        path);
-    reader_result rr;
+        return ctx_fail(p->ctx, CVO_ERR_FORMAT, "%s:1: needs the columns sku and unit_cost", path);
     while ((rr = reader_next(rd, sc, &rec)) == READER_RECORD)
         CVO_TRY(add(p, path, &rec, sku_col, cost_col, category_col));
     return rr == READER_END ? CVO_OK

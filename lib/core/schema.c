@@ -3,6 +3,8 @@
  * alias wins, so a canonical name always beats a loose one like "date". */
 #include "schema.h"
 
+#include "io/header.h"
+
 #include <string.h>
 
 static const char *const field_names[FIELD__COUNT] = {
@@ -114,13 +116,8 @@ static void fold_header(const csv_record *header, folded_header *out)
 {
     out->count = header->stored;
     for (uint32_t i = 0; i < header->stored; i++) {
-        const csv_field *f = &header->fields[i];
         char raw[CVO_MAX_HEADER_BYTES];
-        size_t len = f->len < sizeof raw ? f->len : sizeof raw - 1;
-        if (f->needs_unescape && f->len < sizeof raw)
-            len = csv_unescape(f, raw);
-        else
-            memcpy(raw, f->ptr, len);
+        size_t len = header_name_text(&header->fields[i], raw, sizeof raw);
         fold_name(raw, len, out->names[i], sizeof out->names[i]);
     }
 }
@@ -313,8 +310,10 @@ cvo_status schema_detect(cvo_ctx *ctx, const char *name, const csv_record *heade
         status = apply_map(ctx, h, options->column_map, out);
     mem_free(ctx, h);
     out->columns = out->delimiter == ' ' ? 0 : header->count;
-    if (status == CVO_OK && header->count > CVO_MAX_COLUMNS)
-        status = ctx_fail(ctx, CVO_ERR_LIMIT, "%s:1: %u columns (at most %d)", name,
-                          header->count, CVO_MAX_COLUMNS);
+    if (status == CVO_OK && out->has_header)
+        status = header_check(ctx, name, header, fold_name);
+    else if (status == CVO_OK && header->count > CVO_MAX_COLUMNS)
+        status = ctx_fail(ctx, CVO_ERR_LIMIT, "%s:1: %u fields (at most %d)", name, header->count,
+                          CVO_MAX_COLUMNS);
     return status == CVO_OK ? check_required(ctx, name, header, out) : status;
 }

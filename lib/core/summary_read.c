@@ -1,6 +1,7 @@
 /* summary_read.c - reads a ready summary file (lifetimes, BTYD or cvo column
  * names). Strict: a row that is not a valid summary stops the read with
  * file:line: reason, since a summary has no partial meaning. */
+#include "io/header.h"
 #include "io/reader.h"
 #include "core/summary.h"
 
@@ -83,6 +84,17 @@ static cvo_status bad(read_state *st, uint64_t line, const char *why)
     return ctx_fail(st->ctx, CVO_ERR_FORMAT, "%s:%llu: %s", st->path, (unsigned long long)line, why);
 }
 
+/* x repeat purchases all on the first purchase's day is no customer history;
+ * the Pareto/NBD likelihood of such a row grows without bound as alpha or
+ * beta goes to 0, and a fit chases it for minutes. */
+static cvo_status inconsistent(read_state *st, uint64_t line, const cvo_summary_row *r)
+{
+    return ctx_fail(st->ctx, CVO_ERR_FORMAT,
+                    "%s:%llu: inconsistent summary row: x = %g repeat purchases with t_x = 0 "
+                    "(repeat purchases need t_x > 0)",
+                    st->path, (unsigned long long)line, r->x);
+}
+
 static cvo_status check_row(read_state *st, uint64_t line, const cvo_summary_row *r)
 {
     if (r->x < 0 || r->t_x < 0 || r->T < 0 || r->weight <= 0 || r->x_star < 0 || r->m_x < 0)
@@ -91,6 +103,8 @@ static cvo_status check_row(read_state *st, uint64_t line, const cvo_summary_row
         return bad(st, line, "recency t_x is larger than T");
     if (r->x == 0 && r->t_x != 0)
         return bad(st, line, "t_x must be 0 when x is 0");
+    if (r->x > 0 && r->t_x == 0)
+        return inconsistent(st, line, r);
     return CVO_OK;
 }
 
@@ -135,7 +149,8 @@ static cvo_status read_rows(read_state *st, reader *rd, csv_scanner *sc)
     csv_record rec;
     reader_result rr = reader_next(rd, sc, &rec);
     if (rr != READER_RECORD)
-        return bad(st, 1, "no header");
+        return header_unreadable(st->ctx, st->path, rr);
+    CVO_TRY(header_check(st->ctx, st->path, &rec, fold));
     map_columns(&rec, st->columns);
     if (st->columns[COL_X] < 0 || st->columns[COL_TX] < 0 || st->columns[COL_T] < 0)
         return bad(st, 1, "needs columns x (or frequency), t_x (t.x, recency) and T (T.cal, "

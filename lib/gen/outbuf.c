@@ -1,7 +1,10 @@
 /* outbuf.c - buffered output for the generator: rows are formatted by hand
  * into one large buffer and written with fwrite, never fprintf per field.
- * Invariant: len <= cap; a write error is reported once, as CVO_ERR_IO. */
+ * Invariant: len <= cap; a write error is reported once, as CVO_ERR_WRITE. */
 #include "outbuf.h"
+
+#include <errno.h>
+#include <string.h>
 
 #define OUTBUF_BYTES (1u << 20)
 
@@ -24,7 +27,8 @@ cvo_status outbuf_open(outbuf *out, cvo_ctx *ctx, FILE *file, const char *name)
 static cvo_status write_out(outbuf *out, cvo_ctx *ctx)
 {
     if (out->len > 0 && fwrite(out->data, 1, out->len, out->file) != out->len)
-        return ctx_fail(ctx, CVO_ERR_IO, "generate: cannot write the %s stream", out->name);
+        return ctx_fail(ctx, CVO_ERR_WRITE, "generate: cannot write the %s stream: %s", out->name,
+                        strerror(errno));
     out->len = 0;
     return CVO_OK;
 }
@@ -42,7 +46,8 @@ cvo_status outbuf_finish(outbuf *out, cvo_ctx *ctx)
         return CVO_OK;
     CVO_TRY(write_out(out, ctx));
     if (fflush(out->file) != 0 || ferror(out->file))
-        return ctx_fail(ctx, CVO_ERR_IO, "generate: cannot write the %s stream", out->name);
+        return ctx_fail(ctx, CVO_ERR_WRITE, "generate: cannot write the %s stream: %s", out->name,
+                        strerror(errno));
     return CVO_OK;
 }
 

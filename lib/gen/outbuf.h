@@ -19,9 +19,9 @@ typedef struct outbuf {
 
 /* Allocates the buffer when file is not NULL. Errors: CVO_ERR_NOMEM. */
 cvo_status outbuf_open(outbuf *out, cvo_ctx *ctx, FILE *file, const char *name) CVO_MUST_USE;
-/* Makes room for need bytes, writing out what is buffered. Errors: CVO_ERR_IO. */
+/* Makes room for need bytes, writing out what is buffered. Errors: CVO_ERR_WRITE. */
 cvo_status outbuf_reserve(outbuf *out, cvo_ctx *ctx, size_t need) CVO_MUST_USE;
-/* Writes the rest and flushes the stream. Errors: CVO_ERR_IO. */
+/* Writes the rest and flushes the stream. Errors: CVO_ERR_WRITE. */
 cvo_status outbuf_finish(outbuf *out, cvo_ctx *ctx) CVO_MUST_USE;
 void outbuf_close(outbuf *out, cvo_ctx *ctx);
 

@@ -115,9 +115,25 @@ static const char COPY_VERSION_1[] =
     "DROP TABLE v1_snapshot_segments;"
     "DROP TABLE v1_snapshots;";
 
+/* A write the disk or the file system refused is CVO_ERR_WRITE (the CLI's
+ * "cannot write" exit status); opening, reading or a damaged file CVO_ERR_IO. */
+static cvo_status db_status(sqlite3 *db)
+{
+    int code = sqlite3_extended_errcode(db);
+    switch (code) {
+    case SQLITE_IOERR_WRITE:
+    case SQLITE_IOERR_FSYNC:
+    case SQLITE_IOERR_DIR_FSYNC:
+    case SQLITE_IOERR_TRUNCATE: return CVO_ERR_WRITE;
+    default: break;
+    }
+    int primary = code & 0xff;
+    return primary == SQLITE_FULL || primary == SQLITE_READONLY ? CVO_ERR_WRITE : CVO_ERR_IO;
+}
+
 cvo_status history_db_fail(cvo_history *h, const char *what)
 {
-    return ctx_fail(h->ctx, CVO_ERR_IO, "%s: %s: %s", h->path, what, sqlite3_errmsg(h->db));
+    return ctx_fail(h->ctx, db_status(h->db), "%s: %s: %s", h->path, what, sqlite3_errmsg(h->db));
 }
 
 static cvo_status exec(cvo_history *h, const char *sql, const char *what)

@@ -50,7 +50,8 @@ void history_names_init(history_names *n, cvo_ctx *ctx);
 cvo_status history_names_index(history_names *n, const char *name, size_t *index);
 void history_names_release(history_names *n);
 
-/* Fails with CVO_ERR_IO and "path: what: SQLite's message". */
+/* Fails with "path: what: SQLite's message": CVO_ERR_WRITE when SQLite could
+ * not write (disk full, read-only), else CVO_ERR_IO. */
 cvo_status history_db_fail(cvo_history *h, const char *what);
 /* sqlite3_prepare_v2, failing like history_db_fail. */
 cvo_status history_prepare(cvo_history *h, const char *sql, sqlite3_stmt **st);

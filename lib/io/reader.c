@@ -106,7 +106,13 @@ reader_result reader_next(reader *r, csv_scanner *scanner, csv_record *record)
         csv_result res = csv_next(scanner, r->buf, r->len, &pos, r->eof, record);
         if (res == CSV_RECORD) {
             r->pos = pos;
-            return READER_RECORD;
+            if (record->raw_len <= CVO_MAX_RECORD_BYTES)
+                return READER_RECORD;
+            /* whole in the buffer, yet as oversized as one that is not: the
+             * limit must not depend on where the chunks happen to end */
+            record->raw_len = 0;
+            record->count = record->stored = 0;
+            return READER_TOO_LONG;
         }
         r->pos = pos; /* blank lines skipped */
         if (res == CSV_END)

@@ -29,8 +29,9 @@ void reader_free(reader *r);
 typedef enum reader_result { READER_RECORD, READER_END, READER_ERROR, READER_TOO_LONG,
                              READER_UNTERMINATED } reader_result;
 
-/* The next record. On READER_TOO_LONG the oversized record has been skipped
- * up to its end as far as it can be found (its line is in *line). */
+/* The next record. On READER_TOO_LONG the record was longer than
+ * CVO_MAX_RECORD_BYTES and has been skipped up to its end as far as it can be
+ * found (its line is in record->line, no fields). */
 reader_result reader_next(reader *r, csv_scanner *scanner, csv_record *record);
 
 /* Absolute offset of a pointer into the current buffer. */

@@ -7,6 +7,8 @@
  * row->weight. A row is valid when 0 <= x <= t_x <= n (t_x = 0 when x = 0). */
 #include "model.h"
 
+#include "base/limits.h"
+
 #include <math.h>
 
 enum { ALPHA, BETA, GAMMA, DELTA, NPARAMS };
@@ -265,10 +267,11 @@ static double log_choose(double i, double x)
 
 /* P(X(n) = x) (FHS eq. 7): alive throughout, or dropped out after
  * opportunity i >= x having made all x transactions by then. n must be a
- * whole number of opportunities (NaN otherwise); 0 for x outside 0..n. */
+ * whole number of opportunities up to CVO_MAX_OPPORTUNITIES, the sum having
+ * a term per opportunity (NaN otherwise); 0 for x outside 0..n. */
 static double bgbb_pmf(const double *p, double n, int x)
 {
-    if (!(n >= 0) || n != floor(n) || !isfinite(n))
+    if (!(n >= 0) || n != floor(n) || !isfinite(n) || n > CVO_MAX_OPPORTUNITIES)
         return NAN;
     double xd = x;
     if (x < 0 || xd > n)

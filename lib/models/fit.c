@@ -5,6 +5,7 @@
 #include "models/fit.h"
 
 #include "base/hash.h"
+#include "base/limits.h"
 
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_linalg.h>
@@ -368,6 +369,10 @@ static cvo_status rows_stage(cvo_ctx *ctx, const model_ops *ops, const cvo_summa
                              size_t index, const row_table *t, fit_rows *out, row_stage *stage)
 {
     size_t j = index % ROW_AHEAD;
+    if (ops->discrete && s->T > CVO_MAX_OPPORTUNITIES)
+        return ctx_fail(ctx, CVO_ERR_LIMIT,
+                        "summary row %zu: T = %g opportunities; the %s model takes at most %d",
+                        index + 1, s->T, ops->name, CVO_MAX_OPPORTUNITIES);
     const char *why = row_prepare(ops, s, &stage->row[j], &stage->use[j], out);
     if (why != NULL)
         return ctx_fail(ctx, CVO_ERR_ARGUMENT, "summary row %zu: %s", index + 1, why);

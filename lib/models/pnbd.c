@@ -112,11 +112,15 @@ static bool tail_series(const double *p, double x, double y, bool want_grad, pnb
  * Gauss-Legendre error is decided (a factor (e^v + c)^-p with p ~ 50 needs
  * it). |h'| is largest at a panel end, h' being monotone. The march stops
  * once h has fallen PANEL_DROP below its maximum while decreasing: by
- * concavity it never comes back.
+ * concavity it never comes back. A march that has not ended after PANEL_MAX
+ * panels gives no value (NaN) rather than a partial sum: the likelihood is
+ * then -inf there and the optimiser moves away, instead of spending minutes
+ * on parameters that have run off to 1e-300 or 1e18 (the valid fits and the
+ * tests need at most a few hundred panels).
  */
 #define PANEL_SPAN 2.5
 #define PANEL_DROP 40.0
-enum { PANEL_MAX = 4000 };
+enum { PANEL_MAX = 1000 };
 
 static const double gauss_legendre_16[8][2] = {
     {0.095012509837637441, 0.1894506104550685}, {0.28160355077925892, 0.18260341504492358},
@@ -185,26 +189,63 @@ static double panel_step(const log_integrand f, const void *ctx, double v, doubl
     return v + step < end ? step : end - v;
 }
 
+/* Where the march may start. While h rises from v (h' > 0 there), e^h left
+ * of any point c with h'(c) > 0 lies under e^(h(c) - h'(c) (c - u)), so the
+ * part left of c - L, L = (PANEL_DROP + ln(h'(v) / h'(c))) / h'(c), is below
+ * e^-PANEL_DROP of the part in [c - L, c] (where h' <= h'(v)). c is end when
+ * h' is still at least half of h'(v) there, else the point where h' falls to
+ * half, found by bisection (h' is monotone). Only an interval longer than
+ * PANEL_DROP / h'(v) can lose anything; parameters run off to 1e-300 make
+ * intervals of hundreds of units in v, which the march would cross in
+ * hundreds of panels for nothing. */
+enum { START_BISECTIONS = 60 };
+
+static double march_start(const log_integrand f, const void *ctx, double v, double end)
+{
+    double slope_v = f(ctx, v, NULL).slope;
+    if (!(slope_v > 0) || !isfinite(end) || !(end - v > PANEL_DROP / slope_v))
+        return v;
+    double c = end, slope_c = f(ctx, end, NULL).slope;
+    if (!(slope_c >= slope_v / 2)) {
+        double lo = v, hi = end;
+        for (int i = 0; i < START_BISECTIONS; i++) {
+            double mid = lo + (hi - lo) / 2;
+            if (f(ctx, mid, NULL).slope >= slope_v / 2)
+                lo = mid;
+            else
+                hi = mid;
+        }
+        c = lo;
+        slope_c = f(ctx, c, NULL).slope;
+    }
+    double from = c - (PANEL_DROP + log(slope_v / slope_c)) / slope_c;
+    return from > v ? from : v;
+}
+
 /* Integral of e^h over [v, end]: ln of it in the return value, the
  * f-weighted mean of d ln f / dp in grad (when not NULL); -INFINITY when the
- * integral underflows to 0. */
+ * integral underflows to 0; NaN (grad 0) when PANEL_MAX panels did not
+ * finish it. */
 static double log_concave_integral(const log_integrand f, const void *ctx, double v, double end,
                                    double *grad)
 {
+    v = march_start(f, ctx, v, end);
     double h_max = f(ctx, v, NULL).h;
     log_sum acc = {h_max, 0, {0, 0, 0, 0}};
-    for (int panels = 0; v < end && panels < PANEL_MAX; panels++) {
+    bool done = !(v < end);
+    for (int panels = 0; !done && panels < PANEL_MAX; panels++) {
         double step = panel_step(f, ctx, v, end);
         log_sum_panel(f, ctx, &acc, v, v + step, grad != NULL);
         v += step;
         log_point at = f(ctx, v, NULL);
         h_max = at.h > h_max ? at.h : h_max;
-        if (at.h < h_max - PANEL_DROP && at.slope < 0)
-            break;
+        done = !(v < end) || (at.h < h_max - PANEL_DROP && at.slope < 0);
     }
-    bool positive = acc.value > 0 && isfinite(acc.value);
+    bool positive = done && acc.value > 0 && isfinite(acc.value);
     for (int k = 0; grad != NULL && k < 4; k++)
         grad[k] = positive ? acc.grad[k] / acc.value : 0;
+    if (!done)
+        return NAN;
     return positive ? acc.ref + log(acc.value) : -INFINITY;
 }
 
@@ -218,15 +259,32 @@ typedef struct area_setup {
     double x, m;
 } area_setup;
 
-/* |h''| = sum of p e^v c / (e^v + c)^2 <= (r+x)/4 + (s+1)/4 everywhere. */
+/* |h''| = p e^v c / (e^v + c)^2 for the one term whose c = alpha - m or
+ * beta - m is not 0 (p its exponent): at most p/4, reached at v = ln c, and
+ * monotone on either side. Within PANEL_SPAN of ln c (where a panel may hold
+ * the peak) the bound is p/4; elsewhere the value at v, since a panel away
+ * from the peak has its largest |h''| at an end. A global p/4 would make
+ * every panel 2.5/sqrt(p/4) wide even where h is a straight line, which for
+ * p ~ 1e18 exhausts PANEL_MAX. */
+static double area_curvature(double v, double ev, double c, double p)
+{
+    if (c == 0)
+        return 0;
+    if (fabs(v - log(c)) <= PANEL_SPAN)
+        return p / 4;
+    double sum = ev + c;
+    return p * (ev / sum) * (c / sum);
+}
+
 static log_point area_integrand(const void *ctx, double v, double *dlnf)
 {
     const area_setup *a = ctx;
     double ev = exp(v), rx = a->p[P_R] + a->x, s1 = a->p[P_S] + 1;
-    double a_tau = ev + (a->p[P_ALPHA] - a->m), b_tau = ev + (a->p[P_BETA] - a->m);
+    double c_alpha = a->p[P_ALPHA] - a->m, c_beta = a->p[P_BETA] - a->m;
+    double a_tau = ev + c_alpha, b_tau = ev + c_beta;
     double ln_a = log(a_tau), ln_b = log(b_tau);
     log_point at = {v - rx * ln_a - s1 * ln_b, 1 - rx * ev / a_tau - s1 * ev / b_tau,
-                    (rx + s1) / 4};
+                    area_curvature(v, ev, c_alpha, rx) + area_curvature(v, ev, c_beta, s1)};
     if (dlnf != NULL) {
         dlnf[P_R] = -ln_a;
         dlnf[P_ALPHA] = -rx / a_tau;

@@ -77,7 +77,7 @@ cvo_status cell_flush(cell_buf *b, FILE *out)
 {
     CVO_TRY(cell_status(b));
     if (b->len > 0 && fwrite(b->data, 1, b->len, out) != b->len)
-        return ctx_fail(b->ctx, CVO_ERR_IO, "write error: %s", strerror(errno));
+        return ctx_fail(b->ctx, CVO_ERR_WRITE, "write error: %s", strerror(errno));
     b->len = 0;
     return CVO_OK;
 }
@@ -93,7 +93,7 @@ cvo_status cell_finish(cell_buf *b, FILE *out, cvo_status status)
         status = cell_flush(b, out);
     cell_buf_free(b);
     if (status == CVO_OK && (fflush(out) != 0 || ferror(out)))
-        status = ctx_fail(b->ctx, CVO_ERR_IO, "write error: %s", strerror(errno));
+        status = ctx_fail(b->ctx, CVO_ERR_WRITE, "write error: %s", strerror(errno));
     return status;
 }
 

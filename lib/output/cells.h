@@ -33,7 +33,7 @@ void cell_str(cell_buf *b, const char *text);
 void cell_char(cell_buf *b, char c);
 /* CVO_OK, or CVO_ERR_NOMEM (with the message set) after a failed append. */
 cvo_status cell_status(cell_buf *b);
-/* Writes the buffer to out and empties it. CVO_ERR_NOMEM, CVO_ERR_IO. */
+/* Writes the buffer to out and empties it. CVO_ERR_NOMEM, CVO_ERR_WRITE. */
 cvo_status cell_flush(cell_buf *b, FILE *out);
 /* cell_flush once more than CELL_FLUSH_BYTES are buffered. */
 cvo_status cell_flush_some(cell_buf *b, FILE *out);

@@ -420,7 +420,7 @@ static cvo_status bulk_open(bulk_writer *w)
     FILE *out = NULL;
     CVO_TRY(w->open(w->user_data, w->jobs, &out));
     if (out == NULL)
-        return ctx_fail(w->ctx, CVO_ERR_IO, "bulk-import body %zu: no stream", w->jobs);
+        return ctx_fail(w->ctx, CVO_ERR_WRITE, "bulk-import body %zu: no stream", w->jobs);
     w->out = out;
     w->jobs++;
     w->profiles = 0;

@@ -12,6 +12,7 @@
 #include "output/report_trend.h"
 #include "output/svg.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1494,6 +1495,6 @@ cvo_status cvo_write_report_html_options(cvo_ctx *ctx, const cvo_analysis *a,
     CVO_TRY(report_body(&r, as_of));
     page_end(&r);
     if (fflush(out) != 0 || ferror(out))
-        return ctx_fail(ctx, CVO_ERR_IO, "report.html: write failed");
+        return ctx_fail(ctx, CVO_ERR_WRITE, "write error: %s", strerror(errno));
     return CVO_OK;
 }

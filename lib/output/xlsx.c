@@ -45,7 +45,7 @@ typedef struct xlsx_table {
 
 static cvo_status xlsx_fail(xlsx_writer *w, lxw_error error, const char *what)
 {
-    return ctx_fail(w->ctx, CVO_ERR_IO, "xlsx: %s: %s", what, lxw_strerror(error));
+    return ctx_fail(w->ctx, CVO_ERR_WRITE, "xlsx: %s: %s", what, lxw_strerror(error));
 }
 
 /* text, or its longest prefix of whole UTF-8 characters that Excel takes. */
@@ -128,7 +128,7 @@ static cvo_status xlsx_sheet(xlsx_writer *w, const xlsx_table *t, const char *na
 {
     lxw_worksheet *sheet = workbook_add_worksheet(w->book, name);
     if (sheet == NULL)
-        return ctx_fail(w->ctx, CVO_ERR_IO, "xlsx: cannot add sheet %s", name);
+        return ctx_fail(w->ctx, CVO_ERR_WRITE, "xlsx: cannot add sheet %s", name);
     size_t rows = xlsx_rows_for_sheet(w, t, *next);
     lxw_error error = xlsx_header(w, sheet, t);
     if (error == LXW_NO_ERROR)
@@ -197,7 +197,7 @@ static cvo_status xlsx_check_path(cvo_ctx *ctx, const char *path)
 {
     FILE *probe = fopen(path, "wb");
     if (probe == NULL)
-        return ctx_fail(ctx, CVO_ERR_IO, "%s: cannot write: %s", path, strerror(errno));
+        return ctx_fail(ctx, CVO_ERR_WRITE, "%s: cannot write: %s", path, strerror(errno));
     fclose(probe);
     return CVO_OK;
 }

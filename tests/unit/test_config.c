@@ -455,7 +455,7 @@ static void test_write_defaults_error(void **state)
     FILE *out = fopen("/dev/full", "w");
     if (out == NULL)
         skip();
-    assert_int_equal(cvo_config_write_defaults(f->ctx, out), CVO_ERR_IO);
+    assert_int_equal(cvo_config_write_defaults(f->ctx, out), CVO_ERR_WRITE);
     assert_non_null(strstr(cvo_ctx_message(f->ctx), "cannot write the configuration"));
     fclose(out);
 }
@@ -463,8 +463,16 @@ static void test_write_defaults_error(void **state)
 /* ---- docs/config.md ---------------------------------------------------------------- */
 
 static void put(char **text, size_t *len, size_t *cap, const char *format, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void put(char **text, size_t *len, size_t *cap, const char *format, ...)
 {
     va_list args;
+    if (*text == NULL) { /* no offset from NULL: undefined even when 0 */
+        *cap = 256;
+        *text = malloc(*cap);
+        assert_non_null(*text);
+    }
     for (;;) {
         va_start(args, format);
         int n = vsnprintf(*text + *len, *cap - *len, format, args);

@@ -693,7 +693,7 @@ static void test_write_error(void **state)
     FILE *full = fopen("/dev/full", "w");
     if (full == NULL)
         skip();
-    assert_int_equal(cvo_write_customers_csv(s->ctx, s->analysis, full), CVO_ERR_IO);
+    assert_int_equal(cvo_write_customers_csv(s->ctx, s->analysis, full), CVO_ERR_WRITE);
     assert_non_null(strstr(cvo_ctx_message(s->ctx), "write error"));
     fclose(full);
 }
@@ -906,14 +906,14 @@ static cvo_status open_full(void *user_data, size_t index, FILE **out)
     size_t *opened = user_data;
     (*opened)++;
     *out = fopen("/dev/full", "w");
-    return *out ? CVO_OK : CVO_ERR_IO;
+    return *out ? CVO_OK : CVO_ERR_WRITE;
 }
 
 static cvo_status close_full(void *user_data, size_t index, FILE *out)
 {
     size_t *opened = user_data;
     opened[1]++;
-    return fclose(out) == 0 ? CVO_OK : CVO_ERR_IO;
+    return fclose(out) == 0 ? CVO_OK : CVO_ERR_WRITE;
 }
 
 /* A body that cannot be written fails the job, and its stream is still closed. */
@@ -925,7 +925,7 @@ static void test_bulk_write_error(void **state)
         skip();
     assert_int_equal(
         cvo_write_klaviyo_bulk(s->ctx, s->analysis, open_full, close_full, counts, &jobs),
-        CVO_ERR_IO);
+        CVO_ERR_WRITE);
     assert_true(counts[0] >= 1);
     assert_int_equal(counts[0], counts[1]);
     assert_int_equal(jobs, counts[0]);

@@ -525,6 +525,18 @@ static void test_invalid_rows_and_options(void **state)
     assert_int_equal(fit_model(ctx, &NBD_OPS, s, NULL, &fit), CVO_ERR_ARGUMENT);
     assert_string_equal(cvo_ctx_message(ctx), "summary row 2: t_x is larger than T");
     cvo_summary_free(s);
+    /* BG/BB sums over the opportunities: T = 1e12 would take hours */
+    rows[1] = (cvo_summary_row){"", 1, 5, 1e12, 0, 0, 1, 0};
+    s = summary_of(ctx, rows, 2);
+    assert_int_equal(cvo_model_fit(ctx, CVO_MODEL_BGBB, s, NULL, &fit), CVO_ERR_LIMIT);
+    assert_string_equal(
+        cvo_ctx_message(ctx),
+        "summary row 2: T = 1e+12 opportunities; the bgbb model takes at most 10000");
+    cvo_summary_free(s);
+    const double bgbb_params[4] = {1.2, 0.75, 0.66, 2.78};
+    assert_int_equal(cvo_fit_from_params(ctx, CVO_MODEL_BGBB, bgbb_params, 4, &fit), CVO_OK);
+    assert_true(cvo_fit_pmf(&fit, 6, 2) > 0);
+    assert_true(isnan(cvo_fit_pmf(&fit, 1e12, 2)));
     rows[1] = (cvo_summary_row){"", 0, 0, 9, 0, 0, 1, 0};
     s = summary_of(ctx, rows, 2);
     cvo_fit_options options;

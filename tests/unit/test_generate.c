@@ -1143,10 +1143,10 @@ static void test_write_error(void **state)
     FILE *read_only = fopen("/dev/null", "r");
     assert_non_null(read_only);
     assert_int_equal(cvo_ctx_new(&ctx, NULL), CVO_OK);
-    assert_int_equal(cvo_generate(ctx, &options, read_only, NULL, NULL), CVO_ERR_IO);
+    assert_int_equal(cvo_generate(ctx, &options, read_only, NULL, NULL), CVO_ERR_WRITE);
     assert_non_null(strstr(cvo_ctx_message(ctx), "orders"));
-    assert_int_equal(cvo_generate(ctx, &options, NULL, read_only, NULL), CVO_ERR_IO);
-    assert_int_equal(cvo_generate(ctx, &options, NULL, NULL, read_only), CVO_ERR_IO);
+    assert_int_equal(cvo_generate(ctx, &options, NULL, read_only, NULL), CVO_ERR_WRITE);
+    assert_int_equal(cvo_generate(ctx, &options, NULL, NULL, read_only), CVO_ERR_WRITE);
     fclose(read_only);
     cvo_ctx_free(ctx);
 }

@@ -12,6 +12,7 @@
 
 #include "base/hmac.h"
 #include "cvo.h"
+#include "history/history.h"
 
 #include <fcntl.h>
 #include <sqlite3.h>
@@ -726,6 +727,24 @@ static void test_bad_files(void **state)
     assert_non_null(strstr(cvo_ctx_message(f->ctx), "version 99"));
 }
 
+/* A database that cannot grow (the disk is full) is a write error, which the
+ * command reports as such (exit status 4), not as unreadable input. */
+static void test_full_database(void **state)
+{
+    fixture *f = *state;
+    sqlite3_stmt *st = NULL;
+    assert_int_equal(sqlite3_prepare_v2(f->history->db, "PRAGMA page_count", -1, &st, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    char sql[64];
+    snprintf(sql, sizeof sql, "PRAGMA max_page_count = %d", sqlite3_column_int(st, 0));
+    sqlite3_finalize(st);
+    assert_int_equal(sqlite3_exec(f->history->db, sql, NULL, NULL, NULL), SQLITE_OK);
+    cvo_history_record_options o = {0, NULL, NULL};
+    assert_int_equal(cvo_history_record(f->history, f->analysis[0], &o), CVO_ERR_WRITE);
+    assert_non_null(strstr(cvo_ctx_message(f->ctx), "full"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -741,6 +760,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_trend_matches_by_name, setup, teardown),
         cmocka_unit_test_setup_teardown(test_forget, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_files, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_full_database, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -377,6 +377,39 @@ static void test_before_day(void **state)
     assert_int_equal(cvo_nps_overall(f->result)->n, 0);
 }
 
+/* Answers submitted after latest_day are rejected (future date), before the
+ * before_day cut: a typo is an error, not a later answer. */
+static void test_future_answers(void **state)
+{
+    fixture *f = *state;
+    write_text(f->orders, orders_csv);
+    load_orders(f);
+    write_text(f->nps, "email,score,submitted_at\n"
+                       "ann@example.com,9,2024-03-09\n"
+                       "bob@example.com,3,9999-12-31\n"
+                       "ann@example.com,10,2024-03-21\n"
+                       "bob@example.com,7,2024-03-20T23:59:00Z\n");
+    cvo_nps_options o;
+    cvo_nps_options_init(&o);
+    assert_int_equal(o.latest_day, INT32_MAX);
+    rejects seen = {0};
+    o.path = f->nps;
+    o.customers = f->customers;
+    o.on_reject = collect;
+    o.reject_user_data = &seen;
+    o.latest_day = cvo_day_from_ymd(2024, 3, 20);
+    o.before_day = cvo_day_from_ymd(2024, 3, 15);
+    cvo_nps_stats stats;
+    assert_int_equal(cvo_nps_load(f->ctx, &o, &f->result, &stats), CVO_OK);
+    assert_int_equal(stats.used, 1);
+    assert_int_equal(stats.later, 1);
+    assert_int_equal(stats.rejected, 2);
+    assert_int_equal(stats.rejected_by_reason[CVO_NPS_REJECT_FUTURE_DATE], 2);
+    assert_int_equal(seen.lines[0], 3);
+    assert_int_equal(seen.lines[1], 4);
+    assert_string_equal(cvo_nps_reject_reason_name(CVO_NPS_REJECT_FUTURE_DATE), "future date");
+}
+
 /* The most frequent words and phrases of each segment's comments. */
 static void test_segment_terms(void **state)
 {
@@ -495,6 +528,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_delivery_and_order_id, setup, teardown),
         cmocka_unit_test_setup_teardown(test_segment_terms, setup, teardown),
         cmocka_unit_test_setup_teardown(test_before_day, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_future_answers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_utf8_words, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

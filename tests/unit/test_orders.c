@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "base/limits.h"
 #include "core/orders.h"
 #include "cvo.h"
 
@@ -725,6 +726,85 @@ static void test_cancel_prefix(void **state)
     temp_remove(&f);
 }
 
+/* A record over CVO_MAX_RECORD_BYTES is rejected however the chunks fall:
+ * whole in the default 4 MiB buffer as much as cut by 4 KiB chunks (smaller
+ * chunks rescan the partial record per refill: minutes for a MiB). */
+static void test_long_record_any_chunk(void **state)
+{
+    (void)state;
+    text t = {0};
+    const char *head = "order_id,customer_id,order_date,total,note\n1,A,2025-01-02,10.00,x\n"
+                       "2,B,2025-01-03,20.00,";
+    text_add(&t, head, strlen(head));
+    for (size_t i = 0; i < CVO_MAX_RECORD_BYTES + CVO_MAX_RECORD_BYTES / 2; i++)
+        text_add(&t, "y", 1);
+    const char *tail = "\n3,C,2025-01-04,30.00,z\n";
+    text_add(&t, tail, strlen(tail));
+    temp_file f;
+    temp_write(&f, t.ptr, t.len);
+    static const load_tuning chunked[] = {{0, UINT64_MAX, false},
+                                          {4096, UINT64_MAX, false},
+                                          {4096, 1, false},
+                                          {0, 1, false},
+                                          {4096, UINT64_MAX, true}};
+    for (size_t i = 0; i < sizeof chunked / sizeof chunked[0]; i++) {
+        result r;
+        load_ok(f.path, &chunked[i], NULL, &r);
+        expect_totals_add_up(&r.stats);
+        assert_int_equal(r.stats.used, 2);
+        assert_int_equal(r.stats.rejected_by_reason[CVO_REJECT_TOO_LONG], 1);
+        assert_int_equal(r.rejects.line[0], 3);
+        result_free(&r);
+    }
+    temp_remove(&f);
+    text_free(&t);
+}
+
+/* A date after latest_day, in any date column, rejects its record (a typo
+ * like 9999-12-31 would move the as-of date); the latest day itself is fine. */
+static void test_future_dates(void **state)
+{
+    (void)state;
+    static const char file[] = "order_id,customer_id,order_date,total,delivered_at\n"
+                               "1,A,2025-12-30,10.00,2026-01-02\n"
+                               "2,B,9999-12-31,20.00,\n"
+                               "3,A,2026-01-02,5.00,\n"
+                               "4,C,2025-12-31,7.00,2026-01-03\n";
+    temp_file f;
+    temp_write(&f, file, strlen(file));
+    cvo_ctx *ctx = NULL;
+    assert_int_equal(cvo_ctx_new(&ctx, NULL), CVO_OK);
+    cvo_load_options options;
+    cvo_load_options_init(&options);
+    assert_int_equal(options.latest_day, INT32_MAX);
+    reject_log *log = calloc(1, sizeof *log);
+    assert_non_null(log);
+    options.path = f.path;
+    options.display_name = "test.csv";
+    options.on_reject = log_reject;
+    options.reject_user_data = log;
+    options.latest_day = cvo_day_from_ymd(2026, 1, 2);
+    cvo_customers *table = NULL;
+    cvo_load_stats stats;
+    assert_int_equal(cvo_orders_load(ctx, &options, &table, &stats), CVO_OK);
+    assert_int_equal(stats.used, 2);
+    assert_int_equal(stats.rejected_by_reason[CVO_REJECT_FUTURE_DATE], 2);
+    expect_totals_add_up(&stats);
+    assert_int_equal(log->count, 2);
+    assert_int_equal(log->line[0], 3);
+    assert_string_equal(log->detail[0],
+                        "future date '9999-12-31' in order_date (after 2026-01-02)");
+    assert_int_equal(log->line[1], 5);
+    assert_string_equal(log->detail[1],
+                        "future date '2026-01-03' in delivered_at (after 2026-01-02)");
+    assert_int_equal(cvo_customers_last_day(table), cvo_day_from_ymd(2026, 1, 2));
+    assert_string_equal(cvo_reject_reason_name(CVO_REJECT_FUTURE_DATE), "future date");
+    cvo_customers_free(table);
+    cvo_ctx_free(ctx);
+    free(log);
+    temp_remove(&f);
+}
+
 static void test_errors(void **state)
 {
     (void)state;
@@ -803,6 +883,8 @@ int main(void)
         cmocka_unit_test(test_cancel_prefix),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_reject_callback_stops),
+        cmocka_unit_test(test_future_dates),
+        cmocka_unit_test(test_long_record_any_chunk),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -448,6 +448,51 @@ static void test_loglik_against_brute_force(void **state)
     }
 }
 
+/* Parameters like those a Pareto/NBD fit ran off to on a summary row with
+ * x = 25 and t_x = 0 (the reader now rejects such rows): alpha near the
+ * smallest double, s and beta large. In v = ln(m + tau) the integral of D
+ * then spans ~700 units; the march used to cross all of it, with panels
+ * made narrow by a curvature bound of (s+1)/4 that only holds near
+ * ln |alpha - beta|, ran into its panel cap and returned the partial sum: a
+ * wrong likelihood, and minutes for a fit. Now the negligible rising part is
+ * skipped and the curvature is bounded where the panel is. */
+static void test_runaway_parameters(void **state)
+{
+    (void)state;
+    static const double cases[][7] = {
+        {0.5, 1e-300, 0.7, 10, 0, 0, 39},  /* a rising march of 700 units */
+        {0.5, 1e-300, 1e6, 1e8, 0, 0, 39}, /* used to reach the cap: off by 0.7 */
+        {0.5, 1e-300, 1e4, 1e6, 0, 0, 1},  /* off by 0.02 */
+        {1e-3, 1e-300, 1e3, 1e4, 0, 0, 1}, /* off by 0.1 */
+        {0.5, 1e-300, 1e4, 1e6, 3, 0, 1},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const double *c = cases[i];
+        double grad[4];
+        double ll = loglik_of(c, c[4], c[5], c[6], grad);
+        double want = brute_force_loglik(c, c[4], c[5], c[6]);
+        if (!(fabs(ll - want) <= 1e-9 * fabs(want) + 1e-9))
+            fail_msg("case %zu: loglik %.15g, brute force %.15g", i, ll, want);
+        for (int k = 0; k < 4; k++)
+            assert_true(isfinite(grad[k]));
+    }
+}
+
+/* Where even that is not enough (r, s, beta at 1e18) the march stops at its
+ * panel cap and the likelihood says so (-inf: the optimiser moves away)
+ * instead of returning the partial sum as a value. */
+static void test_panel_cap_gives_no_value(void **state)
+{
+    (void)state;
+    const model_ops *m = pnbd_model();
+    static const double p[4] = {1e18, 10, 1e18, 1e18};
+    double grad[4];
+    assert_true(loglik_of(p, 0, 0, 1, NULL) == -INFINITY);
+    assert_true(loglik_of(p, 3, 1e-3, 39, grad) == -INFINITY);
+    assert_true(isnan(m->p_alive(p, 0, 0, 1)));
+    assert_true(isnan(m->expected(p, 0, 0, 1, 52)));
+}
+
 /* ---- no NaN on extreme inputs ------------------------------------------------------ */
 
 static void check_extreme_point(const double *p, double x, double t_x, double T)
@@ -613,6 +658,8 @@ int main(void)
         cmocka_unit_test(test_gradient_integrated_area),
         cmocka_unit_test(test_branch_switch_continuous),
         cmocka_unit_test(test_loglik_against_brute_force),
+        cmocka_unit_test(test_runaway_parameters),
+        cmocka_unit_test(test_panel_cap_gives_no_value),
         cmocka_unit_test(test_no_nan_on_extremes),
         cmocka_unit_test(test_invalid_inputs),
         cmocka_unit_test(test_hyp2f1_values),

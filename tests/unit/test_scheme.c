@@ -460,9 +460,16 @@ typedef struct text_buffer {
     size_t len, cap;
 } text_buffer;
 
+static void put(text_buffer *b, const char *format, ...) __attribute__((format(printf, 2, 3)));
+
 static void put(text_buffer *b, const char *format, ...)
 {
     va_list args;
+    if (b->data == NULL) { /* no offset from NULL: undefined even when 0 */
+        b->cap = 256;
+        b->data = malloc(b->cap);
+        assert_non_null(b->data);
+    }
     for (;;) {
         va_start(args, format);
         int n = vsnprintf(b->data + b->len, b->cap - b->len, format, args);

@@ -153,6 +153,9 @@ static void test_bad_summaries(void **state)
     expect_error(ctx, "a,b\n1,2\n", ":1: needs columns");
     expect_error(ctx, "x,t_x,T\n1,2,3\n2,5,4\n", ":3: recency t_x is larger than T");
     expect_error(ctx, "x,t_x,T\n0,1,3\n", ":2: t_x must be 0 when x is 0");
+    expect_error(ctx, "x,t_x,T\n1,1,3\n25,0,38.86\n",
+                 ":3: inconsistent summary row: x = 25 repeat purchases with t_x = 0 (repeat "
+                 "purchases need t_x > 0)");
     expect_error(ctx, "x,t_x,T\n1,abc,3\n", ":2: a field is not a number");
     expect_error(ctx, "frequency,recency,T,weights\n1,1,2,0\n", ":2: negative value");
     cvo_ctx_free(ctx);
