@@ -1,6 +1,7 @@
-/* cmd_analyze.c - cvo analyze ORDERS -o DIR: the main job. Reads the store,
- * runs the analysis and writes the report, the customer table, the summary,
- * the Klaviyo files and the lists into DIR, each file published whole. */
+/* cmd_analyze.c - cvo analyze ORDERS -o DIR: the main job. Takes DIR's lock,
+ * reads the store, refuses a run that fails a safety check, analyses it,
+ * writes every output into a new run directory, publishes it as DIR with its
+ * history in step (cvo_outdir, cvo_history runs), then pushes. */
 #include "atomic.h"
 #include "clock.h"
 #include "commands.h"
@@ -27,7 +28,7 @@ static const opt_spec specs[] = {
     {"push", 0, "TARGETS", "after writing DIR send: klaviyo (CVO_KLAVIYO_API_KEY), gorgias "
                            "(CVO_GORGIAS_DOMAIN, _USER, _API_KEY), or klaviyo,gorgias"},
     {"dry-run", 0, NULL, "with --push: show what would be sent, send nothing"},
-    {"fsync", 0, NULL, "make every file durable (fsync) before it gets its name"},
+    {"fsync", 0, NULL, "make every file and directory durable (fsync) before the switch"},
     {"db", 0, "FILE", "history database (SQLite): record a snapshot, show the segment migration"},
     {"as-of", 0, "DATE", "analyse the orders as they stood on DATE (orders before it)"},
     {"backfill", 0, "monthly", "with --db: first record a snapshot per month start of the history"},
@@ -65,8 +66,9 @@ typedef struct job {
     bool pushed_rejects;      /* a Klaviyo job finished with failed profiles */
 } job;
 
-/* What the Klaviyo and Gorgias writers are given. The consent and erasure
- * filters go in leave_out (NULL: nobody is left out). */
+/* What the Klaviyo and Gorgias writers are given. Customers without consent
+ * leave the Klaviyo files through their result's left_out, forgotten ones the
+ * table before the analysis: leave_out stays NULL. */
 static cvo_export_options export_options(const job *j)
 {
     cvo_export_options o;
