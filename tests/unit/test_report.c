@@ -418,7 +418,7 @@ static uint64_t unhappy_top_customers(const cvo_analysis *a)
     uint64_t n = 0;
     for (size_t i = 0; i < cvo_customers_count(cvo_analysis_customers(a)); i++) {
         int last = cvo_nps_customer_last(nps, i);
-        int32_t age = cvo_analysis_as_of(a) - cvo_nps_customer_last_day(nps, i);
+        int64_t age = (int64_t)cvo_analysis_as_of(a) - cvo_nps_customer_last_day(nps, i);
         n += scores[i].segment < 2 && cvo_customers_at(cvo_analysis_customers(a), i)->email[0] &&
              last >= 0 && last <= 6 && age < 90;
     }
