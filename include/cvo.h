@@ -1079,7 +1079,9 @@ typedef struct cvo_run_summary {
     uint64_t customers, orders;
     int64_t revenue_cents;
     uint64_t pushed;     /* profiles, events and tickets the pushes sent and had accepted */
-    uint64_t skipped;    /* not sent: sent by an earlier run, no email, no consent */
+    uint64_t skipped;    /* events and tickets not sent: accepted in an earlier run (the
+                            ledger), or the customer had a cvo ticket within
+                            [gorgias] max_answer_age_days */
     double duration_s;
     const char *reason;  /* why refused or failed; NULL or "" when neither */
 } cvo_run_summary;
