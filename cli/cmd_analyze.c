@@ -64,6 +64,7 @@ typedef struct job {
     char reason[1200];        /* why refused or failed, for the summary */
     cvo_id_key id_key;        /* of the keyed identifiers in the Klaviyo and Gorgias files */
     bool pushed_rejects;      /* a Klaviyo job finished with failed profiles */
+    bool published;           /* DIR shows this run */
 } job;
 
 /* What the Klaviyo and Gorgias writers are given. Customers without consent
@@ -281,7 +282,14 @@ static bool write_summary(job *j, const char *dir, const cvo_analysis *a)
         return false;
     f.sync = j->sync;
     j->summary.duration_s = clock_seconds() - j->started;
-    cvo_status status = cvo_write_summary_json_run(j->ctx, a, &j->summary, f.out);
+    cvo_run_summary run = j->summary;
+    if (run.status == NULL) { /* before the run has ended: what it will say unless it fails */
+        bool rejects = (run.rejected > 0 || run.nps_rejected > 0) &&
+                       args_get(j->args, specs, SPEC_COUNT, "max-rejects") == NULL;
+        run.status = rejects ? "rejects" : "ok";
+        run.exit_code = rejects ? EXIT_REJECTS : EXIT_OK;
+    }
+    cvo_status status = cvo_write_summary_json_run(j->ctx, a, &run, f.out);
     if (status != CVO_OK) {
         atomic_abort(&f);
         cli_fail(j->ctx, status);
@@ -675,6 +683,7 @@ static int publish(job *j, const cvo_analysis *a)
         status = cvo_outdir_publish(j->outdir, j->sync);
     }
     if (status == CVO_OK) {
+        j->published = true;
         test_pause("published");
         status = cvo_history_commit_run(j->state, run.run_id);
     }
@@ -697,8 +706,10 @@ static int publish(job *j, const cvo_analysis *a)
 
 /* ---- the run ------------------------------------------------------------------------------ */
 
-/* The summary line on stderr (unless quiet) and in the state database. */
-static void finish_summary(job *j, int code)
+/* The run summary, final: in summary.json of the published run, stored with
+ * the run, and as the last line on stderr (unless quiet). Returns the code,
+ * EXIT_SYSTEM when summary.json cannot be written. */
+static int finish_summary(job *j, int code, const cvo_analysis *a)
 {
     cvo_run_summary *s = &j->summary;
     s->exit_code = code;
@@ -707,15 +718,14 @@ static void finish_summary(job *j, int code)
     if (code > EXIT_REJECTS && j->reason[0] == '\0')
         snprintf(j->reason, sizeof j->reason, "%s", cvo_ctx_message(j->ctx));
     s->reason = j->reason;
+    if (j->published && a != NULL && !write_summary(j, j->out_arg, a)) {
+        s->exit_code = code = EXIT_SYSTEM;
+        s->status = "failed";
+    }
     s->duration_s = clock_seconds() - j->started;
-    if (args_get(j->args, specs, SPEC_COUNT, "quiet") == NULL &&
-        cvo_write_run_summary(j->ctx, s, stderr) != CVO_OK)
-        return; /* stderr is gone: nothing more to say */
-    if (j->state == NULL || j->outdir == NULL || code > EXIT_REJECTS)
-        return;
     char *line = NULL;
     size_t len = 0;
-    FILE *mem = open_memstream(&line, &len);
+    FILE *mem = j->published ? open_memstream(&line, &len) : NULL;
     if (mem != NULL && cvo_write_run_summary(j->ctx, s, mem) == CVO_OK && fclose(mem) == 0) {
         line[len ? len - 1 : 0] = '\0';
         if (cvo_history_set_run_summary(j->state, s->run_id, line) != CVO_OK)
@@ -724,6 +734,10 @@ static void finish_summary(job *j, int code)
         fclose(mem);
     }
     free(line);
+    if (args_get(j->args, specs, SPEC_COUNT, "quiet") == NULL &&
+        cvo_write_run_summary(j->ctx, s, stderr) != CVO_OK)
+        return code; /* stderr is gone: nothing more to say */
+    return code;
 }
 
 /* Customers erased with cvo forget never come back: they are taken out of the
@@ -831,8 +845,6 @@ static int push_targets(job *j, const cvo_analysis *a, const cvo_config *config)
     }
     j->summary.pushed = sent.profiles + sent.events_sent + sent.tickets_sent;
     j->summary.skipped = sent.events_skipped + sent.tickets_skipped + sent.tickets_held;
-    if (!setup.dry_run && code <= EXIT_REJECTS && !write_summary(j, j->out_arg, a))
-        code = EXIT_SYSTEM;
     if (code == EXIT_REJECTS)
         j->pushed_rejects = true;
     return code <= EXIT_REJECTS ? -1 : code;
@@ -870,7 +882,7 @@ static int run(job *j, const char *orders)
     progress(j, code <= EXIT_REJECTS ? "done" : "failed");
     if (code <= EXIT_REJECTS && args_get(j->args, specs, SPEC_COUNT, "quiet") == NULL)
         print_done(j, a);
-    finish_summary(j, code);
+    code = finish_summary(j, code, a);
     cvo_migration_free(j->migration);
     cvo_history_close(j->own_state);
     cvo_history_close(j->history);

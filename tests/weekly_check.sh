@@ -196,6 +196,18 @@ check "no customer got two tickets" summary_is "$work/go.sum" "customer_repeats=
 check "run 1 opened tickets" test "$(value tickets "$work/go.sum")" -gt 0
 check "run 2 found its tickets in the ledger" \
     grep -q 'gorgias: 0 tickets sent, [1-9][0-9]* already in the ledger' "$work/run2.err"
+# the run summary (the last line on stderr, and run in summary.json) says what was sent
+python3 - "$work/run2.err" "$work/out/summary.json" > "$work/run.out" 2>&1 << 'EOF'
+import json, sys
+line = json.loads(open(sys.argv[1]).read().splitlines()[-1])
+run = json.load(open(sys.argv[2]))["run"]
+assert all(line[k] == run[k] for k in line if k != "duration_s"), (line, run)
+assert line["status"] == "ok" and line["exit"] == 0, line
+assert line["pushed"] > 0 and line["skipped"] > 0, line  # profiles sent; events, tickets in the ledger
+print("ok")
+EOF
+grep -q "^ok$" "$work/run.out" || cat "$work/run.out" >&2
+check "run 2's summary line and summary.json count what was pushed and skipped" grep -q "^ok$" "$work/run.out"
 
 # ---- killed during the Klaviyo events and restarted ----------------------------------------
 # waits until LOG has N lines matching PATTERN (at most 30 s); false if not
