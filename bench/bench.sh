@@ -36,12 +36,11 @@ echo "bench: cvo predict --model bgnbd --spend gg (phases, one run):"
 echo "bench: cvo predict --model bgnbd --spend gg --whole-periods (weekly, lifetimes-style):"
 "$cvo" predict -q --timings --whole-periods --model bgnbd --spend gg "$file" -o /dev/null
 echo "bench: cvo analyze (the main job; DuckDB needs 8.2 s for the RFM alone here):"
-rm -rf bench/out
+rm -rf bench/out bench/.out.cvo bench/out.lock bench/history.db
 /usr/bin/time -f "bench: cvo analyze: wall %e s, peak RSS %M KiB" "$cvo" analyze -q "$file" -o bench/out
 echo "bench: cvo dive (every grouping; with the predictions) and cvo cohorts:"
 /usr/bin/time -f "bench: cvo dive: wall %e s, peak RSS %M KiB" "$cvo" dive -q "$file" > /dev/null
 /usr/bin/time -f "bench: cvo cohorts: wall %e s, peak RSS %M KiB" "$cvo" cohorts -q "$file" > /dev/null
 echo "bench: cvo analyze --db (records a snapshot of every customer in SQLite; a new file):"
-rm -f bench/out/history.db
-/usr/bin/time -f "bench: cvo analyze --db: wall %e s, peak RSS %M KiB" "$cvo" analyze -q "$file" -o bench/out --db bench/out/history.db
-ls -l bench/out/history.db | awk '{print "bench: history.db: " $5 " bytes"}'
+/usr/bin/time -f "bench: cvo analyze --db: wall %e s, peak RSS %M KiB" "$cvo" analyze -q "$file" -o bench/out --db bench/history.db
+ls -l bench/history.db | awk '{print "bench: history.db: " $5 " bytes"}'
