@@ -117,12 +117,15 @@ void hmac_init(hmac_state *m, const void *key, size_t key_len)
         sha256(key, key_len, k);
     else if (key_len > 0)
         memcpy(k, key, key_len);
+    uint8_t outer_pad[SHA256_BLOCK];
     for (int i = 0; i < SHA256_BLOCK; i++) {
         pad[i] = k[i] ^ 0x36;
-        m->outer_pad[i] = k[i] ^ 0x5c;
+        outer_pad[i] = k[i] ^ 0x5c;
     }
     sha256_init(&m->inner);
     sha256_update(&m->inner, pad, sizeof pad);
+    sha256_init(&m->outer);
+    sha256_update(&m->outer, outer_pad, sizeof outer_pad);
 }
 
 void hmac_update(hmac_state *m, const void *data, size_t len)
@@ -134,9 +137,7 @@ void hmac_final(hmac_state *m, uint8_t mac[SHA256_BYTES])
 {
     uint8_t inner[SHA256_BYTES];
     sha256_final(&m->inner, inner);
-    sha256_state outer;
-    sha256_init(&outer);
-    sha256_update(&outer, m->outer_pad, sizeof m->outer_pad);
+    sha256_state outer = m->outer;
     sha256_update(&outer, inner, sizeof inner);
     sha256_final(&outer, mac);
 }
@@ -162,12 +163,16 @@ void hmac_hex(const uint8_t digest[SHA256_BYTES], size_t hex_chars, char *out)
 
 /* ---- keyed identifiers -------------------------------------------------------------- */
 
-void keyed_id(const cvo_id_key *key, const char *const *parts, size_t count,
-              char out[KEYED_HEX + 1])
+void keyed_hasher_init(keyed_hasher *h, const cvo_id_key *key)
 {
-    hmac_state m;
+    hmac_init(&h->keyed, key->bytes, sizeof key->bytes);
+}
+
+void keyed_hasher_id(const keyed_hasher *h, const char *const *parts, size_t count,
+                     char out[KEYED_HEX + 1])
+{
+    hmac_state m = h->keyed;
     uint8_t mac[SHA256_BYTES];
-    hmac_init(&m, key->bytes, sizeof key->bytes);
     for (size_t i = 0; i < count; i++) {
         if (i > 0)
             hmac_update(&m, "\x1f", 1);
@@ -175,6 +180,14 @@ void keyed_id(const cvo_id_key *key, const char *const *parts, size_t count,
     }
     hmac_final(&m, mac);
     hmac_hex(mac, KEYED_HEX, out);
+}
+
+void keyed_id(const cvo_id_key *key, const char *const *parts, size_t count,
+              char out[KEYED_HEX + 1])
+{
+    keyed_hasher h;
+    keyed_hasher_init(&h, key);
+    keyed_hasher_id(&h, parts, count, out);
 }
 
 void keyed_customer(const cvo_id_key *key, const char *customer_id, const char *email,

@@ -29,7 +29,7 @@ void sha256(const void *data, size_t len, uint8_t digest[SHA256_BYTES]);
  * pieces, final. */
 typedef struct hmac_state {
     sha256_state inner;
-    uint8_t outer_pad[SHA256_BLOCK];
+    sha256_state outer; /* after the outer pad: a copied state hashes many messages */
 } hmac_state;
 
 void hmac_init(hmac_state *m, const void *key, size_t key_len);
@@ -53,6 +53,14 @@ void hmac_hex(const uint8_t digest[SHA256_BYTES], size_t hex_chars, char *out);
  * part holds in practice) under key: KEYED_HEX hex digits and a NUL in out. */
 void keyed_id(const cvo_id_key *key, const char *const *parts, size_t count,
               char out[KEYED_HEX + 1]);
+/* The same for many identifiers under one key: the key's pads are hashed once,
+ * in keyed_hasher_init, not for every identifier. */
+typedef struct keyed_hasher {
+    hmac_state keyed;
+} keyed_hasher;
+void keyed_hasher_init(keyed_hasher *h, const cvo_id_key *key);
+void keyed_hasher_id(const keyed_hasher *h, const char *const *parts, size_t count,
+                     char out[KEYED_HEX + 1]);
 /* The keyed identifier of a customer: its key is the customer id, else the
  * normalised e-mail (as cvo_customer says). Ledgers and identifiers use it. */
 void keyed_customer(const cvo_id_key *key, const char *customer_id, const char *email,

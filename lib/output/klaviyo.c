@@ -540,14 +540,14 @@ static void json_event_open(cell_buf *b)
 /* "cvo-<kind>-<keyed hash>": the hash of the kind, the customer key, the last
  * order day (the purchase cycle) and detail (what changed; "" for none). The
  * same event of the same cycle gets the same id on every run. */
-static void event_unique_id(cell_buf *b, const cvo_export_options *o, const cvo_customer *c,
+static void event_unique_id(cell_buf *b, const keyed_hasher *ids, const cvo_customer *c,
                             const char *kind, const char *detail)
 {
     char last_order[11], hash[KEYED_HEX + 1];
     cvo_day_format(c->last_order_day, last_order);
     const char *parts[4] = {kind, c->customer_id[0] ? c->customer_id : c->email, last_order,
                             detail};
-    keyed_id(o->id_key, parts, 4, hash);
+    keyed_hasher_id(ids, parts, 4, hash);
     cell_str(b, "cvo-");
     cell_str(b, kind);
     cell_char(b, '-');
@@ -555,7 +555,7 @@ static void event_unique_id(cell_buf *b, const cvo_export_options *o, const cvo_
 }
 
 /* After the properties: time (the day), unique_id, metric name and profile. */
-static void json_event_close(cell_buf *b, const cvo_export_options *o, const cvo_customer *c,
+static void json_event_close(cell_buf *b, const keyed_hasher *ids, const cvo_customer *c,
                              int32_t day, const char *kind, const char *detail, const char *metric)
 {
     char date[11];
@@ -563,7 +563,7 @@ static void json_event_close(cell_buf *b, const cvo_export_options *o, const cvo
     cell_str(b, ",\"time\":\"");
     cell_str(b, date);
     cell_str(b, "T00:00:00Z\",\"unique_id\":\"");
-    event_unique_id(b, o, c, kind, detail);
+    event_unique_id(b, ids, c, kind, detail);
     cell_str(b, "\",\"metric\":{\"data\":{\"type\":\"metric\",\"attributes\":{\"name\":");
     cell_json_string(b, metric);
     cell_str(b, "}}},\"profile\":{\"data\":{\"type\":\"profile\",\"attributes\":{");
@@ -571,24 +571,25 @@ static void json_event_close(cell_buf *b, const cvo_export_options *o, const cvo
     cell_str(b, "}}}}}}\n");
 }
 
-static void json_event(cell_buf *b, const cvo_export_options *o, const cell_row *row)
+static void json_event(cell_buf *b, const keyed_hasher *ids, const cell_row *row)
 {
     json_event_open(b);
     json_properties(b, row, event_properties, COUNT_OF(event_properties));
-    json_event_close(b, o, row->customer, row->result->winback_day, "winback", "",
+    json_event_close(b, ids, row->customer, row->result->winback_day, "winback", "",
                      "CVO Winback Due");
 }
 
 /* "CVO Segment Changed" (old and new segment) and "CVO Recency Dropped" (old
  * and new R score) of a customer in the migration, dated its as-of day. */
-static void json_migration_events(cell_buf *b, const cvo_export_options *o, const cell_row *row)
+static void json_migration_events(cell_buf *b, const keyed_hasher *ids, const cvo_migration *m,
+                                  const cell_row *row)
 {
     size_t count = 0;
-    const cvo_migration_customer *rows = cvo_migration_customers(o->migration, &count);
+    const cvo_migration_customer *rows = cvo_migration_customers(m, &count);
     if (row->index >= count)
         return;
     const cvo_migration_customer *c = &rows[row->index];
-    int32_t day = cvo_migration_to_day(o->migration);
+    int32_t day = cvo_migration_to_day(m);
     cell values[3];
     set_klaviyo_date(&values[2], day);
     if (c->segment_changed) {
@@ -597,7 +598,7 @@ static void json_migration_events(cell_buf *b, const cvo_export_options *o, cons
         cell_set_text(&values[1], row->segment);
         json_event_open(b);
         json_properties_with(b, row, NULL, 0, values, names, 3);
-        json_event_close(b, o, row->customer, day, "segment-changed", row->segment,
+        json_event_close(b, ids, row->customer, day, "segment-changed", row->segment,
                          "CVO Segment Changed");
     }
     if (c->r_dropped) {
@@ -608,7 +609,7 @@ static void json_migration_events(cell_buf *b, const cvo_export_options *o, cons
         cell_set_int(&values[1], row->score->r);
         json_event_open(b);
         json_properties_with(b, row, NULL, 0, values, names, 3);
-        json_event_close(b, o, row->customer, day, "recency-dropped", r, "CVO Recency Dropped");
+        json_event_close(b, ids, row->customer, day, "recency-dropped", r, "CVO Recency Dropped");
     }
 }
 
@@ -629,6 +630,8 @@ cvo_status cvo_write_klaviyo_events_with(cvo_ctx *ctx, const cvo_analysis *a,
 {
     CVO_TRY(check_arguments(ctx, a, out));
     cvo_export_options o = export_options(options);
+    keyed_hasher ids; /* the key's pads hashed once for every event's id */
+    keyed_hasher_init(&ids, o.id_key);
     const cvo_customer_result *results = cvo_analysis_results(a);
     bool moves = cvo_migration_has_previous(o.migration);
     cell_buf b;
@@ -641,9 +644,9 @@ cvo_status cvo_write_klaviyo_events_with(cvo_ctx *ctx, const cvo_analysis *a,
         cell_row row;
         export_row(a, i, &row);
         if (due)
-            json_event(&b, &o, &row);
+            json_event(&b, &ids, &row);
         if (moves)
-            json_migration_events(&b, &o, &row);
+            json_migration_events(&b, &ids, o.migration, &row);
         status = cell_flush_some(&b, out);
     }
     return cell_finish(&b, out, status);
