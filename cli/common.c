@@ -2,6 +2,7 @@
  * library through cvo.h only. */
 #include "common.h"
 
+#include "clock.h"
 #include "progress_bar.h"
 
 #include <errno.h>
@@ -213,18 +214,8 @@ static bool parse_int(const char *text, long min, long max, long *out)
 
 int32_t cli_latest_day(void)
 {
-    const char *epoch = getenv("SOURCE_DATE_EPOCH");
-    long long seconds = -1;
-    if (epoch != NULL && epoch[0] != '\0') {
-        char *end;
-        errno = 0;
-        seconds = strtoll(epoch, &end, 10);
-        if (errno != 0 || *end != '\0')
-            seconds = -1;
-    }
-    if (seconds < 0)
-        seconds = (long long)time(NULL);
-    return (int32_t)(seconds / 86400) + 1;
+    long long seconds = clock_unix();
+    return (int32_t)((seconds >= 0 ? seconds : 0) / 86400) + 1;
 }
 
 static int load_options(const parsed_args *a, const opt_spec *s, size_t n, const char *path,

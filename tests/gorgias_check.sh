@@ -16,48 +16,8 @@ if [ -z "$results" ]; then
     echo "usage: gorgias_check.sh RESULTS [CVO [DRIVER]]" >&2
     exit 2
 fi
-mkdir -p "$results"
-pass=0
-fail=0
-work=$(mktemp -d) || exit 2
-servers=""
-cleanup() {
-    for pid in $servers; do kill "$pid" 2> /dev/null; done
-    [ -n "$KEEP" ] && echo "kept $work" >&2 || rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 2' INT TERM
-
-finish() {
-    echo "gorgias: $pass passed, $fail failed"
-    echo "$pass $fail" > "$results/gorgias.count"
-    [ "$fail" = 0 ]
-    exit $?
-}
-
-check() {
-    name=$1
-    shift
-    if "$@"; then
-        pass=$((pass + 1))
-    else
-        fail=$((fail + 1))
-        echo "gorgias: FAIL: $name" >&2
-    fi
-}
-
-# a step that cannot run is a failure, never a skip
-need() {
-    if ! "$@" > /dev/null 2>&1; then
-        echo "gorgias: cannot run: $*" >&2
-        fail=$((fail + 1))
-        finish
-    fi
-}
-
-contains() { grep -q -F -e "$2" "$1"; }
-lacks() { ! grep -q -F -e "$2" "$1"; }
-summary_is() { grep -q -x -F -e "$2" "$1"; }
+layer=gorgias
+. "$root/tests/servers.sh"
 bounded() { timeout 120 "$@"; }
 
 user=agent@example.com
@@ -71,29 +31,9 @@ need test -x "$driver"
 start_server() {
     name=$1
     shift
-    python3 "$root/tests/gorgias_test_server.py" --port-file "$work/$name.port" \
-        --log "$work/$name.log" --store "$work/$name.store" --user "$user" --key "$key" \
-        --timeout 150 "$@" &
-    servers="$servers $!"
-    tries=0
-    while [ ! -s "$work/$name.port" ] && [ $tries -lt 100 ]; do
-        sleep 0.1
-        tries=$((tries + 1))
-    done
-    port=$(cat "$work/$name.port" 2> /dev/null)
-    url="http://127.0.0.1:$port"
-    if [ -z "$port" ]; then
-        echo "gorgias: the fake Gorgias server $name did not start" >&2
-        fail=$((fail + 1))
-        finish
-    fi
+    serve "$name" gorgias --user "$user" --key "$key" --timeout 150 "$@"
 }
-
-summarize() {
-    python3 "$root/tests/gorgias_test_server.py" --summarize "$work/$1.log" > "$work/$1.sum"
-    grep '^problem=' "$work/$1.sum" >&2
-    return 0
-}
+summarize_gorgias() { summarize "$1" gorgias; }
 
 # ---- tickets from cvo analyze on a generated store ----------------------------------
 "$cvo" generate -n 300 -s 5 -o "$work/gen" 2> /dev/null
@@ -134,7 +74,7 @@ mkdir -p "$work/empty"
 bounded "$driver" gorgias "$work/empty" "$work/empty.db" --base-url "$url" --user "$user" --key "$key" \
     --as-of "$as_of" > /dev/null 2> "$work/missing.err"
 check "a missing tickets file exits 3" test $? = 3
-summarize main
+summarize_gorgias main
 check "nothing reached the server so far" summary_is "$work/main.sum" "requests=0"
 
 # ---- the push through cvo analyze: 201, then 429 (Retry-after 1), then 201s ---------
@@ -142,7 +82,7 @@ CVO_GORGIAS_BASE_URL=$url push > "$work/push.out" 2> "$work/push.err"
 code=$?
 check "push exits 0" test $code = 0
 [ $code = 0 ] || cat "$work/push.err" >&2
-summarize main
+summarize_gorgias main
 check "push: no auth, path or body problem" summary_is "$work/main.sum" "problems=0"
 check "push: 429 waited and retried" contains "$work/main.sum" "statuses=201,429,201"
 check "push: one ticket per line" summary_is "$work/main.sum" "tickets=$tickets"
@@ -159,7 +99,7 @@ sys.exit(not all(m['messages'][0]['from_agent'] is False and m['messages'][1]['c
 # ---- a second push sends nothing (ledger) -------------------------------------------
 CVO_GORGIAS_BASE_URL=$url push > /dev/null 2> "$work/again.err"
 check "second push exits 0" test $? = 0
-summarize main
+summarize_gorgias main
 check "second push: no new ticket" summary_is "$work/main.sum" "tickets=$tickets"
 check "second push: never a duplicate" summary_is "$work/main.sum" "duplicates=0"
 check "second push: all in the ledger" contains "$work/again.err" "gorgias: 0 tickets sent, $tickets already in the ledger"
@@ -176,7 +116,7 @@ printf '%s\n' "$first" | sed "s/$hash/abcdefabcdefabcdefabcdef/" >> "$out/gorgia
 drive -q > /dev/null 2> "$work/new.err"
 check "a new customer's answer is sent" test $? = 0
 check "quiet prints nothing" test ! -s "$work/new.err"
-summarize main
+summarize_gorgias main
 check "exactly one more ticket" summary_is "$work/main.sum" "tickets=$((tickets + 1))"
 echo '{"subject":"no key"}' >> "$out/gorgias/tickets.jsonl"
 drive > /dev/null 2> "$work/broken.err"
@@ -193,7 +133,7 @@ check "a 500 exits 4" test $? = 4
 check "a 500 says the ticket may exist" contains "$work/500.err" "the ticket may have been made: recorded as unknown"
 fresh > /dev/null 2> "$work/after500.err"
 check "after a 500 the push goes on" test $? = 0
-summarize failing
+summarize_gorgias failing
 check "after a 500: that ticket is never sent again" summary_is "$work/failing.sum" "duplicates=0"
 check "after a 500: the others are sent" summary_is "$work/failing.sum" "tickets=$tickets"
 
@@ -212,7 +152,7 @@ check "hung server: recorded as unknown" \
     test "$(sqlite3 "$work/fresh.db" "select count(*) from push_ledger where state = 'unknown'")" = 1
 start_server after-hung
 fresh > /dev/null 2> "$work/after-hung.err"
-summarize after-hung
+summarize_gorgias after-hung
 check "after a hung server: the unknown ticket is not sent" summary_is "$work/after-hung.sum" "tickets=$((tickets - 1))"
 
 finish

@@ -15,50 +15,8 @@ if [ -z "$results" ]; then
     echo "usage: push_check.sh RESULTS [CVO [DRIVER]]" >&2
     exit 2
 fi
-mkdir -p "$results"
-pass=0
-fail=0
-work=$(mktemp -d) || exit 2
-servers=""
-cleanup() {
-    for pid in $servers; do kill "$pid" 2>/dev/null; done
-    [ -n "$KEEP" ] || rm -rf "$work"; [ -n "$KEEP" ] && echo "kept $work" >&2
-}
-trap cleanup EXIT
-trap 'exit 2' INT TERM
-
-finish() {
-    echo "push: $pass passed, $fail failed"
-    echo "$pass $fail" > "$results/push.count"
-    [ "$fail" = 0 ]
-    exit $?
-}
-
-# check NAME COMMAND...: one test case.
-check() {
-    name=$1
-    shift
-    if "$@"; then
-        pass=$((pass + 1))
-    else
-        fail=$((fail + 1))
-        echo "push: FAIL: $name" >&2
-    fi
-}
-
-# a step that cannot run is a failure, never a skip
-need() {
-    if ! "$@" > /dev/null 2>&1; then
-        echo "push: cannot run: $*" >&2
-        fail=$((fail + 1))
-        finish
-    fi
-}
-
-contains() { grep -q -F -e "$2" "$1"; }
-lacks() { ! grep -q -F -e "$2" "$1"; }
-# summary_is SUM LINE: the server's key=value summary holds exactly LINE.
-summary_is() { grep -q -x -F -e "$2" "$1"; }
+layer=push
+. "$root/tests/servers.sh"
 bounded() { timeout 120 "$@"; }
 
 key=pk_test_0123456789abcdef
@@ -72,30 +30,9 @@ need test -x "$driver"
 start_server() {
     name=$1
     shift
-    python3 "$root/tests/klaviyo_test_server.py" --port-file "$work/$name.port" \
-        --log "$work/$name.log" --store "$work/$name.store" --key "$key" --revision "$revision" \
-        --timeout 180 "$@" &
-    servers="$servers $!"
-    tries=0
-    while [ ! -s "$work/$name.port" ] && [ $tries -lt 100 ]; do
-        sleep 0.1
-        tries=$((tries + 1))
-    done
-    port=$(cat "$work/$name.port" 2> /dev/null)
-    url="http://127.0.0.1:$port"
-    if [ -z "$port" ]; then
-        echo "push: the fake Klaviyo server $name did not start" >&2
-        fail=$((fail + 1))
-        finish
-    fi
+    serve "$name" klaviyo --key "$key" --revision "$revision" --timeout 180 "$@"
 }
-
-# summarize NAME: the server's log as key=value lines in $work/NAME.sum.
-summarize() {
-    python3 "$root/tests/klaviyo_test_server.py" --summarize "$work/$1.log" > "$work/$1.sum"
-    grep '^problem=' "$work/$1.sum" >&2
-    return 0
-}
+summarize_klaviyo() { summarize "$1" klaviyo; }
 
 # ---- a hand-made DIR: two bulk bodies (2 + 3 profiles), three events -------------
 store=$work/store
@@ -140,7 +77,7 @@ check "plain http is explained" contains "$work/url.err" "the base URL must be a
 drive "$work/empty" > /dev/null 2> "$work/missing.err"
 check "missing files exit 3" test $? = 3
 check "missing files are named" contains "$work/missing.err" "profile-bulk-import"
-summarize main
+summarize_klaviyo main
 check "nothing reached the server so far" summary_is "$work/main.sum" "requests=0"
 
 # ---- the push: 429 on the second bulk POST, 503 on the second event -------------
@@ -148,7 +85,7 @@ drive "$store" > "$work/push.out" 2> "$work/push.err"
 code=$?
 check "push exits 0" test $code = 0
 [ $code = 0 ] || cat "$work/push.err" >&2
-summarize main
+summarize_klaviyo main
 check "push: no header or body problem" summary_is "$work/main.sum" "problems=0"
 check "push: 429 waited and retried" summary_is "$work/main.sum" "bulk_statuses=202,429,202"
 check "push: 503 retried" summary_is "$work/main.sum" "event_statuses=202,503,202,202"
@@ -167,7 +104,7 @@ sys.exit(not (len(s['profiles']) == 5 and s['profiles']['a@example.com']['proper
 drive "$store" -q > /dev/null 2> "$work/quiet.err"
 check "second push exits 0" test $? = 0
 check "quiet push prints nothing" test ! -s "$work/quiet.err"
-summarize main
+summarize_klaviyo main
 check "second push: no bulk POST again" summary_is "$work/main.sum" "bulk=3"
 check "second push: no event again" summary_is "$work/main.sum" "event_repeats=0"
 
@@ -176,7 +113,7 @@ bulk "$(profile a@example.com Champions),$(profile b@example.com Loyal)" \
     > "$store/klaviyo/profile-bulk-import/0001.json"
 drive "$store" > /dev/null 2> "$work/unset.err"
 check "unset push exits 0" test $? = 0
-summarize main
+summarize_klaviyo main
 check "unset: one profile-import call" summary_is "$work/main.sum" "import_statuses=200"
 check "unset: one property removed" summary_is "$work/main.sum" "unset_names=1"
 check "unset: the property is gone" python3 -c "
@@ -185,7 +122,7 @@ s = json.load(open('$work/main.store'))
 sys.exit('CVO Winback Date' in s['profiles']['a@example.com']['properties'])"
 check "unset: reported" contains "$work/unset.err" "properties removed from 1 profiles"
 drive "$store" > /dev/null 2>&1
-summarize main
+summarize_klaviyo main
 check "unset: not again" summary_is "$work/main.sum" "import=1"
 
 # ---- 400: Klaviyo's detail, the file name, and a stop -------------------------
@@ -196,7 +133,7 @@ drive "$store" > /dev/null 2> "$work/refuse.err"
 check "400 exits 4" test $? = 4
 check "400 shows the detail" contains "$work/refuse.err" "Invalid email address in profile 1 (test server)."
 check "400 names the file" contains "$work/refuse.err" "klaviyo/profile-bulk-import/0001.json: HTTP 400: Invalid input."
-summarize refuse
+summarize_klaviyo refuse
 check "400 stops the push" summary_is "$work/refuse.sum" "requests=1"
 echo event > "$work/refuse.marker"
 drive "$store" --wait 0 > /dev/null 2> "$work/refuse-event.err"
@@ -241,7 +178,7 @@ analyze > "$work/e2e.out" 2> "$work/e2e.err"
 code=$?
 check "analyze --push exits 0" test $code = 0
 [ $code = 0 ] || cat "$work/e2e.err" >&2
-summarize e2e
+summarize_klaviyo e2e
 jobs=$(ls "$work/out/klaviyo/profile-bulk-import" 2> /dev/null | grep -c '\.json$')
 events=$(grep -c . "$work/out/klaviyo/events.jsonl" 2> /dev/null)
 accepted=$(grep '^bulk_statuses=' "$work/e2e.sum" | tr ',' '\n' | grep -c 202)
@@ -253,7 +190,7 @@ check "analyze --push: every event sent" contains "$work/e2e.err" "; ${events:-0
 check "analyze --push: no e-mail in a unique_id" test "$(grep -c '"unique_id":"[^"]*@' "$work/out/klaviyo/events.jsonl")" = 0
 analyze -q > /dev/null 2> "$work/e2e-again.err"
 check "analyze --push again exits 0" test $? = 0
-summarize e2e
+summarize_klaviyo e2e
 check "analyze --push again: nothing sent twice" summary_is "$work/e2e.sum" "event_repeats=0"
 accepted=$(grep '^bulk_statuses=' "$work/e2e.sum" | tr ',' '\n' | grep -c 202)
 check "analyze --push again: no body sent twice" test "$accepted" = "$jobs"

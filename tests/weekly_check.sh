@@ -14,46 +14,8 @@ if [ -z "$results" ]; then
     echo "usage: weekly_check.sh RESULTS [CVO]" >&2
     exit 2
 fi
-mkdir -p "$results"
-pass=0
-fail=0
-work=$(mktemp -d) || exit 2
-servers=""
-cleanup() {
-    for pid in $servers; do kill "$pid" 2> /dev/null; done
-    [ -n "$KEEP" ] && echo "kept $work" >&2 || rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 2' INT TERM
-
-finish() {
-    echo "weekly: $pass passed, $fail failed"
-    echo "$pass $fail" > "$results/weekly.count"
-    [ "$fail" = 0 ]
-    exit $?
-}
-
-check() {
-    name=$1
-    shift
-    if "$@"; then
-        pass=$((pass + 1))
-    else
-        fail=$((fail + 1))
-        echo "weekly: FAIL: $name" >&2
-    fi
-}
-
-need() {
-    if ! "$@" > /dev/null 2>&1; then
-        echo "weekly: cannot run: $*" >&2
-        fail=$((fail + 1))
-        finish
-    fi
-}
-
-contains() { grep -q -F -e "$2" "$1"; }
-summary_is() { grep -q -x -F -e "$2" "$1"; }
+layer=weekly
+. "$root/tests/servers.sh"
 # value KEY SUM: the number after KEY= in a server summary
 value() { sed -n "s/^$1=//p" "$2"; }
 bounded() { timeout 300 "$@"; }
@@ -71,33 +33,10 @@ start() {
     kind=$2
     shift 2
     if [ "$kind" = klaviyo ]; then
-        python3 "$root/tests/klaviyo_test_server.py" --port-file "$work/$name.port" \
-            --log "$work/$name.log" --store "$work/$name.store" --key "$key" --timeout 280 \
-            --throttle 0 --unavailable 0 "$@" &
+        serve "$name" klaviyo --key "$key" --timeout 280 --throttle 0 --unavailable 0 "$@"
     else
-        python3 "$root/tests/gorgias_test_server.py" --port-file "$work/$name.port" \
-            --log "$work/$name.log" --store "$work/$name.store" --user "$user" --key "$secret" \
-            --timeout 280 --throttle 0 "$@" &
+        serve "$name" gorgias --user "$user" --key "$secret" --timeout 280 --throttle 0 "$@"
     fi
-    servers="$servers $!"
-    tries=0
-    while [ ! -s "$work/$name.port" ] && [ $tries -lt 100 ]; do
-        sleep 0.1
-        tries=$((tries + 1))
-    done
-    port=$(cat "$work/$name.port" 2> /dev/null)
-    url="http://127.0.0.1:$port"
-    if [ -z "$port" ]; then
-        echo "weekly: the fake $kind server $name did not start" >&2
-        fail=$((fail + 1))
-        finish
-    fi
-}
-
-summarize() {
-    python3 "$root/tests/$2_test_server.py" --summarize "$work/$1.log" > "$work/$1.sum"
-    grep '^problem=' "$work/$1.sum" >&2
-    return 0
 }
 
 # Every profile of the store equals its row of customers.csv, property for property.
