@@ -82,7 +82,8 @@ bool args_parse(int argc, char **argv, const opt_spec *specs, size_t count, pars
         } else if (out->positional_count < sizeof out->positional / sizeof *out->positional) {
             out->positional[out->positional_count++] = a;
         } else {
-            snprintf(err, err_len, "too many arguments");
+            snprintf(err, err_len, "too many arguments (at most %zu)",
+                     sizeof out->positional / sizeof *out->positional);
             return false;
         }
     }

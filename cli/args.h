@@ -16,7 +16,7 @@ typedef struct opt_spec {
 
 typedef struct parsed_args {
     const char *values[48]; /* per spec: the value, or "1" for a set flag, NULL unset */
-    const char *positional[8];
+    const char *positional[64]; /* cvo forget takes that many customers at once */
     size_t positional_count;
     bool help;
 } parsed_args;

@@ -292,7 +292,7 @@ static bool write_summary(job *j, const char *dir, const cvo_analysis *a)
     cvo_status status = cvo_write_summary_json_run(j->ctx, a, &run, f.out);
     if (status != CVO_OK) {
         atomic_abort(&f);
-        cli_fail(j->ctx, status);
+        fail_writing(j, &f, status);
         return false;
     }
     return atomic_commit(&f);
@@ -332,8 +332,11 @@ static bool write_report(job *j, const cvo_analysis *a)
             atomic_abort(&f);
         ok = status == CVO_OK && atomic_commit(&f);
     }
-    if (status != CVO_OK)
-        cli_fail(j->ctx, status);
+    if (status != CVO_OK) {
+        char path[4400];
+        snprintf(path, sizeof path, "%s/report.html", j->dir);
+        cli_fail_output(j->ctx, status, NULL, path);
+    }
     cvo_trend_free(trend);
     return ok;
 }
@@ -368,15 +371,15 @@ static void print_done(const job *j, const cvo_analysis *a)
 {
     const cvo_customer_result *r = cvo_analysis_results(a);
     size_t n = cvo_customers_count(cvo_analysis_customers(a)), counts[CVO_LIST_COUNT] = {0};
-    for (size_t i = 0; i < n; i++)
+    size_t left_out = 0;
+    for (size_t i = 0; i < n; i++) {
         for (int b = 0; b < CVO_LIST_COUNT; b++)
             counts[b] += (r[i].lists >> b) & 1;
+        left_out += r[i].left_out;
+    }
     fprintf(stderr, "cvo: %zu customers; lists: exclude %zu, no-discount %zu, winback %zu "
                     "(%zu due), vip %zu, referral %zu, interview %zu\n",
             n, counts[0], counts[1], counts[2], counts[6], counts[3], counts[4], counts[5]);
-    size_t left_out = 0;
-    for (size_t i = 0; i < n; i++)
-        left_out += r[i].left_out;
     if (left_out > 0)
         fprintf(stderr, "cvo: %zu customers without marketing consent left out of the lists and "
                         "the Klaviyo files ([klaviyo] push_without_consent)\n",
@@ -388,8 +391,8 @@ static void print_done(const job *j, const cvo_analysis *a)
 
 /* ---- NPS answers: rejected ones reported like rejected orders ------------------ */
 
-/* Runs the analysis, with the answers of --nps when given. -1 to go on (with
- * *nps_rejected the answers rejected), or an exit code. */
+/* Runs the analysis, with the answers of --nps when given (their counts go in
+ * the run summary). -1 to go on, or an exit code. */
 static int analyze(job *j, const cvo_customers *customers, const cvo_load_stats *stats,
                    const cvo_config *config, cvo_analysis **a)
 {
@@ -524,9 +527,10 @@ static int parse_max_rejects(const char *text, double *limit, bool *percent)
     return -1;
 }
 
-/* Refuses when what (orders, NPS answers) has more rejects than --max-rejects. */
-static int check_rejects(job *j, const char *what, uint64_t records, uint64_t rejected,
-                         const cli_reject_sample *sample)
+/* Refuses when what (orders, NPS answers) of path has more rejects than
+ * --max-rejects, naming the first (sample, NULL: none kept) by file and line. */
+static int check_rejects(job *j, const char *path, const char *what, uint64_t records,
+                         uint64_t rejected, const cli_reject_sample *sample)
 {
     const char *text = args_get(j->args, specs, SPEC_COUNT, "max-rejects");
     double limit = 0;
@@ -538,11 +542,13 @@ static int check_rejects(job *j, const char *what, uint64_t records, uint64_t re
         return -1;
     char why[1024];
     int n = snprintf(why, sizeof why,
-                     "%" PRIu64 " of %" PRIu64 " %s rejected (%.1f%%), more than --max-rejects %s",
-                     rejected, records, what, share, text);
+                     "%" PRIu64 " of %" PRIu64 " %s of %s rejected (%.1f%%), more than "
+                     "--max-rejects %s",
+                     rejected, records, what, strcmp(path, "-") ? path : "<stdin>", share, text);
     for (size_t i = 0; sample != NULL && i < sample->count && n > 0 && (size_t)n < sizeof why; i++)
-        n += snprintf(why + n, sizeof why - (size_t)n, "%sline %" PRIu64 ": %s",
-                      i == 0 ? "; first: " : "; ", sample->line[i], sample->detail[i]);
+        n += snprintf(why + n, sizeof why - (size_t)n, "%s%s:%" PRIu64 ": %s",
+                      i == 0 ? "; first: " : "; ", strcmp(path, "-") ? path : "<stdin>",
+                      sample->line[i], sample->detail[i]);
     return refuse(j, why);
 }
 
@@ -655,27 +661,14 @@ static void test_pause(const char *stage)
     clock_sleep(seconds);
 }
 
-static void pause_before_commit(void *user_data)
-{
-    double seconds = *(const double *)user_data;
-    fprintf(stderr, "cvo: recording\n");
-    fflush(stderr);
-    clock_sleep(seconds);
-}
-
 /* Records the run (with its snapshot under --db) as pending, switches DIR to
  * it, commits it. A crash anywhere leaves the last run's outputs with its
  * history, or this run's with its own: the next open settles a pending run. */
 static int publish(job *j, const cvo_analysis *a)
 {
     test_pause("written");
-    cvo_history_record_options options = {j->started_unix, NULL, NULL};
     double seconds = 0;
-    const char *pause = getenv("CVO_TEST_HISTORY_PAUSE");
-    if (pause != NULL && cli_parse_double(pause, 0, 3600, &seconds)) {
-        options.before_commit = pause_before_commit;
-        options.user_data = &seconds;
-    }
+    cvo_history_record_options options = history_record_options(j->started_unix, &seconds);
     cvo_run_record run = run_record(j);
     cvo_status status = cvo_history_begin_run(j->state, &run, j->history ? a : NULL, &options);
     if (status == CVO_OK) {
@@ -701,8 +694,6 @@ static int publish(job *j, const cvo_analysis *a)
     }
     return -1;
 }
-
-/* ---- pushing ------------------------------------------------------------------------------ */
 
 /* ---- the run ------------------------------------------------------------------------------ */
 
@@ -734,9 +725,8 @@ static int finish_summary(job *j, int code, const cvo_analysis *a)
         fclose(mem);
     }
     free(line);
-    if (args_get(j->args, specs, SPEC_COUNT, "quiet") == NULL &&
-        cvo_write_run_summary(j->ctx, s, stderr) != CVO_OK)
-        return code; /* stderr is gone: nothing more to say */
+    if (args_get(j->args, specs, SPEC_COUNT, "quiet") == NULL)
+        (void)!cvo_write_run_summary(j->ctx, s, stderr); /* stderr gone: nobody to tell */
     return code;
 }
 
@@ -796,7 +786,7 @@ static int read_and_analyze(job *j, const char *orders, const cvo_config *config
     j->summary.rejected = stats.rejected;
     if (code > EXIT_REJECTS)
         return code;
-    code = check_rejects(j, "records", stats.records, stats.rejected, &j->sample);
+    code = check_rejects(j, orders, "records", stats.records, stats.rejected, &j->sample);
     if (code < 0)
         code = leave_out_forgotten(j, customers);
     if (code < 0)
@@ -808,12 +798,14 @@ static int read_and_analyze(job *j, const char *orders, const cvo_config *config
         code = analyze(j, *customers, &stats, config, a);
     }
     if (code < 0 && j->summary.nps_rejected > 0)
-        code = check_rejects(j, "NPS answers", j->summary.nps_records, j->summary.nps_rejected,
-                             NULL);
+        code = check_rejects(j, args_get(j->args, specs, SPEC_COUNT, "nps"), "NPS answers",
+                             j->summary.nps_records, j->summary.nps_rejected, NULL);
     if (code < 0)
         run_totals(*a, &j->summary);
     return code;
 }
+
+/* ---- pushing ------------------------------------------------------------------------------ */
 
 /* --push, after the run is published: Klaviyo first, then Gorgias, from the
  * published files; summary.json and the run summary then say what was sent.

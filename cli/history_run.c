@@ -97,20 +97,24 @@ static void pause_before_commit(void *user_data)
     double seconds = *(const double *)user_data;
     fprintf(stderr, "cvo: recording\n");
     fflush(stderr);
-    struct timespec left = {(time_t)seconds, (long)((seconds - (double)(time_t)seconds) * 1e9)};
-    while (seconds > 0 && nanosleep(&left, &left) != 0 && errno == EINTR)
-        ;
+    clock_sleep(seconds);
+}
+
+cvo_history_record_options history_record_options(int64_t created_unix, double *pause_seconds)
+{
+    cvo_history_record_options options = {created_unix, NULL, NULL};
+    const char *pause = getenv("CVO_TEST_HISTORY_PAUSE");
+    if (pause != NULL && cli_parse_double(pause, 0, 3600, pause_seconds)) {
+        options.before_commit = pause_before_commit;
+        options.user_data = pause_seconds;
+    }
+    return options;
 }
 
 int history_record(cvo_ctx *ctx, cvo_history *h, const cvo_analysis *a, bool quiet)
 {
-    cvo_history_record_options options = {clock_unix(), NULL, NULL};
-    const char *pause = getenv("CVO_TEST_HISTORY_PAUSE");
     double seconds = 0;
-    if (pause != NULL && cli_parse_double(pause, 0, 3600, &seconds)) {
-        options.before_commit = pause_before_commit;
-        options.user_data = &seconds;
-    }
+    cvo_history_record_options options = history_record_options(clock_unix(), &seconds);
     cvo_status status = cvo_history_record(h, a, &options);
     if (status != CVO_OK)
         return cli_fail(ctx, status);

@@ -22,5 +22,8 @@ int history_backfill(cvo_ctx *ctx, cvo_history *h, const cvo_customers *all,
  * else now). CVO_TEST_HISTORY_PAUSE=SECONDS makes it say "recording" on stderr
  * and sleep that long before the commit (for the crash test). */
 int history_record(cvo_ctx *ctx, cvo_history *h, const cvo_analysis *a, bool quiet);
+/* Record options stamped created_unix, with the CVO_TEST_HISTORY_PAUSE hook
+ * when it is set (*pause_seconds holds its value and must outlive the call). */
+cvo_history_record_options history_record_options(int64_t created_unix, double *pause_seconds);
 
 #endif

@@ -65,9 +65,9 @@ CVO_KLAVIYO_API_KEY=pk_test_0123456789abcdef CVO_KLAVIYO_BASE_URL=http://127.0.0
     "$cvo" analyze "$messy" -o "$tmp/m" --max-rejects 10% --push klaviyo \
     > "$tmp/refused.out" 2> "$tmp/refused.err"
 same "$?" 5 "messy export over --max-rejects 10%"
-has "$tmp/refused.err" "13 of 44 records rejected (29.5%), more than --max-rejects 10%" \
+has "$tmp/refused.err" "13 of 44 records of $messy rejected (29.5%), more than --max-rejects 10%" \
     "refusal gives the count"
-has "$tmp/refused.err" "first: line 4: exact duplicate of line 3" "refusal gives the first reasons"
+has "$tmp/refused.err" "first: $messy:4: exact duplicate of line 3" "refusal gives the first reasons with file:line"
 if grep -q -i klaviyo "$tmp/refused.err"; then bad "a push was tried"; else ok; fi
 fingerprint "$tmp/m" > "$tmp/m2.sum"
 if cmp -s "$tmp/m.sum" "$tmp/m2.sum"; then ok; else bad "the previous outputs changed"; fi
