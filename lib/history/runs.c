@@ -269,6 +269,21 @@ static cvo_status read_info(cvo_history *h, sqlite3_stmt *st, cvo_run_info *out)
     return CVO_OK;
 }
 
+/* The one row st yields (if any) into *out, then finalizes st. */
+static cvo_status step_info(cvo_history *h, sqlite3_stmt *st, cvo_run_info *out, bool *found)
+{
+    int rc = sqlite3_step(st);
+    cvo_status status = CVO_OK;
+    if (rc == SQLITE_ROW) {
+        status = read_info(h, st, out);
+        *found = status == CVO_OK;
+    } else if (rc != SQLITE_DONE) {
+        status = history_db_fail(h, "cannot read runs");
+    }
+    sqlite3_finalize(st);
+    return status;
+}
+
 cvo_status cvo_history_last_run(cvo_history *h, const char *output, cvo_run_info *out,
                                 bool *found)
 {
@@ -285,16 +300,7 @@ cvo_status cvo_history_last_run(cvo_history *h, const char *output, cvo_run_info
                             " ORDER BY created_at DESC, rowid DESC LIMIT 1",
                             &st));
     sqlite3_bind_text(st, 1, output, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(st);
-    cvo_status status = CVO_OK;
-    if (rc == SQLITE_ROW) {
-        status = read_info(h, st, out);
-        *found = status == CVO_OK;
-    } else if (rc != SQLITE_DONE) {
-        status = history_db_fail(h, "cannot read runs");
-    }
-    sqlite3_finalize(st);
-    return status;
+    return step_info(h, st, out, found);
 }
 
 cvo_status cvo_history_set_run_summary(cvo_history *h, const char *run_id, const char *json)
@@ -329,16 +335,7 @@ static cvo_status baseline(cvo_history *h, const char *output, cvo_run_info *out
                             " 0, 0, customers, coalesce(orders, 0), revenue_cents FROM snapshots"
                             " ORDER BY as_of DESC LIMIT 1",
                             &st));
-    int rc = sqlite3_step(st);
-    cvo_status status = CVO_OK;
-    if (rc == SQLITE_ROW) {
-        status = read_info(h, st, out);
-        *found = status == CVO_OK;
-    } else if (rc != SQLITE_DONE) {
-        status = history_db_fail(h, "cannot read snapshots");
-    }
-    sqlite3_finalize(st);
-    return status;
+    return step_info(h, st, out, found);
 }
 
 /* Whether now fell below then by more than max_drop (a share of then). */
