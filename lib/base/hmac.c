@@ -196,3 +196,21 @@ void keyed_customer(const cvo_id_key *key, const char *customer_id, const char *
     const char *parts[2] = {"customer", customer_id && customer_id[0] ? customer_id : email};
     keyed_id(key, parts, 2, out);
 }
+
+double keyed_uniform(const cvo_id_key *key, const char *experiment_id, const char *customer_id,
+                     const char *email)
+{
+    const char *customer = customer_id && customer_id[0] ? customer_id : email;
+    hmac_state m;
+    hmac_init(&m, key->bytes, sizeof key->bytes);
+    hmac_update(&m, "arm\x1f", 4);
+    hmac_update(&m, experiment_id, strlen(experiment_id));
+    hmac_update(&m, "\x1f", 1);
+    hmac_update(&m, customer, strlen(customer));
+    uint8_t mac[SHA256_BYTES];
+    hmac_final(&m, mac);
+    uint64_t bits = 0;
+    for (int i = 0; i < 8; i++)
+        bits = bits << 8 | mac[i];
+    return (double)(bits >> 11) * 0x1.0p-53; /* 53 bits: exact in a double, below 1 */
+}

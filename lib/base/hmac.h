@@ -66,4 +66,14 @@ void keyed_hasher_id(const keyed_hasher *h, const char *const *parts, size_t cou
 void keyed_customer(const cvo_id_key *key, const char *customer_id, const char *email,
                     char out[KEYED_HEX + 1]);
 
+/* The arm draw of an experiment: u in [0, 1) from the first 8 bytes
+ * of HMAC-SHA-256(key, "arm" 0x1f experiment_id 0x1f customer_key), big-endian,
+ * their top 53 bits / 2^53,
+ * where customer_key is the customer id, else the normalised e-mail (as in
+ * keyed_customer). A member is held out when u < the experiment's share. The
+ * same on any machine, in any order, on any run; independent across
+ * experiment ids. */
+double keyed_uniform(const cvo_id_key *key, const char *experiment_id, const char *customer_id,
+                     const char *email);
+
 #endif
