@@ -947,6 +947,9 @@ enum {
     CVO_LIST_WINBACK_DUE = 1u << 6  /* win-back date has come (Klaviyo event) */
 };
 #define CVO_LIST_COUNT 7
+/* The lists that are treatments, so can be experiments with a holdout
+ * (exclude, interview and the loyalty tiers are not). */
+#define CVO_TREATMENT_LISTS (CVO_LIST_NO_DISCOUNT | CVO_LIST_WINBACK | CVO_LIST_VIP | CVO_LIST_REFERRAL)
 
 /* "exclude", "no-discount", "winback", "vip", "referral", "interview", "winback-due". */
 CVO_API const char *cvo_list_name(unsigned list_bit);
@@ -968,6 +971,9 @@ typedef struct cvo_customer_result {
     uint8_t consent;         /* CVO_CONSENT_*: marketing consent (cvo_customers_consent) */
     bool left_out;           /* no consent and [klaviyo] push_without_consent false: on no
                                 list, in no Klaviyo file */
+    uint32_t holdout;        /* CVO_LIST_* bits of the experiments' lists the customer is
+                                held out of: their bit is clear in lists (they get no
+                                action), set here (cvo_analysis_hold_out) */
 } cvo_customer_result;
 
 typedef struct cvo_analysis cvo_analysis;
@@ -1871,6 +1877,40 @@ CVO_API int cvo_nps_customer_post_delivery(const cvo_nps *nps, size_t index);
 /* The dive of one grouping made by cvo_analyze (with its predictions and NPS
  * answers), owned by the analysis; NULL when out of range. */
 CVO_API const cvo_dive *cvo_analysis_dive(const cvo_analysis *analysis, cvo_dive_by by);
+
+/* ---- experiments: holdouts, measured uplift, plans ---------------------------------
+ * Every treatment list can be an experiment: a share of its members, drawn by a
+ * keyed hash of (experiment id, customer), is held out of the action, and the
+ * members' outcomes over a window after they entered the list are compared by
+ * arm. Method and sources: docs/experiments.md. */
+
+/* The per-member outcomes an experiment measures over its window. */
+typedef enum cvo_exp_metric {
+    CVO_EXP_CONVERSION = 0, /* 1 when the member placed a counted order in the window */
+    CVO_EXP_ORDERS = 1,     /* counted orders in the window */
+    CVO_EXP_REVENUE = 2,    /* their net revenue (cents) */
+    CVO_EXP_PROFIT = 3,     /* their contribution margin under [profit] (cents) */
+    CVO_EXP_METRIC__COUNT = 4
+} cvo_exp_metric;
+
+/* "conversion", "orders", "revenue", "profit"; never NULL. */
+CVO_API const char *cvo_exp_metric_name(cvo_exp_metric metric);
+/* The metric named name; false when there is none. */
+CVO_API bool cvo_exp_metric_parse(const char *name, cvo_exp_metric *out);
+
+/* One experiment as the history database keeps it. */
+typedef struct cvo_experiment_info {
+    char id[48];              /* "<list>@YYYY-MM-DD" (list name, start date); a second
+                                 experiment of a list started the same day gets "-2"... */
+    unsigned list_bit;        /* CVO_LIST_* (one of CVO_TREATMENT_LISTS) */
+    double share;             /* holdout share, fixed for its life */
+    int32_t start_day;        /* as-of day of the run that started it */
+    int32_t stop_day;         /* INT32_MIN while it runs */
+    cvo_exp_metric primary;   /* decided before it starts ([experiment] primary_metric) */
+    uint32_t window_days;     /* outcome window after entry ([experiment] window_days) */
+    uint64_t planned_members; /* members (both arms, windows closed) the verdict waits
+                                 for, from the plan at the start; 0: no plan */
+} cvo_experiment_info;
 
 /* ---- synthetic store ------------------------------------------------------ */
 
