@@ -658,7 +658,7 @@ static cvo_status init_results(cvo_analysis *a)
     for (size_t i = 0; i < n; i++)
         a->results[i] = (cvo_customer_result){NAN, NAN, NAN, NAN, NAN, CVO_CHURN_MEDIUM,
                                               INT32_MIN, INT32_MIN, 2, 0, CVO_CONSENT_UNKNOWN,
-                                              false};
+                                              false, 0};
     return CVO_OK;
 }
 
