@@ -613,7 +613,8 @@ CVO_API CVO_NODISCARD cvo_status cvo_config_set(cvo_config *config, const char *
  * The getters read the defaults when config is NULL. */
 CVO_API const char *cvo_config_text(const cvo_config *config, const char *section,
                                     const char *key);
-/* The value as a number (NaN for an unknown or non-numeric key). */
+/* The value as a number (NaN for an unknown or non-numeric key, and for an
+ * optional number left empty, such as [holdout] winback). */
 CVO_API double cvo_config_number(const cvo_config *config, const char *section, const char *key);
 /* Whether the comma-separated list key holds item (exact, case-sensitive). */
 CVO_API bool cvo_config_has(const cvo_config *config, const char *section, const char *key,
