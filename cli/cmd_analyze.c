@@ -159,15 +159,17 @@ static bool write_export(job *j, const char *dir, const char *name, const cvo_an
     return write_file(j, dir, name, a, (writer){NULL, NULL, fn});
 }
 
-static bool write_list(job *j, const cvo_analysis *a, unsigned bit)
+/* lists/<list>.csv, or with held_out lists/<list>.holdout.csv. */
+static bool write_list(job *j, const cvo_analysis *a, unsigned bit, bool held_out)
 {
     char name[64];
-    snprintf(name, sizeof name, "%s.csv", cvo_list_name(bit));
+    snprintf(name, sizeof name, "%s%s.csv", cvo_list_name(bit), held_out ? ".holdout" : "");
     atomic_file f;
     if (!atomic_open(&f, j->lists_dir, name))
         return false;
     f.sync = j->sync;
-    cvo_status status = cvo_write_list(j->ctx, a, bit, f.out);
+    cvo_status status = held_out ? cvo_write_list_holdout(j->ctx, a, bit, f.out)
+                                 : cvo_write_list(j->ctx, a, bit, f.out);
     if (status != CVO_OK) {
         atomic_abort(&f);
         fail_writing(j, &f, status);
@@ -309,7 +311,10 @@ static bool write_rest(job *j, const cvo_analysis *a)
     bool ok = write_one(j, j->dir, "customers.csv", a, cvo_write_customers_csv) &&
               write_summary(j, j->dir, a);
     for (size_t i = 0; ok && i < sizeof list_bits / sizeof *list_bits; i++)
-        ok = write_list(j, a, list_bits[i]);
+        ok = write_list(j, a, list_bits[i], false);
+    const cvo_experiments *e = cvo_analysis_experiments(a);
+    for (size_t k = 0; ok && k < cvo_experiments_count(e); k++)
+        ok = write_list(j, a, cvo_experiments_at(e, k)->info.list_bit, true);
     ok = ok && write_one(j, j->lists_dir, "loyalty-tiers.csv", a, cvo_write_loyalty_tiers);
     if (ok && j->migration != NULL && cvo_migration_has_previous(j->migration))
         ok = write_with_migration(j, j->lists_dir, "movers.csv", a, cvo_write_movers);

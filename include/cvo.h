@@ -1057,7 +1057,8 @@ CVO_API void cvo_analysis_free(cvo_analysis *analysis);
 
 /* customers.csv: the cvo rfm columns, then p_alive, expected_orders,
  * predicted_clv, churn_risk, next_order_date, winback_date, the profit
- * columns, one 0/1 column per list, loyalty_tier, and last nps_last (the
+ * columns, one 0/1 column per list, holdout (the lists whose experiment holds
+ * the customer out, joined by ';'), loyalty_tier, and last nps_last (the
  * latest response's score) and nps_class, both empty without a response. */
 CVO_API CVO_NODISCARD cvo_status cvo_write_customers_csv(cvo_ctx *ctx, const cvo_analysis *a,
                                                          FILE *out);
@@ -1134,9 +1135,15 @@ CVO_API CVO_NODISCARD cvo_status cvo_write_klaviyo_events(cvo_ctx *ctx, const cv
  * CVO_ERR_WRITE, CVO_ERR_NOMEM. */
 CVO_API CVO_NODISCARD cvo_status cvo_write_gorgias_tickets(cvo_ctx *ctx, const cvo_analysis *a,
                                                            const cvo_nps *nps, FILE *out);
-/* lists/<name>.csv: Email first, then the reason columns of that list. */
+/* lists/<name>.csv: Email first, then the reason columns of that list. Members
+ * held out by an experiment (cvo_analysis_hold_out) are not in it. */
 CVO_API CVO_NODISCARD cvo_status cvo_write_list(cvo_ctx *ctx, const cvo_analysis *a,
                                                 unsigned list_bit, FILE *out);
+/* lists/<name>.holdout.csv: the same columns, for the members of the list's
+ * experiment held out of it this run. Errors: CVO_ERR_ARGUMENT (not a
+ * treatment list), CVO_ERR_WRITE, CVO_ERR_NOMEM. */
+CVO_API CVO_NODISCARD cvo_status cvo_write_list_holdout(cvo_ctx *ctx, const cvo_analysis *a,
+                                                        unsigned list_bit, FILE *out);
 /* lists/loyalty-tiers.csv: Email, tier, segment, and what placed them there. */
 CVO_API CVO_NODISCARD cvo_status cvo_write_loyalty_tiers(cvo_ctx *ctx, const cvo_analysis *a,
                                                          FILE *out);

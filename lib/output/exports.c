@@ -250,6 +250,18 @@ FLAG_GETTER(get_vip, CVO_LIST_VIP)
 FLAG_GETTER(get_referral, CVO_LIST_REFERRAL)
 FLAG_GETTER(get_interview, CVO_LIST_INTERVIEW)
 
+/* The lists the customer is held out of (experiments), joined by ';'. */
+static void get_holdout(const cell_row *row, cell *out)
+{
+    size_t used = 0;
+    out->scratch[0] = '\0';
+    for (unsigned bit = 1; bit < (1u << CVO_LIST_COUNT); bit <<= 1)
+        if (row->result->holdout & bit)
+            used += (size_t)snprintf(out->scratch + used, sizeof out->scratch - used, "%s%s",
+                                     used ? ";" : "", cvo_list_name(bit));
+    cell_set_text(out, out->scratch);
+}
+
 static const cell_column customer_columns[] = {
     {"customer_id", get_customer_id},
     {"email", get_email},
@@ -279,6 +291,7 @@ static const cell_column customer_columns[] = {
     {"vip", get_vip},
     {"referral", get_referral},
     {"interview", get_interview},
+    {"holdout", get_holdout},
     {"loyalty_tier", get_tier},
     {"nps_last", get_nps_last},
     {"nps_class", get_nps_class},
@@ -539,9 +552,10 @@ static void write_csv_row(cell_buf *b, const cell_row *row, const cell_column *c
     cell_char(b, '\n');
 }
 
-/* The rows of customers whose list bits include mask (every customer for 0). */
+/* The rows of customers whose list bits include mask (every customer for 0);
+ * held_out: whose holdout bits do. */
 static cvo_status write_table(cvo_ctx *ctx, const cvo_analysis *a, const cell_column *columns,
-                              size_t count, unsigned mask, FILE *out)
+                              size_t count, unsigned mask, bool held_out, FILE *out)
 {
     if (ctx == NULL || a == NULL || out == NULL)
         return ctx ? ctx_fail(ctx, CVO_ERR_ARGUMENT, "no analysis or stream") : CVO_ERR_ARGUMENT;
@@ -552,7 +566,7 @@ static cvo_status write_table(cvo_ctx *ctx, const cvo_analysis *a, const cell_co
     size_t customers = cvo_customers_count(cvo_analysis_customers(a));
     cvo_status status = CVO_OK;
     for (size_t i = 0; status == CVO_OK && i < customers; i++) {
-        if (mask != 0 && (results[i].lists & mask) == 0)
+        if (mask != 0 && ((held_out ? results[i].holdout : results[i].lists) & mask) == 0)
             continue;
         cell_row row;
         export_row(a, i, &row);
@@ -564,7 +578,7 @@ static cvo_status write_table(cvo_ctx *ctx, const cvo_analysis *a, const cell_co
 
 cvo_status cvo_write_customers_csv(cvo_ctx *ctx, const cvo_analysis *a, FILE *out)
 {
-    return write_table(ctx, a, customer_columns, COUNT_OF(customer_columns), 0, out);
+    return write_table(ctx, a, customer_columns, COUNT_OF(customer_columns), 0, false, out);
 }
 
 cvo_status cvo_write_list(cvo_ctx *ctx, const cvo_analysis *a, unsigned list_bit, FILE *out)
@@ -574,12 +588,23 @@ cvo_status cvo_write_list(cvo_ctx *ctx, const cvo_analysis *a, unsigned list_bit
     if (columns == NULL)
         return ctx ? ctx_fail(ctx, CVO_ERR_ARGUMENT, "unknown list %#x", list_bit)
                    : CVO_ERR_ARGUMENT;
-    return write_table(ctx, a, columns, count, list_bit, out);
+    return write_table(ctx, a, columns, count, list_bit, false, out);
+}
+
+cvo_status cvo_write_list_holdout(cvo_ctx *ctx, const cvo_analysis *a, unsigned list_bit,
+                                  FILE *out)
+{
+    size_t count;
+    const cell_column *columns = export_list_columns(list_bit, &count);
+    if (columns == NULL || (list_bit & CVO_TREATMENT_LISTS) == 0)
+        return ctx ? ctx_fail(ctx, CVO_ERR_ARGUMENT, "not a treatment list %#x", list_bit)
+                   : CVO_ERR_ARGUMENT;
+    return write_table(ctx, a, columns, count, list_bit, true, out);
 }
 
 cvo_status cvo_write_loyalty_tiers(cvo_ctx *ctx, const cvo_analysis *a, FILE *out)
 {
-    return write_table(ctx, a, tier_columns, COUNT_OF(tier_columns), 0, out);
+    return write_table(ctx, a, tier_columns, COUNT_OF(tier_columns), 0, false, out);
 }
 
 /* ---- summary.json ----------------------------------------------------------------- */
