@@ -591,8 +591,7 @@ cvo_status cvo_write_list(cvo_ctx *ctx, const cvo_analysis *a, unsigned list_bit
     return write_table(ctx, a, columns, count, list_bit, false, out);
 }
 
-cvo_status cvo_write_list_holdout(cvo_ctx *ctx, const cvo_analysis *a, unsigned list_bit,
-                                  FILE *out)
+cvo_status cvo_write_list_holdout(cvo_ctx *ctx, const cvo_analysis *a, unsigned list_bit, FILE *out)
 {
     size_t count;
     const cell_column *columns = export_list_columns(list_bit, &count);
@@ -913,8 +912,8 @@ static void cohort_series(json_obj *o, const char *key, const cvo_cohort *c, int
         if (metric < 2)
             cell_json_number(o->b, metric == 0 ? at->repeat_share : at->retention_share);
         else
-            cell_money(o->b, llround(metric == 2 ? at->revenue_per_customer
-                                                 : at->profit_per_customer));
+            cell_money(o->b,
+                       llround(metric == 2 ? at->revenue_per_customer : at->profit_per_customer));
     }
     cell_char(o->b, ']');
 }
