@@ -1137,6 +1137,30 @@ static void summary_klaviyo(json_obj *o, uint64_t customers, const summary_count
     obj_end(&k);
 }
 
+/* The experiments of the run (cvo_analysis_hold_out): per experiment its id,
+ * list, share, start and this run's arms ([] without experiments). */
+static void summary_holdouts(json_obj *o, const cvo_analysis *a)
+{
+    const cvo_experiments *e = cvo_analysis_experiments(a);
+    obj_key(o, "holdouts");
+    cell_char(o->b, '[');
+    for (size_t k = 0; k < cvo_experiments_count(e); k++) {
+        const cvo_experiment_arms *x = cvo_experiments_at(e, k);
+        json_obj h = {o->b, false};
+        if (k > 0)
+            cell_char(o->b, ',');
+        obj_text(&h, "id", x->info.id);
+        obj_text(&h, "list", cvo_list_name(x->info.list_bit));
+        obj_number(&h, "share", x->info.share);
+        obj_day(&h, "start", x->info.start_day);
+        obj_uint(&h, "treatment", x->treatment);
+        obj_uint(&h, "holdout", x->holdout);
+        obj_uint(&h, "entered", x->entered);
+        obj_end(&h);
+    }
+    cell_char(o->b, ']');
+}
+
 static void summary_body(cell_buf *b, const cvo_analysis *a, const summary_counts *counts,
                          const cvo_run_summary *run)
 {
@@ -1157,6 +1181,7 @@ static void summary_body(cell_buf *b, const cvo_analysis *a, const summary_count
     summary_nps(&o, a);
     summary_drivers(&o, a);
     summary_lists(&o, a, counts);
+    summary_holdouts(&o, a);
     summary_consent(&o, counts);
     summary_klaviyo(&o, customers, counts);
     if (run != NULL) {
