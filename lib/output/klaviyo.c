@@ -6,6 +6,8 @@
  * Every list is a boolean written on every run; an optional property a customer
  * no longer has is left out (the push unsets it). Event unique_ids are keyed
  * hashes, one per customer and purchase cycle (the last order day). */
+#include "output/klaviyo.h"
+
 #include "output/cells.h"
 
 #include "base/ctx.h"
@@ -206,15 +208,31 @@ static void history_cells(const cvo_migration *m, size_t index, cell out[HISTORY
 /* "CVO Holdout <List>": true for the members an experiment holds out of the
  * list, false for everyone else, on every profile while the list is an
  * experiment (the list's own property is then true for the treatment only). */
-static const char *holdout_name(unsigned list_bit)
+/* Each treatment list's profile property and its holdout's. */
+static const struct {
+    unsigned bit;
+    const char *property, *holdout;
+} treatment_properties[] = {
+    {CVO_LIST_WINBACK, "CVO Winback", "CVO Holdout Winback"},
+    {CVO_LIST_VIP, "CVO VIP", "CVO Holdout VIP"},
+    {CVO_LIST_REFERRAL, "CVO Referral", "CVO Holdout Referral"},
+    {CVO_LIST_NO_DISCOUNT, "CVO No Discount", "CVO Holdout No Discount"},
+};
+
+const char *klaviyo_holdout_name(unsigned list_bit)
 {
-    switch (list_bit) {
-    case CVO_LIST_WINBACK: return "CVO Holdout Winback";
-    case CVO_LIST_VIP: return "CVO Holdout VIP";
-    case CVO_LIST_REFERRAL: return "CVO Holdout Referral";
-    case CVO_LIST_NO_DISCOUNT: return "CVO Holdout No Discount";
-    default: return "CVO Holdout";
-    }
+    for (size_t k = 0; k < COUNT_OF(treatment_properties); k++)
+        if (treatment_properties[k].bit == list_bit)
+            return treatment_properties[k].holdout;
+    return "CVO Holdout";
+}
+
+const char *klaviyo_list_property(unsigned list_bit)
+{
+    for (size_t k = 0; k < COUNT_OF(treatment_properties); k++)
+        if (treatment_properties[k].bit == list_bit)
+            return treatment_properties[k].property;
+    return "CVO";
 }
 
 /* History and experiment properties beyond the table: at most this many. */
@@ -234,7 +252,7 @@ static void extra_names(const cvo_analysis *a, const cvo_migration *m, extra_pro
         x->names[x->count++] = history_names[k];
     const cvo_experiments *e = cvo_analysis_experiments(a);
     for (size_t k = 0; k < cvo_experiments_count(e) && x->count < EXTRA_PROPERTIES; k++)
-        x->names[x->count++] = holdout_name(cvo_experiments_at(e, k)->info.list_bit);
+        x->names[x->count++] = klaviyo_holdout_name(cvo_experiments_at(e, k)->info.list_bit);
 }
 
 /* The extra properties of row. */
