@@ -311,6 +311,20 @@ static void note_stopped(cvo_experiments *e, const cvo_experiment_info *x, doubl
     arms_note(e, line);
 }
 
+/* A run as of a day before the experiment started (a look back) holds no one
+ * out and records no member: members enter from the start on. */
+static void note_before_start(cvo_experiments *e, const cvo_experiment_info *x, int32_t day)
+{
+    char date[11], start[11], line[512];
+    cvo_day_format(day, date);
+    cvo_day_format(x->start_day, start);
+    snprintf(line, sizeof line,
+             "experiment %s started on %s, after this run's as-of date %s: no one is held out "
+             "of the %s list in this run",
+             x->id, start, date, cvo_list_name(x->list_bit));
+    arms_note(e, line);
+}
+
 static cvo_status prepare_list(cvo_history *h, cvo_experiments *e, const cvo_config *config,
                                unsigned list_bit, int32_t day)
 {
@@ -321,6 +335,10 @@ static cvo_status prepare_list(cvo_history *h, cvo_experiments *e, const cvo_con
     bool running = found && x.stop_day == INT32_MIN;
     if (running && fabs(share - x.share) > 1e-12)
         return share_changed(h, &x, share);
+    if (running && day < x.start_day) {
+        note_before_start(e, &x, day);
+        return CVO_OK;
+    }
     if (running)
         return continue_running(h, e, &x);
     if (share <= 0)

@@ -101,11 +101,15 @@ static void not_running(cvo_ctx *ctx, FILE *out, const cvo_analysis *a, unsigned
             "everyone on it gets the action, so nobody can tell what it earns. ",
             list, list, count);
     plan_text(out, list, list_plan(ctx, a, list_bit, &plan) ? &plan : NULL);
-    fprintf(out,
-            " To start one, set <code>[holdout] %s = 0.2</code> in the configuration and run "
-            "<code>cvo analyze</code> with <code>--db</code>: from then on a random 20 %% of "
-            "the list gets no action.</li>\n",
-            key);
+    if (strchr(key, '_') == NULL) /* the report shows no snake_case key */
+        fprintf(out, " To start one, set <code>[holdout] %s = 0.2</code>", key);
+    else
+        fputs(" To start one, give the list a share of 0.2 in the <code>[holdout]</code> section "
+              "of the configuration (its name, with an underscore for the dash)",
+              out);
+    fputs(" and run <code>cvo analyze</code> with <code>--db</code>: from then on a random 20 % "
+          "of the list gets no action.</li>\n",
+          out);
 }
 
 static uint64_t list_count(const cvo_analysis *a, unsigned list_bit)

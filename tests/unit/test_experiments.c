@@ -289,6 +289,13 @@ static void test_stop_and_new(void **state)
     fixture *f = *state;
     hold_out(f, 0);
     run(f, 0, true);
+    /* a look back before the start: no holdout, a note */
+    cvo_experiments *e = NULL;
+    assert_int_equal(cvo_history_experiments_prepare(f->history, f->config, f->day[0] - 30, &e),
+                     CVO_OK);
+    assert_int_equal(cvo_experiments_count(e), 0);
+    assert_non_null(strstr(cvo_experiments_note(e), "after this run's as-of date"));
+    cvo_experiments_free(e);
     cvo_experiment_info stopped;
     assert_int_equal(cvo_history_experiment_stop(f->history, CVO_LIST_VIP, f->day[1], &stopped),
                      CVO_OK);
@@ -298,7 +305,6 @@ static void test_stop_and_new(void **state)
     assert_int_equal(cvo_history_experiment_stop(f->history, CVO_LIST_EXCLUDE, f->day[1], &stopped),
                      CVO_ERR_ARGUMENT);
     /* stopped: a share holds no one out, and a note says so */
-    cvo_experiments *e = NULL;
     assert_int_equal(cvo_history_experiments_prepare(f->history, f->config, f->day[1], &e), CVO_OK);
     assert_null(cvo_experiments_find(e, CVO_LIST_VIP));
     assert_non_null(cvo_experiments_find(e, CVO_LIST_WINBACK));
