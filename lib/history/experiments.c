@@ -169,7 +169,7 @@ cvo_status cvo_history_experiments(cvo_history *h, const cvo_experiment_info **l
                             &st));
     size_t cap = 0;
     cvo_status status = CVO_OK;
-    int rc;
+    int rc = SQLITE_DONE;
     while (status == CVO_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
         cvo_experiment_info info;
         status = read_info(h, st, &info, NULL);
@@ -198,7 +198,7 @@ cvo_status cvo_history_experiment_members(cvo_history *h, const char *experiment
                             &st));
     sqlite3_bind_text(st, 1, experiment_id, -1, SQLITE_STATIC);
     cvo_status status = CVO_OK;
-    int rc;
+    int rc = SQLITE_DONE;
     while (status == CVO_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
         cvo_experiment_member m;
         memset(&m, 0, sizeof m);
