@@ -20,20 +20,25 @@
 static const opt_spec specs[] = {
     {"output", 'o', "DIR", "directory for the report and the files (created if needed)"},
     {"config", 'c', "FILE", "configuration (INI); cvo config prints every key and default"},
-    {"nps", 0, "FILE", "NPS answers (email,score,submitted_at,survey,comment[,order_id]): report, lists"},
+    {"nps", 0, "FILE",
+     "NPS answers (email,score,submitted_at,survey,comment[,order_id]): report, lists"},
     {"nps-rejects", 0, "FILE", "write rejected NPS answers (line,reason,detail,record) to FILE"},
     {"nps-map", 0, "FIELD=COL,..", "name the NPS columns, e.g. email=Email Address,score=Q1"},
     {"products", 0, "FILE", "product costs (sku,unit_cost,...) for lines without unit_cost"},
     {"xlsx", 0, NULL, "also write cvo.xlsx (customer table and a sheet per list)"},
-    {"push", 0, "TARGETS", "after writing DIR send: klaviyo (CVO_KLAVIYO_API_KEY), gorgias "
-                           "(CVO_GORGIAS_DOMAIN, _USER, _API_KEY), or klaviyo,gorgias"},
+    {"push", 0, "TARGETS",
+     "after writing DIR send: klaviyo (CVO_KLAVIYO_API_KEY), gorgias "
+     "(CVO_GORGIAS_DOMAIN, _USER, _API_KEY), or klaviyo,gorgias"},
     {"dry-run", 0, NULL, "with --push: show what would be sent, send nothing"},
     {"fsync", 0, NULL, "make every file and directory durable (fsync) before the switch"},
-    {"db", 0, "FILE", "history database (SQLite): record a snapshot, show the segment migration"},
+    {"db", 0, "FILE",
+     "history database (SQLite): record a snapshot, show the segment migration, "
+     "keep the experiments ([holdout])"},
     {"as-of", 0, "DATE", "analyse the orders as they stood on DATE (orders before it)"},
     {"backfill", 0, "monthly", "with --db: first record a snapshot per month start of the history"},
-    {"max-rejects", 0, "N|P%", "refuse the run (exit 5, nothing written or pushed) above N (or P%) "
-                               "rejected records; at or below it rejects do not fail the run"},
+    {"max-rejects", 0, "N|P%",
+     "refuse the run (exit 5, nothing written or pushed) above N (or P%) "
+     "rejected records; at or below it rejects do not fail the run"},
     {"force", 0, NULL, "accept a run the drop guard ([safety] max_drop) would refuse"},
     CLI_INPUT_OPTIONS,
 };
@@ -59,12 +64,13 @@ typedef struct job {
     cvo_customers *loaded;    /* with forgotten customers: the table the kept one borrows from */
     cli_reject_sample sample; /* the first rejected records, for a refusal */
     cvo_run_summary summary;
-    double started;           /* monotonic seconds */
+    double started; /* monotonic seconds */
     int64_t started_unix;
-    char reason[1200];        /* why refused or failed, for the summary */
-    cvo_id_key id_key;        /* of the keyed identifiers in the Klaviyo and Gorgias files */
-    bool pushed_rejects;      /* a Klaviyo job finished with failed profiles */
-    bool published;           /* DIR shows this run */
+    char reason[1200];            /* why refused or failed, for the summary */
+    cvo_id_key id_key;            /* of the keyed identifiers in the Klaviyo and Gorgias files */
+    cvo_experiments *experiments; /* with --db: the run's experiments (holdouts), or NULL */
+    bool pushed_rejects;          /* a Klaviyo job finished with failed profiles */
+    bool published;               /* DIR shows this run */
 } job;
 
 /* What the Klaviyo and Gorgias writers are given. Customers without consent
@@ -153,15 +159,17 @@ static bool write_export(job *j, const char *dir, const char *name, const cvo_an
     return write_file(j, dir, name, a, (writer){NULL, NULL, fn});
 }
 
-static bool write_list(job *j, const cvo_analysis *a, unsigned bit)
+/* lists/<list>.csv, or with held_out lists/<list>.holdout.csv. */
+static bool write_list(job *j, const cvo_analysis *a, unsigned bit, bool held_out)
 {
     char name[64];
-    snprintf(name, sizeof name, "%s.csv", cvo_list_name(bit));
+    snprintf(name, sizeof name, "%s%s.csv", cvo_list_name(bit), held_out ? ".holdout" : "");
     atomic_file f;
     if (!atomic_open(&f, j->lists_dir, name))
         return false;
     f.sync = j->sync;
-    cvo_status status = cvo_write_list(j->ctx, a, bit, f.out);
+    cvo_status status = held_out ? cvo_write_list_holdout(j->ctx, a, bit, f.out)
+                                 : cvo_write_list(j->ctx, a, bit, f.out);
     if (status != CVO_OK) {
         atomic_abort(&f);
         fail_writing(j, &f, status);
@@ -243,7 +251,7 @@ static bool make_dirs(job *j)
 }
 
 static const unsigned list_bits[] = {CVO_LIST_EXCLUDE, CVO_LIST_NO_DISCOUNT, CVO_LIST_WINBACK,
-                                     CVO_LIST_VIP, CVO_LIST_REFERRAL, CVO_LIST_INTERVIEW};
+                                     CVO_LIST_VIP,     CVO_LIST_REFERRAL,    CVO_LIST_INTERVIEW};
 
 static cvo_status tickets_writer(cvo_ctx *ctx, const cvo_analysis *a, const cvo_export_options *o,
                                  FILE *out)
@@ -303,7 +311,10 @@ static bool write_rest(job *j, const cvo_analysis *a)
     bool ok = write_one(j, j->dir, "customers.csv", a, cvo_write_customers_csv) &&
               write_summary(j, j->dir, a);
     for (size_t i = 0; ok && i < sizeof list_bits / sizeof *list_bits; i++)
-        ok = write_list(j, a, list_bits[i]);
+        ok = write_list(j, a, list_bits[i], false);
+    const cvo_experiments *e = cvo_analysis_experiments(a);
+    for (size_t k = 0; ok && k < cvo_experiments_count(e); k++)
+        ok = write_list(j, a, cvo_experiments_at(e, k)->info.list_bit, true);
     ok = ok && write_one(j, j->lists_dir, "loyalty-tiers.csv", a, cvo_write_loyalty_tiers);
     if (ok && j->migration != NULL && cvo_migration_has_previous(j->migration))
         ok = write_with_migration(j, j->lists_dir, "movers.csv", a, cvo_write_movers);
@@ -367,6 +378,19 @@ static int write_all(job *j, const cvo_analysis *a)
     return ok ? EXIT_OK : EXIT_SYSTEM;
 }
 
+/* One line per experiment: how many of the list are held out this run. */
+static void print_held_out(const cvo_experiments *e)
+{
+    for (size_t k = 0; k < cvo_experiments_count(e); k++) {
+        const cvo_experiment_arms *x = cvo_experiments_at(e, k);
+        fprintf(stderr,
+                "cvo: experiment %s%s: %" PRIu64 " of %" PRIu64 " held out (share %g), %" PRIu64
+                " new members\n",
+                x->info.id, x->starts ? " (starts)" : "", x->holdout, x->holdout + x->treatment,
+                x->info.share, x->entered);
+    }
+}
+
 static void print_done(const job *j, const cvo_analysis *a)
 {
     const cvo_customer_result *r = cvo_analysis_results(a);
@@ -377,12 +401,15 @@ static void print_done(const job *j, const cvo_analysis *a)
             counts[b] += (r[i].lists >> b) & 1;
         left_out += r[i].left_out;
     }
-    fprintf(stderr, "cvo: %zu customers; lists: exclude %zu, no-discount %zu, winback %zu "
-                    "(%zu due), vip %zu, referral %zu, interview %zu\n",
+    fprintf(stderr,
+            "cvo: %zu customers; lists: exclude %zu, no-discount %zu, winback %zu "
+            "(%zu due), vip %zu, referral %zu, interview %zu\n",
             n, counts[0], counts[1], counts[2], counts[6], counts[3], counts[4], counts[5]);
+    print_held_out(cvo_analysis_experiments(a));
     if (left_out > 0)
-        fprintf(stderr, "cvo: %zu customers without marketing consent left out of the lists and "
-                        "the Klaviyo files ([klaviyo] push_without_consent)\n",
+        fprintf(stderr,
+                "cvo: %zu customers without marketing consent left out of the lists and "
+                "the Klaviyo files ([klaviyo] push_without_consent)\n",
                 left_out);
     if (!cvo_analysis_model_ok(a) || cvo_analysis_model_note(a)[0])
         fprintf(stderr, "cvo: note: %s\n", cvo_analysis_model_note(a));
@@ -503,8 +530,9 @@ static int refuse(job *j, const char *why)
 {
     snprintf(j->reason, sizeof j->reason, "%s", why);
     j->summary.status = "refused";
-    fprintf(stderr, "cvo: refused: %s\ncvo: nothing was written or pushed; the outputs of the "
-                    "last run remain\n",
+    fprintf(stderr,
+            "cvo: refused: %s\ncvo: nothing was written or pushed; the outputs of the "
+            "last run remain\n",
             why);
     return EXIT_REFUSED;
 }
@@ -518,8 +546,9 @@ static int parse_max_rejects(const char *text, double *limit, bool *percent)
     if (len == 0 || len >= sizeof number)
         return EXIT_USAGE;
     snprintf(number, sizeof number, "%.*s", (int)(len - *percent), text);
-    bool ok = *percent ? cli_parse_double(number, 0, 100, limit)
-                       : cli_parse_double(number, 0, 1e18, limit) && *limit == (double)(uint64_t)*limit;
+    bool ok = *percent
+                  ? cli_parse_double(number, 0, 100, limit)
+                  : cli_parse_double(number, 0, 1e18, limit) && *limit == (double)(uint64_t)*limit;
     if (!ok) {
         fprintf(stderr, "cvo: --max-rejects takes a count (10) or a percentage (2.5%%)\n");
         return EXIT_USAGE;
@@ -612,15 +641,17 @@ static bool inside(const char *path, const char *dir)
     if (realpath(dir, real_dir) == NULL || realpath(parent, real_parent) == NULL)
         return false;
     size_t n = strlen(real_dir);
-    return strncmp(real_parent, real_dir, n) == 0 && (real_parent[n] == '\0' || real_parent[n] == '/');
+    return strncmp(real_parent, real_dir, n) == 0 &&
+           (real_parent[n] == '\0' || real_parent[n] == '/');
 }
 
 static int open_output(job *j, const cvo_config *config)
 {
     const char *db_path = args_get(j->args, specs, SPEC_COUNT, "db");
     if (db_path != NULL && inside(db_path, j->out_arg)) {
-        fprintf(stderr, "cvo: --db %s lies inside the output directory %s, which every run "
-                        "replaces as a whole: keep the history beside it\n",
+        fprintf(stderr,
+                "cvo: --db %s lies inside the output directory %s, which every run "
+                "replaces as a whole: keep the history beside it\n",
                 db_path, j->out_arg);
         return EXIT_USAGE;
     }
@@ -684,8 +715,9 @@ static int publish(job *j, const cvo_analysis *a)
         return cli_fail(j->ctx, status);
     const char *moved = cvo_outdir_replaced_directory(j->outdir);
     if (moved != NULL)
-        fprintf(stderr, "cvo: note: %s was a directory; from now on it is a link to each run's "
-                        "outputs, and what it held is in %s\n",
+        fprintf(stderr,
+                "cvo: note: %s was a directory; from now on it is a link to each run's "
+                "outputs, and what it held is in %s\n",
                 j->out_arg, moved);
     if (j->history != NULL && args_get(j->args, specs, SPEC_COUNT, "quiet") == NULL) {
         char date[11];
@@ -766,8 +798,8 @@ static int import_old_ledger(job *j, const cvo_customers *customers)
     if (status != CVO_OK)
         return cli_fail(j->ctx, status);
     if (imported > 0 && args_get(j->args, specs, SPEC_COUNT, "quiet") == NULL)
-        fprintf(stderr, "cvo: gorgias: %zu tickets of %s taken into the state database\n",
-                imported, path);
+        fprintf(stderr, "cvo: gorgias: %zu tickets of %s taken into the state database\n", imported,
+                path);
     return -1;
 }
 
@@ -778,8 +810,8 @@ static int read_and_analyze(job *j, const char *orders, const cvo_config *config
     cvo_load_stats stats;
     memset(&stats, 0, sizeof stats);
     progress(j, "reading orders");
-    int code = cli_load_orders_sampled(j->ctx, j->args, specs, SPEC_COUNT, orders, true,
-                                       customers, &stats, &j->sample);
+    int code = cli_load_orders_sampled(j->ctx, j->args, specs, SPEC_COUNT, orders, true, customers,
+                                       &stats, &j->sample);
     *load = code;
     j->summary.records = stats.records;
     j->summary.used = stats.used;
@@ -805,6 +837,45 @@ static int read_and_analyze(job *j, const char *orders, const cvo_config *config
     return code;
 }
 
+/* ---- experiments: holdouts ------------------------------------------------------------------ */
+
+static const char no_db_message[] =
+    "cvo: [holdout] share needs --db: an experiment keeps its members and their entry dates in "
+    "the history database\n";
+
+/* Whether the configuration holds a list out (a share above 0). */
+static bool holdout_wanted(const cvo_config *config)
+{
+    static const unsigned lists[] = {CVO_LIST_NO_DISCOUNT, CVO_LIST_WINBACK, CVO_LIST_VIP,
+                                     CVO_LIST_REFERRAL};
+    for (size_t k = 0; k < sizeof lists / sizeof *lists; k++)
+        if (cvo_holdout_share(config, lists[k]) > 0)
+            return true;
+    return false;
+}
+
+/* With --db: the run's experiments, their arms drawn and the holdouts taken
+ * out of the lists before anything is written. -1 to go on, or an exit code. */
+static int hold_out(job *j, const cvo_config *config, cvo_analysis *a)
+{
+    if (j->history == NULL)
+        return -1;
+    cvo_status status =
+        cvo_history_experiments_prepare(j->history, config, cvo_analysis_as_of(a), &j->experiments);
+    if (status == CVO_OK)
+        status = cvo_analysis_hold_out(a, j->experiments, &j->id_key);
+    if (status != CVO_OK)
+        return cli_fail(j->ctx, status);
+    const char *note = cvo_experiments_note(j->experiments);
+    if (note[0] && args_get(j->args, specs, SPEC_COUNT, "quiet") == NULL)
+        for (const char *line = note; *line;) {
+            const char *end = strchr(line, '\n');
+            fprintf(stderr, "cvo: note: %.*s\n", (int)(end - line), line);
+            line = end + 1;
+        }
+    return -1;
+}
+
 /* ---- pushing ------------------------------------------------------------------------------ */
 
 /* --push, after the run is published: Klaviyo first, then Gorgias, from the
@@ -816,8 +887,8 @@ static int push_targets(job *j, const cvo_analysis *a, const cvo_config *config)
     const char *push = args_get(j->args, specs, SPEC_COUNT, "push");
     if (push == NULL)
         return -1;
-    push_setup setup = {.dir = j->out_arg, .config = config, .state = j->state,
-                        .id_key = &j->id_key};
+    push_setup setup = {
+        .dir = j->out_arg, .config = config, .state = j->state, .id_key = &j->id_key};
     setup.as_of_day = cvo_analysis_as_of(a);
     setup.dry_run = args_get(j->args, specs, SPEC_COUNT, "dry-run") != NULL;
     setup.quiet = args_get(j->args, specs, SPEC_COUNT, "quiet") != NULL;
@@ -849,12 +920,18 @@ static int run(job *j, const char *orders)
     cvo_analysis *a = NULL;
     int load = EXIT_OK;
     int code = cli_load_config(j->ctx, j->args, specs, SPEC_COUNT, &config);
+    if (code < 0 && holdout_wanted(config) && args_get(j->args, specs, SPEC_COUNT, "db") == NULL) {
+        fputs(no_db_message, stderr);
+        code = EXIT_USAGE;
+    }
     if (code < 0)
         code = open_output(j, config);
     if (code < 0)
         code = read_and_analyze(j, orders, config, &customers, &a, &load);
     if (code < 0)
         code = drop_guard(j, config);
+    if (code < 0)
+        code = hold_out(j, config, a);
     if (code < 0)
         code = history_migration(j, a);
     if (code < 0) {
@@ -880,6 +957,7 @@ static int run(job *j, const char *orders)
     cvo_history_close(j->history);
     cvo_outdir_free(j->outdir);
     cvo_analysis_free(a);
+    cvo_experiments_free(j->experiments);
     cvo_customers_free(customers);
     cvo_customers_free(j->all);
     cvo_customers_free(j->loaded);
@@ -890,12 +968,13 @@ static int run(job *j, const char *orders)
 int cmd_analyze(int argc, char **argv)
 {
     parsed_args args;
-    int code = cli_parse(argc, argv, specs, SPEC_COUNT, &args, "cvo analyze ORDERS -o DIR [OPTIONS]",
-                         "Scores and segments every customer, predicts with BG/NBD + Gamma-Gamma,\n"
-                         "backtests on the last quarter of the history, and writes into DIR:\n"
-                         "report.html, customers.csv, summary.json, klaviyo/ and lists/.\n"
-                         "DIR appears whole or not at all: a symbolic link to the run's directory\n"
-                         "(.NAME.cvo/runs/ beside it), switched when every file is written.");
+    int code =
+        cli_parse(argc, argv, specs, SPEC_COUNT, &args, "cvo analyze ORDERS -o DIR [OPTIONS]",
+                  "Scores and segments every customer, predicts with BG/NBD + Gamma-Gamma,\n"
+                  "backtests on the last quarter of the history, and writes into DIR:\n"
+                  "report.html, customers.csv, summary.json, klaviyo/ and lists/.\n"
+                  "DIR appears whole or not at all: a symbolic link to the run's directory\n"
+                  "(.NAME.cvo/runs/ beside it), switched when every file is written.");
     if (code >= 0)
         return code;
     const char *dir = args_get(&args, specs, SPEC_COUNT, "output");

@@ -613,7 +613,8 @@ CVO_API CVO_NODISCARD cvo_status cvo_config_set(cvo_config *config, const char *
  * The getters read the defaults when config is NULL. */
 CVO_API const char *cvo_config_text(const cvo_config *config, const char *section,
                                     const char *key);
-/* The value as a number (NaN for an unknown or non-numeric key). */
+/* The value as a number (NaN for an unknown or non-numeric key, and for an
+ * optional number left empty, such as [holdout] winback). */
 CVO_API double cvo_config_number(const cvo_config *config, const char *section, const char *key);
 /* Whether the comma-separated list key holds item (exact, case-sensitive). */
 CVO_API bool cvo_config_has(const cvo_config *config, const char *section, const char *key,
@@ -1056,7 +1057,8 @@ CVO_API void cvo_analysis_free(cvo_analysis *analysis);
 
 /* customers.csv: the cvo rfm columns, then p_alive, expected_orders,
  * predicted_clv, churn_risk, next_order_date, winback_date, the profit
- * columns, one 0/1 column per list, loyalty_tier, and last nps_last (the
+ * columns, one 0/1 column per list, holdout (the lists whose experiment holds
+ * the customer out, joined by ';'), loyalty_tier, and last nps_last (the
  * latest response's score) and nps_class, both empty without a response. */
 CVO_API CVO_NODISCARD cvo_status cvo_write_customers_csv(cvo_ctx *ctx, const cvo_analysis *a,
                                                          FILE *out);
@@ -1133,9 +1135,15 @@ CVO_API CVO_NODISCARD cvo_status cvo_write_klaviyo_events(cvo_ctx *ctx, const cv
  * CVO_ERR_WRITE, CVO_ERR_NOMEM. */
 CVO_API CVO_NODISCARD cvo_status cvo_write_gorgias_tickets(cvo_ctx *ctx, const cvo_analysis *a,
                                                            const cvo_nps *nps, FILE *out);
-/* lists/<name>.csv: Email first, then the reason columns of that list. */
+/* lists/<name>.csv: Email first, then the reason columns of that list. Members
+ * held out by an experiment (cvo_analysis_hold_out) are not in it. */
 CVO_API CVO_NODISCARD cvo_status cvo_write_list(cvo_ctx *ctx, const cvo_analysis *a,
                                                 unsigned list_bit, FILE *out);
+/* lists/<name>.holdout.csv: the same columns, for the members of the list's
+ * experiment held out of it this run. Errors: CVO_ERR_ARGUMENT (not a
+ * treatment list), CVO_ERR_WRITE, CVO_ERR_NOMEM. */
+CVO_API CVO_NODISCARD cvo_status cvo_write_list_holdout(cvo_ctx *ctx, const cvo_analysis *a,
+                                                        unsigned list_bit, FILE *out);
 /* lists/loyalty-tiers.csv: Email, tier, segment, and what placed them there. */
 CVO_API CVO_NODISCARD cvo_status cvo_write_loyalty_tiers(cvo_ctx *ctx, const cvo_analysis *a,
                                                          FILE *out);
@@ -1528,7 +1536,7 @@ CVO_API CVO_NODISCARD cvo_status cvo_id_key_load(cvo_ctx *ctx, cvo_history *stat
 typedef struct cvo_forget_result {
     size_t matched;         /* identifiers given that matched customers of the snapshots */
     uint64_t snapshot_rows; /* customer rows removed from the snapshots */
-    uint64_t ledger_rows;   /* push-ledger and Klaviyo-state rows removed */
+    uint64_t ledger_rows;   /* push-ledger, Klaviyo-state and experiment-member rows removed */
     size_t suppressed;      /* new suppression entries (keyed hashes of ids and e-mails) */
 } cvo_forget_result;
 
@@ -1911,6 +1919,137 @@ typedef struct cvo_experiment_info {
     uint64_t planned_members; /* members (both arms, windows closed) the verdict waits
                                  for, from the plan at the start; 0: no plan */
 } cvo_experiment_info;
+
+/* ---- the experiments of one run: arms and holdouts ----------------------------------
+ * cvo_history_experiments_prepare reads the [holdout] shares and the running
+ * experiments and decides which run this time (starting new ones); then
+ * cvo_analysis_hold_out draws every list member's arm and moves the holdout out
+ * of the list; cvo_history_begin_run records the new experiments and members
+ * (pending, with the run's snapshot), cvo_history_commit_run commits them. */
+
+typedef struct cvo_experiments cvo_experiments;
+
+/* One experiment of this run and its counts after cvo_analysis_hold_out. */
+typedef struct cvo_experiment_arms {
+    cvo_experiment_info info;
+    bool starts;        /* started by this run (recorded with its snapshot) */
+    uint64_t recorded;  /* members recorded before this run (both arms) */
+    uint64_t treatment; /* members on the list this run, treatment arm */
+    uint64_t holdout;   /* members on the list this run, held out */
+    uint64_t entered;   /* of treatment + holdout, new to the experiment this run */
+} cvo_experiment_arms;
+
+/* The holdout share configured for list_bit: [holdout] <list> ('-' as '_')
+ * when set, else [holdout] share; 0 for a list that is not a treatment
+ * (config NULL: the defaults). */
+CVO_API double cvo_holdout_share(const cvo_config *config, unsigned list_bit);
+
+/* The experiments a run as of as_of_day takes part in, from config and the
+ * committed experiments of history: for each treatment list with a share
+ * above 0, its running experiment, or a new one ("<list>@<as-of>", "-2"...
+ * on a collision) when it has none or the latest was stopped by
+ * cvo_history_experiment_new; none when the latest was stopped by
+ * cvo_history_experiment_stop (cvo_experiments_note says so). *out is the
+ * caller's (cvo_experiments_free). Errors: CVO_ERR_CONFIG (a configured share
+ * differs from the running experiment's: the message names both and says to
+ * run `cvo experiments --new LIST`, or --stop for a share of 0), CVO_ERR_IO,
+ * CVO_ERR_NOMEM. */
+CVO_API CVO_NODISCARD cvo_status cvo_history_experiments_prepare(cvo_history *history,
+                                                                 const cvo_config *config,
+                                                                 int32_t as_of_day,
+                                                                 cvo_experiments **out);
+CVO_API size_t cvo_experiments_count(const cvo_experiments *e);
+/* Experiment index (NULL when out of range); owned by e. */
+CVO_API const cvo_experiment_arms *cvo_experiments_at(const cvo_experiments *e, size_t index);
+/* The experiment of list_bit in e, or NULL (also for e NULL). */
+CVO_API const cvo_experiment_arms *cvo_experiments_find(const cvo_experiments *e,
+                                                        unsigned list_bit);
+/* Notes for the user, lines ending in '\n' ("" when none): a list with a
+ * share whose experiment was stopped. Owned by e. */
+CVO_API const char *cvo_experiments_note(const cvo_experiments *e);
+CVO_API void cvo_experiments_free(cvo_experiments *e);
+
+/* Draws the arm of every member of each experiment's list in a (the keyed
+ * hash keyed_uniform of the experiment id and the customer under key: holdout
+ * when below the share; a member recorded before keeps their recorded arm) and
+ * holds the holdout out: their list bit moves from cvo_customer_result.lists
+ * to .holdout (for the win-back list, CVO_LIST_WINBACK_DUE is cleared too: no
+ * win-back event). Fills the counts of e, which a keeps a reference to (e must
+ * outlive a). Once per analysis. Errors: CVO_ERR_ARGUMENT (NULL, or a second
+ * call), CVO_ERR_NOMEM. */
+CVO_API CVO_NODISCARD cvo_status cvo_analysis_hold_out(cvo_analysis *a, cvo_experiments *e,
+                                                       const cvo_id_key *key);
+/* The experiments given to cvo_analysis_hold_out, or NULL. */
+CVO_API const cvo_experiments *cvo_analysis_experiments(const cvo_analysis *a);
+
+/* The experiments the history holds (running and stopped, committed only), by
+ * start day and list, into *list (owned by history, valid until the next call
+ * or close) and *count. Errors: CVO_ERR_IO, CVO_ERR_FORMAT, CVO_ERR_NOMEM. */
+CVO_API CVO_NODISCARD cvo_status cvo_history_experiments(cvo_history *history,
+                                                         const cvo_experiment_info **list,
+                                                         size_t *count);
+/* Stops the running experiment of list_bit as of day (cvo experiments --stop):
+ * the next runs hold no one out of the list, whatever its share. *stopped gets
+ * it. Errors: CVO_ERR_ARGUMENT (not a treatment list, or no experiment of it
+ * runs: the message says so), CVO_ERR_IO. */
+CVO_API CVO_NODISCARD cvo_status cvo_history_experiment_stop(cvo_history *history,
+                                                             unsigned list_bit, int32_t day,
+                                                             cvo_experiment_info *stopped);
+/* Ends the latest experiment of list_bit as of day so that the next run with
+ * a share above 0 starts a new one, with a new id and fresh arms (cvo
+ * experiments --new). A running one is stopped; *stopped gets it and *found is
+ * true; with no experiment of the list there is nothing to end (*found false:
+ * the next run with a share starts one anyway). Errors: CVO_ERR_ARGUMENT (not
+ * a treatment list), CVO_ERR_IO. */
+CVO_API CVO_NODISCARD cvo_status cvo_history_experiment_new(cvo_history *history,
+                                                            unsigned list_bit, int32_t day,
+                                                            cvo_experiment_info *stopped,
+                                                            bool *found);
+
+/* One member of an experiment as the history keeps it. */
+typedef struct cvo_experiment_member {
+    char customer[25]; /* keyed hash of the customer (keyed_customer: the id, else the
+                          e-mail, under the cvo_id_key); never in the clear */
+    bool holdout;      /* arm: true held out, false treatment */
+    int32_t entry_day; /* as-of day of the first run that had them on the list */
+} cvo_experiment_member;
+
+/* Called once per member; a status other than CVO_OK stops the walk and is returned. */
+typedef cvo_status (*cvo_experiment_member_fn)(void *user_data, const cvo_experiment_member *m);
+
+/* Calls each for every committed member of experiment_id, by customer hash.
+ * Match a customer of a table with keyed_customer under the same cvo_id_key.
+ * Errors: CVO_ERR_IO, CVO_ERR_FORMAT (a bad row), or each's status. */
+CVO_API CVO_NODISCARD cvo_status cvo_history_experiment_members(cvo_history *history,
+                                                                const char *experiment_id,
+                                                                cvo_experiment_member_fn each,
+                                                                void *user_data);
+
+/* What a test of a list would need (helper B's cvo_experiment_plan_compute). */
+typedef struct cvo_experiment_plan {
+    unsigned list_bit;
+    cvo_exp_metric metric;
+    double share;              /* holdout share assumed (the list's [holdout] share, else 0.2) */
+    uint32_t window_days;
+    uint64_t members_now;      /* on the list in this analysis (both arms) */
+    double entrants_per_week;  /* new members per week (estimate; basis says how) */
+    double baseline;           /* metric mean per member without the action (cents for money) */
+    double sd;                 /* its standard deviation per member */
+    double variance_reduction; /* CUPED's expected rho^2 (0 when unknown) */
+    double target_effect;      /* relative effect sized for ([experiment] target_uplift) */
+    uint64_t planned_members;  /* members (both arms) to detect target_effect at 80 %, 5 % */
+    double weeks;              /* weeks until that many entered and their windows closed */
+    double mde_now;            /* absolute MDE with members_now members */
+    double mde_relative_now;   /* mde_now / baseline (NaN when baseline 0) */
+    bool too_small;            /* weeks > [experiment] max_weeks (or never) */
+    char basis[160];           /* how baseline, sd and entrants were estimated, in words */
+    char advice[256];          /* "" or what would help (longer window, bigger share) */
+} cvo_experiment_plan;
+CVO_API CVO_NODISCARD cvo_status cvo_experiment_plan_compute(cvo_ctx *ctx, const cvo_analysis *a,
+                                                             unsigned list_bit,
+                                                             const cvo_config *config,
+                                                             cvo_exp_metric metric,
+                                                             cvo_experiment_plan *out);
 
 /* ---- synthetic store ------------------------------------------------------ */
 

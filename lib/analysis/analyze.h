@@ -34,17 +34,18 @@ struct cvo_analysis {
     bool model_ok;
     char model_note[512];
     cvo_fit purchase, spend;
-    cvo_profit *profit; /* with the analysis' own expected orders */
-    cvo_nps *nps;       /* the responses, joined and by segment; NULL when none given */
-    cvo_ctx *side_ctx;    /* cohorts and dives are made in it, on a second thread */
+    cvo_profit *profit;     /* with the analysis' own expected orders */
+    cvo_nps *nps;           /* the responses, joined and by segment; NULL when none given */
+    cvo_ctx *side_ctx;      /* cohorts and dives are made in it, on a second thread */
     profit_margins margins; /* every order's margin, once for cohorts and dives (side_ctx) */
-    cvo_cohorts *cohorts; /* NULL when they could not be computed */
+    cvo_cohorts *cohorts;   /* NULL when they could not be computed */
     cvo_dive *dives[CVO_DIVE_BY__COUNT]; /* deep dives, one per grouping */
     cvo_backtest *backtest;
     char backtest_note[512];
     int32_t calibration_end;
     char tier_names[3][64];
     analysis_rules rules;
+    const cvo_experiments *experiments; /* cvo_analysis_hold_out's (borrowed), or NULL */
 };
 
 #endif

@@ -20,6 +20,7 @@ static const char *const scheme_choices[] = {"relationship", "classic", "klaviyo
 static const char *const ties_choices[] = {"equal", "ntile", NULL};
 static const char *const period_choices[] = {"day", "week", "month", NULL};
 static const char *const gorgias_channels[] = {"api", "email", NULL};
+static const char *const metric_choices[] = {"conversion", "orders", "revenue", "profit", NULL};
 
 #define NO_MAX ((double)INT32_MAX) /* integers: no upper bound but int32 */
 
@@ -34,6 +35,10 @@ static const char *const gorgias_channels[] = {"api", "email", NULL};
 #define ENUM(s, k, def, choices, doc) \
     {s, k, CONFIG_ENUM, def, choices, CONFIG_ANY, 0, 0, 0, doc}
 #define P_ALIVE(k, def, doc) NUMBER("lists", k, def, 0, 1, 0, doc)
+/* A list's holdout share: empty means [holdout] share. */
+#define HOLDOUT(k, list) \
+    {"holdout", k, CONFIG_NUMBER, "", NULL, CONFIG_EMPTY_OK, 0, 0.9, 0, \
+     "Holdout share of the " list " list; empty: the value of share."}
 /* clang-format on */
 
 static const config_key config_keys[] = {
@@ -95,6 +100,21 @@ static const config_key config_keys[] = {
             "Interview list: size of the stratified sample of the best customers (0: none)."),
     INTEGER("lists", "interview_seed", "1", 0, NO_MAX,
             "Seed of the interview sample (same seed and data, same sample)."),
+    NUMBER("holdout", "share", "0", 0, 0.9, 0,
+           "Share of every treatment list (winback, vip, referral, no-discount) held out of "
+           "the action as an experiment's control group, drawn by a keyed hash of the "
+           "experiment and the customer; 0: no experiment. Needs --db. Fixed while an "
+           "experiment runs (cvo experiments --new LIST starts a new one)."),
+    HOLDOUT("winback", "win-back"),
+    HOLDOUT("vip", "VIP"),
+    HOLDOUT("referral", "referral"),
+    HOLDOUT("no_discount", "no-discount"),
+    INTEGER("experiment", "window_days", "60", 7, 365,
+            "Experiments: days after a member entered the list over which their orders, "
+            "revenue and profit are measured."),
+    ENUM("experiment", "primary_metric", "profit", metric_choices,
+         "Experiments: the metric the verdict is about, decided when an experiment starts "
+         "(per member over the window)."),
     TEXT("loyalty", "gold_name", "Gold", CONFIG_NONEMPTY, "Name of the first loyalty tier."),
     LIST("loyalty", "gold_segments", "", "Segments of the first tier; empty: the top segments."),
     TEXT("loyalty", "silver_name", "Silver", CONFIG_NONEMPTY, "Name of the second loyalty tier."),
@@ -259,7 +279,11 @@ void config_describe(const config_key *key, char *out, size_t size)
     out[0] = '\0';
     switch (key->type) {
     case CONFIG_NUMBER:
-    case CONFIG_INTEGER: describe_range(key, out, size); break;
+    case CONFIG_INTEGER:
+        if (key->format == CONFIG_EMPTY_OK)
+            append(out, size, &used, "empty or ");
+        describe_range(key, out + used, size - used);
+        break;
     case CONFIG_BOOL: append(out, size, &used, "true or false"); break;
     case CONFIG_LIST: append(out, size, &used, "a comma-separated list of names, or empty"); break;
     case CONFIG_ENUM:
@@ -421,6 +445,8 @@ static bool value_ok(const config_key *key, const char *value, char *reason, siz
 {
     double number = 0;
     bool ok;
+    if (key->format == CONFIG_EMPTY_OK && value[0] == '\0')
+        return true;
     switch (key->type) {
     case CONFIG_NUMBER: ok = parse_number(value, &number) && in_range(key, number); break;
     case CONFIG_INTEGER: ok = parse_integer(value, &number) && in_range(key, number); break;
@@ -796,6 +822,8 @@ double cvo_config_number(const cvo_config *config, const char *section, const ch
     if (index == KEY_COUNT)
         return NAN;
     const char *value = value_of(config, index);
+    if (value[0] == '\0')
+        return NAN; /* an optional number left empty */
     switch (config_keys[index].type) {
     case CONFIG_NUMBER:
     case CONFIG_INTEGER: return strtod(value, NULL);

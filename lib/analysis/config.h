@@ -19,7 +19,8 @@ typedef enum config_format {
     CONFIG_ANY,      /* any text, empty included */
     CONFIG_NONEMPTY, /* any text but the empty one */
     CONFIG_CURRENCY, /* three upper-case letters (ISO 4217) */
-    CONFIG_DATE      /* YYYY-MM-DD, a valid day */
+    CONFIG_DATE,     /* YYYY-MM-DD, a valid day */
+    CONFIG_EMPTY_OK  /* CONFIG_NUMBER, CONFIG_INTEGER: empty too (unset; the getter gives NaN) */
 } config_format;
 
 /* Bits of config_key.open: which end of [min, max] is excluded. */

@@ -15,7 +15,8 @@
 
 /* The identifiers the history knows one customer by. */
 typedef struct identity {
-    char key[CVO_MAX_IDENTIFIER_BYTES], id[CVO_MAX_IDENTIFIER_BYTES], email[CVO_MAX_IDENTIFIER_BYTES];
+    char key[CVO_MAX_IDENTIFIER_BYTES], id[CVO_MAX_IDENTIFIER_BYTES],
+        email[CVO_MAX_IDENTIFIER_BYTES];
 } identity;
 
 enum { IDENTITIES_MAX = 64 }; /* customers one identifier can match (an id, an email) */
@@ -96,8 +97,8 @@ static cvo_status erase_snapshots(cvo_history *h, const char *customer_key, uint
         " AND snapshot_segment_rows.segment = r.segment"};
     for (int k = 0; k < 2; k++)
         CVO_TRY(run_bound(h, lower[k], customer_key, NULL));
-    return run_bound(h, "DELETE FROM snapshot_customer_rows WHERE customer_key = ?1",
-                     customer_key, rows);
+    return run_bound(h, "DELETE FROM snapshot_customer_rows WHERE customer_key = ?1", customer_key,
+                     rows);
 }
 
 /* Drops the keyed customer from the ledgers and the Klaviyo state, and
@@ -107,6 +108,7 @@ static cvo_status erase_keyed(cvo_history *h, const char *keyed, const char *add
 {
     CVO_TRY(run_bound(h, "DELETE FROM push_ledger WHERE customer = ?1", keyed, ledger_rows));
     CVO_TRY(run_bound(h, "DELETE FROM klaviyo_profiles WHERE customer = ?1", keyed, ledger_rows));
+    CVO_TRY(run_bound(h, "DELETE FROM experiment_members WHERE customer = ?1", keyed, ledger_rows));
     sqlite3_stmt *st = NULL;
     CVO_TRY(history_prepare(h,
                             "INSERT OR IGNORE INTO suppressed (customer, added_at)"

@@ -232,8 +232,8 @@ static cvo_status setup_schema(cvo_history *h)
     }
     if (version != 1)
         return ctx_fail(h->ctx, CVO_ERR_FORMAT,
-                        "%s: history schema version %d, this cvo reads versions 1 and %d",
-                        h->path, version, HISTORY_SCHEMA_VERSION);
+                        "%s: history schema version %d, this cvo reads versions 1 and %d", h->path,
+                        version, HISTORY_SCHEMA_VERSION);
     char sql[sizeof RENAME_VERSION_1 + sizeof TABLES + sizeof COPY_VERSION_1 + sizeof VIEWS];
     snprintf(sql, sizeof sql, "%s%s%s%s", RENAME_VERSION_1, TABLES, COPY_VERSION_1, VIEWS);
     return upgrade(h, sql, "cannot upgrade the schema from version 1");
@@ -264,6 +264,8 @@ cvo_status cvo_history_open(cvo_ctx *ctx, const char *path, cvo_history **out)
         status = setup_schema(h);
     if (status == CVO_OK)
         status = state_setup(h);
+    if (status == CVO_OK)
+        status = history_experiments_setup(h);
     if (status == CVO_OK) /* a run that died before settling its snapshot */
         status = history_reconcile_runs(h, NULL);
     if (status != CVO_OK) {
@@ -281,6 +283,7 @@ void cvo_history_close(cvo_history *h)
     state_close(h);
     sqlite3_close(h->db);
     mem_free(h->ctx, h->list);
+    mem_free(h->ctx, h->experiments);
     mem_free(h->ctx, h);
 }
 

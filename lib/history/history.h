@@ -22,6 +22,8 @@ struct cvo_history {
     cvo_snapshot_info *list; /* the last cvo_history_snapshots answer */
     size_t list_count;
     sqlite3_stmt *state[HISTORY_STATE_STATEMENTS]; /* state.c's, prepared on first use */
+    cvo_experiment_info *experiments;              /* the last cvo_history_experiments answer */
+    size_t experiment_count;
 };
 
 /* Distinct segment names in the order first seen, copied into their own arena. */
@@ -73,6 +75,13 @@ cvo_status history_insert_pending(cvo_history *h, const cvo_analysis *a, int64_t
                                   const char *run_id, int64_t *id);
 cvo_status history_commit_snapshot(cvo_history *h, int64_t id, int32_t day);
 cvo_status history_delete_snapshot(cvo_history *h, int64_t id);
+/* experiments.c: the experiment tables (CREATE TABLE IF NOT EXISTS), set up by
+ * cvo_history_open; the run's new experiments and members written as pending
+ * inside the caller's transaction (a without experiments: nothing); made
+ * committed with the run, or deleted when it is abandoned. */
+cvo_status history_experiments_setup(cvo_history *h);
+cvo_status history_experiments_record(cvo_history *h, const cvo_analysis *a, const char *run_id);
+cvo_status history_experiments_settle(cvo_history *h, const char *run_id, bool commit);
 /* runs.c: settles the pending runs (see cvo_history_reconcile). */
 cvo_status history_reconcile_runs(cvo_history *h, const char *output);
 /* The as-of day of the latest snapshot before day (INT32_MIN for none), or

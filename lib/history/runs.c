@@ -25,8 +25,9 @@ static cvo_status check_run(cvo_history *h, const cvo_run_record *run)
 {
     if (run == NULL || !text_ok(run->run_id) || !text_ok(run->output) || !text_ok(run->run_dir) ||
         !text_ok(run->lock_path))
-        return ctx_fail(h->ctx, CVO_ERR_ARGUMENT, "history: a run needs an id, output, "
-                                                  "directory and lock path");
+        return ctx_fail(h->ctx, CVO_ERR_ARGUMENT,
+                        "history: a run needs an id, output, "
+                        "directory and lock path");
     if (strlen(run->run_id) >= sizeof((cvo_run_info *)0)->run_id)
         return ctx_fail(h->ctx, CVO_ERR_ARGUMENT, "history: run id '%s' too long", run->run_id);
     return CVO_OK;
@@ -70,7 +71,8 @@ static cvo_status begin_in_transaction(cvo_history *h, const cvo_run_record *run
     int64_t snapshot_id = 0;
     if (a != NULL)
         CVO_TRY(history_insert_pending(h, a, created_unix, run->run_id, &snapshot_id));
-    return insert_run(h, run, snapshot_id);
+    CVO_TRY(insert_run(h, run, snapshot_id));
+    return a != NULL ? history_experiments_record(h, a, run->run_id) : CVO_OK;
 }
 
 cvo_status cvo_history_begin_run(cvo_history *h, const cvo_run_record *run, const cvo_analysis *a,
@@ -98,8 +100,8 @@ typedef struct run_state {
 static cvo_status read_state(cvo_history *h, const char *run_id, run_state *out, bool *found)
 {
     sqlite3_stmt *st = NULL;
-    CVO_TRY(history_prepare(h, "SELECT state, snapshot_id, as_of FROM runs WHERE run_id = ?1",
-                            &st));
+    CVO_TRY(
+        history_prepare(h, "SELECT state, snapshot_id, as_of FROM runs WHERE run_id = ?1", &st));
     sqlite3_bind_text(st, 1, run_id, -1, SQLITE_STATIC);
     int rc = sqlite3_step(st);
     *found = rc == SQLITE_ROW;
@@ -135,10 +137,11 @@ static cvo_status commit_in_transaction(cvo_history *h, const char *run_id)
     if (found && strcmp(run.state, "committed") == 0)
         return CVO_OK;
     if (!found || strcmp(run.state, "pending") != 0)
-        return ctx_fail(h->ctx, CVO_ERR_ARGUMENT, "%s: run %s is %s, not pending", h->path,
-                        run_id, found ? run.state : "unknown");
+        return ctx_fail(h->ctx, CVO_ERR_ARGUMENT, "%s: run %s is %s, not pending", h->path, run_id,
+                        found ? run.state : "unknown");
     if (run.snapshot_id != 0)
         CVO_TRY(history_commit_snapshot(h, run.snapshot_id, run.as_of_day));
+    CVO_TRY(history_experiments_settle(h, run_id, true));
     return set_state(h, run_id, "committed");
 }
 
@@ -167,6 +170,8 @@ static cvo_status abandon_in_transaction(cvo_history *h, const char *run_id)
     sqlite3_finalize(st);
     if (status == CVO_OK && run.snapshot_id != 0)
         status = history_delete_snapshot(h, run.snapshot_id);
+    if (status == CVO_OK)
+        status = history_experiments_settle(h, run_id, false);
     return status == CVO_OK ? set_state(h, run_id, "abandoned") : status;
 }
 
@@ -196,8 +201,7 @@ typedef struct pending_run {
     bool publish;
 } pending_run;
 
-static cvo_status pending_runs(cvo_history *h, const char *output, pending_run *runs,
-                               size_t *count)
+static cvo_status pending_runs(cvo_history *h, const char *output, pending_run *runs, size_t *count)
 {
     sqlite3_stmt *st = NULL;
     CVO_TRY(history_prepare(h,
@@ -284,8 +288,7 @@ static cvo_status step_info(cvo_history *h, sqlite3_stmt *st, cvo_run_info *out,
     return status;
 }
 
-cvo_status cvo_history_last_run(cvo_history *h, const char *output, cvo_run_info *out,
-                                bool *found)
+cvo_status cvo_history_last_run(cvo_history *h, const char *output, cvo_run_info *out, bool *found)
 {
     if (h == NULL)
         return CVO_ERR_ARGUMENT;
@@ -350,8 +353,9 @@ cvo_status cvo_history_drop_check(cvo_history *h, const char *output, const cvo_
     if (h == NULL)
         return CVO_ERR_ARGUMENT;
     if (output == NULL || now == NULL || !(max_drop >= 0 && max_drop <= 1))
-        return ctx_fail(h->ctx, CVO_ERR_ARGUMENT, "history: drop check needs an output, the "
-                                                  "run and a share from 0 to 1");
+        return ctx_fail(h->ctx, CVO_ERR_ARGUMENT,
+                        "history: drop check needs an output, the "
+                        "run and a share from 0 to 1");
     cvo_run_info then;
     bool found = false;
     CVO_TRY(baseline(h, output, &then, &found));

@@ -250,6 +250,18 @@ FLAG_GETTER(get_vip, CVO_LIST_VIP)
 FLAG_GETTER(get_referral, CVO_LIST_REFERRAL)
 FLAG_GETTER(get_interview, CVO_LIST_INTERVIEW)
 
+/* The lists the customer is held out of (experiments), joined by ';'. */
+static void get_holdout(const cell_row *row, cell *out)
+{
+    size_t used = 0;
+    out->scratch[0] = '\0';
+    for (unsigned bit = 1; bit < (1u << CVO_LIST_COUNT); bit <<= 1)
+        if (row->result->holdout & bit)
+            used += (size_t)snprintf(out->scratch + used, sizeof out->scratch - used, "%s%s",
+                                     used ? ";" : "", cvo_list_name(bit));
+    cell_set_text(out, out->scratch);
+}
+
 static const cell_column customer_columns[] = {
     {"customer_id", get_customer_id},
     {"email", get_email},
@@ -279,6 +291,7 @@ static const cell_column customer_columns[] = {
     {"vip", get_vip},
     {"referral", get_referral},
     {"interview", get_interview},
+    {"holdout", get_holdout},
     {"loyalty_tier", get_tier},
     {"nps_last", get_nps_last},
     {"nps_class", get_nps_class},
@@ -539,9 +552,10 @@ static void write_csv_row(cell_buf *b, const cell_row *row, const cell_column *c
     cell_char(b, '\n');
 }
 
-/* The rows of customers whose list bits include mask (every customer for 0). */
+/* The rows of customers whose list bits include mask (every customer for 0);
+ * held_out: whose holdout bits do. */
 static cvo_status write_table(cvo_ctx *ctx, const cvo_analysis *a, const cell_column *columns,
-                              size_t count, unsigned mask, FILE *out)
+                              size_t count, unsigned mask, bool held_out, FILE *out)
 {
     if (ctx == NULL || a == NULL || out == NULL)
         return ctx ? ctx_fail(ctx, CVO_ERR_ARGUMENT, "no analysis or stream") : CVO_ERR_ARGUMENT;
@@ -552,7 +566,7 @@ static cvo_status write_table(cvo_ctx *ctx, const cvo_analysis *a, const cell_co
     size_t customers = cvo_customers_count(cvo_analysis_customers(a));
     cvo_status status = CVO_OK;
     for (size_t i = 0; status == CVO_OK && i < customers; i++) {
-        if (mask != 0 && (results[i].lists & mask) == 0)
+        if (mask != 0 && ((held_out ? results[i].holdout : results[i].lists) & mask) == 0)
             continue;
         cell_row row;
         export_row(a, i, &row);
@@ -564,7 +578,7 @@ static cvo_status write_table(cvo_ctx *ctx, const cvo_analysis *a, const cell_co
 
 cvo_status cvo_write_customers_csv(cvo_ctx *ctx, const cvo_analysis *a, FILE *out)
 {
-    return write_table(ctx, a, customer_columns, COUNT_OF(customer_columns), 0, out);
+    return write_table(ctx, a, customer_columns, COUNT_OF(customer_columns), 0, false, out);
 }
 
 cvo_status cvo_write_list(cvo_ctx *ctx, const cvo_analysis *a, unsigned list_bit, FILE *out)
@@ -574,12 +588,22 @@ cvo_status cvo_write_list(cvo_ctx *ctx, const cvo_analysis *a, unsigned list_bit
     if (columns == NULL)
         return ctx ? ctx_fail(ctx, CVO_ERR_ARGUMENT, "unknown list %#x", list_bit)
                    : CVO_ERR_ARGUMENT;
-    return write_table(ctx, a, columns, count, list_bit, out);
+    return write_table(ctx, a, columns, count, list_bit, false, out);
+}
+
+cvo_status cvo_write_list_holdout(cvo_ctx *ctx, const cvo_analysis *a, unsigned list_bit, FILE *out)
+{
+    size_t count;
+    const cell_column *columns = export_list_columns(list_bit, &count);
+    if (columns == NULL || (list_bit & CVO_TREATMENT_LISTS) == 0)
+        return ctx ? ctx_fail(ctx, CVO_ERR_ARGUMENT, "not a treatment list %#x", list_bit)
+                   : CVO_ERR_ARGUMENT;
+    return write_table(ctx, a, columns, count, list_bit, true, out);
 }
 
 cvo_status cvo_write_loyalty_tiers(cvo_ctx *ctx, const cvo_analysis *a, FILE *out)
 {
-    return write_table(ctx, a, tier_columns, COUNT_OF(tier_columns), 0, out);
+    return write_table(ctx, a, tier_columns, COUNT_OF(tier_columns), 0, false, out);
 }
 
 /* ---- summary.json ----------------------------------------------------------------- */
@@ -888,8 +912,8 @@ static void cohort_series(json_obj *o, const char *key, const cvo_cohort *c, int
         if (metric < 2)
             cell_json_number(o->b, metric == 0 ? at->repeat_share : at->retention_share);
         else
-            cell_money(o->b, llround(metric == 2 ? at->revenue_per_customer
-                                                 : at->profit_per_customer));
+            cell_money(o->b,
+                       llround(metric == 2 ? at->revenue_per_customer : at->profit_per_customer));
     }
     cell_char(o->b, ']');
 }
@@ -1113,6 +1137,30 @@ static void summary_klaviyo(json_obj *o, uint64_t customers, const summary_count
     obj_end(&k);
 }
 
+/* The experiments of the run (cvo_analysis_hold_out): per experiment its id,
+ * list, share, start and this run's arms ([] without experiments). */
+static void summary_holdouts(json_obj *o, const cvo_analysis *a)
+{
+    const cvo_experiments *e = cvo_analysis_experiments(a);
+    obj_key(o, "holdouts");
+    cell_char(o->b, '[');
+    for (size_t k = 0; k < cvo_experiments_count(e); k++) {
+        const cvo_experiment_arms *x = cvo_experiments_at(e, k);
+        json_obj h = {o->b, false};
+        if (k > 0)
+            cell_char(o->b, ',');
+        obj_text(&h, "id", x->info.id);
+        obj_text(&h, "list", cvo_list_name(x->info.list_bit));
+        obj_number(&h, "share", x->info.share);
+        obj_day(&h, "start", x->info.start_day);
+        obj_uint(&h, "treatment", x->treatment);
+        obj_uint(&h, "holdout", x->holdout);
+        obj_uint(&h, "entered", x->entered);
+        obj_end(&h);
+    }
+    cell_char(o->b, ']');
+}
+
 static void summary_body(cell_buf *b, const cvo_analysis *a, const summary_counts *counts,
                          const cvo_run_summary *run)
 {
@@ -1133,6 +1181,7 @@ static void summary_body(cell_buf *b, const cvo_analysis *a, const summary_count
     summary_nps(&o, a);
     summary_drivers(&o, a);
     summary_lists(&o, a, counts);
+    summary_holdouts(&o, a);
     summary_consent(&o, counts);
     summary_klaviyo(&o, customers, counts);
     if (run != NULL) {

@@ -6,6 +6,8 @@
  * Every list is a boolean written on every run; an optional property a customer
  * no longer has is left out (the push unsets it). Event unique_ids are keyed
  * hashes, one per customer and purchase cycle (the last order day). */
+#include "output/klaviyo.h"
+
 #include "output/cells.h"
 
 #include "base/ctx.h"
@@ -201,6 +203,73 @@ static void history_cells(const cvo_migration *m, size_t index, cell out[HISTORY
     }
 }
 
+/* ---- experiment properties ------------------------------------------------------------ */
+
+/* "CVO Holdout <List>": true for the members an experiment holds out of the
+ * list, false for everyone else, on every profile while the list is an
+ * experiment (the list's own property is then true for the treatment only). */
+/* Each treatment list's profile property and its holdout's. */
+static const struct {
+    unsigned bit;
+    const char *property, *holdout;
+} treatment_properties[] = {
+    {CVO_LIST_WINBACK, "CVO Winback", "CVO Holdout Winback"},
+    {CVO_LIST_VIP, "CVO VIP", "CVO Holdout VIP"},
+    {CVO_LIST_REFERRAL, "CVO Referral", "CVO Holdout Referral"},
+    {CVO_LIST_NO_DISCOUNT, "CVO No Discount", "CVO Holdout No Discount"},
+};
+
+const char *klaviyo_holdout_name(unsigned list_bit)
+{
+    for (size_t k = 0; k < COUNT_OF(treatment_properties); k++)
+        if (treatment_properties[k].bit == list_bit)
+            return treatment_properties[k].holdout;
+    return "CVO Holdout";
+}
+
+const char *klaviyo_list_property(unsigned list_bit)
+{
+    for (size_t k = 0; k < COUNT_OF(treatment_properties); k++)
+        if (treatment_properties[k].bit == list_bit)
+            return treatment_properties[k].property;
+    return "CVO";
+}
+
+/* History and experiment properties beyond the table: at most this many. */
+enum { EXTRA_PROPERTIES = HISTORY_PROPERTIES + 4 };
+
+typedef struct extra_properties {
+    const char *names[EXTRA_PROPERTIES];
+    cell values[EXTRA_PROPERTIES];
+    size_t count;
+} extra_properties;
+
+/* The names of the extra properties (values unset). */
+static void extra_names(const cvo_analysis *a, const cvo_migration *m, extra_properties *x)
+{
+    x->count = 0;
+    for (size_t k = 0; m != NULL && k < HISTORY_PROPERTIES; k++)
+        x->names[x->count++] = history_names[k];
+    const cvo_experiments *e = cvo_analysis_experiments(a);
+    for (size_t k = 0; k < cvo_experiments_count(e) && x->count < EXTRA_PROPERTIES; k++)
+        x->names[x->count++] = klaviyo_holdout_name(cvo_experiments_at(e, k)->info.list_bit);
+}
+
+/* The extra properties of row. */
+static void extra_values(const cell_row *row, const cvo_migration *m, extra_properties *x)
+{
+    extra_names(row->analysis, m, x);
+    size_t n = 0;
+    if (m != NULL) {
+        history_cells(m, row->index, x->values);
+        n = HISTORY_PROPERTIES;
+    }
+    const cvo_experiments *e = cvo_analysis_experiments(row->analysis);
+    for (size_t k = 0; n < x->count; k++, n++)
+        cell_set_bool(&x->values[n],
+                      (row->result->holdout & cvo_experiments_at(e, k)->info.list_bit) != 0);
+}
+
 /* out is the stream (or the sink) the writer needs. */
 static cvo_status check_arguments(cvo_ctx *ctx, const cvo_analysis *a, const void *out)
 {
@@ -218,16 +287,18 @@ static size_t customer_count(const cvo_analysis *a)
 
 /* ---- profiles.csv -------------------------------------------------------------------- */
 
-static void profile_csv_header(cell_buf *b, const cvo_migration *m)
+static void profile_csv_header(cell_buf *b, const cvo_analysis *a, const cvo_migration *m)
 {
     cell_str(b, "Email");
     for (size_t k = 0; k < COUNT_OF(profile_properties); k++) {
         cell_char(b, ',');
         cell_csv_text(b, profile_properties[k].name);
     }
-    for (size_t k = 0; m != NULL && k < HISTORY_PROPERTIES; k++) {
+    extra_properties x;
+    extra_names(a, m, &x);
+    for (size_t k = 0; k < x.count; k++) {
         cell_char(b, ',');
-        cell_csv_text(b, history_names[k]);
+        cell_csv_text(b, x.names[k]);
     }
     cell_char(b, '\n');
 }
@@ -242,13 +313,11 @@ static void profile_csv_row(cell_buf *b, const cell_row *row, const cvo_migratio
         profile_properties[k].get(row, &value);
         cell_write_csv(b, &value);
     }
-    if (m != NULL) {
-        cell history[HISTORY_PROPERTIES];
-        history_cells(m, row->index, history);
-        for (size_t k = 0; k < HISTORY_PROPERTIES; k++) {
-            cell_char(b, ',');
-            cell_write_csv(b, &history[k]);
-        }
+    extra_properties x;
+    extra_values(row, m, &x);
+    for (size_t k = 0; k < x.count; k++) {
+        cell_char(b, ',');
+        cell_write_csv(b, &x.values[k]);
     }
     cell_char(b, '\n');
 }
@@ -296,7 +365,7 @@ cvo_status cvo_write_klaviyo_profiles_with(cvo_ctx *ctx, const cvo_analysis *a,
     cvo_export_options o = export_options(options);
     cell_buf b;
     cell_buf_init(&b, ctx);
-    profile_csv_header(&b, o.migration);
+    profile_csv_header(&b, a, o.migration);
     cvo_status status = CVO_OK;
     for (size_t i = 0; status == CVO_OK && i < customer_count(a); i++) {
         cell_row row;
@@ -364,14 +433,13 @@ static void json_identifiers(cell_buf *b, const cvo_customer *c)
 
 static void json_profile(cell_buf *b, const cell_row *row, const cvo_migration *m)
 {
-    cell history[HISTORY_PROPERTIES];
-    if (m != NULL)
-        history_cells(m, row->index, history);
+    extra_properties x;
+    extra_values(row, m, &x);
     cell_str(b, "{\"type\":\"profile\",\"attributes\":{");
     json_identifiers(b, row->customer);
     cell_str(b, ",\"properties\":");
-    json_properties_with(b, row, profile_properties, COUNT_OF(profile_properties), history,
-                         history_names, m != NULL ? HISTORY_PROPERTIES : 0);
+    json_properties_with(b, row, profile_properties, COUNT_OF(profile_properties), x.values,
+                         x.names, x.count);
     cell_str(b, "}}");
 }
 

@@ -5,6 +5,7 @@
 #include "base/ctx.h"
 #include "base/sort.h"
 #include "output/report_actions.h"
+#include "output/report_experiments.h"
 #include "output/report_cohort.h"
 #include "output/report_dive.h"
 #include "output/report_history.h"
@@ -374,6 +375,7 @@ static void page_head(report *r, const char *as_of)
 static void page_header(report *r, const char *as_of)
 {
     static const char *const links[][2] = {{"this-week", "This week"},
+                                           {"experiments", "Experiments"},
                                            {"summary", "Summary"},
                                            {"segments", "Segments"},
                                            {"profit", "Profit"},
@@ -1440,6 +1442,7 @@ static void report_init(report *r, cvo_ctx *ctx, const cvo_analysis *a, FILE *ou
 static cvo_status report_body(report *r, const char *as_of)
 {
     CVO_TRY(report_actions(r->ctx, r->a, r->migration, r->out));
+    CVO_TRY(report_experiments(r->ctx, r->a, r->out));
     section_summary(r, as_of);
     CVO_TRY(section_segments(r));
     CVO_TRY(section_profit(r));

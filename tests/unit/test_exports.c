@@ -508,7 +508,7 @@ static const char customers_header[] =
     "customer_id,email,first_order,last_order,recency_days,frequency,monetary,r,f,m,rfm,segment,"
     "p_alive,expected_orders,predicted_clv,churn_risk,next_order_date,winback_date,profit,"
     "predicted_profit,orders_to_break_even,profitable,exclude,no_discount,winback,vip,referral,"
-    "interview,loyalty_tier,nps_last,nps_class,accepts_marketing\n";
+    "interview,holdout,loyalty_tier,nps_last,nps_class,accepts_marketing\n";
 
 /* Cents as the writers print money: "-12.50". */
 static void money_text(int64_t cents, char *out, size_t size)
