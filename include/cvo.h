@@ -1985,6 +1985,21 @@ typedef struct cvo_generate_options {
                                 * answers; a catalog country, NULL or "" none */
     bool plant_discount_churn; /* a first order with a discount code plants churn */
     double plant_strength;     /* 0..1; default 0.5 (repeat probability about halved) */
+    /* A planted uplift for the treatment arm of one experiment:
+     * "LIST@YYYY-MM-DD[:conversion=0.05][,spend=0.10]" (the experiment id, then the
+     * effects; none: an A/A store with the same arms). A customer whose first order
+     * is before the day D and whose keyed_uniform(sha256(plant_id_key), id,
+     * customer id "C...", e-mail) is >= plant_share is treated: over [D, D +
+     * plant_window) their conversion rises by conversion exactly in expectation
+     * (with no order in the window, one is added on a uniform day of it with
+     * probability conversion / (1 - p), p their own chance of an order there:
+     * 0 after they dropped out, else 1 - exp(-lambda window); capped at 1), and
+     * the unit prices of their orders in the window are x (1 + spend). NULL or "":
+     * none. Drawn from their own streams: every other draw stays the same. */
+    const char *plant_uplift;
+    double plant_share;       /* holdout share of that experiment; default 0.2 */
+    const char *plant_id_key; /* the [privacy] id_key text the arms are drawn with */
+    uint32_t plant_window;    /* days; default 60 */
 } cvo_generate_options;
 
 CVO_API void cvo_generate_options_init(cvo_generate_options *options);
