@@ -122,10 +122,10 @@ CVO_API const char *cvo_reject_reason_name(cvo_reject_reason reason);
 /* One rejected record, passed to cvo_load_options.on_reject in file order.
  * All pointers are valid only during the call. */
 typedef struct cvo_reject {
-    uint64_t line; /* physical line where the record starts (1-based) */
+    uint64_t line;           /* physical line where the record starts (1-based) */
     cvo_reject_reason reason;
-    const char *detail; /* "bad date '2021-13-01' in column order_date" */
-    const char *record; /* the raw record, without its line ending */
+    const char *detail;      /* "bad date '2021-13-01' in column order_date" */
+    const char *record;      /* the raw record, without its line ending */
     size_t record_len;
 } cvo_reject;
 
@@ -143,18 +143,18 @@ typedef void (*cvo_progress_fn)(void *user_data, uint64_t bytes_done, uint64_t b
 #define CVO_PROGRESS_STEP (1u << 20)
 
 typedef struct cvo_load_options {
-    const char *path;          /* file path, "-" for stdin; gzip detected by magic bytes */
-    const char *display_name;  /* name used in messages; NULL = path ("<stdin>" for "-") */
-    cvo_format format;         /* CVO_FORMAT_AUTO to detect */
-    const char *column_map;    /* "field=Header,field=Header" overrides, or NULL */
-    const char *date_format;   /* strptime-like (%Y %m %d %H %M %S %y %b %z %%), or NULL */
-    bool decimal_comma;        /* "12,99" means 12.99 */
-    const char *cancel_prefix; /* order ids starting with it are cancellations, or NULL */
-    int threads;               /* worker threads for plain files; 0 = up to 2 */
-    bool keep_orders;          /* keep each customer's counted orders (cvo_order) */
-    const char *products_path; /* sku,product,unit_cost,category: costs of lines without
-                                  unit_cost (NULL: none) */
-    cvo_reject_fn on_reject;   /* may be NULL; a non-OK return stops the load */
+    const char *path;           /* file path, "-" for stdin; gzip detected by magic bytes */
+    const char *display_name;   /* name used in messages; NULL = path ("<stdin>" for "-") */
+    cvo_format format;          /* CVO_FORMAT_AUTO to detect */
+    const char *column_map;     /* "field=Header,field=Header" overrides, or NULL */
+    const char *date_format;    /* strptime-like (%Y %m %d %H %M %S %y %b %z %%), or NULL */
+    bool decimal_comma;         /* "12,99" means 12.99 */
+    const char *cancel_prefix;  /* order ids starting with it are cancellations, or NULL */
+    int threads;                /* worker threads for plain files; 0 = up to 2 */
+    bool keep_orders;           /* keep each customer's counted orders (cvo_order) */
+    const char *products_path;  /* sku,product,unit_cost,category: costs of lines without
+                                   unit_cost (NULL: none) */
+    cvo_reject_fn on_reject;    /* may be NULL; a non-OK return stops the load */
     void *reject_user_data;
     cvo_progress_fn on_progress; /* may be NULL; see cvo_progress_fn */
     void *progress_user_data;
@@ -172,9 +172,9 @@ CVO_API void cvo_load_options_init(cvo_load_options *options);
 
 /* What happened to every record: records == used + rejected, always. */
 typedef struct cvo_load_stats {
-    uint64_t records;  /* data records read (the header is not one) */
-    uint64_t used;     /* records that went into the customer table */
-    uint64_t rejected; /* records rejected, each reported through on_reject */
+    uint64_t records;          /* data records read (the header is not one) */
+    uint64_t used;             /* records that went into the customer table */
+    uint64_t rejected;         /* records rejected, each reported through on_reject */
     uint64_t rejected_by_reason[CVO_REJECT__COUNT];
     uint64_t duplicates;       /* == rejected_by_reason[CVO_REJECT_DUPLICATE] */
     uint64_t return_lines;     /* used lines with a negative quantity or in a cancellation */
@@ -195,8 +195,8 @@ typedef struct cvo_load_stats {
 /* One customer. Customers are keyed by customer_id, or by normalised (trimmed,
  * lower-case) email when the id is empty. */
 typedef struct cvo_customer {
-    const char *customer_id; /* "" when only the email is known */
-    const char *email;       /* normalised; "" when unknown */
+    const char *customer_id;   /* "" when only the email is known */
+    const char *email;         /* normalised; "" when unknown */
     int32_t first_order_day;
     int32_t last_order_day;
     uint32_t orders;           /* distinct orders that count */
@@ -230,22 +230,22 @@ CVO_API void cvo_customers_free(cvo_customers *customers);
 /* A counted order of a customer (loaded with keep_orders). */
 typedef struct cvo_order {
     int32_t day;
-    uint32_t code;          /* the first discount code: cvo_customers_code (0 = none) */
-    int64_t net_cents;      /* after discounts and refunds (what the customer paid and kept) */
-    int64_t discount_cents; /* discounts given on the order */
-    int64_t refund_cents;   /* refunds (already taken out of net_cents) */
-    int64_t shipping_cents; /* the store's shipping cost for the order */
-    int64_t cogs_cents;     /* cost of the goods whose cost is known (see costed_cents) */
-    int64_t costed_cents;   /* net revenue of the lines whose cost is known */
+    uint32_t code;                /* the first discount code: cvo_customers_code (0 = none) */
+    int64_t net_cents;            /* after discounts and refunds (what the customer paid and kept) */
+    int64_t discount_cents;       /* discounts given on the order */
+    int64_t refund_cents;         /* refunds (already taken out of net_cents) */
+    int64_t shipping_cents;       /* the store's shipping cost for the order */
+    int64_t cogs_cents;           /* cost of the goods whose cost is known (see costed_cents) */
+    int64_t costed_cents;         /* net revenue of the lines whose cost is known */
     int64_t cost_from_line_cents; /* of costed_cents: costed by the line's own unit_cost */
     uint64_t id_hash;             /* cvo_order_id_hash of the order id; 0 when it has none */
-    int32_t fulfilled_day;  /* shipped (fulfilled_at, Shopify Fulfilled at); INT32_MIN unknown */
-    int32_t delivered_day;  /* delivered (delivered_at); INT32_MIN unknown */
-    uint32_t product_first; /* its distinct products: cvo_customers_order_products */
+    int32_t fulfilled_day;        /* shipped (fulfilled_at, Shopify Fulfilled at); INT32_MIN unknown */
+    int32_t delivered_day;        /* delivered (delivered_at); INT32_MIN unknown */
+    uint32_t product_first;       /* its distinct products: cvo_customers_order_products */
     uint32_t product_count;
-    bool has_code;       /* a discount code was used */
-    bool shipping_known; /* the file gave it (else [profit] shipping_cost applies) */
-    uint8_t consent;     /* CVO_CONSENT_*: what the order says of marketing consent */
+    bool has_code;                /* a discount code was used */
+    bool shipping_known;          /* the file gave it (else [profit] shipping_cost applies) */
+    uint8_t consent;              /* CVO_CONSENT_*: what the order says of marketing consent */
 } cvo_order;
 
 /* Marketing consent as an order states it (Shopify "Accepts Marketing", an
@@ -261,8 +261,8 @@ CVO_API const cvo_order *cvo_customers_orders(const cvo_customers *customers, si
  * when the SKU is empty. category from the line's category column, else the
  * products file; "" when unknown. */
 typedef struct cvo_product {
-    const char *sku;  /* "" when the lines had none */
-    const char *name; /* the first name seen; "" when none */
+    const char *sku;      /* "" when the lines had none */
+    const char *name;     /* the first name seen; "" when none */
     const char *category;
 } cvo_product;
 
@@ -293,8 +293,8 @@ CVO_API uint64_t cvo_order_id_hash(const char *id, size_t len);
  * Guests joined to a customer by email stay joined even when the customer's
  * id only appears later. The new table borrows strings, products and codes
  * from customers, which must outlive it; free it with cvo_customers_free.
- * Needs a table loaded with keep_orders. Errors: CVO_ERR_ARGUMENT (no orders kept), CVO_ERR_EMPTY
- * (no order before as_of_day), CVO_ERR_LIMIT, CVO_ERR_NOMEM. */
+ * Needs a table loaded with keep_orders. Errors: CVO_ERR_ARGUMENT (no orders kept), CVO_ERR_EMPTY (no
+ * order before as_of_day), CVO_ERR_LIMIT, CVO_ERR_NOMEM. */
 CVO_API CVO_NODISCARD cvo_status cvo_customers_as_of(cvo_ctx *ctx, const cvo_customers *customers,
                                                      int32_t as_of_day, cvo_customers **out);
 
@@ -302,7 +302,8 @@ CVO_API CVO_NODISCARD cvo_status cvo_customers_as_of(cvo_ctx *ctx, const cvo_cus
  * their order of rows, orders and figures). Like a cvo_customers_as_of table it
  * borrows strings, products and codes from customers, which must outlive it.
  * Errors: CVO_ERR_ARGUMENT, CVO_ERR_NOMEM. */
-CVO_API CVO_NODISCARD cvo_status cvo_customers_without(cvo_ctx *ctx, const cvo_customers *customers,
+CVO_API CVO_NODISCARD cvo_status cvo_customers_without(cvo_ctx *ctx,
+                                                       const cvo_customers *customers,
                                                        const bool *drop, cvo_customers **out);
 
 /* ---- RFM scores ----------------------------------------------------------- */
@@ -352,10 +353,10 @@ CVO_API size_t cvo_scheme_lookup(const cvo_scheme *scheme, int r, int f, int m);
 CVO_API void cvo_scheme_free(cvo_scheme *scheme);
 
 typedef struct cvo_rfm_options {
-    int levels;           /* 3, 4 or 5 (default 5) */
-    cvo_ties ties;        /* default CVO_TIES_EQUAL */
-    int32_t as_of_day;    /* INT32_MIN = the day after the last order */
-    const cvo_cuts *cuts; /* required with CVO_TIES_FIXED, levels taken from it */
+    int levels;            /* 3, 4 or 5 (default 5) */
+    cvo_ties ties;         /* default CVO_TIES_EQUAL */
+    int32_t as_of_day;     /* INT32_MIN = the day after the last order */
+    const cvo_cuts *cuts;  /* required with CVO_TIES_FIXED, levels taken from it */
 } cvo_rfm_options;
 
 CVO_API void cvo_rfm_options_init(cvo_rfm_options *options);
@@ -385,19 +386,17 @@ CVO_API void cvo_rfm_free(cvo_rfm *rfm);
 typedef struct cvo_segment_row {
     const char *name;
     uint64_t customers;
-    double customer_share; /* 0..1 */
+    double customer_share;          /* 0..1 */
     int64_t revenue_cents;
-    double revenue_share; /* 0..1 of total net revenue (0 when total <= 0) */
+    double revenue_share;           /* 0..1 of total net revenue (0 when total <= 0) */
     uint64_t orders;
-    int64_t aov_cents;          /* revenue / orders, rounded; 0 without orders */
-    double median_recency_days; /* NaN-free: 0 for an empty segment */
+    int64_t aov_cents;              /* revenue / orders, rounded; 0 without orders */
+    double median_recency_days;     /* NaN-free: 0 for an empty segment */
 } cvo_segment_row;
 
 /* Fills rows (caller-owned array of cvo_scheme_segment_count entries). */
-CVO_API CVO_NODISCARD cvo_status cvo_segments_summarize(cvo_ctx *ctx,
-                                                        const cvo_customers *customers,
-                                                        const cvo_rfm *rfm,
-                                                        const cvo_scheme *scheme,
+CVO_API CVO_NODISCARD cvo_status cvo_segments_summarize(cvo_ctx *ctx, const cvo_customers *customers,
+                                                        const cvo_rfm *rfm, const cvo_scheme *scheme,
                                                         cvo_segment_row *rows);
 
 /* ---- "Buy 'Til You Die" summaries ------------------------------------------ */
@@ -411,22 +410,21 @@ typedef enum cvo_period {
 /* One customer's sufficient statistics. Times are in periods measured from
  * day numbers (t = days / 7 for weeks), or whole periods in lifetimes mode. */
 typedef struct cvo_summary_row {
-    const char
-        *customer_id;  /* id, or email when the id is empty; "" for read summaries without ids */
-    double x;          /* repeat purchase occasions (days with an order, minus the first) */
-    double t_x;        /* last minus first purchase */
-    double T;          /* calibration end (or as-of) minus first purchase */
-    double m_x;        /* mean value of the repeat occasions, currency units; 0 when x == 0 */
-    double x_star;     /* occasions in the holdout (0 without one) */
-    double weight;     /* customers this row stands for (1 unless read with weights) */
-    int32_t first_day; /* day of the first purchase (INT32_MIN when read from a file) */
+    const char *customer_id; /* id, or email when the id is empty; "" for read summaries without ids */
+    double x;                /* repeat purchase occasions (days with an order, minus the first) */
+    double t_x;              /* last minus first purchase */
+    double T;                /* calibration end (or as-of) minus first purchase */
+    double m_x;              /* mean value of the repeat occasions, currency units; 0 when x == 0 */
+    double x_star;           /* occasions in the holdout (0 without one) */
+    double weight;           /* customers this row stands for (1 unless read with weights) */
+    int32_t first_day;       /* day of the first purchase (INT32_MIN when read from a file) */
 } cvo_summary_row;
 
 typedef struct cvo_summary_options {
     cvo_period period;
-    bool whole_periods;      /* lifetimes-compatible: dates floored to whole periods */
-    int32_t calibration_end; /* last day of calibration; INT32_MIN: no holdout */
-    int32_t as_of_day;       /* end of the data; INT32_MIN: the day after the last order */
+    bool whole_periods;        /* lifetimes-compatible: dates floored to whole periods */
+    int32_t calibration_end;   /* last day of calibration; INT32_MIN: no holdout */
+    int32_t as_of_day;         /* end of the data; INT32_MIN: the day after the last order */
 } cvo_summary_options;
 
 CVO_API void cvo_summary_options_init(cvo_summary_options *options);
@@ -477,9 +475,9 @@ CVO_API bool cvo_model_from_name(const char *name, cvo_model *out);
 CVO_API const char *cvo_model_name(cvo_model model);
 
 typedef struct cvo_fit_options {
-    double penalty;     /* L2 penalty on the (time-rescaled) parameters; default 0 */
-    int max_iterations; /* default 500 */
-    int starts;         /* starting points tried (best kept); default: by model */
+    double penalty;      /* L2 penalty on the (time-rescaled) parameters; default 0 */
+    int max_iterations;  /* default 500 */
+    int starts;          /* starting points tried (best kept); default: by model */
 } cvo_fit_options;
 
 CVO_API void cvo_fit_options_init(cvo_fit_options *options);
@@ -494,7 +492,7 @@ typedef struct cvo_fit {
     uint64_t n;          /* customers the fit used (weights added up) */
     int iterations;
     bool converged;
-    char note[256]; /* why the data cannot identify the model, or "" */
+    char note[256];      /* why the data cannot identify the model, or "" */
 } cvo_fit;
 
 /* Fits a model by maximum likelihood. A fit that cannot be identified (too
@@ -506,7 +504,8 @@ CVO_API CVO_NODISCARD cvo_status cvo_model_fit(cvo_ctx *ctx, cvo_model model,
 /* A fit from given parameters (e.g. --params): loglik and stderr are NaN.
  * Errors: CVO_ERR_ARGUMENT when a parameter is missing or not > 0. */
 CVO_API CVO_NODISCARD cvo_status cvo_fit_from_params(cvo_ctx *ctx, cvo_model model,
-                                                     const double *params, int count, cvo_fit *out);
+                                                     const double *params, int count,
+                                                     cvo_fit *out);
 
 /* Predictions of a fitted purchase model (times in its periods). NaN where a
  * model has no such quantity, or where it cannot be computed within the
@@ -525,17 +524,15 @@ CVO_API double cvo_fit_dert(const cvo_fit *fit, double x, double t_x, double T, 
 /* ---- predictions for every customer ---------------------------------------- */
 
 typedef enum cvo_clv_form {
-    CVO_CLV_MONTHLY =
-        0, /* sum over months of spend x expected purchases that month, discounted monthly */
-    CVO_CLV_DERT =
-        1 /* Pareto/NBD: spend x discounted expected residual transactions (no horizon) */
+    CVO_CLV_MONTHLY = 0, /* sum over months of spend x expected purchases that month, discounted monthly */
+    CVO_CLV_DERT = 1     /* Pareto/NBD: spend x discounted expected residual transactions (no horizon) */
 } cvo_clv_form;
 
 typedef struct cvo_predict_options {
-    double horizon;         /* periods ahead (default 52: a year of weeks) */
-    double annual_discount; /* yearly discount rate, 0.10 = 10% (default 0.10) */
+    double horizon;          /* periods ahead (default 52: a year of weeks) */
+    double annual_discount;  /* yearly discount rate, 0.10 = 10% (default 0.10) */
     cvo_clv_form clv;
-    double period_days; /* days per period (default 7) */
+    double period_days;      /* days per period (default 7) */
 } cvo_predict_options;
 
 CVO_API void cvo_predict_options_init(cvo_predict_options *options);
@@ -565,17 +562,17 @@ CVO_API CVO_NODISCARD cvo_status cvo_predict_all(cvo_ctx *ctx, const cvo_fit *pu
 
 /* Holdout purchases of the customers with a given calibration frequency. */
 typedef struct cvo_backtest_bin {
-    int x; /* calibration repeat purchases; the last bin is "x or more" */
+    int x;               /* calibration repeat purchases; the last bin is "x or more" */
     double customers;
-    double actual; /* mean holdout purchases */
-    double model;  /* mean predicted */
-    double naive;  /* mean of the naive baseline: the customer's past rate x / T */
+    double actual;       /* mean holdout purchases */
+    double model;        /* mean predicted */
+    double naive;        /* mean of the naive baseline: the customer's past rate x / T */
 } cvo_backtest_bin;
 
 #define CVO_BACKTEST_BINS 8 /* 0, 1, ..., 6, 7+ as in the BTYD walkthrough */
 
 typedef struct cvo_backtest {
-    double holdout; /* periods */
+    double holdout;          /* periods */
     double customers;
     double actual_total, model_total, naive_total;
     double model_mae, naive_mae; /* mean absolute error per customer */
@@ -614,7 +611,8 @@ CVO_API CVO_NODISCARD cvo_status cvo_config_set(cvo_config *config, const char *
                                                 const char *key, const char *value);
 /* The value of a key as text (never NULL for a known key; NULL for an unknown one).
  * The getters read the defaults when config is NULL. */
-CVO_API const char *cvo_config_text(const cvo_config *config, const char *section, const char *key);
+CVO_API const char *cvo_config_text(const cvo_config *config, const char *section,
+                                    const char *key);
 /* The value as a number (NaN for an unknown or non-numeric key). */
 CVO_API double cvo_config_number(const cvo_config *config, const char *section, const char *key);
 /* Whether the comma-separated list key holds item (exact, case-sensitive). */
@@ -653,15 +651,15 @@ typedef enum cvo_margin_source {
 
 /* One customer's profit (index as in the customer table). */
 typedef struct cvo_profit_row {
-    uint32_t orders;       /* counted orders */
-    int64_t revenue_cents; /* net revenue of those orders */
-    int64_t cogs_cents;    /* cost of goods, the default margin's share included */
+    uint32_t orders;              /* counted orders */
+    int64_t revenue_cents;        /* net revenue of those orders */
+    int64_t cogs_cents;           /* cost of goods, the default margin's share included */
     int64_t shipping_cents;
-    int64_t fee_cents;         /* payment fees */
-    int64_t margin_cents;      /* sum of the order margins (acquisition not included) */
-    int64_t acquisition_cents; /* charged to the first order */
-    int64_t profit_cents;      /* profit to date: margin_cents - acquisition_cents */
-    bool profitable;           /* profit_cents > 0 */
+    int64_t fee_cents;            /* payment fees */
+    int64_t margin_cents;         /* sum of the order margins (acquisition not included) */
+    int64_t acquisition_cents;    /* charged to the first order */
+    int64_t profit_cents;         /* profit to date: margin_cents - acquisition_cents */
+    bool profitable;              /* profit_cents > 0 */
     /* Orders to break even: when cumulative profit (acquisition charged to the
      * first order) reached >= 0, the 1-based index of the order where it first
      * did (break_even_reached true). Otherwise the expected count at the
@@ -671,16 +669,16 @@ typedef struct cvo_profit_row {
     bool break_even_reached;
     /* Prediction over the [model] horizon: expected orders (BG/NBD, or as given
      * to cvo_profit_compute) x predicted margin per order, not discounted. */
-    bool has_prediction; /* false: no expected orders (no purchase model, or NaN
-                            given): expected_orders NaN, the cents below 0 */
+    bool has_prediction;          /* false: no expected orders (no purchase model, or NaN
+                                     given): expected_orders NaN, the cents below 0 */
     double expected_orders;
     int64_t margin_per_order_cents; /* predicted margin per future order */
     cvo_margin_source margin_source;
     int64_t predicted_profit_cents; /* round(expected_orders x predicted margin) */
     /* discount dependence */
-    uint32_t code_orders;   /* orders that used a discount code */
-    double code_share;      /* code_orders / orders */
-    int64_t discount_cents; /* discounts given in total */
+    uint32_t code_orders;         /* orders that used a discount code */
+    double code_share;            /* code_orders / orders */
+    int64_t discount_cents;       /* discounts given in total */
 } cvo_profit_row;
 
 /* One segment of the scheme (empty segments included with zeros). Shares are
@@ -691,7 +689,7 @@ typedef struct cvo_profit_segment {
     uint64_t customers;
     int64_t revenue_cents;
     double revenue_share;
-    int64_t profit_cents; /* profit to date */
+    int64_t profit_cents;           /* profit to date */
     double profit_share;
     int64_t mean_profit_cents;      /* per customer, rounded; 0 when empty */
     uint64_t unprofitable;          /* customers whose profit to date is <= 0 */
@@ -710,9 +708,9 @@ typedef struct cvo_profit_totals {
     /* of the revenue the three sources cover: revenue_cents, unless order-level
      * refunds took back costed revenue (an order's uncosted revenue is never < 0) */
     double from_line_share, from_products_share, by_default_share;
-    int64_t mean_margin_cents; /* per order, all customers (the population fallback) */
-    bool purchase_model;       /* expected orders are known (has_prediction rows) */
-    bool spend_model;          /* Gamma-Gamma on margins was fitted */
+    int64_t mean_margin_cents;        /* per order, all customers (the population fallback) */
+    bool purchase_model;              /* expected orders are known (has_prediction rows) */
+    bool spend_model;                 /* Gamma-Gamma on margins was fitted */
 } cvo_profit_totals;
 
 typedef struct cvo_profit cvo_profit;
@@ -817,22 +815,22 @@ typedef struct cvo_nps_reject {
 typedef cvo_status (*cvo_nps_reject_fn)(void *user_data, const cvo_nps_reject *reject);
 
 typedef struct cvo_nps_options {
-    const char *path;               /* "-" for stdin; gzip detected */
-    const char *display_name;       /* name in messages; NULL = path */
-    const char *column_map;         /* "field=Header,..." (fields email, score,
-                                       submitted_at, survey, comment, order_id), or NULL */
+    const char *path;              /* "-" for stdin; gzip detected */
+    const char *display_name;      /* name in messages; NULL = path */
+    const char *column_map;        /* "field=Header,..." (fields email, score,
+                                      submitted_at, survey, comment, order_id), or NULL */
     const cvo_customers *customers; /* the join target (orders kept for stage
                                        inference), or NULL */
-    const cvo_rfm *rfm;             /* scores of customers for by-segment, or NULL */
-    const cvo_scheme *scheme;       /* the scheme rfm was scored with, or NULL */
-    uint64_t min_group;             /* groups with fewer responses are marked (default 30) */
-    int32_t delivery_days;          /* order day to delivery when the order has no delivered_at
-                                       or fulfilled_at (default 5) */
-    int32_t transit_days;           /* fulfilled_at to delivery without delivered_at (default 3) */
-    int32_t before_day;             /* answers on or after this day are left out and counted
-                                       (stats.later): an analysis as of a past day must not
-                                       hear the future; INT32_MAX (default): none */
-    cvo_nps_reject_fn on_reject;    /* may be NULL; a non-OK return stops the read */
+    const cvo_rfm *rfm;            /* scores of customers for by-segment, or NULL */
+    const cvo_scheme *scheme;      /* the scheme rfm was scored with, or NULL */
+    uint64_t min_group;            /* groups with fewer responses are marked (default 30) */
+    int32_t delivery_days;         /* order day to delivery when the order has no delivered_at
+                                      or fulfilled_at (default 5) */
+    int32_t transit_days;          /* fulfilled_at to delivery without delivered_at (default 3) */
+    int32_t before_day;            /* answers on or after this day are left out and counted
+                                      (stats.later): an analysis as of a past day must not
+                                      hear the future; INT32_MAX (default): none */
+    cvo_nps_reject_fn on_reject;   /* may be NULL; a non-OK return stops the read */
     void *reject_user_data;
     /* Answers submitted after this day are rejected (CVO_NPS_REJECT_FUTURE_DATE),
      * as in cvo_load_options; INT32_MAX (default): no limit. */
@@ -848,13 +846,13 @@ typedef struct cvo_nps_stats {
     uint64_t records;
     uint64_t used;
     uint64_t rejected;
-    uint64_t later; /* valid, but on or after options.before_day: left out */
+    uint64_t later;            /* valid, but on or after options.before_day: left out */
     uint64_t rejected_by_reason[CVO_NPS_REJECT__COUNT];
-    uint64_t joined_customers;   /* used responses whose email is a customer's */
-    uint64_t joined_orders;      /* of those, joined to a counted order (by id or by day) */
+    uint64_t joined_customers; /* used responses whose email is a customer's */
+    uint64_t joined_orders;    /* of those, joined to a counted order (by id or by day) */
     uint64_t joined_by_order_id; /* of those, by the order_id column */
-    uint64_t stage_from_survey;  /* stage read from the survey column */
-    uint64_t stage_inferred;     /* stage inferred from the joined order */
+    uint64_t stage_from_survey;   /* stage read from the survey column */
+    uint64_t stage_inferred;      /* stage inferred from the joined order */
 } cvo_nps_stats;
 
 /* NPS of one group. */
@@ -880,12 +878,12 @@ CVO_API void cvo_nps_difference_compute(const cvo_nps_group *a, const cvo_nps_gr
                                         cvo_nps_difference *out);
 
 typedef enum cvo_nps_dimension {
-    CVO_NPS_BY_STAGE = 0,    /* pre_delivery, post_delivery, then unknown when any */
-    CVO_NPS_BY_SEGMENT = 1,  /* scheme order, then "(not a customer)" when any */
-    CVO_NPS_BY_COUNTRY = 2,  /* most responses first, then by name */
-    CVO_NPS_BY_MONTH = 3,    /* of the response, ascending */
-    CVO_NPS_BY_PRODUCT = 4,  /* products of the joined order ("Name (SKU)"), most responses
-                                first; a response counts once for each distinct product */
+    CVO_NPS_BY_STAGE = 0,   /* pre_delivery, post_delivery, then unknown when any */
+    CVO_NPS_BY_SEGMENT = 1, /* scheme order, then "(not a customer)" when any */
+    CVO_NPS_BY_COUNTRY = 2, /* most responses first, then by name */
+    CVO_NPS_BY_MONTH = 3,   /* of the response, ascending */
+    CVO_NPS_BY_PRODUCT = 4, /* products of the joined order ("Name (SKU)"), most responses
+                               first; a response counts once for each distinct product */
     CVO_NPS_BY_CATEGORY = 5, /* categories of the joined order's products, likewise */
     CVO_NPS_BY__COUNT = 6
 } cvo_nps_dimension;
@@ -925,8 +923,8 @@ CVO_API const cvo_nps_term *cvo_nps_top_terms(const cvo_nps *nps, cvo_nps_class 
 /* The same for the comments of the customers in one segment (index as in
  * cvo_nps_groups(CVO_NPS_BY_SEGMENT): the scheme's segments, then "(not a
  * customer)"), all classes together. NULL with *count 0 out of range. */
-CVO_API const cvo_nps_term *cvo_nps_segment_terms(const cvo_nps *nps, size_t segment, bool phrases,
-                                                  size_t *count);
+CVO_API const cvo_nps_term *cvo_nps_segment_terms(const cvo_nps *nps, size_t segment,
+                                                  bool phrases, size_t *count);
 /* The score of customer index's latest response (latest day, then the later
  * line), or -1 when none (or index out of range). */
 CVO_API int cvo_nps_customer_last(const cvo_nps *nps, size_t index);
@@ -951,36 +949,31 @@ enum {
 #define CVO_LIST_COUNT 7
 /* The lists that are treatments, so can be experiments with a holdout
  * (exclude, interview and the loyalty tiers are not). */
-#define CVO_TREATMENT_LISTS                                                                        \
-    (CVO_LIST_NO_DISCOUNT | CVO_LIST_WINBACK | CVO_LIST_VIP | CVO_LIST_REFERRAL)
+#define CVO_TREATMENT_LISTS (CVO_LIST_NO_DISCOUNT | CVO_LIST_WINBACK | CVO_LIST_VIP | CVO_LIST_REFERRAL)
 
 /* "exclude", "no-discount", "winback", "vip", "referral", "interview", "winback-due". */
 CVO_API const char *cvo_list_name(unsigned list_bit);
 
-typedef enum cvo_churn_risk {
-    CVO_CHURN_LOW = 0,
-    CVO_CHURN_MEDIUM = 1,
-    CVO_CHURN_HIGH = 2
-} cvo_churn_risk;
+typedef enum cvo_churn_risk { CVO_CHURN_LOW = 0, CVO_CHURN_MEDIUM = 1, CVO_CHURN_HIGH = 2 } cvo_churn_risk;
 
 /* What the analysis says of one customer (index as in the customer table). */
 typedef struct cvo_customer_result {
-    double p_alive;         /* NaN when no model could be fitted */
-    double expected_orders; /* over the horizon */
-    double predicted_clv;   /* currency units over the horizon, discounted */
-    double expected_spend;  /* per order */
-    double prob_purchase;   /* at least one order within the horizon */
+    double p_alive;          /* NaN when no model could be fitted */
+    double expected_orders;  /* over the horizon */
+    double predicted_clv;    /* currency units over the horizon, discounted */
+    double expected_spend;   /* per order */
+    double prob_purchase;    /* at least one order within the horizon */
     cvo_churn_risk churn_risk;
-    int32_t next_order_day; /* INT32_MIN when beyond the horizon or unknown */
-    int32_t winback_day;    /* INT32_MIN when none */
-    uint8_t tier;           /* loyalty tier index (cvo_analysis_tier_name) */
-    uint32_t lists;         /* CVO_LIST_* bits */
-    uint8_t consent;        /* CVO_CONSENT_*: marketing consent (cvo_customers_consent) */
-    bool left_out;          /* no consent and [klaviyo] push_without_consent false: on no
-                               list, in no Klaviyo file */
-    uint32_t holdout;       /* CVO_LIST_* bits of the experiments' lists the customer is
-                               held out of: their bit is clear in lists (they get no
-                               action), set here (cvo_analysis_hold_out) */
+    int32_t next_order_day;  /* INT32_MIN when beyond the horizon or unknown */
+    int32_t winback_day;     /* INT32_MIN when none */
+    uint8_t tier;            /* loyalty tier index (cvo_analysis_tier_name) */
+    uint32_t lists;          /* CVO_LIST_* bits */
+    uint8_t consent;         /* CVO_CONSENT_*: marketing consent (cvo_customers_consent) */
+    bool left_out;           /* no consent and [klaviyo] push_without_consent false: on no
+                                list, in no Klaviyo file */
+    uint32_t holdout;        /* CVO_LIST_* bits of the experiments' lists the customer is
+                                held out of: their bit is clear in lists (they get no
+                                action), set here (cvo_analysis_hold_out) */
 } cvo_customer_result;
 
 typedef struct cvo_analysis cvo_analysis;
@@ -995,8 +988,8 @@ typedef struct cvo_analysis cvo_analysis;
  * Errors: CVO_ERR_ARGUMENT (no orders kept, bad config), CVO_ERR_CONFIG (a bad
  * [profit] acquisition_cost item), CVO_ERR_EMPTY, CVO_ERR_NOMEM. */
 CVO_API CVO_NODISCARD cvo_status cvo_analyze(cvo_ctx *ctx, const cvo_customers *customers,
-                                             const cvo_load_stats *stats, const cvo_config *config,
-                                             cvo_analysis **out);
+                                             const cvo_load_stats *stats,
+                                             const cvo_config *config, cvo_analysis **out);
 /* cvo_analyze with NPS answers (nps NULL: none; cvo_analyze is this with NULL).
  * The responses are read after scoring, so nps->customers, rfm, scheme and
  * min_group are ignored: the analysis joins them to its own table and scheme,
@@ -1083,20 +1076,20 @@ CVO_API CVO_NODISCARD cvo_status cvo_write_summary_json(cvo_ctx *ctx, const cvo_
                                                         FILE *out);
 /* What one run of cvo analyze did, for cron and for summary.json. */
 typedef struct cvo_run_summary {
-    const char *run_id; /* the run directory's name; NULL or "" before there is one */
-    const char *status; /* "ok", "rejects" (ok, some records rejected), "refused", "failed" */
-    int exit_code;      /* the command's exit status */
-    int32_t as_of_day;  /* INT32_MIN when not known */
-    uint64_t records, used, rejected;   /* order records */
+    const char *run_id;  /* the run directory's name; NULL or "" before there is one */
+    const char *status;  /* "ok", "rejects" (ok, some records rejected), "refused", "failed" */
+    int exit_code;       /* the command's exit status */
+    int32_t as_of_day;   /* INT32_MIN when not known */
+    uint64_t records, used, rejected;  /* order records */
     uint64_t nps_records, nps_rejected; /* NPS answers */
     uint64_t customers, orders;
     int64_t revenue_cents;
-    uint64_t pushed;  /* profiles, events and tickets the pushes sent and had accepted */
-    uint64_t skipped; /* events and tickets not sent: accepted in an earlier run (the
-                         ledger), or the customer had a cvo ticket within
-                         [gorgias] max_answer_age_days */
+    uint64_t pushed;     /* profiles, events and tickets the pushes sent and had accepted */
+    uint64_t skipped;    /* events and tickets not sent: accepted in an earlier run (the
+                            ledger), or the customer had a cvo ticket within
+                            [gorgias] max_answer_age_days */
     double duration_s;
-    const char *reason; /* why refused or failed; NULL or "" when neither */
+    const char *reason;  /* why refused or failed; NULL or "" when neither */
 } cvo_run_summary;
 
 /* The run summary as one line: a JSON object and a newline. Errors:
@@ -1106,7 +1099,8 @@ CVO_API CVO_NODISCARD cvo_status cvo_write_run_summary(cvo_ctx *ctx, const cvo_r
 /* summary.json with the run summary as its last member "run" (run NULL: none,
  * exactly cvo_write_summary_json). */
 CVO_API CVO_NODISCARD cvo_status cvo_write_summary_json_run(cvo_ctx *ctx, const cvo_analysis *a,
-                                                            const cvo_run_summary *run, FILE *out);
+                                                            const cvo_run_summary *run,
+                                                            FILE *out);
 /* report.html: one self-contained page with inline SVG charts. Its first
  * section, "This week", says every action of the run in a sentence with its
  * count and its file (the lists, klaviyo/events.jsonl, gorgias/tickets.jsonl);
@@ -1215,9 +1209,9 @@ typedef struct cvo_cohort_cell {
 } cvo_cohort_cell;
 
 typedef struct cvo_cohort {
-    int year, month;    /* the first-order month (month 1..12) */
-    uint64_t customers; /* cohort size (> 0: empty months have no cohort) */
-    size_t months;      /* cells for offsets 0 .. months-1 */
+    int year, month;             /* the first-order month (month 1..12) */
+    uint64_t customers;          /* cohort size (> 0: empty months have no cohort) */
+    size_t months;               /* cells for offsets 0 .. months-1 */
     const cvo_cohort_cell *cells;
 } cvo_cohort;
 
@@ -1356,11 +1350,13 @@ CVO_API CVO_NODISCARD cvo_status cvo_history_last_run(cvo_history *history, cons
  * CVO_OK when none did or there is nothing to compare with. Errors also:
  * CVO_ERR_ARGUMENT, CVO_ERR_IO. */
 CVO_API CVO_NODISCARD cvo_status cvo_history_drop_check(cvo_history *history, const char *output,
-                                                        const cvo_run_record *now, double max_drop);
+                                                        const cvo_run_record *now,
+                                                        double max_drop);
 /* Stores the run's one-line JSON summary (after its pushes). Errors:
  * CVO_ERR_ARGUMENT (no such run), CVO_ERR_IO. */
 CVO_API CVO_NODISCARD cvo_status cvo_history_set_run_summary(cvo_history *history,
-                                                             const char *run_id, const char *json);
+                                                             const char *run_id,
+                                                             const char *json);
 
 /* ---- trend: segment sizes and revenue over the last snapshots ----------------------
  * From the snapshot_segments table, oldest snapshot first. Segments are matched
@@ -1420,7 +1416,7 @@ typedef struct cvo_migration_cell {
 typedef struct cvo_migration_customer {
     const char *previous_segment;
     int32_t segment_changed_day;
-    uint8_t previous_r;       /* R score in the previous snapshot; 0 when not in it */
+    uint8_t previous_r; /* R score in the previous snapshot; 0 when not in it */
     const char *then_segment; /* segment in the previous snapshot; NULL when not in it */
     bool segment_changed;     /* then_segment differs from the segment now */
     bool r_dropped, entered_top, left_top;
@@ -1476,7 +1472,8 @@ CVO_API CVO_NODISCARD cvo_status cvo_write_klaviyo_events_migration(cvo_ctx *ctx
                                                                     FILE *out);
 CVO_API CVO_NODISCARD cvo_status cvo_write_report_html_migration(cvo_ctx *ctx,
                                                                  const cvo_analysis *a,
-                                                                 const cvo_migration *m, FILE *out);
+                                                                 const cvo_migration *m,
+                                                                 FILE *out);
 
 /* What report.html shows beside the analysis; NULL members: that part is left out. */
 typedef struct cvo_report_options {
@@ -1494,7 +1491,8 @@ CVO_API void cvo_report_options_init(cvo_report_options *options);
 /* report.html as cvo_write_report_html, with what options adds (options NULL:
  * nothing added). The report does not keep the options; the caller still owns
  * the migration and the trend. Errors: as cvo_write_report_html. */
-CVO_API CVO_NODISCARD cvo_status cvo_write_report_html_options(cvo_ctx *ctx, const cvo_analysis *a,
+CVO_API CVO_NODISCARD cvo_status cvo_write_report_html_options(cvo_ctx *ctx,
+                                                               const cvo_analysis *a,
                                                                const cvo_report_options *options,
                                                                FILE *out);
 
@@ -1549,9 +1547,11 @@ CVO_API CVO_NODISCARD cvo_status cvo_history_forget(cvo_history *history, const 
 /* drop[i] (room for every customer) is set for each customer of the table
  * whose id or e-mail was forgotten; *dropped counts them. Cheap when nobody
  * was: no hash is computed. Errors: CVO_ERR_ARGUMENT, CVO_ERR_IO, CVO_ERR_NOMEM. */
-CVO_API CVO_NODISCARD cvo_status cvo_history_forgotten(cvo_history *history, const cvo_id_key *key,
+CVO_API CVO_NODISCARD cvo_status cvo_history_forgotten(cvo_history *history,
+                                                       const cvo_id_key *key,
                                                        const cvo_customers *customers, bool *drop,
                                                        size_t *dropped);
+
 
 /* Whether to leave customer index of the analysis out of every Klaviyo and
  * Gorgias output (consent, erasure); true leaves it out. */
@@ -1582,12 +1582,11 @@ CVO_API CVO_NODISCARD cvo_status cvo_write_klaviyo_profiles_with(cvo_ctx *ctx,
                                                                  const cvo_analysis *a,
                                                                  const cvo_export_options *options,
                                                                  FILE *out);
-CVO_API CVO_NODISCARD cvo_status cvo_write_klaviyo_bulk_with(cvo_ctx *ctx, const cvo_analysis *a,
-                                                             const cvo_export_options *options,
-                                                             cvo_sink_open open,
-                                                             cvo_sink_close close, void *user_data,
-                                                             size_t *jobs);
-CVO_API CVO_NODISCARD cvo_status cvo_write_klaviyo_events_with(cvo_ctx *ctx, const cvo_analysis *a,
+CVO_API CVO_NODISCARD cvo_status cvo_write_klaviyo_bulk_with(
+    cvo_ctx *ctx, const cvo_analysis *a, const cvo_export_options *options, cvo_sink_open open,
+    cvo_sink_close close, void *user_data, size_t *jobs);
+CVO_API CVO_NODISCARD cvo_status cvo_write_klaviyo_events_with(cvo_ctx *ctx,
+                                                               const cvo_analysis *a,
                                                                const cvo_export_options *options,
                                                                FILE *out);
 /* klaviyo/withdrawn.jsonl: one line per customer with an e-mail left out of the
@@ -1597,7 +1596,8 @@ CVO_API CVO_NODISCARD cvo_status cvo_write_klaviyo_events_with(cvo_ctx *ctx, con
 CVO_API CVO_NODISCARD cvo_status cvo_write_klaviyo_withdrawn(cvo_ctx *ctx, const cvo_analysis *a,
                                                              const cvo_export_options *options,
                                                              FILE *out);
-CVO_API CVO_NODISCARD cvo_status cvo_write_gorgias_tickets_with(cvo_ctx *ctx, const cvo_analysis *a,
+CVO_API CVO_NODISCARD cvo_status cvo_write_gorgias_tickets_with(cvo_ctx *ctx,
+                                                                const cvo_analysis *a,
                                                                 const cvo_nps *nps,
                                                                 const cvo_export_options *options,
                                                                 FILE *out);
@@ -1617,13 +1617,13 @@ typedef enum cvo_net_failure {
 } cvo_net_failure;
 
 typedef struct cvo_http_request {
-    const char *method; /* "GET" or "POST" */
+    const char *method;          /* "GET" or "POST" */
     const char *url;
-    const char *const *headers; /* "Name: value" lines */
+    const char *const *headers;  /* "Name: value" lines */
     size_t header_count;
-    const char *body; /* NULL for none */
+    const char *body;            /* NULL for none */
     size_t body_len;
-    double timeout_s; /* the whole exchange */
+    double timeout_s;            /* the whole exchange */
     double connect_timeout_s;
 } cvo_http_request;
 
@@ -1664,23 +1664,23 @@ typedef enum cvo_push_line {
 typedef void (*cvo_push_report)(void *user_data, cvo_push_line kind, const char *text);
 
 typedef struct cvo_push_options {
-    const char *dir;          /* the output directory of cvo analyze */
-    const cvo_config *config; /* [push] timeout_seconds, connect_timeout_seconds, tries,
-                                 [klaviyo] revision, [gorgias] max_answer_age_days;
-                                 NULL: the defaults */
-    cvo_history *state;       /* the ledgers; NULL only for a dry run */
-    const cvo_id_key *id_key; /* as given to the writers; NULL only for a dry run */
-    cvo_transport *transport; /* NULL only for a dry run */
-    cvo_push_report report;   /* NULL: no lines */
+    const char *dir;            /* the output directory of cvo analyze */
+    const cvo_config *config;   /* [push] timeout_seconds, connect_timeout_seconds, tries,
+                                   [klaviyo] revision, [gorgias] max_answer_age_days;
+                                   NULL: the defaults */
+    cvo_history *state;         /* the ledgers; NULL only for a dry run */
+    const cvo_id_key *id_key;   /* as given to the writers; NULL only for a dry run */
+    cvo_transport *transport;   /* NULL only for a dry run */
+    cvo_push_report report;     /* NULL: no lines */
     void *report_data;
-    bool dry_run;                 /* check the files and report what would be sent */
-    int32_t as_of_day;            /* the analysis' as-of day (Gorgias' one-ticket rule) */
+    bool dry_run;               /* check the files and report what would be sent */
+    int32_t as_of_day;          /* the analysis' as-of day (Gorgias' one-ticket rule) */
     const char *klaviyo_base_url; /* NULL: https://a.klaviyo.com; http:// only on loopback */
     const char *klaviyo_api_key;  /* the private key; needed unless dry_run */
     double klaviyo_wait_s;        /* follow the bulk-import jobs this long (0: do not) */
     const char *gorgias_base_url; /* NULL: https://<gorgias_domain>.gorgias.com */
     const char *gorgias_domain;
-    const char *gorgias_user; /* HTTP Basic user and key; needed unless dry_run */
+    const char *gorgias_user;     /* HTTP Basic user and key; needed unless dry_run */
     const char *gorgias_api_key;
 } cvo_push_options;
 
@@ -1688,19 +1688,19 @@ typedef struct cvo_push_options {
 CVO_API void cvo_push_options_init(cvo_push_options *options);
 
 typedef struct cvo_push_result {
-    size_t requests;        /* HTTP requests made, retries included */
-    size_t bulk_sent;       /* bulk-import bodies accepted */
-    size_t bulk_skipped;    /* accepted by an earlier run, the same bytes */
-    size_t profiles;        /* profiles in the bodies accepted */
-    size_t profiles_failed; /* reported failed by the jobs followed */
+    size_t requests;         /* HTTP requests made, retries included */
+    size_t bulk_sent;        /* bulk-import bodies accepted */
+    size_t bulk_skipped;     /* accepted by an earlier run, the same bytes */
+    size_t profiles;         /* profiles in the bodies accepted */
+    size_t profiles_failed;  /* reported failed by the jobs followed */
     size_t jobs_cancelled, jobs_unfinished;
-    size_t unset_sent;                    /* profile-import calls removing properties */
-    size_t unset_names;                   /* properties removed by them */
-    size_t events_sent, events_skipped;   /* skipped: in the ledger */
+    size_t unset_sent;       /* profile-import calls removing properties */
+    size_t unset_names;      /* properties removed by them */
+    size_t events_sent, events_skipped; /* skipped: in the ledger */
     size_t tickets_sent, tickets_skipped; /* skipped: in the ledger */
-    size_t tickets_held; /* the customer had a cvo ticket within max_answer_age_days */
-    size_t unknown;      /* requests of this or an interrupted run whose outcome is
-                            unknown; never sent again */
+    size_t tickets_held;     /* the customer had a cvo ticket within max_answer_age_days */
+    size_t unknown;          /* requests of this or an interrupted run whose outcome is
+                                unknown; never sent again */
 } cvo_push_result;
 
 /* Sends DIR/klaviyo: every profile-bulk-import body (NNNN.json, in order; a body
@@ -1799,34 +1799,34 @@ CVO_API bool cvo_dive_by_parse(const char *name, cvo_dive_by *out);
 
 /* One group: who is in it and its descriptive figures. */
 typedef struct cvo_dive_group {
-    const char *key;           /* SKU (else product name), category, code, country... */
-    const char *label;         /* product name for products, else the key */
-    uint64_t customers;        /* in the group */
-    uint64_t repeat_customers; /* of those, counting for the repeat rate */
-    uint64_t year_customers;   /* counting for the 365-day means */
-    uint64_t nps_customers;    /* with a post-delivery answer */
-    double repeat_rate;        /* NaN when nobody counts */
+    const char *key;             /* SKU (else product name), category, code, country... */
+    const char *label;           /* product name for products, else the key */
+    uint64_t customers;          /* in the group */
+    uint64_t repeat_customers;   /* of those, counting for the repeat rate */
+    uint64_t year_customers;     /* counting for the 365-day means */
+    uint64_t nps_customers;      /* with a post-delivery answer */
+    double repeat_rate;          /* NaN when nobody counts */
     double mean_orders, mean_revenue, mean_profit; /* per customer within 365 days; NaN idem */
-    double mean_clv, mean_p_alive;                 /* of those with a prediction; NaN without */
-    double refund_rate;        /* refunded / (net + refunded) over all its counted orders */
-    double mean_delivery_days; /* order day to delivered_at over its counted orders that
-                                  have one; NaN without (descriptive, not tested) */
-    double nps;                /* NaN without answers */
-    bool small;                /* customers < [dive] min_group: listed, never tested */
+    double mean_clv, mean_p_alive; /* of those with a prediction; NaN without */
+    double refund_rate;          /* refunded / (net + refunded) over all its counted orders */
+    double mean_delivery_days;   /* order day to delivered_at over its counted orders that
+                                    have one; NaN without (descriptive, not tested) */
+    double nps;                  /* NaN without answers */
+    bool small;                  /* customers < [dive] min_group: listed, never tested */
 } cvo_dive_group;
 
 /* One group and metric against the rest. */
 typedef struct cvo_dive_row {
     cvo_dive_by grouping;
     const char *key;
-    size_t group; /* index into cvo_dive_groups */
+    size_t group;               /* index into cvo_dive_groups */
     cvo_dive_metric metric;
-    uint64_t customers;           /* of the group, counting for this metric */
-    double value, rest_value;     /* the group's and the rest's figure (NaN: none) */
+    uint64_t customers;         /* of the group, counting for this metric */
+    double value, rest_value;   /* the group's and the rest's figure (NaN: none) */
     double diff, ci_low, ci_high; /* value - rest_value and its interval (NaN untested) */
-    double p_value, q_value;      /* NaN when not tested */
-    bool tested;                  /* both sides >= min_group and a test was defined */
-    bool significant;             /* tested and q_value < fdr */
+    double p_value, q_value;    /* NaN when not tested */
+    bool tested;                /* both sides >= min_group and a test was defined */
+    bool significant;           /* tested and q_value < fdr */
     cvo_dive_direction direction; /* harmful when diff < 0 */
 } cvo_dive_row;
 
@@ -1837,8 +1837,8 @@ typedef struct cvo_dive_info {
     uint32_t repeat_days;
     uint64_t min_group;
     double alpha, fdr;
-    bool has_nps;         /* nps_post rows are there */
-    bool has_predictions; /* mean_clv and mean_p_alive are known */
+    bool has_nps;               /* nps_post rows are there */
+    bool has_predictions;       /* mean_clv and mean_p_alive are known */
     uint64_t customers, tests, significant;
 } cvo_dive_info;
 
@@ -1919,7 +1919,7 @@ typedef struct cvo_experiment_info {
 typedef struct cvo_experiment_plan {
     unsigned list_bit;
     cvo_exp_metric metric;
-    double share; /* holdout share assumed (the list's [holdout] share, else 0.2) */
+    double share;              /* holdout share assumed (the list's [holdout] share, else 0.2) */
     uint32_t window_days;
     uint64_t members_now;      /* on the list in this analysis (both arms) */
     double entrants_per_week;  /* new members per week (estimate; basis says how) */
@@ -2077,11 +2077,11 @@ CVO_API CVO_NODISCARD cvo_status cvo_write_experiments_json(cvo_ctx *ctx,
 /* ---- synthetic store ------------------------------------------------------ */
 
 typedef struct cvo_generate_options {
-    uint64_t customers;    /* default 1000 */
-    uint64_t seed;         /* default 1 */
-    int32_t first_day;     /* first possible order day; default 2023-01-01 */
-    int32_t last_day;      /* last possible order day; default 2025-12-31 */
-    double duplicate_rate; /* share of line rows written twice (exact copies); default 0 */
+    uint64_t customers;     /* default 1000 */
+    uint64_t seed;          /* default 1 */
+    int32_t first_day;      /* first possible order day; default 2023-01-01 */
+    int32_t last_day;       /* last possible order day; default 2025-12-31 */
+    double duplicate_rate;  /* share of line rows written twice (exact copies); default 0 */
     /* The BG/NBD purchase process, time unit weeks: purchase rate ~ Gamma(r, alpha),
      * drop-out probability after each repeat purchase ~ Beta(a, b). Defaults
      * r 0.75, alpha 20, a 0.8, b 2.5. */
