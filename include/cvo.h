@@ -1915,7 +1915,7 @@ typedef struct cvo_experiment_info {
 /* What a test of one list would need: the baseline of a metric per member, its
  * spread, and the members and weeks to detect [experiment] target_uplift at 80 %
  * power and two-sided alpha 0.05 (normal approximation:
- * N = (z_{0.975} + z_{0.8})^2 sd^2 (1/s_T + 1/s_H) / delta^2). */
+ * N = (z_{0.975} + z_{0.8})^2 sd^2 (1 - rho^2) (1/s_T + 1/s_H) / delta^2). */
 typedef struct cvo_experiment_plan {
     unsigned list_bit;
     cvo_exp_metric metric;
@@ -1947,9 +1947,9 @@ typedef struct cvo_experiment_plan {
  * brought in one window (customers with an order before as_of - window, measured
  * over the last window), with the variance of that mixture,
  * p v_c + p (1 - p) m_c^2. Without a model, the members' own outcomes over the
- * last window. planned_members uses the raw variance (no CUPED);
- * variance_reduction is rho^2 between the pre-period and the window in that
- * history, what CUPED should take off the variance. Entrants per week: the
+ * last window. variance_reduction is rho^2 between the pre-period and the window
+ * in that history; planned_members and mde_now use CUPED's sd sqrt(1 - rho^2), as
+ * the verdict reads the CUPED estimate. Entrants per week: the
  * list's members turned over once per window (members_now x 7 / window_days).
  * The plan always fills out (too_small, NaN figures and advice say what is
  * missing). Errors: CVO_ERR_ARGUMENT (not a treatment list, bad metric, a table

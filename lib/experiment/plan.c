@@ -160,13 +160,15 @@ static double plan_share(const cvo_config *config, unsigned list_bit)
 /* Members, weeks, MDE and too_small from baseline and sd. */
 static void size_plan(cvo_experiment_plan *p, double max_weeks)
 {
+    /* the verdict reads the CUPED estimate: its sd is sd sqrt(1 - rho^2) */
+    double sigma = p->sd * sqrt(1 - p->variance_reduction);
     double delta = p->target_effect * p->baseline;
-    double n = power_members(p->sd, delta, p->share, PLAN_ALPHA, PLAN_POWER);
+    double n = power_members(sigma, delta, p->share, PLAN_ALPHA, PLAN_POWER);
     p->planned_members = isfinite(n) && n < 1e15 ? (uint64_t)ceil(n) : 0;
     p->weeks = p->planned_members && p->entrants_per_week > 0
                    ? (double)p->planned_members / p->entrants_per_week + p->window_days / 7.0
                    : INFINITY;
-    p->mde_now = power_mde(p->sd, (double)p->members_now, p->share, PLAN_ALPHA, PLAN_POWER);
+    p->mde_now = power_mde(sigma, (double)p->members_now, p->share, PLAN_ALPHA, PLAN_POWER);
     p->mde_relative_now = p->baseline != 0 ? p->mde_now / p->baseline : NAN;
     p->too_small = !(p->weeks <= max_weeks);
 }
@@ -183,7 +185,7 @@ static void write_advice(cvo_experiment_plan *p, double max_weeks)
                  p->members_now == 0 ? "The list is empty" : "Its members did not buy");
         return;
     }
-    double even = power_members(p->sd, p->target_effect * p->baseline, 0.5, PLAN_ALPHA, PLAN_POWER);
+    double even = power_members(p->sd * sqrt(1 - p->variance_reduction), p->target_effect * p->baseline, 0.5, PLAN_ALPHA, PLAN_POWER);
     snprintf(p->advice, sizeof p->advice,
              "Too small to detect %+.0f %% within %.0f weeks. A holdout share of 0.5 needs "
              "%.0f members; a longer window_days, a larger list or a bigger effect would help.",

@@ -144,7 +144,8 @@ static void test_plan_consistent(void **state)
                        100 * p.mde_relative_now, p.basis, p.advice);
             if (p.members_now == 0 || !(p.baseline > 0))
                 continue;
-            double n = power_members(p.sd, 0.10 * p.baseline, p.share, 0.05, 0.8);
+            double sigma = p.sd * sqrt(1 - p.variance_reduction);
+            double n = power_members(sigma, 0.10 * p.baseline, p.share, 0.05, 0.8);
             assert_within((double)p.planned_members, ceil(n), 1e-9);
             assert_within(p.weeks, p.planned_members / p.entrants_per_week + 60 / 7.0, 1e-9);
             assert_int_equal(p.too_small, p.weeks > 26);
