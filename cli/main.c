@@ -17,6 +17,7 @@ static const cli_command commands[] = {
     {"fit", cmd_fit, "fit a BTYD model (BG/NBD, MBG/NBD, Pareto/NBD, BG/BB, Gamma-Gamma), backtest"},
     {"predict", cmd_predict, "per customer: P(alive), expected orders, spend, CLV, next order"},
     {"history", cmd_history, "snapshots of analyze --db and how customers moved between segments"},
+    {"experiments", cmd_experiments, "holdout experiments: measured uplift per list, or --plan a test"},
     {"forget", cmd_forget, "erase customers on request: history, ledgers; later runs leave them out"},
     {"generate", cmd_generate, "write a deterministic synthetic store (orders, products, NPS)"},
 };

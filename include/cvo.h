@@ -2032,8 +2032,8 @@ typedef struct cvo_experiment_results cvo_experiment_results;
 
 /* The results of experiments[0..count) from their members (any order; members of
  * ids not among experiments are ignored) on customers (loaded with keep_orders),
- * as of as_of_day (the orders hold the days before it; INT32_MIN: the day after the
- * last order). A member is matched by keyed_customer(key, id, e-mail) and measured
+ * as of as_of_day (the orders hold the days before it; INT32_MIN, or a day after the
+ * last order's: the day after the last order). A member is matched by keyed_customer(key, id, e-mail) and measured
  * over [entry, entry + window_days) when entry + window_days <= as_of_day (else in
  * flight), with the same window before entry as CUPED's covariate. config gives
  * [profit] (the margins) and [experiment] bootstrap_resamples and seed (NULL:

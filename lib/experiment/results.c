@@ -266,8 +266,9 @@ cvo_status cvo_experiments_compute(cvo_ctx *ctx, const cvo_customers *customers,
     compute_job job = {ctx,       customers, NULL,
                        NULL,      members,   member_count,
                        as_of_day, {0, 0},    {{NULL}, {NULL}, NULL, 0}};
-    if (job.as_of == INT32_MIN)
-        job.as_of = cvo_customers_last_day(customers) + 1;
+    int32_t data_end = cvo_customers_last_day(customers) + 1;
+    if (job.as_of == INT32_MIN || job.as_of > data_end)
+        job.as_of = data_end; /* no window closes on days the orders do not hold */
     job_options(&job, config);
     CVO_TRY(check_dates(ctx, experiments, count, job.as_of));
     cvo_experiment_results *res = mem_alloc(ctx, sizeof *res);

@@ -83,8 +83,8 @@ static cvo_status read_info(cvo_history *h, sqlite3_stmt *st, cvo_experiment_inf
 
 static cvo_status read_member(cvo_history *h, experiment_rows *r, sqlite3_stmt *st)
 {
-    CVO_TRY(grow(r->ctx, (void **)&r->members, &r->member_cap, r->member_count,
-                 sizeof *r->members));
+    CVO_TRY(
+        grow(r->ctx, (void **)&r->members, &r->member_cap, r->member_count, sizeof *r->members));
     cvo_experiment_member *m = &r->members[r->member_count];
     const char *id = column_text(st, 0), *customer = column_text(st, 1);
     const char *arm = column_text(st, 2);

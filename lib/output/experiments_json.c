@@ -93,8 +93,7 @@ static void relative_object(cell_buf *b, const cvo_experiment_metric_result *x)
     end(&o);
 }
 
-static void bootstrap_object(cell_buf *b, const cvo_experiment_metric_result *x,
-                             uint32_t resamples)
+static void bootstrap_object(cell_buf *b, const cvo_experiment_metric_result *x, uint32_t resamples)
 {
     if (!x->bootstrap || !x->ok) {
         cell_str(b, "null");
@@ -202,8 +201,7 @@ static void append(cell_buf *b, const cvo_experiment_results *r, uint32_t resamp
     end(&o);
 }
 
-void experiments_json_append(cell_buf *b, const cvo_experiment_results *r,
-                             const cvo_config *config)
+void experiments_json_append(cell_buf *b, const cvo_experiment_results *r, const cvo_config *config)
 {
     append(b, r, resamples_of(config));
 }
