@@ -185,7 +185,8 @@ static void write_advice(cvo_experiment_plan *p, double max_weeks)
                  p->members_now == 0 ? "The list is empty" : "Its members did not buy");
         return;
     }
-    double even = power_members(p->sd * sqrt(1 - p->variance_reduction), p->target_effect * p->baseline, 0.5, PLAN_ALPHA, PLAN_POWER);
+    double even = power_members(p->sd * sqrt(1 - p->variance_reduction),
+                                p->target_effect * p->baseline, 0.5, PLAN_ALPHA, PLAN_POWER);
     snprintf(p->advice, sizeof p->advice,
              "Too small to detect %+.0f%% within %.0f weeks. A holdout share of 0.5 needs "
              "%.0f members; a longer window_days, a larger list or a bigger effect would help.",

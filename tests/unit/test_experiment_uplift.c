@@ -15,6 +15,10 @@
 #include "base/hmac.h"
 #include "cvo.h"
 #include "experiment/uplift.h"
+#include "output/experiments_json.h"
+#include "output/report_experiment_results.h"
+
+#include <jansson.h>
 
 #include <math.h>
 #include <stdio.h>
@@ -224,11 +228,131 @@ static void test_planted(void **state)
     cvo_ctx_free(ctx);
 }
 
+/* A small store: arms under 200 get the bootstrap; the writers' JSON parses and holds
+ * the same figures; the report fragment names the experiment and its verdict. */
+static void test_small_arms_and_writers(void **state)
+{
+    (void)state;
+    cvo_ctx *ctx = NULL;
+    assert_int_equal(cvo_ctx_new(&ctx, NULL), CVO_OK);
+    cvo_config *config = NULL;
+    assert_int_equal(cvo_config_new(ctx, &config), CVO_OK);
+    store s;
+    store_init(&s, ctx, 77, "conversion=0.1");
+    s.member_count = 600; /* a holdout arm of about 120 */
+    s.info.planned_members = 500;
+    cvo_experiment_results *r = NULL;
+    assert_int_equal(cvo_experiments_compute(ctx, s.customers, config, &s.key, &s.info, 1,
+                                             s.members, s.member_count, INT32_MIN, &r),
+                     CVO_OK);
+    const cvo_experiment_result *e = cvo_experiment_results_at(r, 0);
+    assert_true(e->members[1] < UPLIFT_BOOTSTRAP_BELOW);
+    for (int m = 0; m < CVO_EXP_METRIC__COUNT; m++) {
+        const cvo_experiment_metric_result *x = &e->metrics[m];
+        assert_true(x->bootstrap);
+        assert_true(x->bootstrap_low < x->estimate.diff && x->estimate.diff < x->bootstrap_high);
+        assert_true(x->relative_low < x->relative && x->relative < x->relative_high);
+        assert_true(fabs(x->incremental - x->estimate.diff * (double)e->members[0]) <
+                    1e-6 * (1 + fabs(x->incremental)));
+    }
+    assert_true(e->verdict == CVO_VERDICT_WIN || e->verdict == CVO_VERDICT_INCONCLUSIVE ||
+                e->verdict == CVO_VERDICT_LOSS);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+    assert_int_equal(cvo_write_experiments_json(ctx, r, config, out), CVO_OK);
+    fclose(out);
+    json_error_t error;
+    json_t *root = json_loads(text, 0, &error);
+    if (root == NULL)
+        fail_msg("JSON: %s", error.text);
+    json_t *x = json_array_get(json_object_get(root, "experiments"), 0);
+    assert_string_equal(json_string_value(json_object_get(x, "id")), EXPERIMENT);
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(x, "arms"), "holdout")),
+                     (json_int_t)e->members[1]);
+    json_t *conv = json_array_get(json_object_get(x, "metrics"), 0);
+    assert_true(fabs(json_number_value(json_object_get(conv, "diff")) -
+                     e->metrics[0].estimate.diff) < 1e-8);
+    assert_int_equal(
+        json_integer_value(json_object_get(json_object_get(conv, "bootstrap"), "resamples")), 2000);
+    json_decref(root);
+    free(text);
+    out = open_memstream(&text, &len);
+    assert_int_equal(report_experiment_results(ctx, r, out), CVO_OK);
+    fclose(out);
+    assert_non_null(strstr(text, "<h3>" EXPERIMENT "</h3>"));
+    assert_non_null(strstr(text, e->verdict_text));
+    assert_non_null(strstr(text, "<svg role=\"img\""));
+    free(text);
+    cvo_experiment_results_free(r);
+    store_free(&s);
+    cvo_config_free(config);
+    cvo_ctx_free(ctx);
+}
+
+/* The bad inputs of acceptance 6 at the library: orders older than the start, members
+ * not in the orders, no members, one arm empty. */
+static void test_bad_inputs(void **state)
+{
+    (void)state;
+    cvo_ctx *ctx = NULL;
+    assert_int_equal(cvo_ctx_new(&ctx, NULL), CVO_OK);
+    store s;
+    store_init(&s, ctx, 78, NULL);
+    cvo_experiment_results *r = NULL;
+    cvo_experiment_info later = s.info;
+    assert_true(cvo_day_parse("2026-02-01", &later.start_day));
+    assert_int_equal(cvo_experiments_compute(ctx, s.customers, NULL, &s.key, &later, 1, s.members,
+                                             s.member_count, INT32_MIN, &r),
+                     CVO_ERR_FORMAT);
+    assert_non_null(strstr(cvo_ctx_message(ctx), "the orders end on 2025-12-31"));
+    assert_null(r);
+    cvo_id_key other = s.key;
+    other.bytes[0] ^= 1;
+    assert_int_equal(cvo_experiments_compute(ctx, s.customers, NULL, &other, &s.info, 1, s.members,
+                                             s.member_count, INT32_MIN, &r),
+                     CVO_ERR_FORMAT);
+    assert_non_null(strstr(cvo_ctx_message(ctx), "customer ids renamed?"));
+    /* no members; then the treatment arm only */
+    assert_int_equal(cvo_experiments_compute(ctx, s.customers, NULL, &s.key, &s.info, 1, s.members,
+                                             0, INT32_MIN, &r),
+                     CVO_OK);
+    assert_int_equal(cvo_experiment_results_at(r, 0)->verdict, CVO_VERDICT_NONE);
+    assert_string_equal(cvo_experiment_results_at(r, 0)->verdict_text,
+                        "no verdict: the experiment has no members yet");
+    cvo_experiment_results_free(r);
+    size_t kept = 0;
+    for (size_t i = 0; i < s.member_count; i++)
+        if (!s.members[i].holdout)
+            s.members[kept++] = s.members[i];
+    assert_int_equal(cvo_experiments_compute(ctx, s.customers, NULL, &s.key, &s.info, 1, s.members,
+                                             kept, INT32_MIN, &r),
+                     CVO_OK);
+    const cvo_experiment_result *e = cvo_experiment_results_at(r, 0);
+    assert_int_equal(e->verdict, CVO_VERDICT_NONE);
+    assert_string_equal(e->verdict_text, "no verdict: the holdout arm is empty");
+    assert_false(e->metrics[CVO_EXP_PROFIT].ok);
+    assert_true(e->srm_flag);
+    cvo_experiment_results_free(r);
+    /* in flight: as of 30 days after the start, no window has closed */
+    assert_int_equal(cvo_experiments_compute(ctx, s.customers, NULL, &s.key, &s.info, 1, s.members,
+                                             kept, s.info.start_day + 30, &r),
+                     CVO_OK);
+    e = cvo_experiment_results_at(r, 0);
+    assert_int_equal(e->members[0], 0);
+    assert_int_equal(e->in_flight[0], kept);
+    cvo_experiment_results_free(r);
+    store_free(&s);
+    cvo_ctx_free(ctx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_aa),
         cmocka_unit_test(test_planted),
+        cmocka_unit_test(test_small_arms_and_writers),
+        cmocka_unit_test(test_bad_inputs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
