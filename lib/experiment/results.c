@@ -44,8 +44,10 @@ static keyed_row *keyed_rows(cvo_ctx *ctx, const cvo_customers *c, const cvo_id_
     keyed_row *rows = mem_array(ctx, c->count ? c->count : 1, sizeof *rows);
     if (rows == NULL)
         return NULL;
+    keyed_hasher h;
+    keyed_hasher_init(&h, key);
     for (size_t i = 0; i < c->count; i++) {
-        keyed_customer(key, c->rows[i].customer_id, c->rows[i].email, rows[i].key);
+        keyed_hasher_customer(&h, c->rows[i].customer_id, c->rows[i].email, rows[i].key);
         rows[i].index = i;
     }
     qsort(rows, c->count, sizeof *rows, compare_keyed);

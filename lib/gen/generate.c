@@ -813,12 +813,14 @@ static cvo_status mark_treated(generator *gen)
     gen->treated = mem_array(gen->ctx, gen->opt->customers, sizeof *gen->treated);
     if (gen->treated == NULL)
         return ctx_nomem(gen->ctx);
+    keyed_hasher h;
+    keyed_hasher_init(&h, &gen->plants.uplift_key);
     for (uint32_t customer = 0; customer < gen->opt->customers; customer++) {
         char id[32], email[48];
         snprintf(id, sizeof id, "C%0*llu", gen->customer_digits, (unsigned long long)customer + 1);
         snprintf(email, sizeof email, "c%0*llu@example.com", gen->customer_digits,
                  (unsigned long long)customer + 1);
-        double u = keyed_uniform(&gen->plants.uplift_key, gen->plants.uplift_id, id, email);
+        double u = keyed_hasher_uniform(&h, gen->plants.uplift_id, id, email);
         gen->treated[customer] = u >= gen->plants.uplift_share;
     }
     return CVO_OK;

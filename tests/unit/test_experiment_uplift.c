@@ -89,15 +89,20 @@ static void draw_members(store *s, const char *experiment_id)
     s->members = calloc(n ? n : 1, sizeof *s->members);
     s->keys = calloc(n ? n : 1, sizeof *s->keys);
     s->member_count = 0;
+    keyed_hasher h;
+    keyed_hasher_init(&h, &s->key);
     for (size_t i = 0; i < n; i++) {
         const cvo_customer *c = cvo_customers_at(s->customers, i);
         if (c->first_order_day >= s->info.start_day)
             continue;
         cvo_experiment_member *m = &s->members[s->member_count];
-        keyed_customer(&s->key, c->customer_id, c->email, s->keys[s->member_count]);
+        keyed_hasher_customer(&h, c->customer_id, c->email, s->keys[s->member_count]);
         m->experiment_id = experiment_id;
         m->customer = s->keys[s->member_count];
-        m->holdout = keyed_uniform(&s->key, experiment_id, c->customer_id, c->email) < SHARE;
+        m->holdout = keyed_hasher_uniform(&h, experiment_id, c->customer_id, c->email) < SHARE;
+        if (i % 64 == 0) /* the hasher draws what keyed_uniform draws */
+            assert_true(m->holdout ==
+                        (keyed_uniform(&s->key, experiment_id, c->customer_id, c->email) < SHARE));
         m->entry_day = s->info.start_day;
         s->member_count++;
     }
