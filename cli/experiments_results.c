@@ -186,8 +186,8 @@ static void print_plan(const cvo_experiment_plan *p)
     printf("Plan for a test of the %s list: %s per member over %u days, holdout %.0f%%\n",
            cvo_list_name(p->list_bit), cvo_exp_metric_name(p->metric), (unsigned)p->window_days,
            100 * p->share);
-    printf("  members now: %" PRIu64 " (about %.0f new members a week)\n", p->members_now,
-           p->entrants_per_week);
+    printf("  members now: %" PRIu64 " (about %.*f new members a week)\n", p->members_now,
+           p->entrants_per_week < 10 ? 1 : 0, p->entrants_per_week);
     printf("  baseline: %s per member, standard deviation %s; CUPED should take %.1f%% off the "
            "variance\n",
            base, sd, 100 * p->variance_reduction);
