@@ -4,6 +4,7 @@
  * new one at the next run, --stop LIST ends one. */
 #include "clock.h"
 #include "commands.h"
+#include "experiments_results.h"
 #include "history_run.h"
 
 #include <inttypes.h>
@@ -12,14 +13,17 @@
 static const opt_spec specs[] = {
     {"db", 0, "FILE", "the history database of cvo analyze --db (required)"},
     {"as-of", 0, "DATE",
-     "the day of --new and --stop, and the end of the results (default: "
-     "today)"},
+     "the day of --new and --stop (default: today); with ORDERS, measure as of "
+     "DATE: windows closed before it (default: the day after the last order)"},
     {"json", 0, NULL, "write JSON on stdout instead of text"},
     {"plan", 0, "LIST", "what a test of LIST would need: minimal detectable effect and weeks"},
     {"new", 0, "LIST", "end LIST's experiment: the next run with a share starts a new one"},
     {"stop", 0, "LIST", "end LIST's experiment: no holdout any more, whatever the share"},
-    {"config", 'c', "FILE", "configuration ([holdout], [experiment], [privacy] id_key)"},
-    {"quiet", 'q', NULL, "no messages on stderr"},
+    {"metric", 0, "NAME",
+     "--plan: conversion, orders, revenue or profit (default: [experiment] primary_metric)"},
+    {"config", 'c', "FILE", "configuration ([holdout], [experiment], [profit], [privacy] id_key)"},
+    {"products", 0, "FILE", "product costs (sku,product,unit_cost,category) for the profit"},
+    CLI_INPUT_OPTIONS,
 };
 enum { SPEC_COUNT = sizeof specs / sizeof *specs };
 
@@ -30,14 +34,6 @@ typedef struct experiments_job {
     cvo_config *config;
     int32_t day; /* --as-of, else today */
 } experiments_job;
-
-/* The metric's name (cvo_exp_metric_name's words, kept here until it lands). */
-static const char *metric_name(cvo_exp_metric metric)
-{
-    static const char *const names[CVO_EXP_METRIC__COUNT] = {"conversion", "orders", "revenue",
-                                                             "profit"};
-    return (unsigned)metric < CVO_EXP_METRIC__COUNT ? names[metric] : "unknown";
-}
 
 static const char *option(const experiments_job *x, const char *name)
 {
@@ -133,7 +129,7 @@ static void print_text(const cvo_experiment_info *e, const arm_counts *c)
     if (e->stop_day != INT32_MIN)
         cvo_day_format(e->stop_day, stop);
     printf("%-28s %-12s %5.2f  %s  %-10s %-10s %4" PRIu32 "  %9" PRIu64 " %9" PRIu64 "\n", e->id,
-           cvo_list_name(e->list_bit), e->share, start, stop, metric_name(e->primary),
+           cvo_list_name(e->list_bit), e->share, start, stop, cvo_exp_metric_name(e->primary),
            e->window_days, c->treatment, c->holdout);
 }
 
@@ -148,7 +144,7 @@ static void print_json(const cvo_experiment_info *e, const arm_counts *c, bool f
     printf(e->stop_day != INT32_MIN ? "\"%s\"" : "null", stop);
     printf(",\"primary_metric\":\"%s\",\"window_days\":%" PRIu32 ",\"arms\":{\"treatment\":%" PRIu64
            ",\"holdout\":%" PRIu64 "}}",
-           metric_name(e->primary), e->window_days, c->treatment, c->holdout);
+           cvo_exp_metric_name(e->primary), e->window_days, c->treatment, c->holdout);
 }
 
 static int list_all(experiments_job *x)
@@ -182,40 +178,29 @@ static int list_all(experiments_job *x)
     return EXIT_OK;
 }
 
-/* ---- results on ORDERS and plans (helper B fills these in) --------------------------------- */
+/* ---- results on ORDERS and plans (experiments_results.c) ------------------------------------ */
 
-/* cvo experiments --db FILE ORDERS: every experiment's results on the orders. */
-static int measure_results(experiments_job *x, const char *orders)
+static int reading_job(cvo_ctx *ctx, const parsed_args *args)
 {
-    (void)orders;
-    fprintf(stderr, "cvo: experiments: measuring results on ORDERS is not in this build yet\n");
-    return cli_exit_for(CVO_ERR_ARGUMENT);
-}
-
-/* cvo experiments --plan LIST [ORDERS]: what a test of the list would need. */
-static int plan_list(experiments_job *x, unsigned list)
-{
-    (void)list;
-    fprintf(stderr, "cvo: experiments: --plan is not in this build yet\n");
-    return cli_exit_for(CVO_ERR_ARGUMENT);
+    if (args_get(args, specs, SPEC_COUNT, "plan") != NULL)
+        return experiments_plan(ctx, args, specs, SPEC_COUNT);
+    return experiments_results(ctx, args, specs, SPEC_COUNT);
 }
 
 /* ---- the command ----------------------------------------------------------------------------- */
 
 static int dispatch(experiments_job *x)
 {
-    static const char *const actions[] = {"stop", "new", "plan"};
-    for (size_t k = 0; k < 3; k++) {
+    static const char *const actions[] = {"stop", "new"};
+    for (size_t k = 0; k < 2; k++) {
         const char *name = option(x, actions[k]);
         if (name == NULL)
             continue;
         unsigned list = parse_list(name);
         if (list == 0)
             return bad_list(actions[k], name);
-        return k == 0 ? stop_list(x, list) : k == 1 ? new_list(x, list) : plan_list(x, list);
+        return k == 0 ? stop_list(x, list) : new_list(x, list);
     }
-    if (x->args->positional_count == 1)
-        return measure_results(x, x->args->positional[0]);
     return list_all(x);
 }
 
@@ -233,14 +218,16 @@ static int run(experiments_job *x)
     return code;
 }
 
-/* At most one of --new, --stop and --plan; ORDERS not with --new or --stop. */
+/* --db (but for --plan), at most one of --new, --stop and --plan; ORDERS with
+ * --plan, not with --new or --stop. */
 static bool options_ok(const parsed_args *args)
 {
     int actions = (args_get(args, specs, SPEC_COUNT, "new") != NULL) +
                   (args_get(args, specs, SPEC_COUNT, "stop") != NULL);
     int plans = args_get(args, specs, SPEC_COUNT, "plan") != NULL;
-    return args_get(args, specs, SPEC_COUNT, "db") != NULL && actions + plans <= 1 &&
-           args->positional_count <= 1 && !(actions && args->positional_count);
+    return (plans || args_get(args, specs, SPEC_COUNT, "db") != NULL) && actions + plans <= 1 &&
+           args->positional_count <= 1 && !(actions && args->positional_count) &&
+           !(plans && args->positional_count == 0);
 }
 
 int cmd_experiments(int argc, char **argv)
@@ -249,18 +236,27 @@ int cmd_experiments(int argc, char **argv)
     int code =
         cli_parse(argc, argv, specs, SPEC_COUNT, &args,
                   "cvo experiments --db FILE [ORDERS] [--as-of DATE] [--json]\n"
-                  "       cvo experiments --db FILE (--new LIST | --stop LIST | --plan LIST)",
+                  "       cvo experiments --db FILE (--new LIST | --stop LIST)\n"
+                  "       cvo experiments --plan LIST ORDERS [--metric NAME] [--json]",
                   "The experiments of the history: a [holdout] share of an action list\n"
                   "(winback, vip, referral, no-discount) gets no action, so the difference\n"
-                  "can be measured. Without ORDERS: lists them with their arms.");
+                  "can be measured. Without ORDERS: lists them with their arms. With\n"
+                  "ORDERS: measures each member over [experiment] window_days from the day\n"
+                  "they entered the list (conversion, orders, revenue, profit), treated\n"
+                  "against held out, with 95% intervals, CUPED, the sample-ratio check and a\n"
+                  "verdict on the primary metric once the planned size is reached. --plan\n"
+                  "says what a test of a list would need. Exit 3: orders older than an\n"
+                  "experiment, or its members not in the orders (ids renamed?).");
     if (code >= 0)
         return code;
     if (!options_ok(&args)) {
-        fprintf(stderr, "cvo: experiments needs --db FILE, and at most one of --new, --stop and "
-                        "--plan (--new and --stop without ORDERS)\n"
+        fprintf(stderr, "cvo: experiments needs --db FILE (--plan: ORDERS), and at most one of "
+                        "--new, --stop and --plan (--new and --stop without ORDERS)\n"
                         "Try 'cvo experiments --help'.\n");
         return EXIT_USAGE;
     }
+    if (args.positional_count == 1)
+        return cli_run_orders_job(&args, "experiments", reading_job);
     experiments_job x = {NULL, &args, NULL, NULL, (int32_t)(clock_unix() / 86400)};
     const char *as_of = args_get(&args, specs, SPEC_COUNT, "as-of");
     if (as_of != NULL && (code = history_parse_as_of(as_of, &x.day)) >= 0)

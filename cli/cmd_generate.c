@@ -17,6 +17,11 @@ static const opt_spec specs[] = {
     {"plant-late-region", 0, "CC", "plant: country CC gets late deliveries, churn and detractors"},
     {"plant-discount-churn", 0, NULL, "plant: customers acquired with a discount code churn more"},
     {"plant-strength", 0, "X", "0..1, how strongly planted effects act (default 0.5)"},
+    {"plant-uplift", 0, "SPEC",
+     "plant: LIST@DATE[:conversion=X][,spend=X], that experiment's treated arm buys more"},
+    {"plant-share", 0, "X", "holdout share of the planted experiment (default 0.2)"},
+    {"plant-window", 0, "DAYS", "days the planted uplift lasts after DATE (default 60)"},
+    {"id-key", 0, "TEXT", "the [privacy] id_key the planted experiment's arms are drawn with"},
 };
 enum { SPEC_COUNT = sizeof specs / sizeof *specs };
 
@@ -60,6 +65,18 @@ static int read_options(const parsed_args *a, cvo_generate_options *o)
                 "--plant-strength, YYYY-MM-DD for --from/--to)\n");
         return EXIT_USAGE;
     }
+    const char *share = args_get(a, specs, SPEC_COUNT, "plant-share");
+    const char *window = args_get(a, specs, SPEC_COUNT, "plant-window");
+    uint64_t window_days = o->plant_window;
+    if ((share && !parse_rate(share, &o->plant_share)) ||
+        (window && (!parse_u64(window, &window_days) || window_days > 3650))) {
+        fprintf(stderr, "cvo: generate: bad value (0..1 for --plant-share, 1..3650 days for "
+                        "--plant-window)\n");
+        return EXIT_USAGE;
+    }
+    o->plant_window = (uint32_t)window_days;
+    o->plant_uplift = args_get(a, specs, SPEC_COUNT, "plant-uplift");
+    o->plant_id_key = args_get(a, specs, SPEC_COUNT, "id-key");
     o->toxic_skus = args_get(a, specs, SPEC_COUNT, "plant-toxic");
     o->late_country = args_get(a, specs, SPEC_COUNT, "plant-late-region");
     o->plant_discount_churn = args_get(a, specs, SPEC_COUNT, "plant-discount-churn") != NULL;

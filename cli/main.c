@@ -17,7 +17,7 @@ static const cli_command commands[] = {
     {"fit", cmd_fit, "fit a BTYD model (BG/NBD, MBG/NBD, Pareto/NBD, BG/BB, Gamma-Gamma), backtest"},
     {"predict", cmd_predict, "per customer: P(alive), expected orders, spend, CLV, next order"},
     {"history", cmd_history, "snapshots of analyze --db and how customers moved between segments"},
-    {"experiments", cmd_experiments, "holdouts of the action lists: list, start anew, stop; results"},
+    {"experiments", cmd_experiments, "holdout experiments: measured uplift, --plan, --new, --stop"},
     {"forget", cmd_forget, "erase customers on request: history, ledgers; later runs leave them out"},
     {"generate", cmd_generate, "write a deterministic synthetic store (orders, products, NPS)"},
 };
@@ -28,7 +28,7 @@ static void usage(FILE *out)
                  "cvo - Customer Value Optimization: from a store's orders to scored,\n"
                  "segmented customers.\n\ncommands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
-        fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+        fprintf(out, "  %-11s %s\n", commands[i].name, commands[i].summary);
     fprintf(out, "\n'cvo COMMAND --help' for a command's options; man cvo for the details.\n");
 }
 

@@ -2006,12 +2006,13 @@ CVO_API CVO_NODISCARD cvo_status cvo_history_experiment_new(cvo_history *history
                                                             cvo_experiment_info *stopped,
                                                             bool *found);
 
-/* One member of an experiment as the history keeps it. */
+/* One member of an experiment as the history database keeps it. */
 typedef struct cvo_experiment_member {
-    char customer[25]; /* keyed hash of the customer (keyed_customer: the id, else the
-                          e-mail, under the cvo_id_key); never in the clear */
-    bool holdout;      /* arm: true held out, false treatment */
-    int32_t entry_day; /* as-of day of the first run that had them on the list */
+    const char *experiment_id; /* cvo_experiment_info.id */
+    const char *customer;      /* keyed identifier of the customer (KEYED_HEX hex digits,
+                                  the keyed_customer of cvo's identifiers) */
+    bool holdout;              /* the arm: holdout, else treatment */
+    int32_t entry_day;         /* as-of day of the first run that had them on the list */
 } cvo_experiment_member;
 
 /* Called once per member; a status other than CVO_OK stops the walk and is returned. */
@@ -2025,7 +2026,10 @@ CVO_API CVO_NODISCARD cvo_status cvo_history_experiment_members(cvo_history *his
                                                                 cvo_experiment_member_fn each,
                                                                 void *user_data);
 
-/* What a test of a list would need (helper B's cvo_experiment_plan_compute). */
+/* What a test of one list would need: the baseline of a metric per member, its
+ * spread, and the members and weeks to detect [experiment] target_uplift at 80 %
+ * power and two-sided alpha 0.05 (normal approximation:
+ * N = (z_{0.975} + z_{0.8})^2 sd^2 (1 - rho^2) (1/s_T + 1/s_H) / delta^2). */
 typedef struct cvo_experiment_plan {
     unsigned list_bit;
     cvo_exp_metric metric;
@@ -2045,11 +2049,135 @@ typedef struct cvo_experiment_plan {
     char basis[160];           /* how baseline, sd and entrants were estimated, in words */
     char advice[256];          /* "" or what would help (longer window, bigger share) */
 } cvo_experiment_plan;
+
+/* The plan of a test of list_bit (one of CVO_TREATMENT_LISTS) on metric, from
+ * the analysis a (its customer table loaded with keep_orders) and config
+ * ([experiment] window_days, target_uplift, max_weeks; [holdout] share; NULL:
+ * the analysis' own configuration).
+ * Baseline: with a fitted purchase model (BG/NBD), each member's chance of an
+ * order in the window is P(alive) (1 - ((alpha + T)/(alpha + T + t))^(r + x)),
+ * their mean is the conversion baseline; orders, revenue and profit per member
+ * are that chance times what a converting customer of the store's own history
+ * brought in one window (customers with an order before as_of - window, measured
+ * over the last window), with the variance of that mixture,
+ * p v_c + p (1 - p) m_c^2. Without a model, the members' own outcomes over the
+ * last window. variance_reduction is rho^2 between the pre-period and the window
+ * in that history; planned_members and mde_now use CUPED's sd sqrt(1 - rho^2), as
+ * the verdict reads the CUPED estimate. Entrants per week: the
+ * list's members turned over once per window (members_now x 7 / window_days).
+ * The plan always fills out (too_small, NaN figures and advice say what is
+ * missing). Errors: CVO_ERR_ARGUMENT (not a treatment list, bad metric, a table
+ * without orders), CVO_ERR_NOMEM. */
 CVO_API CVO_NODISCARD cvo_status cvo_experiment_plan_compute(cvo_ctx *ctx, const cvo_analysis *a,
                                                              unsigned list_bit,
                                                              const cvo_config *config,
                                                              cvo_exp_metric metric,
                                                              cvo_experiment_plan *out);
+
+/* ---- experiments: results -------------------------------------------------------- */
+
+/* A difference treatment - holdout of a metric's mean per member, its 95 %
+ * interval and two-sided p-value (NaN when it cannot be computed). */
+typedef struct cvo_uplift_estimate {
+    double diff, ci_low, ci_high, p_value;
+} cvo_uplift_estimate;
+
+/* The comparison of one metric over the members whose window has closed. */
+typedef struct cvo_experiment_metric_result {
+    cvo_exp_metric metric;
+    bool ok;                            /* both arms have at least 2 members: the figures below */
+    double treatment;                   /* mean per member of the treatment arm (cents for money) */
+    double holdout;                     /* the same of the holdout arm */
+    cvo_uplift_estimate estimate;       /* the one shown: CUPED-adjusted (Welch) when cuped,
+                                           else raw */
+    bool cuped;                         /* CUPED applied: the pre-period value varies */
+    double theta;                       /* CUPED's cov(y, x) / var(x), pooled over both arms */
+    double variance_reduction;          /* rho^2 = corr(x, y)^2: the variance CUPED takes off */
+    cvo_uplift_estimate raw;            /* without CUPED: Newcombe's hybrid score interval and the
+                                           pooled z test (conversion), Welch (the others) */
+    double relative;                    /* estimate.diff / the holdout's (adjusted) mean */
+    double relative_low, relative_high; /* delta-method 95 % interval of relative */
+    bool bootstrap;                     /* an arm has < 200 members: a seeded percentile bootstrap
+                                           ([experiment] bootstrap_resamples, seed; theta held
+                                           fixed) of estimate.diff beside Welch's interval */
+    double bootstrap_low, bootstrap_high;
+    double incremental; /* estimate.diff x treatment members: the metric the action
+                           added over the list (cents for money) */
+    double incremental_low, incremental_high; /* the interval scaled the same */
+} cvo_experiment_metric_result;
+
+typedef enum cvo_experiment_verdict {
+    CVO_VERDICT_NONE = 0,        /* no verdict: no members, an empty arm, or a sample-ratio
+                                    mismatch (verdict_text says which) */
+    CVO_VERDICT_INTERIM = 1,     /* fewer closed-window members than planned_members */
+    CVO_VERDICT_WIN = 2,         /* primary metric up, q < 0.05 */
+    CVO_VERDICT_LOSS = 3,        /* primary metric down, q < 0.05 */
+    CVO_VERDICT_INCONCLUSIVE = 4 /* at the planned size, q >= 0.05 */
+} cvo_experiment_verdict;
+
+/* One experiment's result. Arms are [0] treatment, [1] holdout. */
+typedef struct cvo_experiment_result {
+    cvo_experiment_info info;
+    uint64_t stored;        /* members the database holds */
+    uint64_t missing;       /* of them, not found in the orders (no counted order) */
+    uint64_t members[2];    /* found and window closed: the members measured */
+    uint64_t in_flight[2];  /* found, window not closed by the as-of day */
+    double srm_chi2, srm_p; /* chi-square (1 df) of all found members against the share;
+                               NaN without members */
+    bool srm_flag;          /* srm_p < 0.001: the assignment or the data is broken */
+    cvo_experiment_metric_result metrics[CVO_EXP_METRIC__COUNT];
+    double q_value; /* Benjamini-Hochberg of the primary metric's p-value across the
+                       experiments of the results; NaN when not measured */
+    cvo_experiment_verdict verdict;
+    char verdict_text[160]; /* "win", "loss", "inconclusive", "interim: N of M members,
+                               no verdict yet" or "no verdict: why" */
+} cvo_experiment_result;
+
+typedef struct cvo_experiment_results cvo_experiment_results;
+
+/* The results of experiments[0..count) from their members (any order; members of
+ * ids not among experiments are ignored) on customers (loaded with keep_orders),
+ * as of as_of_day (the orders hold the days before it; INT32_MIN, or a day after the
+ * last order's: the day after the last order). A member is matched by keyed_customer(key, id, e-mail) and measured
+ * over [entry, entry + window_days) when entry + window_days <= as_of_day (else in
+ * flight), with the same window before entry as CUPED's covariate. config gives
+ * [profit] (the margins) and [experiment] bootstrap_resamples and seed (NULL:
+ * defaults). Errors: CVO_ERR_FORMAT (the orders end before an experiment started;
+ * more than half of an experiment's members, and at least 10, not in the orders:
+ * customer ids renamed?), CVO_ERR_ARGUMENT (a table without orders), CVO_ERR_NOMEM. */
+CVO_API CVO_NODISCARD cvo_status cvo_experiments_compute(
+    cvo_ctx *ctx, const cvo_customers *customers, const cvo_config *config, const cvo_id_key *key,
+    const cvo_experiment_info *experiments, size_t count, const cvo_experiment_member *members,
+    size_t member_count, int32_t as_of_day, cvo_experiment_results **out);
+/* cvo_experiments_compute over the experiments and committed members of the history
+ * database, the key from cvo_id_key_load(history, config). Errors: those of
+ * cvo_experiments_compute, CVO_ERR_IO (SQLite), CVO_ERR_EMPTY (no experiment). */
+CVO_API CVO_NODISCARD cvo_status cvo_experiments_measure(cvo_ctx *ctx, cvo_history *history,
+                                                         const cvo_customers *customers,
+                                                         const cvo_config *config,
+                                                         int32_t as_of_day,
+                                                         cvo_experiment_results **out);
+CVO_API size_t cvo_experiment_results_count(const cvo_experiment_results *results);
+/* Result index (in the order given: the database's is by start day, then id);
+ * NULL out of range. Owned by results. */
+CVO_API const cvo_experiment_result *
+cvo_experiment_results_at(const cvo_experiment_results *results, size_t index);
+/* The as-of day the results were measured at. */
+CVO_API int32_t cvo_experiment_results_as_of(const cvo_experiment_results *results);
+CVO_API void cvo_experiment_results_free(cvo_experiment_results *results);
+
+/* Writes {"as_of","experiments":[{"id","list","start","stop","share","window_days",
+ * "primary_metric","planned_members","members","missing","arms":{"treatment","holdout"},
+ * "in_flight":{"treatment","holdout"},"srm_chi2","srm_p","srm_flag","metrics":[{"metric",
+ * "treatment","holdout","diff","ci_low","ci_high","p_value","cuped","theta",
+ * "variance_reduction","raw":{"diff","ci_low","ci_high","p_value","method"},"relative":
+ * {"value","ci_low","ci_high","method":"delta"},"bootstrap":null|{"ci_low","ci_high",
+ * "resamples"},"incremental":{"value","ci_low","ci_high"}}],"q_value","verdict",
+ * "verdict_code"}]}: diff..p_value are the estimate shown (CUPED when "cuped"), money in
+ * currency units; null for NaN. Errors: CVO_ERR_WRITE. */
+CVO_API CVO_NODISCARD cvo_status cvo_write_experiments_json(cvo_ctx *ctx,
+                                                            const cvo_experiment_results *r,
+                                                            const cvo_config *config, FILE *out);
 
 /* ---- synthetic store ------------------------------------------------------ */
 
@@ -2076,6 +2204,21 @@ typedef struct cvo_generate_options {
                                 * answers; a catalog country, NULL or "" none */
     bool plant_discount_churn; /* a first order with a discount code plants churn */
     double plant_strength;     /* 0..1; default 0.5 (repeat probability about halved) */
+    /* A planted uplift for the treatment arm of one experiment:
+     * "LIST@YYYY-MM-DD[:conversion=0.05][,spend=0.10]" (the experiment id, then the
+     * effects; none: an A/A store with the same arms). A customer whose first order
+     * is before the day D and whose keyed_uniform(sha256(plant_id_key), id,
+     * customer id "C...", e-mail) is >= plant_share is treated: over [D, D +
+     * plant_window) their conversion rises by conversion exactly in expectation
+     * (with no order in the window, one is added on a uniform day of it with
+     * probability conversion / (1 - p), p their own chance of an order there:
+     * 0 after they dropped out, else 1 - exp(-lambda window); capped at 1), and
+     * the unit prices of their orders in the window are x (1 + spend). NULL or "":
+     * none. Drawn from their own streams: every other draw stays the same. */
+    const char *plant_uplift;
+    double plant_share;       /* holdout share of that experiment; default 0.2 */
+    const char *plant_id_key; /* the [privacy] id_key text the arms are drawn with */
+    uint32_t plant_window;    /* days; default 60 */
 } cvo_generate_options;
 
 CVO_API void cvo_generate_options_init(cvo_generate_options *options);

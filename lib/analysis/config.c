@@ -110,11 +110,21 @@ static const config_key config_keys[] = {
     HOLDOUT("referral", "referral"),
     HOLDOUT("no_discount", "no-discount"),
     INTEGER("experiment", "window_days", "60", 7, 365,
-            "Experiments: days after a member entered the list over which their orders, "
-            "revenue and profit are measured."),
+            "Experiments: days after a member enters a list over which their outcomes are "
+            "measured (and, before entry, the pre-period CUPED uses)."),
     ENUM("experiment", "primary_metric", "profit", metric_choices,
-         "Experiments: the metric the verdict is about, decided when an experiment starts "
-         "(per member over the window)."),
+         "Experiments: the metric per member the verdict is about, fixed when an experiment "
+         "starts (conversion, orders, revenue or profit)."),
+    NUMBER("experiment", "target_uplift", "0.10", 0, 10, CONFIG_OPEN_MIN,
+           "Experiments: the relative effect on the primary metric a plan is sized for "
+           "(0.10 is +10 %)."),
+    INTEGER("experiment", "max_weeks", "26", 1, 520,
+            "Experiments: a plan needing more weeks than this says the list is too small."),
+    INTEGER("experiment", "bootstrap_resamples", "2000", 2000, 100000,
+            "Experiments: resamples of the seeded percentile bootstrap shown beside Welch's "
+            "interval when an arm has fewer than 200 members."),
+    INTEGER("experiment", "seed", "1", 0, NO_MAX,
+            "Experiments: seed of the bootstrap (the same seed gives the same intervals)."),
     TEXT("loyalty", "gold_name", "Gold", CONFIG_NONEMPTY, "Name of the first loyalty tier."),
     LIST("loyalty", "gold_segments", "", "Segments of the first tier; empty: the top segments."),
     TEXT("loyalty", "silver_name", "Silver", CONFIG_NONEMPTY, "Name of the second loyalty tier."),

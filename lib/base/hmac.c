@@ -197,12 +197,18 @@ void keyed_customer(const cvo_id_key *key, const char *customer_id, const char *
     keyed_id(key, parts, 2, out);
 }
 
-double keyed_uniform(const cvo_id_key *key, const char *experiment_id, const char *customer_id,
-                     const char *email)
+void keyed_hasher_customer(const keyed_hasher *h, const char *customer_id, const char *email,
+                           char out[KEYED_HEX + 1])
+{
+    const char *parts[2] = {"customer", customer_id && customer_id[0] ? customer_id : email};
+    keyed_hasher_id(h, parts, 2, out);
+}
+
+double keyed_hasher_uniform(const keyed_hasher *h, const char *experiment_id,
+                            const char *customer_id, const char *email)
 {
     const char *customer = customer_id && customer_id[0] ? customer_id : email;
-    hmac_state m;
-    hmac_init(&m, key->bytes, sizeof key->bytes);
+    hmac_state m = h->keyed;
     hmac_update(&m, "arm\x1f", 4);
     hmac_update(&m, experiment_id, strlen(experiment_id));
     hmac_update(&m, "\x1f", 1);
@@ -213,4 +219,12 @@ double keyed_uniform(const cvo_id_key *key, const char *experiment_id, const cha
     for (int i = 0; i < 8; i++)
         bits = bits << 8 | mac[i];
     return (double)(bits >> 11) * 0x1.0p-53; /* 53 bits: exact in a double, below 1 */
+}
+
+double keyed_uniform(const cvo_id_key *key, const char *experiment_id, const char *customer_id,
+                     const char *email)
+{
+    keyed_hasher h;
+    keyed_hasher_init(&h, key);
+    return keyed_hasher_uniform(&h, experiment_id, customer_id, email);
 }

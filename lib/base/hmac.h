@@ -75,5 +75,11 @@ void keyed_customer(const cvo_id_key *key, const char *customer_id, const char *
  * experiment ids. */
 double keyed_uniform(const cvo_id_key *key, const char *experiment_id, const char *customer_id,
                      const char *email);
+/* keyed_customer and keyed_uniform under a keyed_hasher: the key's pads hashed once
+ * for many customers (the same values). */
+void keyed_hasher_customer(const keyed_hasher *h, const char *customer_id, const char *email,
+                           char out[KEYED_HEX + 1]);
+double keyed_hasher_uniform(const keyed_hasher *h, const char *experiment_id,
+                            const char *customer_id, const char *email);
 
 #endif

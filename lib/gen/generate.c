@@ -6,12 +6,15 @@
 
 #include "base/ctx.h"
 #include "base/hash.h"
+#include "base/hmac.h"
 #include "gen/catalog.h"
 #include "gen/outbuf.h"
 #include "gen/rng.h"
 #include "io/datetime.h"
 
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define GEN_MAX_CUSTOMERS 50000000u
@@ -58,6 +61,7 @@ enum {
     STREAM_PLANT = 6,     /* per order: planted toxic lines */
     STREAM_CHURN = 7,     /* per customer: planted churn */
     STREAM_PLANT_NPS = 8, /* per order: planted detractor answers */
+    STREAM_UPLIFT = 9,    /* per customer: the planted uplift's added order */
 };
 
 /* What planting made of a customer; all 0 in a store without plants. */
@@ -75,6 +79,13 @@ typedef struct gen_plants {
     int late_country; /* -1: none */
     bool discount_churn;
     double strength;
+    /* the planted uplift (cvo_generate_options.plant_uplift) */
+    bool uplift;
+    char uplift_id[64]; /* experiment id */
+    int32_t uplift_day; /* D */
+    uint32_t uplift_window;
+    double uplift_share, uplift_conversion, uplift_spend;
+    cvo_id_key uplift_key;
 } gen_plants;
 
 /* One order before sorting: which customer, and which of their orders. */
@@ -103,6 +114,7 @@ typedef struct generator {
     catalog_weights countries, channels, categories, scores;
     gen_plants plants;
     uint8_t *planted; /* per customer PLANT_* bits; NULL when nothing is planted */
+    uint8_t *treated; /* per customer: in the planted uplift's treatment arm; NULL: none */
     product_text products[CATALOG_PRODUCTS];
     outbuf orders_out, nps_out;
 } generator;
@@ -120,6 +132,7 @@ typedef struct day_info {
 
 typedef struct order_line {
     unsigned product;
+    uint32_t unit_price_cents; /* the catalog's, times a planted spend uplift */
     uint32_t quantity;
     uint64_t discount_cents, refund_cents;
 } order_line;
@@ -135,6 +148,7 @@ typedef struct order_plan {
     const discount_code *discount;
     bool guest;
     uint64_t shipping_cents;
+    double price_factor; /* 1 + a planted spend uplift on the order, else 1 */
 } order_plan;
 
 static void day_info_set(day_info *info, int32_t day)
@@ -162,6 +176,8 @@ void cvo_generate_options_init(cvo_generate_options *options)
     options->bgnbd_a = 0.8;
     options->bgnbd_b = 2.5;
     options->plant_strength = 0.5;
+    options->plant_share = 0.2;
+    options->plant_window = 60;
 }
 
 static cvo_status check_parameter(cvo_ctx *ctx, const char *name, double value)
@@ -250,6 +266,70 @@ static cvo_status parse_toxic(cvo_ctx *ctx, const char *list, gen_plants *plants
     return CVO_OK;
 }
 
+/* One "conversion=0.05" or "spend=0.10" of the planted uplift (len bytes). */
+static cvo_status parse_uplift_effect(cvo_ctx *ctx, const char *text, size_t len,
+                                      gen_plants *plants)
+{
+    char item[48];
+    if (len == 0 || len >= sizeof item)
+        return ctx_fail(ctx, CVO_ERR_ARGUMENT,
+                        "generate: uplift effect '%.*s': expected "
+                        "conversion=X or spend=X",
+                        (int)(len < 40 ? len : 40), text);
+    memcpy(item, text, len);
+    item[len] = '\0';
+    char *eq = strchr(item, '='), *end = NULL;
+    double value = eq ? strtod(eq + 1, &end) : NAN;
+    bool number = eq && end != eq + 1 && *end == '\0' && isfinite(value);
+    if (number && strncmp(item, "conversion=", 11) == 0 && value >= 0 && value < 1)
+        plants->uplift_conversion = value;
+    else if (number && strncmp(item, "spend=", 6) == 0 && value > -1 && value <= 10)
+        plants->uplift_spend = value;
+    else
+        return ctx_fail(ctx, CVO_ERR_ARGUMENT,
+                        "generate: uplift effect '%s': expected conversion=X (0 <= X < 1) or "
+                        "spend=X (-1 < X <= 10)",
+                        item);
+    return CVO_OK;
+}
+
+/* "LIST@YYYY-MM-DD[:conversion=X][,spend=X]" and its share, key and window. */
+static cvo_status parse_uplift(cvo_ctx *ctx, const cvo_generate_options *o, gen_plants *plants)
+{
+    const char *text = o->plant_uplift, *colon = strchr(text, ':');
+    size_t id_len = colon ? (size_t)(colon - text) : strlen(text);
+    const char *at = memchr(text, '@', id_len);
+    int32_t day = 0;
+    if (at == NULL || id_len >= sizeof plants->uplift_id || text + id_len - (at + 1) != 10 ||
+        date_parse_auto(at + 1, 10, &day) != DATE_OK)
+        return ctx_fail(ctx, CVO_ERR_ARGUMENT,
+                        "generate: plant uplift '%.60s': expected LIST@YYYY-MM-DD[:conversion="
+                        "X][,spend=X]",
+                        text);
+    if (!(o->plant_share > 0 && o->plant_share < 1))
+        return ctx_fail(ctx, CVO_ERR_ARGUMENT, "generate: plant share must be > 0 and < 1");
+    if (o->plant_id_key == NULL || o->plant_id_key[0] == '\0')
+        return ctx_fail(ctx, CVO_ERR_ARGUMENT,
+                        "generate: a planted uplift needs the id key ([privacy] id_key) its "
+                        "arms are drawn with");
+    if (o->plant_window < 1 || o->plant_window > 3650)
+        return ctx_fail(ctx, CVO_ERR_ARGUMENT, "generate: plant window must be 1..3650 days");
+    memcpy(plants->uplift_id, text, id_len);
+    plants->uplift_id[id_len] = '\0';
+    plants->uplift = true;
+    plants->uplift_day = day;
+    plants->uplift_window = o->plant_window;
+    plants->uplift_share = o->plant_share;
+    sha256(o->plant_id_key, strlen(o->plant_id_key), plants->uplift_key.bytes);
+    for (const char *item = colon ? colon + 1 : NULL; item != NULL;) {
+        const char *comma = strchr(item, ',');
+        size_t len = comma ? (size_t)(comma - item) : strlen(item);
+        CVO_TRY(parse_uplift_effect(ctx, item, len, plants));
+        item = comma ? comma + 1 : NULL;
+    }
+    return CVO_OK;
+}
+
 static cvo_status parse_plants(cvo_ctx *ctx, const cvo_generate_options *options,
                                gen_plants *plants)
 {
@@ -262,6 +342,8 @@ static cvo_status parse_plants(cvo_ctx *ctx, const cvo_generate_options *options
                         plants->strength);
     if (options->toxic_skus != NULL)
         CVO_TRY(parse_toxic(ctx, options->toxic_skus, plants));
+    if (options->plant_uplift != NULL && options->plant_uplift[0] != '\0')
+        CVO_TRY(parse_uplift(ctx, options, plants));
     if (options->late_country == NULL || options->late_country[0] == '\0')
         return CVO_OK;
     plants->late_country = catalog_country_find(options->late_country);
@@ -339,6 +421,8 @@ typedef struct customer_walk {
     uint32_t orders;       /* placed so far */
     bool stop_after_first; /* planted: never comes back */
     bool done;
+    bool dropped;      /* done by drop-out (not by the end of the data) */
+    int32_t added_day; /* a planted uplift's added order, INT32_MIN: none */
 } customer_walk;
 
 /* The first draw of a customer's process stream. */
@@ -361,6 +445,54 @@ static void plant_churn(const generator *gen, uint32_t customer, customer_walk *
     walk->dropout = 1.0 - (1.0 - walk->dropout) * (1.0 - chance);
 }
 
+static bool walk_natural(customer_walk *walk, int32_t *day);
+
+/* Whether the planted uplift acts on customer's order on day: treated and in the window. */
+static bool uplift_treats(const generator *gen, uint32_t customer, int32_t day)
+{
+    const gen_plants *p = &gen->plants;
+    return gen->treated != NULL && gen->treated[customer] && day >= p->uplift_day &&
+           (int64_t)day < (int64_t)p->uplift_day + p->uplift_window;
+}
+
+/* The last day of the window the data still holds, plus one. */
+static int32_t uplift_window_end(const generator *gen)
+{
+    int64_t end = (int64_t)gen->plants.uplift_day + gen->plants.uplift_window;
+    return end > gen->opt->last_day + 1 ? gen->opt->last_day + 1 : (int32_t)end;
+}
+
+/* The planted conversion uplift: a treated customer who bought before D and has
+ * no order in [D, end) gets one with probability delta / (1 - p), p = their own
+ * chance of an order there given the process at D (0 once dropped out; else
+ * 1 - exp(-lambda (end - D)), the next purchase being memoryless), so that
+ * P(an order) = p + delta exactly (capped at 1). The walk is run ahead on a copy. */
+static void plant_conversion(const generator *gen, uint32_t customer, customer_walk *walk)
+{
+    const gen_plants *p = &gen->plants;
+    if (gen->treated == NULL || !gen->treated[customer] || p->uplift_conversion <= 0 ||
+        walk->first_day >= p->uplift_day)
+        return;
+    int32_t end = uplift_window_end(gen), day;
+    if (end <= p->uplift_day)
+        return;
+    customer_walk ahead = *walk;
+    int32_t last = INT32_MIN;
+    while (walk_natural(&ahead, &day)) {
+        if (day >= p->uplift_day && day < end)
+            return; /* converts anyway */
+        last = day;
+    }
+    /* drop-out follows an order at once: dead at D iff it followed one before D */
+    bool alive = !(ahead.dropped && last < p->uplift_day);
+    double chance = alive ? 1.0 - exp(-walk->rate_per_day * (end - p->uplift_day)) : 0.0;
+    double add = chance < 1.0 ? p->uplift_conversion / (1.0 - chance) : 1.0;
+    rng g;
+    rng_seed(&g, gen->opt->seed, STREAM_UPLIFT, customer, 0);
+    if (rng_uniform(&g) < add)
+        walk->added_day = p->uplift_day + (int32_t)rng_below(&g, (uint64_t)(end - p->uplift_day));
+}
+
 static void walk_begin(const generator *gen, uint32_t customer, customer_walk *walk)
 {
     const cvo_generate_options *options = gen->opt;
@@ -374,20 +506,23 @@ static void walk_begin(const generator *gen, uint32_t customer, customer_walk *w
     walk->elapsed_days = 0.0;
     walk->orders = 0;
     walk->done = false;
+    walk->dropped = false;
+    walk->added_day = INT32_MIN;
     plant_churn(gen, customer, walk);
+    plant_conversion(gen, customer, walk);
 }
 
 /* The day of the next order, or false once the customer has dropped out or the
  * window has ended. As in FHL (2005), drop-out may follow each repeat purchase,
  * never the first one; purchases while alive are a Poisson process. */
-static bool walk_next(customer_walk *walk, int32_t *day)
+static bool walk_natural(customer_walk *walk, int32_t *day)
 {
     if (walk->done)
         return false;
     if (walk->orders >= 2 && rng_uniform(&walk->g) < walk->dropout) {
-        walk->done = true;
+        walk->done = walk->dropped = true;
     } else if (walk->orders == 1 && walk->stop_after_first) {
-        walk->done = true;
+        walk->done = walk->dropped = true;
     } else if (walk->orders >= 1) {
         if (walk->rate_per_day > 0.0)
             walk->elapsed_days += rng_exponential(&walk->g) / walk->rate_per_day;
@@ -396,6 +531,20 @@ static bool walk_next(customer_walk *walk, int32_t *day)
     if (walk->done)
         return false;
     *day = walk->first_day + (int32_t)walk->elapsed_days;
+    walk->orders++;
+    return true;
+}
+
+/* The natural orders, then the planted uplift's added one (last, whatever its day:
+ * the orders are sorted by day afterwards). */
+static bool walk_next(customer_walk *walk, int32_t *day)
+{
+    if (walk_natural(walk, day))
+        return true;
+    if (walk->added_day == INT32_MIN)
+        return false;
+    *day = walk->added_day;
+    walk->added_day = INT32_MIN;
     walk->orders++;
     return true;
 }
@@ -451,12 +600,12 @@ static profile profile_of(const generator *gen, uint32_t customer)
     rng g;
     profile result;
     rng_seed(&g, gen->opt->seed, STREAM_PROFILE, customer, 0);
-    result.country = rng_weighted(&g, gen->countries.weights, gen->countries.count,
-                                  gen->countries.total);
-    result.channel = rng_weighted(&g, gen->channels.weights, gen->channels.count,
-                                  gen->channels.total);
-    result.category = rng_weighted(&g, gen->categories.weights, gen->categories.count,
-                                   gen->categories.total);
+    result.country =
+        rng_weighted(&g, gen->countries.weights, gen->countries.count, gen->countries.total);
+    result.channel =
+        rng_weighted(&g, gen->channels.weights, gen->channels.count, gen->channels.total);
+    result.category =
+        rng_weighted(&g, gen->categories.weights, gen->categories.count, gen->categories.total);
     return result;
 }
 
@@ -521,7 +670,8 @@ static uint32_t pick_quantity(rng *g)
 
 static uint64_t line_gross(const generator *gen, const order_line *line)
 {
-    return (uint64_t)gen->products[line->product].price_cents * line->quantity;
+    (void)gen;
+    return (uint64_t)line->unit_price_cents * line->quantity;
 }
 
 /* Full refunds give back every line; partial ones one line's net (half of
@@ -541,9 +691,10 @@ static void pick_refunds(const generator *gen, rng *g, order_plan *plan)
 }
 
 static void plan_line(const generator *gen, rng *g, order_line *line, unsigned product,
-                      const discount_code *discount)
+                      const discount_code *discount, double price_factor)
 {
     line->product = product;
+    line->unit_price_cents = (uint32_t)llround(gen->products[product].price_cents * price_factor);
     line->quantity = pick_quantity(g);
     line->discount_cents = (line_gross(gen, line) * discount->percent + 50) / 100;
     line->refund_cents = 0;
@@ -561,7 +712,7 @@ static uint64_t add_toxic_lines(const generator *gen, const order_ref *ref, orde
         if (rng_uniform(&g) >= GEN_TOXIC_SHARE)
             continue;
         order_line *line = &plan->lines[plan->line_count++];
-        plan_line(gen, &g, line, gen->plants.toxic[i], plan->discount);
+        plan_line(gen, &g, line, gen->plants.toxic[i], plan->discount, plan->price_factor);
         units += line->quantity;
     }
     return units;
@@ -572,20 +723,23 @@ static void plan_order(const generator *gen, rng *g, const profile *who, const o
 {
     plan->guest = rng_uniform(g) < GEN_GUEST_RATE;
     plan->discount = pick_code(g, ref, day);
+    plan->price_factor =
+        uplift_treats(gen, ref->customer, day->day) ? 1.0 + gen->plants.uplift_spend : 1.0;
     uint32_t extra = rng_poisson(g, GEN_EXTRA_LINES);
     unsigned count = 1 + (extra < GEN_MAX_LINES - 1 ? extra : GEN_MAX_LINES - 1);
     uint64_t units = 0;
     plan->line_count = 0;
     while (plan->line_count < count) {
         order_line *line = &plan->lines[plan->line_count];
-        plan_line(gen, g, line, pick_product(gen, g, who, plan), plan->discount);
+        plan_line(gen, g, line, pick_product(gen, g, who, plan), plan->discount,
+                  plan->price_factor);
         units += line->quantity;
         plan->line_count++;
     }
     units += add_toxic_lines(gen, ref, plan);
     pick_refunds(gen, g, plan);
-    plan->shipping_cents = catalog_country_shipping_cents(who->country) +
-                           GEN_SHIPPING_PER_UNIT * (units - 1);
+    plan->shipping_cents =
+        catalog_country_shipping_cents(who->country) + GEN_SHIPPING_PER_UNIT * (units - 1);
 }
 
 /* When the order left the warehouse and reached the customer. From its own
@@ -650,6 +804,28 @@ static cvo_status mark_planted(generator *gen)
     return CVO_OK;
 }
 
+/* The planted uplift's treatment arm: keyed_uniform >= share, with the customer's
+ * id and e-mail as the orders spell them. */
+static cvo_status mark_treated(generator *gen)
+{
+    if (!gen->plants.uplift)
+        return CVO_OK;
+    gen->treated = mem_array(gen->ctx, gen->opt->customers, sizeof *gen->treated);
+    if (gen->treated == NULL)
+        return ctx_nomem(gen->ctx);
+    keyed_hasher h;
+    keyed_hasher_init(&h, &gen->plants.uplift_key);
+    for (uint32_t customer = 0; customer < gen->opt->customers; customer++) {
+        char id[32], email[48];
+        snprintf(id, sizeof id, "C%0*llu", gen->customer_digits, (unsigned long long)customer + 1);
+        snprintf(email, sizeof email, "c%0*llu@example.com", gen->customer_digits,
+                 (unsigned long long)customer + 1);
+        double u = keyed_hasher_uniform(&h, gen->plants.uplift_id, id, email);
+        gen->treated[customer] = u >= gen->plants.uplift_share;
+    }
+    return CVO_OK;
+}
+
 /* A detractor score 0..6 in place of the drawn one when planting makes this
  * customer's post-delivery answer unhappy; -1 keeps the drawn score. */
 static int planted_score(const generator *gen, const order_ref *ref)
@@ -674,8 +850,8 @@ static void write_email(const generator *gen, outbuf *out, uint32_t customer)
 }
 
 /* "order_id,customer_id,email,order_date," shared by the order's rows. */
-static void write_order_head(const generator *gen, outbuf *head, uint32_t index,
-                             uint32_t customer, const day_info *day, bool guest)
+static void write_order_head(const generator *gen, outbuf *head, uint32_t index, uint32_t customer,
+                             const day_info *day, bool guest)
 {
     outbuf_char(head, 'O');
     outbuf_uint(head, (uint64_t)index + 1, gen->order_digits);
@@ -732,7 +908,7 @@ static void write_line_middle(const generator *gen, outbuf *out, const order_pla
     outbuf_char(out, ',');
     outbuf_uint(out, line->quantity, 1);
     outbuf_char(out, ',');
-    outbuf_cents(out, text->price_cents);
+    outbuf_cents(out, line->unit_price_cents);
     outbuf_char(out, ',');
     outbuf_cents(out, line->discount_cents);
     outbuf_char(out, ',');
@@ -890,9 +1066,8 @@ static void generator_init(generator *gen, cvo_ctx *ctx, const cvo_generate_opti
     gen->span = (uint32_t)(options->last_day - options->first_day + 1);
     gen->customer_digits = digits_of(options->customers, 7);
     gen->duplicate_all = options->duplicate_rate >= 1.0;
-    gen->duplicate_threshold = gen->duplicate_all
-                                   ? UINT64_MAX
-                                   : (uint64_t)(options->duplicate_rate * 0x1.0p64);
+    gen->duplicate_threshold =
+        gen->duplicate_all ? UINT64_MAX : (uint64_t)(options->duplicate_rate * 0x1.0p64);
     gen->countries = catalog_country_weights();
     gen->channels = catalog_channel_weights();
     gen->categories = catalog_category_weights();
@@ -918,6 +1093,7 @@ static cvo_status generator_run(generator *gen, FILE *orders, FILE *nps)
     gen->day_end = mem_zarray(ctx, gen->span, sizeof *gen->day_end);
     if (gen->day_end == NULL)
         return ctx_nomem(ctx);
+    CVO_TRY(mark_treated(gen));
     CVO_TRY(mark_planted(gen));
     CVO_TRY(count_orders(gen));
     gen->orders = mem_array(ctx, gen->order_count, sizeof *gen->orders);
@@ -939,6 +1115,7 @@ static void generator_release(generator *gen)
     outbuf_close(&gen->nps_out, gen->ctx);
     mem_free(gen->ctx, gen->orders);
     mem_free(gen->ctx, gen->planted);
+    mem_free(gen->ctx, gen->treated);
     mem_free(gen->ctx, gen->day_end);
 }
 

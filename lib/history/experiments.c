@@ -3,6 +3,7 @@
  * members (keyed customer, arm, entry day). New experiments and members are
  * written pending with a run's snapshot and committed or deleted with it.
  * Invariant: a member's arm and entry day never change once committed. */
+#include "base/arena.h"
 #include "base/ctx.h"
 #include "base/hmac.h"
 #include "experiment/arms.h"
@@ -50,20 +51,6 @@ static const unsigned treatment_bits[] = {CVO_LIST_NO_DISCOUNT, CVO_LIST_WINBACK
                                           CVO_LIST_REFERRAL};
 #define TREATMENT_COUNT (sizeof treatment_bits / sizeof treatment_bits[0])
 
-/* The primary metric names, as cvo_exp_metric orders them. */
-static const char *const metric_names[CVO_EXP_METRIC__COUNT] = {"conversion", "orders", "revenue",
-                                                                "profit"};
-
-static bool metric_of(const char *name, cvo_exp_metric *out)
-{
-    for (int m = 0; m < CVO_EXP_METRIC__COUNT; m++)
-        if (name != NULL && strcmp(name, metric_names[m]) == 0) {
-            *out = (cvo_exp_metric)m;
-            return true;
-        }
-    return false;
-}
-
 static bool list_of(const char *name, unsigned *out)
 {
     for (size_t k = 0; k < TREATMENT_COUNT; k++)
@@ -105,7 +92,7 @@ static cvo_status read_info(cvo_history *h, sqlite3_stmt *st, cvo_experiment_inf
     bool ok = id != NULL && strlen(id) < sizeof out->id &&
               list_of(column_text(st, 1), &out->list_bit) && column_text(st, 3) != NULL &&
               cvo_day_parse(column_text(st, 3), &out->start_day) &&
-              metric_of(column_text(st, 5), &out->primary);
+              cvo_exp_metric_parse(column_text(st, 5), &out->primary);
     out->stop_day = INT32_MIN;
     if (ok && stop != NULL)
         ok = cvo_day_parse(stop, &out->stop_day);
@@ -210,7 +197,8 @@ cvo_status cvo_history_experiment_members(cvo_history *h, const char *experiment
                               h->path, experiment_id);
             break;
         }
-        memcpy(m.customer, customer, KEYED_HEX);
+        m.experiment_id = experiment_id;
+        m.customer = customer;
         m.holdout = strcmp(arm, "holdout") == 0;
         status = each(user_data, &m);
     }
@@ -224,7 +212,8 @@ static cvo_status add_recorded(void *user_data, const cvo_experiment_member *m)
 {
     void **pair = user_data;
     arms_member member;
-    memcpy(member.customer, m->customer, sizeof member.customer);
+    memcpy(member.customer, m->customer, sizeof member.customer - 1);
+    member.customer[sizeof member.customer - 1] = '\0';
     member.holdout = m->holdout;
     return arms_add_recorded(pair[0], pair[1], &member);
 }
@@ -281,7 +270,7 @@ static cvo_status start_new(cvo_history *h, cvo_experiments *e, const cvo_config
     info.share = share;
     info.start_day = day;
     info.stop_day = INT32_MIN;
-    if (!metric_of(cvo_config_text(config, "experiment", "primary_metric"), &info.primary))
+    if (!cvo_exp_metric_parse(cvo_config_text(config, "experiment", "primary_metric"), &info.primary))
         info.primary = CVO_EXP_PROFIT;
     info.window_days = (uint32_t)cvo_config_number(config, "experiment", "window_days");
     arms_experiment *x = NULL;
@@ -447,7 +436,7 @@ static cvo_status insert_experiment(cvo_history *h, const cvo_experiment_info *x
     sqlite3_bind_text(st, 2, cvo_list_name(x->list_bit), -1, SQLITE_STATIC);
     sqlite3_bind_double(st, 3, x->share);
     history_bind_day(st, 4, x->start_day);
-    sqlite3_bind_text(st, 5, metric_names[x->primary], -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, cvo_exp_metric_name(x->primary), -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 6, x->window_days);
     sqlite3_bind_int64(st, 7, (sqlite3_int64)x->planned_members);
     sqlite3_bind_text(st, 8, run_id, -1, SQLITE_STATIC);
@@ -508,4 +497,65 @@ cvo_status history_experiments_settle(cvo_history *h, const char *run_id, bool c
         CVO_TRY(status);
     }
     return CVO_OK;
+}
+
+/* ---- measuring: the experiments and their members for cvo_experiments_compute ------ */
+
+/* Every committed member of every experiment, strings in one arena. */
+typedef struct member_rows {
+    cvo_ctx *ctx;
+    arena strings;
+    cvo_experiment_member *members;
+    size_t count, cap;
+} member_rows;
+
+static cvo_status keep_member(void *user_data, const cvo_experiment_member *m)
+{
+    member_rows *r = user_data;
+    if (r->count == r->cap) {
+        size_t want = r->cap ? 2 * r->cap : 64;
+        cvo_experiment_member *bigger = mem_realloc(r->ctx, r->members, want * sizeof *bigger);
+        if (bigger == NULL)
+            return ctx_nomem(r->ctx);
+        r->members = bigger;
+        r->cap = want;
+    }
+    cvo_experiment_member *kept = &r->members[r->count];
+    *kept = *m;
+    kept->experiment_id = arena_strndup(&r->strings, m->experiment_id, strlen(m->experiment_id));
+    kept->customer = arena_strndup(&r->strings, m->customer, strlen(m->customer));
+    if (kept->experiment_id == NULL || kept->customer == NULL)
+        return ctx_nomem(r->ctx);
+    r->count++;
+    return CVO_OK;
+}
+
+cvo_status cvo_experiments_measure(cvo_ctx *ctx, cvo_history *history,
+                                   const cvo_customers *customers, const cvo_config *config,
+                                   int32_t as_of_day, cvo_experiment_results **out)
+{
+    *out = NULL;
+    if (history == NULL)
+        return ctx_fail(ctx, CVO_ERR_ARGUMENT, "experiments: no history database");
+    cvo_id_key key;
+    CVO_TRY(cvo_id_key_load(ctx, history, config, &key));
+    const cvo_experiment_info *infos = NULL;
+    size_t count = 0;
+    CVO_TRY(cvo_history_experiments(history, &infos, &count));
+    if (count == 0)
+        return ctx_fail(ctx, CVO_ERR_EMPTY,
+                        "%s: no experiment yet (a list starts one when [holdout] gives it a "
+                        "share and cvo analyze runs with --db)",
+                        history->path);
+    member_rows r = {.ctx = ctx};
+    arena_init(&r.strings, ctx);
+    cvo_status status = CVO_OK;
+    for (size_t i = 0; i < count && status == CVO_OK; i++)
+        status = cvo_history_experiment_members(history, infos[i].id, keep_member, &r);
+    if (status == CVO_OK)
+        status = cvo_experiments_compute(ctx, customers, config, &key, infos, count, r.members,
+                                         r.count, as_of_day, out);
+    mem_free(ctx, r.members);
+    arena_release(&r.strings);
+    return status;
 }
