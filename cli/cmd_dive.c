@@ -130,8 +130,14 @@ static void print_json(const cvo_dive *dive)
         json_number("ci_high", r[i].ci_high);
         json_number("p_value", r[i].p_value);
         json_number("q_value", r[i].q_value);
-        printf(",\"significant\":%s,\"direction\":\"%s\"}", r[i].significant ? "true" : "false",
+        printf(",\"significant\":%s,\"direction\":\"%s\"", r[i].significant ? "true" : "false",
                cvo_dive_direction_name(r[i].direction));
+        json_number("adj_diff", r[i].adj_diff);
+        json_number("adj_ci_low", r[i].adj_ci_low);
+        json_number("adj_ci_high", r[i].adj_ci_high);
+        json_number("adj_p", r[i].adj_p);
+        json_number("adj_q", r[i].adj_q);
+        printf(",\"adj_significant\":%s}", r[i].adj_significant ? "true" : "false");
     }
     printf("]}\n");
 }
@@ -213,8 +219,8 @@ static int run(cvo_ctx *ctx, const parsed_args *args)
     cvo_load_stats stats;
     int load = read_request(args, &req);
     if (load < 0)
-        load = cli_load_config_and_orders(ctx, args, specs, SPEC_COUNT, &config, &customers,
-                                          &stats);
+        load =
+            cli_load_config_and_orders(ctx, args, specs, SPEC_COUNT, &config, &customers, &stats);
     int code = load;
     if (load <= EXIT_REJECTS)
         code = analyze(ctx, args, customers, &stats, config, &a);

@@ -1767,7 +1767,19 @@ CVO_API CVO_NODISCARD cvo_status cvo_gorgias_import_ledger(cvo_ctx *ctx, cvo_his
  * [dive] min_group customers counting for it. Benjamini-Hochberg q-values are
  * taken per grouping and metric across its tested groups; significant means
  * q < [dive] fdr. Lower is worse for the business on every metric: a group
- * below the rest is harmful, otherwise helpful. */
+ * below the rest is harmful, otherwise helpful.
+ * Adjusted for first-order value (orders, revenue and profit): a premium
+ * product's customers spend more in their first year because their first
+ * order cost more, which says nothing of the product. The customers counting
+ * for the 365-day metrics are split in quintiles of their first order's net
+ * value; within each quintile the metric is regressed on membership and the
+ * first-order value (analysis of covariance, one common slope, so the value's
+ * effect inside a wide top quintile is removed too), and the quintiles'
+ * differences are combined with weights n_g n_r / (n_g + n_r), their variances
+ * summed with the squared weights (a stratified difference); z test, normal
+ * interval at 1 - alpha, Benjamini-Hochberg per grouping and metric. A
+ * regression alone would assume one straight line over all price tiers, and
+ * strata alone would leave the price differences inside a stratum. */
 
 typedef enum cvo_dive_by {
     CVO_DIVE_PRODUCT = 0,
@@ -1828,6 +1840,14 @@ typedef struct cvo_dive_row {
     bool tested;                /* both sides >= min_group and a test was defined */
     bool significant;           /* tested and q_value < fdr */
     cvo_dive_direction direction; /* harmful when diff < 0 */
+    /* Adjusted for first-order value (orders, revenue and profit only; NaN and
+     * false otherwise): the difference among customers whose first order was
+     * worth about as much, so a group is not called harmful or helpful for
+     * its price tier alone (see the deep-dive notes above). */
+    double adj_diff, adj_ci_low, adj_ci_high;
+    double adj_p, adj_q;        /* BH per grouping and metric over the adjusted tests */
+    bool adj_tested;            /* tested, and the adjustment could be made */
+    bool adj_significant;       /* adj_tested and adj_q < fdr */
 } cvo_dive_row;
 
 /* The settings a dive ran with, and its counts. */
@@ -1840,6 +1860,9 @@ typedef struct cvo_dive_info {
     bool has_nps;               /* nps_post rows are there */
     bool has_predictions;       /* mean_clv and mean_p_alive are known */
     uint64_t customers, tests, significant;
+    uint64_t adj_tests, adj_significant; /* the adjusted tests and those significant */
+    double value_cuts[4];       /* first-order value (currency units) where the
+                                   quintiles of the adjustment begin: 2nd..5th */
 } cvo_dive_info;
 
 typedef struct cvo_dive cvo_dive;

@@ -63,6 +63,7 @@ static void customer_figures(const cvo_customers *cs, size_t i, const int64_t *m
         return;
     int32_t first = o[0].day, age = info->as_of_day - first;
     f->in_scope = true;
+    f->first_value = (double)o[0].net_cents / 100;
     f->repeat_counts = age >= (int64_t)info->repeat_days;
     f->year_counts = age >= DIVE_YEAR_DAYS;
     int64_t revenue = 0, profit = -acquisition;
@@ -94,6 +95,7 @@ typedef struct group_acc {
     uint64_t customers, repeat_n, repeat_x, pred_n;
     uint64_t nps[CVO_NPS_CLASS__COUNT]; /* by cvo_nps_class */
     stats_moments orders, revenue, profit;
+    stats_xy strata[DIVE_ADJUSTED][DIVE_STRATA]; /* (first_value, metric) per quintile */
     double clv_sum, p_alive_sum;
     int64_t refund_cents, gross_cents;
     int64_t delivery_days, delivered_orders;
@@ -112,6 +114,9 @@ static void acc_add(group_acc *g, const dive_customer *f, const cvo_customer_res
         stats_moments_add(&g->orders, f->orders);
         stats_moments_add(&g->revenue, f->revenue);
         stats_moments_add(&g->profit, f->profit);
+        const double y[DIVE_ADJUSTED] = {f->orders, f->revenue, f->profit};
+        for (int k = 0; k < DIVE_ADJUSTED; k++)
+            stats_xy_add(&g->strata[k][f->stratum], f->fitted[k], y[k]);
     }
     if (r != NULL && isfinite(r->predicted_clv) && isfinite(r->p_alive)) {
         g->pred_n++;
@@ -139,6 +144,9 @@ static group_acc acc_minus(const group_acc *all, const group_acc *g)
     rest.profit = stats_moments_minus(&all->profit, &g->profit);
     for (int c = 0; c < CVO_NPS_CLASS__COUNT; c++)
         rest.nps[c] = all->nps[c] - g->nps[c];
+    for (int k = 0; k < DIVE_ADJUSTED; k++)
+        for (int s = 0; s < DIVE_STRATA; s++)
+            rest.strata[k][s] = stats_xy_minus(&all->strata[k][s], &g->strata[k][s]);
     return rest;
 }
 
@@ -313,6 +321,22 @@ static stats_test metric_test(const group_acc *g, const group_acc *r, cvo_dive_m
     return stats_pooled_t(moments_of(g, m), moments_of(r, m), info->alpha);
 }
 
+/* The first-order-value adjusted test of a tested orders, revenue or profit row. */
+static void adjusted_fill(cvo_dive_row *row, const group_acc *g, const group_acc *rest,
+                          const cvo_dive_info *info)
+{
+    int k = (int)row->metric - CVO_DIVE_ORDERS;
+    stats_test t = {0};
+    if (row->tested && k >= 0 && k < DIVE_ADJUSTED)
+        t = stats_stratified_ancova(g->strata[k], rest->strata[k], DIVE_STRATA, info->alpha);
+    row->adj_tested = t.ok;
+    row->adj_diff = t.ok ? t.diff : NAN;
+    row->adj_ci_low = t.ok ? t.ci_low : NAN;
+    row->adj_ci_high = t.ok ? t.ci_high : NAN;
+    row->adj_p = t.ok ? t.p_value : NAN;
+    row->adj_q = NAN;
+}
+
 static void row_fill(cvo_dive_row *row, const group_acc *g, const group_acc *rest,
                      cvo_dive_metric m, const cvo_dive_info *info)
 {
@@ -325,6 +349,24 @@ static void row_fill(cvo_dive_row *row, const group_acc *g, const group_acc *res
     row->p_value = t.ok ? t.p_value : NAN;
     row->q_value = NAN;
     row->direction = row->diff < 0 ? CVO_DIVE_HARMFUL : CVO_DIVE_HELPFUL;
+    adjusted_fill(row, g, rest, info);
+}
+
+/* BH of the adjusted tests of metric m across the groups (p, q, order: scratch). */
+static void correct_adjusted(cvo_dive *d, size_t metrics, size_t m, double *p, double *q,
+                             size_t *order)
+{
+    size_t groups = d->group_count;
+    for (size_t g = 0; g < groups; g++)
+        p[g] = d->rows[g * metrics + m].adj_p;
+    stats_bh(p, groups, q, order);
+    for (size_t g = 0; g < groups; g++) {
+        cvo_dive_row *row = &d->rows[g * metrics + m];
+        row->adj_q = q[g];
+        row->adj_significant = row->adj_tested && q[g] < d->info.fdr;
+        d->info.adj_tests += row->adj_tested;
+        d->info.adj_significant += row->adj_significant;
+    }
 }
 
 /* BH per metric across the groups; significance and the counts. */
@@ -346,6 +388,7 @@ static cvo_status correct(cvo_dive *d, size_t metrics)
             d->info.tests += row->tested;
             d->info.significant += row->significant;
         }
+        correct_adjusted(d, metrics, m, p, q, order);
     }
     mem_free(d->ctx, p);
     mem_free(d->ctx, q);
@@ -444,6 +487,122 @@ static cvo_dive_info settings_of(const dive_input *in)
     return info;
 }
 
+static int by_value(const void *x, const void *y)
+{
+    double a = *(const double *)x, b = *(const double *)y;
+    return (a > b) - (a < b);
+}
+
+/* The quintiles of first-order value among the customers counting for the
+ * 365-day metrics: the cuts, and each customer's stratum (the number of cuts
+ * at or below their value, so equal values share a stratum). */
+static cvo_status stratify(cvo_ctx *ctx, dive_input *in)
+{
+    size_t n = in->customers->count, m = 0;
+    double *values = mem_array(ctx, n ? n : 1, sizeof *values);
+    if (values == NULL)
+        return ctx_nomem(ctx);
+    for (size_t i = 0; i < n; i++)
+        if (in->figures[i].year_counts)
+            values[m++] = in->figures[i].first_value;
+    qsort(values, m, sizeof *values, by_value);
+    for (size_t k = 1; k < DIVE_STRATA; k++)
+        in->value_cuts[k - 1] = m ? values[k * m / DIVE_STRATA] : NAN;
+    mem_free(ctx, values);
+    for (size_t i = 0; i < n; i++) {
+        uint8_t s = 0;
+        for (size_t k = 0; k + 1 < DIVE_STRATA; k++)
+            s += in->figures[i].first_value >= in->value_cuts[k];
+        in->figures[i].stratum = s;
+    }
+    return CVO_OK;
+}
+
+static const char *category_of(const cvo_customers *cs, uint32_t product)
+{
+    const cvo_product *p = cvo_customers_product(cs, product);
+    return p != NULL && p->category != NULL ? p->category : "";
+}
+
+/* The category most of the first order's distinct products belong to (the
+ * first of those tied, "" when none is named): the customer's price tier as
+ * far as the first order tells it. Orders carry no value per line, so the
+ * count of products stands in for their share of the value. */
+static const char *main_category(const cvo_customers *cs, size_t i)
+{
+    size_t n = 0, lines = 0, best_count = 0;
+    const cvo_order *first = cvo_customers_orders(cs, i, &n);
+    const uint32_t *products = cvo_customers_order_products(cs, first, &lines);
+    const char *best = "";
+    for (size_t k = 0; k < lines; k++) {
+        const char *cat = category_of(cs, products[k]);
+        size_t count = 0;
+        for (size_t j = 0; j < lines; j++)
+            count += strcmp(category_of(cs, products[j]), cat) == 0;
+        if (count > best_count) {
+            best = cat;
+            best_count = count;
+        }
+    }
+    return best;
+}
+
+static stats_xy *cell_of(stats_xy *cell, const dive_customer *f, int k)
+{
+    return &cell[((size_t)f->main_category * DIVE_STRATA + f->stratum) * DIVE_ADJUSTED + k];
+}
+
+/* The cells' sums, then each customer's fitted figures from their cell's line
+ * (its mean where the first-order values do not vary). */
+static void fit_with(dive_input *in, stats_xy *cell)
+{
+    size_t n = in->customers->count;
+    for (size_t i = 0; i < n; i++) {
+        const dive_customer *f = &in->figures[i];
+        const double y[DIVE_ADJUSTED] = {f->orders, f->revenue, f->profit};
+        for (int k = 0; f->year_counts && k < DIVE_ADJUSTED; k++)
+            stats_xy_add(cell_of(cell, f, k), f->first_value, y[k]);
+    }
+    for (size_t i = 0; i < n; i++) {
+        dive_customer *f = &in->figures[i];
+        for (int k = 0; f->year_counts && k < DIVE_ADJUSTED; k++) {
+            const stats_xy *c = cell_of(cell, f, k);
+            double xx = c->sxx - c->sx * c->sx / c->n, xy = c->sxy - c->sx * c->sy / c->n;
+            double slope = xx > 1e-9 * c->sxx && xx > 0 ? xy / xx : 0;
+            f->fitted[k] = c->sy / c->n + slope * (f->first_value - c->sx / c->n);
+        }
+    }
+}
+
+/* Each year_counts customer's fitted figures: per cell (main category x
+ * quintile) the regression of each metric on first_value over all customers,
+ * evaluated at theirs. The adjusted tests compare a group with the rest at the
+ * same fitted figure, so what the first order says of a customer's tier (its
+ * value and its category) is taken out before a product is blamed. */
+static cvo_status fit_cells(cvo_ctx *ctx, dive_input *in)
+{
+    const cvo_customers *cs = in->customers;
+    intern cats;
+    intern_init(&cats, ctx);
+    cvo_status status = CVO_OK;
+    for (size_t i = 0; status == CVO_OK && i < cs->count; i++) {
+        if (!in->figures[i].year_counts)
+            continue;
+        const char *cat = main_category(cs, i);
+        in->figures[i].main_category = intern_put(&cats, cat, strlen(cat), &(bool){false});
+        status = in->figures[i].main_category == INTERN_NONE ? ctx_nomem(ctx) : CVO_OK;
+    }
+    size_t cells = (size_t)cats.count * DIVE_STRATA * DIVE_ADJUSTED;
+    stats_xy *cell = status == CVO_OK ? mem_zarray(ctx, cells ? cells : 1, sizeof *cell) : NULL;
+    if (status == CVO_OK && cell == NULL)
+        status = ctx_nomem(ctx);
+    if (status == CVO_OK)
+        fit_with(in, cell);
+    mem_free(ctx, cell);
+    intern_free(&cats);
+    return status;
+}
+
 /* Every customer's figures into in->figures (the caller frees them), with
  * margins and acquisition as cvo_profit has them. */
 static cvo_status figures_all(cvo_ctx *ctx, dive_input *in)
@@ -463,6 +622,10 @@ static cvo_status figures_all(cvo_ctx *ctx, dive_input *in)
         in->in_scope += in->figures[i].in_scope;
     }
     profit_margins_free(ctx, &own);
+    if (status == CVO_OK)
+        status = stratify(ctx, in);
+    if (status == CVO_OK)
+        status = fit_cells(ctx, in);
     return status;
 }
 
@@ -476,6 +639,7 @@ static cvo_status dive_new(cvo_ctx *ctx, const dive_input *in, cvo_dive_by by, c
     d->info = settings_of(in);
     d->info.by = by;
     d->info.customers = in->in_scope;
+    memcpy(d->info.value_cuts, in->value_cuts, sizeof d->info.value_cuts);
     snprintf(d->repeat_name, sizeof d->repeat_name, "repeat_%ud", (unsigned)d->info.repeat_days);
     intern_init(&d->keys, ctx);
     arena_init(&d->labels, ctx);
@@ -516,7 +680,7 @@ cvo_status cvo_dive_compute(cvo_ctx *ctx, const cvo_customers *customers, const 
                             const cvo_nps *nps, cvo_dive_by by, cvo_dive **out)
 {
     *out = NULL;
-    dive_input in = {customers, config, as_of_day, results, nps, NULL, NULL, 0};
+    dive_input in = {customers, config, as_of_day, results, nps, NULL, NULL, 0, {0}};
     CVO_TRY(check_input(ctx, &in));
     if ((unsigned)by >= CVO_DIVE_BY__COUNT)
         return ctx_fail(ctx, CVO_ERR_ARGUMENT, "unknown deep-dive grouping %d", (int)by);
