@@ -1941,6 +1941,54 @@ typedef struct cvo_experiment_info {
                                  for, from the plan at the start; 0: no plan */
 } cvo_experiment_info;
 
+/* What a test of one list would need: the baseline of a metric per member, its
+ * spread, and the members and weeks to detect [experiment] target_uplift at 80 %
+ * power and two-sided alpha 0.05 (normal approximation:
+ * N = (z_{0.975} + z_{0.8})^2 sd^2 (1/s_T + 1/s_H) / delta^2). */
+typedef struct cvo_experiment_plan {
+    unsigned list_bit;
+    cvo_exp_metric metric;
+    double share;              /* holdout share assumed (the list's [holdout] share, else 0.2) */
+    uint32_t window_days;
+    uint64_t members_now;      /* on the list in this analysis (both arms) */
+    double entrants_per_week;  /* new members per week (estimate; basis says how) */
+    double baseline;           /* metric mean per member without the action (cents for money) */
+    double sd;                 /* its standard deviation per member */
+    double variance_reduction; /* CUPED's expected rho^2 (0 when unknown) */
+    double target_effect;      /* relative effect sized for ([experiment] target_uplift) */
+    uint64_t planned_members;  /* members (both arms) to detect target_effect at 80 %, 5 % */
+    double weeks;              /* weeks until that many entered and their windows closed */
+    double mde_now;            /* absolute MDE with members_now members */
+    double mde_relative_now;   /* mde_now / baseline (NaN when baseline 0) */
+    bool too_small;            /* weeks > [experiment] max_weeks (or never) */
+    char basis[160];           /* how baseline, sd and entrants were estimated, in words */
+    char advice[256];          /* "" or what would help (longer window, bigger share) */
+} cvo_experiment_plan;
+
+/* The plan of a test of list_bit (one of CVO_TREATMENT_LISTS) on metric, from
+ * the analysis a (its customer table loaded with keep_orders) and config
+ * ([experiment] window_days, target_uplift, max_weeks; [holdout] share; NULL:
+ * the analysis' own configuration).
+ * Baseline: with a fitted purchase model (BG/NBD), each member's chance of an
+ * order in the window is P(alive) (1 - ((alpha + T)/(alpha + T + t))^(r + x)),
+ * their mean is the conversion baseline; orders, revenue and profit per member
+ * are that chance times what a converting customer of the store's own history
+ * brought in one window (customers with an order before as_of - window, measured
+ * over the last window), with the variance of that mixture,
+ * p v_c + p (1 - p) m_c^2. Without a model, the members' own outcomes over the
+ * last window. planned_members uses the raw variance (no CUPED);
+ * variance_reduction is rho^2 between the pre-period and the window in that
+ * history, what CUPED should take off the variance. Entrants per week: the
+ * list's members turned over once per window (members_now x 7 / window_days).
+ * The plan always fills out (too_small, NaN figures and advice say what is
+ * missing). Errors: CVO_ERR_ARGUMENT (not a treatment list, bad metric, a table
+ * without orders), CVO_ERR_NOMEM. */
+CVO_API CVO_NODISCARD cvo_status cvo_experiment_plan_compute(cvo_ctx *ctx, const cvo_analysis *a,
+                                                             unsigned list_bit,
+                                                             const cvo_config *config,
+                                                             cvo_exp_metric metric,
+                                                             cvo_experiment_plan *out);
+
 /* ---- synthetic store ------------------------------------------------------ */
 
 typedef struct cvo_generate_options {

@@ -20,6 +20,7 @@ static const char *const scheme_choices[] = {"relationship", "classic", "klaviyo
 static const char *const ties_choices[] = {"equal", "ntile", NULL};
 static const char *const period_choices[] = {"day", "week", "month", NULL};
 static const char *const gorgias_channels[] = {"api", "email", NULL};
+static const char *const exp_metrics[] = {"conversion", "orders", "revenue", "profit", NULL};
 
 #define NO_MAX ((double)INT32_MAX) /* integers: no upper bound but int32 */
 
@@ -171,6 +172,22 @@ static const config_key config_keys[] = {
     TEXT("privacy", "id_key", "", CONFIG_ANY,
          "Secret for the keyed hashes in identifiers sent to Klaviyo and Gorgias (event "
          "unique_id, ticket external_id); empty: a random key kept in the state database."),
+    INTEGER("experiment", "window_days", "60", 7, 365,
+            "Experiments: days after a member enters a list over which their outcomes are "
+            "measured (and, before entry, the pre-period CUPED uses)."),
+    ENUM("experiment", "primary_metric", "profit", exp_metrics,
+         "Experiments: the metric per member the verdict is about, fixed when an experiment "
+         "starts (conversion, orders, revenue or profit)."),
+    NUMBER("experiment", "target_uplift", "0.10", 0, 10, CONFIG_OPEN_MIN,
+           "Experiments: the relative effect on the primary metric a plan is sized for "
+           "(0.10 is +10 %)."),
+    INTEGER("experiment", "max_weeks", "26", 1, 520,
+            "Experiments: a plan needing more weeks than this says the list is too small."),
+    INTEGER("experiment", "bootstrap_resamples", "2000", 2000, 100000,
+            "Experiments: resamples of the seeded percentile bootstrap shown beside Welch's "
+            "interval when an arm has fewer than 200 members."),
+    INTEGER("experiment", "seed", "1", 0, NO_MAX,
+            "Experiments: seed of the bootstrap (the same seed gives the same intervals)."),
     TEXT("report", "title", "Customer value report", CONFIG_NONEMPTY, "Title of the report."),
     INTEGER("report", "top_customers", "25", 1, 1000, "Rows of the top-customers table."),
     BOOL("report", "show_emails", "false",

@@ -167,7 +167,7 @@ typedef struct error_case {
 
 static const error_case error_cases[] = {
     {"[scoring]\n\n[colors]\n", "3: unknown section [colors] (expected one of scoring, model, "
-                                "churn, segments, lists, loyalty, profit, nps, dive, klaviyo, push, gorgias, privacy, report, safety)"},
+                                "churn, segments, lists, loyalty, profit, nps, dive, klaviyo, push, gorgias, privacy, experiment, report, safety)"},
     {"[model]\nhorizon = 3\n",
      "2: unknown key 'horizon' in [model] (expected one of period, horizon_months, "
      "annual_discount, currency, backtest_holdout_share)"},
@@ -322,7 +322,7 @@ static void test_set(void **state)
                      "ties)");
     expect_set_error(f, "colours", "levels", "4",
                      "colours.levels: unknown section (expected one of scoring, model, churn, "
-                     "segments, lists, loyalty, profit, nps, dive, klaviyo, push, gorgias, privacy, report, safety)");
+                     "segments, lists, loyalty, profit, nps, dive, klaviyo, push, gorgias, privacy, experiment, report, safety)");
     expect_set_error(f, "churn", "high_below", "0.8",
                      "churn.high_below: churn.low_from (0.7) must be >= churn.high_below (0.8)");
     expect_set_error(f, "report", "title", "\"a", "report.title: unterminated quoted value");
