@@ -1989,6 +1989,71 @@ CVO_API CVO_NODISCARD cvo_status cvo_experiment_plan_compute(cvo_ctx *ctx, const
                                                              cvo_exp_metric metric,
                                                              cvo_experiment_plan *out);
 
+/* ---- opportunities: the findings ranked by value ----------------------------------
+ * Every finding of an analysis that an action of cvo answers becomes an
+ * opportunity: what it is, the customers concerned, the profit at stake over
+ * 12 months with a range, the action cvo prepares, and the test that would
+ * prove it (the plan of its list, cvo_experiment_plan_compute, on profit).
+ * Profit at stake, two kinds (docs/cvo.1 says the same for the report):
+ * - model: the customers' predicted profit (cvo_profit_row predicted_profit,
+ *   [model] horizon_months scaled to 12); for no-discount, the discount a
+ *   standard one would give away (predicted profit less
+ *   cvo_analysis_profit_after_discount). Range: +-1.96 sd of that sum when
+ *   each customer's orders over the 12 months are Poisson with the expected
+ *   count (the model's own count noise; the parameters' is not included).
+ * - effect: a harmful deep-dive group whose first-year profit is significantly
+ *   lower after the first-order value adjustment (adj_significant): the
+ *   adjusted difference per customer x the group's customers per year of
+ *   history (its yearly intake); the range is the interval of the difference
+ *   x that intake. Products, countries and discounts are judged only on the
+ *   adjusted figure, so a cheap or dear product is never an opportunity for
+ *   its price tier alone. */
+
+typedef enum cvo_opportunity_kind {
+    CVO_OPP_SEGMENT_AT_RISK = 0, /* a top segment's customers about to lapse (win-back) */
+    CVO_OPP_TOXIC_PRODUCT = 1,   /* a first product whose customers bring less profit */
+    CVO_OPP_WEAK_REGION = 2,     /* a country whose customers bring less profit */
+    CVO_OPP_DISCOUNT_COHORT = 3, /* customers acquired with a discount (or one code) */
+    CVO_OPP_UNHAPPY_TOP = 4,     /* detractors (latest answer) in top segments */
+    CVO_OPP_NO_DISCOUNT = 5,     /* customers a discount would be wasted on, by reason */
+    CVO_OPP__COUNT = 6
+} cvo_opportunity_kind;
+
+/* "segment_at_risk", "toxic_product", "weak_region", "discount_cohort",
+ * "unhappy_top_customers", "no_discount"; never NULL. */
+CVO_API const char *cvo_opportunity_kind_name(cvo_opportunity_kind kind);
+
+typedef struct cvo_opportunity {
+    cvo_opportunity_kind kind;
+    const char *key;        /* segment, SKU, country, "code" or the code, the no-discount
+                               reason ("lost", "unprofitable", "full_price"), "" for
+                               unhappy top customers; owned by the analysis */
+    const char *label;      /* a product's name, else the key */
+    char what[320];         /* what it is, one sentence */
+    uint64_t customers;     /* the customers concerned */
+    int64_t at_stake_cents; /* profit at stake over 12 months (>= 0 for effects) */
+    int64_t at_stake_low_cents, at_stake_high_cents; /* its range */
+    bool from_effect;       /* at stake from an adjusted effect, else from the model */
+    /* the adjusted first-year profit difference per customer (currency units)
+     * the finding rests on, its interval and q-value; NaN when from the model */
+    double effect, effect_low, effect_high, effect_q;
+    unsigned action_list;   /* the CVO_LIST_* list of the action, 0 when not a list */
+    const char *action;     /* the action cvo prepares and its file, in words */
+    bool has_test;          /* false when the action is no list (Gorgias tickets) */
+    cvo_experiment_plan test; /* the plan of a test of action_list on profit */
+} cvo_opportunity;
+
+typedef struct cvo_opportunities cvo_opportunities;
+
+/* The opportunities of analysis a, highest profit at stake first (then kind,
+ * then key); *out is the caller's (cvo_opportunities_free). Errors: those of
+ * cvo_experiment_plan_compute, CVO_ERR_ARGUMENT, CVO_ERR_NOMEM. */
+CVO_API CVO_NODISCARD cvo_status cvo_opportunities_compute(cvo_ctx *ctx, const cvo_analysis *a,
+                                                           cvo_opportunities **out);
+CVO_API const cvo_opportunity *cvo_opportunities_items(const cvo_opportunities *opps,
+                                                       size_t *count);
+CVO_API void cvo_opportunities_free(cvo_opportunities *opps);
+
 /* ---- synthetic store ------------------------------------------------------ */
 
 typedef struct cvo_generate_options {

@@ -64,6 +64,7 @@ static void customer_figures(const cvo_customers *cs, size_t i, const int64_t *m
     int32_t first = o[0].day, age = info->as_of_day - first;
     f->in_scope = true;
     f->first_value = (double)o[0].net_cents / 100;
+    f->first_profit = (double)(margins[0] - acquisition) / 100;
     f->repeat_counts = age >= (int64_t)info->repeat_days;
     f->year_counts = age >= DIVE_YEAR_DAYS;
     int64_t revenue = 0, profit = -acquisition;
@@ -552,6 +553,15 @@ static stats_xy *cell_of(stats_xy *cell, const dive_customer *f, int k)
     return &cell[((size_t)f->main_category * DIVE_STRATA + f->stratum) * DIVE_ADJUSTED + k];
 }
 
+/* What the first order says of metric k: its profit (margin less acquisition)
+ * for profit, its value for orders and revenue. A first order of a dear product
+ * carries more revenue and a thin-margin one less profit into the first year
+ * by itself, whatever the customer does next. */
+static double covariate(const dive_customer *f, int k)
+{
+    return k == CVO_DIVE_PROFIT - CVO_DIVE_ORDERS ? f->first_profit : f->first_value;
+}
+
 /* The cells' sums, then each customer's fitted figures from their cell's line
  * (its mean where the first-order values do not vary). */
 static void fit_with(dive_input *in, stats_xy *cell)
@@ -561,7 +571,7 @@ static void fit_with(dive_input *in, stats_xy *cell)
         const dive_customer *f = &in->figures[i];
         const double y[DIVE_ADJUSTED] = {f->orders, f->revenue, f->profit};
         for (int k = 0; f->year_counts && k < DIVE_ADJUSTED; k++)
-            stats_xy_add(cell_of(cell, f, k), f->first_value, y[k]);
+            stats_xy_add(cell_of(cell, f, k), covariate(f, k), y[k]);
     }
     for (size_t i = 0; i < n; i++) {
         dive_customer *f = &in->figures[i];
@@ -569,7 +579,7 @@ static void fit_with(dive_input *in, stats_xy *cell)
             const stats_xy *c = cell_of(cell, f, k);
             double xx = c->sxx - c->sx * c->sx / c->n, xy = c->sxy - c->sx * c->sy / c->n;
             double slope = xx > 1e-9 * c->sxx && xx > 0 ? xy / xx : 0;
-            f->fitted[k] = c->sy / c->n + slope * (f->first_value - c->sx / c->n);
+            f->fitted[k] = c->sy / c->n + slope * (covariate(f, k) - c->sx / c->n);
         }
     }
 }

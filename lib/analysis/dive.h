@@ -21,6 +21,7 @@ typedef struct dive_customer {
     uint32_t delivered_orders;         /* ... its orders before as_of with delivered_at */
     int nps_class;          /* cvo_nps_class of the latest post-delivery answer, -1 none */
     double first_value;     /* the first order's net value, currency units */
+    double first_profit;    /* its margin less the acquisition cost, idem */
     uint8_t stratum;        /* its quintile among year_counts customers, 0..4 */
     uint32_t main_category; /* the category holding most of the first order's
                                value (an index of the run's categories) */
