@@ -1775,8 +1775,10 @@ CVO_API CVO_NODISCARD cvo_status cvo_gorgias_import_ledger(cvo_ctx *ctx, cvo_his
  * quintiles of their first order's net value (cvo_dive_info.value_cuts). In
  * each cell of quintile x the first order's main category (the category most
  * of its products belong to) the metric is regressed on the first-order value
- * over all customers, which gives every customer a fitted figure: what their
- * first order predicts. Within each quintile the metric is then compared
+ * (for profit: on the first order's profit, its margin less acquisition, as a
+ * thin-margin first order carries less profit into the year by itself) over
+ * all customers, which gives every customer a fitted figure: what their first
+ * order predicts. Within each quintile the metric is then compared
  * between the group and the rest at equal fitted figure (analysis of
  * covariance, one common slope), and the quintiles' differences are combined
  * with weights n_g n_r / (n_g + n_r), their variances summed with the squared
