@@ -126,12 +126,19 @@ static double profit_per_order(const opp_build *b, size_t i)
                : 0;
 }
 
+static const char *customers_word(uint64_t n)
+{
+    return n == 1 ? "customer" : "customers";
+}
+
 static void stake_fill(cvo_opportunity *item, const stake_sum *s)
 {
     double half = OPP_Z * sqrt(s->variance);
     item->customers = s->customers;
     item->at_stake_cents = (int64_t)llround(s->cents);
-    item->at_stake_low_cents = (int64_t)llround(s->cents - half);
+    /* a sum of figures that are mostly >= 0: the range does not go below 0 */
+    double low = s->cents - half;
+    item->at_stake_low_cents = (int64_t)llround(s->cents >= 0 && low < 0 ? 0 : low);
     item->at_stake_high_cents = (int64_t)llround(s->cents + half);
 }
 
@@ -154,9 +161,10 @@ static cvo_status segments_at_risk(opp_build *b)
         item_init(&item, CVO_OPP_SEGMENT_AT_RISK, cvo_scheme_segment_name(a->scheme, g));
         stake_fill(&item, &s);
         snprintf(item.what, sizeof item.what,
-                 "%llu customers of the top segment %s are about to lapse: their win-back "
-                 "date is within the window.",
-                 (unsigned long long)s.customers, item.key);
+                 "%llu %s of the top segment %s %s about to lapse: the win-back date is "
+                 "within the window.",
+                 (unsigned long long)s.customers, customers_word(s.customers), item.key,
+                 s.customers == 1 ? "is" : "are");
         item.action = "lists/winback.csv, and the CVO Winback Due event in klaviyo/events.jsonl";
         CVO_TRY(opp_test(b, CVO_LIST_WINBACK, &item));
         CVO_TRY(opp_push(b, &item));
@@ -184,9 +192,9 @@ static cvo_status unhappy_top(opp_build *b)
     item_init(&item, CVO_OPP_UNHAPPY_TOP, "");
     stake_fill(&item, &s);
     snprintf(item.what, sizeof item.what,
-             "%llu customers of top segments would not recommend the store (a detractor score "
-             "in their latest answer).",
-             (unsigned long long)s.customers);
+             "%llu %s of top segments would not recommend the store (a detractor score in the "
+             "latest answer).",
+             (unsigned long long)s.customers, customers_word(s.customers));
     item.action = "gorgias/tickets.jsonl: a ticket per detractor with an email (no list, so no "
                   "holdout test: Gorgias tickets are not experiments)";
     CVO_TRY(opp_test(b, 0, &item));
@@ -199,14 +207,16 @@ static void no_discount_words(cvo_opportunity *item, cvo_no_discount_reason reas
 {
     static const char *const words[] = {
         "",
-        "are unlikely to come back (P(alive) below [lists] no_discount_lost_p_alive): a "
-        "discount would be spent on customers who are gone.",
+        "probably gone (P(alive) below [lists] no_discount_lost_p_alive): a discount would be "
+        "wasted.",
         "would become unprofitable with the standard discount ([lists] standard_discount): "
-        "their margin cannot carry it.",
-        "are in top segments, buy at full price and are likely active: a discount would only "
-        "give margin away."};
-    snprintf(item->what, sizeof item->what, "%llu customers %s",
-             (unsigned long long)item->customers, words[reason]);
+        "the margin cannot carry it.",
+        "(top segments, likely active) always paid full price: a discount would only give "
+        "margin away."};
+    bool one = item->customers == 1;
+    snprintf(item->what, sizeof item->what, "%llu %s %s%s", (unsigned long long)item->customers,
+             customers_word(item->customers),
+             reason == CVO_NO_DISCOUNT_LOST ? (one ? "is " : "are ") : "", words[reason]);
 }
 
 /* One opportunity per no-discount reason: the discount not given. */
