@@ -251,9 +251,12 @@ static void grouping(FILE *out, const cvo_dive *dive)
                 groups, groups == 1 ? "" : "s", (unsigned long long)info->min_group);
         return;
     }
-    fprintf(out, "<p>%zu group%s; %llu comparisons, %llu of them marked *.</p>\n", groups,
-            groups == 1 ? "" : "s", (unsigned long long)info->tests,
-            (unsigned long long)info->significant);
+    fprintf(out,
+            "<p>%zu group%s; %llu comparisons, %llu of them marked *; at equal first order, "
+            "%llu of %llu.</p>\n",
+            groups, groups == 1 ? "" : "s", (unsigned long long)info->tests,
+            (unsigned long long)info->significant, (unsigned long long)info->adj_significant,
+            (unsigned long long)info->adj_tests);
     ranked_table(out, dive, CVO_DIVE_HARMFUL);
     ranked_table(out, dive, CVO_DIVE_HELPFUL);
 }
