@@ -282,43 +282,59 @@ static void effect_fill(opp_build *b, cvo_opportunity *item, const cvo_dive_grou
     item->at_stake_high_cents = (int64_t)llround(far * 100 * intake);
 }
 
-static void effect_words(cvo_opportunity *item, const cvo_dive_group *g, double all_delivery)
+/* Mean days to delivery of the customers of every other group of a grouping
+ * (group means weighted by customers); NaN when unknown. */
+static double delivery_elsewhere(const cvo_dive_group *groups, size_t n, size_t except)
 {
-    double less = fabs(item->effect);
-    switch (item->kind) {
-    case CVO_OPP_TOXIC_PRODUCT:
+    double days = 0, weight = 0;
+    for (size_t i = 0; i < n; i++)
+        if (i != except && isfinite(groups[i].mean_delivery_days)) {
+            days += groups[i].mean_delivery_days * (double)groups[i].customers;
+            weight += (double)groups[i].customers;
+        }
+    return weight > 0 ? days / weight : NAN;
+}
+
+static void region_words(cvo_opportunity *item, const char *less, const cvo_dive_group *g,
+                         double elsewhere)
+{
+    if (isfinite(g->mean_delivery_days) && isfinite(elsewhere) &&
+        g->mean_delivery_days > elsewhere + 1)
         snprintf(item->what, sizeof item->what,
-                 "Customers whose first order held %s (%s) bring %.2f less profit in their "
+                 "Customers in %s bring %s less first-year profit than others whose first "
+                 "order was worth as much; their parcels take %.1f days, %.1f elsewhere.",
+                 item->key, less, g->mean_delivery_days, elsewhere);
+    else
+        snprintf(item->what, sizeof item->what,
+                 "Customers in %s bring %s less first-year profit than others whose first "
+                 "order was worth as much.",
+                 item->key, less);
+}
+
+static void effect_words(const opp_build *b, cvo_opportunity *item, const cvo_dive_group *g,
+                         double elsewhere)
+{
+    const char *currency = cvo_config_text(b->a->config, "model", "currency");
+    char less[48];
+    snprintf(less, sizeof less, "%.2f%s%.8s", fabs(item->effect),
+             currency && currency[0] ? " " : "", currency ? currency : "");
+    if (item->kind == CVO_OPP_TOXIC_PRODUCT)
+        snprintf(item->what, sizeof item->what,
+                 "Customers whose first order held %s (%s) bring %s less profit in their "
                  "first year than customers whose first order was worth as much.",
                  item->label, item->key, less);
-        break;
-    case CVO_OPP_WEAK_REGION:
-        if (isfinite(g->mean_delivery_days) && isfinite(all_delivery) &&
-            g->mean_delivery_days > all_delivery + 1)
-            snprintf(item->what, sizeof item->what,
-                     "Customers in %s bring %.2f less first-year profit than others whose first "
-                     "order was worth as much; their parcels take %.1f days, %.1f elsewhere.",
-                     item->key, less, g->mean_delivery_days, all_delivery);
-        else
-            snprintf(item->what, sizeof item->what,
-                     "Customers in %s bring %.2f less first-year profit than others whose first "
-                     "order was worth as much.",
-                     item->key, less);
-        break;
-    default:
-        if (strcmp(item->key, "code") == 0)
-            snprintf(item->what, sizeof item->what,
-                     "Customers whose first order used a discount code bring %.2f less "
-                     "first-year profit than full-price customers whose first order was worth "
-                     "as much.",
-                     less);
-        else
-            snprintf(item->what, sizeof item->what,
-                     "Customers whose first order used the code %s bring %.2f less first-year "
-                     "profit than others whose first order was worth as much.",
-                     item->key, less);
-        break;
-    }
+    else if (item->kind == CVO_OPP_WEAK_REGION)
+        region_words(item, less, g, elsewhere);
+    else if (strcmp(item->key, "code") == 0)
+        snprintf(item->what, sizeof item->what,
+                 "Customers whose first order used a discount code bring %s less first-year "
+                 "profit than full-price customers whose first order was worth as much.",
+                 less);
+    else
+        snprintf(item->what, sizeof item->what,
+                 "Customers whose first order used the code %s bring %s less first-year "
+                 "profit than others whose first order was worth as much.",
+                 item->key, less);
 }
 
 /* The action and test of an effect: the win-back list (product, region: the
@@ -336,18 +352,6 @@ static cvo_status effect_action(opp_build *b, cvo_opportunity *item)
                        : "check the carrier and delivery times (What drives value); its "
                          "customers about to lapse are in lists/winback.csv";
     return opp_test(b, CVO_LIST_WINBACK, item);
-}
-
-/* Mean days to delivery over every group of a grouping (weighted by customers). */
-static double mean_delivery(const cvo_dive_group *g, size_t n)
-{
-    double days = 0, weight = 0;
-    for (size_t i = 0; i < n; i++)
-        if (isfinite(g[i].mean_delivery_days)) {
-            days += g[i].mean_delivery_days * (double)g[i].customers;
-            weight += (double)g[i].customers;
-        }
-    return weight > 0 ? days / weight : NAN;
 }
 
 /* Whether discounts as a whole (the discount grouping's "code") are an
@@ -369,7 +373,6 @@ static cvo_status from_dive(opp_build *b, cvo_dive_by by, cvo_opportunity_kind k
         return CVO_OK;
     size_t n = 0;
     const cvo_dive_group *groups = cvo_dive_groups(d, &n);
-    double all_delivery = mean_delivery(groups, n);
     for (size_t g = 0; g < n; g++) {
         const cvo_dive_row *r = harmful_profit(d, g);
         if (r == NULL || (by == CVO_DIVE_DISCOUNT && strcmp(r->key, "code") != 0))
@@ -378,7 +381,7 @@ static cvo_status from_dive(opp_build *b, cvo_dive_by by, cvo_opportunity_kind k
         item_init(&item, kind, r->key);
         item.label = groups[g].label;
         effect_fill(b, &item, &groups[g], r);
-        effect_words(&item, &groups[g], all_delivery);
+        effect_words(b, &item, &groups[g], delivery_elsewhere(groups, n, g));
         CVO_TRY(effect_action(b, &item));
         CVO_TRY(opp_push(b, &item));
     }

@@ -328,6 +328,7 @@ static const char STYLE[] =
     "letter-spacing:0;vertical-align:top}\n"
     "table.dive th.group{white-space:normal;min-width:14ch;max-width:30ch}\n"
     "table.dive td.measure{min-width:17ch}\n"
+
     "table.trend td,table.trend th[scope=row]{vertical-align:middle}\n"
     ".num{text-align:right}\n"
     "td.num,td.nowrap,th[scope=row]{white-space:nowrap}\n"
@@ -369,6 +370,7 @@ static void page_head(report *r, const char *as_of)
     put(r, "</title>\n<style>\n");
     put(r, STYLE);
     put(r, REPORT_COHORT_STYLE);
+    put(r, REPORT_OPPS_STYLE);
     put(r, "</style>\n</head>\n<body>\n");
 }
 

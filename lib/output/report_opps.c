@@ -37,7 +37,7 @@ static void stake_cell(FILE *out, const cvo_opportunity *op, const char *currenc
 /* The test in words: list, members now and the MDE they give, weeks needed. */
 static void test_cell(FILE *out, const cvo_opportunity *op, const char *currency)
 {
-    fputs("<td>", out);
+    fputs("<td class=\"text\">", out);
     if (!op->has_test) {
         fputs("No list to hold out.</td>", out);
         return;
@@ -77,7 +77,7 @@ static void row_html(FILE *out, const cvo_opportunity *op, size_t rank, const ch
     svg_escape(out, op->what);
     fprintf(out, "</th><td class=\"num\">%s</td>", customers);
     stake_cell(out, op, currency);
-    fputs("<td>", out);
+    fputs("<td class=\"text\">", out);
     svg_escape(out, op->action ? op->action : "");
     fputs("</td>", out);
     test_cell(out, op, currency);
@@ -86,7 +86,7 @@ static void row_html(FILE *out, const cvo_opportunity *op, size_t rank, const ch
 
 static void table(FILE *out, const cvo_opportunity *items, size_t n, const char *currency)
 {
-    fputs("<div class=\"scroll\"><table class=\"wide\">\n<caption>Opportunities, highest profit "
+    fputs("<div class=\"scroll\"><table class=\"wide opps\">\n<caption>Opportunities, highest profit "
           "at stake first</caption>\n<thead><tr><th scope=\"col\" class=\"num\">#</th>"
           "<th scope=\"col\">Opportunity</th><th scope=\"col\" class=\"num\">Customers</th>"
           "<th scope=\"col\" class=\"num\">Profit at stake, 12 months</th><th scope=\"col\">"
