@@ -1773,14 +1773,16 @@ CVO_API CVO_NODISCARD cvo_status cvo_gorgias_import_ledger(cvo_ctx *ctx, cvo_his
  * order cost more and they keep to a dear category, which says nothing of
  * the product. The customers counting for the 365-day metrics are split in
  * quintiles of their first order's net value (cvo_dive_info.value_cuts). In
- * each cell of quintile x the first order's main category (the category most
- * of its products belong to) the metric is regressed on the first-order value
+ * each cell of quintile x the first order's categories (the set of them; the
+ * main category, which most of its products belong to, when fewer than 30
+ * customers share the set) the metric is regressed on the first-order value
  * (for profit: on the first order's profit, its margin less acquisition, as a
  * thin-margin first order carries less profit into the year by itself) over
  * all customers, which gives every customer a fitted figure: what their first
  * order predicts. Within each quintile the metric is then compared
  * between the group and the rest at equal fitted figure (analysis of
- * covariance, one common slope), and the quintiles' differences are combined
+ * covariance, one common slope; each side's variance about the line its own
+ * or the pooled one, the larger), and the quintiles' differences are combined
  * with weights n_g n_r / (n_g + n_r), their variances summed with the squared
  * weights (a stratified difference); z test, normal interval at 1 - alpha,
  * Benjamini-Hochberg per grouping and metric. Strata alone would leave the

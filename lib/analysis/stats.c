@@ -176,8 +176,12 @@ static bool ancova_stratum(const stats_xy *g, const stats_xy *r, double *diff, d
     bool slope = sxx > 1e-9 * (g->sxx + r->sxx) && sxx > 0;
     double c = slope ? sxy / sxx : 0, ssr = syy - c * sxy;
     double s2 = (ssr > 0 ? ssr : 0) / (n - (slope ? 3 : 2));
+    /* each side's own spread about the common slope; the larger of it and
+     * the pooled one, so neither a quiet small group nor a wild one fools it */
+    double g2 = g->n >= 2 ? (gyy - 2 * c * gxy + c * c * gxx) / (g->n - 1) : s2;
+    double r2 = r->n >= 2 ? (ryy - 2 * c * rxy + c * c * rxx) / (r->n - 1) : s2;
     *diff = dy - c * dx;
-    *variance = s2 * (1 / g->n + 1 / r->n + (slope ? dx * dx / sxx : 0));
+    *variance = fmax(g2, s2) / g->n + fmax(r2, s2) / r->n + (slope ? s2 * dx * dx / sxx : 0);
     return true;
 }
 

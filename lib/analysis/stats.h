@@ -62,7 +62,10 @@ stats_xy stats_xy_minus(const stats_xy *all, const stats_xy *part);
 /* The difference in y of a group against the rest adjusted for a covariate x,
  * from strata of x (group[s], rest[s], s < strata): within each stratum an
  * analysis of covariance (y on membership and x, one common slope), so the
- * covariate's effect inside a wide stratum is removed too; the stratum
+ * covariate's effect inside a wide stratum is removed too; its variance
+ * from each side's own spread about the common line or the pooled one,
+ * whichever is larger (buyers of a dear product spread wider than the rest,
+ * and a small quiet group must not look precise either); the stratum
  * estimates combined with weights n_g n_r / (n_g + n_r) (the inverse of the
  * estimate's variance when variances are equal, without letting noisy
  * variance estimates pick the weights), variances summed with the squared
