@@ -105,12 +105,18 @@ typedef struct stake_sum {
     double cents, variance;
 } stake_sum;
 
+/* Customer i's profit row; NULL when the analysis has no profit. */
+static const cvo_profit_row *profit_row(const opp_build *b, size_t i)
+{
+    return b->a->profit != NULL ? &cvo_profit_rows(b->a->profit)[i] : NULL;
+}
+
 /* Adds customer i's 12-month figure per_order x expected orders. */
 static void stake_add(stake_sum *s, const opp_build *b, size_t i, double per_order_cents)
 {
-    const cvo_profit_row *p = &cvo_profit_rows(b->a->profit)[i];
+    const cvo_profit_row *p = profit_row(b, i);
     s->customers++;
-    if (!p->has_prediction || !isfinite(p->expected_orders))
+    if (p == NULL || !p->has_prediction || !isfinite(p->expected_orders))
         return;
     double orders = p->expected_orders * b->year_share;
     s->cents += orders * per_order_cents;
@@ -120,8 +126,8 @@ static void stake_add(stake_sum *s, const opp_build *b, size_t i, double per_ord
 /* Customer i's predicted profit per expected order, in cents. */
 static double profit_per_order(const opp_build *b, size_t i)
 {
-    const cvo_profit_row *p = &cvo_profit_rows(b->a->profit)[i];
-    return p->has_prediction && p->expected_orders > 0
+    const cvo_profit_row *p = profit_row(b, i);
+    return p != NULL && p->has_prediction && p->expected_orders > 0
                ? (double)p->predicted_profit_cents / p->expected_orders
                : 0;
 }
@@ -228,10 +234,10 @@ static cvo_status no_discount(opp_build *b)
         for (size_t i = 0; i < a->customers->count; i++) {
             if (cvo_analysis_no_discount_reason(a, i) != (cvo_no_discount_reason)reason)
                 continue;
-            const cvo_profit_row *p = &cvo_profit_rows(a->profit)[i];
+            const cvo_profit_row *p = profit_row(b, i);
             int64_t after = 0;
-            bool known = cvo_analysis_profit_after_discount(a, i, &after) && p->has_prediction &&
-                         p->expected_orders > 0;
+            bool known = p != NULL && cvo_analysis_profit_after_discount(a, i, &after) &&
+                         p->has_prediction && p->expected_orders > 0;
             double per_order =
                 known ? (double)(p->predicted_profit_cents - after) / p->expected_orders : 0;
             stake_add(&s, b, i, per_order);
