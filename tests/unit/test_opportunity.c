@@ -51,14 +51,22 @@ typedef struct store {
     cvo_opportunities *opps;
 } store;
 
-static void store_load(store *s, const cvo_generate_options *g)
+/* Loads the store; with nps the answers go to a temporary file (*nps_path,
+ * the caller's to unlink and free). */
+static void store_load(store *s, const cvo_generate_options *g, char **nps_path)
 {
-    char *orders = NULL, *products = NULL;
-    size_t orders_len = 0, products_len = 0;
+    char *orders = NULL, *products = NULL, *answers = NULL;
+    size_t orders_len = 0, products_len = 0, answers_len = 0;
     FILE *o = open_memstream(&orders, &orders_len), *p = open_memstream(&products, &products_len);
-    assert_int_equal(cvo_generate(s->ctx, g, o, p, NULL), CVO_OK);
+    FILE *n = nps_path ? open_memstream(&answers, &answers_len) : NULL;
+    assert_int_equal(cvo_generate(s->ctx, g, o, p, n), CVO_OK);
     assert_int_equal(fclose(o), 0);
     assert_int_equal(fclose(p), 0);
+    if (n != NULL) {
+        assert_int_equal(fclose(n), 0);
+        *nps_path = write_temp(answers, answers_len);
+        free(answers);
+    }
     char *orders_path = write_temp(orders, orders_len);
     char *products_path = write_temp(products, products_len);
     free(orders);
@@ -77,13 +85,24 @@ static void store_load(store *s, const cvo_generate_options *g)
         fail_msg("load: %s", cvo_ctx_message(s->ctx));
 }
 
-static void store_open(store *s, const cvo_generate_options *g)
+/* The store analysed, with its NPS answers when with_nps (as cvo analyze --nps). */
+static void store_open(store *s, const cvo_generate_options *g, bool with_nps)
 {
     memset(s, 0, sizeof *s);
     assert_int_equal(cvo_ctx_new(&s->ctx, NULL), CVO_OK);
     assert_int_equal(cvo_config_new(s->ctx, &s->config), CVO_OK);
-    store_load(s, g);
-    assert_int_equal(cvo_analyze(s->ctx, s->customers, NULL, s->config, &s->analysis), CVO_OK);
+    char *nps_path = NULL;
+    store_load(s, g, with_nps ? &nps_path : NULL);
+    cvo_nps_options nps;
+    cvo_nps_options_init(&nps);
+    nps.path = nps_path;
+    assert_int_equal(cvo_analyze_nps(s->ctx, s->customers, NULL, s->config, nps_path ? &nps : NULL,
+                                     &s->analysis),
+                     CVO_OK);
+    if (nps_path != NULL) {
+        unlink(nps_path);
+        free(nps_path);
+    }
     assert_int_equal(cvo_opportunities_compute(s->ctx, s->analysis, &s->opps), CVO_OK);
 }
 
@@ -134,7 +153,8 @@ static void check_fields(const cvo_opportunities *opps)
     }
 }
 
-/* Acceptance 5, planted: each planted effect among the top 10 of every seed. */
+/* Acceptance 5, planted: each planted effect among the top 10 of every seed,
+ * the NPS answers heard as cvo analyze --nps hears them. */
 static void test_planted_in_top_ten(void **state)
 {
     (void)state;
@@ -147,8 +167,9 @@ static void test_planted_in_top_ten(void **state)
         g.late_country = LATE_COUNTRY;
         g.plant_discount_churn = true;
         store s;
-        store_open(&s, &g);
+        store_open(&s, &g, true);
         check_fields(s.opps);
+        assert_true(rank_of(s.opps, CVO_OPP_UNHAPPY_TOP, "") > 0);
         size_t toxic = rank_of(s.opps, CVO_OPP_TOXIC_PRODUCT, TOXIC_SKU);
         size_t late = rank_of(s.opps, CVO_OPP_WEAK_REGION, LATE_COUNTRY);
         size_t discount = rank_of(s.opps, CVO_OPP_DISCOUNT_COHORT, "code");
@@ -195,7 +216,7 @@ static void test_no_plants_no_product(void **state)
         g.customers = NULL_CUSTOMERS;
         g.seed = 100 + seed;
         store s;
-        store_open(&s, &g);
+        store_open(&s, &g, false);
         check_fields(s.opps);
         size_t n = 0;
         const cvo_opportunity *items = cvo_opportunities_items(s.opps, &n);
