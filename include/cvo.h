@@ -2004,7 +2004,8 @@ CVO_API CVO_NODISCARD cvo_status cvo_experiment_plan_compute(cvo_ctx *ctx, const
  *   standard one would give away (predicted profit less
  *   cvo_analysis_profit_after_discount). Range: +-1.96 sd of that sum when
  *   each customer's orders over the 12 months are Poisson with the expected
- *   count (the model's own count noise; the parameters' is not included).
+ *   count (the model's own count noise; the parameters' is not included), a
+ *   positive sum's range stopping at 0.
  * - effect: a harmful deep-dive group whose first-year profit is significantly
  *   lower after the first-order value adjustment (adj_significant): the
  *   adjusted difference per customer x the group's customers per year of
