@@ -61,6 +61,17 @@ static int decimals_of(cvo_dive_metric metric)
     return metric == CVO_DIVE_REPEAT ? 3 : metric == CVO_DIVE_NPS ? 1 : 2;
 }
 
+/* The difference at equal first order and its q-value, * when significant. */
+static void print_adjusted(const cvo_dive_row *r, int decimals)
+{
+    if (!r->adj_tested) {
+        printf(" %10s %9s\n", "-", "-");
+        return;
+    }
+    print_number(r->adj_diff, 10, decimals);
+    printf(" %9.2e%s\n", r->adj_q, r->adj_significant ? " *" : "");
+}
+
 static void print_ranked(const cvo_dive *dive, cvo_dive_direction direction, size_t top)
 {
     const cvo_dive_row **rows = malloc((top ? top : 1) * sizeof *rows);
@@ -71,8 +82,8 @@ static void print_ranked(const cvo_dive *dive, cvo_dive_direction direction, siz
     if (n == 0)
         printf("  (none tested)\n");
     else
-        printf("  %-24s %-13s %7s %10s %10s %10s  %-23s %9s %9s\n", "group", "metric", "n", "group",
-               "rest", "diff", "interval", "p", "q");
+        printf("  %-24s %-13s %7s %10s %10s %10s  %-23s %9s %9s %10s %9s\n", "group", "metric", "n",
+               "group", "rest", "diff", "interval", "p", "q", "adj_diff", "adj_q");
     for (size_t i = 0; i < n; i++) {
         const cvo_dive_row *r = rows[i];
         int d = decimals_of(r->metric);
@@ -83,7 +94,8 @@ static void print_ranked(const cvo_dive *dive, cvo_dive_direction direction, siz
         print_number(r->value, 10, d);
         print_number(r->rest_value, 10, d);
         print_number(r->diff, 10, d);
-        printf("  %-23s %9.2e %9.2e\n", interval, r->p_value, r->q_value);
+        printf("  %-23s %9.2e %9.2e", interval, r->p_value, r->q_value);
+        print_adjusted(r, d);
     }
     free(rows);
 }
@@ -100,8 +112,11 @@ static void print_text(const cvo_dive *dive, size_t top)
     print_ranked(dive, CVO_DIVE_HARMFUL, top);
     print_ranked(dive, CVO_DIVE_HELPFUL, top);
     printf("\n* significant: Benjamini-Hochberg q < %g per metric; intervals at %g %%; tested "
-           "when the group and the rest have at least %" PRIu64 " customers\n\n",
+           "when the group and the rest have at least %" PRIu64 " customers\n",
            info->fdr, 100 * (1 - info->alpha), info->min_group);
+    printf("adj_diff, adj_q: orders, revenue and profit against customers whose first order "
+           "was worth as much (%" PRIu64 " of %" PRIu64 " significant, * after adj_q)\n\n",
+           info->adj_significant, info->adj_tests);
 }
 
 /* ---- JSON ------------------------------------------------------------------------ */
@@ -130,8 +145,14 @@ static void print_json(const cvo_dive *dive)
         json_number("ci_high", r[i].ci_high);
         json_number("p_value", r[i].p_value);
         json_number("q_value", r[i].q_value);
-        printf(",\"significant\":%s,\"direction\":\"%s\"}", r[i].significant ? "true" : "false",
+        printf(",\"significant\":%s,\"direction\":\"%s\"", r[i].significant ? "true" : "false",
                cvo_dive_direction_name(r[i].direction));
+        json_number("adj_diff", r[i].adj_diff);
+        json_number("adj_ci_low", r[i].adj_ci_low);
+        json_number("adj_ci_high", r[i].adj_ci_high);
+        json_number("adj_p", r[i].adj_p);
+        json_number("adj_q", r[i].adj_q);
+        printf(",\"adj_significant\":%s}", r[i].adj_significant ? "true" : "false");
     }
     printf("]}\n");
 }
@@ -213,8 +234,8 @@ static int run(cvo_ctx *ctx, const parsed_args *args)
     cvo_load_stats stats;
     int load = read_request(args, &req);
     if (load < 0)
-        load = cli_load_config_and_orders(ctx, args, specs, SPEC_COUNT, &config, &customers,
-                                          &stats);
+        load =
+            cli_load_config_and_orders(ctx, args, specs, SPEC_COUNT, &config, &customers, &stats);
     int code = load;
     if (load <= EXIT_REJECTS)
         code = analyze(ctx, args, customers, &stats, config, &a);

@@ -1775,7 +1775,29 @@ CVO_API CVO_NODISCARD cvo_status cvo_gorgias_import_ledger(cvo_ctx *ctx, cvo_his
  * [dive] min_group customers counting for it. Benjamini-Hochberg q-values are
  * taken per grouping and metric across its tested groups; significant means
  * q < [dive] fdr. Lower is worse for the business on every metric: a group
- * below the rest is harmful, otherwise helpful. */
+ * below the rest is harmful, otherwise helpful.
+ * Adjusted for first-order value (orders, revenue and profit): a premium
+ * product's customers spend more in their first year because their first
+ * order cost more and they keep to a dear category, which says nothing of
+ * the product. The customers counting for the 365-day metrics are split in
+ * quintiles of their first order's net value (cvo_dive_info.value_cuts). In
+ * each cell of quintile x the first order's categories (the set of them; the
+ * main category, which most of its products belong to, when fewer than 30
+ * customers share the set) the metric is regressed on the first-order value
+ * (for profit: on the first order's profit, its margin less acquisition, as a
+ * thin-margin first order carries less profit into the year by itself) over
+ * all customers, which gives every customer a fitted figure: what their first
+ * order predicts. Within each quintile the metric is then compared
+ * between the group and the rest at equal fitted figure (analysis of
+ * covariance, one common slope; each side's variance about the line its own
+ * or the pooled one, the larger), and the quintiles' differences are combined
+ * with weights n_g n_r / (n_g + n_r), their variances summed with the squared
+ * weights (a stratified difference); z test, normal interval at 1 - alpha,
+ * Benjamini-Hochberg per grouping and metric. Strata alone would leave the
+ * price differences inside the wide top quintile, and a regression alone one
+ * straight line over all price tiers; on generated stores without planted
+ * effects (where a customer's favourite category sets their spend) the raw
+ * product differences are mostly significant and the adjusted ones are not. */
 
 typedef enum cvo_dive_by {
     CVO_DIVE_PRODUCT = 0,
@@ -1836,6 +1858,14 @@ typedef struct cvo_dive_row {
     bool tested;                /* both sides >= min_group and a test was defined */
     bool significant;           /* tested and q_value < fdr */
     cvo_dive_direction direction; /* harmful when diff < 0 */
+    /* Adjusted for first-order value (orders, revenue and profit only; NaN and
+     * false otherwise): the difference among customers whose first order was
+     * worth about as much, so a group is not called harmful or helpful for
+     * its price tier alone (see the deep-dive notes above). */
+    double adj_diff, adj_ci_low, adj_ci_high;
+    double adj_p, adj_q;        /* BH per grouping and metric over the adjusted tests */
+    bool adj_tested;            /* tested, and the adjustment could be made */
+    bool adj_significant;       /* adj_tested and adj_q < fdr */
 } cvo_dive_row;
 
 /* The settings a dive ran with, and its counts. */
@@ -1848,6 +1878,9 @@ typedef struct cvo_dive_info {
     bool has_nps;               /* nps_post rows are there */
     bool has_predictions;       /* mean_clv and mean_p_alive are known */
     uint64_t customers, tests, significant;
+    uint64_t adj_tests, adj_significant; /* the adjusted tests and those significant */
+    double value_cuts[4];       /* first-order value (currency units) where the
+                                   quintiles of the adjustment begin: 2nd..5th */
 } cvo_dive_info;
 
 typedef struct cvo_dive cvo_dive;
@@ -2178,6 +2211,72 @@ CVO_API void cvo_experiment_results_free(cvo_experiment_results *results);
 CVO_API CVO_NODISCARD cvo_status cvo_write_experiments_json(cvo_ctx *ctx,
                                                             const cvo_experiment_results *r,
                                                             const cvo_config *config, FILE *out);
+
+/* ---- opportunities: the findings ranked by value ----------------------------------
+ * Every finding of an analysis that an action of cvo answers becomes an
+ * opportunity: what it is, the customers concerned, the profit at stake over
+ * 12 months with a range, the action cvo prepares, and the test that would
+ * prove it (the plan of its list, cvo_experiment_plan_compute, on profit).
+ * Profit at stake, two kinds (docs/cvo.1 says the same for the report):
+ * - model: the customers' predicted profit (cvo_profit_row predicted_profit,
+ *   [model] horizon_months scaled to 12); for no-discount, the discount a
+ *   standard one would give away (predicted profit less
+ *   cvo_analysis_profit_after_discount). Range: +-1.96 sd of that sum when
+ *   each customer's orders over the 12 months are Poisson with the expected
+ *   count (the model's own count noise; the parameters' is not included), a
+ *   positive sum's range stopping at 0.
+ * - effect: a harmful deep-dive group whose first-year profit is significantly
+ *   lower after the first-order value adjustment (adj_significant): the
+ *   adjusted difference per customer x the group's customers per year of
+ *   history (its yearly intake); the range is the interval of the difference
+ *   x that intake. Products, countries and discounts are judged only on the
+ *   adjusted figure, so a cheap or dear product is never an opportunity for
+ *   its price tier alone. */
+
+typedef enum cvo_opportunity_kind {
+    CVO_OPP_SEGMENT_AT_RISK = 0, /* a top segment's customers about to lapse (win-back) */
+    CVO_OPP_TOXIC_PRODUCT = 1,   /* a first product whose customers bring less profit */
+    CVO_OPP_WEAK_REGION = 2,     /* a country whose customers bring less profit */
+    CVO_OPP_DISCOUNT_COHORT = 3, /* customers acquired with a discount (or one code) */
+    CVO_OPP_UNHAPPY_TOP = 4,     /* detractors (latest answer) in top segments */
+    CVO_OPP_NO_DISCOUNT = 5,     /* customers a discount would be wasted on, by reason */
+    CVO_OPP__COUNT = 6
+} cvo_opportunity_kind;
+
+/* "segment_at_risk", "toxic_product", "weak_region", "discount_cohort",
+ * "unhappy_top_customers", "no_discount"; never NULL. */
+CVO_API const char *cvo_opportunity_kind_name(cvo_opportunity_kind kind);
+
+typedef struct cvo_opportunity {
+    cvo_opportunity_kind kind;
+    const char *key;        /* segment, SKU, country, "code" or the code, the no-discount
+                               reason ("lost", "unprofitable", "full_price"), "" for
+                               unhappy top customers; owned by the analysis */
+    const char *label;      /* a product's name, else the key */
+    char what[320];         /* what it is, one sentence */
+    uint64_t customers;     /* the customers concerned */
+    int64_t at_stake_cents; /* profit at stake over 12 months (>= 0 for effects) */
+    int64_t at_stake_low_cents, at_stake_high_cents; /* its range */
+    bool from_effect;       /* at stake from an adjusted effect, else from the model */
+    /* the adjusted first-year profit difference per customer (currency units)
+     * the finding rests on, its interval and q-value; NaN when from the model */
+    double effect, effect_low, effect_high, effect_q;
+    unsigned action_list;   /* the CVO_LIST_* list of the action, 0 when not a list */
+    const char *action;     /* the action cvo prepares and its file, in words */
+    bool has_test;          /* false when the action is no list (Gorgias tickets) */
+    cvo_experiment_plan test; /* the plan of a test of action_list on profit */
+} cvo_opportunity;
+
+typedef struct cvo_opportunities cvo_opportunities;
+
+/* The opportunities of analysis a, highest profit at stake first (then kind,
+ * then key); *out is the caller's (cvo_opportunities_free). Errors: those of
+ * cvo_experiment_plan_compute, CVO_ERR_ARGUMENT, CVO_ERR_NOMEM. */
+CVO_API CVO_NODISCARD cvo_status cvo_opportunities_compute(cvo_ctx *ctx, const cvo_analysis *a,
+                                                           cvo_opportunities **out);
+CVO_API const cvo_opportunity *cvo_opportunities_items(const cvo_opportunities *opps,
+                                                       size_t *count);
+CVO_API void cvo_opportunities_free(cvo_opportunities *opps);
 
 /* ---- synthetic store ------------------------------------------------------ */
 

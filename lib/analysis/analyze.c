@@ -209,7 +209,7 @@ static cvo_status cohorts(cvo_analysis *a)
 static cvo_status dives(cvo_analysis *a)
 {
     dive_input in = {a->customers, a->config, a->as_of, a->results, a->nps,
-                     a->margins.order != NULL ? &a->margins : NULL, NULL, 0};
+                     a->margins.order != NULL ? &a->margins : NULL, NULL, 0, {0}};
     return dive_compute_all(a->side_ctx, &in, a->dives);
 }
 

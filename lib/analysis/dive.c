@@ -14,6 +14,9 @@
 #include <string.h>
 
 #define DIVE_YEAR_DAYS 365
+#define DIVE_SET_MAX 32   /* categories of one first order in its category set */
+#define DIVE_SET_TEXT 512 /* the set's text, cut there */
+#define DIVE_MIN_CELL 30  /* customers a category set's cell needs to be fitted alone */
 
 /* ---- names ------------------------------------------------------------------ */
 
@@ -63,6 +66,8 @@ static void customer_figures(const cvo_customers *cs, size_t i, const int64_t *m
         return;
     int32_t first = o[0].day, age = info->as_of_day - first;
     f->in_scope = true;
+    f->first_value = (double)o[0].net_cents / 100;
+    f->first_profit = (double)(margins[0] - acquisition) / 100;
     f->repeat_counts = age >= (int64_t)info->repeat_days;
     f->year_counts = age >= DIVE_YEAR_DAYS;
     int64_t revenue = 0, profit = -acquisition;
@@ -94,6 +99,7 @@ typedef struct group_acc {
     uint64_t customers, repeat_n, repeat_x, pred_n;
     uint64_t nps[CVO_NPS_CLASS__COUNT]; /* by cvo_nps_class */
     stats_moments orders, revenue, profit;
+    stats_xy strata[DIVE_ADJUSTED][DIVE_STRATA]; /* (first_value, metric) per quintile */
     double clv_sum, p_alive_sum;
     int64_t refund_cents, gross_cents;
     int64_t delivery_days, delivered_orders;
@@ -112,6 +118,9 @@ static void acc_add(group_acc *g, const dive_customer *f, const cvo_customer_res
         stats_moments_add(&g->orders, f->orders);
         stats_moments_add(&g->revenue, f->revenue);
         stats_moments_add(&g->profit, f->profit);
+        const double y[DIVE_ADJUSTED] = {f->orders, f->revenue, f->profit};
+        for (int k = 0; k < DIVE_ADJUSTED; k++)
+            stats_xy_add(&g->strata[k][f->stratum], f->fitted[k], y[k]);
     }
     if (r != NULL && isfinite(r->predicted_clv) && isfinite(r->p_alive)) {
         g->pred_n++;
@@ -139,6 +148,9 @@ static group_acc acc_minus(const group_acc *all, const group_acc *g)
     rest.profit = stats_moments_minus(&all->profit, &g->profit);
     for (int c = 0; c < CVO_NPS_CLASS__COUNT; c++)
         rest.nps[c] = all->nps[c] - g->nps[c];
+    for (int k = 0; k < DIVE_ADJUSTED; k++)
+        for (int s = 0; s < DIVE_STRATA; s++)
+            rest.strata[k][s] = stats_xy_minus(&all->strata[k][s], &g->strata[k][s]);
     return rest;
 }
 
@@ -313,6 +325,22 @@ static stats_test metric_test(const group_acc *g, const group_acc *r, cvo_dive_m
     return stats_pooled_t(moments_of(g, m), moments_of(r, m), info->alpha);
 }
 
+/* The first-order-value adjusted test of a tested orders, revenue or profit row. */
+static void adjusted_fill(cvo_dive_row *row, const group_acc *g, const group_acc *rest,
+                          const cvo_dive_info *info)
+{
+    int k = (int)row->metric - CVO_DIVE_ORDERS;
+    stats_test t = {0};
+    if (row->tested && k >= 0 && k < DIVE_ADJUSTED)
+        t = stats_stratified_ancova(g->strata[k], rest->strata[k], DIVE_STRATA, info->alpha);
+    row->adj_tested = t.ok;
+    row->adj_diff = t.ok ? t.diff : NAN;
+    row->adj_ci_low = t.ok ? t.ci_low : NAN;
+    row->adj_ci_high = t.ok ? t.ci_high : NAN;
+    row->adj_p = t.ok ? t.p_value : NAN;
+    row->adj_q = NAN;
+}
+
 static void row_fill(cvo_dive_row *row, const group_acc *g, const group_acc *rest,
                      cvo_dive_metric m, const cvo_dive_info *info)
 {
@@ -325,6 +353,24 @@ static void row_fill(cvo_dive_row *row, const group_acc *g, const group_acc *res
     row->p_value = t.ok ? t.p_value : NAN;
     row->q_value = NAN;
     row->direction = row->diff < 0 ? CVO_DIVE_HARMFUL : CVO_DIVE_HELPFUL;
+    adjusted_fill(row, g, rest, info);
+}
+
+/* BH of the adjusted tests of metric m across the groups (p, q, order: scratch). */
+static void correct_adjusted(cvo_dive *d, size_t metrics, size_t m, double *p, double *q,
+                             size_t *order)
+{
+    size_t groups = d->group_count;
+    for (size_t g = 0; g < groups; g++)
+        p[g] = d->rows[g * metrics + m].adj_p;
+    stats_bh(p, groups, q, order);
+    for (size_t g = 0; g < groups; g++) {
+        cvo_dive_row *row = &d->rows[g * metrics + m];
+        row->adj_q = q[g];
+        row->adj_significant = row->adj_tested && q[g] < d->info.fdr;
+        d->info.adj_tests += row->adj_tested;
+        d->info.adj_significant += row->adj_significant;
+    }
 }
 
 /* BH per metric across the groups; significance and the counts. */
@@ -346,6 +392,7 @@ static cvo_status correct(cvo_dive *d, size_t metrics)
             d->info.tests += row->tested;
             d->info.significant += row->significant;
         }
+        correct_adjusted(d, metrics, m, p, q, order);
     }
     mem_free(d->ctx, p);
     mem_free(d->ctx, q);
@@ -444,6 +491,198 @@ static cvo_dive_info settings_of(const dive_input *in)
     return info;
 }
 
+static int by_value(const void *x, const void *y)
+{
+    double a = *(const double *)x, b = *(const double *)y;
+    return (a > b) - (a < b);
+}
+
+/* The quintiles of first-order value among the customers counting for the
+ * 365-day metrics: the cuts, and each customer's stratum (the number of cuts
+ * at or below their value, so equal values share a stratum). */
+static cvo_status stratify(cvo_ctx *ctx, dive_input *in)
+{
+    size_t n = in->customers->count, m = 0;
+    double *values = mem_array(ctx, n ? n : 1, sizeof *values);
+    if (values == NULL)
+        return ctx_nomem(ctx);
+    for (size_t i = 0; i < n; i++)
+        if (in->figures[i].year_counts)
+            values[m++] = in->figures[i].first_value;
+    qsort(values, m, sizeof *values, by_value);
+    for (size_t k = 1; k < DIVE_STRATA; k++)
+        in->value_cuts[k - 1] = m ? values[k * m / DIVE_STRATA] : NAN;
+    mem_free(ctx, values);
+    for (size_t i = 0; i < n; i++) {
+        uint8_t s = 0;
+        for (size_t k = 0; k + 1 < DIVE_STRATA; k++)
+            s += in->figures[i].first_value >= in->value_cuts[k];
+        in->figures[i].stratum = s;
+    }
+    return CVO_OK;
+}
+
+static const char *category_of(const cvo_customers *cs, uint32_t product)
+{
+    const cvo_product *p = cvo_customers_product(cs, product);
+    return p != NULL && p->category != NULL ? p->category : "";
+}
+
+/* The category most of the first order's distinct products belong to (the
+ * first of those tied, "" when none is named): the customer's price tier as
+ * far as the first order tells it. Orders carry no value per line, so the
+ * count of products stands in for their share of the value. */
+static const char *main_category(const cvo_customers *cs, size_t i)
+{
+    size_t n = 0, lines = 0, best_count = 0;
+    const cvo_order *first = cvo_customers_orders(cs, i, &n);
+    const uint32_t *products = cvo_customers_order_products(cs, first, &lines);
+    const char *best = "";
+    for (size_t k = 0; k < lines; k++) {
+        const char *cat = category_of(cs, products[k]);
+        size_t count = 0;
+        for (size_t j = 0; j < lines; j++)
+            count += strcmp(category_of(cs, products[j]), cat) == 0;
+        if (count > best_count) {
+            best = cat;
+            best_count = count;
+        }
+    }
+    return best;
+}
+
+/* The cells of the fit: per key (a category set, or a main category) and
+ * quintile, the sums of each metric on its covariate. */
+typedef struct fit_table {
+    intern keys;
+    stats_xy *sums;
+} fit_table;
+
+static stats_xy *cell_at(const fit_table *t, uint32_t key, const dive_customer *f, int k)
+{
+    return &t->sums[((size_t)key * DIVE_STRATA + f->stratum) * DIVE_ADJUSTED + k];
+}
+
+/* The distinct categories of customer i's first order, sorted and joined by
+ * a unit separator into buf (cut at size): the customer's tier as the first
+ * order tells it, finer than its main category. */
+static void category_set(const cvo_customers *cs, size_t i, char *buf, size_t size)
+{
+    size_t n = 0, lines = 0, used = 0, count = 0;
+    const cvo_order *first = cvo_customers_orders(cs, i, &n);
+    const uint32_t *products = cvo_customers_order_products(cs, first, &lines);
+    const char *cats[DIVE_SET_MAX];
+    for (size_t k = 0; k < lines && count < DIVE_SET_MAX; k++) {
+        const char *cat = category_of(cs, products[k]);
+        size_t at = 0;
+        while (at < count && strcmp(cats[at], cat) < 0)
+            at++;
+        if (at < count && strcmp(cats[at], cat) == 0)
+            continue;
+        memmove(cats + at + 1, cats + at, (count - at) * sizeof *cats);
+        cats[at] = cat;
+        count++;
+    }
+    buf[0] = '\0';
+    for (size_t k = 0; k < count && used + 1 < size; k++) {
+        int wrote = snprintf(buf + used, size - used, "%s%s", k ? "\x1f" : "", cats[k]);
+        used += wrote > 0 ? (size_t)wrote : 0;
+    }
+}
+
+/* Customer i's keys in both tables: its category set and its main category. */
+static cvo_status key_customer(cvo_ctx *ctx, const cvo_customers *cs, size_t i, fit_table *sets,
+                               fit_table *mains, uint32_t key[2])
+{
+    char set[DIVE_SET_TEXT];
+    category_set(cs, i, set, sizeof set);
+    const char *main = main_category(cs, i);
+    key[0] = intern_put(&sets->keys, set, strnlen(set, sizeof set - 1), &(bool){false});
+    key[1] = intern_put(&mains->keys, main, strlen(main), &(bool){false});
+    return key[0] == INTERN_NONE || key[1] == INTERN_NONE ? ctx_nomem(ctx) : CVO_OK;
+}
+
+/* What the first order says of metric k: its profit (margin less acquisition)
+ * for profit, its value for orders and revenue. A first order of a dear product
+ * carries more revenue and a thin-margin one less profit into the first year
+ * by itself, whatever the customer does next. */
+static double covariate(const dive_customer *f, int k)
+{
+    return k == CVO_DIVE_PROFIT - CVO_DIVE_ORDERS ? f->first_profit : f->first_value;
+}
+
+/* The cell's line at covariate x (its mean where the covariate does not vary). */
+static double fitted_at(const stats_xy *c, double x)
+{
+    double xx = c->sxx - c->sx * c->sx / c->n, xy = c->sxy - c->sx * c->sy / c->n;
+    double slope = xx > 1e-9 * c->sxx && xx > 0 ? xy / xx : 0;
+    return c->sy / c->n + slope * (x - c->sx / c->n);
+}
+
+/* The cells' sums, then each customer's fitted figures: from the cell of its
+ * category set when that cell has DIVE_MIN_CELL customers, else from the cell
+ * of its main category (a rare set would fit its few members' own figures). */
+static void fit_with(dive_input *in, const uint32_t (*keys)[2], const fit_table *sets,
+                     const fit_table *mains)
+{
+    size_t n = in->customers->count;
+    for (size_t i = 0; i < n; i++) {
+        const dive_customer *f = &in->figures[i];
+        const double y[DIVE_ADJUSTED] = {f->orders, f->revenue, f->profit};
+        for (int k = 0; f->year_counts && k < DIVE_ADJUSTED; k++) {
+            stats_xy_add(cell_at(sets, keys[i][0], f, k), covariate(f, k), y[k]);
+            stats_xy_add(cell_at(mains, keys[i][1], f, k), covariate(f, k), y[k]);
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        dive_customer *f = &in->figures[i];
+        for (int k = 0; f->year_counts && k < DIVE_ADJUSTED; k++) {
+            const stats_xy *c = cell_at(sets, keys[i][0], f, k);
+            if (c->n < DIVE_MIN_CELL)
+                c = cell_at(mains, keys[i][1], f, k);
+            f->fitted[k] = fitted_at(c, covariate(f, k));
+        }
+    }
+}
+
+static cvo_status table_sums(cvo_ctx *ctx, fit_table *t)
+{
+    size_t cells = (size_t)t->keys.count * DIVE_STRATA * DIVE_ADJUSTED;
+    t->sums = mem_zarray(ctx, cells ? cells : 1, sizeof *t->sums);
+    return t->sums ? CVO_OK : ctx_nomem(ctx);
+}
+
+/* Each year_counts customer's fitted figures: per cell (category set, else
+ * main category, x quintile) the regression of each metric on its covariate
+ * over all customers, evaluated at theirs. The adjusted tests compare a group
+ * with the rest at the same fitted figure, so what the first order says of a
+ * customer's tier (its value, profit and categories) is taken out before a
+ * product is blamed. */
+static cvo_status fit_cells(cvo_ctx *ctx, dive_input *in)
+{
+    const cvo_customers *cs = in->customers;
+    fit_table sets = {.sums = NULL}, mains = {.sums = NULL};
+    intern_init(&sets.keys, ctx);
+    intern_init(&mains.keys, ctx);
+    uint32_t(*keys)[2] = mem_zarray(ctx, cs->count ? cs->count : 1, sizeof *keys);
+    cvo_status status = keys ? CVO_OK : ctx_nomem(ctx);
+    for (size_t i = 0; status == CVO_OK && i < cs->count; i++)
+        if (in->figures[i].year_counts)
+            status = key_customer(ctx, cs, i, &sets, &mains, keys[i]);
+    if (status == CVO_OK)
+        status = table_sums(ctx, &sets);
+    if (status == CVO_OK)
+        status = table_sums(ctx, &mains);
+    if (status == CVO_OK)
+        fit_with(in, (const uint32_t(*)[2])keys, &sets, &mains);
+    mem_free(ctx, keys);
+    mem_free(ctx, sets.sums);
+    mem_free(ctx, mains.sums);
+    intern_free(&sets.keys);
+    intern_free(&mains.keys);
+    return status;
+}
+
 /* Every customer's figures into in->figures (the caller frees them), with
  * margins and acquisition as cvo_profit has them. */
 static cvo_status figures_all(cvo_ctx *ctx, dive_input *in)
@@ -463,6 +702,10 @@ static cvo_status figures_all(cvo_ctx *ctx, dive_input *in)
         in->in_scope += in->figures[i].in_scope;
     }
     profit_margins_free(ctx, &own);
+    if (status == CVO_OK)
+        status = stratify(ctx, in);
+    if (status == CVO_OK)
+        status = fit_cells(ctx, in);
     return status;
 }
 
@@ -476,6 +719,7 @@ static cvo_status dive_new(cvo_ctx *ctx, const dive_input *in, cvo_dive_by by, c
     d->info = settings_of(in);
     d->info.by = by;
     d->info.customers = in->in_scope;
+    memcpy(d->info.value_cuts, in->value_cuts, sizeof d->info.value_cuts);
     snprintf(d->repeat_name, sizeof d->repeat_name, "repeat_%ud", (unsigned)d->info.repeat_days);
     intern_init(&d->keys, ctx);
     arena_init(&d->labels, ctx);
@@ -516,7 +760,7 @@ cvo_status cvo_dive_compute(cvo_ctx *ctx, const cvo_customers *customers, const 
                             const cvo_nps *nps, cvo_dive_by by, cvo_dive **out)
 {
     *out = NULL;
-    dive_input in = {customers, config, as_of_day, results, nps, NULL, NULL, 0};
+    dive_input in = {customers, config, as_of_day, results, nps, NULL, NULL, 0, {0}};
     CVO_TRY(check_input(ctx, &in));
     if ((unsigned)by >= CVO_DIVE_BY__COUNT)
         return ctx_fail(ctx, CVO_ERR_ARGUMENT, "unknown deep-dive grouping %d", (int)by);

@@ -19,8 +19,20 @@ typedef struct dive_customer {
     int64_t refund_cents, gross_cents; /* all orders before as_of */
     int64_t delivery_days;             /* order to delivery, summed over ... */
     uint32_t delivered_orders;         /* ... its orders before as_of with delivered_at */
-    int nps_class; /* cvo_nps_class of the latest post-delivery answer, -1 none */
+    int nps_class;          /* cvo_nps_class of the latest post-delivery answer, -1 none */
+    double first_value;     /* the first order's net value, currency units */
+    double first_profit;    /* its margin less the acquisition cost, idem */
+    uint8_t stratum;        /* its quintile among year_counts customers, 0..4 */
+    uint32_t main_category; /* the category holding most of the first order's
+                               value (an index of the run's categories) */
+    double fitted[3];       /* orders, revenue, profit expected from first_value and main_category
+                               (the regression of their cell: main category x quintile) */
 } dive_customer;
+
+/* The strata of the first-order value adjustment (quintiles). */
+#define DIVE_STRATA 5
+/* The metrics adjusted: orders, revenue and profit (CVO_DIVE_ORDERS + k). */
+#define DIVE_ADJUSTED 3
 
 /* What every grouping is computed from; figures are filled once for all. */
 typedef struct dive_input {
@@ -32,6 +44,7 @@ typedef struct dive_input {
     const profit_margins *margins;      /* the orders' margins, or NULL: computed here */
     dive_customer *figures;             /* per customer, while computing */
     uint64_t in_scope;                  /* customers whose first order is before as_of */
+    double value_cuts[DIVE_STRATA - 1]; /* where the quintiles 2..5 of first_value begin */
 } dive_input;
 
 struct cvo_dive {

@@ -137,6 +137,80 @@ stats_test stats_nps_difference(const uint64_t a[3], const uint64_t b[3], double
     return t;
 }
 
+void stats_xy_add(stats_xy *s, double x, double y)
+{
+    s->n += 1;
+    s->sx += x;
+    s->sy += y;
+    s->sxx += x * x;
+    s->sxy += x * y;
+    s->syy += y * y;
+}
+
+stats_xy stats_xy_minus(const stats_xy *all, const stats_xy *part)
+{
+    return (stats_xy){all->n - part->n,     all->sx - part->sx,   all->sy - part->sy,
+                      all->sxx - part->sxx, all->sxy - part->sxy, all->syy - part->syy};
+}
+
+/* Sums of squares and products about the side's own means. */
+static void centred(const stats_xy *s, double *xx, double *xy, double *yy)
+{
+    *xx = s->sxx - s->sx * s->sx / s->n;
+    *xy = s->sxy - s->sx * s->sy / s->n;
+    *yy = s->syy - s->sy * s->sy / s->n;
+}
+
+/* One stratum's covariance-adjusted difference and its variance; false when
+ * the stratum cannot give one. */
+static bool ancova_stratum(const stats_xy *g, const stats_xy *r, double *diff, double *variance)
+{
+    double n = g->n + r->n;
+    if (g->n < 1 || r->n < 1 || n < 4)
+        return false;
+    double gxx, gxy, gyy, rxx, rxy, ryy;
+    centred(g, &gxx, &gxy, &gyy);
+    centred(r, &rxx, &rxy, &ryy);
+    double sxx = gxx + rxx, sxy = gxy + rxy, syy = gyy + ryy;
+    double dx = g->sx / g->n - r->sx / r->n, dy = g->sy / g->n - r->sy / r->n;
+    bool slope = sxx > 1e-9 * (g->sxx + r->sxx) && sxx > 0;
+    double c = slope ? sxy / sxx : 0, ssr = syy - c * sxy;
+    double s2 = (ssr > 0 ? ssr : 0) / (n - (slope ? 3 : 2));
+    /* each side's own spread about the common slope; the larger of it and
+     * the pooled one, so neither a quiet small group nor a wild one fools it */
+    double g2 = g->n >= 2 ? (gyy - 2 * c * gxy + c * c * gxx) / (g->n - 1) : s2;
+    double r2 = r->n >= 2 ? (ryy - 2 * c * rxy + c * c * rxx) / (r->n - 1) : s2;
+    *diff = dy - c * dx;
+    *variance = fmax(g2, s2) / g->n + fmax(r2, s2) / r->n + (slope ? s2 * dx * dx / sxx : 0);
+    return true;
+}
+
+stats_test stats_stratified_ancova(const stats_xy *group, const stats_xy *rest, size_t strata,
+                                   double alpha)
+{
+    stats_test t = {0};
+    double weights = 0, sum = 0, variance = 0;
+    for (size_t s = 0; s < strata; s++) {
+        double d, v;
+        if (!ancova_stratum(&group[s], &rest[s], &d, &v))
+            continue;
+        double w = group[s].n * rest[s].n / (group[s].n + rest[s].n);
+        weights += w;
+        sum += w * d;
+        variance += w * w * v;
+    }
+    if (!(weights > 0))
+        return t;
+    double se = sqrt(variance) / weights, z = gsl_cdf_ugaussian_Qinv(alpha / 2);
+    t.ok = true;
+    t.diff = sum / weights;
+    t.ci_low = t.diff - z * se;
+    t.ci_high = t.diff + z * se;
+    t.statistic = se > 0 ? t.diff / se : 0;
+    t.p_value = se > 0 ? two_sided_normal(t.statistic) : (t.diff == 0 ? 1 : 0);
+    return t;
+}
+
 /* Shell sort of order[0..n) by p ascending (n is the groups of one table). */
 static void sort_by_p(const double *p, size_t *order, size_t n)
 {

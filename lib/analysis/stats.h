@@ -47,6 +47,33 @@ stats_test stats_pooled_t(const stats_moments *a, const stats_moments *b, double
  * with Var = 100^2 (p + d - (p - d)^2) / n; z test and the normal interval. */
 stats_test stats_nps_difference(const uint64_t a[3], const uint64_t b[3], double alpha);
 
+/* Sums of one sample of pairs (x, y): the sufficient statistics of a
+ * regression of y on x. Raw sums: the callers' x and y are currency amounts
+ * and counts of a store, far from where cancellation would matter. */
+typedef struct stats_xy {
+    double n, sx, sy, sxx, sxy, syy;
+} stats_xy;
+
+/* Adds the pair (x, y). */
+void stats_xy_add(stats_xy *s, double x, double y);
+/* all - part, sum by sum. */
+stats_xy stats_xy_minus(const stats_xy *all, const stats_xy *part);
+
+/* The difference in y of a group against the rest adjusted for a covariate x,
+ * from strata of x (group[s], rest[s], s < strata): within each stratum an
+ * analysis of covariance (y on membership and x, one common slope), so the
+ * covariate's effect inside a wide stratum is removed too; its variance
+ * from each side's own spread about the common line or the pooled one,
+ * whichever is larger (buyers of a dear product spread wider than the rest,
+ * and a small quiet group must not look precise either); the stratum
+ * estimates combined with weights n_g n_r / (n_g + n_r) (the inverse of the
+ * estimate's variance when variances are equal, without letting noisy
+ * variance estimates pick the weights), variances summed with the squared
+ * weights. A stratum counts when both sides have a member and it has 4 pairs
+ * in all; z test and normal interval at 1 - alpha. ok false when none counts. */
+stats_test stats_stratified_ancova(const stats_xy *group, const stats_xy *rest, size_t strata,
+                                   double alpha);
+
 /* Benjamini-Hochberg adjusted p-values (q-values) of p[0..n) into q[0..n):
  * q_(i) = min over j >= i of p_(j) n / j, capped at 1; NaN entries are left
  * out of the count and come back NaN. order is scratch for n indices. */

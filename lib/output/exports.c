@@ -1036,11 +1036,17 @@ static void driver_row(cell_buf *b, const cvo_dive *d, const cvo_dive_row *r)
     obj_number(&row, "ci_high", r->ci_high);
     obj_number(&row, "q_value", r->q_value);
     obj_text(&row, "direction", cvo_dive_direction_name(r->direction));
+    obj_bool(&row, "significant", r->significant);
+    obj_number(&row, "adj_diff", r->adj_diff);
+    obj_number(&row, "adj_ci_low", r->adj_ci_low);
+    obj_number(&row, "adj_ci_high", r->adj_ci_high);
+    obj_number(&row, "adj_q", r->adj_q);
+    obj_bool(&row, "adj_significant", r->adj_significant);
     obj_end(&row);
 }
 
-/* The drivers object: per grouping, its significant rows, most convincing
- * first (cvo dive --json has every row). */
+/* The drivers object: per grouping, its rows significant raw or adjusted for
+ * first-order value, most convincing first (cvo dive --json has every row). */
 static void summary_drivers(json_obj *o, const cvo_analysis *a)
 {
     json_obj top = {o->b, false};
@@ -1056,7 +1062,7 @@ static void summary_drivers(json_obj *o, const cvo_analysis *a)
             const cvo_dive_row *rows[SUMMARY_DRIVERS];
             size_t n = cvo_dive_rank(d, (cvo_dive_direction)dir, rows, SUMMARY_DRIVERS);
             for (size_t i = 0; i < n; i++) {
-                if (!rows[i]->significant)
+                if (!rows[i]->significant && !rows[i]->adj_significant)
                     continue;
                 if (!first)
                     cell_char(o->b, ',');
@@ -1067,6 +1073,69 @@ static void summary_drivers(json_obj *o, const cvo_analysis *a)
         cell_char(o->b, ']');
     }
     obj_end(&top);
+}
+
+/* The test of an opportunity: its list's plan on profit, or null. */
+static void opportunity_test(json_obj *o, const cvo_opportunity *op)
+{
+    obj_key(o, "test");
+    if (!op->has_test) {
+        cell_str(o->b, "null");
+        return;
+    }
+    const cvo_experiment_plan *p = &op->test;
+    json_obj t = {o->b, false};
+    obj_text(&t, "list", cvo_list_name(p->list_bit));
+    obj_text(&t, "metric", cvo_exp_metric_name(p->metric));
+    obj_uint(&t, "members_now", p->members_now);
+    obj_number(&t, "mde", isfinite(p->mde_now) ? p->mde_now / 100 : NAN); /* cents -> units */
+    obj_number(&t, "mde_relative", p->mde_relative_now);
+    obj_number(&t, "target_effect", p->target_effect);
+    obj_uint(&t, "planned_members", p->planned_members);
+    obj_number(&t, "weeks", p->weeks);
+    obj_bool(&t, "too_small", p->too_small);
+    obj_end(&t);
+}
+
+static void opportunity_row(cell_buf *b, const cvo_opportunity *op, size_t rank)
+{
+    json_obj o = {b, false};
+    obj_uint(&o, "rank", rank);
+    obj_text(&o, "kind", cvo_opportunity_kind_name(op->kind));
+    obj_text(&o, "key", op->key);
+    obj_text(&o, "what", op->what);
+    obj_uint(&o, "customers", op->customers);
+    obj_money(&o, "at_stake", op->at_stake_cents);
+    obj_money(&o, "at_stake_low", op->at_stake_low_cents);
+    obj_money(&o, "at_stake_high", op->at_stake_high_cents);
+    obj_text(&o, "basis", op->from_effect ? "adjusted_effect" : "model");
+    obj_number(&o, "effect", op->effect);
+    obj_number(&o, "effect_low", op->effect_low);
+    obj_number(&o, "effect_high", op->effect_high);
+    obj_number(&o, "effect_q", op->effect_q);
+    obj_text(&o, "list", op->action_list ? cvo_list_name(op->action_list) : NULL);
+    obj_text(&o, "action", op->action);
+    opportunity_test(&o, op);
+    obj_end(&o);
+}
+
+/* The opportunities, highest profit at stake first ([] when none). */
+static void summary_opportunities(json_obj *o, const cvo_opportunities *opps)
+{
+    obj_key(o, "opportunities");
+    if (opps == NULL) {
+        cell_str(o->b, "null");
+        return;
+    }
+    size_t n = 0;
+    const cvo_opportunity *items = cvo_opportunities_items(opps, &n);
+    cell_char(o->b, '[');
+    for (size_t i = 0; i < n; i++) {
+        if (i > 0)
+            cell_char(o->b, ',');
+        opportunity_row(o->b, &items[i], i + 1);
+    }
+    cell_char(o->b, ']');
 }
 
 /* Counts over the customers: list members, tiers, Klaviyo profiles. */
@@ -1162,7 +1231,7 @@ static void summary_holdouts(json_obj *o, const cvo_analysis *a)
 }
 
 static void summary_body(cell_buf *b, const cvo_analysis *a, const summary_counts *counts,
-                         const cvo_run_summary *run)
+                         const cvo_run_summary *run, const cvo_opportunities *opps)
 {
     const cvo_config *config = cvo_analysis_config(a);
     uint64_t customers = cvo_customers_count(cvo_analysis_customers(a));
@@ -1180,6 +1249,7 @@ static void summary_body(cell_buf *b, const cvo_analysis *a, const summary_count
     summary_cohorts(&o, a);
     summary_nps(&o, a);
     summary_drivers(&o, a);
+    summary_opportunities(&o, opps);
     summary_lists(&o, a, counts);
     summary_holdouts(&o, a);
     summary_consent(&o, counts);
@@ -1206,9 +1276,16 @@ cvo_status cvo_write_summary_json_run(cvo_ctx *ctx, const cvo_analysis *a,
     if (counts == NULL)
         return ctx_nomem(ctx);
     count_customers(a, counts);
+    cvo_opportunities *opps = NULL;
+    cvo_status status = cvo_opportunities_compute(ctx, a, &opps);
+    if (status != CVO_OK) {
+        mem_free(ctx, counts);
+        return status;
+    }
     cell_buf b;
     cell_buf_init(&b, ctx);
-    summary_body(&b, a, counts, run);
+    summary_body(&b, a, counts, run, opps);
+    cvo_opportunities_free(opps);
     mem_free(ctx, counts);
     return cell_finish(&b, out, CVO_OK);
 }

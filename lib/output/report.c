@@ -9,6 +9,7 @@
 #include "output/report_cohort.h"
 #include "output/report_dive.h"
 #include "output/report_history.h"
+#include "output/report_opps.h"
 #include "output/report_text.h"
 #include "output/report_trend.h"
 #include "output/svg.h"
@@ -328,6 +329,7 @@ static const char STYLE[] =
     "letter-spacing:0;vertical-align:top}\n"
     "table.dive th.group{white-space:normal;min-width:14ch;max-width:30ch}\n"
     "table.dive td.measure{min-width:17ch}\n"
+
     "table.trend td,table.trend th[scope=row]{vertical-align:middle}\n"
     ".num{text-align:right}\n"
     "td.num,td.nowrap,th[scope=row]{white-space:nowrap}\n"
@@ -369,6 +371,7 @@ static void page_head(report *r, const char *as_of)
     put(r, "</title>\n<style>\n");
     put(r, STYLE);
     put(r, REPORT_COHORT_STYLE);
+    put(r, REPORT_OPPS_STYLE);
     put(r, "</style>\n</head>\n<body>\n");
 }
 
@@ -377,6 +380,7 @@ static void page_header(report *r, const char *as_of)
     static const char *const links[][2] = {{"this-week", "This week"},
                                            {"experiments", "Experiments"},
                                            {"summary", "Summary"},
+                                           {"opportunities", "Opportunities"},
                                            {"segments", "Segments"},
                                            {"profit", "Profit"},
                                            {"cohorts", "Cohorts"},
@@ -691,7 +695,7 @@ static void nps_cards(report *r, const cvo_nps *nps)
 static void nps_table(report *r, const char *title, const char *first, const cvo_nps_group *rows,
                       size_t n)
 {
-    const char *const cols[] = {first,          "#Answers", "#Promoters",   "#Passives",
+    const char *const cols[] = {first,         "#Answers", "#Promoters",   "#Passives",
                                 "#Detractors", "#NPS",     "#95% interval"};
     table_head(r, title, cols, sizeof cols / sizeof cols[0], true);
     for (size_t i = 0; i < n; i++) {
@@ -1424,8 +1428,20 @@ static void section_method(report *r)
 
 static void report_init(report *r, cvo_ctx *ctx, const cvo_analysis *a, FILE *out)
 {
-    *r = (report){ctx, a, out,       cvo_analysis_customers(a), cvo_analysis_results(a), 0, "", 0,
-                  0,   0, INT32_MIN, NULL, NULL, false};
+    *r = (report){ctx,
+                  a,
+                  out,
+                  cvo_analysis_customers(a),
+                  cvo_analysis_results(a),
+                  0,
+                  "",
+                  0,
+                  0,
+                  0,
+                  INT32_MIN,
+                  NULL,
+                  NULL,
+                  false};
     r->show_emails = report_show_emails(a);
     r->count = cvo_customers_count(r->customers);
     r->currency = setting_text(r, "model", "currency", "");
@@ -1444,6 +1460,7 @@ static cvo_status report_body(report *r, const char *as_of)
     CVO_TRY(report_actions(r->ctx, r->a, r->migration, r->out));
     CVO_TRY(report_experiments(r->ctx, r->a, r->out));
     section_summary(r, as_of);
+    CVO_TRY(report_opportunities(r->ctx, r->a, r->currency, r->out));
     CVO_TRY(section_segments(r));
     CVO_TRY(section_profit(r));
     CVO_TRY(report_cohorts(r->ctx, r->a, r->out));

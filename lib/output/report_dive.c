@@ -112,6 +112,28 @@ static void difference_cell(FILE *out, const cvo_dive_row *row)
     fputs("</small></td>", out);
 }
 
+/* The difference adjusted for first-order value and its interval, marked *
+ * when significant; "-" for the metrics not adjusted. */
+static void adjusted_cell(FILE *out, const cvo_dive_row *row)
+{
+    if (!row->adj_tested) {
+        cell(out, "-", true);
+        return;
+    }
+    char diff[32], lo[32], hi[32];
+    format_value(diff, sizeof diff, row->metric, row->adj_diff, true);
+    format_value(lo, sizeof lo, row->metric, row->adj_ci_low, true);
+    format_value(hi, sizeof hi, row->metric, row->adj_ci_high, true);
+    fputs("<td class=\"num\">", out);
+    svg_escape(out, diff);
+    fputs(row->adj_significant ? " <strong title=\"significant\">*</strong>" : "", out);
+    fputs("<br><small>", out);
+    svg_escape(out, lo);
+    fputs(" to ", out);
+    svg_escape(out, hi);
+    fputs("</small></td>", out);
+}
+
 static void row_html(FILE *out, const cvo_dive *dive, const cvo_dive_row *row)
 {
     size_t count = 0;
@@ -137,6 +159,7 @@ static void row_html(FILE *out, const cvo_dive *dive, const cvo_dive_row *row)
     cell(out, value, true);
     cell(out, rest, true);
     difference_cell(out, row);
+    adjusted_cell(out, row);
     fputs("<td>", out);
     interval_bar(out, row);
     fputs("</td>", out);
@@ -150,18 +173,21 @@ static void ranked_table(FILE *out, const cvo_dive *dive, cvo_dive_direction dir
     size_t n = cvo_dive_rank(dive, direction, rows, DIVE_REPORT_TOP);
     bool harmful = direction == CVO_DIVE_HARMFUL;
     if (n == 0) {
-        fprintf(out, "<p>No group is %s: none is large enough to test, or none differs from "
-                     "everyone else.</p>\n",
+        fprintf(out,
+                "<p>No group is %s: none is large enough to test, or none differs from "
+                "everyone else.</p>\n",
                 harmful ? "doing worse than the others" : "doing better than the others");
         return;
     }
-    fprintf(out, "<div class=\"scroll\"><table class=\"wide dive\">\n<caption>Most %s: groups "
-                 "doing %s than everyone else</caption>\n",
+    fprintf(out,
+            "<div class=\"scroll\"><table class=\"wide dive\">\n<caption>Most %s: groups "
+            "doing %s than everyone else</caption>\n",
             cvo_dive_direction_name(direction), harmful ? "worse" : "better");
     fputs("<thead><tr><th scope=\"col\">Group</th><th scope=\"col\">Measure</th>"
           "<th scope=\"col\" class=\"num\">Customers</th><th scope=\"col\" class=\"num\">This "
           "group</th><th scope=\"col\" class=\"num\">Everyone else</th><th scope=\"col\" "
-          "class=\"num\">Difference (interval)</th><th scope=\"col\">Drawn (0 in the "
+          "class=\"num\">Difference (interval)</th><th scope=\"col\" class=\"num\">At equal "
+          "first order</th><th scope=\"col\">Drawn (0 in the "
           "middle)</th><th scope=\"col\" class=\"num\">False-alarm risk</th>"
           "</tr></thead>\n<tbody>\n",
           out);
@@ -219,14 +245,18 @@ static void grouping(FILE *out, const cvo_dive *dive)
     if (info->by == CVO_DIVE_COUNTRY && groups > 0)
         country_table(out, dive);
     if (info->tests == 0) {
-        fprintf(out, "<p>Nothing to compare: %zu group%s, none with %llu customers on both "
-                     "sides.</p>\n",
+        fprintf(out,
+                "<p>Nothing to compare: %zu group%s, none with %llu customers on both "
+                "sides.</p>\n",
                 groups, groups == 1 ? "" : "s", (unsigned long long)info->min_group);
         return;
     }
-    fprintf(out, "<p>%zu group%s; %llu comparisons, %llu of them marked *.</p>\n", groups,
-            groups == 1 ? "" : "s", (unsigned long long)info->tests,
-            (unsigned long long)info->significant);
+    fprintf(out,
+            "<p>%zu group%s; %llu comparisons, %llu of them marked *; at equal first order, "
+            "%llu of %llu.</p>\n",
+            groups, groups == 1 ? "" : "s", (unsigned long long)info->tests,
+            (unsigned long long)info->significant, (unsigned long long)info->adj_significant,
+            (unsigned long long)info->adj_tests);
     ranked_table(out, dive, CVO_DIVE_HARMFUL);
     ranked_table(out, dive, CVO_DIVE_HELPFUL);
 }
@@ -253,10 +283,15 @@ cvo_status report_dive(cvo_ctx *ctx, const cvo_analysis *a, FILE *out)
             "first year (only customers who have had a full year count), and their NPS after "
             "delivery. A customer belongs to every product and category of their first "
             "order; a group needs %llu customers to be compared.</p>\n"
-            "<p class=\"lead\">The interval holds the true difference with %g%% confidence. The false-alarm "
+            "<p class=\"lead\">The interval holds the true difference with %g%% confidence. The "
+            "false-alarm "
             "risk is the share of differences this strong that would be luck, allowing for "
             "the many groups compared (Benjamini-Hochberg); <strong>*</strong> and a solid "
-            "dot mark a risk below %g%%: act on those first.</p>\n",
+            "dot mark a risk below %g%%: act on those first. <em>At equal first order</em> is "
+            "the difference in orders, revenue and profit against customers whose first "
+            "order was worth as much (and, for profit, earned as much), so a dear or cheap "
+            "product is not judged on its price: products, countries and discounts become "
+            "opportunities on this figure.</p>\n",
             (unsigned)info->repeat_days, (unsigned long long)info->min_group,
             100 * (1 - info->alpha), 100 * info->fdr);
     for (int by = 0; by < CVO_DIVE_BY__COUNT; by++)

@@ -393,7 +393,7 @@ static void test_generated(void **state)
 static void test_all_at_once(void **state)
 {
     fixture *f = *state;
-    dive_input in = {f->customers, f->config, f->as_of, NULL, f->nps, NULL, NULL, 0};
+    dive_input in = {f->customers, f->config, f->as_of, NULL, f->nps, NULL, NULL, 0, {0}};
     cvo_dive *all[CVO_DIVE_BY__COUNT];
     assert_int_equal(dive_compute_all(f->ctx, &in, all), CVO_OK);
     for (int by = 0; by < CVO_DIVE_BY__COUNT; by++) {
