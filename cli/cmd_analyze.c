@@ -69,6 +69,7 @@ typedef struct job {
     char reason[1200];            /* why refused or failed, for the summary */
     cvo_id_key id_key;            /* of the keyed identifiers in the Klaviyo and Gorgias files */
     cvo_experiments *experiments; /* with --db: the run's experiments (holdouts), or NULL */
+    cvo_experiment_results *results; /* with --db: the history's experiments measured */
     bool pushed_rejects;          /* a Klaviyo job finished with failed profiles */
     bool published;               /* DIR shows this run */
 } job;
@@ -876,6 +877,31 @@ static int hold_out(job *j, const cvo_config *config, cvo_analysis *a)
     return -1;
 }
 
+/* With --db: the experiments of the history measured on this run's orders, for
+ * the report and summary.json. A measurement that cannot be made (the orders
+ * end before an experiment, its members are not in them) is a note: the run's
+ * lists do not depend on it. -1 to go on, or an exit code. */
+static int measure_experiments(job *j, const cvo_config *config, const cvo_customers *customers,
+                               cvo_analysis *a)
+{
+    if (j->history == NULL)
+        return -1;
+    cvo_status status = cvo_experiments_measure(j->ctx, j->history, customers, config,
+                                                cvo_analysis_as_of(a), &j->results);
+    if (status == CVO_ERR_EMPTY)
+        return -1;
+    if (status == CVO_ERR_FORMAT) {
+        if (args_get(j->args, specs, SPEC_COUNT, "quiet") == NULL)
+            fprintf(stderr, "cvo: note: experiments not measured: %s\n",
+                    cvo_ctx_message(j->ctx));
+        return -1;
+    }
+    if (status != CVO_OK)
+        return cli_fail(j->ctx, status);
+    cvo_analysis_set_experiment_results(a, j->results);
+    return -1;
+}
+
 /* ---- pushing ------------------------------------------------------------------------------ */
 
 /* --push, after the run is published: Klaviyo first, then Gorgias, from the
@@ -933,6 +959,8 @@ static int run(job *j, const char *orders)
     if (code < 0)
         code = hold_out(j, config, a);
     if (code < 0)
+        code = measure_experiments(j, config, customers, a);
+    if (code < 0)
         code = history_migration(j, a);
     if (code < 0) {
         progress(j, "writing");
@@ -958,6 +986,7 @@ static int run(job *j, const char *orders)
     cvo_outdir_free(j->outdir);
     cvo_analysis_free(a);
     cvo_experiments_free(j->experiments);
+    cvo_experiment_results_free(j->results);
     cvo_customers_free(customers);
     cvo_customers_free(j->all);
     cvo_customers_free(j->loaded);

@@ -249,9 +249,16 @@ int cmd_experiments(int argc, char **argv)
                   "experiment, or its members not in the orders (ids renamed?).");
     if (code >= 0)
         return code;
+    if (args_get(&args, specs, SPEC_COUNT, "db") == NULL &&
+        args_get(&args, specs, SPEC_COUNT, "plan") == NULL) {
+        fputs("cvo: experiments needs --db FILE: the experiments and their members are kept in "
+              "the history database of cvo analyze --db\n",
+              stderr);
+        return EXIT_USAGE;
+    }
     if (!options_ok(&args)) {
-        fprintf(stderr, "cvo: experiments needs --db FILE (--plan: ORDERS), and at most one of "
-                        "--new, --stop and --plan (--new and --stop without ORDERS)\n"
+        fprintf(stderr, "cvo: experiments takes at most one of --new, --stop and --plan; --plan "
+                        "needs ORDERS, --new and --stop take none\n"
                         "Try 'cvo experiments --help'.\n");
         return EXIT_USAGE;
     }

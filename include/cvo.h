@@ -2198,6 +2198,13 @@ cvo_experiment_results_at(const cvo_experiment_results *results, size_t index);
 /* The as-of day the results were measured at. */
 CVO_API int32_t cvo_experiment_results_as_of(const cvo_experiment_results *results);
 CVO_API void cvo_experiment_results_free(cvo_experiment_results *results);
+/* Gives the analysis the results of its history's experiments (cvo_experiments_measure
+ * as of its as-of day), for report.html's "Experiments" section and summary.json's
+ * "experiments"; a keeps a reference (results must outlive it; NULL: none). */
+CVO_API void cvo_analysis_set_experiment_results(cvo_analysis *a,
+                                                 const cvo_experiment_results *results);
+/* The results given to cvo_analysis_set_experiment_results, or NULL. */
+CVO_API const cvo_experiment_results *cvo_analysis_experiment_results(const cvo_analysis *a);
 
 /* Writes {"as_of","experiments":[{"id","list","start","stop","share","window_days",
  * "primary_metric","planned_members","members","missing","arms":{"treatment","holdout"},

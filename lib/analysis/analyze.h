@@ -46,6 +46,7 @@ struct cvo_analysis {
     char tier_names[3][64];
     analysis_rules rules;
     const cvo_experiments *experiments; /* cvo_analysis_hold_out's (borrowed), or NULL */
+    const cvo_experiment_results *experiment_results; /* borrowed, or NULL */
 };
 
 #endif

@@ -66,6 +66,17 @@ static cvo_status hold_out_one(cvo_analysis *a, arms_experiment *x, const cvo_id
     return CVO_OK;
 }
 
+/* A new experiment's planned size, decided before it starts: the plan of its
+ * list on its primary metric, made while the whole list is still on it (0,
+ * no verdict size, when no plan can be made). */
+static void plan_size(cvo_analysis *a, arms_experiment *x)
+{
+    cvo_experiment_plan plan;
+    if (x->pub.starts && cvo_experiment_plan_compute(a->ctx, a, x->pub.info.list_bit, NULL,
+                                                     x->pub.info.primary, &plan) == CVO_OK)
+        x->pub.info.planned_members = plan.planned_members;
+}
+
 cvo_status cvo_analysis_hold_out(cvo_analysis *a, cvo_experiments *e, const cvo_id_key *key)
 {
     if (a == NULL)
@@ -76,6 +87,8 @@ cvo_status cvo_analysis_hold_out(cvo_analysis *a, cvo_experiments *e, const cvo_
         return ctx_fail(a->ctx, CVO_ERR_ARGUMENT, "hold out: the arms are drawn once");
     e->held_out = true;
     for (size_t k = 0; k < e->count; k++)
+        plan_size(a, &e->items[k]);
+    for (size_t k = 0; k < e->count; k++)
         CVO_TRY(hold_out_one(a, &e->items[k], key));
     a->experiments = e;
     return CVO_OK;
@@ -84,4 +97,15 @@ cvo_status cvo_analysis_hold_out(cvo_analysis *a, cvo_experiments *e, const cvo_
 const cvo_experiments *cvo_analysis_experiments(const cvo_analysis *a)
 {
     return a ? a->experiments : NULL;
+}
+
+void cvo_analysis_set_experiment_results(cvo_analysis *a, const cvo_experiment_results *results)
+{
+    if (a != NULL)
+        a->experiment_results = results;
+}
+
+const cvo_experiment_results *cvo_analysis_experiment_results(const cvo_analysis *a)
+{
+    return a ? a->experiment_results : NULL;
 }

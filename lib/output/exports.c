@@ -2,6 +2,7 @@
  * Every table is a list of typed columns (shared with the xlsx writer), so a
  * CSV and its spreadsheet sheet always hold the same cells. */
 #include "output/cells.h"
+#include "output/experiments_json.h"
 
 #include "base/ctx.h"
 
@@ -1230,6 +1231,18 @@ static void summary_holdouts(json_obj *o, const cvo_analysis *a)
     cell_char(o->b, ']');
 }
 
+/* The results of the history's experiments (cvo_analysis_set_experiment_results):
+ * "experiments" as cvo_write_experiments_json writes it, or null without. */
+static void summary_experiment_results(json_obj *o, const cvo_analysis *a)
+{
+    const cvo_experiment_results *r = cvo_analysis_experiment_results(a);
+    obj_key(o, "experiments");
+    if (r == NULL)
+        cell_str(o->b, "null");
+    else
+        experiments_json_append(o->b, r, cvo_analysis_config(a));
+}
+
 static void summary_body(cell_buf *b, const cvo_analysis *a, const summary_counts *counts,
                          const cvo_run_summary *run, const cvo_opportunities *opps)
 {
@@ -1252,6 +1265,7 @@ static void summary_body(cell_buf *b, const cvo_analysis *a, const summary_count
     summary_opportunities(&o, opps);
     summary_lists(&o, a, counts);
     summary_holdouts(&o, a);
+    summary_experiment_results(&o, a);
     summary_consent(&o, counts);
     summary_klaviyo(&o, customers, counts);
     if (run != NULL) {

@@ -378,9 +378,9 @@ static void page_head(report *r, const char *as_of)
 static void page_header(report *r, const char *as_of)
 {
     static const char *const links[][2] = {{"this-week", "This week"},
-                                           {"experiments", "Experiments"},
                                            {"summary", "Summary"},
                                            {"opportunities", "Opportunities"},
+                                           {"experiments", "Experiments"},
                                            {"segments", "Segments"},
                                            {"profit", "Profit"},
                                            {"cohorts", "Cohorts"},
@@ -1458,9 +1458,9 @@ static void report_init(report *r, cvo_ctx *ctx, const cvo_analysis *a, FILE *ou
 static cvo_status report_body(report *r, const char *as_of)
 {
     CVO_TRY(report_actions(r->ctx, r->a, r->migration, r->out));
-    CVO_TRY(report_experiments(r->ctx, r->a, r->out));
     section_summary(r, as_of);
     CVO_TRY(report_opportunities(r->ctx, r->a, r->currency, r->out));
+    CVO_TRY(report_experiments(r->ctx, r->a, r->out));
     CVO_TRY(section_segments(r));
     CVO_TRY(section_profit(r));
     CVO_TRY(report_cohorts(r->ctx, r->a, r->out));

@@ -2,10 +2,13 @@
  * treatment list (no-discount, win-back, VIP, referral) either its running
  * experiment, with this run's arms from cvo_analysis_experiments (the same
  * counts as the lists and summary.json), or what a test of it would need
- * (a plan, when one is given) and how to start one. */
+ * (cvo_experiment_plan_compute) and how to start one; then the results of the
+ * history's experiments (cvo_analysis_experiment_results). */
 #include "output/report_experiments.h"
 
+#include "base/ctx.h"
 #include "output/klaviyo.h"
+#include "output/report_experiment_results.h"
 #include "output/report_text.h"
 
 #include <inttypes.h>
@@ -80,11 +83,12 @@ static void plan_text(FILE *out, const char *list, const cvo_experiment_plan *pl
 static bool list_plan(cvo_ctx *ctx, const cvo_analysis *a, unsigned list_bit,
                       cvo_experiment_plan *out)
 {
-    (void)ctx;
-    (void)a;
-    (void)list_bit;
-    (void)out;
-    return false;
+    const cvo_config *config = cvo_analysis_config(a);
+    cvo_exp_metric metric = CVO_EXP_PROFIT;
+    if (config != NULL)
+        (void)cvo_exp_metric_parse(cvo_config_text(config, "experiment", "primary_metric"),
+                                   &metric);
+    return cvo_experiment_plan_compute(ctx, a, list_bit, config, metric, out) == CVO_OK;
 }
 
 /* A treatment list that is not an experiment: what a test needs, how to start. */
@@ -138,6 +142,9 @@ cvo_status report_experiments(cvo_ctx *ctx, const cvo_analysis *a, FILE *out)
         else
             not_running(ctx, out, a, treatment_lists[k], list_count(a, treatment_lists[k]));
     }
-    fputs("</ul>\n</section>\n", out);
+    fputs("</ul>\n", out);
+    if (cvo_analysis_experiment_results(a) != NULL)
+        CVO_TRY(report_experiment_results(ctx, cvo_analysis_experiment_results(a), out));
+    fputs("</section>\n", out);
     return CVO_OK;
 }
