@@ -99,10 +99,15 @@ static cvo_status read_info(cvo_history *h, sqlite3_stmt *st, cvo_experiment_inf
     if (!ok)
         return ctx_fail(h->ctx, CVO_ERR_FORMAT, "%s: experiment '%.40s' has a bad row", h->path,
                         id ? id : "");
+    double share = sqlite3_column_double(st, 2);
+    sqlite3_int64 window = sqlite3_column_int64(st, 6), planned = sqlite3_column_int64(st, 7);
+    if (!(share > 0 && share < 1) || window < 1 || window > 3650 || planned < 0)
+        return ctx_fail(h->ctx, CVO_ERR_FORMAT, "%s: experiment '%.40s' has a bad row", h->path,
+                        id);
     snprintf(out->id, sizeof out->id, "%s", id);
-    out->share = sqlite3_column_double(st, 2);
-    out->window_days = (uint32_t)sqlite3_column_int64(st, 6);
-    out->planned_members = (uint64_t)sqlite3_column_int64(st, 7);
+    out->share = share;
+    out->window_days = (uint32_t)window;
+    out->planned_members = (uint64_t)planned;
     if (restart != NULL)
         *restart = sqlite3_column_int(st, 8) != 0;
     return CVO_OK;

@@ -1,5 +1,5 @@
 /* test_experiment_read.c - cvo_experiments_measure over a history database holding the
- * experiment tables of the issue 12 design: only committed experiments and members are
+ * experiment tables (docs/history.md): only committed experiments and members are
  * read, members are matched by their keyed identifier under [privacy] id_key, a row cvo
  * would not write is CVO_ERR_FORMAT, and a database without experiments CVO_ERR_EMPTY. */
 #include <setjmp.h>
@@ -23,16 +23,6 @@ static const char orders_csv[] = "order_id,customer_id,email,order_date,quantity
                                  "3,C,c@x.com,2025-01-12,1,30.00\n"
                                  "4,A,a@x.com,2025-03-10,1,15.00\n"
                                  "5,D,d@x.com,2025-04-20,1,40.00\n";
-
-static const char schema[] =
-    "CREATE TABLE experiments (id TEXT PRIMARY KEY NOT NULL, list TEXT NOT NULL, share REAL "
-    "NOT NULL, start_day TEXT NOT NULL, stop_day TEXT, primary_metric TEXT NOT NULL, "
-    "window_days INTEGER NOT NULL, planned_members INTEGER NOT NULL, restart INTEGER NOT NULL "
-    "DEFAULT 0, run_id TEXT, state TEXT NOT NULL CHECK (state IN ('pending','committed')));"
-    "CREATE TABLE experiment_members (experiment_id TEXT NOT NULL REFERENCES experiments (id), "
-    "customer TEXT NOT NULL, arm TEXT NOT NULL CHECK (arm IN ('treatment','holdout')), "
-    "entry_day TEXT NOT NULL, run_id TEXT, state TEXT NOT NULL CHECK (state IN "
-    "('pending','committed')), PRIMARY KEY (experiment_id, customer)) WITHOUT ROWID;";
 
 typedef struct fixture {
     cvo_ctx *ctx;
@@ -98,7 +88,7 @@ static void add_member(fixture *f, sqlite3 *db, const char *experiment, const ch
     exec(db, sql);
 }
 
-/* The database cvo_history_open makes, with the experiment tables and rows. */
+/* The database cvo_history_open makes (the experiment tables included), opened for rows. */
 static sqlite3 *make_db(fixture *f)
 {
     cvo_history *h = NULL;
@@ -106,7 +96,6 @@ static sqlite3 *make_db(fixture *f)
     cvo_history_close(h);
     sqlite3 *db = NULL;
     assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
-    exec(db, schema);
     return db;
 }
 
@@ -164,7 +153,7 @@ static void test_bad_rows_and_empty(void **state)
              "'2025-02-01', NULL, 'orders', 30, 0, 0, NULL, 'committed')");
     sqlite3_close(db);
     assert_int_equal(measure(f, &r), CVO_ERR_FORMAT);
-    assert_non_null(strstr(cvo_ctx_message(f->ctx), "is not what cvo wrote"));
+    assert_non_null(strstr(cvo_ctx_message(f->ctx), "has a bad row"));
     assert_null(r);
 }
 
