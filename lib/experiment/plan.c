@@ -189,7 +189,7 @@ static void write_advice(cvo_experiment_plan *p, double max_weeks)
                                 p->target_effect * p->baseline, 0.5, PLAN_ALPHA, PLAN_POWER);
     snprintf(p->advice, sizeof p->advice,
              "Too small to detect %+.0f%% within %.0f weeks. A holdout share of 0.5 needs "
-             "%.0f members; a longer window_days, a larger list or a bigger effect would help.",
+             "%.0f members; a longer window, a larger list or a bigger effect would help.",
              100 * p->target_effect, max_weeks, ceil(even));
 }
 

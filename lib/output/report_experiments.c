@@ -60,20 +60,25 @@ static void plan_text(FILE *out, const char *list, const cvo_experiment_plan *pl
                 "A test needs enough customers entering the list over its window to "
                 "detect a plausible effect; <code>cvo experiments --plan %s --db FILE "
                 "ORDERS</code> says how many weeks that takes and the smallest effect it "
-                "could detect.",
+                "could detect. ",
                 list);
         return;
     }
-    char members[64];
+    char members[64], entrants[64];
     report_count(members, sizeof members, plan->planned_members);
-    if (plan->too_small)
-        fprintf(out, "The list is too small to detect a %.0f %% effect within a useful time. ",
-                100 * plan->target_effect);
-    else
+    report_count(entrants, sizeof entrants, (uint64_t)llround(plan->entrants_per_week));
+    const char *metric = cvo_exp_metric_name(plan->metric);
+    if (!plan->too_small)
         fprintf(out,
-                "A test of a %.0f %% effect needs about %s members (both groups), about "
-                "%.0f weeks at %.0f new members a week. ",
-                100 * plan->target_effect, members, ceil(plan->weeks), plan->entrants_per_week);
+                "A test of a %.0f %% effect on %s per member needs about %s members (both "
+                "groups): about %.0f weeks at %s new members a week. ",
+                100 * plan->target_effect, metric, members, ceil(plan->weeks), entrants);
+    else if (isfinite(plan->mde_relative_now))
+        fprintf(out,
+                "The %s on it now could show only an effect of %.0f %% or more on %s per "
+                "member. ",
+                plan->members_now == 1 ? "customer" : "customers", 100 * plan->mde_relative_now,
+                metric);
     if (plan->advice[0])
         fprintf(out, "%s ", plan->advice);
 }
@@ -106,9 +111,9 @@ static void not_running(cvo_ctx *ctx, FILE *out, const cvo_analysis *a, unsigned
             list, list, count);
     plan_text(out, list, list_plan(ctx, a, list_bit, &plan) ? &plan : NULL);
     if (strchr(key, '_') == NULL) /* the report shows no snake_case key */
-        fprintf(out, " To start one, set <code>[holdout] %s = 0.2</code>", key);
+        fprintf(out, "To start one, set <code>[holdout] %s = 0.2</code>", key);
     else
-        fputs(" To start one, give the list a share of 0.2 in the <code>[holdout]</code> section "
+        fputs("To start one, give the list a share of 0.2 in the <code>[holdout]</code> section "
               "of the configuration (its name, with an underscore for the dash)",
               out);
     fputs(" and run <code>cvo analyze</code> with <code>--db</code>: from then on a random 20 % "
