@@ -226,8 +226,10 @@ cvo_status cvo_experiment_plan_compute(cvo_ctx *ctx, const cvo_analysis *a, unsi
     out->share = plan_share(cfg, list_bit);
     out->window_days = (uint32_t)cvo_config_number(cfg, "experiment", "window_days");
     out->target_effect = cvo_config_number(cfg, "experiment", "target_uplift");
-    profit_margins m = {NULL, NULL};
-    cvo_status status = profit_margins_compute(ctx, a->customers, cfg, &m);
+    /* the analysis' own margins when they are under the same [profit] rules */
+    bool own = cfg == a->config && a->margins.order != NULL;
+    profit_margins m = own ? a->margins : (profit_margins){NULL, NULL};
+    cvo_status status = own ? CVO_OK : profit_margins_compute(ctx, a->customers, cfg, &m);
     if (status == CVO_OK) {
         history_window h;
         bool model;
@@ -242,6 +244,7 @@ cvo_status cvo_experiment_plan_compute(cvo_ctx *ctx, const cvo_analysis *a, unsi
         write_advice(out, max_weeks);
         write_basis(out, model, h.customers);
     }
-    profit_margins_free(ctx, &m);
+    if (!own)
+        profit_margins_free(ctx, &m);
     return status;
 }
