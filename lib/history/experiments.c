@@ -275,7 +275,8 @@ static cvo_status start_new(cvo_history *h, cvo_experiments *e, const cvo_config
     info.share = share;
     info.start_day = day;
     info.stop_day = INT32_MIN;
-    if (!cvo_exp_metric_parse(cvo_config_text(config, "experiment", "primary_metric"), &info.primary))
+    if (!cvo_exp_metric_parse(cvo_config_text(config, "experiment", "primary_metric"),
+                              &info.primary))
         info.primary = CVO_EXP_PROFIT;
     info.window_days = (uint32_t)cvo_config_number(config, "experiment", "window_days");
     arms_experiment *x = NULL;

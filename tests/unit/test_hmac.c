@@ -177,10 +177,8 @@ static void test_keyed_uniform(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_fips_180_4),
-        cmocka_unit_test(test_pieces),
-        cmocka_unit_test(test_rfc_4231),
-        cmocka_unit_test(test_keyed_ids),
+        cmocka_unit_test(test_fips_180_4),    cmocka_unit_test(test_pieces),
+        cmocka_unit_test(test_rfc_4231),      cmocka_unit_test(test_keyed_ids),
         cmocka_unit_test(test_keyed_uniform),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
