@@ -467,10 +467,12 @@ typedef enum cvo_model {
     CVO_MODEL_MBGNBD = 1, /* MBG/NBD, Batislam et al. (2007) */
     CVO_MODEL_PNBD = 2,   /* Pareto/NBD, Schmittlein et al. (1987) */
     CVO_MODEL_BGBB = 3,   /* BG/BB, Fader, Hardie & Shang (2010), discrete */
-    CVO_MODEL_GG = 4      /* Gamma-Gamma spend, Fader, Hardie & Lee (2005) */
+    CVO_MODEL_GG = 4,     /* Gamma-Gamma spend, Fader, Hardie & Lee (2005) */
+    CVO_MODEL_NBD = 5     /* NBD, Ehrenberg (1959): r, alpha; nobody drops out (the
+                             no-dropout edge of BG/NBD, MBG/NBD and Pareto/NBD) */
 } cvo_model;
 
-/* "bgnbd", "mbgnbd", "pnbd", "bgbb", "gg"; false for another name. */
+/* "bgnbd", "mbgnbd", "pnbd", "bgbb", "gg", "nbd"; false for another name. */
 CVO_API bool cvo_model_from_name(const char *name, cvo_model *out);
 CVO_API const char *cvo_model_name(cvo_model model);
 
@@ -482,6 +484,19 @@ typedef struct cvo_fit_options {
 
 CVO_API void cvo_fit_options_init(cvo_fit_options *options);
 
+/* How a fit ended. Values are pinned. */
+typedef enum cvo_fit_status {
+    CVO_FIT_CONVERGED = 0,     /* an interior maximum with a usable Hessian */
+    CVO_FIT_NO_DROPOUT = 1,    /* the dropout parameter went to its boundary (BG/NBD and
+                                  MBG/NBD: a / (a + b) -> 0; Pareto/NBD: s / beta -> 0):
+                                  a valid maximum where the model is the NBD; nbd_* hold
+                                  that fit and every prediction uses it (P(alive) = 1) */
+    CVO_FIT_NOT_CONVERGED = 2  /* a real failure; the note says why */
+} cvo_fit_status;
+
+/* "converged", "no dropout", "not converged". */
+CVO_API const char *cvo_fit_status_name(cvo_fit_status status);
+
 typedef struct cvo_fit {
     cvo_model model;
     int nparams;
@@ -491,9 +506,22 @@ typedef struct cvo_fit {
     double loglik;       /* total (weighted) log-likelihood, not a mean */
     uint64_t n;          /* customers the fit used (weights added up) */
     int iterations;
-    bool converged;
-    char note[256];      /* why the data cannot identify the model, or "" */
+    bool converged;      /* status is CVO_FIT_CONVERGED or CVO_FIT_NO_DROPOUT */
+    cvo_fit_status status;
+    /* CVO_FIT_NO_DROPOUT: the NBD fitted directly on the same customers (r, alpha;
+     * standard errors from its Hessian) and its log-likelihood, equal to loglik
+     * to rounding; NaN otherwise. */
+    double nbd_params[2];
+    double nbd_std_error[2];
+    double nbd_loglik;
+    char note[256];      /* why the data cannot identify the model, what the edge
+                            means, or "" */
 } cvo_fit;
+
+/* The NBD a no-dropout fit reduces to, as a fit of CVO_MODEL_NBD into *out
+ * (converged, with its standard errors and log-likelihood); false (out
+ * untouched) when fit's status is not CVO_FIT_NO_DROPOUT. */
+CVO_API bool cvo_fit_reduced(const cvo_fit *fit, cvo_fit *out);
 
 /* Fits a model by maximum likelihood. A fit that cannot be identified (too
  * few repeat buyers) returns CVO_OK with converged false and a note. Errors:

@@ -84,12 +84,12 @@ static double softplus(double v)
 
 /* Terms of one x (with the shift): fixed for a whole pass over the rows. */
 typedef struct bg_xterms {
-    double head;      /* ln (r)_x + ln (b)_m - ln (a+b)_m */
-    double l4_const;  /* ln a - ln(b+m-1); -INFINITY when m = 0 */
-    double inv_bm;    /* 1 / (b+m-1); 0 when m = 0 */
-    double rx;        /* r + x */
-    double d_r, d_ab, d_b;       /* psi(base + n) - psi(base) */
-    double t_r, t_ab, t_b;       /* psi'(base + n) - psi'(base), Hessian only */
+    double head;           /* ln (r)_x + ln (b)_m - ln (a+b)_m */
+    double l4_const;       /* ln a - ln(b+m-1); -INFINITY when m = 0 */
+    double inv_bm;         /* 1 / (b+m-1); 0 when m = 0 */
+    double rx;             /* r + x */
+    double d_r, d_ab, d_b; /* psi(base + n) - psi(base) */
+    double t_r, t_ab, t_b; /* psi'(base + n) - psi'(base), Hessian only */
 } bg_xterms;
 
 /* Terms of the parameters alone. */
@@ -179,7 +179,8 @@ static void bg_row_hessian(const bg_consts *c, const bg_xterms *t, const bg_time
     acc[2] += mix * dr * da;
     acc[3] += mix * dr * db;
     acc[4] += weight * (rx * (w3 * tT->inv * tT->inv + w4 * tx->inv * tx->inv) -
-                        c->r / (c->alpha * c->alpha)) + mix * dal * dal;
+                        c->r / (c->alpha * c->alpha)) +
+              mix * dal * dal;
     acc[5] += mix * dal * da;
     acc[6] += mix * dal * db;
     acc[7] += weight * (-t->t_ab - w4 * c->inv_a * c->inv_a) + mix * da * da;
@@ -257,9 +258,9 @@ enum { BG_X_SLOTS = 1024, BG_TIME_SLOTS = 16384 };
 enum { BG_PARALLEL_MIN = 1 << 16 };
 
 typedef struct bg_cache {
-    double step_inv;       /* 1 / grid step */
-    size_t time_slots;     /* slots in use (0: no grid) */
-    size_t x_slots;        /* x values 0 .. x_slots - 1 may be cached */
+    double step_inv;                  /* 1 / grid step */
+    size_t time_slots;                /* slots in use (0: no grid) */
+    size_t x_slots;                   /* x values 0 .. x_slots - 1 may be cached */
     double time_value[BG_TIME_SLOTS]; /* the time of each slot; NaN when unused */
     bg_time time[BG_TIME_SLOTS];
     bool x_seen[BG_X_SLOTS];
@@ -320,8 +321,7 @@ static void bg_prepare(const model_row *rows, size_t n, void *scratch)
 }
 
 /* Fills the caches for parameters p. */
-static void bg_cache_fill(bg_cache *cache, const double *p, const bg_consts *c, int shift,
-                          int want)
+static void bg_cache_fill(bg_cache *cache, const double *p, const bg_consts *c, int shift, int want)
 {
     for (size_t k = 0; k < cache->time_slots; k++)
         if (!isnan(cache->time_value[k]))
@@ -432,8 +432,19 @@ static double loglik_sum_common(const double *p, const model_row *rows, size_t n
     size_t half = n >= BG_PARALLEL_MIN ? n / 2 : n;
     bg_part parts[2];
     for (int j = 0; j < 2; j++)
-        parts[j] = (bg_part){cache, &c, p, rows + (j ? half : 0), j ? n - half : half,
-                             shift, want, grad != NULL, hess != NULL, false, 0, {0}, {0}};
+        parts[j] = (bg_part){cache,
+                             &c,
+                             p,
+                             rows + (j ? half : 0),
+                             j ? n - half : half,
+                             shift,
+                             want,
+                             grad != NULL,
+                             hess != NULL,
+                             false,
+                             0,
+                             {0},
+                             {0}};
     bg_parts_run(parts, half < n ? 2 : 1);
     if (parts[0].bad || parts[1].bad)
         return batch_fail(grad, hess);
@@ -468,8 +479,8 @@ static double log_p_alive(const double *p, double x, double t_x, double T, int s
     double m = x + shift;
     if (m == 0)
         return 0;
-    double odds = log(p[P_A]) - log(p[P_B] + m - 1) +
-                  (p[P_R] + x) * log1p((T - t_x) / (p[P_ALPHA] + t_x));
+    double odds =
+        log(p[P_A]) - log(p[P_B] + m - 1) + (p[P_R] + x) * log1p((T - t_x) / (p[P_ALPHA] + t_x));
     return -softplus(odds);
 }
 
@@ -636,8 +647,8 @@ static attempt euler_form(double A, double B, double a, double z, double L)
     series t = hyp_tail(D, a - 1, c0, z, D * z);
     if (!t.ok)
         return ATTEMPT_FAILED;
-    slog first = c0 == 0 ? SLOG_ZERO
-                         : slog_of(log(fabs(c0)) + log_expm1_ratio(a - 1, L), c0 > 0 ? 1 : -1);
+    slog first =
+        c0 == 0 ? SLOG_ZERO : slog_of(log(fabs(c0)) + log_expm1_ratio(a - 1, L), c0 > 0 ? 1 : -1);
     slog second = slog_of((a - 1) * L + t.sum.lg, -t.sum.sign);
     slog value = slog_add(first, second);
     double largest = fmax(fmax(first.lg, second.lg), (a - 1) * L + t.log_peak);
@@ -655,8 +666,7 @@ static attempt direct_form(double A, double B, double a, double z, double L)
     series s = hyp_tail(A, B, c0, z, A * B * z);
     if (!s.ok)
         return ATTEMPT_FAILED;
-    slog first = c0 == 0 ? SLOG_ZERO
-                         : slog_of(log(fabs(c0)) + log(-expm1(A * L)), c0 > 0 ? 1 : -1);
+    slog first = c0 == 0 ? SLOG_ZERO : slog_of(log(fabs(c0)) + log(-expm1(A * L)), c0 > 0 ? 1 : -1);
     slog second = slog_of(A * L + s.sum.lg, -s.sum.sign);
     slog num = slog_add(first, second);
     slog value = slog_of(num.lg - log(fabs(a - 1)), num.sign * (a > 1 ? 1 : -1));
@@ -702,8 +712,7 @@ static double log_residual_purchases(double A, double B, double a, double y, dou
 
 /* E[Y(t) | x, t_x, T] = P(alive) * I with A = r+x, y = alpha+T and p | alive ~
  * Beta(a, b+x+shift): clv.md A.1 eq. 10 and the MBG/NBD form of A.2. */
-static double expected_common(const double *p, double x, double t_x, double T, double t,
-                              int shift)
+static double expected_common(const double *p, double x, double t_x, double T, double t, int shift)
 {
     if (!params_valid(p) || !times_valid(x, t_x, T) || !(t >= 0))
         return NAN;
@@ -712,8 +721,8 @@ static double expected_common(const double *p, double x, double t_x, double T, d
     double log_alive = log_p_alive(p, x, t_x, T, shift);
     if (log_alive < -745) /* P(alive) underflows: nothing more to expect */
         return 0;
-    double log_i = log_residual_purchases(p[P_R] + x, p[P_B] + x + shift, p[P_A],
-                                          p[P_ALPHA] + T, t);
+    double log_i =
+        log_residual_purchases(p[P_R] + x, p[P_B] + x + shift, p[P_A], p[P_ALPHA] + T, t);
     return exp(log_alive + log_i);
 }
 
@@ -792,6 +801,12 @@ static double mbgnbd_pmf(const double *p, double t, int n)
 
 /* ---- the tables ---------------------------------------------------------------- */
 
+/* E[p] = a / (a + b): the chance of dropping out after a purchase. */
+static double bg_dropout(const double *p)
+{
+    return p[P_A] / (p[P_A] + p[P_B]);
+}
+
 static const model_ops BGNBD_OPS = {
     .name = "bgnbd",
     .title = "BG/NBD (Fader, Hardie & Lee 2005)",
@@ -805,6 +820,7 @@ static const model_ops BGNBD_OPS = {
     .batch_scratch = sizeof(bg_cache),
     .batch_prepare = bg_prepare,
     .loglik_sum = bgnbd_loglik_sum,
+    .dropout = bg_dropout,
     .p_alive = bgnbd_p_alive,
     .expected = bgnbd_expected,
     .unconditional = bgnbd_unconditional,
@@ -824,6 +840,7 @@ static const model_ops MBGNBD_OPS = {
     .batch_scratch = sizeof(bg_cache),
     .batch_prepare = bg_prepare,
     .loglik_sum = mbgnbd_loglik_sum,
+    .dropout = bg_dropout,
     .p_alive = mbgnbd_p_alive,
     .expected = mbgnbd_expected,
     .unconditional = mbgnbd_unconditional,

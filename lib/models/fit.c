@@ -46,10 +46,13 @@
 /* Fewer repeat buyers than this (or than this share of all) cannot identify a model. */
 #define FIT_MIN_REPEATERS 5.0
 #define FIT_MIN_REPEAT_SHARE 0.01
+/* A dropout below this (ops->dropout, rescaled time) is the no-dropout edge:
+ * fewer than one customer in a million would drop out over the whole history. */
+#define FIT_NO_DROPOUT 1e-6
 
 /* ---- names and dispatch ------------------------------------------------------ */
 
-static const char *const model_names[] = {"bgnbd", "mbgnbd", "pnbd", "bgbb", "gg"};
+static const char *const model_names[] = {"bgnbd", "mbgnbd", "pnbd", "bgbb", "gg", "nbd"};
 enum { MODEL_COUNT = sizeof model_names / sizeof model_names[0] };
 
 bool cvo_model_from_name(const char *name, cvo_model *out)
@@ -77,6 +80,7 @@ static const model_ops *ops_of(cvo_model model)
     case CVO_MODEL_PNBD: return pnbd_model();
     case CVO_MODEL_BGBB: return bgbb_model();
     case CVO_MODEL_GG: return gg_model();
+    case CVO_MODEL_NBD: return nbd_model();
     }
     return NULL;
 }
@@ -108,35 +112,78 @@ void cvo_fit_options_init(cvo_fit_options *options)
     options->starts = 0;
 }
 
+static const char *const status_names[] = {"converged", "no dropout", "not converged"};
+
+const char *cvo_fit_status_name(cvo_fit_status status)
+{
+    return (unsigned)status < sizeof status_names / sizeof status_names[0] ? status_names[status]
+                                                                           : "unknown";
+}
+
 /* ---- predictions ---------------------------------------------------------------- */
 
-static const model_ops *fit_ops(const cvo_fit *fit)
+/* The model predictions run with: the NBD at the no-dropout edge. */
+static const model_ops *fit_ops(const cvo_fit *fit, const double **params)
 {
-    return fit != NULL ? ops_of(fit->model) : NULL;
+    if (fit == NULL)
+        return NULL;
+    if (fit->status == CVO_FIT_NO_DROPOUT) {
+        *params = fit->nbd_params;
+        return nbd_model();
+    }
+    *params = fit->params;
+    return ops_of(fit->model);
+}
+
+bool cvo_fit_reduced(const cvo_fit *fit, cvo_fit *out)
+{
+    if (fit == NULL || fit->status != CVO_FIT_NO_DROPOUT)
+        return false;
+    memset(out, 0, sizeof *out);
+    out->model = CVO_MODEL_NBD;
+    out->nparams = 2;
+    for (int k = 0; k < MODEL_MAX_PARAMS; k++) {
+        out->param_names[k] = k < 2 ? nbd_model()->param_names[k] : NULL;
+        out->params[k] = k < 2 ? fit->nbd_params[k] : NAN;
+        out->std_error[k] = k < 2 ? fit->nbd_std_error[k] : NAN;
+    }
+    out->nbd_params[0] = out->nbd_params[1] = NAN;
+    out->nbd_std_error[0] = out->nbd_std_error[1] = NAN;
+    out->loglik = fit->nbd_loglik;
+    out->nbd_loglik = NAN;
+    out->n = fit->n;
+    out->iterations = fit->iterations;
+    out->converged = true;
+    out->status = CVO_FIT_CONVERGED;
+    return true;
 }
 
 double cvo_fit_p_alive(const cvo_fit *fit, double x, double t_x, double T)
 {
-    const model_ops *ops = fit_ops(fit);
-    return ops && ops->p_alive ? ops->p_alive(fit->params, x, t_x, T) : NAN;
+    const double *p = NULL;
+    const model_ops *ops = fit_ops(fit, &p);
+    return ops && ops->p_alive ? ops->p_alive(p, x, t_x, T) : NAN;
 }
 
 double cvo_fit_expected(const cvo_fit *fit, double x, double t_x, double T, double t)
 {
-    const model_ops *ops = fit_ops(fit);
-    return ops && ops->expected ? ops->expected(fit->params, x, t_x, T, t) : NAN;
+    const double *p = NULL;
+    const model_ops *ops = fit_ops(fit, &p);
+    return ops && ops->expected ? ops->expected(p, x, t_x, T, t) : NAN;
 }
 
 double cvo_fit_unconditional(const cvo_fit *fit, double t)
 {
-    const model_ops *ops = fit_ops(fit);
-    return ops && ops->unconditional ? ops->unconditional(fit->params, t) : NAN;
+    const double *p = NULL;
+    const model_ops *ops = fit_ops(fit, &p);
+    return ops && ops->unconditional ? ops->unconditional(p, t) : NAN;
 }
 
 double cvo_fit_pmf(const cvo_fit *fit, double t, int n)
 {
-    const model_ops *ops = fit_ops(fit);
-    return ops && ops->pmf ? ops->pmf(fit->params, t, n) : NAN;
+    const double *p = NULL;
+    const model_ops *ops = fit_ops(fit, &p);
+    return ops && ops->pmf ? ops->pmf(p, t, n) : NAN;
 }
 
 double cvo_fit_spend(const cvo_fit *fit, double x, double m_x)
@@ -146,6 +193,10 @@ double cvo_fit_spend(const cvo_fit *fit, double x, double m_x)
 
 double cvo_fit_dert(const cvo_fit *fit, double x, double t_x, double T, double delta)
 {
+    if (fit != NULL && fit->status == CVO_FIT_NO_DROPOUT)
+        return nbd_dert(fit->nbd_params, x, T, delta);
+    if (fit != NULL && fit->model == CVO_MODEL_NBD)
+        return nbd_dert(fit->params, x, T, delta);
     return fit && fit->model == CVO_MODEL_PNBD ? pnbd_dert(fit->params, x, t_x, T, delta) : NAN;
 }
 
@@ -161,6 +212,10 @@ static void fit_clear(cvo_fit *out, const model_ops *ops)
         out->std_error[k] = NAN;
     }
     out->loglik = NAN;
+    out->status = CVO_FIT_NOT_CONVERGED;
+    out->nbd_params[0] = out->nbd_params[1] = NAN;
+    out->nbd_std_error[0] = out->nbd_std_error[1] = NAN;
+    out->nbd_loglik = NAN;
 }
 
 cvo_status cvo_fit_from_params(cvo_ctx *ctx, cvo_model model, const double *params, int count,
@@ -171,8 +226,8 @@ cvo_status cvo_fit_from_params(cvo_ctx *ctx, cvo_model model, const double *para
     if (ops == NULL || out == NULL)
         return ctx_fail(ctx, CVO_ERR_ARGUMENT, "unknown model %d", (int)model);
     if (params == NULL || count != ops->nparams)
-        return ctx_fail(ctx, CVO_ERR_ARGUMENT, "model %s takes %d parameters, %d given",
-                        ops->name, ops->nparams, params ? count : 0);
+        return ctx_fail(ctx, CVO_ERR_ARGUMENT, "model %s takes %d parameters, %d given", ops->name,
+                        ops->nparams, params ? count : 0);
     for (int k = 0; k < count; k++) {
         if (!(params[k] > 0 && isfinite(params[k])))
             return ctx_fail(ctx, CVO_ERR_ARGUMENT, "parameter %s of model %s must be > 0",
@@ -182,6 +237,7 @@ cvo_status cvo_fit_from_params(cvo_ctx *ctx, cvo_model model, const double *para
     out->model = model;
     memcpy(out->params, params, (size_t)count * sizeof *params);
     out->converged = true;
+    out->status = CVO_FIT_CONVERGED;
     return CVO_OK;
 }
 
@@ -563,8 +619,8 @@ typedef struct fit_ws {
     gsl_multimin_fminimizer *simplex;
     gsl_vector *x, *step, *grad, *newton;
     gsl_matrix *hess, *chol;
-    model_row *sample; /* NULL when the search runs on all rows */
-    model_row *mid;    /* the middle sample, or NULL */
+    model_row *sample;    /* NULL when the search runs on all rows */
+    model_row *mid;       /* the middle sample, or NULL */
     struct fit_ws *other; /* a workspace for a second start at once, or NULL */
     void *full_scratch, *sample_scratch, *mid_scratch; /* the model's batch caches, or NULL */
 } fit_ws;
@@ -628,8 +684,8 @@ static cvo_status ws_alloc(cvo_ctx *ctx, fit_ws *ws, const model_ops *ops, size_
     ws->chol = gsl_matrix_alloc(n, n);
     if (sample > 0)
         ws->sample = mem_array(ctx, sample, sizeof *ws->sample);
-    if (!ws->bfgs || !ws->simplex || !ws->x || !ws->step || !ws->grad || !ws->newton ||
-        !ws->hess || !ws->chol || (sample > 0 && ws->sample == NULL) ||
+    if (!ws->bfgs || !ws->simplex || !ws->x || !ws->step || !ws->grad || !ws->newton || !ws->hess ||
+        !ws->chol || (sample > 0 && ws->sample == NULL) ||
         !ws_alloc_scratch(ctx, ws, ops, sample, mid)) {
         ws_free(ctx, ws);
         return ctx_nomem(ctx);
@@ -639,10 +695,22 @@ static cvo_status ws_alloc(cvo_ctx *ctx, fit_ws *ws, const model_ops *ops, size_
 
 /* ---- minimisers ------------------------------------------------------------------- */
 
+/* Whether theta is at the model's no-dropout edge. */
+static bool at_edge(const model_ops *ops, const double *theta)
+{
+    double p[MODEL_MAX_PARAMS];
+    if (ops->dropout == NULL)
+        return false;
+    for (int k = 0; k < ops->nparams; k++)
+        p[k] = exp(theta[k]);
+    return ops->dropout(p) < FIT_NO_DROPOUT;
+}
+
 /* BFGS from theta (updated to the best point reached). *ok when the gradient
- * test passed. Returns the iterations used. */
-static int bfgs_run(fit_ws *ws, fit_problem *pb, double *theta, int max_iter, double gtol,
-                    bool *ok)
+ * test passed. Returns the iterations used. Stops at the no-dropout edge: the
+ * likelihood is flat there in the dropout parameters, so BFGS would crawl
+ * along it for hundreds of iterations; the NBD fit finishes the job. */
+static int bfgs_run(fit_ws *ws, fit_problem *pb, double *theta, int max_iter, double gtol, bool *ok)
 {
     fit_eval cache = {.pb = pb, .cached = false};
     gsl_multimin_function_fdf fn = {gsl_f, gsl_df, gsl_fdf, (size_t)pb->k, &cache};
@@ -656,7 +724,7 @@ static int bfgs_run(fit_ws *ws, fit_problem *pb, double *theta, int max_iter, do
         it++;
         int status = gsl_multimin_fdfminimizer_iterate(ws->bfgs);
         *ok = gsl_multimin_test_gradient(ws->bfgs->gradient, gtol) == GSL_SUCCESS;
-        if (status != GSL_SUCCESS)
+        if (status != GSL_SUCCESS || at_edge(pb->ops, ws->bfgs->x->data))
             break;
     }
     if (ws->bfgs->f < FIT_BAD_VALUE)
@@ -688,11 +756,10 @@ static int simplex_run(fit_ws *ws, fit_problem *pb, double *theta, int max_iter)
 }
 
 /* BFGS; on failure the simplex and BFGS again to polish. */
-static int minimise(fit_ws *ws, fit_problem *pb, double *theta, int max_iter, double gtol,
-                    bool *ok)
+static int minimise(fit_ws *ws, fit_problem *pb, double *theta, int max_iter, double gtol, bool *ok)
 {
     int it = bfgs_run(ws, pb, theta, max_iter, gtol, ok);
-    if (*ok)
+    if (*ok || at_edge(pb->ops, theta))
         return it;
     it += simplex_run(ws, pb, theta, max_iter);
     return it + bfgs_run(ws, pb, theta, max_iter, gtol, ok);
@@ -775,6 +842,8 @@ static int multistart(fit_ws *ws, fit_ws *other, fit_problem *pb, int starts, in
                 memcpy(theta, jobs[m].theta, sizeof jobs[m].theta);
             }
         }
+        if (at_edge(pb->ops, theta))
+            break; /* the NBD answers there; more starts would crawl the same flat edge */
     }
     return best_it;
 }
@@ -918,8 +987,8 @@ static int polish(fit_ws *ws, const fit_problem *pb, double *theta, int max_step
 /* Backtracking along -step like line_step, every point with its Hessian (into
  * ws->hess). When no point is taken, ws->hess is that of theta again and
  * false is returned. */
-static bool line_step_exact(fit_ws *ws, const fit_problem *pb, double *theta, double *f,
-                            double *g, const double *step)
+static bool line_step_exact(fit_ws *ws, const fit_problem *pb, double *theta, double *f, double *g,
+                            const double *step)
 {
     double trial[MODEL_MAX_PARAMS], gt[MODEL_MAX_PARAMS], slope = dot(g, step, pb->k);
     for (double t = 1; t > 1e-4; t *= 0.5) {
@@ -992,6 +1061,7 @@ typedef struct fit_run {
     int starts, max_iterations, iterations;
     bool optimum; /* the optimiser met its tolerance */
     bool hessian; /* the final Hessian is positive definite */
+    bool edge;    /* the search ended at the no-dropout edge (ws->hess not computed) */
 } fit_run;
 
 /* Every stride-th row of full (at most sample_rows, into sample) as *out, its
@@ -1035,8 +1105,8 @@ static double heavy_weight(const fit_problem *full, size_t size)
 /* A sample for Newton: every row of weight >= heavy_weight as it is (they
  * carry much of the likelihood), and every stride-th of the others, their
  * weights scaled up to stand for all of the others. */
-static void heavy_problem(const fit_problem *full, model_row *sample, size_t size,
-                          void *scratch, fit_problem *out)
+static void heavy_problem(const fit_problem *full, model_row *sample, size_t size, void *scratch,
+                          fit_problem *out)
 {
     double heavy = heavy_weight(full, size), light = 0, taken = 0;
     size_t light_rows = 0, n = 0;
@@ -1111,8 +1181,8 @@ static bool leave_sample(fit_ws *ws, fit_run *run, bool factored, double gtol)
     if (factored)
         run->iterations += polish(ws, &run->full, run->theta, FIT_SAMPLE_STEPS, &last);
     else
-        run->iterations += minimise(ws, &run->full, run->theta, run->max_iterations, gtol,
-                                    &run->optimum);
+        run->iterations +=
+            minimise(ws, &run->full, run->theta, run->max_iterations, gtol, &run->optimum);
     hessian(ws, &run->full, run->theta);
     return hessian_factor(ws, NULL);
 }
@@ -1163,6 +1233,8 @@ static void fit_optimise(fit_ws *ws, fit_run *run, double customers)
     int k = run->full.k;
     run->iterations = multistart(ws, ws->other, &run->search, run->starts, run->max_iterations,
                                  gtol, run->theta, &run->optimum);
+    if ((run->edge = at_edge(run->full.ops, run->theta)))
+        return;
     mid_newton(ws, run);
     if (exact_finish(ws, run))
         return;
@@ -1194,7 +1266,7 @@ static void fit_report(fit_ws *ws, fit_run *run, double time_scale, cvo_fit *out
         penalty_curv[k] = 4 * run->full.penalty * p * p;
         out->params[k] = (ops->time_scale_mask >> k) & 1u ? p / time_scale : p;
     }
-    if (!hessian_factor(ws, penalty_curv))
+    if (run->edge || !hessian_factor(ws, penalty_curv))
         return;
     if (gsl_linalg_cholesky_invert(ws->chol) != GSL_SUCCESS)
         return;
@@ -1204,20 +1276,37 @@ static void fit_report(fit_ws *ws, fit_run *run, double time_scale, cvo_fit *out
     }
 }
 
-/* Plain-words notes on what the data cannot identify; converged false then. */
-static void fit_judge(const fit_run *run, const fit_rows *rows, cvo_fit *out)
+/* The note of a fit at the no-dropout edge; false when its NBD fit failed. */
+static bool edge_note(const cvo_fit *nbd, cvo_fit *out)
+{
+    if (!nbd->converged) {
+        note_add(out, "no dropout detected, but its NBD fit failed: %s", nbd->note);
+        return false;
+    }
+    note_add(out,
+             "no dropout detected: the model reduces to NBD (r = %.6g, alpha = %.6g, "
+             "log-likelihood %.4f); predictions use it, with P(alive) = 1",
+             nbd->params[0], nbd->params[1], nbd->loglik);
+    return true;
+}
+
+/* Plain-words notes on what the data cannot identify; converged false then.
+ * nbd is the NBD fit at the no-dropout edge, else NULL. */
+static void fit_judge(const fit_run *run, const fit_rows *rows, const cvo_fit *nbd, cvo_fit *out)
 {
     const model_ops *ops = run->full.ops;
     char a[32], b[32];
-    bool ok = run->optimum && run->hessian;
+    bool ok = nbd != NULL || (run->optimum && run->hessian);
     double repeaters = ops->needs_repeaters ? rows->weight : rows->repeat_weight;
     if (repeaters < FIT_MIN_REPEATERS || repeaters < FIT_MIN_REPEAT_SHARE * rows->weight) {
         ok = false;
-        note_add(out, "only %s of %s customers bought twice: the data cannot identify the "
-                 "model; its parameters are not meaningful", count_text(repeaters, a),
-                 count_text(rows->weight + rows->nonpositive, b));
+        note_add(out,
+                 "only %s of %s customers bought twice: the data cannot identify the "
+                 "model; its parameters are not meaningful",
+                 count_text(repeaters, a), count_text(rows->weight + rows->nonpositive, b));
     }
-    for (int k = 0; k < ops->nparams; k++) {
+    /* at the edge the dropout parameters (2 and 3) run off by definition */
+    for (int k = 0; k < (nbd != NULL ? 2 : ops->nparams); k++) {
         double p = exp(run->theta[k]);
         if (p < FIT_PARAM_MIN || p > FIT_PARAM_MAX) {
             ok = false;
@@ -1225,15 +1314,18 @@ static void fit_judge(const fit_run *run, const fit_rows *rows, cvo_fit *out)
                      ops->param_names[k], p > 1 ? "infinity" : "zero");
         }
     }
-    if (!run->hessian && out->note[0] == '\0')
+    if (nbd != NULL)
+        ok = edge_note(nbd, out) && ok;
+    else if (!run->hessian && out->note[0] == '\0')
         note_add(out, "the likelihood is flat at the optimum (singular Hessian): the "
-                 "parameters are not identified and have no standard errors");
+                      "parameters are not identified and have no standard errors");
     else if (!run->optimum && out->note[0] == '\0')
         note_add(out, "the optimiser did not converge in %d iterations", run->iterations);
     if (rows->nonpositive > 0)
         note_add(out, "%s customers with a non-positive mean value were left out",
                  count_text(rows->nonpositive, a));
     out->converged = ok;
+    out->status = !ok ? CVO_FIT_NOT_CONVERGED : nbd ? CVO_FIT_NO_DROPOUT : CVO_FIT_CONVERGED;
 }
 
 static cvo_status check_options(cvo_ctx *ctx, const model_ops *ops, const cvo_summary *summary,
@@ -1291,6 +1383,32 @@ static double rescale_times(const model_ops *ops, fit_rows *rows)
 }
 
 static cvo_status fit_rows_run(cvo_ctx *ctx, fit_rows *rows, fit_run *run, size_t sample_rows,
+                               cvo_fit *out);
+
+/* At the no-dropout edge: the NBD fitted on the same rows into *nbd and out's
+ * nbd_*; the dropout model's r and alpha become the NBD's (the search stops at
+ * the edge before they settle), so its log-likelihood there is the NBD's. */
+static cvo_status edge_finish(cvo_ctx *ctx, fit_rows *rows, const fit_run *run, size_t sample_rows,
+                              cvo_fit *nbd, cvo_fit *out)
+{
+    const model_ops *ops = nbd_model();
+    fit_run nbd_run = {.full = {ops, NULL, NULL, 0, 1, run->full.penalty, ops->nparams},
+                       .starts = 1,
+                       .max_iterations = run->max_iterations};
+    fit_clear(nbd, ops);
+    CVO_TRY(fit_rows_run(ctx, rows, &nbd_run, sample_rows, nbd));
+    nbd->model = CVO_MODEL_NBD;
+    for (int k = 0; k < 2; k++) {
+        out->nbd_params[k] = nbd->params[k];
+        out->nbd_std_error[k] = nbd->std_error[k];
+        if (nbd->converged)
+            out->params[k] = nbd->params[k];
+    }
+    out->nbd_loglik = nbd->loglik;
+    return CVO_OK;
+}
+
+static cvo_status fit_rows_run(cvo_ctx *ctx, fit_rows *rows, fit_run *run, size_t sample_rows,
                                cvo_fit *out)
 {
     double scale = rescale_times(run->full.ops, rows);
@@ -1312,15 +1430,20 @@ static cvo_status fit_rows_run(cvo_ctx *ctx, fit_rows *rows, fit_run *run, size_
     problem_attach(&run->full, ws.full_scratch);
     search_problem(run, &ws, sample_rows);
     fit_optimise(&ws, run, rows->weight);
+    run->edge = run->edge || at_edge(run->full.ops, run->theta);
     fit_report(&ws, run, scale, out);
     restore_times(rows, scale);
-    out->loglik = natural_loglik(&run->full, rows, out->params, ws.full_scratch);
+    cvo_fit nbd;
+    cvo_status status = run->edge ? edge_finish(ctx, rows, run, sample_rows, &nbd, out) : CVO_OK;
+    if (status == CVO_OK)
+        out->loglik = natural_loglik(&run->full, rows, out->params, ws.full_scratch);
     if (ws.other != NULL)
         ws_free(ctx, ws.other);
     ws_free(ctx, &ws);
+    CVO_TRY(status);
     out->n = (uint64_t)llround(rows->weight);
     out->iterations = run->iterations;
-    fit_judge(run, rows, out);
+    fit_judge(run, rows, run->edge ? &nbd : NULL, out);
     return CVO_OK;
 }
 

@@ -22,13 +22,13 @@ typedef struct model_row {
 } model_row;
 
 typedef struct model_ops {
-    const char *name;        /* "bgnbd" */
-    const char *title;       /* "BG/NBD (Fader, Hardie & Lee 2005)" */
+    const char *name;  /* "bgnbd" */
+    const char *title; /* "BG/NBD (Fader, Hardie & Lee 2005)" */
     int nparams;
-    const char *param_names[MODEL_MAX_PARAMS];   /* r, alpha, a, b ... */
-    double start[MODEL_MAX_PARAMS];              /* default start, natural scale */
-    bool needs_repeaters;    /* Gamma-Gamma: only rows with x > 0 and m_x > 0 */
-    bool discrete;           /* BG/BB: t_x and T count opportunities */
+    const char *param_names[MODEL_MAX_PARAMS]; /* r, alpha, a, b ... */
+    double start[MODEL_MAX_PARAMS];            /* default start, natural scale */
+    bool needs_repeaters;                      /* Gamma-Gamma: only rows with x > 0 and m_x > 0 */
+    bool discrete;                             /* BG/BB: t_x and T count opportunities */
     /* Bit k set: parameter k is a time scale (alpha, beta): when all times
      * are multiplied by c, the MLE of parameter k is multiplied by c too.
      * The fitter rescales times to about 1 for conditioning. */
@@ -54,6 +54,12 @@ typedef struct model_ops {
     double (*loglik_sum)(const double *p, const model_row *rows, size_t n, double *grad,
                          double *hess, void *scratch);
 
+    /* The expected dropout at p (rescaled time, largest T = 1): E[p] = a / (a + b)
+     * per purchase for BG/NBD and MBG/NBD, the mean rate s / beta for
+     * Pareto/NBD. Near 0 nobody drops out and the model is the NBD (its
+     * no-dropout edge). NULL for models without dropout. */
+    double (*dropout)(const double *p);
+
     /* Predictions; NULL where a model has none. t is a length of time in
      * model periods (BG/BB: a number of future opportunities). */
     double (*p_alive)(const double *p, double x, double t_x, double T);
@@ -68,6 +74,8 @@ typedef struct model_ops {
 /* Model-specific quantities outside the common table. */
 /* Pareto/NBD discounted expected residual transactions, continuous rate delta per period. */
 double pnbd_dert(const double *p, double x, double t_x, double T, double delta);
+/* NBD discounted expected residual transactions: E[rate | x, T] / delta. */
+double nbd_dert(const double *p, double x, double T, double delta);
 /* Gamma-Gamma E[M | x, m_x] = p (gamma + m_x x) / (p x + q - 1); NaN when q <= 1. */
 double gg_expected_spend(const double *p, double x, double m_x);
 
@@ -84,6 +92,7 @@ const model_ops *mbgnbd_model(void);
 const model_ops *pnbd_model(void);
 const model_ops *bgbb_model(void);
 const model_ops *gg_model(void);
+const model_ops *nbd_model(void);
 
 /* Numerics shared by the models (lib/models/special.c). */
 double special_lbeta(double a, double b);

@@ -477,6 +477,12 @@ double pnbd_dert(const double *p, double x, double t_x, double T, double delta)
     return exp(ln_dert);
 }
 
+/* The mean dropout rate s / beta (per unit of time). */
+static double pnbd_dropout(const double *p)
+{
+    return p[P_S] / p[P_BETA];
+}
+
 static const model_ops pnbd_ops = {
     .name = "pnbd",
     .title = "Pareto/NBD (Schmittlein, Morrison & Colombo 1987)",
@@ -487,6 +493,7 @@ static const model_ops pnbd_ops = {
     .discrete = false,
     .time_scale_mask = (1u << P_ALPHA) | (1u << P_BETA),
     .loglik = pnbd_loglik,
+    .dropout = pnbd_dropout,
     .p_alive = pnbd_p_alive,
     .expected = pnbd_expected,
     .unconditional = pnbd_unconditional,

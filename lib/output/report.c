@@ -1356,6 +1356,7 @@ static const char *model_title(cvo_model model)
     case CVO_MODEL_PNBD: return "Pareto/NBD";
     case CVO_MODEL_BGBB: return "BG/BB";
     case CVO_MODEL_GG: return "Gamma-Gamma";
+    case CVO_MODEL_NBD: return "NBD";
     }
     return cvo_model_name(model);
 }
