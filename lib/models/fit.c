@@ -13,6 +13,7 @@
 #include <math.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -503,7 +504,13 @@ typedef struct fit_problem {
     double weight_factor; /* a sample stands for all rows: its weights are scaled up */
     double penalty;
     int k;
+    atomic_bool *cancel; /* set by another start: stop at once (NULL: never) */
 } fit_problem;
+
+static bool cancelled(const fit_problem *pb)
+{
+    return pb->cancel != NULL && atomic_load_explicit(pb->cancel, memory_order_relaxed);
+}
 
 /* sum w loglik(p) over pb's rows, the weighted gradient into sum when not NULL:
  * one batch call when the model has one, else row by row. */
@@ -724,7 +731,7 @@ static int bfgs_run(fit_ws *ws, fit_problem *pb, double *theta, int max_iter, do
         it++;
         int status = gsl_multimin_fdfminimizer_iterate(ws->bfgs);
         *ok = gsl_multimin_test_gradient(ws->bfgs->gradient, gtol) == GSL_SUCCESS;
-        if (status != GSL_SUCCESS || at_edge(pb->ops, ws->bfgs->x->data))
+        if (status != GSL_SUCCESS || at_edge(pb->ops, ws->bfgs->x->data) || cancelled(pb))
             break;
     }
     if (ws->bfgs->f < FIT_BAD_VALUE)
@@ -742,7 +749,7 @@ static int simplex_run(fit_ws *ws, fit_problem *pb, double *theta, int max_iter)
     if (gsl_multimin_fminimizer_set(ws->simplex, &fn, ws->x, ws->step) != GSL_SUCCESS)
         return 0;
     int it = 0;
-    while (it < max_iter) {
+    while (it < max_iter && !cancelled(pb)) {
         it++;
         if (gsl_multimin_fminimizer_iterate(ws->simplex) != GSL_SUCCESS)
             break;
@@ -787,12 +794,15 @@ typedef struct start_job {
     int j, max_iter, it;
     double gtol, f, theta[MODEL_MAX_PARAMS];
     bool ok;
+    atomic_bool *edge_signal; /* set when this start ends at the no-dropout edge, or NULL */
 } start_job;
 
 static void start_run(start_job *s)
 {
     start_point(s->pb.ops, s->j, s->theta);
     s->it = minimise(s->ws, &s->pb, s->theta, s->max_iter, s->gtol, &s->ok);
+    if (s->edge_signal != NULL && at_edge(s->pb.ops, s->theta))
+        atomic_store(s->edge_signal, true);
     s->f = problem_eval(&s->pb, s->theta, NULL);
 }
 
@@ -829,11 +839,20 @@ static int multistart(fit_ws *ws, fit_ws *other, fit_problem *pb, int starts, in
         pb->ops->batch_prepare(pb->rows, pb->count, pb2.scratch);
     }
     *ok = false;
+    atomic_bool edge_first;
+    atomic_init(&edge_first, false);
+    pb2.cancel = &edge_first;
     for (int j = 0; j < starts; j += step) {
         int count = starts - j < step ? starts - j : step;
-        start_job jobs[2] = {{ws, *pb, j, max_iter, 0, gtol, 0, {0}, false},
-                             {other, pb2, j + 1, max_iter, 0, gtol, 0, {0}, false}};
+        start_job jobs[2] = {{ws, *pb, j, max_iter, 0, gtol, 0, {0}, false, NULL},
+                             {other, pb2, j + 1, max_iter, 0, gtol, 0, {0}, false, NULL}};
+        /* the first start at the no-dropout edge is the answer (the NBD's): the
+         * start beside it is cancelled and ignored, whenever it stops */
+        if (j == 0)
+            jobs[0].edge_signal = &edge_first;
         starts_run(jobs, count);
+        if (j == 0 && at_edge(pb->ops, jobs[0].theta))
+            count = 1;
         for (int m = 0; m < count; m++) {
             if (j + m == 0 || jobs[m].f < best_f) {
                 best_f = jobs[m].f;
