@@ -47,10 +47,22 @@ static void print_fit(const char *source, const cvo_fit *fit, const cvo_summary 
     for (int k = 0; k < fit->nparams; k++)
         printf("%-14s %14.7g %14.7g\n", fit->param_names[k], fit->params[k], fit->std_error[k]);
     printf("\nlog-likelihood  %.4f (total over %" PRIu64 " customers)\n", fit->loglik, fit->n);
-    printf("optimiser       %s after %d iterations\n", fit->converged ? "converged" : "NOT converged",
-           fit->iterations);
+    if (fit->status == CVO_FIT_NO_DROPOUT)
+        printf("optimiser       reached the no-dropout edge after %d iterations\n",
+               fit->iterations);
+    else
+        printf("optimiser       %s after %d iterations\n",
+               fit->converged ? "converged" : "NOT converged", fit->iterations);
     if (fit->note[0])
         printf("note            %s\n", fit->note);
+    cvo_fit nbd;
+    if (!cvo_fit_reduced(fit, &nbd))
+        return;
+    printf("\nno dropout detected: the model reduces to NBD (P(alive) = 1); predictions use it\n");
+    printf("%-14s %14s %14s\n", "NBD parameter", "estimate", "std. error");
+    for (int k = 0; k < nbd.nparams; k++)
+        printf("%-14s %14.7g %14.7g\n", nbd.param_names[k], nbd.params[k], nbd.std_error[k]);
+    printf("NBD log-likelihood  %.4f\n", nbd.loglik);
 }
 
 static void print_backtest(const cvo_backtest *b, const cvo_summary *s)
@@ -112,14 +124,14 @@ static void json_backtest(const cvo_backtest *b)
     printf(",\"backtest\":{\"holdout\":%.10g,\"customers\":%.10g,\"actual\":%.10g,"
            "\"model\":%.10g,\"naive\":%.10g,\"model_mae\":%.10g,\"naive_mae\":%.10g,"
            "\"by_frequency\":[",
-           b->holdout, b->customers, b->actual_total, b->model_total, b->naive_total,
-           b->model_mae, b->naive_mae);
+           b->holdout, b->customers, b->actual_total, b->model_total, b->naive_total, b->model_mae,
+           b->naive_mae);
     for (int i = 0; i < CVO_BACKTEST_BINS; i++) {
         const cvo_backtest_bin *x = &b->bins[i];
         printf("%s{\"x\":\"%d%s\",\"customers\":%.10g,\"actual\":%.10g,\"model\":%.10g,"
                "\"naive\":%.10g}",
-               i ? "," : "", x->x, i == CVO_BACKTEST_BINS - 1 ? "+" : "", x->customers,
-               x->actual, x->model, x->naive);
+               i ? "," : "", x->x, i == CVO_BACKTEST_BINS - 1 ? "+" : "", x->customers, x->actual,
+               x->model, x->naive);
     }
     printf("],\"tracking\":{\"calibration_periods\":%zu,", b->calibration_periods);
     json_series("actual", b->tracking_actual, b->periods);
@@ -139,6 +151,18 @@ static void print_json(const cvo_fit *fit, const cvo_backtest *b)
     printf(",\"n\":%" PRIu64 ",\"converged\":%s,\"iterations\":%d,\"note\":", fit->n,
            fit->converged ? "true" : "false", fit->iterations);
     cli_json_string(fit->note);
+    printf(",\"status\":");
+    cli_json_string(cvo_fit_status_name(fit->status));
+    cvo_fit nbd;
+    if (cvo_fit_reduced(fit, &nbd)) {
+        printf(",\"nbd\":{");
+        json_params("params", &nbd, nbd.params);
+        printf(",");
+        json_params("stderr", &nbd, nbd.std_error);
+        printf(",\"loglik\":");
+        json_number(nbd.loglik);
+        printf("}");
+    }
     if (b != NULL)
         json_backtest(b);
     printf("}\n");
@@ -167,8 +191,8 @@ static int run_fit(cvo_ctx *ctx, const parsed_args *args, cvo_model model, btyd_
         if (status != CVO_OK)
             return cli_fail(ctx, status);
     }
-    const char *source = data->customers ? args->positional[0]
-                                         : args_get(args, specs, SPEC_COUNT, "summary");
+    const char *source =
+        data->customers ? args->positional[0] : args_get(args, specs, SPEC_COUNT, "summary");
     if (args_get(args, specs, SPEC_COUNT, "json"))
         print_json(&fit, bt);
     else {

@@ -18,8 +18,9 @@
 static cvo_period config_period(const cvo_config *c)
 {
     const char *p = cvo_config_text(c, "model", "period");
-    return p && strcmp(p, "day") == 0 ? CVO_PERIOD_DAY
-           : p && strcmp(p, "month") == 0 ? CVO_PERIOD_MONTH : CVO_PERIOD_WEEK;
+    return p && strcmp(p, "day") == 0     ? CVO_PERIOD_DAY
+           : p && strcmp(p, "month") == 0 ? CVO_PERIOD_MONTH
+                                          : CVO_PERIOD_WEEK;
 }
 
 /* ---- scores ---------------------------------------------------------------- */
@@ -71,7 +72,7 @@ static void note(char *out, size_t cap, const char *what, const cvo_ctx *ctx, co
 static double model_winback(const cvo_fit *f, const cvo_summary_row *r, double threshold)
 {
     const double *p = f->params;
-    if (r->x <= 0)
+    if (r->x <= 0 || f->status == CVO_FIT_NO_DROPOUT) /* nobody lapses without dropout */
         return NAN;
     double k = (1 / threshold - 1) * (p[3] + r->x - 1) / p[2];
     return (p[1] + r->t_x) * pow(k, 1 / (p[0] + r->x)) - p[1] - r->T;
@@ -87,6 +88,9 @@ static cvo_status predict(cvo_analysis *a, const cvo_summary *s)
              status == CVO_OK ? &a->purchase : NULL);
         return status == CVO_ERR_NOMEM ? status : CVO_OK;
     }
+    if (a->purchase.status == CVO_FIT_NO_DROPOUT)
+        note(a->model_note, sizeof a->model_note, "The purchase model (BG/NBD):", a->ctx,
+             &a->purchase);
     status = cvo_model_fit(a->ctx, CVO_MODEL_GG, s, NULL, &a->spend);
     bool spend_ok = status == CVO_OK && a->spend.converged && a->spend.params[1] > 1;
     if (!spend_ok) {
@@ -97,7 +101,8 @@ static cvo_status predict(cvo_analysis *a, const cvo_summary *s)
     cvo_predict_options o;
     cvo_predict_options_init(&o);
     o.period_days = cvo_summary_period_days(s);
-    o.horizon = cvo_config_number(a->config, "model", "horizon_months") * 365.25 / 12 / o.period_days;
+    o.horizon =
+        cvo_config_number(a->config, "model", "horizon_months") * 365.25 / 12 / o.period_days;
     o.annual_discount = cvo_config_number(a->config, "model", "annual_discount");
     double threshold = cvo_config_number(a->config, "lists", "winback_p_alive");
     cvo_prediction *p = mem_array(a->ctx, s->count ? s->count : 1, sizeof *p);
@@ -140,11 +145,17 @@ static cvo_status backtest(cvo_analysis *a, cvo_period period)
     so.as_of_day = a->as_of;
     cvo_summary *s = NULL;
     cvo_fit fit;
-    cvo_status status = last - first < 28 ? CVO_ERR_EMPTY : cvo_summary_from_orders(a->ctx, a->customers, &so, &s);
+    cvo_status status =
+        last - first < 28 ? CVO_ERR_EMPTY : cvo_summary_from_orders(a->ctx, a->customers, &so, &s);
     if (status == CVO_OK)
         status = cvo_model_fit(a->ctx, CVO_MODEL_BGNBD, s, NULL, &fit);
     if (status == CVO_OK && fit.converged)
         status = cvo_backtest_run(a->ctx, &fit, s, a->customers, &a->backtest);
+    if (status == CVO_OK && fit.status == CVO_FIT_NO_DROPOUT)
+        snprintf(a->backtest_note, sizeof a->backtest_note,
+                 "Backtest with the NBD: on the calibration part BG/NBD found no dropout "
+                 "(a / (a + b) -> 0), so it reduces to NBD (r = %.4g, alpha = %.4g).",
+                 fit.nbd_params[0], fit.nbd_params[1]);
     else if (status == CVO_OK)
         note(a->backtest_note, sizeof a->backtest_note,
              "No backtest: the model could not be fitted on the calibration part:", a->ctx, &fit);
@@ -152,7 +163,7 @@ static cvo_status backtest(cvo_analysis *a, cvo_period period)
         snprintf(a->backtest_note, sizeof a->backtest_note,
                  "No backtest: the history is too short to hold part of it out (%s).",
                  status == CVO_ERR_EMPTY && last - first < 28 ? "less than four weeks"
-                                                             : cvo_ctx_message(a->ctx));
+                                                              : cvo_ctx_message(a->ctx));
     cvo_summary_free(s);
     return status == CVO_ERR_NOMEM ? status : CVO_OK;
 }
@@ -208,8 +219,9 @@ static cvo_status cohorts(cvo_analysis *a)
 /* Every deep dive, with the analysis' predictions and NPS answers. */
 static cvo_status dives(cvo_analysis *a)
 {
-    dive_input in = {a->customers, a->config, a->as_of, a->results, a->nps,
-                     a->margins.order != NULL ? &a->margins : NULL, NULL, 0, {0}};
+    dive_input in = {a->customers, a->config, a->as_of,
+                     a->results,   a->nps,    a->margins.order != NULL ? &a->margins : NULL,
+                     NULL,         0,         {0}};
     return dive_compute_all(a->side_ctx, &in, a->dives);
 }
 
@@ -391,7 +403,8 @@ static double median_of(cvo_analysis *a, bool clv)
     if (v == NULL)
         return 0;
     for (size_t i = 0; i < n; i++) {
-        double x = clv ? a->results[i].predicted_clv : a->customers->rows[i].net_revenue_cents / 100.0;
+        double x =
+            clv ? a->results[i].predicted_clv : a->customers->rows[i].net_revenue_cents / 100.0;
         if (isfinite(x))
             v[k++] = x;
     }
@@ -603,8 +616,8 @@ static void read_rules(cvo_analysis *a)
     for (size_t g = 0; g < segments && g < CVO_MAX_SEGMENTS; g++) {
         const char *segment = cvo_scheme_segment_name(a->scheme, g);
         r->top[g] = in_list(a, "segments", "top", segment, g, 0, 2);
-        bool is_gold = gold && gold[0] ? in_list(a, "loyalty", "gold_segments", segment, g, 0, 0)
-                                       : r->top[g];
+        bool is_gold =
+            gold && gold[0] ? in_list(a, "loyalty", "gold_segments", segment, g, 0, 0) : r->top[g];
         bool is_silver = in_list(a, "loyalty", "silver_segments", segment, g, 2, 7);
         r->tier[g] = is_gold ? 0 : is_silver ? 1 : 2;
     }
@@ -656,9 +669,19 @@ static cvo_status init_results(cvo_analysis *a)
     if (a->results == NULL)
         return ctx_nomem(a->ctx);
     for (size_t i = 0; i < n; i++)
-        a->results[i] = (cvo_customer_result){NAN, NAN, NAN, NAN, NAN, CVO_CHURN_MEDIUM,
-                                              INT32_MIN, INT32_MIN, 2, 0, CVO_CONSENT_UNKNOWN,
-                                              false, 0};
+        a->results[i] = (cvo_customer_result){NAN,
+                                              NAN,
+                                              NAN,
+                                              NAN,
+                                              NAN,
+                                              CVO_CHURN_MEDIUM,
+                                              INT32_MIN,
+                                              INT32_MIN,
+                                              2,
+                                              0,
+                                              CVO_CONSENT_UNKNOWN,
+                                              false,
+                                              0};
     return CVO_OK;
 }
 
@@ -740,16 +763,46 @@ const char *cvo_list_name(unsigned list_bit)
     return "unknown";
 }
 
-const cvo_customers *cvo_analysis_customers(const cvo_analysis *a) { return a->customers; }
-const cvo_customer_result *cvo_analysis_results(const cvo_analysis *a) { return a->results; }
-const cvo_rfm *cvo_analysis_rfm(const cvo_analysis *a) { return a->rfm; }
-const cvo_scheme *cvo_analysis_scheme(const cvo_analysis *a) { return a->scheme; }
-const cvo_config *cvo_analysis_config(const cvo_analysis *a) { return a->config; }
-const cvo_segment_row *cvo_analysis_segments(const cvo_analysis *a) { return a->segments; }
-const cvo_load_stats *cvo_analysis_load_stats(const cvo_analysis *a) { return &a->stats; }
-int32_t cvo_analysis_as_of(const cvo_analysis *a) { return a->as_of; }
-bool cvo_analysis_model_ok(const cvo_analysis *a) { return a->model_ok; }
-const char *cvo_analysis_model_note(const cvo_analysis *a) { return a->model_note; }
+const cvo_customers *cvo_analysis_customers(const cvo_analysis *a)
+{
+    return a->customers;
+}
+const cvo_customer_result *cvo_analysis_results(const cvo_analysis *a)
+{
+    return a->results;
+}
+const cvo_rfm *cvo_analysis_rfm(const cvo_analysis *a)
+{
+    return a->rfm;
+}
+const cvo_scheme *cvo_analysis_scheme(const cvo_analysis *a)
+{
+    return a->scheme;
+}
+const cvo_config *cvo_analysis_config(const cvo_analysis *a)
+{
+    return a->config;
+}
+const cvo_segment_row *cvo_analysis_segments(const cvo_analysis *a)
+{
+    return a->segments;
+}
+const cvo_load_stats *cvo_analysis_load_stats(const cvo_analysis *a)
+{
+    return &a->stats;
+}
+int32_t cvo_analysis_as_of(const cvo_analysis *a)
+{
+    return a->as_of;
+}
+bool cvo_analysis_model_ok(const cvo_analysis *a)
+{
+    return a->model_ok;
+}
+const char *cvo_analysis_model_note(const cvo_analysis *a)
+{
+    return a->model_note;
+}
 const cvo_fit *cvo_analysis_purchase_fit(const cvo_analysis *a)
 {
     return a->model_ok ? &a->purchase : NULL;
@@ -758,16 +811,34 @@ const cvo_fit *cvo_analysis_spend_fit(const cvo_analysis *a)
 {
     return a->model_ok && a->spend.converged ? &a->spend : NULL;
 }
-const cvo_profit *cvo_analysis_profit(const cvo_analysis *a) { return a->profit; }
-const cvo_nps *cvo_analysis_nps(const cvo_analysis *a) { return a->nps; }
-const cvo_cohorts *cvo_analysis_cohorts(const cvo_analysis *a) { return a->cohorts; }
+const cvo_profit *cvo_analysis_profit(const cvo_analysis *a)
+{
+    return a->profit;
+}
+const cvo_nps *cvo_analysis_nps(const cvo_analysis *a)
+{
+    return a->nps;
+}
+const cvo_cohorts *cvo_analysis_cohorts(const cvo_analysis *a)
+{
+    return a->cohorts;
+}
 const cvo_dive *cvo_analysis_dive(const cvo_analysis *a, cvo_dive_by by)
 {
     return (unsigned)by < CVO_DIVE_BY__COUNT ? a->dives[by] : NULL;
 }
-const cvo_backtest *cvo_analysis_backtest(const cvo_analysis *a) { return a->backtest; }
-const char *cvo_analysis_backtest_note(const cvo_analysis *a) { return a->backtest_note; }
-int32_t cvo_analysis_calibration_end(const cvo_analysis *a) { return a->calibration_end; }
+const cvo_backtest *cvo_analysis_backtest(const cvo_analysis *a)
+{
+    return a->backtest;
+}
+const char *cvo_analysis_backtest_note(const cvo_analysis *a)
+{
+    return a->backtest_note;
+}
+int32_t cvo_analysis_calibration_end(const cvo_analysis *a)
+{
+    return a->calibration_end;
+}
 size_t cvo_analysis_tier_count(const cvo_analysis *a)
 {
     (void)a;

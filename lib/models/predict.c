@@ -37,11 +37,11 @@ typedef struct predictor {
     const cvo_predict_options *o;
     size_t months;
     double month_periods;
-    double monthly;      /* discount factor of one month */
-    double *month_end;   /* period offsets of the month ends, capped at the horizon */
+    double monthly;    /* discount factor of one month */
+    double *month_end; /* period offsets of the month ends, capped at the horizon */
     alive_terms *cache;
     size_t cache_mask, cache_count;
-    double *values;      /* backing store of every by_month */
+    double *values; /* backing store of every by_month */
 } predictor;
 
 static uint64_t mix(double x, double T)
@@ -214,12 +214,13 @@ static cvo_status check(cvo_ctx *ctx, const cvo_fit *purchase, const cvo_fit *sp
                         const cvo_predict_options *o)
 {
     if (purchase->model != CVO_MODEL_BGNBD && purchase->model != CVO_MODEL_MBGNBD &&
-        purchase->model != CVO_MODEL_PNBD)
-        return ctx_fail(ctx, CVO_ERR_ARGUMENT, "predictions need bgnbd, mbgnbd or pnbd");
+        purchase->model != CVO_MODEL_PNBD && purchase->model != CVO_MODEL_NBD)
+        return ctx_fail(ctx, CVO_ERR_ARGUMENT, "predictions need bgnbd, mbgnbd, pnbd or nbd");
     if (spend != NULL && spend->model != CVO_MODEL_GG)
         return ctx_fail(ctx, CVO_ERR_ARGUMENT, "the spend model must be gg");
-    if (o->clv == CVO_CLV_DERT && purchase->model != CVO_MODEL_PNBD)
-        return ctx_fail(ctx, CVO_ERR_ARGUMENT, "DERT exists for pnbd only");
+    if (o->clv == CVO_CLV_DERT && purchase->model != CVO_MODEL_PNBD &&
+        purchase->model != CVO_MODEL_NBD)
+        return ctx_fail(ctx, CVO_ERR_ARGUMENT, "DERT exists for pnbd (and nbd) only");
     if (!(o->horizon > 0) || o->horizon / (365.25 / 12 / o->period_days) > MAX_MONTHS ||
         !(o->period_days > 0) || !(o->annual_discount > -1))
         return ctx_fail(ctx, CVO_ERR_ARGUMENT, "bad horizon, period or discount rate");
@@ -260,6 +261,9 @@ cvo_status cvo_predict_all(cvo_ctx *ctx, const cvo_fit *purchase, const cvo_fit 
     cvo_predict_options defaults;
     cvo_predict_options_init(&defaults);
     const cvo_predict_options *o = options ? options : &defaults;
+    cvo_fit reduced; /* a fit at the no-dropout edge predicts with its NBD */
+    if (purchase != NULL && cvo_fit_reduced(purchase, &reduced))
+        purchase = &reduced;
     CVO_TRY(check(ctx, purchase, spend, o));
     size_t n = summary->count, half = n >= PARALLEL_PREDICT_MIN ? n / 2 : n;
     predict_part parts[2];

@@ -743,6 +743,11 @@ static void summary_fit(json_obj *o, const char *key, const cvo_fit *fit)
     obj_bool(&f, "converged", fit->converged);
     obj_uint(&f, "iterations", fit->iterations > 0 ? (uint64_t)fit->iterations : 0);
     obj_text(&f, "note", fit->note);
+    cvo_fit nbd;
+    if (cvo_fit_reduced(fit, &nbd)) { /* only then, so earlier summaries read the same */
+        obj_text(&f, "status", cvo_fit_status_name(fit->status));
+        summary_fit(&f, "nbd", &nbd);
+    }
     obj_end(&f);
 }
 

@@ -1161,6 +1161,9 @@ static void section_backtest(report *r)
     if (bt == NULL) {
         note_box(r, "No backtest.", cvo_analysis_backtest_note(r->a));
     } else {
+        const char *note = cvo_analysis_backtest_note(r->a);
+        if (note != NULL && note[0])
+            note_box(r, "Model note.", note);
         backtest_figures(r, bt);
         if (bt->periods > 1 && bt->tracking_actual && bt->tracking_model)
             backtest_chart(r, bt);
