@@ -50,6 +50,9 @@
 /* A dropout below this (ops->dropout, rescaled time) is the no-dropout edge:
  * fewer than one customer in a million would drop out over the whole history. */
 #define FIT_NO_DROPOUT 1e-6
+/* A fit that found no interior maximum with a dropout below this has crawled
+ * towards the edge without reaching FIT_NO_DROPOUT: the flat edge is the answer. */
+#define FIT_NEAR_EDGE 1e-3
 
 /* ---- names and dispatch ------------------------------------------------------ */
 
@@ -702,15 +705,21 @@ static cvo_status ws_alloc(cvo_ctx *ctx, fit_ws *ws, const model_ops *ops, size_
 
 /* ---- minimisers ------------------------------------------------------------------- */
 
-/* Whether theta is at the model's no-dropout edge. */
-static bool at_edge(const model_ops *ops, const double *theta)
+/* Whether theta's dropout is below limit (false for a model without dropout). */
+static bool edge_within(const model_ops *ops, const double *theta, double limit)
 {
     double p[MODEL_MAX_PARAMS];
     if (ops->dropout == NULL)
         return false;
     for (int k = 0; k < ops->nparams; k++)
         p[k] = exp(theta[k]);
-    return ops->dropout(p) < FIT_NO_DROPOUT;
+    return ops->dropout(p) < limit;
+}
+
+/* Whether theta is at the model's no-dropout edge. */
+static bool at_edge(const model_ops *ops, const double *theta)
+{
+    return edge_within(ops, theta, FIT_NO_DROPOUT);
 }
 
 /* BFGS from theta (updated to the best point reached). *ok when the gradient
@@ -1449,7 +1458,9 @@ static cvo_status fit_rows_run(cvo_ctx *ctx, fit_rows *rows, fit_run *run, size_
     problem_attach(&run->full, ws.full_scratch);
     search_problem(run, &ws, sample_rows);
     fit_optimise(&ws, run, rows->weight);
-    run->edge = run->edge || at_edge(run->full.ops, run->theta);
+    run->edge =
+        run->edge || at_edge(run->full.ops, run->theta) ||
+        (!(run->optimum && run->hessian) && edge_within(run->full.ops, run->theta, FIT_NEAR_EDGE));
     fit_report(&ws, run, scale, out);
     restore_times(rows, scale);
     cvo_fit nbd;
