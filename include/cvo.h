@@ -524,7 +524,9 @@ typedef struct cvo_fit {
 CVO_API bool cvo_fit_reduced(const cvo_fit *fit, cvo_fit *out);
 
 /* Fits a model by maximum likelihood. A fit that cannot be identified (too
- * few repeat buyers) returns CVO_OK with converged false and a note. Errors:
+ * few repeat buyers) returns CVO_OK with converged false and a note. A dropout
+ * model that reaches its no-dropout edge returns CVO_OK, converged true,
+ * status CVO_FIT_NO_DROPOUT and the NBD fitted directly in nbd_*. Errors:
  * CVO_ERR_ARGUMENT, CVO_ERR_EMPTY (no usable rows), CVO_ERR_NOMEM. */
 CVO_API CVO_NODISCARD cvo_status cvo_model_fit(cvo_ctx *ctx, cvo_model model,
                                                const cvo_summary *summary,

@@ -321,6 +321,24 @@ static void test_cdnow_is_not_at_the_edge(void **state)
     cvo_ctx_free(ctx);
 }
 
+/* Fader, Hardie & Lee (2005) fit the NBD to these data as the benchmark of
+ * BG/NBD: r = 0.385, alpha = 12.072, LL = -9763.7. */
+static void test_nbd_cdnow_published(void **state)
+{
+    (void)state;
+    cvo_ctx *ctx = new_ctx();
+    cvo_summary *s = load_cdnow(ctx);
+    cvo_fit fit;
+    assert_int_equal(cvo_model_fit(ctx, CVO_MODEL_NBD, s, NULL, &fit), CVO_OK);
+    assert_int_equal(fit.status, CVO_FIT_CONVERGED);
+    assert_abs(fit.params[0], 0.385, 5e-4);
+    assert_abs(fit.params[1], 12.072, 5e-3);
+    assert_abs(fit.loglik, -9763.7, 0.05);
+    assert_nbd_std_errors(s, fit.params, fit.std_error);
+    cvo_summary_free(s);
+    cvo_ctx_free(ctx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -330,6 +348,7 @@ int main(void)
         cmocka_unit_test(test_mbgnbd_edge_is_nbd),
         cmocka_unit_test(test_pnbd_edge_is_nbd),
         cmocka_unit_test(test_cdnow_is_not_at_the_edge),
+        cmocka_unit_test(test_nbd_cdnow_published),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
