@@ -1426,11 +1426,12 @@ static cvo_status edge_finish(cvo_ctx *ctx, fit_rows *rows, const fit_run *run, 
     fit_clear(nbd, ops);
     CVO_TRY(fit_rows_run(ctx, rows, &nbd_run, sample_rows, nbd));
     nbd->model = CVO_MODEL_NBD;
+    if (!nbd->converged)
+        return CVO_OK; /* nbd_* stay NaN; fit_judge says why */
     for (int k = 0; k < 2; k++) {
         out->nbd_params[k] = nbd->params[k];
         out->nbd_std_error[k] = nbd->std_error[k];
-        if (nbd->converged)
-            out->params[k] = nbd->params[k];
+        out->params[k] = nbd->params[k];
     }
     out->nbd_loglik = nbd->loglik;
     return CVO_OK;
