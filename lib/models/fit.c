@@ -1420,7 +1420,7 @@ static cvo_status edge_finish(cvo_ctx *ctx, fit_rows *rows, const fit_run *run, 
                               cvo_fit *nbd, cvo_fit *out)
 {
     const model_ops *ops = nbd_model();
-    fit_run nbd_run = {.full = {ops, NULL, NULL, 0, 1, run->full.penalty, ops->nparams},
+    fit_run nbd_run = {.full = {ops, NULL, NULL, 0, 1, run->full.penalty, ops->nparams, NULL},
                        .starts = 1,
                        .max_iterations = run->max_iterations};
     fit_clear(nbd, ops);
@@ -1494,7 +1494,7 @@ cvo_status fit_model_sampled(cvo_ctx *ctx, const model_ops *ops, const cvo_summa
         return ctx_fail(ctx, CVO_ERR_EMPTY, "no customer can be used to fit the %s model%s",
                         ops->name, ops->needs_repeaters ? " (it needs repeat buyers)" : "");
     }
-    fit_run run = {.full = {ops, NULL, NULL, 0, 1, o->penalty, ops->nparams},
+    fit_run run = {.full = {ops, NULL, NULL, 0, 1, o->penalty, ops->nparams, NULL},
                    .starts = o->starts > 0 ? o->starts : 1,
                    .max_iterations = o->max_iterations};
     cvo_status status = fit_rows_run(ctx, &rows, &run, sample_rows, out);
