@@ -122,6 +122,10 @@ static int measure(results_job *j, const parsed_args *args, const opt_spec *spec
             printf("{\"as_of\":null,\"experiments\":[]}\n");
         return EXIT_OK;
     }
+    if (status == CVO_ERR_FORMAT) { /* the orders do not fit the experiments: name the file */
+        fprintf(stderr, "cvo: %s: %s\n", args->positional[0], cvo_ctx_message(j->ctx));
+        return EXIT_INPUT;
+    }
     if (status != CVO_OK)
         return cli_fail(j->ctx, status);
     if (json)
