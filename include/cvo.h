@@ -1685,9 +1685,16 @@ typedef struct cvo_transport {
     double (*now)(void *self);
     void (*sleep)(void *self, double seconds);
     void *self;
+    /* Optional (NULL: send is used, and its answer must fit in memory): sends request
+     * and writes the answer's body to out as it arrives, without a size cap (a bulk
+     * download); response->body is then "". Returns as send; CVO_ERR_WRITE when out
+     * cannot be written. */
+    cvo_status (*receive)(void *self, const cvo_http_request *request, FILE *out,
+                          cvo_http_response *response);
 } cvo_transport;
 
-/* A libcurl transport (http and https only, answers cut at 1 MB); release it with
+/* A libcurl transport (http and https only, answers cut at 1 MB, except those its
+ * receive writes to a file); release it with
  * cvo_transport_curl_close. Errors: CVO_ERR_INTERNAL (libcurl would not start),
  * CVO_ERR_NOMEM. */
 CVO_API CVO_NODISCARD cvo_status cvo_transport_curl_open(cvo_ctx *ctx, cvo_transport *out);
@@ -1777,6 +1784,88 @@ CVO_API CVO_NODISCARD cvo_status cvo_gorgias_import_ledger(cvo_ctx *ctx, cvo_his
                                                            const cvo_id_key *key,
                                                            const cvo_customers *customers,
                                                            const char *path, size_t *imported);
+
+/* ---- pulling orders from Shopify -------------------------------------------------------
+ * cvo pull shopify: the store's orders through the GraphQL Admin API's bulk operations
+ * (bulkOperationRunQuery over orders and their line items, polled with bulkOperation(id:),
+ * the JSONL result read with its __parentId child lines), written as a CSV in the columns
+ * of Shopify's order export (cvo's shopify format reads it). Pulls are incremental: the
+ * orders updated since the last pull replace their earlier rows in the previous file; a
+ * full pull (every [shopify] full_every_days, or asked) drops the orders Shopify no
+ * longer has. What a pull covered is kept beside the output (cvo_shopify_state). */
+
+/* What the last pull into one output covered. */
+typedef struct cvo_shopify_state {
+    char shop[128];     /* NAME.myshopify.com; "" when there was none */
+    int64_t watermark;  /* unix seconds: every order updated before it is in the file; -1:
+                           the file is not known to be complete (pull in full) */
+    int64_t last_full;  /* unix seconds: when the last full pull started; -1: never */
+} cvo_shopify_state;
+
+/* Reads the state file at path into *out; a missing file is the empty state (shop "",
+ * watermark and last_full -1). Errors: CVO_ERR_IO (unreadable), CVO_ERR_FORMAT
+ * ("path:line: ..." for a line cvo did not write). */
+CVO_API CVO_NODISCARD cvo_status cvo_shopify_state_read(cvo_ctx *ctx, const char *path,
+                                                        cvo_shopify_state *out);
+/* Writes state as the lines cvo_shopify_state_read reads. Errors: CVO_ERR_WRITE. */
+CVO_API CVO_NODISCARD cvo_status cvo_shopify_state_write(cvo_ctx *ctx,
+                                                         const cvo_shopify_state *state,
+                                                         FILE *out);
+
+typedef struct cvo_shopify_pull_options {
+    const char *shop;         /* NAME.myshopify.com */
+    const char *token;        /* the Admin API access token; never printed */
+    const char *base_url;     /* NULL: https://<shop>; http:// only on loopback (tests) */
+    const cvo_config *config; /* [push] timeout_seconds, connect_timeout_seconds, tries;
+                                 [shopify] api_version, full_every_days, poll_seconds,
+                                 wait_minutes; NULL: the defaults */
+    cvo_transport *transport;
+    cvo_push_report report;   /* NULL: no lines */
+    void *report_data;
+    const char *previous;     /* the output of the last pull, merged into the new one;
+                                 NULL or a missing file: none */
+    cvo_shopify_state state;  /* read beside previous */
+    int64_t since;            /* unix seconds: pull the orders updated since; INT64_MIN: from
+                                 state (or in full when it has no watermark) */
+    bool full;                /* pull every order and drop those Shopify no longer has */
+    int64_t now;              /* unix seconds (when full_every_days is up) */
+} cvo_shopify_pull_options;
+
+/* Zeroes, with since INT64_MIN and state empty. */
+CVO_API void cvo_shopify_pull_options_init(cvo_shopify_pull_options *options);
+
+typedef struct cvo_shopify_pull_result {
+    size_t requests;          /* HTTP requests, retries and the download included */
+    bool full;                /* this pull was a full one */
+    bool all_orders;          /* the token has read_all_orders (else only 60 days) */
+    size_t orders_pulled;     /* orders in the bulk operation's result */
+    size_t lines_pulled;      /* their line items */
+    size_t orders_new;        /* pulled and not in the previous file */
+    size_t orders_updated;    /* pulled and replacing their rows of the previous file */
+    size_t orders_kept;       /* of the previous file, not pulled, written again */
+    size_t orders_dropped;    /* of the previous file, gone from Shopify (full pulls) */
+    size_t orders_written, rows_written;
+    cvo_shopify_state state;  /* to record beside the output once it is published */
+} cvo_shopify_pull_result;
+
+/* Checks the token's scopes (read_orders needed; without read_all_orders a warning:
+ * Shopify shows only the last 60 days, and a full pull keeps the previous file's older
+ * orders), starts a bulk query of the orders updated since the watermark (all orders
+ * for a full pull; when a bulk query of the app is already running, waits for it
+ * first), polls it every poll_seconds for up to wait_minutes, downloads its JSONL
+ * result (through transport->receive when set), and writes to out the previous
+ * file's orders that were not pulled (none dropped but by a full pull) and the pulled
+ * ones, in the columns of Shopify's order export plus Customer ID, sorted by Created
+ * at. GraphQL throttling (THROTTLED, or HTTP 429) waits as the answer's cost and
+ * restore rate say, up to [push] tries. Results in *result. Errors:
+ * CVO_ERR_ARGUMENT (settings; a previous file of another shop), CVO_ERR_IO /
+ * CVO_ERR_FORMAT (a previous file cvo did not write), CVO_ERR_REMOTE (refused, a
+ * missing scope, still throttled after every try, the bulk operation failed, was
+ * cancelled or did not finish in time; the message says which), CVO_ERR_WRITE,
+ * CVO_ERR_LIMIT, CVO_ERR_NOMEM. */
+CVO_API CVO_NODISCARD cvo_status cvo_shopify_pull(cvo_ctx *ctx,
+                                                  const cvo_shopify_pull_options *options,
+                                                  FILE *out, cvo_shopify_pull_result *result);
 
 /* ---- deep dives -------------------------------------------------------------------
  * What drives customer value: customers grouped by how they started or who
