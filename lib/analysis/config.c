@@ -198,7 +198,7 @@ static const config_key config_keys[] = {
     LIST("gorgias", "tags", "cvo,vip-detractor", "Tags of every ticket, comma-separated."),
     INTEGER("gorgias", "assignee_team_id", "0", 0, NO_MAX,
             "Gorgias team the tickets are assigned to (its id); 0: none."),
-    TEXT("shopify", "api_version", "2025-10", CONFIG_NONEMPTY,
+    TEXT("shopify", "api_version", "2026-10", CONFIG_NONEMPTY,
          "cvo pull shopify: the GraphQL Admin API version (YYYY-MM, or unstable). Shopify "
          "supports each version for at least 12 months; cvo warns when it is older than 9."),
     INTEGER("shopify", "full_every_days", "7", 1, 3650,

@@ -141,6 +141,8 @@ bool shop_time_parse(const char *text, int64_t *out)
     const char *zone = text + 19;
     if (*zone == '.')
         zone += 1 + strspn(zone + 1, "0123456789");
+    if (*zone == ' ' && text[10] == ' ') /* the export's "2025-10-07 09:50:26 +0200" */
+        zone++;
     int64_t offset;
     if (!zone_offset(zone, &offset))
         return false;

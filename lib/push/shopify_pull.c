@@ -483,8 +483,10 @@ static cvo_status poll(puller *p)
         const char *status = jsonread_text(op, "status");
         const char *code = jsonread_text(op, "errorCode");
         const char *url = jsonread_text(op, "url");
-        long long objects = 0;
-        jsonread_integer(op, "objectCount", &objects);
+        long long objects = 0; /* UnsignedInt64: a string in JSON */
+        const char *count = jsonread_text(op, "objectCount");
+        if (count == NULL || (objects = strtoll(count, NULL, 10)) < 0)
+            jsonread_integer(op, "objectCount", &objects);
         if (status && strcmp(status, last) != 0) {
             session_say(&p->session, CVO_PUSH_PROGRESS, "bulk operation %s: %s, %lld objects",
                         p->op_id, status, objects);
