@@ -16,8 +16,9 @@
 
 static const opt_spec specs[] = {
     {"shop", 0, "NAME.myshopify.com", "the store"},
-    {"output", 'o', "FILE", "the orders CSV (Shopify's export columns); FILE.pull beside it "
-                            "records the pull"},
+    {"output", 'o', "FILE",
+     "the orders CSV (Shopify's export columns); FILE.pull beside it "
+     "records the pull"},
     {"since", 0, "DATE", "pull the orders updated since DATE (YYYY-MM-DD, UTC) into FILE"},
     {"full", 0, NULL, "pull every order: orders deleted at Shopify leave FILE"},
     {"config", 'c', "FILE", "configuration: [shopify] and [push] settings"},
@@ -166,14 +167,15 @@ static int run(pull_job *j)
 int cmd_pull(int argc, char **argv)
 {
     parsed_args args;
-    int code = cli_parse(argc, argv, specs, SPEC_COUNT, &args,
-                         "cvo pull shopify --shop NAME.myshopify.com -o FILE [--since DATE | --full]",
-                         "Pulls the store's orders through Shopify's GraphQL Admin API (bulk\n"
-                         "operations) into FILE, in the columns of Shopify's order export: the\n"
-                         "first pull takes every order, later ones the orders updated since the\n"
-                         "last pull, and every [shopify] full_every_days a full pull drops the\n"
-                         "orders deleted at Shopify. The access token comes from\n"
-                         "CVO_SHOPIFY_TOKEN; it needs read_orders and read_all_orders.");
+    int code =
+        cli_parse(argc, argv, specs, SPEC_COUNT, &args,
+                  "cvo pull shopify --shop NAME.myshopify.com -o FILE [--since DATE | --full]",
+                  "Pulls the store's orders through Shopify's GraphQL Admin API (bulk\n"
+                  "operations) into FILE, in the columns of Shopify's order export: the\n"
+                  "first pull takes every order, later ones the orders updated since the\n"
+                  "last pull, and every [shopify] full_every_days a full pull drops the\n"
+                  "orders deleted at Shopify. The access token comes from\n"
+                  "CVO_SHOPIFY_TOKEN; it needs read_orders and read_all_orders.");
     if (code >= 0)
         return code;
     pull_job j = {.args = &args};

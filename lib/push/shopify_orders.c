@@ -45,22 +45,86 @@ enum {
 };
 
 static const char *const column_names[COL_COUNT] = {
-    "Name", "Email", "Financial Status", "Paid at", "Fulfillment Status", "Fulfilled at",
-    "Accepts Marketing", "Currency", "Subtotal", "Shipping", "Taxes", "Total", "Discount Code",
-    "Discount Amount", "Shipping Method", "Created at", "Lineitem quantity", "Lineitem name",
-    "Lineitem price", "Lineitem compare at price", "Lineitem sku", "Lineitem requires shipping",
-    "Lineitem taxable", "Lineitem fulfillment status", "Billing Name", "Billing Street",
-    "Billing Address1", "Billing Address2", "Billing Company", "Billing City", "Billing Zip",
-    "Billing Province", "Billing Country", "Billing Phone", "Shipping Name", "Shipping Street",
-    "Shipping Address1", "Shipping Address2", "Shipping Company", "Shipping City",
-    "Shipping Zip", "Shipping Province", "Shipping Country", "Shipping Phone", "Notes",
-    "Note Attributes", "Cancelled at", "Payment Method", "Payment Reference", "Refunded Amount",
-    "Vendor", "Outstanding Balance", "Employee", "Location", "Device ID", "Id", "Tags",
-    "Risk Level", "Source", "Lineitem discount", "Tax 1 Name", "Tax 1 Value", "Tax 2 Name",
-    "Tax 2 Value", "Tax 3 Name", "Tax 3 Value", "Tax 4 Name", "Tax 4 Value", "Tax 5 Name",
-    "Tax 5 Value", "Phone", "Receipt Number", "Duties", "Billing Province Name",
-    "Shipping Province Name", "Payment ID", "Payment Terms Name", "Next Payment Due At",
-    "Payment References", "Customer ID",
+    "Name",
+    "Email",
+    "Financial Status",
+    "Paid at",
+    "Fulfillment Status",
+    "Fulfilled at",
+    "Accepts Marketing",
+    "Currency",
+    "Subtotal",
+    "Shipping",
+    "Taxes",
+    "Total",
+    "Discount Code",
+    "Discount Amount",
+    "Shipping Method",
+    "Created at",
+    "Lineitem quantity",
+    "Lineitem name",
+    "Lineitem price",
+    "Lineitem compare at price",
+    "Lineitem sku",
+    "Lineitem requires shipping",
+    "Lineitem taxable",
+    "Lineitem fulfillment status",
+    "Billing Name",
+    "Billing Street",
+    "Billing Address1",
+    "Billing Address2",
+    "Billing Company",
+    "Billing City",
+    "Billing Zip",
+    "Billing Province",
+    "Billing Country",
+    "Billing Phone",
+    "Shipping Name",
+    "Shipping Street",
+    "Shipping Address1",
+    "Shipping Address2",
+    "Shipping Company",
+    "Shipping City",
+    "Shipping Zip",
+    "Shipping Province",
+    "Shipping Country",
+    "Shipping Phone",
+    "Notes",
+    "Note Attributes",
+    "Cancelled at",
+    "Payment Method",
+    "Payment Reference",
+    "Refunded Amount",
+    "Vendor",
+    "Outstanding Balance",
+    "Employee",
+    "Location",
+    "Device ID",
+    "Id",
+    "Tags",
+    "Risk Level",
+    "Source",
+    "Lineitem discount",
+    "Tax 1 Name",
+    "Tax 1 Value",
+    "Tax 2 Name",
+    "Tax 2 Value",
+    "Tax 3 Name",
+    "Tax 3 Value",
+    "Tax 4 Name",
+    "Tax 4 Value",
+    "Tax 5 Name",
+    "Tax 5 Value",
+    "Phone",
+    "Receipt Number",
+    "Duties",
+    "Billing Province Name",
+    "Shipping Province Name",
+    "Payment ID",
+    "Payment Terms Name",
+    "Next Payment Due At",
+    "Payment References",
+    "Customer ID",
 };
 
 static const char order_prefix[] = "gid://shopify/Order/";
@@ -202,8 +266,8 @@ static bool gid_number(const char *text, const char *prefix, int64_t *out)
  * written in pass 2, the order-level row in pass 1. */
 typedef struct pulled {
     int64_t id;
-    size_t index; /* in t->orders */
-    json_t *node; /* the order's line (kept for its first row) */
+    size_t index;  /* in t->orders */
+    json_t *node;  /* the order's line (kept for its first row) */
     json_t *lines; /* its line items, an array */
 } pulled;
 
@@ -486,8 +550,8 @@ static cvo_status jsonl_pass_run(jsonl_pass *j, FILE *in, bool children)
     unsigned long n = 0;
     cvo_status status = CVO_OK;
     json_t *node;
-    while (status == CVO_OK &&
-           (status = read_line(j, &text, &cap, in, &n, &node)) == CVO_OK && node != NULL) {
+    while (status == CVO_OK && (status = read_line(j, &text, &cap, in, &n, &node)) == CVO_OK &&
+           node != NULL) {
         bool child = json_object_get(node, "__parentId") != NULL;
         if (child != children)
             json_decref(node);
@@ -636,8 +700,7 @@ static cvo_status read_records(shop_table *t, const char *path)
         }
     }
     if (got == CSV_UNTERMINATED)
-        return ctx_fail(t->ctx, CVO_ERR_FORMAT, "%s: unterminated quoted field at the end",
-                        path);
+        return ctx_fail(t->ctx, CVO_ERR_FORMAT, "%s: unterminated quoted field at the end", path);
     if (have) {
         open.len = t->previous_len - open.offset;
         CVO_TRY(add_order(t, &open));
@@ -657,8 +720,7 @@ cvo_status shop_read_previous(shop_table *t, const char *path, bool *found)
     cvo_status status = slurp(t, in, path);
     fclose(in);
     *found = true;
-    if (status == CVO_OK && t->previous_len > 0 &&
-        t->previous_text[t->previous_len - 1] != '\n')
+    if (status == CVO_OK && t->previous_len > 0 && t->previous_text[t->previous_len - 1] != '\n')
         return ctx_fail(t->ctx, CVO_ERR_FORMAT, "%s: the last line is cut short", path);
     return status == CVO_OK ? read_records(t, path) : status;
 }

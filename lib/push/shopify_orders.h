@@ -16,17 +16,17 @@
 
 /* One order's rows in the text of its source. */
 typedef struct shop_order {
-    int64_t id;       /* the numeric order id (the export's Id) */
-    int64_t created;  /* unix seconds of Created at */
+    int64_t id;         /* the numeric order id (the export's Id) */
+    int64_t created;    /* unix seconds of Created at */
     size_t offset, len; /* its rows, line ends included */
-    bool pulled;      /* from the bulk operation, else from the previous file */
-    bool dropped;     /* not written */
+    bool pulled;        /* from the bulk operation, else from the previous file */
+    bool dropped;       /* not written */
 } shop_order;
 
 typedef struct shop_table {
     cvo_ctx *ctx;
-    cell_buf pulled_text;  /* the rows of the pulled orders */
-    char *previous_text;   /* the previous file, whole */
+    cell_buf pulled_text; /* the rows of the pulled orders */
+    char *previous_text;  /* the previous file, whole */
     size_t previous_len;
     shop_order *orders;
     size_t count, cap;
@@ -47,9 +47,9 @@ cvo_status shop_read_jsonl(shop_table *t, FILE *jsonl, size_t *orders, size_t *l
 
 /* How the previous file's orders that were not pulled are treated. */
 typedef struct shop_merge {
-    bool full;              /* drop them: Shopify no longer has them */
-    int64_t keep_before;    /* but keep those created before this (INT64_MIN: none):
-                               without read_all_orders Shopify shows only 60 days */
+    bool full;           /* drop them: Shopify no longer has them */
+    int64_t keep_before; /* but keep those created before this (INT64_MIN: none):
+                            without read_all_orders Shopify shows only 60 days */
 } shop_merge;
 
 /* Merges and writes the header and every kept order, sorted by Created at then

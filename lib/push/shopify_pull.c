@@ -22,7 +22,7 @@ enum {
     VISIBLE_DAYS = 60,       /* without read_all_orders */
     VERSION_WARN_MONTHS = 9, /* platforms.md: warn when the pinned version is older */
     THROTTLE_MAX_S = 60,
-    START_TRIES = 3          /* starts refused because another bulk query ran */
+    START_TRIES = 3 /* starts refused because another bulk query ran */
 };
 
 /* The orders with what the CSV export holds: line items the one connection under
@@ -64,9 +64,9 @@ typedef struct puller {
     char url[URL_MAX + 64]; /* the GraphQL endpoint */
     char header[TOKEN_MAX + 40];
     double poll_s, wait_s;
-    int64_t op_created;     /* the bulk operation's createdAt */
+    int64_t op_created; /* the bulk operation's createdAt */
     char op_id[128];
-    char download[4096];    /* its url, "" when it has no result */
+    char download[4096]; /* its url, "" when it has no result */
 } puller;
 
 void cvo_shopify_pull_options_init(cvo_shopify_pull_options *options)
@@ -113,7 +113,8 @@ cvo_status cvo_shopify_state_read(cvo_ctx *ctx, const char *path, cvo_shopify_st
     out->watermark = out->last_full = -1;
     FILE *in = fopen(path, "r");
     if (in == NULL)
-        return errno == ENOENT ? CVO_OK : ctx_fail(ctx, CVO_ERR_IO, "%s: %s", path, strerror(errno));
+        return errno == ENOENT ? CVO_OK
+                               : ctx_fail(ctx, CVO_ERR_IO, "%s: %s", path, strerror(errno));
     char line[512];
     unsigned long n = 0;
     cvo_status status = CVO_OK;
@@ -241,7 +242,8 @@ static bool throttled(json_t *root)
     {
         const char *code = jsonread_text(e, "extensions.code");
         const char *message = jsonread_text(e, "message");
-        if ((code && strcmp(code, "THROTTLED") == 0) || (message && strcmp(message, "Throttled") == 0))
+        if ((code && strcmp(code, "THROTTLED") == 0) ||
+            (message && strcmp(message, "Throttled") == 0))
             return true;
     }
     return false;
@@ -296,7 +298,8 @@ static cvo_status graphql(puller *p, const char *where, const char *query, json_
             break;
         }
         if (!throttled(answer)) {
-            if (json_object_get(answer, "errors") != NULL || !json_is_object(json_object_get(answer, "data"))) {
+            if (json_object_get(answer, "errors") != NULL ||
+                !json_is_object(json_object_get(answer, "data"))) {
                 status = graphql_errors(p, where, answer);
                 json_decref(answer);
             } else {
@@ -314,8 +317,9 @@ static cvo_status graphql(puller *p, const char *where, const char *query, json_
                               where, try, what);
             break;
         }
-        session_say(&p->session, CVO_PUSH_PROGRESS, "%s: throttled (%s): waiting %g s (try %d of %d)",
-                    where, what, wait, try + 1, p->session.tries);
+        session_say(&p->session, CVO_PUSH_PROGRESS,
+                    "%s: throttled (%s): waiting %g s (try %d of %d)", where, what, wait, try + 1,
+                    p->session.tries);
         p->o->transport->sleep(p->o->transport->self, wait);
     }
     free(body); /* jansson's */
@@ -334,7 +338,8 @@ static cvo_status check_scopes(puller *p)
     json_array_foreach(jsonread_at(root, "data.currentAppInstallation.accessScopes"), i, scope)
     {
         const char *handle = jsonread_text(scope, "handle");
-        orders |= handle && (strcmp(handle, "read_orders") == 0 || strcmp(handle, "write_orders") == 0);
+        orders |=
+            handle && (strcmp(handle, "read_orders") == 0 || strcmp(handle, "write_orders") == 0);
         all_orders |= handle && strcmp(handle, "read_all_orders") == 0;
     }
     json_decref(root);
@@ -352,7 +357,8 @@ static cvo_status check_scopes(puller *p)
                     "read_all_orders to pull the whole history",
                     VISIBLE_DAYS);
     else
-        session_say(&p->session, CVO_PUSH_PROGRESS, "scopes read_orders and read_all_orders granted");
+        session_say(&p->session, CVO_PUSH_PROGRESS,
+                    "scopes read_orders and read_all_orders granted");
     return CVO_OK;
 }
 
@@ -444,7 +450,9 @@ static cvo_status start(puller *p, int64_t updated_since)
         char words[300];
         const char *message = jsonread_text(error, "message"), *code = jsonread_text(error, "code");
         snprintf(words, sizeof words, "%s (%s)",
-                 error == NULL ? "no operation in the answer" : message ? message : "no message",
+                 error == NULL ? "no operation in the answer"
+                 : message     ? message
+                               : "no message",
                  code ? code : "no code");
         json_decref(root);
         if (!busy)
@@ -500,10 +508,10 @@ static cvo_status poll(puller *p)
                         : ctx_fail(p->ctx, CVO_ERR_REMOTE, "shopify: the result's URL is too long");
         }
         if (!status_is(status, "CREATED") && !status_is(status, "RUNNING")) {
-            cvo_status failed = ctx_fail(
-                p->ctx, CVO_ERR_REMOTE, "shopify: bulk operation %s %s%s%s%s; nothing written",
-                p->op_id, status ? status : "vanished", code ? ": " : "", code ? code : "",
-                failure_hint(code));
+            cvo_status failed = ctx_fail(p->ctx, CVO_ERR_REMOTE,
+                                         "shopify: bulk operation %s %s%s%s%s; nothing written",
+                                         p->op_id, status ? status : "vanished", code ? ": " : "",
+                                         code ? code : "", failure_hint(code));
             json_decref(root);
             return failed;
         }
@@ -563,8 +571,8 @@ static cvo_status download(puller *p, FILE *file)
     if (!download_url_ok(p->download))
         return ctx_fail(p->ctx, CVO_ERR_REMOTE,
                         "shopify: the result's URL is not an https:// URL; nothing written");
-    cvo_http_request request = {"GET", p->download, NULL, 0, NULL, 0, p->wait_s,
-                                p->session.connect_timeout_s};
+    cvo_http_request request = {"GET", p->download, NULL,      0,
+                                NULL,  0,           p->wait_s, p->session.connect_timeout_s};
     const cvo_http_response *r = &p->session.response;
     for (int try = 1;; try++) {
         CVO_TRY(fetch_once(p, &request, file));
@@ -574,8 +582,8 @@ static cvo_status download(puller *p, FILE *file)
             return ctx_fail(p->ctx, CVO_ERR_REMOTE,
                             "shopify: the result of %s could not be downloaded (%s%ld%s%s); "
                             "nothing written",
-                            p->op_id, r->status ? "HTTP " : "", r->status,
-                            r->status ? "" : " ", r->status ? "" : r->error);
+                            p->op_id, r->status ? "HTTP " : "", r->status, r->status ? "" : " ",
+                            r->status ? "" : r->error);
         session_say(&p->session, CVO_PUSH_PROGRESS, "download: %s, retrying (try %d of %d)",
                     r->status ? "an error answer" : r->error, try + 1, p->session.tries);
         p->o->transport->sleep(p->o->transport->self, try);
@@ -609,8 +617,10 @@ static cvo_status choose_mode(puller *p, bool have_previous, int64_t *from)
         why = "the record of the last pull does not say the file is complete";
     else if (o->since == INT64_MIN &&
              (s->last_full < 0 || (double)(o->now - s->last_full) >= days * 86400)) {
-        snprintf(text, sizeof text, "the last full pull is over %g days old ([shopify] "
-                 "full_every_days)", days);
+        snprintf(text, sizeof text,
+                 "the last full pull is over %g days old ([shopify] "
+                 "full_every_days)",
+                 days);
         why = text;
     }
     p->result->full = why != NULL;
