@@ -563,6 +563,10 @@ typedef struct cvo_predict_options {
     double annual_discount;  /* yearly discount rate, 0.10 = 10% (default 0.10) */
     cvo_clv_form clv;
     double period_days;      /* days per period (default 7) */
+    /* A seasonal index (cvo_season_estimate) scaling the expected purchases of
+     * each calendar month of the horizon, which starts at the summary's end day;
+     * NULL (the default) or an inactive one: none. */
+    const struct cvo_season *season;
 } cvo_predict_options;
 
 CVO_API void cvo_predict_options_init(cvo_predict_options *options);
@@ -613,6 +617,12 @@ typedef struct cvo_backtest {
     size_t calibration_periods;
     double *tracking_actual;
     double *tracking_model;
+    /* seasonality (cvo_backtest_run_season): whether model_total, the bins and
+     * the tracking curve carry the seasonal index, the holdout total without it,
+     * and what the backtest should say of seasons in words ("" when nothing) */
+    bool season_applied;
+    double model_total_plain;
+    char season_note[384];
 } cvo_backtest;
 
 /* Compares a purchase model's predictions for the holdout of summary (built
@@ -624,6 +634,69 @@ CVO_API CVO_NODISCARD cvo_status cvo_backtest_run(cvo_ctx *ctx, const cvo_fit *f
                                                   const cvo_customers *customers,
                                                   cvo_backtest **out);
 CVO_API void cvo_backtest_free(cvo_backtest *backtest);
+
+/* ---- seasonality ------------------------------------------------------------
+ * A monthly seasonal index of the repeat-purchase rate, estimated from the
+ * calibration period only: the store's repeat purchases in each calendar month
+ * (A_m) against the fitted model's expected ones (E_m, from the unconditional
+ * curve of each birth cohort, scaled to the same total), shrunk towards 1 by
+ * the Gamma-Poisson empirical Bayes estimate (A_m + k) / (E_m + k) with
+ * k = 1 / tau^2, tau^2 = (X^2 - 11) / sum E_m (Clayton & Kaldor 1987), and
+ * normalised so that the E-weighted mean is 1. It needs 365 days of
+ * calibration. Predictions multiply the model's expected increments in each
+ * calendar month of the horizon by that month's index. */
+
+typedef enum cvo_season_mode {
+    CVO_SEASON_AUTO = 0,    /* the index when the months differ beyond chance (chi-square
+                               test of equal months, p < 0.01) */
+    CVO_SEASON_MONTHLY = 1, /* the index whenever a year of calibration allows it */
+    CVO_SEASON_OFF = 2      /* no index; the coverage warnings still hold */
+} cvo_season_mode;
+
+/* "auto", "monthly", "off"; false for another name. */
+CVO_API bool cvo_season_mode_from_name(const char *name, cvo_season_mode *out);
+
+typedef struct cvo_season {
+    bool active;              /* the index is applied (else index[] is all 1) */
+    double index[12];         /* by calendar month, January first */
+    double actual[12];        /* repeat purchases in the calibration period, by month */
+    double expected[12];      /* the model's, scaled to the same total */
+    uint32_t days_seen[12];   /* calibration days in each calendar month (all years) */
+    double shrinkage;         /* k; INFINITY when the months do not differ beyond chance */
+    double chi_square;        /* test of equal months (11 degrees of freedom); NaN untested */
+    double p_value;
+    int32_t first_day;        /* calibration: first customer's first purchase .. */
+    int32_t end_day;          /* .. the summary's end day */
+    char note[256];           /* why there is no index, or ""; plain words */
+} cvo_season;
+
+/* Estimates the index of a purchase model fitted on summary (built from the
+ * orders of customers, loaded with keep_orders). Without orders, with less
+ * than 365 days of calibration, or mode off, *out holds no index (active false,
+ * index all 1) and note says why; the calendar coverage is filled whenever
+ * the orders are there. Errors: CVO_ERR_ARGUMENT (not bgnbd, mbgnbd, pnbd or
+ * nbd), CVO_ERR_NOMEM. */
+CVO_API CVO_NODISCARD cvo_status cvo_season_estimate(cvo_ctx *ctx, const cvo_fit *fit,
+                                                     const cvo_summary *summary,
+                                                     const cvo_customers *customers,
+                                                     cvo_season_mode mode, cvo_season *out);
+/* The index of day's calendar month (1 without an index or season NULL). */
+CVO_API double cvo_season_at(const cvo_season *season, int32_t day);
+/* What a forecast of the days [from, to] after the calibration should say of
+ * seasons, in words, into out (cap bytes, "" when nothing): a calibration
+ * shorter than a year, months of the forecast the calibration never saw ("the
+ * holdout covers a season the history does not show; expect a seasonal
+ * bias"), or that the index was applied. Returns out. */
+CVO_API const char *cvo_season_warning(const cvo_season *season, int32_t from, int32_t to,
+                                       char *out, size_t cap);
+/* cvo_backtest_run with a seasonal index (NULL: none): the holdout predictions
+ * and the tracking curve carry it, model_total_plain is the total without it,
+ * and season_note says in words what the backtest should say of seasons. */
+CVO_API CVO_NODISCARD cvo_status cvo_backtest_run_season(cvo_ctx *ctx, const cvo_fit *fit,
+                                                         const cvo_season *season,
+                                                         const cvo_summary *summary,
+                                                         const cvo_customers *customers,
+                                                         cvo_backtest **out);
 
 /* ---- configuration ------------------------------------------------------------ */
 

@@ -5,8 +5,10 @@
  * does not grow with the number of customers. */
 #include "core/customers.h"
 #include "core/summary.h"
+#include "models/season.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -117,8 +119,22 @@ static void expect_model(const cvo_fit *fit, const birth_group *g, size_t groups
     }
 }
 
-static cvo_status track(cvo_ctx *ctx, const cvo_fit *fit, const cvo_summary *s,
-                        const cvo_customers *c, cvo_backtest *b)
+/* The model's curve with the seasonal index: each period's increment times
+ * the index of the calendar month of its middle. */
+static void season_curve(const cvo_season *season, int32_t day0, double days, double *curve,
+                         size_t periods)
+{
+    double before = 0, sum = 0;
+    for (size_t p = 0; p < periods; p++) {
+        int32_t middle = day0 + (int32_t)floor((p + 0.5) * days);
+        sum += (curve[p] - before) * cvo_season_at(season, middle);
+        before = curve[p];
+        curve[p] = sum;
+    }
+}
+
+static cvo_status track(cvo_ctx *ctx, const cvo_fit *fit, const cvo_season *season,
+                        const cvo_summary *s, const cvo_customers *c, cvo_backtest *b)
 {
     size_t groups = 0;
     birth_group *g = birth_groups(ctx, s, &groups);
@@ -136,12 +152,59 @@ static cvo_status track(cvo_ctx *ctx, const cvo_fit *fit, const cvo_summary *s,
     }
     count_actual(s, c, day0, days, b->tracking_actual, b->periods);
     expect_model(fit, g, groups, day0, days, b->tracking_model, b->periods);
+    if (season_active(season))
+        season_curve(season, day0, days, b->tracking_model, b->periods);
     mem_free(ctx, g);
     return CVO_OK;
 }
 
+/* The holdout's calendar pieces, or 0 when no index applies. */
+static size_t holdout_pieces(const cvo_season *season, const cvo_summary *summary, double *ends,
+                             double *weights, size_t cap)
+{
+    if (!season_active(season) || summary->end_day == INT32_MIN || !(summary->period_days > 0))
+        return 0;
+    return season_pieces(season, summary->end_day, summary->period_days, summary->holdout, NULL,
+                         0, ends, weights, cap);
+}
+
+/* A customer's holdout prediction with the index: the model's increments
+ * over each piece times its month's index. */
+static double seasonal(const cvo_fit *fit, const cvo_summary_row *r, double plain,
+                       const double *ends, const double *weights, size_t pieces)
+{
+    double before = 0, sum = 0;
+    for (size_t i = 0; i + 1 < pieces; i++) {
+        double after = cvo_fit_expected(fit, r->x, r->t_x, r->T, ends[i]);
+        sum += weights[i] * (after - before);
+        before = after;
+    }
+    return sum + weights[pieces - 1] * (plain - before);
+}
+
+static void say_season(cvo_backtest *b, const cvo_season *season, const cvo_summary *summary)
+{
+    if (season == NULL || summary->end_day == INT32_MIN || !(summary->period_days > 0))
+        return;
+    int32_t to = summary->end_day + (int32_t)lround(summary->holdout * summary->period_days);
+    cvo_season_warning(season, summary->end_day + 1, to, b->season_note, sizeof b->season_note);
+    size_t len = strlen(b->season_note);
+    if (b->season_applied && len + 1 < sizeof b->season_note)
+        snprintf(b->season_note + len, sizeof b->season_note - len,
+                 " The model predicts %.0f repeat purchases with it, %.0f without it; %.0f "
+                 "were made.",
+                 b->model_total, b->model_total_plain, b->actual_total);
+}
+
 cvo_status cvo_backtest_run(cvo_ctx *ctx, const cvo_fit *fit, const cvo_summary *summary,
                             const cvo_customers *customers, cvo_backtest **out)
+{
+    return cvo_backtest_run_season(ctx, fit, NULL, summary, customers, out);
+}
+
+cvo_status cvo_backtest_run_season(cvo_ctx *ctx, const cvo_fit *fit, const cvo_season *season,
+                                   const cvo_summary *summary, const cvo_customers *customers,
+                                   cvo_backtest **out)
 {
     *out = NULL;
     if (!summary->has_holdout || summary->holdout <= 0)
@@ -155,20 +218,34 @@ cvo_status cvo_backtest_run(cvo_ctx *ctx, const cvo_fit *fit, const cvo_summary 
     box->ctx = ctx;
     cvo_backtest *b = &box->result;
     b->holdout = summary->holdout;
+    size_t cap = season_pieces_cap(summary->period_days, summary->holdout);
+    double *ends = mem_array(ctx, 2 * cap, sizeof(double)), *weights = ends + cap;
+    if (ends == NULL) {
+        mem_free(ctx, box);
+        return ctx_nomem(ctx);
+    }
+    size_t pieces = holdout_pieces(season, summary, ends, weights, cap);
+    b->season_applied = pieces > 0;
     for (size_t i = 0; i < summary->count; i++) {
         const cvo_summary_row *r = &summary->rows[i];
-        double model = cvo_fit_expected(fit, r->x, r->t_x, r->T, b->holdout);
+        double plain = cvo_fit_expected(fit, r->x, r->t_x, r->T, b->holdout);
+        double model = pieces > 0 ? seasonal(fit, r, plain, ends, weights, pieces) : plain;
         double naive = r->T > 0 ? r->x / r->T * b->holdout : 0;
+        b->model_total_plain += r->weight * plain;
         add_customer(b, r, model, naive);
     }
+    mem_free(ctx, ends);
     take_means(b);
     bool can_track = customers != NULL && customers->order_start != NULL &&
                      summary->period_days > 0 && fit->model != CVO_MODEL_BGBB;
-    cvo_status status = can_track ? track(ctx, fit, summary, customers, b) : CVO_OK;
+    cvo_status status =
+        can_track ? track(ctx, fit, b->season_applied ? season : NULL, summary, customers, b)
+                  : CVO_OK;
     if (status != CVO_OK) {
         cvo_backtest_free(b);
         return status;
     }
+    say_season(b, season, summary);
     *out = b;
     return CVO_OK;
 }

@@ -3,6 +3,7 @@
  * Pareto/NBD the conditional expectation factors as P(alive | x, t_x, T) times
  * a term of (x, T, t) only; that term is computed once per distinct (x, T). */
 #include "models/model.h"
+#include "models/season.h"
 #include "core/summary.h"
 
 #include <math.h>
@@ -42,6 +43,12 @@ typedef struct predictor {
     alive_terms *cache;
     size_t cache_mask, cache_count;
     double *values; /* backing store of every by_month */
+    /* with a seasonal index: the horizon cut at the month ends and the calendar
+     * months, each piece's index, and the horizon in index-weighted periods */
+    int32_t start_day;
+    size_t pieces;
+    double *piece_end, *piece_weight;
+    double operational;
 } predictor;
 
 static uint64_t mix(double x, double T)
@@ -124,6 +131,23 @@ static bool grow_cache(predictor *pr)
     return true;
 }
 
+/* by_month with the seasonal index: the model's increments over each piece
+ * of the horizon times the index of the piece's calendar month. */
+static void seasonal_terms(const predictor *pr, alive_terms *e, double alive)
+{
+    double before = 0, sum = 0;
+    size_t k = 1;
+    for (size_t i = 0; i < pr->pieces; i++) {
+        double after = expected_alive(pr->fit, alive, e->x, e->T, pr->piece_end[i]);
+        sum += pr->piece_weight[i] * (after - before);
+        before = after;
+        while (k <= pr->months && pr->month_end[k] <= pr->piece_end[i] + 1e-9)
+            e->by_month[k++] = sum;
+    }
+    while (k <= pr->months)
+        e->by_month[k++] = sum;
+}
+
 static alive_terms *terms_for(predictor *pr, double x, double T)
 {
     alive_terms *e = slot_for(pr->cache, pr->cache_mask, x, T);
@@ -139,10 +163,15 @@ static alive_terms *terms_for(predictor *pr, double x, double T)
     e->x = x;
     e->T = T;
     e->by_month[0] = 0;
-    e->p_none = none_alive(pr->fit, x, T, pr->o->horizon);
     double alive = cvo_fit_p_alive(pr->fit, x, T, T);
-    for (size_t k = 1; k <= pr->months; k++)
-        e->by_month[k] = expected_alive(pr->fit, alive, x, T, pr->month_end[k]);
+    if (pr->pieces > 0) {
+        e->p_none = none_alive(pr->fit, x, T, pr->operational);
+        seasonal_terms(pr, e, alive);
+    } else {
+        e->p_none = none_alive(pr->fit, x, T, pr->o->horizon);
+        for (size_t k = 1; k <= pr->months; k++)
+            e->by_month[k] = expected_alive(pr->fit, alive, x, T, pr->month_end[k]);
+    }
     const cvo_fit *fit = pr->fit;
     double rate_shape = fit->params[0] + x, scale = fit->params[1] + T;
     double next = scale * (pow(2.0, 1.0 / rate_shape) - 1);
@@ -187,6 +216,26 @@ static bool predict_one(predictor *pr, const cvo_fit *spend, const cvo_summary_r
     return true;
 }
 
+/* The horizon's calendar pieces when a seasonal index applies (else none). */
+static cvo_status setup_season(predictor *pr)
+{
+    const cvo_predict_options *o = pr->o;
+    if (!season_active(o->season) || pr->start_day == INT32_MIN)
+        return CVO_OK;
+    size_t cap = pr->months + season_pieces_cap(o->period_days, o->horizon) + 1;
+    pr->piece_end = mem_array(pr->ctx, cap, sizeof(double));
+    pr->piece_weight = mem_array(pr->ctx, cap, sizeof(double));
+    if (pr->piece_end == NULL || pr->piece_weight == NULL)
+        return ctx_nomem(pr->ctx);
+    pr->pieces = season_pieces(o->season, pr->start_day, o->period_days, o->horizon,
+                               pr->month_end + 1, pr->months, pr->piece_end, pr->piece_weight,
+                               cap);
+    pr->operational = 0;
+    for (size_t i = 0; i < pr->pieces; i++)
+        pr->operational += pr->piece_weight[i] * (pr->piece_end[i] - (i ? pr->piece_end[i - 1] : 0));
+    return CVO_OK;
+}
+
 static cvo_status setup(predictor *pr, size_t rows)
 {
     const cvo_predict_options *o = pr->o;
@@ -207,7 +256,7 @@ static cvo_status setup(predictor *pr, size_t rows)
         pr->month_end[k] = fmin(k * pr->month_periods, o->horizon);
     for (size_t i = 0; i < slots; i++)
         pr->cache[i].by_month = pr->values + i * (pr->months + 1);
-    return CVO_OK;
+    return setup_season(pr);
 }
 
 static cvo_status check(cvo_ctx *ctx, const cvo_fit *purchase, const cvo_fit *spend,
@@ -250,6 +299,8 @@ static void free_part(cvo_ctx *ctx, predict_part *part)
     mem_free(ctx, part->pr.month_end);
     mem_free(ctx, part->pr.cache);
     mem_free(ctx, part->pr.values);
+    mem_free(ctx, part->pr.piece_end);
+    mem_free(ctx, part->pr.piece_weight);
 }
 
 enum { PARALLEL_PREDICT_MIN = 1 << 16 };
@@ -269,7 +320,7 @@ cvo_status cvo_predict_all(cvo_ctx *ctx, const cvo_fit *purchase, const cvo_fit 
     predict_part parts[2];
     memset(parts, 0, sizeof parts);
     for (int k = 0; k < 2; k++) {
-        parts[k].pr = (predictor){ctx, purchase, o, 0, 0, 0, NULL, NULL, 0, 0, NULL};
+        parts[k].pr = (predictor){.ctx = ctx, .fit = purchase, .o = o, .start_day = summary->end_day};
         parts[k].spend = spend;
         parts[k].rows = summary->rows + (k ? half : 0);
         parts[k].out = out + (k ? half : 0);

@@ -1,0 +1,363 @@
+/* season.c - a monthly seasonal index of the repeat-purchase rate, estimated
+ * from the calibration period only, and what a forecast should say of seasons.
+ * Invariant: an inactive index is exactly 1 in every month, so predictions
+ * without one are those of the plain model. */
+#include "models/season.h"
+
+#include "base/ctx.h"
+#include "core/customers.h"
+#include "core/summary.h"
+#include "io/datetime.h"
+
+#include <gsl/gsl_cdf.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum {
+    MONTHS = 12,
+    SEASON_MIN_DAYS = 365, /* a full year of calibration */
+    SEEN_MIN_DAYS = 15     /* a month with fewer calibration days was not seen */
+};
+#define SEASON_AUTO_P 0.01 /* auto: the months must differ at this level */
+
+static const char *const month_names[MONTHS] = {
+    "January", "February", "March",     "April",   "May",      "June",
+    "July",    "August",   "September", "October", "November", "December"};
+
+static int month_of(int32_t day)
+{
+    int year, month, dom;
+    date_to_civil(day, &year, &month, &dom);
+    return month - 1;
+}
+
+/* The first day of the month after day's. */
+static int32_t next_month_start(int32_t day)
+{
+    int year, month, dom;
+    date_to_civil(day, &year, &month, &dom);
+    return month == 12 ? date_from_civil(year + 1, 1, 1) : date_from_civil(year, month + 1, 1);
+}
+
+bool cvo_season_mode_from_name(const char *name, cvo_season_mode *out)
+{
+    static const char *const names[] = {"auto", "monthly", "off"};
+    for (int i = 0; name != NULL && i < 3; i++) {
+        if (strcmp(name, names[i]) == 0) {
+            *out = (cvo_season_mode)i;
+            return true;
+        }
+    }
+    return false;
+}
+
+bool season_active(const cvo_season *season)
+{
+    return season != NULL && season->active;
+}
+
+double cvo_season_at(const cvo_season *season, int32_t day)
+{
+    return season_active(season) ? season->index[month_of(day)] : 1.0;
+}
+
+/* ---- estimation -------------------------------------------------------------- */
+
+static void season_clear(cvo_season *s)
+{
+    memset(s, 0, sizeof *s);
+    for (int m = 0; m < MONTHS; m++)
+        s->index[m] = 1.0;
+    s->shrinkage = INFINITY;
+    s->chi_square = s->p_value = NAN;
+    s->first_day = s->end_day = INT32_MIN;
+}
+
+/* Calendar days of each month in [first, end], over all years. */
+static void cover(cvo_season *s)
+{
+    for (int32_t day = s->first_day; day <= s->end_day;) {
+        int32_t next = next_month_start(day);
+        int32_t stop = next - 1 < s->end_day ? next - 1 : s->end_day;
+        s->days_seen[month_of(day)] += (uint32_t)(stop - day + 1);
+        day = next;
+    }
+}
+
+/* Repeat occasions (distinct days after the first) up to the end, by month. */
+static void count_actual(const cvo_customers *c, int32_t end_day, double *actual)
+{
+    for (size_t i = 0; i < c->count; i++) {
+        size_t n;
+        const cvo_order *o = cvo_customers_orders(c, i, &n);
+        if (n == 0 || o[0].day > end_day)
+            continue;
+        for (size_t k = 1; k < n && o[k].day <= end_day; k++)
+            if (o[k].day != o[k - 1].day)
+                actual[month_of(o[k].day)] += 1;
+    }
+}
+
+/* The model's expected repeat occasions of the customers born on first_day
+ * (weight of them), month by month up to the end: the unconditional curve's
+ * increments over each month's days (day d holds times (d - 0.5, d + 0.5]). */
+static void expect_cohort(const cvo_fit *fit, int32_t first_day, double weight, int32_t end_day,
+                          double period_days, double *expected)
+{
+    double before = 0;
+    for (int32_t day = first_day; day <= end_day;) {
+        int32_t next = next_month_start(day);
+        int32_t stop = next - 1 < end_day ? next - 1 : end_day;
+        double after = cvo_fit_unconditional(fit, (stop - first_day + 0.5) / period_days);
+        if (isfinite(after))
+            expected[month_of(day)] += weight * (after - before);
+        before = isfinite(after) ? after : before;
+        day = next;
+    }
+}
+
+static int by_day(const void *a, const void *b)
+{
+    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Expected occasions by month over the summary's birth cohorts. */
+static cvo_status count_expected(cvo_ctx *ctx, const cvo_fit *fit, const cvo_summary *summary,
+                                 double *expected)
+{
+    size_t n = summary->count;
+    int32_t *days = mem_array(ctx, n ? n : 1, sizeof *days);
+    if (days == NULL)
+        return ctx_nomem(ctx);
+    for (size_t i = 0; i < n; i++)
+        days[i] = summary->rows[i].first_day;
+    qsort(days, n, sizeof *days, by_day);
+    for (size_t i = 0; i < n;) {
+        size_t j = i;
+        while (j < n && days[j] == days[i])
+            j++;
+        expect_cohort(fit, days[i], (double)(j - i), summary->end_day, summary->period_days,
+                      expected);
+        i = j;
+    }
+    mem_free(ctx, days);
+    return CVO_OK;
+}
+
+/* The shrunk, normalised index from actual and (scaled) expected counts. */
+static void shrink(cvo_season *s, cvo_season_mode mode)
+{
+    double total = 0, chi = 0;
+    int df = -1;
+    for (int m = 0; m < MONTHS; m++) {
+        total += s->expected[m];
+        if (s->expected[m] > 0) {
+            chi += (s->actual[m] - s->expected[m]) * (s->actual[m] - s->expected[m]) /
+                   s->expected[m];
+            df++;
+        }
+    }
+    s->chi_square = chi;
+    s->p_value = df > 0 ? gsl_cdf_chisq_Q(chi, df) : NAN;
+    double tau2 = df > 0 ? (chi - df) / total : 0;
+    s->shrinkage = tau2 > 0 ? 1 / tau2 : INFINITY;
+    if (!(tau2 > 0) || (mode == CVO_SEASON_AUTO && !(s->p_value < SEASON_AUTO_P))) {
+        snprintf(s->note, sizeof s->note,
+                 "the months' repeat purchases do not differ beyond chance (chi-square %.1f, "
+                 "%d df, p = %.2g): no seasonal index",
+                 chi, df, s->p_value);
+        return;
+    }
+    double weighted = 0;
+    for (int m = 0; m < MONTHS; m++) {
+        s->index[m] = (s->actual[m] + s->shrinkage) / (s->expected[m] + s->shrinkage);
+        weighted += s->expected[m] * s->index[m];
+    }
+    for (int m = 0; m < MONTHS; m++)
+        s->index[m] *= total / weighted;
+    s->active = true;
+}
+
+static int32_t first_birth(const cvo_summary *summary)
+{
+    int32_t first = INT32_MAX;
+    for (size_t i = 0; i < summary->count; i++)
+        if (summary->rows[i].first_day < first)
+            first = summary->rows[i].first_day;
+    return first;
+}
+
+cvo_status cvo_season_estimate(cvo_ctx *ctx, const cvo_fit *fit, const cvo_summary *summary,
+                               const cvo_customers *customers, cvo_season_mode mode,
+                               cvo_season *out)
+{
+    season_clear(out);
+    cvo_fit reduced;
+    if (cvo_fit_reduced(fit, &reduced))
+        fit = &reduced;
+    if (fit->model != CVO_MODEL_BGNBD && fit->model != CVO_MODEL_MBGNBD &&
+        fit->model != CVO_MODEL_PNBD && fit->model != CVO_MODEL_NBD)
+        return ctx_fail(ctx, CVO_ERR_ARGUMENT, "a seasonal index needs bgnbd, mbgnbd, pnbd or nbd");
+    if (customers == NULL || customers->order_start == NULL || summary->period_days <= 0 ||
+        summary->end_day == INT32_MIN || summary->count == 0) {
+        snprintf(out->note, sizeof out->note, "no orders by date: no seasonal index");
+        return CVO_OK;
+    }
+    out->first_day = first_birth(summary);
+    out->end_day = summary->end_day;
+    if (out->first_day == INT32_MIN || out->first_day > out->end_day) {
+        out->first_day = INT32_MIN;
+        snprintf(out->note, sizeof out->note, "no orders by date: no seasonal index");
+        return CVO_OK;
+    }
+    cover(out);
+    int32_t days = out->end_day - out->first_day + 1;
+    if (mode == CVO_SEASON_OFF) {
+        snprintf(out->note, sizeof out->note, "the seasonal index is off");
+        return CVO_OK;
+    }
+    if (days < SEASON_MIN_DAYS) {
+        snprintf(out->note, sizeof out->note,
+                 "the calibration period is shorter than a year (%d days): no seasonal index",
+                 (int)days);
+        return CVO_OK;
+    }
+    count_actual(customers, out->end_day, out->actual);
+    CVO_TRY(count_expected(ctx, fit, summary, out->expected));
+    double actual = 0, expected = 0;
+    for (int m = 0; m < MONTHS; m++) {
+        actual += out->actual[m];
+        expected += out->expected[m];
+    }
+    if (!(actual > 0) || !(expected > 0)) {
+        snprintf(out->note, sizeof out->note, "no repeat purchases: no seasonal index");
+        return CVO_OK;
+    }
+    for (int m = 0; m < MONTHS; m++)
+        out->expected[m] *= actual / expected;
+    shrink(out, mode);
+    return CVO_OK;
+}
+
+/* ---- the horizon's calendar ----------------------------------------------------- */
+
+size_t season_pieces_cap(double period_days, double horizon)
+{
+    return (size_t)(horizon * period_days / 28.0) + 3;
+}
+
+static double add_cut(double *ends, size_t *count, double cut)
+{
+    if (*count == 0 || cut > ends[*count - 1] + 1e-9)
+        ends[(*count)++] = cut;
+    return cut;
+}
+
+size_t season_pieces(const cvo_season *season, int32_t start_day, double period_days,
+                     double horizon, const double *extra, size_t extra_count, double *ends,
+                     double *weights, size_t cap)
+{
+    size_t count = 0, e = 0;
+    int32_t month_start = next_month_start(start_day);
+    for (;;) {
+        double calendar = (month_start - start_day - 0.5) / period_days;
+        double cut = e < extra_count && extra[e] < calendar ? extra[e] : calendar;
+        if (cut >= horizon - 1e-9)
+            break;
+        if (count + 1 >= cap)
+            return 0;
+        if (e < extra_count && extra[e] <= cut)
+            e++;
+        else
+            month_start = next_month_start(month_start);
+        if (cut > 0)
+            add_cut(ends, &count, cut);
+    }
+    add_cut(ends, &count, horizon);
+    for (size_t i = 0; i < count; i++) {
+        double middle = ((i ? ends[i - 1] : 0) + ends[i]) / 2;
+        weights[i] = cvo_season_at(season, start_day + (int32_t)floor(middle * period_days + 0.5));
+    }
+    return count;
+}
+
+/* ---- in words ---------------------------------------------------------------- */
+
+typedef struct words {
+    char *out;
+    size_t cap, len;
+} words;
+
+static void say(words *w, const char *format, ...) CVO_PRINTF(2, 3);
+static void say(words *w, const char *format, ...)
+{
+    if (w->len >= w->cap)
+        return;
+    va_list args;
+    va_start(args, format);
+    int n = vsnprintf(w->out + w->len, w->cap - w->len, format, args);
+    va_end(args);
+    w->len = n < 0 ? w->len : w->len + (size_t)n < w->cap ? w->len + (size_t)n : w->cap - 1;
+}
+
+/* Bit m set: the days [from, to] touch calendar month m. */
+static unsigned months_touched(int32_t from, int32_t to)
+{
+    unsigned bits = 0;
+    for (int32_t day = from; day <= to && bits != 0xfffu; day = next_month_start(day))
+        bits |= 1u << month_of(day);
+    return bits;
+}
+
+/* "October and November" from the set bits, in calendar order after from's month. */
+static void say_months(words *w, unsigned bits, int32_t from, bool with_index,
+                       const cvo_season *s)
+{
+    int first = month_of(from), total = 0, said = 0;
+    for (int m = 0; m < MONTHS; m++)
+        total += (bits >> m) & 1u;
+    for (int k = 0; k < MONTHS; k++) {
+        int m = (first + k) % MONTHS;
+        if (!((bits >> m) & 1u))
+            continue;
+        said++;
+        say(w, "%s%s", said == 1 ? "" : said == total ? " and " : ", ", month_names[m]);
+        if (with_index)
+            say(w, " %.2f", s->index[m]);
+    }
+}
+
+const char *cvo_season_warning(const cvo_season *s, int32_t from, int32_t to, char *out,
+                               size_t cap)
+{
+    words w = {out, cap, 0};
+    if (cap > 0)
+        out[0] = '\0';
+    if (s == NULL || s->first_day == INT32_MIN || to < from)
+        return out;
+    int32_t days = s->end_day - s->first_day + 1;
+    unsigned unseen = 0, touched = months_touched(from, to);
+    for (int m = 0; m < MONTHS; m++)
+        if (((touched >> m) & 1u) && s->days_seen[m] < SEEN_MIN_DAYS)
+            unseen |= 1u << m;
+    if (days < SEASON_MIN_DAYS)
+        say(&w, "The calibration period is shorter than a year (%d days), so no seasonal index "
+                "could be estimated. ", (int)days);
+    if (unseen) {
+        say(&w, "The holdout covers a season the history does not show (");
+        say_months(&w, unseen, from, false, s);
+        say(&w, " %s not in the calibration period); expect a seasonal bias.",
+            (unseen & (unseen - 1)) ? "are" : "is");
+    } else if (s->active) {
+        say(&w, "The holdout was predicted with the monthly seasonal index of the calibration "
+                "period (");
+        say_months(&w, touched, from, true, s);
+        say(&w, ").");
+    }
+    while (w.len > 0 && out[w.len - 1] == ' ')
+        out[--w.len] = '\0';
+    return out;
+}
