@@ -563,9 +563,10 @@ typedef struct cvo_predict_options {
     double annual_discount;  /* yearly discount rate, 0.10 = 10% (default 0.10) */
     cvo_clv_form clv;
     double period_days;      /* days per period (default 7) */
-    /* A seasonal index (cvo_season_estimate) scaling the expected purchases of
-     * each calendar month of the horizon, which starts at the summary's end day;
-     * NULL (the default) or an inactive one: none. */
+    /* A seasonal index (cvo_season_estimate of this summary): when active, the
+     * purchase predictions use its fit on seasonal time (purchase is then only
+     * checked), the horizon starting at the summary's end day; NULL (the
+     * default) or an inactive one: none. */
     const struct cvo_season *season;
 } cvo_predict_options;
 
@@ -636,15 +637,19 @@ CVO_API CVO_NODISCARD cvo_status cvo_backtest_run(cvo_ctx *ctx, const cvo_fit *f
 CVO_API void cvo_backtest_free(cvo_backtest *backtest);
 
 /* ---- seasonality ------------------------------------------------------------
- * A monthly seasonal index of the repeat-purchase rate, estimated from the
- * calibration period only: the store's repeat purchases in each calendar month
- * (A_m) against the fitted model's expected ones (E_m, from the unconditional
- * curve of each birth cohort, scaled to the same total), shrunk towards 1 by
- * the Gamma-Poisson empirical Bayes estimate (A_m + k) / (E_m + k) with
- * k = 1 / tau^2, tau^2 = (X^2 - 11) / sum E_m (Clayton & Kaldor 1987), and
- * normalised so that the E-weighted mean is 1. It needs 365 days of
- * calibration. Predictions multiply the model's expected increments in each
- * calendar month of the horizon by that month's index. */
+ * A monthly seasonal index s of the repeat-purchase rate, estimated from the
+ * calibration period only, and the models fitted on seasonal time. A rate
+ * lambda s(day) is a constant rate lambda on the clock that runs s(day) days
+ * per calendar day (the time change of a non-homogeneous Poisson process, Cox
+ * & Lewis 1966), so BG/NBD, MBG/NBD and Pareto/NBD keep their form there: each
+ * customer's t_x and T, and the horizon, are measured on that clock. The index
+ * compares the store's repeat purchases in each calendar month (A_m) with the
+ * fitted model's expected ones (E_m, from the unconditional curve of each birth
+ * cohort, scaled to the same total), shrunk towards 1 by the Gamma-Poisson
+ * empirical Bayes estimate s_m = (A_m + k) / (E_m + k), k = 1 / tau^2, tau^2 =
+ * (X^2 - 11) / sum E_m (Clayton & Kaldor 1987), normalised to a mean of 1 over
+ * the calibration days; the model is refitted on the clock and the index
+ * estimated again, three times. It needs 365 days of calibration. */
 
 typedef enum cvo_season_mode {
     CVO_SEASON_AUTO = 0,    /* the index when the months differ beyond chance (chi-square
@@ -667,6 +672,8 @@ typedef struct cvo_season {
     double p_value;
     int32_t first_day;        /* calibration: first customer's first purchase .. */
     int32_t end_day;          /* .. the summary's end day */
+    cvo_fit fit;              /* active: the model refitted on seasonal time, which the
+                                 predictions and the backtest use */
     char note[256];           /* why there is no index, or ""; plain words */
 } cvo_season;
 
@@ -689,9 +696,10 @@ CVO_API double cvo_season_at(const cvo_season *season, int32_t day);
  * bias"), or that the index was applied. Returns out. */
 CVO_API const char *cvo_season_warning(const cvo_season *season, int32_t from, int32_t to,
                                        char *out, size_t cap);
-/* cvo_backtest_run with a seasonal index (NULL: none): the holdout predictions
- * and the tracking curve carry it, model_total_plain is the total without it,
- * and season_note says in words what the backtest should say of seasons. */
+/* cvo_backtest_run with a seasonal index of the calibration (NULL: none): when
+ * it is active the holdout predictions and the tracking curve are its fit's on
+ * seasonal time, model_total_plain is fit's total without it; season_note says
+ * in words what the backtest should say of seasons. */
 CVO_API CVO_NODISCARD cvo_status cvo_backtest_run_season(cvo_ctx *ctx, const cvo_fit *fit,
                                                          const cvo_season *season,
                                                          const cvo_summary *summary,
@@ -2440,6 +2448,17 @@ typedef struct cvo_generate_options {
     double plant_share;       /* holdout share of that experiment; default 0.2 */
     const char *plant_id_key; /* the [privacy] id_key text the arms are drawn with */
     uint32_t plant_window;    /* days; default 60 */
+    /* ---- planted seasonality (issue 13 section 3) ----
+     * A yearly pattern of purchase rates: every live customer's rate lambda is
+     * multiplied by s(day), drawn by thinning from their own stream (rate
+     * lambda max(s), each draw kept with chance s(day) / max(s)); first orders
+     * are not seasonal. Either months, "nov=1.6,dec=2.2,jan=0.7" (three-letter
+     * names, factors > 0 up to 100; months not named keep 1), or a wave,
+     * "amplitude=0.5,peak=12-15": s = 1 + amplitude cos(2 pi (day - peak) /
+     * 365.25), amplitude in [0, 1). Not normalised: the factors are the rates'
+     * multipliers as given. NULL or "": none, and the store's bytes are those
+     * without it. */
+    const char *plant_season;
 } cvo_generate_options;
 
 CVO_API void cvo_generate_options_init(cvo_generate_options *options);

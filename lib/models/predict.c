@@ -43,12 +43,9 @@ typedef struct predictor {
     alive_terms *cache;
     size_t cache_mask, cache_count;
     double *values; /* backing store of every by_month */
-    /* with a seasonal index: the horizon cut at the month ends and the calendar
-     * months, each piece's index, and the horizon in index-weighted periods */
-    int32_t start_day;
-    size_t pieces;
-    double *piece_end, *piece_weight;
-    double operational;
+    double horizon; /* periods; on the seasonal clock when there is one */
+    const season_clock *clock; /* the seasonal index's clock, or NULL */
+    int32_t start_day;         /* the summary's end day, where the horizon starts */
 } predictor;
 
 static uint64_t mix(double x, double T)
@@ -131,23 +128,6 @@ static bool grow_cache(predictor *pr)
     return true;
 }
 
-/* by_month with the seasonal index: the model's increments over each piece
- * of the horizon times the index of the piece's calendar month. */
-static void seasonal_terms(const predictor *pr, alive_terms *e, double alive)
-{
-    double before = 0, sum = 0;
-    size_t k = 1;
-    for (size_t i = 0; i < pr->pieces; i++) {
-        double after = expected_alive(pr->fit, alive, e->x, e->T, pr->piece_end[i]);
-        sum += pr->piece_weight[i] * (after - before);
-        before = after;
-        while (k <= pr->months && pr->month_end[k] <= pr->piece_end[i] + 1e-9)
-            e->by_month[k++] = sum;
-    }
-    while (k <= pr->months)
-        e->by_month[k++] = sum;
-}
-
 static alive_terms *terms_for(predictor *pr, double x, double T)
 {
     alive_terms *e = slot_for(pr->cache, pr->cache_mask, x, T);
@@ -163,18 +143,17 @@ static alive_terms *terms_for(predictor *pr, double x, double T)
     e->x = x;
     e->T = T;
     e->by_month[0] = 0;
+    e->p_none = none_alive(pr->fit, x, T, pr->horizon);
     double alive = cvo_fit_p_alive(pr->fit, x, T, T);
-    if (pr->pieces > 0) {
-        e->p_none = none_alive(pr->fit, x, T, pr->operational);
-        seasonal_terms(pr, e, alive);
-    } else {
-        e->p_none = none_alive(pr->fit, x, T, pr->o->horizon);
-        for (size_t k = 1; k <= pr->months; k++)
-            e->by_month[k] = expected_alive(pr->fit, alive, x, T, pr->month_end[k]);
-    }
+    for (size_t k = 1; k <= pr->months; k++)
+        e->by_month[k] = expected_alive(pr->fit, alive, x, T, pr->month_end[k]);
     const cvo_fit *fit = pr->fit;
     double rate_shape = fit->params[0] + x, scale = fit->params[1] + T;
     double next = scale * (pow(2.0, 1.0 / rate_shape) - 1);
+    if (pr->clock != NULL) /* back from the seasonal clock to calendar periods */
+        next = (season_clock_day(pr->clock, season_clock_at(pr->clock, pr->start_day) + next) -
+                pr->start_day) /
+               pr->o->period_days;
     e->next = next <= pr->o->horizon ? next : NAN;
     double factor = 1, sum = 0;
     for (size_t k = 1; k <= pr->months; k++) {
@@ -216,26 +195,6 @@ static bool predict_one(predictor *pr, const cvo_fit *spend, const cvo_summary_r
     return true;
 }
 
-/* The horizon's calendar pieces when a seasonal index applies (else none). */
-static cvo_status setup_season(predictor *pr)
-{
-    const cvo_predict_options *o = pr->o;
-    if (!season_active(o->season) || pr->start_day == INT32_MIN)
-        return CVO_OK;
-    size_t cap = pr->months + season_pieces_cap(o->period_days, o->horizon) + 1;
-    pr->piece_end = mem_array(pr->ctx, cap, sizeof(double));
-    pr->piece_weight = mem_array(pr->ctx, cap, sizeof(double));
-    if (pr->piece_end == NULL || pr->piece_weight == NULL)
-        return ctx_nomem(pr->ctx);
-    pr->pieces = season_pieces(o->season, pr->start_day, o->period_days, o->horizon,
-                               pr->month_end + 1, pr->months, pr->piece_end, pr->piece_weight,
-                               cap);
-    pr->operational = 0;
-    for (size_t i = 0; i < pr->pieces; i++)
-        pr->operational += pr->piece_weight[i] * (pr->piece_end[i] - (i ? pr->piece_end[i - 1] : 0));
-    return CVO_OK;
-}
-
 static cvo_status setup(predictor *pr, size_t rows)
 {
     const cvo_predict_options *o = pr->o;
@@ -252,11 +211,20 @@ static cvo_status setup(predictor *pr, size_t rows)
     pr->values = mem_zarray(pr->ctx, slots, (pr->months + 1) * sizeof(double));
     if (pr->month_end == NULL || pr->cache == NULL || pr->values == NULL)
         return ctx_nomem(pr->ctx);
+    pr->horizon = o->horizon;
     for (size_t k = 0; k <= pr->months; k++)
         pr->month_end[k] = fmin(k * pr->month_periods, o->horizon);
+    if (pr->clock != NULL) {
+        const season_clock *c = pr->clock;
+        double start = season_clock_at(c, pr->start_day);
+        for (size_t k = 0; k <= pr->months; k++)
+            pr->month_end[k] =
+                season_clock_at(c, pr->start_day + pr->month_end[k] * o->period_days) - start;
+        pr->horizon = season_clock_at(c, pr->start_day + o->horizon * o->period_days) - start;
+    }
     for (size_t i = 0; i < slots; i++)
         pr->cache[i].by_month = pr->values + i * (pr->months + 1);
-    return setup_season(pr);
+    return CVO_OK;
 }
 
 static cvo_status check(cvo_ctx *ctx, const cvo_fit *purchase, const cvo_fit *spend,
@@ -299,11 +267,28 @@ static void free_part(cvo_ctx *ctx, predict_part *part)
     mem_free(ctx, part->pr.month_end);
     mem_free(ctx, part->pr.cache);
     mem_free(ctx, part->pr.values);
-    mem_free(ctx, part->pr.piece_end);
-    mem_free(ctx, part->pr.piece_weight);
 }
 
 enum { PARALLEL_PREDICT_MIN = 1 << 16 };
+
+/* The seasonal clock from the summary's end day over the horizon, and the
+ * summary's rows on it. */
+static cvo_status on_season(cvo_ctx *ctx, const cvo_predict_options *o, const cvo_summary *summary,
+                            season_clock *clock, cvo_summary **rows)
+{
+    double days = ceil(o->horizon * o->period_days) + 2;
+    if (!(days < 1e6))
+        return ctx_fail(ctx, CVO_ERR_ARGUMENT, "bad horizon, period or discount rate");
+    int32_t first = summary->end_day;
+    for (size_t i = 0; i < summary->count; i++)
+        first = summary->rows[i].first_day < first ? summary->rows[i].first_day : first;
+    CVO_TRY(season_clock_new(ctx, o->season, first, summary->end_day + (int32_t)days,
+                             o->period_days, clock));
+    cvo_status status = season_summary(ctx, summary, clock, rows);
+    if (status != CVO_OK)
+        season_clock_free(ctx, clock);
+    return status;
+}
 
 cvo_status cvo_predict_all(cvo_ctx *ctx, const cvo_fit *purchase, const cvo_fit *spend,
                            const cvo_summary *summary, const cvo_predict_options *options,
@@ -316,13 +301,24 @@ cvo_status cvo_predict_all(cvo_ctx *ctx, const cvo_fit *purchase, const cvo_fit 
     if (purchase != NULL && cvo_fit_reduced(purchase, &reduced))
         purchase = &reduced;
     CVO_TRY(check(ctx, purchase, spend, o));
+    const season_clock *clock = NULL;
+    season_clock on_clock = {0};
+    cvo_summary *seasonal = NULL;
+    if (season_active(o->season) && summary->end_day != INT32_MIN && summary->period_days > 0) {
+        CVO_TRY(on_season(ctx, o, summary, &on_clock, &seasonal));
+        clock = &on_clock;
+        purchase = cvo_fit_reduced(&o->season->fit, &reduced) ? &reduced : &o->season->fit;
+        CVO_TRY(check(ctx, purchase, spend, o));
+    }
+    const cvo_summary_row *rows = seasonal ? seasonal->rows : summary->rows;
     size_t n = summary->count, half = n >= PARALLEL_PREDICT_MIN ? n / 2 : n;
     predict_part parts[2];
     memset(parts, 0, sizeof parts);
     for (int k = 0; k < 2; k++) {
-        parts[k].pr = (predictor){.ctx = ctx, .fit = purchase, .o = o, .start_day = summary->end_day};
+        parts[k].pr = (predictor){
+            .ctx = ctx, .fit = purchase, .o = o, .clock = clock, .start_day = summary->end_day};
         parts[k].spend = spend;
-        parts[k].rows = summary->rows + (k ? half : 0);
+        parts[k].rows = rows + (k ? half : 0);
         parts[k].out = out + (k ? half : 0);
         parts[k].count = k ? n - half : half;
     }
@@ -342,5 +338,7 @@ cvo_status cvo_predict_all(cvo_ctx *ctx, const cvo_fit *purchase, const cvo_fit 
         status = ctx_nomem(ctx);
     free_part(ctx, &parts[0]);
     free_part(ctx, &parts[1]);
+    cvo_summary_free(seasonal);
+    season_clock_free(ctx, &on_clock);
     return status;
 }

@@ -63,7 +63,95 @@ double cvo_season_at(const cvo_season *season, int32_t day)
     return season_active(season) ? season->index[month_of(day)] : 1.0;
 }
 
+/* ---- the clock ------------------------------------------------------------------ */
+
+cvo_status season_clock_new(cvo_ctx *ctx, const cvo_season *season, int32_t first_day,
+                            int32_t last_day, double period_days, season_clock *out)
+{
+    memset(out, 0, sizeof *out);
+    if (last_day < first_day)
+        last_day = first_day;
+    size_t n = (size_t)((int64_t)last_day - first_day) + 2;
+    out->days = mem_array(ctx, n, sizeof *out->days);
+    if (out->days == NULL)
+        return ctx_nomem(ctx);
+    out->first_day = first_day;
+    out->last_day = last_day;
+    out->period_days = period_days;
+    out->season = season_active(season) ? season : NULL;
+    out->days[0] = 0;
+    for (int32_t day = first_day; day <= last_day;) {
+        int32_t next = next_month_start(day);
+        int32_t stop = next - 1 < last_day ? next - 1 : last_day;
+        double rate = cvo_season_at(out->season, day);
+        for (int32_t d = day; d <= stop; d++)
+            out->days[d - first_day + 1] = out->days[d - first_day] + rate;
+        day = next;
+    }
+    return CVO_OK;
+}
+
+void season_clock_free(cvo_ctx *ctx, season_clock *clock)
+{
+    mem_free(ctx, clock->days);
+    clock->days = NULL;
+}
+
+double season_clock_at(const season_clock *c, double day)
+{
+    double offset = day - c->first_day, span = (double)(c->last_day - c->first_day + 1);
+    double days;
+    if (offset <= 0)
+        days = offset * cvo_season_at(c->season, c->first_day);
+    else if (offset >= span)
+        days = c->days[(size_t)span] + (offset - span) * cvo_season_at(c->season, c->last_day);
+    else {
+        size_t i = (size_t)offset;
+        days = c->days[i] + (offset - (double)i) * (c->days[i + 1] - c->days[i]);
+    }
+    return days / c->period_days;
+}
+
+double season_clock_day(const season_clock *c, double periods)
+{
+    double lo = c->first_day - 1e6, hi = c->last_day + 1e6;
+    for (int i = 0; i < 80 && hi - lo > 1e-9; i++) {
+        double mid = (lo + hi) / 2;
+        if (season_clock_at(c, mid) < periods)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return (lo + hi) / 2;
+}
+
+cvo_status season_summary(cvo_ctx *ctx, const cvo_summary *summary, const season_clock *clock,
+                          cvo_summary **out)
+{
+    cvo_summary *s = summary_new(ctx, summary->count);
+    if (s == NULL)
+        return ctx_nomem(ctx);
+    double pd = summary->period_days, end = season_clock_at(clock, summary->end_day);
+    for (size_t i = 0; i < summary->count; i++) {
+        cvo_summary_row r = summary->rows[i];
+        double first = season_clock_at(clock, r.first_day);
+        r.t_x = season_clock_at(clock, r.first_day + r.t_x * pd) - first;
+        r.T = end - first;
+        s->rows[i] = r;
+    }
+    s->count = summary->count;
+    s->born_after = summary->born_after;
+    s->has_holdout = summary->has_holdout;
+    s->holdout = season_clock_at(clock, summary->end_day + summary->holdout * pd) - end;
+    s->period_days = pd;
+    s->end_day = summary->end_day;
+    *out = s;
+    return CVO_OK;
+}
+
 /* ---- estimation -------------------------------------------------------------- */
+
+enum { SEASON_ROUNDS = 3 }; /* index, refit on its clock, index again ... */
 
 static void season_clear(cvo_season *s)
 {
@@ -102,15 +190,15 @@ static void count_actual(const cvo_customers *c, int32_t end_day, double *actual
 
 /* The model's expected repeat occasions of the customers born on first_day
  * (weight of them), month by month up to the end: the unconditional curve's
- * increments over each month's days (day d holds times (d - 0.5, d + 0.5]). */
-static void expect_cohort(const cvo_fit *fit, int32_t first_day, double weight, int32_t end_day,
-                          double period_days, double *expected)
+ * increments over each month's days on the clock. */
+static void expect_cohort(const cvo_fit *fit, const season_clock *clock, int32_t first_day,
+                          double weight, int32_t end_day, double *expected)
 {
-    double before = 0;
+    double before = 0, born = season_clock_at(clock, first_day);
     for (int32_t day = first_day; day <= end_day;) {
         int32_t next = next_month_start(day);
         int32_t stop = next - 1 < end_day ? next - 1 : end_day;
-        double after = cvo_fit_unconditional(fit, (stop - first_day + 0.5) / period_days);
+        double after = cvo_fit_unconditional(fit, season_clock_at(clock, stop + 1) - born);
         if (isfinite(after))
             expected[month_of(day)] += weight * (after - before);
         before = isfinite(after) ? after : before;
@@ -124,9 +212,11 @@ static int by_day(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* Expected occasions by month over the summary's birth cohorts. */
+/* Expected occasions by month over the summary's birth cohorts, divided by
+ * the clock's rate in each month (what the model expects at rate 1), scaled
+ * to the actual total into s->expected; *ok false when either total is 0. */
 static cvo_status count_expected(cvo_ctx *ctx, const cvo_fit *fit, const cvo_summary *summary,
-                                 double *expected)
+                                 const season_clock *clock, cvo_season *s, bool *ok)
 {
     size_t n = summary->count;
     int32_t *days = mem_array(ctx, n ? n : 1, sizeof *days);
@@ -135,20 +225,29 @@ static cvo_status count_expected(cvo_ctx *ctx, const cvo_fit *fit, const cvo_sum
     for (size_t i = 0; i < n; i++)
         days[i] = summary->rows[i].first_day;
     qsort(days, n, sizeof *days, by_day);
+    double expected[MONTHS] = {0}, actual = 0, total = 0;
     for (size_t i = 0; i < n;) {
         size_t j = i;
         while (j < n && days[j] == days[i])
             j++;
-        expect_cohort(fit, days[i], (double)(j - i), summary->end_day, summary->period_days,
-                      expected);
+        expect_cohort(fit, clock, days[i], (double)(j - i), summary->end_day, expected);
         i = j;
     }
     mem_free(ctx, days);
+    for (int m = 0; m < MONTHS; m++) {
+        expected[m] /= clock->season ? s->index[m] : 1.0;
+        actual += s->actual[m];
+        total += expected[m];
+    }
+    *ok = actual > 0 && total > 0;
+    for (int m = 0; m < MONTHS; m++)
+        s->expected[m] = *ok ? expected[m] * actual / total : 0;
     return CVO_OK;
 }
 
-/* The shrunk, normalised index from actual and (scaled) expected counts. */
-static void shrink(cvo_season *s, cvo_season_mode mode)
+/* The chi-square test of equal months and the shrinkage it gives; false
+ * (with the note) when no index should be used. */
+static bool test_months(cvo_season *s, cvo_season_mode mode)
 {
     double total = 0, chi = 0;
     int df = -1;
@@ -164,20 +263,26 @@ static void shrink(cvo_season *s, cvo_season_mode mode)
     s->p_value = df > 0 ? gsl_cdf_chisq_Q(chi, df) : NAN;
     double tau2 = df > 0 ? (chi - df) / total : 0;
     s->shrinkage = tau2 > 0 ? 1 / tau2 : INFINITY;
-    if (!(tau2 > 0) || (mode == CVO_SEASON_AUTO && !(s->p_value < SEASON_AUTO_P))) {
-        snprintf(s->note, sizeof s->note,
-                 "the months' repeat purchases do not differ beyond chance (chi-square %.1f, "
-                 "%d df, p = %.2g): no seasonal index",
-                 chi, df, s->p_value);
-        return;
-    }
-    double weighted = 0;
+    if (tau2 > 0 && (mode != CVO_SEASON_AUTO || s->p_value < SEASON_AUTO_P))
+        return true;
+    snprintf(s->note, sizeof s->note,
+             "the months' repeat purchases do not differ beyond chance (chi-square %.1f, %d df, "
+             "p = %.2g): no seasonal index",
+             chi, df, s->p_value);
+    return false;
+}
+
+/* The shrunk index, normalised to a mean of 1 over the calibration days. */
+static void shrink(cvo_season *s)
+{
+    double days = 0, weighted = 0;
     for (int m = 0; m < MONTHS; m++) {
         s->index[m] = (s->actual[m] + s->shrinkage) / (s->expected[m] + s->shrinkage);
-        weighted += s->expected[m] * s->index[m];
+        days += s->days_seen[m];
+        weighted += s->days_seen[m] * s->index[m];
     }
     for (int m = 0; m < MONTHS; m++)
-        s->index[m] *= total / weighted;
+        s->index[m] *= days / weighted;
     s->active = true;
 }
 
@@ -190,29 +295,73 @@ static int32_t first_birth(const cvo_summary *summary)
     return first;
 }
 
+/* The model fitted again on the index's clock into s->fit; *ok false when it
+ * cannot be. */
+static cvo_status refit(cvo_ctx *ctx, const cvo_summary *summary, cvo_season *s, bool *ok)
+{
+    season_clock clock;
+    CVO_TRY(season_clock_new(ctx, s, s->first_day, s->end_day, summary->period_days, &clock));
+    cvo_summary *on_clock = NULL;
+    cvo_status status = season_summary(ctx, summary, &clock, &on_clock);
+    season_clock_free(ctx, &clock);
+    cvo_fit fit;
+    if (status == CVO_OK)
+        status = cvo_model_fit(ctx, s->fit.model, on_clock, NULL, &fit);
+    cvo_summary_free(on_clock);
+    *ok = status == CVO_OK && fit.converged;
+    if (*ok)
+        s->fit = fit;
+    return status == CVO_ERR_NOMEM ? status : CVO_OK;
+}
+
+/* One round: the index from the current fit on the current clock, then the
+ * fit on the index's clock. */
+static cvo_status round_once(cvo_ctx *ctx, const cvo_summary *summary, cvo_season_mode mode,
+                             int round, cvo_season *s, bool *ok)
+{
+    season_clock clock;
+    CVO_TRY(season_clock_new(ctx, s, s->first_day, s->end_day, summary->period_days, &clock));
+    cvo_fit reduced;
+    const cvo_fit *fit = cvo_fit_reduced(&s->fit, &reduced) ? &reduced : &s->fit;
+    cvo_status status = count_expected(ctx, fit, summary, &clock, s, ok);
+    season_clock_free(ctx, &clock);
+    CVO_TRY(status);
+    if (!*ok) {
+        snprintf(s->note, sizeof s->note, "no repeat purchases: no seasonal index");
+        return CVO_OK;
+    }
+    if (round == 0 && !(*ok = test_months(s, mode)))
+        return CVO_OK;
+    shrink(s);
+    CVO_TRY(refit(ctx, summary, s, ok));
+    if (!*ok)
+        snprintf(s->note, sizeof s->note,
+                 "the model could not be fitted again on seasonal time: no seasonal index");
+    return CVO_OK;
+}
+
 cvo_status cvo_season_estimate(cvo_ctx *ctx, const cvo_fit *fit, const cvo_summary *summary,
                                const cvo_customers *customers, cvo_season_mode mode,
                                cvo_season *out)
 {
     season_clear(out);
-    cvo_fit reduced;
-    if (cvo_fit_reduced(fit, &reduced))
-        fit = &reduced;
-    if (fit->model != CVO_MODEL_BGNBD && fit->model != CVO_MODEL_MBGNBD &&
-        fit->model != CVO_MODEL_PNBD && fit->model != CVO_MODEL_NBD)
+    cvo_model model = fit->status == CVO_FIT_NO_DROPOUT ? CVO_MODEL_NBD : fit->model;
+    if (model != CVO_MODEL_BGNBD && model != CVO_MODEL_MBGNBD && model != CVO_MODEL_PNBD &&
+        model != CVO_MODEL_NBD)
         return ctx_fail(ctx, CVO_ERR_ARGUMENT, "a seasonal index needs bgnbd, mbgnbd, pnbd or nbd");
+    out->fit = *fit;
     if (customers == NULL || customers->order_start == NULL || summary->period_days <= 0 ||
         summary->end_day == INT32_MIN || summary->count == 0) {
         snprintf(out->note, sizeof out->note, "no orders by date: no seasonal index");
         return CVO_OK;
     }
-    out->first_day = first_birth(summary);
-    out->end_day = summary->end_day;
-    if (out->first_day == INT32_MIN || out->first_day > out->end_day) {
-        out->first_day = INT32_MIN;
+    int32_t first = first_birth(summary);
+    if (first == INT32_MIN || first > summary->end_day) {
         snprintf(out->note, sizeof out->note, "no orders by date: no seasonal index");
         return CVO_OK;
     }
+    out->first_day = first;
+    out->end_day = summary->end_day;
     cover(out);
     int32_t days = out->end_day - out->first_day + 1;
     if (mode == CVO_SEASON_OFF) {
@@ -226,62 +375,16 @@ cvo_status cvo_season_estimate(cvo_ctx *ctx, const cvo_fit *fit, const cvo_summa
         return CVO_OK;
     }
     count_actual(customers, out->end_day, out->actual);
-    CVO_TRY(count_expected(ctx, fit, summary, out->expected));
-    double actual = 0, expected = 0;
-    for (int m = 0; m < MONTHS; m++) {
-        actual += out->actual[m];
-        expected += out->expected[m];
+    bool ok = true;
+    for (int round = 0; ok && round < SEASON_ROUNDS; round++)
+        CVO_TRY(round_once(ctx, summary, mode, round, out, &ok));
+    if (!ok) {
+        out->active = false;
+        out->fit = *fit;
+        for (int m = 0; m < MONTHS; m++)
+            out->index[m] = 1.0;
     }
-    if (!(actual > 0) || !(expected > 0)) {
-        snprintf(out->note, sizeof out->note, "no repeat purchases: no seasonal index");
-        return CVO_OK;
-    }
-    for (int m = 0; m < MONTHS; m++)
-        out->expected[m] *= actual / expected;
-    shrink(out, mode);
     return CVO_OK;
-}
-
-/* ---- the horizon's calendar ----------------------------------------------------- */
-
-size_t season_pieces_cap(double period_days, double horizon)
-{
-    return (size_t)(horizon * period_days / 28.0) + 3;
-}
-
-static double add_cut(double *ends, size_t *count, double cut)
-{
-    if (*count == 0 || cut > ends[*count - 1] + 1e-9)
-        ends[(*count)++] = cut;
-    return cut;
-}
-
-size_t season_pieces(const cvo_season *season, int32_t start_day, double period_days,
-                     double horizon, const double *extra, size_t extra_count, double *ends,
-                     double *weights, size_t cap)
-{
-    size_t count = 0, e = 0;
-    int32_t month_start = next_month_start(start_day);
-    for (;;) {
-        double calendar = (month_start - start_day - 0.5) / period_days;
-        double cut = e < extra_count && extra[e] < calendar ? extra[e] : calendar;
-        if (cut >= horizon - 1e-9)
-            break;
-        if (count + 1 >= cap)
-            return 0;
-        if (e < extra_count && extra[e] <= cut)
-            e++;
-        else
-            month_start = next_month_start(month_start);
-        if (cut > 0)
-            add_cut(ends, &count, cut);
-    }
-    add_cut(ends, &count, horizon);
-    for (size_t i = 0; i < count; i++) {
-        double middle = ((i ? ends[i - 1] : 0) + ends[i]) / 2;
-        weights[i] = cvo_season_at(season, start_day + (int32_t)floor(middle * period_days + 0.5));
-    }
-    return count;
 }
 
 /* ---- in words ---------------------------------------------------------------- */
