@@ -681,8 +681,8 @@ typedef struct cvo_season {
  * orders of customers, loaded with keep_orders). Without orders, with less
  * than 365 days of calibration, or mode off, *out holds no index (active false,
  * index all 1) and note says why; the calendar coverage is filled whenever
- * the orders are there. Errors: CVO_ERR_ARGUMENT (not bgnbd, mbgnbd, pnbd or
- * nbd), CVO_ERR_NOMEM. */
+ * the orders are there; the same for a model other than bgnbd, mbgnbd, pnbd
+ * or nbd. Errors: CVO_ERR_NOMEM. */
 CVO_API CVO_NODISCARD cvo_status cvo_season_estimate(cvo_ctx *ctx, const cvo_fit *fit,
                                                      const cvo_summary *summary,
                                                      const cvo_customers *customers,
@@ -1154,6 +1154,10 @@ CVO_API cvo_no_discount_reason cvo_analysis_no_discount_reason(const cvo_analysi
 /* The backtest, or NULL when it could not run (cvo_analysis_backtest_note says why). */
 CVO_API const cvo_backtest *cvo_analysis_backtest(const cvo_analysis *analysis);
 CVO_API const char *cvo_analysis_backtest_note(const cvo_analysis *analysis);
+/* The seasonal index of the whole history (the predictions') or, with
+ * backtest, of the backtest's calibration part; inactive, with its note, when
+ * none was used. Owned by the analysis. */
+CVO_API const cvo_season *cvo_analysis_season(const cvo_analysis *analysis, bool backtest);
 CVO_API int32_t cvo_analysis_calibration_end(const cvo_analysis *analysis);
 CVO_API size_t cvo_analysis_tier_count(const cvo_analysis *analysis);
 CVO_API const char *cvo_analysis_tier_name(const cvo_analysis *analysis, size_t tier);

@@ -346,10 +346,13 @@ cvo_status cvo_season_estimate(cvo_ctx *ctx, const cvo_fit *fit, const cvo_summa
 {
     season_clear(out);
     cvo_model model = fit->status == CVO_FIT_NO_DROPOUT ? CVO_MODEL_NBD : fit->model;
-    if (model != CVO_MODEL_BGNBD && model != CVO_MODEL_MBGNBD && model != CVO_MODEL_PNBD &&
-        model != CVO_MODEL_NBD)
-        return ctx_fail(ctx, CVO_ERR_ARGUMENT, "a seasonal index needs bgnbd, mbgnbd, pnbd or nbd");
     out->fit = *fit;
+    if (model != CVO_MODEL_BGNBD && model != CVO_MODEL_MBGNBD && model != CVO_MODEL_PNBD &&
+        model != CVO_MODEL_NBD) {
+        snprintf(out->note, sizeof out->note, "%s has no seasonal index (bgnbd, mbgnbd, pnbd, nbd)",
+                 cvo_model_name(fit->model));
+        return CVO_OK;
+    }
     if (customers == NULL || customers->order_start == NULL || summary->period_days <= 0 ||
         summary->end_day == INT32_MIN || summary->count == 0) {
         snprintf(out->note, sizeof out->note, "no orders by date: no seasonal index");
