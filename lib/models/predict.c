@@ -18,6 +18,7 @@ void cvo_predict_options_init(cvo_predict_options *options)
     options->annual_discount = 0.10;
     options->clv = CVO_CLV_MONTHLY;
     options->period_days = 7;
+    options->season = NULL;
 }
 
 /* What a distinct (x, T) needs: E[purchases by the end of month k | alive]
