@@ -69,8 +69,9 @@ int btyd_load(cvo_ctx *ctx, const parsed_args *args, const opt_spec *specs, size
         }
         return from_orders(ctx, args, specs, count, out);
     }
-    static const char *const orders_only[] = {"calibration-end", "whole-periods", "as-of", "season", "map",
-                                              "date-format", "cancel-prefix", "rejects"};
+    static const char *const orders_only[] = {"calibration-end", "whole-periods", "as-of",
+                                              "season",          "map",           "date-format",
+                                              "cancel-prefix",   "rejects"};
     for (size_t i = 0; i < sizeof orders_only / sizeof *orders_only; i++)
         if (args_get(args, specs, count, orders_only[i]) != NULL) {
             fprintf(stderr, "cvo: --%s applies to ORDERS, not to a --summary file\n",

@@ -662,19 +662,19 @@ typedef enum cvo_season_mode {
 CVO_API bool cvo_season_mode_from_name(const char *name, cvo_season_mode *out);
 
 typedef struct cvo_season {
-    bool active;              /* the index is applied (else index[] is all 1) */
-    double index[12];         /* by calendar month, January first */
-    double actual[12];        /* repeat purchases in the calibration period, by month */
-    double expected[12];      /* the model's, scaled to the same total */
-    uint32_t days_seen[12];   /* calibration days in each calendar month (all years) */
-    double shrinkage;         /* k; INFINITY when the months do not differ beyond chance */
-    double chi_square;        /* test of equal months (11 degrees of freedom); NaN untested */
+    bool active;            /* the index is applied (else index[] is all 1) */
+    double index[12];       /* by calendar month, January first */
+    double actual[12];      /* repeat purchases in the calibration period, by month */
+    double expected[12];    /* the model's, scaled to the same total */
+    uint32_t days_seen[12]; /* calibration days in each calendar month (all years) */
+    double shrinkage;       /* k; INFINITY when the months do not differ beyond chance */
+    double chi_square;      /* test of equal months (11 degrees of freedom); NaN untested */
     double p_value;
-    int32_t first_day;        /* calibration: first customer's first purchase .. */
-    int32_t end_day;          /* .. the summary's end day */
-    cvo_fit fit;              /* active: the model refitted on seasonal time, which the
-                                 predictions and the backtest use */
-    char note[256];           /* why there is no index, or ""; plain words */
+    int32_t first_day; /* calibration: first customer's first purchase .. */
+    int32_t end_day;   /* .. the summary's end day */
+    cvo_fit fit;       /* active: the model refitted on seasonal time, which the
+                          predictions and the backtest use */
+    char note[256];    /* why there is no index, or ""; plain words */
 } cvo_season;
 
 /* Estimates the index of a purchase model fitted on summary (built from the

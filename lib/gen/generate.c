@@ -118,7 +118,7 @@ typedef struct generator {
     uint8_t *treated; /* per customer: in the planted uplift's treatment arm; NULL: none */
     product_text products[CATALOG_PRODUCTS];
     outbuf orders_out, nps_out;
-    double *season;     /* planted: the rate factor of each day from first_day; NULL: none */
+    double *season; /* planted: the rate factor of each day from first_day; NULL: none */
     double season_max;
 } generator;
 
@@ -1190,8 +1190,8 @@ cvo_status cvo_generate(cvo_ctx *ctx, const cvo_generate_options *options, FILE 
     CVO_TRY(check_options(ctx, options));
     CVO_TRY(parse_plants(ctx, options, &plants));
     double *season_check = NULL, top; /* a bad --plant-season fails before any output */
-    CVO_TRY(season_plant_days(ctx, options->plant_season, options->first_day, 1, &season_check,
-                              &top));
+    CVO_TRY(
+        season_plant_days(ctx, options->plant_season, options->first_day, 1, &season_check, &top));
     mem_free(ctx, season_check);
     if (products != NULL)
         CVO_TRY(write_products(ctx, products));
@@ -1201,8 +1201,8 @@ cvo_status cvo_generate(cvo_ctx *ctx, const cvo_generate_options *options, FILE 
     if (gen == NULL)
         return ctx_nomem(ctx);
     generator_init(gen, ctx, options, &plants);
-    cvo_status status = season_plant_days(ctx, options->plant_season, options->first_day,
-                                          gen->span, &gen->season, &gen->season_max);
+    cvo_status status = season_plant_days(ctx, options->plant_season, options->first_day, gen->span,
+                                          &gen->season, &gen->season_max);
     if (status == CVO_OK)
         status = generator_run(gen, orders, nps);
     generator_release(gen);

@@ -117,7 +117,8 @@ cvo_status season_plant_days(cvo_ctx *ctx, const char *spec, int32_t first_day, 
     double *f = mem_array(ctx, span ? span : 1, sizeof *f);
     if (f == NULL)
         return ctx_nomem(ctx);
-    double peak = p.wave ? date_from_civil(2023, p.peak_month, p.peak_day > 28 && p.peak_month == 2 ? 28 : p.peak_day) -
+    double peak = p.wave ? date_from_civil(2023, p.peak_month,
+                                           p.peak_day > 28 && p.peak_month == 2 ? 28 : p.peak_day) -
                                date_from_civil(2023, 1, 1)
                          : 0;
     double top = 0;

@@ -113,8 +113,8 @@ static void expect_model(const cvo_fit *fit, const season_clock *clock, const bi
         double t_end = (double)(p + 1), sum = 0;
         double end = clock ? season_clock_at(clock, day0 + t_end * days) : 0;
         for (size_t i = 0; i < groups; i++) {
-            double age = clock ? end - season_clock_at(clock, g[i].day)
-                               : t_end - (g[i].day - day0) / days;
+            double age =
+                clock ? end - season_clock_at(clock, g[i].day) : t_end - (g[i].day - day0) / days;
             if (age > 0)
                 sum += g[i].customers * cvo_fit_unconditional(fit, age);
         }
@@ -162,8 +162,7 @@ static void say_season(cvo_backtest *b, const cvo_season *season, const cvo_summ
 /* The seasonal clock over the data and the summary's rows on it, when the
  * index applies (else *rows stays NULL). */
 static cvo_status on_season(cvo_ctx *ctx, const cvo_season *season, const cvo_summary *summary,
-                            const cvo_customers *customers, season_clock *clock,
-                            cvo_summary **rows)
+                            const cvo_customers *customers, season_clock *clock, cvo_summary **rows)
 {
     if (!season_active(season) || summary->end_day == INT32_MIN || !(summary->period_days > 0))
         return CVO_OK;
@@ -214,9 +213,9 @@ cvo_status cvo_backtest_run_season(cvo_ctx *ctx, const cvo_fit *fit, const cvo_s
     for (size_t i = 0; i < summary->count; i++) {
         const cvo_summary_row *r = &summary->rows[i], *o = seasonal ? &seasonal->rows[i] : r;
         double plain = cvo_fit_expected(fit, r->x, r->t_x, r->T, b->holdout);
-        double model = seasonal ? cvo_fit_expected(&season->fit, o->x, o->t_x, o->T,
-                                                   seasonal->holdout)
-                                : plain;
+        double model = seasonal
+                           ? cvo_fit_expected(&season->fit, o->x, o->t_x, o->T, seasonal->holdout)
+                           : plain;
         double naive = r->T > 0 ? r->x / r->T * b->holdout : 0;
         b->model_total_plain += r->weight * plain;
         add_customer(b, r, model, naive);
@@ -226,9 +225,9 @@ cvo_status cvo_backtest_run_season(cvo_ctx *ctx, const cvo_fit *fit, const cvo_s
     bool can_track = customers != NULL && customers->order_start != NULL &&
                      summary->period_days > 0 && fit->model != CVO_MODEL_BGBB;
     const cvo_fit *curve_fit = b->season_applied ? &season->fit : fit;
-    status = can_track ? track(ctx, curve_fit, b->season_applied ? &clock : NULL, summary,
-                               customers, b)
-                       : CVO_OK;
+    status = can_track
+                 ? track(ctx, curve_fit, b->season_applied ? &clock : NULL, summary, customers, b)
+                 : CVO_OK;
     season_clock_free(ctx, &clock);
     if (status != CVO_OK) {
         cvo_backtest_free(b);

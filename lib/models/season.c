@@ -22,9 +22,9 @@ enum {
 };
 #define SEASON_AUTO_P 0.01 /* auto: the months must differ at this level */
 
-static const char *const month_names[MONTHS] = {
-    "January", "February", "March",     "April",   "May",      "June",
-    "July",    "August",   "September", "October", "November", "December"};
+static const char *const month_names[MONTHS] = {"January",   "February", "March",    "April",
+                                                "May",       "June",     "July",     "August",
+                                                "September", "October",  "November", "December"};
 
 static int month_of(int32_t day)
 {
@@ -254,8 +254,8 @@ static bool test_months(cvo_season *s, cvo_season_mode mode)
     for (int m = 0; m < MONTHS; m++) {
         total += s->expected[m];
         if (s->expected[m] > 0) {
-            chi += (s->actual[m] - s->expected[m]) * (s->actual[m] - s->expected[m]) /
-                   s->expected[m];
+            chi +=
+                (s->actual[m] - s->expected[m]) * (s->actual[m] - s->expected[m]) / s->expected[m];
             df++;
         }
     }
@@ -419,8 +419,7 @@ static unsigned months_touched(int32_t from, int32_t to)
 }
 
 /* "October and November" from the set bits, in calendar order after from's month. */
-static void say_months(words *w, unsigned bits, int32_t from, bool with_index,
-                       const cvo_season *s)
+static void say_months(words *w, unsigned bits, int32_t from, bool with_index, const cvo_season *s)
 {
     int first = month_of(from), total = 0, said = 0;
     for (int m = 0; m < MONTHS; m++)
@@ -436,8 +435,7 @@ static void say_months(words *w, unsigned bits, int32_t from, bool with_index,
     }
 }
 
-const char *cvo_season_warning(const cvo_season *s, int32_t from, int32_t to, char *out,
-                               size_t cap)
+const char *cvo_season_warning(const cvo_season *s, int32_t from, int32_t to, char *out, size_t cap)
 {
     words w = {out, cap, 0};
     if (cap > 0)
@@ -450,8 +448,10 @@ const char *cvo_season_warning(const cvo_season *s, int32_t from, int32_t to, ch
         if (((touched >> m) & 1u) && s->days_seen[m] < SEEN_MIN_DAYS)
             unseen |= 1u << m;
     if (days < SEASON_MIN_DAYS)
-        say(&w, "The calibration period is shorter than a year (%d days), so no seasonal index "
-                "could be estimated. ", (int)days);
+        say(&w,
+            "The calibration period is shorter than a year (%d days), so no seasonal index "
+            "could be estimated. ",
+            (int)days);
     if (unseen) {
         say(&w, "The holdout covers a season the history does not show (");
         say_months(&w, unseen, from, false, s);

@@ -119,8 +119,8 @@ static void test_planted_season_holdout(void **state)
         print_message("seed %d: actual %.0f, with the index %.0f (%+.2f%%), without %.0f "
                       "(%+.2f%%); index Oct %.3f Nov %.3f Dec %.3f Jan %.3f\n",
                       (int)seed, run.actual, run.with_index, 100 * bias, run.without_index,
-                      100 * plain, run.season.index[9], run.season.index[10],
-                      run.season.index[11], run.season.index[0]);
+                      100 * plain, run.season.index[9], run.season.index[10], run.season.index[11],
+                      run.season.index[0]);
         assert_true(run.season.active);
         assert_true(fabs(bias) < TOLERANCE);
         assert_true(plain < -0.2); /* the peak the plain model cannot see */
@@ -207,8 +207,8 @@ static void test_short_calibration_warns(void **state)
                            "expect a seasonal bias."));
     cvo_backtest_free(bt);
     char words[256];
-    cvo_season_warning(&season, cvo_day_from_ymd(2025, 9, 9), cvo_day_from_ymd(2025, 9, 20),
-                       words, sizeof words);
+    cvo_season_warning(&season, cvo_day_from_ymd(2025, 9, 9), cvo_day_from_ymd(2025, 9, 20), words,
+                       sizeof words);
     assert_non_null(strstr(words, "(September is not in the calibration period)"));
     cvo_season_warning(NULL, 0, 10, words, sizeof words);
     assert_string_equal(words, "");
