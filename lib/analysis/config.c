@@ -19,6 +19,7 @@
 static const char *const scheme_choices[] = {"relationship", "classic", "klaviyo", NULL};
 static const char *const ties_choices[] = {"equal", "ntile", NULL};
 static const char *const period_choices[] = {"day", "week", "month", NULL};
+static const char *const season_choices[] = {"auto", "monthly", "off", NULL};
 static const char *const gorgias_channels[] = {"api", "email", NULL};
 static const char *const metric_choices[] = {"conversion", "orders", "revenue", "profit", NULL};
 
@@ -60,6 +61,9 @@ static const config_key config_keys[] = {
     TEXT("model", "currency", "USD", CONFIG_CURRENCY, "Currency of the amounts in the report."),
     NUMBER("model", "backtest_holdout_share", "0.25", 0, 1, CONFIG_OPEN_MIN | CONFIG_OPEN_MAX,
            "Share of the history held out for the backtest."),
+    ENUM("model", "seasonality", "auto", season_choices,
+         "Monthly seasonal index of the purchase rate, from a year or more of history: auto "
+         "(used when the months differ beyond chance), monthly (always) or off."),
     NUMBER("churn", "high_below", "0.3", 0, 1, 0,
            "P(alive) below this is high churn risk. One-time buyers (and every customer when "
            "no model fits) are judged by recency: R score 1 high, the two best R scores low."),
