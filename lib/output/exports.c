@@ -1255,7 +1255,7 @@ static void summary_body(cell_buf *b, const cvo_analysis *a, const summary_count
     uint64_t customers = cvo_customers_count(cvo_analysis_customers(a));
     json_obj o = {b, false};
     obj_day(&o, "as_of", cvo_analysis_as_of(a));
-    obj_text(&o, "currency", config ? cvo_config_text(config, "model", "currency") : NULL);
+    obj_text(&o, "currency", config ? cvo_currency_of(config, cvo_analysis_load_stats(a)) : NULL);
     obj_uint(&o, "customers", customers);
     obj_uint(&o, "orders", counts->orders);
     obj_money(&o, "revenue", counts->revenue_cents);

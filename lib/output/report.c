@@ -1448,7 +1448,7 @@ static void report_init(report *r, cvo_ctx *ctx, const cvo_analysis *a, FILE *ou
                   false};
     r->show_emails = report_show_emails(a);
     r->count = cvo_customers_count(r->customers);
-    r->currency = setting_text(r, "model", "currency", "");
+    r->currency = cvo_currency_of(cvo_analysis_config(r->a), cvo_analysis_load_stats(r->a));
     for (size_t i = 0; i < r->count; i++) {
         const cvo_customer *c = cvo_customers_at(r->customers, i);
         r->revenue_cents += c->net_revenue_cents;
