@@ -1148,9 +1148,10 @@ static bool read_status(shard *sh, line_item *li, verdict *v)
     if (li->status_class != STATUS_UNKNOWN)
         return true;
     say(v, CVO_REJECT_UNKNOWN_STATUS,
-        "unknown status '%.40s' (%s statuses that count: %s; add it to [orders] count_statuses "
+        "unknown status '%.*s' (%s statuses that count: %s; add it to [orders] count_statuses "
         "or skip_statuses)",
-        li->status_name, cvo_format_name(rules->format),
+        (int)(li->status.len > 40 ? 40 : li->status.len), li->status.ptr,
+        cvo_format_name(rules->format),
         rules->listed ? "as listed in count_statuses" : cvo_format_counted_statuses(rules->format));
     v->order_level = o == NULL;
     return false;
