@@ -120,4 +120,10 @@ check count-only-note contains "$work/counts.err" "no amount column: a count-onl
 "$cvo" fit -m pnbd $data/cdnowElog.csv --calibration-end 1997-09-30 > "$work/full.pnbd" 2> /dev/null
 "$cvo" fit -m pnbd "$work/elog_counts.csv" --calibration-end 1997-09-30 > "$work/counts.pnbd" 2> /dev/null
 check count-only-pnbd same_fit "$work/full.pnbd" "$work/counts.pnbd"
+"$cvo" predict -m bgnbd --spend gg "$work/elog_counts.csv" -q > "$work/counts.pred" 2> "$work/pred.err"
+check count-only-predict test $? = 0
+check count-only-predictions test "$(wc -l < "$work/counts.pred")" = 2358
+check count-only-spend-note contains "$work/pred.err" "--spend gg skipped, expected_spend and clv are left empty"
+"$cvo" fit -m gg "$work/elog_counts.csv" -q 2> "$work/gg.err"
+check count-only-gg-exit test $? = 3
 finish
