@@ -1193,6 +1193,8 @@ typedef struct cvo_run_summary {
                             [gorgias] max_answer_age_days */
     double duration_s;
     const char *reason;  /* why refused or failed; NULL or "" when neither */
+    uint64_t not_counted; /* order records whose status does not count (issue 14):
+                             records == used + not_counted + rejected */
 } cvo_run_summary;
 
 /* The run summary as one line: a JSON object and a newline. Errors:

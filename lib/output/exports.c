@@ -680,12 +680,19 @@ static void summary_records(json_obj *o, const cvo_load_stats *stats)
     json_obj records = {o->b, false}, reasons = {o->b, false};
     obj_uint(&records, "read", stats->records);
     obj_uint(&records, "used", stats->used);
+    obj_uint(&records, "not_counted", stats->not_counted);
     obj_uint(&records, "rejected", stats->rejected);
     obj_key(&records, "by_reason");
     for (int k = 0; k < CVO_REJECT__COUNT; k++)
         obj_uint(&reasons, cvo_reject_reason_name((cvo_reject_reason)k),
                  stats->rejected_by_reason[k]);
     obj_end(&reasons);
+    json_obj statuses = {o->b, false};
+    obj_key(&records, "not_counted_orders_by_status");
+    for (uint32_t i = 0; i < stats->status_kinds; i++)
+        obj_uint(&statuses, stats->not_counted_by_status[i].status,
+                 stats->not_counted_by_status[i].orders);
+    obj_end(&statuses);
     obj_end(&records);
 }
 
