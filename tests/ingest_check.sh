@@ -84,6 +84,12 @@ store=$(sed -n 's/^#currency USD [0-9]* \([0-9]*\) \([0-9]*\)$/\1 \2/p' "$work/t
 usd=$(echo "$store" | awk '{ printf "%d.%02d USD = %d.%02d EUR", $1 / 100, $1 % 100, $2 / 100, $2 % 100 }')
 check two-currencies-totals contains "$work/two_rates.err" "USD: 23 orders, net $usd"
 
+gzip -c $data/shopify_two_currencies.csv > "$work/two.csv.gz"
+"$cvo" rfm "$work/two.csv.gz" -o /dev/null 2> "$work/gz.err"
+check gzip-file-majority contains "$work/gz.err" "store currency EUR, the currency of most orders (116 of 150"
+gzip -c $data/shopify_two_currencies.csv | "$cvo" rfm - -o /dev/null 2> "$work/pipe.err"
+check pipe-first-order contains "$work/pipe.err" "store currency USD, the first order's (the input is read once"
+
 # Acceptance 5: bad input
 check gap-rates same_as_truth gap shopify $data/shopify_two_currencies.csv $data/rates_gap.csv
 check gap-rates-reason sh -c "'$cvo' rfm $data/shopify_two_currencies.csv --rates \
@@ -107,6 +113,15 @@ check broken-rates-says contains "$work/broken.err" \
 printf '[orders]\ncount_statuses = completed, processing, awaiting-pickup-custom\n' > "$work/custom.ini"
 "$cvo" cohorts $data/woocommerce_bad.csv --config "$work/custom.ini" > /dev/null 2> "$work/custom.err"
 check custom-status-counts contains "$work/custom.err" "12 records: 9 used, 2 not counted, 1 rejected"
+
+python3 -c 'import csv, sys
+rows = list(csv.reader(open(sys.argv[1], newline="")))
+i = rows[0].index("Customer Email")
+csv.writer(sys.stdout).writerows(r[:i] + r[i + 1:] for r in rows[:4])' $data/magento_orders.csv > "$work/grid.csv"
+"$cvo" rfm "$work/grid.csv" -o /dev/null 2> "$work/grid.err"
+check magento-default-grid-exit test $? = 3
+check magento-default-grid-says contains "$work/grid.err" \
+    "grid.csv:1: a Magento order grid export without a customer column: switch on Customer Email"
 
 # Acceptance 4: a count-only event log (customer, date)
 cut -d, -f1-4 $data/cdnowElog.csv > "$work/elog_counts.csv"

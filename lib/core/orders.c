@@ -265,19 +265,28 @@ typedef struct currency_tally {
 } currency_tally;
 
 /* Counts the orders per currency (a currency is written once per order) of
- * a file that can be read again; the most wins, the first seen on a tie. */
-static cvo_status scan_currencies(load *ld, int column)
+ * a file that can be read again: src from data_start when it is seekable, a
+ * second opening (gzip) from its start, skipping the header; the most wins,
+ * the first seen on a tie. */
+static cvo_status scan_currencies(load *ld, int column, source *src)
 {
     currency_tally tally[64];
     size_t kinds = 0;
     reader rd;
     memset(&rd, 0, sizeof rd);
-    CVO_TRY(reader_init(&rd, ld->ctx, ld->src, true, ld->data_start, ld->chunk));
+    bool again = src != ld->src;
+    CVO_TRY(reader_init(&rd, ld->ctx, src, !again, again ? 0 : ld->data_start, ld->chunk));
     csv_scanner sc;
-    csv_init(&sc, ld->schema.delimiter, ld->data_line);
+    csv_init(&sc, ld->schema.delimiter, again ? 1 : ld->data_line);
     csv_record rec;
-    reader_result rr;
-    while ((rr = reader_next(&rd, &sc, &rec)) != READER_END && rr != READER_ERROR) {
+    reader_result rr = READER_RECORD;
+    if (again) {
+        reader_skip_bom(&rd);
+        if (ld->schema.has_header)
+            rr = reader_next(&rd, &sc, &rec);
+    }
+    while (rr != READER_ERROR && (rr = reader_next(&rd, &sc, &rec)) != READER_END &&
+           rr != READER_ERROR) {
         if (rr != READER_RECORD || (uint32_t)column >= rec.stored)
             continue;
         const csv_field *f = &rec.fields[column];
@@ -331,7 +340,14 @@ static cvo_status settle_currency(load *ld)
         memcpy(ld->config.store_currency, o->currency, 4);
         ld->currency_source = CVO_CURRENCY_GIVEN;
     } else if (column >= 0 && source_seekable(ld->src)) {
-        CVO_TRY(scan_currencies(ld, column));
+        CVO_TRY(scan_currencies(ld, column, ld->src));
+    } else if (column >= 0 && strcmp(o->path, "-") != 0) {
+        source *again = NULL; /* a gzip file: read it twice */
+        cvo_status status = source_open(ld->ctx, o->path, ld->name, &again);
+        if (status == CVO_OK)
+            status = scan_currencies(ld, column, again);
+        source_close(again);
+        CVO_TRY(status);
     } else if (column >= 0) {
         ld->config.currency_lazy = true;
         ld->currency_source = CVO_CURRENCY_FIRST;
