@@ -10,6 +10,7 @@
 #include "io/reader.h"
 
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
 enum { PARALLEL_MIN_BYTES = 8 << 20, GROUP_KEY_BYTES = 512 };
@@ -258,6 +259,25 @@ static cvo_status make_config(load *ld)
 }
 
 /* ---- the store currency ------------------------------------------------------ */
+
+static int by_status(const void *a, const void *b)
+{
+    return strcmp(((const cvo_status_count *)a)->status, ((const cvo_status_count *)b)->status);
+}
+
+static int by_code(const void *a, const void *b)
+{
+    return strcmp(((const cvo_currency_total *)a)->code, ((const cvo_currency_total *)b)->code);
+}
+
+/* The status and currency tables in name order, however the workers met
+ * them. */
+static void sort_tables(cvo_load_stats *st)
+{
+    qsort(st->not_counted_by_status, st->status_kinds, sizeof *st->not_counted_by_status,
+          by_status);
+    qsort(st->currencies, st->currency_count, sizeof *st->currencies, by_code);
+}
 
 typedef struct currency_tally {
     char code[4];
@@ -800,6 +820,7 @@ cvo_status orders_load_tuned(cvo_ctx *ctx, const cvo_load_options *options,
         stats->format = ld.schema.format;
         stats->delimiter = ld.schema.delimiter;
         stats->format_detected = ld.schema.detected;
+        sort_tables(stats);
         stats->no_amounts = !ld.schema.has_amount;
         if (ld.currency_source != CVO_CURRENCY_FIRST || stats->currency[0] != '\0') {
             if (ld.currency_source != CVO_CURRENCY_FIRST)
