@@ -33,7 +33,7 @@ FUZZ_REPLAY := $(FUZZ_SRC:fuzz/%.c=$(BUILD)/fuzz/%-replay)
 CVO      := $(BUILD)/cvo
 PUSH_DRIVER := $(BUILD)/tests/push_driver
 
-.PHONY: all deps check-deps shared install uninstall install-check demo check unit golden fuzz-replay man-examples duckdb-ntile push-check pull-check kill-check report-check gorgias-check history-check dive-check cron-check weekly-check experiments-check tty-check clang-check fuzz bench clean help format
+.PHONY: all deps check-deps shared install uninstall install-check demo check unit golden fuzz-replay man-examples duckdb-ntile push-check pull-check kill-check report-check gorgias-check history-check dive-check cron-check weekly-check experiments-check tty-check ingest-check clang-check fuzz bench clean help format
 
 all: $(CVO) $(BUILD)/libcvo.a
 
@@ -108,7 +108,7 @@ $(BUILD)/fuzz/%-replay: $(BUILD)/fuzz/%.o $(BUILD)/fuzz/replay_main.o $(BUILD)/l
 # ./cvo.ini, then $XDG_CONFIG_HOME/cvo/config.ini).
 TEST_TARGETS := check unit golden fuzz-replay man-examples duckdb-ntile push-check pull-check kill-check \
                 report-check gorgias-check history-check dive-check experiments-check tty-check \
-                install-check
+                ingest-check install-check
 $(TEST_TARGETS): export XDG_CONFIG_HOME := $(abspath $(BUILD))/no-config
 
 # ---- install ---------------------------------------------------------------
@@ -161,7 +161,7 @@ install-check: $(CVO) $(BUILD)/libcvo.a $(SHARED) | $(CHECK_FIRST)
 demo: $(CVO)
 	@./tests/demo.sh $(CVO)
 
-check: unit golden fuzz-replay man-examples duckdb-ntile push-check pull-check kill-check report-check gorgias-check history-check dive-check cron-check weekly-check experiments-check tty-check install-check
+check: unit golden fuzz-replay man-examples duckdb-ntile push-check pull-check kill-check report-check gorgias-check history-check dive-check cron-check weekly-check experiments-check tty-check ingest-check install-check
 	@./tests/summary.sh $(BUILD)/results
 
 unit: $(TESTS) | $(CHECK_FIRST)
@@ -197,6 +197,10 @@ tty-check: $(CVO) | $(CHECK_FIRST)
 	@./.ci/deps.sh $(TTY_PKGS)
 	@mkdir -p $(BUILD)/results
 	@./tests/tty_check.sh $(BUILD)/results $(CVO)
+
+ingest-check: $(CVO) | $(CHECK_FIRST)
+	@mkdir -p $(BUILD)/results
+	@./tests/ingest_check.sh $(BUILD)/results $(CVO)
 
 kill-check: $(CVO) | $(CHECK_FIRST)
 	@mkdir -p $(BUILD)/results

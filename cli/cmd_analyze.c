@@ -822,6 +822,7 @@ static int read_and_analyze(job *j, const char *orders, const cvo_config *config
     *load = code;
     j->summary.records = stats.records;
     j->summary.used = stats.used;
+    j->summary.not_counted = stats.not_counted;
     j->summary.rejected = stats.rejected;
     if (code > EXIT_REJECTS)
         return code;

@@ -257,6 +257,11 @@ int cmd_fit(int argc, char **argv)
         return EXIT_SYSTEM;
     btyd_data data;
     code = btyd_load(ctx, &args, specs, SPEC_COUNT, &data);
+    if (code < 0 && model == CVO_MODEL_GG && data.stats.no_amounts) {
+        fprintf(stderr, "cvo: %s has no amounts (a count-only event log): there is no spend "
+                        "to fit a gg model to\n", args.positional[0]);
+        code = EXIT_INPUT;
+    }
     if (code < 0)
         code = run_fit(ctx, &args, model, &data);
     if (code == EXIT_OK)

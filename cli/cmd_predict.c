@@ -225,6 +225,11 @@ static int run(cvo_ctx *ctx, const parsed_args *a, cvo_model model, const btyd_d
     int code = read_options(a, period_days, &o);
     cvo_fit purchase, spend;
     bool with_spend = args_get(a, specs, SPEC_COUNT, "spend") != NULL;
+    if (with_spend && data->stats.no_amounts) {
+        fprintf(stderr, "cvo: no amounts (a count-only event log): --spend gg skipped, "
+                        "expected_spend and clv are left empty\n");
+        with_spend = false;
+    }
     if (code < 0)
         code = get_fit(ctx, a, model, args_get(a, specs, SPEC_COUNT, "params"), data->summary,
                        &purchase);

@@ -190,16 +190,9 @@ static cvo_status write_reject(void *user_data, const cvo_reject *r)
     return ferror(out) ? CVO_ERR_WRITE : CVO_OK;
 }
 
-static bool parse_format(const char *text, cvo_format *out)
-{
-    static const char *const names[] = {"auto", "generic", "shopify", "cdnow"};
-    for (int i = 0; i < 4; i++)
-        if (strcmp(text, names[i]) == 0) {
-            *out = (cvo_format)i;
-            return true;
-        }
-    return false;
-}
+/* The configuration of this run (cli_load_config), for the load's [orders]
+ * and [model] currency settings; NULL when the command reads none. */
+static const cvo_config *run_config;
 
 static bool parse_int(const char *text, long min, long max, long *out)
 {
@@ -225,9 +218,16 @@ static int load_options(const parsed_args *a, const opt_spec *s, size_t n, const
     o->path = path;
     o->latest_day = cli_latest_day();
     const char *format = args_get(a, s, n, "format");
-    if (format && !parse_format(format, &o->format)) {
-        fprintf(stderr, "cvo: --format must be auto, generic, shopify or cdnow\n");
+    if (format && !cvo_format_parse(format, &o->format)) {
+        fprintf(stderr, "cvo: --format must be auto, generic, shopify, woocommerce, bigcommerce, "
+                        "magento or cdnow\n");
         return EXIT_USAGE;
+    }
+    o->rates_path = args_get(a, s, n, "rates");
+    if (run_config != NULL) {
+        o->count_statuses = cvo_config_text(run_config, "orders", "count_statuses");
+        o->skip_statuses = cvo_config_text(run_config, "orders", "skip_statuses");
+        o->currency = cvo_config_text(run_config, "model", "currency");
     }
     o->column_map = args_get(a, s, n, "map");
     o->date_format = args_get(a, s, n, "date-format");
@@ -258,11 +258,71 @@ static void print_reasons(const cvo_load_stats *st)
         fputc(')', stderr);
 }
 
+/* "cvo: not counted by status: 2 pending (3 records), 1 on_hold (1 record)" */
+static void print_statuses(const cvo_load_stats *st)
+{
+    if (st->status_kinds == 0)
+        return;
+    fputs("cvo: not counted by status:", stderr);
+    for (uint32_t i = 0; i < st->status_kinds; i++) {
+        const cvo_status_count *c = &st->not_counted_by_status[i];
+        fprintf(stderr, "%s %" PRIu64 " %s (%" PRIu64 " record%s)", i ? "," : "", c->orders,
+                c->status, c->records, c->records == 1 ? "" : "s");
+    }
+    fputs("; [orders] count_statuses says which count\n", stderr);
+}
+
+static void print_currency_source(const cvo_load_stats *st)
+{
+    switch (st->currency_source) {
+    case CVO_CURRENCY_GIVEN: fprintf(stderr, "cvo: store currency %s ([model] currency)", st->currency); break;
+    case CVO_CURRENCY_MAJORITY:
+        fprintf(stderr,
+                "cvo: store currency %s, the currency of most orders (%" PRIu64 " of %" PRIu64
+                "; [model] currency sets it)",
+                st->currency, st->currency_majority_orders, st->currency_scanned_orders);
+        break;
+    case CVO_CURRENCY_FIRST:
+        fprintf(stderr, "cvo: store currency %s, the first order's (the input is read once; "
+                        "[model] currency sets it)", st->currency);
+        break;
+    default: return;
+    }
+    fputc('\n', stderr);
+}
+
+/* Totals per currency, never added across currencies. */
+static void print_currencies(const cvo_load_stats *st)
+{
+    print_currency_source(st);
+    if (st->currency_count < 2 && (st->currency_count == 0 || st->currencies[0].rejected_orders == 0))
+        return;
+    char a[24], b[24];
+    for (uint32_t i = 0; i < st->currency_count; i++) {
+        const cvo_currency_total *t = &st->currencies[i];
+        fprintf(stderr, "cvo:   %s: %" PRIu64 " orders, net %s %s", t->code[0] ? t->code : "other",
+                t->orders, cli_money_text(t->net_cents, a), t->code);
+        if (strcmp(t->code, st->currency) != 0 && t->orders > 0)
+            fprintf(stderr, " = %s %s", cli_money_text(t->store_cents, b), st->currency);
+        if (t->rejected_orders > 0)
+            fprintf(stderr, "; %" PRIu64 " orders rejected (%s)", t->rejected_orders,
+                    st->rejected_by_reason[CVO_REJECT_NO_RATE] ? "no rate on their date, or no --rates"
+                                                               : "no --rates");
+        fputc('\n', stderr);
+    }
+}
+
 static void print_summary(const char *name, const cvo_load_stats *st, size_t customers)
 {
     char money[24];
-    fprintf(stderr, "cvo: %s: %" PRIu64 " records: %" PRIu64 " used, %" PRIu64 " rejected",
-            name, st->records, st->used, st->rejected);
+    if (st->format_detected)
+        fprintf(stderr, "cvo: %s: %s export (detected from the header)\n", name,
+                cvo_format_name(st->format));
+    fprintf(stderr, "cvo: %s: %" PRIu64 " records: %" PRIu64 " used, ", name, st->records,
+            st->used);
+    if (st->not_counted)
+        fprintf(stderr, "%" PRIu64 " not counted, ", st->not_counted);
+    fprintf(stderr, "%" PRIu64 " rejected", st->rejected);
     print_reasons(st);
     fprintf(stderr, "\ncvo: %" PRIu64 " orders; not counted: %" PRIu64 " cancelled, %" PRIu64
                     " fully refunded, %" PRIu64 " returns only; %" PRIu64 " return lines (%s)\n",
@@ -271,6 +331,11 @@ static void print_summary(const char *name, const cvo_load_stats *st, size_t cus
     fprintf(stderr, "cvo: %zu customers; %" PRIu64 " joined by email; %" PRIu64
                     " duplicates; %" PRIu64 " text fields with invalid UTF-8 repaired\n",
             customers, st->joined_by_email, st->duplicates, st->repaired_fields);
+    print_statuses(st);
+    print_currencies(st);
+    if (st->no_amounts)
+        fputs("cvo: no amount column: a count-only event log; the count models run, the spend "
+              "model and money figures are skipped\n", stderr);
 }
 
 int cli_load(cvo_ctx *ctx, const parsed_args *args, const opt_spec *specs, size_t count,
@@ -492,6 +557,7 @@ int cli_load_config(cvo_ctx *ctx, const parsed_args *args, const opt_spec *specs
         path = config_found(found, sizeof found);
     if (status == CVO_OK && path != NULL)
         status = cvo_config_load(*config, path);
+    run_config = status == CVO_OK ? *config : NULL;
     if (status != CVO_OK)
         return cli_fail(ctx, status);
     if (implicit && path != NULL && args_get(args, specs, count, "quiet") == NULL)

@@ -18,7 +18,9 @@ enum {
 };
 
 #define CLI_INPUT_OPTIONS                                                                      \
-    {"format", 0, "NAME", "input format: auto (default), generic, shopify, cdnow"},            \
+    {"format", 0, "NAME",                                                                      \
+     "input format: auto (default), generic, shopify, woocommerce, bigcommerce, magento, cdnow"}, \
+    {"rates", 0, "FILE", "dated rates (date,currency,rate) to convert other currencies"},      \
     {"map", 0, "FIELD=COL,..", "name the columns, e.g. customer_id=CustomerID"},               \
     {"date-format", 0, "FMT", "order date format, e.g. %m/%d/%Y %H:%M"},                       \
     {"decimal-comma", 0, NULL, "amounts use a decimal comma (12,99)"},                         \

@@ -94,8 +94,21 @@ typedef enum cvo_format {
     CVO_FORMAT_AUTO = 0,    /* detected from the header */
     CVO_FORMAT_GENERIC = 1, /* columns found by name (canonical header and aliases) */
     CVO_FORMAT_SHOPIFY = 2, /* Shopify orders export */
-    CVO_FORMAT_CDNOW = 3    /* whitespace-separated transaction log, CDNOW layout */
+    CVO_FORMAT_CDNOW = 3,   /* whitespace-separated transaction log, CDNOW layout */
+    /* issue 14: platform presets, one row per order */
+    CVO_FORMAT_WOOCOMMERCE = 4, /* WooCommerce order export (order_number, customer_email, ..) */
+    CVO_FORMAT_BIGCOMMERCE = 5, /* BigCommerce order export (Order ID, Customer Email, ..) */
+    CVO_FORMAT_MAGENTO = 6      /* Adobe Commerce / Magento admin order grid export */
 } cvo_format;
+
+/* The format's name as --format spells it ("woocommerce"). Never NULL. */
+CVO_API const char *cvo_format_name(cvo_format format);
+/* Parses a --format name (auto, generic, shopify, woocommerce, bigcommerce,
+ * magento, cdnow). Returns false for anything else. */
+CVO_API bool cvo_format_parse(const char *name, cvo_format *out);
+/* The statuses that count by default for a format, comma-separated
+ * ("paid, partially_paid, partially_refunded"). Never NULL. */
+CVO_API const char *cvo_format_counted_statuses(cvo_format format);
 
 /* Why a record was rejected. Values are pinned. */
 typedef enum cvo_reject_reason {
@@ -113,7 +126,12 @@ typedef enum cvo_reject_reason {
     CVO_REJECT_UNTERMINATED = 11,  /* a quoted field still open at the end of the input */
     CVO_REJECT_FUTURE_DATE = 12,   /* a date after cvo_load_options.latest_day */
     CVO_REJECT_BAD_CONSENT = 13,   /* a marketing-consent value that is not yes or no */
-    CVO_REJECT__COUNT = 14
+    /* issue 14: order-level verdicts; every record of the order is rejected */
+    CVO_REJECT_UNKNOWN_STATUS = 14, /* a status neither counted nor known as not counted */
+    CVO_REJECT_BAD_CURRENCY = 15,   /* a currency that is not an ISO 4217 code */
+    CVO_REJECT_OTHER_CURRENCY = 16, /* not the store currency, and no rates to convert it */
+    CVO_REJECT_NO_RATE = 17,        /* the rates file has no rate in force on the order date */
+    CVO_REJECT__COUNT = 18
 } cvo_reject_reason;
 
 /* A short name of a reason ("bad date"). Never NULL. */
@@ -164,16 +182,54 @@ typedef struct cvo_load_options {
      * today + 1 (the CLI: from SOURCE_DATE_EPOCH, else the clock). INT32_MAX:
      * no limit. */
     int32_t latest_day;
+    /* issue 14: statuses and currencies */
+    const char *count_statuses; /* comma-separated statuses that count (NULL or "": the
+                                   format's documented default, cvo_format_counted_statuses) */
+    const char *skip_statuses;  /* statuses of the store's own that do not count (not
+                                   rejected as unknown); NULL or "" for none */
+    const char *currency;       /* the store currency (ISO 4217); NULL or "": the currency of
+                                   most orders in the file */
+    const char *rates_path;     /* "date,currency,rate" lines: what one unit of currency is
+                                   worth in the store currency from date on; NULL: none, and
+                                   orders in another currency are rejected */
 } cvo_load_options;
 
 /* Sets every option to its default (format AUTO, threads 0, latest_day INT32_MAX,
  * all else empty). */
 CVO_API void cvo_load_options_init(cvo_load_options *options);
 
-/* What happened to every record: records == used + rejected, always. */
+/* Orders of one status that did not count (issue 14). */
+#define CVO_MAX_STATUS_KINDS 16
+typedef struct cvo_status_count {
+    char status[32];  /* folded: "on_hold", "voided"; "cancelled" for a cancellation date;
+                         "other" collects kinds past CVO_MAX_STATUS_KINDS - 1 */
+    uint64_t orders;
+    uint64_t records;
+} cvo_status_count;
+
+/* What one currency contributed (issue 14); amounts in cents. */
+#define CVO_MAX_CURRENCIES 16
+typedef struct cvo_currency_total {
+    char code[4];              /* ISO 4217; "" for currencies past CVO_MAX_CURRENCIES - 1 */
+    uint64_t orders;           /* counted orders in this currency */
+    int64_t net_cents;         /* their net revenue in this currency */
+    int64_t store_cents;       /* the same in the store currency (converted, or equal) */
+    uint64_t rejected_orders;  /* orders rejected: no rates, or no rate on their date */
+} cvo_currency_total;
+
+/* Where the store currency came from. */
+typedef enum cvo_currency_source {
+    CVO_CURRENCY_NONE = 0,     /* no currency column and none given */
+    CVO_CURRENCY_GIVEN = 1,    /* cvo_load_options.currency */
+    CVO_CURRENCY_MAJORITY = 2, /* the currency of most orders in the file */
+    CVO_CURRENCY_FIRST = 3     /* the first order's (input read once: standard input) */
+} cvo_currency_source;
+
+/* What happened to every record: records == used + not_counted + rejected,
+ * always. */
 typedef struct cvo_load_stats {
     uint64_t records;          /* data records read (the header is not one) */
-    uint64_t used;             /* records that went into the customer table */
+    uint64_t used;             /* records of orders that went into the customer table */
     uint64_t rejected;         /* records rejected, each reported through on_reject */
     uint64_t rejected_by_reason[CVO_REJECT__COUNT];
     uint64_t duplicates;       /* == rejected_by_reason[CVO_REJECT_DUPLICATE] */
@@ -188,6 +244,18 @@ typedef struct cvo_load_stats {
     uint64_t bytes;            /* bytes of input read (after decompression) */
     cvo_format format;         /* the format that was used */
     char delimiter;            /* ',' ';' '\t' or ' ' (whitespace-separated) */
+    bool format_detected;      /* format came from the header (CVO_FORMAT_AUTO) */
+    /* issue 14 */
+    uint64_t not_counted;        /* records of orders whose status does not count */
+    uint64_t not_counted_orders; /* those orders; by status in not_counted_by_status */
+    uint32_t status_kinds;
+    cvo_status_count not_counted_by_status[CVO_MAX_STATUS_KINDS];
+    bool no_amounts;             /* the input has no amount column: a count-only event log */
+    char currency[4];            /* the store currency ("" when none is known) */
+    cvo_currency_source currency_source;
+    uint64_t currency_majority_orders, currency_scanned_orders; /* MAJORITY: m of n orders */
+    uint32_t currency_count;
+    cvo_currency_total currencies[CVO_MAX_CURRENCIES];
 } cvo_load_stats;
 
 /* ---- the customer table -------------------------------------------------- */
@@ -728,6 +796,9 @@ CVO_API const char *cvo_config_text(const cvo_config *config, const char *sectio
  * optional number left empty, such as [holdout] winback). */
 CVO_API double cvo_config_number(const cvo_config *config, const char *section, const char *key);
 /* Whether the comma-separated list key holds item (exact, case-sensitive). */
+/* The currency of the amounts (issue 14): [model] currency when set, else the
+ * store currency the load settled on (stats may be NULL), else "USD". */
+CVO_API const char *cvo_currency_of(const cvo_config *config, const cvo_load_stats *stats);
 CVO_API bool cvo_config_has(const cvo_config *config, const char *section, const char *key,
                             const char *item);
 /* Writes a complete, commented configuration with every default. Errors: CVO_ERR_WRITE. */
@@ -1207,6 +1278,8 @@ typedef struct cvo_run_summary {
                             [gorgias] max_answer_age_days */
     double duration_s;
     const char *reason;  /* why refused or failed; NULL or "" when neither */
+    uint64_t not_counted; /* order records whose status does not count (issue 14):
+                             records == used + not_counted + rejected */
 } cvo_run_summary;
 
 /* The run summary as one line: a JSON object and a newline. Errors:

@@ -58,12 +58,25 @@ static const config_key config_keys[] = {
            "Prediction horizon in months (expected orders, predicted CLV)."),
     NUMBER("model", "annual_discount", "0.10", 0, 10, CONFIG_OPEN_MAX,
            "Annual discount rate of the predicted CLV (0.10 is 10 %)."),
-    TEXT("model", "currency", "USD", CONFIG_CURRENCY, "Currency of the amounts in the report."),
+    TEXT("model", "currency", "", CONFIG_CURRENCY,
+         "The store currency (an ISO 4217 code): orders in another currency are converted "
+         "with --rates or rejected, never added. Empty: the currency of most orders in the "
+         "file (USD when it has no currency column)."),
     NUMBER("model", "backtest_holdout_share", "0.25", 0, 1, CONFIG_OPEN_MIN | CONFIG_OPEN_MAX,
            "Share of the history held out for the backtest."),
     ENUM("model", "seasonality", "auto", season_choices,
          "Monthly seasonal index of the purchase rate, from a year or more of history: auto "
          "(used when the months differ beyond chance), monthly (always) or off."),
+    LIST("orders", "count_statuses", "",
+         "Order statuses that count, comma-separated (any case; wc- prefix, blanks and '-' "
+         "ignored: on-hold is on_hold). Empty: the format's documented default (Shopify paid, "
+         "partially_paid, partially_refunded; WooCommerce completed, processing; BigCommerce "
+         "the shipped, awaiting and completed statuses and partially_refunded; Magento "
+         "processing, complete). The platform's other statuses do not count; a status no rule "
+         "names rejects its order."),
+    LIST("orders", "skip_statuses", "",
+         "The store's own statuses that do not count (instead of rejecting their orders as "
+         "unknown), comma-separated."),
     NUMBER("churn", "high_below", "0.3", 0, 1, 0,
            "P(alive) below this is high churn risk. One-time buyers (and every customer when "
            "no model fits) are judged by recency: R score 1 high, the two best R scores low."),
@@ -293,7 +306,7 @@ static const char *describe_format(config_format format)
 {
     switch (format) {
     case CONFIG_NONEMPTY: return "non-empty text";
-    case CONFIG_CURRENCY: return "three upper-case letters (an ISO 4217 code)";
+    case CONFIG_CURRENCY: return "three upper-case letters (an ISO 4217 code), or empty";
     case CONFIG_DATE: return "a date YYYY-MM-DD";
     default: return "any text";
     }
@@ -450,8 +463,8 @@ static bool text_ok(config_format format, const char *value)
     switch (format) {
     case CONFIG_NONEMPTY: return len > 0;
     case CONFIG_CURRENCY:
-        return len == 3 && value[0] >= 'A' && value[0] <= 'Z' && value[1] >= 'A' &&
-               value[1] <= 'Z' && value[2] >= 'A' && value[2] <= 'Z';
+        return len == 0 || (len == 3 && value[0] >= 'A' && value[0] <= 'Z' && value[1] >= 'A' &&
+               value[1] <= 'Z' && value[2] >= 'A' && value[2] <= 'Z');
     case CONFIG_DATE:
         return len == 10 && value[4] == '-' && value[7] == '-' && cvo_day_parse(value, &day);
     default: return true;
@@ -856,6 +869,16 @@ double cvo_config_number(const cvo_config *config, const char *section, const ch
     case CONFIG_BOOL: return strcmp(value, "true") == 0 ? 1.0 : 0.0;
     default: return NAN;
     }
+}
+
+const char *cvo_currency_of(const cvo_config *config, const cvo_load_stats *stats)
+{
+    const char *given = config ? cvo_config_text(config, "model", "currency") : NULL;
+    if (given != NULL && given[0] != '\0')
+        return given;
+    if (stats != NULL && stats->currency[0] != '\0')
+        return stats->currency;
+    return "USD";
 }
 
 bool cvo_config_has(const cvo_config *config, const char *section, const char *key,

@@ -29,7 +29,17 @@ struct order_acc {
     int64_t order_refund_cents; /* order-level refunded amount */
     int64_t subtotal_cents;
     bool has_order_refund, has_subtotal, status_seen;
-    bool cancelled, status_refunded, cancellation;
+    bool cancelled, cancellation;
+    uint8_t status_class;          /* status_class of the first status */
+    char status_name[STATUS_NAME_BYTES];
+    bool doomed;                   /* rejected as a whole: every record of it is */
+    cvo_reject_reason doom_reason;
+    uint64_t doom_line;
+    strbuf doom_detail;
+    char currency[4];              /* "" : the store currency */
+    int64_t rate_e8;               /* 0: no conversion */
+    int64_t outstanding_cents;
+    bool has_outstanding;
     uint32_t lines, return_lines;
     int64_t returns_cents;
     row_mark *marks;
@@ -56,6 +66,12 @@ typedef struct slice {
 typedef struct line_item {
     slice order_id, customer_id, email, date;
     slice status, cancelled_at;
+    uint8_t status_class;
+    char status_name[STATUS_NAME_BYTES];
+    char currency[4];
+    int64_t rate_e8;
+    int64_t outstanding_cents;
+    bool has_outstanding;
     int32_t day;
     int64_t quantity;
     int64_t net_cents;
@@ -75,8 +91,9 @@ typedef struct line_item {
 
 typedef struct verdict {
     cvo_reject_reason reason;
+    bool order_level; /* the whole order goes: its later records too */
     uint64_t ref_line;
-    char detail[200];
+    char detail[400];
 } verdict;
 
 /* ---- small helpers ------------------------------------------------------ */
@@ -117,21 +134,6 @@ static slice trim(slice s)
     while (s.len && (s.ptr[s.len - 1] == ' ' || s.ptr[s.len - 1] == '\t'))
         s.len--;
     return s;
-}
-
-static bool ascii_ieq(slice s, const char *word)
-{
-    size_t n = strlen(word);
-    if (s.len != n)
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        char c = s.ptr[i];
-        if (c >= 'A' && c <= 'Z')
-            c = (char)(c - 'A' + 'a');
-        if (c != word[i])
-            return false;
-    }
-    return true;
 }
 
 /* Bump allocation from the per-record text buffer (sized in shard_record). */
@@ -254,6 +256,7 @@ static bool say(verdict *v, cvo_reject_reason reason, const char *format, ...)
     va_list args;
     va_start(args, format);
     v->reason = reason;
+    v->order_level = false;
     v->ref_line = 0;
     vsnprintf(v->detail, sizeof v->detail, format, args);
     va_end(args);
@@ -359,22 +362,83 @@ static bool sub_e4(int64_t a, int64_t b, int64_t *out, verdict *v)
 static bool line_cost(shard *sh, const csv_record *rec, text_pool *pool, line_item *li,
                       int64_t unit_cost_e4, bool has_unit_cost, verdict *v);
 
-/* net = quantity x unit_price - discount - refund, or order_total - refund */
+/* WooCommerce's "key:value|key:value" lists: the value after key (up to
+ * the next '|' or ';'), or an empty slice. */
+static slice compound_value(slice s, const char *key, size_t *from)
+{
+    size_t n = strlen(key);
+    for (size_t i = *from; i + n <= s.len; i++) {
+        if (memcmp(s.ptr + i, key, n) != 0 || (i > 0 && s.ptr[i - 1] != '|' && s.ptr[i - 1] != ';'))
+            continue;
+        size_t end = i + n;
+        while (end < s.len && s.ptr[end] != '|' && s.ptr[end] != ';')
+            end++;
+        *from = end;
+        return trim((slice){s.ptr + i + n, end - i - n});
+    }
+    *from = s.len;
+    return (slice){"", 0};
+}
+
+/* The sum of every "amount:" of a refund_items list. */
+static bool compound_refunds(shard *sh, slice s, int64_t *e4, verdict *v)
+{
+    *e4 = 0;
+    for (size_t at = 0; at < s.len;) {
+        slice amount = compound_value(s, "amount:", &at);
+        int64_t one;
+        if (amount.len == 0)
+            continue;
+        if (!parse_money(sh, amount, FIELD_REFUND, &one, v))
+            return false;
+        if (__builtin_add_overflow(*e4, one, e4))
+            return say(v, CVO_REJECT_OVERFLOW, "refunds overflow");
+    }
+    return true;
+}
+
+static bool parse_refund(shard *sh, const csv_record *rec, text_pool *pool, int64_t *e4,
+                         verdict *v)
+{
+    slice t = field(sh, rec, FIELD_REFUND, pool);
+    if (sh->config->schema->compound_items)
+        return compound_refunds(sh, t, e4, v);
+    return parse_money(sh, t, FIELD_REFUND, e4, v);
+}
+
+/* Shipping and handling charged inside order_total (BigCommerce, Magento). */
+static bool parse_charged(shard *sh, const csv_record *rec, text_pool *pool, int64_t *e4,
+                          verdict *v)
+{
+    int64_t shipping, handling;
+    if (!parse_money(sh, field(sh, rec, FIELD_SHIPPING_CHARGED, pool), FIELD_SHIPPING_CHARGED,
+                     &shipping, v) ||
+        !parse_money(sh, field(sh, rec, FIELD_HANDLING_CHARGED, pool), FIELD_HANDLING_CHARGED,
+                     &handling, v))
+        return false;
+    if (__builtin_add_overflow(shipping, handling, e4))
+        return say(v, CVO_REJECT_OVERFLOW, "shipping and handling overflow");
+    return true;
+}
+
+/* net = quantity x unit_price - discount - refund, or order_total - refund
+ * (- shipping and handling charged); 0 in a count-only event log */
 static bool parse_amounts(shard *sh, const csv_record *rec, text_pool *pool, line_item *li,
                           verdict *v)
 {
-    int64_t price, discount, refund, total, cost, shipping;
+    int64_t price, discount, refund, total, cost, shipping, charged;
     slice price_text = field(sh, rec, FIELD_UNIT_PRICE, pool);
     slice total_text = field(sh, rec, FIELD_ORDER_TOTAL, pool);
     slice cost_text = field(sh, rec, FIELD_UNIT_COST, pool);
     if (!parse_quantity(sh, rec, pool, li, v) ||
         !parse_money(sh, price_text, FIELD_UNIT_PRICE, &price, v) ||
         !parse_money(sh, field(sh, rec, FIELD_DISCOUNT, pool), FIELD_DISCOUNT, &discount, v) ||
-        !parse_money(sh, field(sh, rec, FIELD_REFUND, pool), FIELD_REFUND, &refund, v) ||
+        !parse_refund(sh, rec, pool, &refund, v) ||
         !parse_money(sh, total_text, FIELD_ORDER_TOTAL, &total, v) ||
         !parse_money(sh, cost_text, FIELD_UNIT_COST, &cost, v) ||
         !parse_money(sh, field(sh, rec, FIELD_SHIPPING_COST, pool), FIELD_SHIPPING_COST,
-                     &shipping, v))
+                     &shipping, v) ||
+        !parse_charged(sh, rec, pool, &charged, v))
         return false;
     int64_t gross;
     if (price_text.len > 0) {
@@ -382,12 +446,15 @@ static bool parse_amounts(shard *sh, const csv_record *rec, text_pool *pool, lin
             return say(v, CVO_REJECT_OVERFLOW, "quantity x unit_price overflows");
     } else if (total_text.len > 0) {
         gross = total;
+    } else if (!sh->config->schema->has_amount) {
+        gross = 0;
     } else {
         return say(v, CVO_REJECT_NO_AMOUNT, "no amount: %s is empty",
                    has_column(sh, FIELD_UNIT_PRICE) ? "unit_price" : "order_total");
     }
     int64_t net;
-    if (!sub_e4(gross, discount, &net, v) || !sub_e4(net, refund, &net, v))
+    if (!sub_e4(gross, discount, &net, v) || !sub_e4(net, refund, &net, v) ||
+        !sub_e4(net, charged, &net, v))
         return false;
     li->net_cents = money_e4_to_cents(net);
     li->refund_cents = money_e4_to_cents(refund);
@@ -480,6 +547,13 @@ static bool parse_order_fields(shard *sh, const csv_record *rec, text_pool *pool
             return false;
         li->has_subtotal = t.len > 0;
         li->subtotal_cents = money_e4_to_cents(e4);
+    }
+    if (!(o && o->has_outstanding) && has_column(sh, FIELD_OUTSTANDING)) {
+        slice t = field(sh, rec, FIELD_OUTSTANDING, pool);
+        if (!parse_money(sh, t, FIELD_OUTSTANDING, &e4, v))
+            return false;
+        li->has_outstanding = t.len > 0;
+        li->outstanding_cents = money_e4_to_cents(e4);
     }
     if (!(o && o->has_fulfilled) && !parse_order_day(sh, rec, pool, FIELD_FULFILLED_AT,
                                                      &li->fulfilled_day, &li->has_fulfilled, v))
@@ -574,6 +648,7 @@ static void acc_release(cvo_ctx *ctx, order_acc *o)
     mem_free(ctx, o->channel.ptr);
     mem_free(ctx, o->country.ptr);
     mem_free(ctx, o->products);
+    mem_free(ctx, o->doom_detail.ptr);
 }
 
 /* Clears an order for reuse, keeping its buffers. */
@@ -592,6 +667,8 @@ static void acc_reset(order_acc *o)
     o->channel.len = o->country.len = 0;
     o->products = keep.products;
     o->product_cap = keep.product_cap;
+    o->doom_detail = keep.doom_detail;
+    o->doom_detail.len = 0;
 }
 
 static bool add_checked(int64_t *sum, int64_t value)
@@ -650,19 +727,65 @@ static cvo_status queue_update(shard *sh, const order_acc *o, bool counted, int6
 
 /* Decides what an order is (cancelled, refunded, a return, or an order that
  * counts) and queues its effect on the customer. */
+static bool is_cancel_word(const char *name)
+{
+    return strcmp(name, "cancelled") == 0 || strcmp(name, "canceled") == 0 ||
+           strcmp(name, "voided") == 0 || strcmp(name, "void") == 0;
+}
+
+/* An order whose status does not count (or that was cancelled): its records
+ * are "not counted", by status. */
+static cvo_status not_counted(shard *sh, const order_acc *o, bool by_status)
+{
+    cvo_load_stats *st = &sh->stats;
+    const char *name = by_status ? o->status_name : "cancelled";
+    st->not_counted_orders++;
+    st->not_counted += o->lines;
+    st->used -= o->lines;
+    ingest_count_status(st, name, 1, o->lines);
+    if (!by_status || is_cancel_word(name))
+        st->cancelled_orders++;
+    else if (strcmp(name, "refunded") == 0)
+        st->refunded_orders++;
+    return CVO_OK;
+}
+
+/* Every amount of an order in another currency, in the store currency at
+ * the order's rate (each rounded to the cent once). */
+static bool convert_order(order_acc *o, int64_t *net)
+{
+    if (o->rate_e8 == 0)
+        return true;
+    int64_t *amounts[] = {net, &o->discount_cents, &o->shipping_cents, &o->cogs_cents,
+                          &o->costed_cents, &o->line_cost_cents, &o->line_refund_cents,
+                          &o->order_refund_cents, &o->returns_cents};
+    for (size_t i = 0; i < sizeof amounts / sizeof *amounts; i++)
+        if (!currency_convert(*amounts[i], o->rate_e8, amounts[i]))
+            return false;
+    return true;
+}
+
+/* The order's net in its own currency: the subtotal (or the lines), less
+ * refunds; a partially paid order at what was captured. */
+static bool order_net(const order_acc *o, int64_t *net)
+{
+    *net = o->has_subtotal ? o->subtotal_cents : o->net_cents;
+    if (o->status_seen && o->has_outstanding && strcmp(o->status_name, "partially_paid") == 0 &&
+        __builtin_sub_overflow(*net, o->outstanding_cents, net))
+        return false;
+    return !__builtin_sub_overflow(*net, o->order_refund_cents, net);
+}
+
 static cvo_status close_order(shard *sh, order_acc *o)
 {
     cvo_load_stats *st = &sh->stats;
-    if (o->cancelled) {
-        st->cancelled_orders++;
+    if (o->doomed)
         return CVO_OK;
-    }
-    if (o->status_refunded) {
-        st->refunded_orders++;
-        return CVO_OK;
-    }
-    int64_t net = o->has_subtotal ? o->subtotal_cents : o->net_cents;
-    if (__builtin_sub_overflow(net, o->order_refund_cents, &net))
+    bool by_status = o->status_seen && o->status_class == STATUS_NOT_COUNTED;
+    if (o->cancelled || by_status)
+        return not_counted(sh, o, by_status);
+    int64_t net, own_net;
+    if (!order_net(o, &own_net) || (net = own_net, !convert_order(o, &net)))
         return fail(sh, CVO_ERR_LIMIT, "an order's amounts overflow 64-bit cents");
     bool refunded = o->line_refund_cents > 0 || o->order_refund_cents > 0;
     if (o->cancellation) {
@@ -681,6 +804,9 @@ static cvo_status close_order(shard *sh, order_acc *o)
         return queue_update(sh, o, false, net);
     }
     st->orders++;
+    const char *code = o->currency[0] ? o->currency : sh->store;
+    if (code[0] != '\0')
+        ingest_count_currency(st, code, 1, own_net, net, 0);
     return queue_update(sh, o, true, net);
 }
 
@@ -753,6 +879,8 @@ static cvo_status open_order(shard *sh, const line_item *li, slice key, uint64_t
     o->cancellation = starts_with(li->order_id, sh->config->cancel_prefix,
                                   sh->config->cancel_prefix_len);
     o->keyed_by_id = li->order_id.len > 0;
+    memcpy(o->currency, li->currency, sizeof o->currency);
+    o->rate_e8 = li->rate_e8;
     if (sh->config->general)
         general_index(sh, o);
     *out = o;
@@ -780,12 +908,8 @@ static void take_status(order_acc *o, const line_item *li)
     if (o->status_seen || li->status.len == 0)
         return;
     o->status_seen = true;
-    slice s = li->status;
-    if (ascii_ieq(s, "cancelled") || ascii_ieq(s, "canceled") || ascii_ieq(s, "voided") ||
-        ascii_ieq(s, "void"))
-        o->cancelled = true;
-    else if (ascii_ieq(s, "refunded"))
-        o->status_refunded = true;
+    o->status_class = li->status_class;
+    memcpy(o->status_name, li->status_name, sizeof o->status_name);
 }
 
 static bool push_product(shard *sh, order_acc *o, uint32_t product)
@@ -869,6 +993,10 @@ static cvo_status add_line(shard *sh, order_acc *o, const line_item *li, uint64_
     if (li->has_subtotal && !o->has_subtotal) {
         o->has_subtotal = true;
         o->subtotal_cents = li->subtotal_cents;
+    }
+    if (li->has_outstanding && !o->has_outstanding) {
+        o->has_outstanding = true;
+        o->outstanding_cents = li->outstanding_cents;
     }
     take_status(o, li);
     if (li->has_fulfilled && !o->has_fulfilled) {
@@ -999,6 +1127,100 @@ static void init_item(line_item *li)
     li->day = 0;
     li->has_fulfilled = li->has_delivered = false;
     li->consent = CVO_CONSENT_UNKNOWN;
+    li->status_class = STATUS_COUNTED;
+    li->status_name[0] = '\0';
+    li->currency[0] = '\0';
+    li->rate_e8 = 0;
+    li->has_outstanding = false;
+    li->outstanding_cents = 0;
+}
+
+/* The order's status, read from its first record that has one. An unknown
+ * status rejects the order (a store's own status may mean anything). */
+static bool read_status(shard *sh, line_item *li, verdict *v)
+{
+    const order_acc *o = li->order;
+    if (li->status.len == 0 || (o != NULL && o->status_seen))
+        return true;
+    const status_rules *rules = sh->config->statuses;
+    status_fold(rules, li->status.ptr, li->status.len, li->status_name);
+    li->status_class = (uint8_t)status_classify(rules, li->status_name);
+    if (li->status_class != STATUS_UNKNOWN)
+        return true;
+    say(v, CVO_REJECT_UNKNOWN_STATUS,
+        "unknown status '%.*s' (%s statuses that count: %s; add it to [orders] count_statuses "
+        "or skip_statuses)",
+        (int)(li->status.len > 40 ? 40 : li->status.len), li->status.ptr,
+        cvo_format_name(rules->format),
+        rules->listed ? "as listed in count_statuses" : cvo_format_counted_statuses(rules->format));
+    v->order_level = o == NULL;
+    return false;
+}
+
+static bool rate_verdict(shard *sh, line_item *li, verdict *v)
+{
+    const rates *r = sh->config->rates;
+    int32_t first = 0;
+    char on[11], from[11];
+    v->order_level = true;
+    if (r == NULL) {
+        say(v, CVO_REJECT_OTHER_CURRENCY,
+            "order in %s, the store currency is %s: amounts in two currencies are never "
+            "added; give --rates FILE to convert them, or set [model] currency",
+            li->currency, sh->store);
+        v->order_level = true;
+        return false;
+    }
+    rate_result rr = rates_find(r, li->currency, li->day, &li->rate_e8, &first);
+    if (rr == RATE_OK)
+        return true;
+    cvo_day_format(li->day, on);
+    if (rr == RATE_NO_CURRENCY)
+        say(v, CVO_REJECT_NO_RATE, "no %s rate in %s (order of %s)", li->currency, rates_path(r),
+            on);
+    else {
+        cvo_day_format(first, from);
+        say(v, CVO_REJECT_NO_RATE,
+            "no %s rate in force on %s in %s: its first %s rate is for %s", li->currency, on,
+            rates_path(r), li->currency, from);
+    }
+    v->order_level = true;
+    return false;
+}
+
+/* The order's currency, from its first record: blank is the store
+ * currency; another one is converted at the rate in force on the order date
+ * or, without rates, the order is rejected. Orders that do not count need no
+ * rate: no money of theirs is added. */
+static bool read_currency(shard *sh, const csv_record *rec, text_pool *pool, line_item *li,
+                          verdict *v)
+{
+    const order_acc *o = li->order;
+    if (o != NULL) {
+        memcpy(li->currency, o->currency, sizeof li->currency);
+        li->rate_e8 = o->rate_e8;
+        return true;
+    }
+    slice c = field(sh, rec, FIELD_CURRENCY, pool);
+    if (c.len == 0)
+        return true;
+    if (!currency_known(c.ptr, c.len)) {
+        say(v, CVO_REJECT_BAD_CURRENCY,
+            "unknown currency code '%.*s' (ISO 4217 codes, three capital letters: EUR, USD)",
+            (int)(c.len > 40 ? 40 : c.len), c.ptr);
+        v->order_level = true;
+        return false;
+    }
+    memcpy(li->currency, c.ptr, 3);
+    li->currency[3] = '\0';
+    if (sh->store[0] == '\0' && sh->config->currency_lazy) {
+        memcpy(sh->store, li->currency, sizeof sh->store);
+        memcpy(sh->stats.currency, li->currency, sizeof sh->stats.currency);
+    }
+    if (sh->store[0] == '\0' || strcmp(li->currency, sh->store) == 0 ||
+        li->status_class == STATUS_NOT_COUNTED || li->cancelled_at.len > 0)
+        return true;
+    return rate_verdict(sh, li, v);
 }
 
 /* Checks the whole record; fills li and key. false with a verdict to reject.
@@ -1030,13 +1252,22 @@ static bool examine(shard *sh, const csv_record *rec, text_pool *pool, line_item
         *key_hash = order_key_hash(sh, *key);
         li->order = find_order(sh, *key, *key_hash);
     }
-    if (!parse_amounts(sh, rec, pool, li, v) || !parse_order_fields(sh, rec, pool, li, v))
+    if (li->order != NULL && li->order->doomed)
+        return say(v, li->order->doom_reason, "%.300s (the order was rejected at line %llu)",
+                   li->order->doom_detail.ptr ? li->order->doom_detail.ptr : "",
+                   (unsigned long long)li->order->doom_line);
+    if (!parse_amounts(sh, rec, pool, li, v) || !parse_order_fields(sh, rec, pool, li, v) ||
+        !read_status(sh, li, v) || !read_currency(sh, rec, pool, li, v))
         return false;
     if (sh->config->keep_orders) {
         /* order-level facts: read only until the open order has them */
         const order_acc *o = li->order;
         slice none = {"", 0};
         li->code = o && o->has_code ? none : field(sh, rec, FIELD_DISCOUNT_CODE, pool);
+        if (sh->config->schema->compound_items) {
+            size_t from = 0;
+            li->code = compound_value(li->code, "code:", &from);
+        }
         li->channel = o && o->channel.len ? none : field(sh, rec, FIELD_CHANNEL, pool);
         li->country = o && o->country.len ? none : field(sh, rec, FIELD_COUNTRY, pool);
         li->sku = field(sh, rec, FIELD_SKU, pool);
@@ -1073,6 +1304,63 @@ static bool ensure_text(shard *sh, size_t need)
     return true;
 }
 
+/* The first record of an order was rejected for the order's sake: the order
+ * stays open, doomed, so that its later records go the same way. */
+static cvo_status open_doomed(shard *sh, const line_item *li, slice key, uint64_t hash,
+                              uint64_t line, const verdict *v)
+{
+    order_acc *o = NULL;
+    CVO_TRY(open_order(sh, li, key, hash, line, &o));
+    o->doomed = true;
+    o->doom_reason = v->reason;
+    o->doom_line = line;
+    if (!strbuf_set(sh->ctx, &o->doom_detail, v->detail, strlen(v->detail)))
+        return fail(sh, CVO_ERR_NOMEM, "out of memory (orders)");
+    if (v->reason == CVO_REJECT_OTHER_CURRENCY || v->reason == CVO_REJECT_NO_RATE)
+        ingest_count_currency(&sh->stats, li->currency, 0, 0, 0, 1);
+    return CVO_OK;
+}
+
+void ingest_count_status(cvo_load_stats *st, const char *name, uint64_t orders,
+                         uint64_t records)
+{
+    uint32_t i = 0;
+    while (i < st->status_kinds && strcmp(st->not_counted_by_status[i].status, name) != 0)
+        i++;
+    if (i == st->status_kinds) {
+        if (i == CVO_MAX_STATUS_KINDS) {
+            i = CVO_MAX_STATUS_KINDS - 1;
+            name = "other";
+        } else
+            st->status_kinds++;
+        snprintf(st->not_counted_by_status[i].status, sizeof st->not_counted_by_status[i].status,
+                 "%s", name);
+    }
+    st->not_counted_by_status[i].orders += orders;
+    st->not_counted_by_status[i].records += records;
+}
+
+void ingest_count_currency(cvo_load_stats *st, const char *code, uint64_t orders,
+                           int64_t net_cents, int64_t store_cents, uint64_t rejected_orders)
+{
+    uint32_t i = 0;
+    while (i < st->currency_count && strcmp(st->currencies[i].code, code) != 0)
+        i++;
+    if (i == st->currency_count) {
+        if (i == CVO_MAX_CURRENCIES) {
+            i = CVO_MAX_CURRENCIES - 1;
+            code = "";
+        } else
+            st->currency_count++;
+        snprintf(st->currencies[i].code, sizeof st->currencies[i].code, "%s", code);
+    }
+    cvo_currency_total *t = &st->currencies[i];
+    t->orders += orders;
+    t->net_cents += net_cents;
+    t->store_cents += store_cents;
+    t->rejected_orders += rejected_orders;
+}
+
 cvo_status shard_record(shard *sh, const csv_record *rec)
 {
     if (sh->status != CVO_OK)
@@ -1086,8 +1374,11 @@ cvo_status shard_record(shard *sh, const csv_record *rec)
     uint64_t key_hash = 0;
     verdict v;
     sh->stats.records++;
-    if (!examine(sh, rec, &pool, &li, &key, &key_hash, &v))
+    if (!examine(sh, rec, &pool, &li, &key, &key_hash, &v)) {
+        if (v.order_level && li.order == NULL && key.len > 0)
+            CVO_TRY(open_doomed(sh, &li, key, key_hash, rec->line, &v));
         return store_reject(sh, rec->line, &v, rec->raw, rec->raw_len);
+    }
     order_acc *o = li.order;
     if (o == NULL)
         CVO_TRY(open_order(sh, &li, key, key_hash, rec->line, &o));
@@ -1131,6 +1422,7 @@ cvo_status shard_init(shard *sh, cvo_ctx *ctx, const ingest_config *config, size
     sh->config = config;
     arena_init(&sh->scratch, ctx);
     sh->keys_monotonic = true;
+    memcpy(sh->store, config->store_currency, sizeof sh->store);
     for (int f = 0; f < FIELD__COUNT; f++)
         if (config->schema->column[f] >= 0 &&
             (uint32_t)config->schema->column[f] + 1 > sh->fields_needed)

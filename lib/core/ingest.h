@@ -6,9 +6,11 @@
 #ifndef CVO_INGEST_H
 #define CVO_INGEST_H
 
+#include "core/currency.h"
 #include "core/custmap.h"
 #include "core/prodmap.h"
 #include "core/schema.h"
+#include "core/status.h"
 #include "io/datetime.h"
 
 typedef struct ingest_config {
@@ -24,6 +26,10 @@ typedef struct ingest_config {
     bool keep_orders;           /* log counted orders for the models */
     int32_t latest_day;         /* dates after it are rejected (INT32_MAX: none) */
     const struct products *products; /* costs by SKU, or NULL */
+    const status_rules *statuses;    /* which statuses count */
+    char store_currency[4];          /* "" when unknown (no currency column, none given) */
+    bool currency_lazy;              /* input read once: the first order's currency */
+    const rates *rates;              /* dated rates, or NULL: other currencies rejected */
 } ingest_config;
 
 typedef struct reject_entry {
@@ -71,6 +77,7 @@ typedef struct shard {
     size_t text_cap;
     cvo_status status;    /* first failure (out of memory, limit) */
     char message[256];
+    char store[4];        /* the store currency this shard converts to */
 } shard;
 
 cvo_status shard_init(shard *sh, cvo_ctx *ctx, const ingest_config *config, size_t expected);
@@ -87,6 +94,12 @@ size_t shard_group_key(const ingest_config *config, const csv_record *record, ch
                        size_t cap);
 /* Closes every open order into the customer table. */
 cvo_status shard_finish(shard *sh);
+/* Adds to the not-counted table of st (by folded status name). */
+void ingest_count_status(cvo_load_stats *st, const char *name, uint64_t orders,
+                         uint64_t records);
+/* Adds to the currency table of st. */
+void ingest_count_currency(cvo_load_stats *st, const char *code, uint64_t orders,
+                           int64_t net_cents, int64_t store_cents, uint64_t rejected_orders);
 /* False when b's order keys provably continue a's run (fast mode). */
 bool shard_orders_overlap(const shard *a, const shard *b);
 

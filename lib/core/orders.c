@@ -10,6 +10,7 @@
 #include "io/reader.h"
 
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
 enum { PARALLEL_MIN_BYTES = 8 << 20, GROUP_KEY_BYTES = 512 };
@@ -56,6 +57,9 @@ typedef struct load {
     reader header_reader;   /* non-seekable input continues on this one */
     progress progress;      /* with options->on_progress, once tracking */
     bool tracking;
+    status_rules statuses;
+    cvo_currency_source currency_source;
+    uint64_t majority_orders, scanned_orders;
 } load;
 
 /* ---- worker -------------------------------------------------------------- */
@@ -238,6 +242,7 @@ static cvo_status make_config(load *ld)
     c->max_rejects = CVO_MAX_REJECTS;
     c->keep_orders = ld->options->keep_orders;
     c->latest_day = ld->options->latest_day;
+    c->statuses = &ld->statuses;
     if (ld->options->products_path != NULL) {
         products *p = NULL;
         CVO_TRY(products_load(ld->ctx, ld->options->products_path, &p));
@@ -250,6 +255,133 @@ static cvo_status make_config(load *ld)
                             ld->options->date_format, why);
         c->has_date_format = true;
     }
+    return CVO_OK;
+}
+
+/* ---- the store currency ------------------------------------------------------ */
+
+static int by_status(const void *a, const void *b)
+{
+    return strcmp(((const cvo_status_count *)a)->status, ((const cvo_status_count *)b)->status);
+}
+
+static int by_code(const void *a, const void *b)
+{
+    return strcmp(((const cvo_currency_total *)a)->code, ((const cvo_currency_total *)b)->code);
+}
+
+/* The status and currency tables in name order, however the workers met
+ * them. */
+static void sort_tables(cvo_load_stats *st)
+{
+    qsort(st->not_counted_by_status, st->status_kinds, sizeof *st->not_counted_by_status,
+          by_status);
+    qsort(st->currencies, st->currency_count, sizeof *st->currencies, by_code);
+}
+
+typedef struct currency_tally {
+    char code[4];
+    uint64_t orders;
+} currency_tally;
+
+/* Counts the orders per currency (a currency is written once per order) of
+ * a file that can be read again: src from data_start when it is seekable, a
+ * second opening (gzip) from its start, skipping the header; the most wins,
+ * the first seen on a tie. */
+static cvo_status scan_currencies(load *ld, int column, source *src)
+{
+    currency_tally tally[64];
+    size_t kinds = 0;
+    reader rd;
+    memset(&rd, 0, sizeof rd);
+    bool again = src != ld->src;
+    CVO_TRY(reader_init(&rd, ld->ctx, src, !again, again ? 0 : ld->data_start, ld->chunk));
+    csv_scanner sc;
+    csv_init(&sc, ld->schema.delimiter, again ? 1 : ld->data_line);
+    csv_record rec;
+    reader_result rr = READER_RECORD;
+    if (again) {
+        reader_skip_bom(&rd);
+        if (ld->schema.has_header)
+            rr = reader_next(&rd, &sc, &rec);
+    }
+    while (rr != READER_ERROR && (rr = reader_next(&rd, &sc, &rec)) != READER_END &&
+           rr != READER_ERROR) {
+        if (rr != READER_RECORD || (uint32_t)column >= rec.stored)
+            continue;
+        const csv_field *f = &rec.fields[column];
+        const char *p = f->ptr;
+        size_t len = f->len;
+        while (len > 0 && (*p == ' ' || *p == '\t' || *p == '"'))
+            p++, len--;
+        while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t' || p[len - 1] == '"'))
+            len--;
+        if (!currency_known(p, len))
+            continue;
+        size_t k = 0;
+        while (k < kinds && memcmp(tally[k].code, p, 3) != 0)
+            k++;
+        if (k == kinds && kinds < sizeof tally / sizeof *tally) {
+            memcpy(tally[k].code, p, 3);
+            tally[k].code[3] = '\0';
+            tally[k].orders = 0;
+            kinds++;
+        }
+        if (k < kinds)
+            tally[k].orders++;
+        ld->scanned_orders++;
+    }
+    reader_free(&rd);
+    if (rr == READER_ERROR)
+        return ctx_fail(ld->ctx, CVO_ERR_IO, "%s: read error", ld->name);
+    size_t best = 0;
+    for (size_t k = 1; k < kinds; k++)
+        if (tally[k].orders > tally[best].orders)
+            best = k;
+    if (kinds > 0) {
+        memcpy(ld->config.store_currency, tally[best].code, 4);
+        ld->majority_orders = tally[best].orders;
+        ld->currency_source = CVO_CURRENCY_MAJORITY;
+    }
+    return CVO_OK;
+}
+
+/* The store currency: given, else the currency of most orders, else (input
+ * read once) the first order's; then the rates to it. */
+static cvo_status settle_currency(load *ld)
+{
+    const cvo_load_options *o = ld->options;
+    int column = ld->schema.column[FIELD_CURRENCY];
+    if (o->currency != NULL && o->currency[0] != '\0') {
+        if (!currency_known(o->currency, strlen(o->currency)))
+            return ctx_fail(ld->ctx, CVO_ERR_ARGUMENT,
+                            "store currency '%s' is not an ISO 4217 code (like EUR or USD)",
+                            o->currency);
+        memcpy(ld->config.store_currency, o->currency, 4);
+        ld->currency_source = CVO_CURRENCY_GIVEN;
+    } else if (column >= 0 && source_seekable(ld->src)) {
+        CVO_TRY(scan_currencies(ld, column, ld->src));
+    } else if (column >= 0 && strcmp(o->path, "-") != 0) {
+        source *again = NULL; /* a gzip file: read it twice */
+        cvo_status status = source_open(ld->ctx, o->path, ld->name, &again);
+        if (status == CVO_OK)
+            status = scan_currencies(ld, column, again);
+        source_close(again);
+        CVO_TRY(status);
+    } else if (column >= 0) {
+        ld->config.currency_lazy = true;
+        ld->currency_source = CVO_CURRENCY_FIRST;
+    }
+    if (o->rates_path == NULL)
+        return CVO_OK;
+    if (ld->config.store_currency[0] == '\0' && !ld->config.currency_lazy)
+        return ctx_fail(ld->ctx, CVO_ERR_ARGUMENT,
+                        "--rates %s: %s has no currency column and no store currency is set "
+                        "([model] currency)",
+                        o->rates_path, ld->name);
+    rates *r = NULL;
+    CVO_TRY(rates_load(ld->ctx, o->rates_path, ld->config.store_currency, &r));
+    ld->config.rates = r;
     return CVO_OK;
 }
 
@@ -398,6 +530,17 @@ static void add_stats(cvo_load_stats *a, const cvo_load_stats *b)
     a->refunded_orders += b->refunded_orders;
     a->return_orders += b->return_orders;
     a->repaired_fields += b->repaired_fields;
+    a->not_counted += b->not_counted;
+    a->not_counted_orders += b->not_counted_orders;
+    for (uint32_t i = 0; i < b->status_kinds; i++)
+        ingest_count_status(a, b->not_counted_by_status[i].status,
+                            b->not_counted_by_status[i].orders,
+                            b->not_counted_by_status[i].records);
+    for (uint32_t i = 0; i < b->currency_count; i++) {
+        const cvo_currency_total *t = &b->currencies[i];
+        ingest_count_currency(a, t->code, t->orders, t->net_cents, t->store_cents,
+                              t->rejected_orders);
+    }
 }
 
 static cvo_status emit_rejects(load *ld, const shard *sh)
@@ -658,6 +801,11 @@ cvo_status orders_load_tuned(cvo_ctx *ctx, const cvo_load_options *options,
         track_progress(&ld, false);
         status = read_header(&ld);
     }
+    if (status == CVO_OK)
+        status = settle_currency(&ld);
+    if (status == CVO_OK)
+        status = status_rules_init(ctx, &ld.statuses, ld.schema.format, options->count_statuses,
+                                   options->skip_statuses);
     if (status == CVO_OK) {
         track_progress(&ld, true);
         status = run(&ld, tune, &w0, &w1, &merged);
@@ -671,6 +819,16 @@ cvo_status orders_load_tuned(cvo_ctx *ctx, const cvo_load_options *options,
         stats->bytes = source_seekable(ld.src) ? source_size(ld.src) : w0.rd.bytes;
         stats->format = ld.schema.format;
         stats->delimiter = ld.schema.delimiter;
+        stats->format_detected = ld.schema.detected;
+        sort_tables(stats);
+        stats->no_amounts = !ld.schema.has_amount;
+        if (ld.currency_source != CVO_CURRENCY_FIRST || stats->currency[0] != '\0') {
+            if (ld.currency_source != CVO_CURRENCY_FIRST)
+                memcpy(stats->currency, ld.config.store_currency, sizeof stats->currency);
+            stats->currency_source = ld.currency_source;
+        }
+        stats->currency_majority_orders = ld.majority_orders;
+        stats->currency_scanned_orders = ld.scanned_orders;
     }
     worker_free(&w0);
     worker_free(&w1);
@@ -679,6 +837,7 @@ cvo_status orders_load_tuned(cvo_ctx *ctx, const cvo_load_options *options,
     if (ld.tracking)
         progress_destroy(&ld.progress);
     products_free((products *)ld.config.products);
+    rates_free((rates *)ld.config.rates);
     return status;
 }
 
@@ -711,6 +870,7 @@ const char *cvo_reject_reason_name(cvo_reject_reason reason)
         "field count",     "no customer", "no date",         "bad date",
         "ambiguous date",  "bad amount",  "no amount",       "bad quantity",
         "amount overflow", "duplicate",   "record too long", "unterminated quote",
-        "future date",     "bad consent"};
+        "future date",     "bad consent", "unknown status", "unknown currency",
+        "other currency",  "no rate"};
     return (unsigned)reason < CVO_REJECT__COUNT ? names[reason] : "unknown";
 }

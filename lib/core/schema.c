@@ -12,6 +12,7 @@ static const char *const field_names[FIELD__COUNT] = {
     "unit_price", "discount", "unit_cost", "shipping_cost", "refund", "country",
     "discount_code", "channel", "order_total", "status", "cancelled_at", "order_refund",
     "subtotal", "category", "fulfilled_at", "delivered_at", "accepts_marketing",
+    "currency", "outstanding", "shipping_charged", "handling_charged",
 };
 
 /* Aliases per field, NULL-terminated, best first. */
@@ -58,6 +59,11 @@ static const char *const aliases[FIELD__COUNT][16] = {
     [FIELD_ACCEPTS_MARKETING] = {"accepts_marketing", "accepts_email_marketing",
                                  "marketing_consent", "email_marketing_consent",
                                  "marketing_opt_in", "email_opt_in", NULL},
+    [FIELD_CURRENCY] = {"currency", "currency_code", "order_currency", "order_currency_code",
+                        NULL},
+    [FIELD_OUTSTANDING] = {"outstanding", "outstanding_balance", NULL},
+    [FIELD_SHIPPING_CHARGED] = {"shipping_charged", NULL},
+    [FIELD_HANDLING_CHARGED] = {"handling_charged", NULL},
 };
 
 /* Shopify's export, by normalised header name. */
@@ -79,7 +85,76 @@ static const char *const shopify_columns[FIELD__COUNT] = {
     [FIELD_SUBTOTAL] = "subtotal",
     [FIELD_FULFILLED_AT] = "fulfilled_at",
     [FIELD_ACCEPTS_MARKETING] = "accepts_marketing",
+    [FIELD_CURRENCY] = "currency",
+    [FIELD_OUTSTANDING] = "outstanding_balance",
 };
+
+/* WooCommerce's order export (WebToffee / Customer-Order-Coupon Export
+ * column keys), one row per order. Net revenue: order_subtotal (before
+ * discounts, without shipping and tax) - discount_total - the refunds of
+ * refund_items. Customers by customer_email (customer_id is 0 for guests). */
+static const char *const woocommerce_columns[FIELD__COUNT] = {
+    [FIELD_ORDER_ID] = "order_number",
+    [FIELD_EMAIL] = "customer_email",
+    [FIELD_ORDER_DATE] = "order_date",
+    [FIELD_STATUS] = "status",
+    [FIELD_CURRENCY] = "order_currency",
+    [FIELD_ORDER_TOTAL] = "order_subtotal",
+    [FIELD_DISCOUNT] = "discount_total",
+    [FIELD_REFUND] = "refund_items",
+    [FIELD_DISCOUNT_CODE] = "coupon_items",
+    [FIELD_COUNTRY] = "billing_country",
+};
+
+/* BigCommerce's order export, one row per order. Net revenue: Order Total
+ * (ex tax) - Shipping Cost (ex tax) - Handling Cost (ex tax) - Refund Amount.
+ * Customers by Customer Email (Customer ID is 0 for guests). */
+static const char *const bigcommerce_columns[FIELD__COUNT] = {
+    [FIELD_ORDER_ID] = "order_id",
+    [FIELD_EMAIL] = "customer_email",
+    [FIELD_ORDER_DATE] = "order_date",
+    [FIELD_STATUS] = "order_status",
+    [FIELD_CURRENCY] = "order_currency_code",
+    [FIELD_ORDER_TOTAL] = "order_total_(ex_tax)",
+    [FIELD_SHIPPING_CHARGED] = "shipping_cost_(ex_tax)",
+    [FIELD_HANDLING_CHARGED] = "handling_cost_(ex_tax)",
+    [FIELD_REFUND] = "refund_amount",
+    [FIELD_COUNTRY] = "billing_country",
+    [FIELD_QUANTITY] = "total_quantity",
+};
+
+/* Magento's admin order grid export (Sales > Orders > Export) with the
+ * Customer Email column switched on. Amounts in the base currency: Grand
+ * Total (Base) - Shipping and Handling - Total Refunded (the grid has no tax
+ * split: the net includes tax). */
+static const char *const magento_columns[FIELD__COUNT] = {
+    [FIELD_ORDER_ID] = "id",
+    [FIELD_EMAIL] = "customer_email",
+    [FIELD_ORDER_DATE] = "purchase_date",
+    [FIELD_STATUS] = "status",
+    [FIELD_ORDER_TOTAL] = "grand_total_(base)",
+    [FIELD_SHIPPING_CHARGED] = "shipping_and_handling",
+    [FIELD_REFUND] = "total_refunded",
+};
+
+static const char *const format_names[] = {"auto",    "generic",     "shopify",    "cdnow",
+                                           "woocommerce", "bigcommerce", "magento"};
+
+const char *cvo_format_name(cvo_format format)
+{
+    return (unsigned)format < sizeof format_names / sizeof *format_names ? format_names[format]
+                                                                          : "?";
+}
+
+bool cvo_format_parse(const char *name, cvo_format *out)
+{
+    for (size_t i = 0; i < sizeof format_names / sizeof *format_names; i++)
+        if (strcmp(name, format_names[i]) == 0) {
+            *out = (cvo_format)i;
+            return true;
+        }
+    return false;
+}
 
 const char *schema_field_name(field_id field)
 {
@@ -144,6 +219,59 @@ static bool is_shopify(const folded_header *h)
     return find_column(h, "name") >= 0 && find_column(h, "financial_status") >= 0 &&
            find_column(h, "created_at") >= 0 && find_column(h, "lineitem_quantity") >= 0 &&
            find_column(h, "lineitem_price") >= 0;
+}
+
+static bool has_all(const folded_header *h, const char *const *names)
+{
+    for (; *names != NULL; names++)
+        if (find_column(h, *names) < 0)
+            return false;
+    return true;
+}
+
+static const char *const woocommerce_needs[] = {"order_number", "order_date", "status",
+                                                "order_subtotal", "customer_email", NULL};
+static const char *const bigcommerce_needs[] = {"order_id", "customer_email", "order_date",
+                                                "order_status", "order_total_(ex_tax)", NULL};
+static const char *const magento_needs[] = {"id", "purchase_point", "purchase_date",
+                                            "grand_total_(base)", "status", NULL};
+
+/* The preset a header is, CVO_FORMAT_GENERIC for none. */
+static cvo_format detect_preset(const folded_header *h)
+{
+    if (is_shopify(h))
+        return CVO_FORMAT_SHOPIFY;
+    if (has_all(h, woocommerce_needs))
+        return CVO_FORMAT_WOOCOMMERCE;
+    if (has_all(h, bigcommerce_needs))
+        return CVO_FORMAT_BIGCOMMERCE;
+    if (has_all(h, magento_needs))
+        return CVO_FORMAT_MAGENTO;
+    return CVO_FORMAT_GENERIC;
+}
+
+static void map_columns(const folded_header *h, const char *const *columns, cvo_format format,
+                        schema *out)
+{
+    for (int f = 0; f < FIELD__COUNT; f++)
+        out->column[f] = columns[f] ? find_column(h, columns[f]) : -1;
+    out->format = format;
+}
+
+static void map_preset(const folded_header *h, cvo_format format, schema *out)
+{
+    if (format == CVO_FORMAT_WOOCOMMERCE) {
+        map_columns(h, woocommerce_columns, format, out);
+        if (out->column[FIELD_ORDER_ID] < 0)
+            out->column[FIELD_ORDER_ID] = find_column(h, "order_id");
+        if (out->column[FIELD_EMAIL] < 0)
+            out->column[FIELD_EMAIL] = find_column(h, "billing_email");
+        out->compound_items = true;
+    } else if (format == CVO_FORMAT_BIGCOMMERCE) {
+        map_columns(h, bigcommerce_columns, format, out);
+    } else {
+        map_columns(h, magento_columns, format, out);
+    }
 }
 
 static void map_shopify(const folded_header *h, schema *out)
@@ -219,7 +347,8 @@ static cvo_status apply_map(cvo_ctx *ctx, const folded_header *h, const char *ma
                             "order_date, sku, product, quantity, unit_price, discount, unit_cost, "
                             "shipping_cost, refund, country, discount_code, channel, order_total, "
                             "status, cancelled_at, order_refund, subtotal, category, fulfilled_at, "
-                            "delivered_at, accepts_marketing)",
+                            "delivered_at, accepts_marketing, currency, outstanding, "
+                            "shipping_charged, handling_charged)",
                             (int)(eq - p), p);
         char folded[CVO_MAX_HEADER_BYTES];
         fold_name(eq + 1, len - (size_t)(eq + 1 - p), folded, sizeof folded);
@@ -250,35 +379,79 @@ static size_t list_columns(const csv_record *header, char *out, size_t cap)
 }
 
 static cvo_status check_required(cvo_ctx *ctx, const char *name, const csv_record *header,
-                                 const schema *s)
+                                 schema *s)
 {
     bool key = s->column[FIELD_CUSTOMER_ID] >= 0 || s->column[FIELD_EMAIL] >= 0;
     bool date = s->column[FIELD_ORDER_DATE] >= 0;
-    bool amount = s->column[FIELD_UNIT_PRICE] >= 0 || s->column[FIELD_ORDER_TOTAL] >= 0 ||
-                  s->column[FIELD_SUBTOTAL] >= 0;
-    if (key && date && amount)
+    /* without an amount the file is a count-only event log (customer, date) */
+    s->has_amount = s->column[FIELD_UNIT_PRICE] >= 0 || s->column[FIELD_ORDER_TOTAL] >= 0 ||
+                    s->column[FIELD_SUBTOTAL] >= 0;
+    if (s->format == CVO_FORMAT_MAGENTO && !key)
+        return ctx_fail(ctx, CVO_ERR_FORMAT,
+                        "%s:1: a Magento order grid export without a customer column: switch "
+                        "on Customer Email with the grid's Columns control and export again",
+                        name);
+    if (key && date)
         return CVO_OK;
-    char found[512], missing[96];
+    char found[512];
     list_columns(header, found, sizeof found);
-    const char *parts[3];
-    int n = 0;
-    if (!key)
-        parts[n++] = "a customer key";
-    if (!date)
-        parts[n++] = "an order date";
-    if (!amount)
-        parts[n++] = "an amount";
-    snprintf(missing, sizeof missing, "%s%s%s%s%s", parts[0], n == 3 ? ", " : n == 2 ? " and " : "",
-             n > 1 ? parts[1] : "", n == 3 ? " and " : "", n == 3 ? parts[2] : "");
     return ctx_fail(ctx, CVO_ERR_FORMAT,
                     "%s:1: unknown header: cannot find %s.\n"
                     "  found: %s\n"
                     "  cvo needs: a customer key (customer_id or email), an order date "
-                    "(order_date) and an amount (quantity and unit_price, or order_total).\n"
+                    "(order_date) and, for money figures, an amount (quantity and unit_price, "
+                    "or order_total).\n"
                     "  name your columns with --map, e.g. "
                     "--map customer_id=CustomerID,order_date=InvoiceDate,quantity=Quantity,"
                     "unit_price=UnitPrice",
-                    name, missing, found);
+                    name,
+                    !key && !date ? "a customer key and an order date"
+                    : !key        ? "a customer key"
+                                  : "an order date",
+                    found);
+}
+
+/* --format NAME for a header that is not NAME's export: say what it needs. */
+static cvo_status not_the_format(cvo_ctx *ctx, const char *name, cvo_format format)
+{
+    if (format == CVO_FORMAT_SHOPIFY)
+        return ctx_fail(ctx, CVO_ERR_FORMAT, "%s:1: not a Shopify orders export "
+                        "(needs Name, Financial Status, Created at, Lineitem quantity, "
+                        "Lineitem price)", name);
+    static const char *const shown[] = {
+        [CVO_FORMAT_WOOCOMMERCE] = "order_number, order_date, status, order_subtotal, "
+                                   "customer_email",
+        [CVO_FORMAT_BIGCOMMERCE] = "Order ID, Customer Email, Order Date, Order Status, "
+                                   "Order Total (ex tax)",
+        [CVO_FORMAT_MAGENTO] = "ID, Purchase Point, Purchase Date, Grand Total (Base), Status"};
+    return ctx_fail(ctx, CVO_ERR_FORMAT, "%s:1: not a %s order export (needs %s)", name,
+                    format == CVO_FORMAT_WOOCOMMERCE   ? "WooCommerce"
+                    : format == CVO_FORMAT_BIGCOMMERCE ? "BigCommerce"
+                                                       : "Magento",
+                    shown[format]);
+}
+
+static bool is_preset(cvo_format format)
+{
+    return format == CVO_FORMAT_SHOPIFY || format == CVO_FORMAT_WOOCOMMERCE ||
+           format == CVO_FORMAT_BIGCOMMERCE || format == CVO_FORMAT_MAGENTO;
+}
+
+/* Maps the header by the preset asked for, the one detected, or aliases. */
+static cvo_status map_header(cvo_ctx *ctx, const char *name, const folded_header *h,
+                             cvo_format asked, schema *out)
+{
+    cvo_format found = asked == CVO_FORMAT_GENERIC ? CVO_FORMAT_GENERIC : detect_preset(h);
+    if (is_preset(asked) && found != asked)
+        return not_the_format(ctx, name, asked);
+    out->detected = asked == CVO_FORMAT_AUTO && found != CVO_FORMAT_GENERIC;
+    if (found == CVO_FORMAT_SHOPIFY)
+        map_shopify(h, out);
+    else if (found != CVO_FORMAT_GENERIC)
+        map_preset(h, found, out);
+    else
+        map_by_aliases(h, out);
+    return CVO_OK;
 }
 
 cvo_status schema_detect(cvo_ctx *ctx, const char *name, const csv_record *header,
@@ -292,21 +465,13 @@ cvo_status schema_detect(cvo_ctx *ctx, const char *name, const csv_record *heade
     out->order_level_fields = false;
     out->format = CVO_FORMAT_GENERIC;
     bool want_log = options->format == CVO_FORMAT_CDNOW || options->format == CVO_FORMAT_AUTO;
-    if (!(want_log && out->delimiter == ' ' && map_headerless_log(header, out))) {
-        if (options->format != CVO_FORMAT_GENERIC && is_shopify(h))
-            map_shopify(h, out);
-        else if (options->format == CVO_FORMAT_SHOPIFY) {
-            mem_free(ctx, h);
-            return ctx_fail(ctx, CVO_ERR_FORMAT, "%s:1: not a Shopify orders export "
-                            "(needs Name, Financial Status, Created at, Lineitem quantity, "
-                            "Lineitem price)", name);
-        } else
-            map_by_aliases(h, out);
-    }
+    out->compound_items = out->detected = false;
+    cvo_status status = CVO_OK;
+    if (!(want_log && out->delimiter == ' ' && map_headerless_log(header, out)))
+        status = map_header(ctx, name, h, options->format, out);
     if (out->delimiter == ' ' && out->format == CVO_FORMAT_GENERIC)
         out->format = CVO_FORMAT_CDNOW;
-    cvo_status status = CVO_OK;
-    if (options->column_map != NULL && out->has_header)
+    if (status == CVO_OK && options->column_map != NULL && out->has_header)
         status = apply_map(ctx, h, options->column_map, out);
     mem_free(ctx, h);
     out->columns = out->delimiter == ' ' ? 0 : header->count;

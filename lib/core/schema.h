@@ -31,6 +31,10 @@ typedef enum field_id {
     FIELD_FULFILLED_AT,  /* order-level: shipped (Shopify Fulfilled at) */
     FIELD_DELIVERED_AT,  /* order-level: delivered to the customer */
     FIELD_ACCEPTS_MARKETING, /* order-level: the customer's marketing consent (yes/no) */
+    FIELD_CURRENCY,      /* order-level: ISO 4217 code of the order's amounts */
+    FIELD_OUTSTANDING,   /* order-level: not yet paid (Shopify Outstanding Balance) */
+    FIELD_SHIPPING_CHARGED, /* order-level: shipping in order_total, taken off it */
+    FIELD_HANDLING_CHARGED, /* order-level: handling in order_total, taken off it */
     FIELD__COUNT
 } field_id;
 
@@ -41,6 +45,10 @@ typedef struct schema {
     uint32_t columns;         /* fields a record must have (0: any, whitespace logs) */
     int column[FIELD__COUNT]; /* column index, -1 when absent */
     bool order_level_fields;  /* some fields sit on the first row of an order only */
+    bool has_amount;          /* false: a count-only event log (customer, date) */
+    bool compound_items;      /* WooCommerce: refund_items / coupon_items hold
+                                 "key:value|key:value" lists */
+    bool detected;            /* the format came from the header */
 } schema;
 
 /* The canonical name of a field ("order_date"). */

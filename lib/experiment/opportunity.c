@@ -320,7 +320,7 @@ static void region_words(cvo_opportunity *item, const char *less, const cvo_dive
 static void effect_words(const opp_build *b, cvo_opportunity *item, const cvo_dive_group *g,
                          double elsewhere)
 {
-    const char *currency = cvo_config_text(b->a->config, "model", "currency");
+    const char *currency = cvo_currency_of(b->a->config, cvo_analysis_load_stats(b->a));
     char less[48];
     snprintf(less, sizeof less, "%.2f%s%.8s", fabs(item->effect),
              currency && currency[0] ? " " : "", currency ? currency : "");

@@ -288,6 +288,36 @@ static date_result classify_day_month(cursor c)
     return DATE_INVALID;
 }
 
+static bool take_month_name(cursor *c, int *month);
+
+/* "Oct 7, 2025 9:50:26 AM" (Magento's admin grid): the month is named, so
+ * nothing is ambiguous. The clock is H:MM[:SS] with an optional AM/PM. */
+static date_result parse_month_name_first(cursor c, int32_t *out)
+{
+    int month, day, year, hour, minute, second;
+    if (!take_month_name(&c, &month) || !take_blanks(&c) || !take_number(&c, 2, &day) ||
+        !take_char(&c, ',') || !take_blanks(&c) || !take_digits(&c, 4, &year))
+        return DATE_INVALID;
+    if (c.p != c.end) {
+        if (!take_blanks(&c) || !take_number(&c, 2, &hour) || hour > 23 || !take_char(&c, ':') ||
+            !take_digits(&c, 2, &minute) || minute > 59)
+            return DATE_INVALID;
+        if (take_char(&c, ':') && (!take_digits(&c, 2, &second) || second > 60))
+            return DATE_INVALID;
+        if (c.p != c.end) {
+            take_blanks(&c);
+            if (c.end - c.p != 2 || (lower_ascii(c.p[0]) != 'a' && lower_ascii(c.p[0]) != 'p') ||
+                lower_ascii(c.p[1]) != 'm' || hour > 12)
+                return DATE_INVALID;
+            c.p = c.end;
+        }
+    }
+    if (!date_in_range(year, month, day))
+        return DATE_INVALID;
+    *out = date_from_civil(year, month, day);
+    return DATE_OK;
+}
+
 date_result date_parse_auto(const char *text, size_t len, int32_t *day)
 {
     cursor c = trimmed(text, len);
@@ -302,6 +332,8 @@ date_result date_parse_auto(const char *text, size_t len, int32_t *day)
         return parse_compact(c, day);
     if (lead == 1 || lead == 2)
         return classify_day_month(c);
+    if (lead == 0 && c.end - c.p >= 3 && lower_ascii(*c.p) >= 'a' && lower_ascii(*c.p) <= 'z')
+        return parse_month_name_first(c, day);
     return DATE_INVALID;
 }
 

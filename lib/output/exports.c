@@ -680,12 +680,19 @@ static void summary_records(json_obj *o, const cvo_load_stats *stats)
     json_obj records = {o->b, false}, reasons = {o->b, false};
     obj_uint(&records, "read", stats->records);
     obj_uint(&records, "used", stats->used);
+    obj_uint(&records, "not_counted", stats->not_counted);
     obj_uint(&records, "rejected", stats->rejected);
     obj_key(&records, "by_reason");
     for (int k = 0; k < CVO_REJECT__COUNT; k++)
         obj_uint(&reasons, cvo_reject_reason_name((cvo_reject_reason)k),
                  stats->rejected_by_reason[k]);
     obj_end(&reasons);
+    json_obj statuses = {o->b, false};
+    obj_key(&records, "not_counted_orders_by_status");
+    for (uint32_t i = 0; i < stats->status_kinds; i++)
+        obj_uint(&statuses, stats->not_counted_by_status[i].status,
+                 stats->not_counted_by_status[i].orders);
+    obj_end(&statuses);
     obj_end(&records);
 }
 
@@ -1282,7 +1289,7 @@ static void summary_body(cell_buf *b, const cvo_analysis *a, const summary_count
     uint64_t customers = cvo_customers_count(cvo_analysis_customers(a));
     json_obj o = {b, false};
     obj_day(&o, "as_of", cvo_analysis_as_of(a));
-    obj_text(&o, "currency", config ? cvo_config_text(config, "model", "currency") : NULL);
+    obj_text(&o, "currency", config ? cvo_currency_of(config, cvo_analysis_load_stats(a)) : NULL);
     obj_uint(&o, "customers", customers);
     obj_uint(&o, "orders", counts->orders);
     obj_money(&o, "revenue", counts->revenue_cents);

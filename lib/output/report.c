@@ -1279,8 +1279,13 @@ static void quality_sentence(report *r, const cvo_load_stats *st)
     char read[32], rejected[32];
     report_count(read, sizeof read, st->records);
     report_count(rejected, sizeof rejected, st->rejected);
-    if (st->rejected == 0)
+    if (st->rejected == 0 && st->not_counted == 0)
         fprintf(r->out, "<p>All <b>%s</b> records were used.</p>\n", read);
+    else if (st->rejected == 0)
+        fprintf(r->out,
+                "<p>No record of the %s was rejected; the orders whose status does not count "
+                "are below.</p>\n",
+                read);
     else
         fprintf(r->out,
                 "<p><b>%s</b> of %s records (%.2f%%) were rejected; the reasons are "
@@ -1294,6 +1299,7 @@ static void quality_records(report *r, const cvo_load_stats *st)
     table_head(r, "Records read", cols, 3, false);
     quality_row(r, "read", st->records, st->records);
     quality_row(r, "used", st->used, st->records);
+    quality_row(r, "not counted (the order's status)", st->not_counted, st->records);
     quality_row(r, "rejected", st->rejected, st->records);
     char what[96];
     for (int k = 0; k < CVO_REJECT__COUNT; k++) {
@@ -1324,11 +1330,61 @@ static void quality_orders(report *r, const cvo_load_stats *st)
     table_end(r);
 }
 
+/* Orders whose status does not count, by status ([orders] count_statuses). */
+static void quality_statuses(report *r, const cvo_load_stats *st)
+{
+    if (st->status_kinds == 0)
+        return;
+    static const char *const cols[] = {"Status", "#Orders", "#Records"};
+    table_head(r, "Orders not counted, by status ([orders] count_statuses)", cols, 3, false);
+    for (uint32_t i = 0; i < st->status_kinds; i++) {
+        const cvo_status_count *c = &st->not_counted_by_status[i];
+        put(r, "<tr><th scope=\"row\">");
+        esc(r, c->status);
+        put(r, "</th>");
+        td_count(r, c->orders);
+        td_count(r, c->records);
+        put(r, "</tr>\n");
+    }
+    table_end(r);
+}
+
+/* Totals per currency: amounts in two currencies are never added. */
+static void quality_currencies(report *r, const cvo_load_stats *st)
+{
+    if (st->currency_count == 0)
+        return;
+    const char *how = st->currency_source == CVO_CURRENCY_GIVEN      ? "[model] currency"
+                      : st->currency_source == CVO_CURRENCY_MAJORITY ? "the currency of most orders"
+                                                                     : "the first order's";
+    fprintf(r->out, "<p>Store currency <b>%s</b> (%s). ", st->currency, how);
+    put(r, st->rejected_by_reason[CVO_REJECT_OTHER_CURRENCY] > 0
+               ? "Orders in another currency were rejected: no rates were given (--rates).</p>\n"
+               : "Orders in another currency were converted at the rate in force on their date "
+                 "(--rates), if any.</p>\n");
+    static const char *const cols[] = {"Currency", "#Orders counted", "#Net revenue",
+                                       "#Net revenue (%s)", "#Orders rejected"};
+    table_head(r, "Totals per currency", cols, 5, false);
+    for (uint32_t i = 0; i < st->currency_count; i++) {
+        const cvo_currency_total *t = &st->currencies[i];
+        put(r, "<tr><th scope=\"row\">");
+        esc(r, t->code[0] ? t->code : "other");
+        put(r, "</th>");
+        td_count(r, t->orders);
+        td_money(r, t->net_cents, 2);
+        td_money(r, t->store_cents, 2);
+        td_count(r, t->rejected_orders);
+        put(r, "</tr>\n");
+    }
+    table_end(r);
+}
+
 static void section_data_quality(report *r)
 {
     section_open(r, "data-quality", "Data quality",
-                 "What happened to every record of the input: used records plus rejected "
-                 "records always add up to the records read. Rejected records are left out of "
+                 "What happened to every record of the input: used records, records of orders "
+                 "whose status does not count and rejected records always add up to the "
+                 "records read. Rejected records are left out of "
                  "every figure in this report.");
     const cvo_load_stats *st = cvo_analysis_load_stats(r->a);
     if (st == NULL || st->records == 0) {
@@ -1336,8 +1392,15 @@ static void section_data_quality(report *r)
                  "The analysis was given no record of how the input was read.");
     } else {
         quality_sentence(r, st);
+        if (st->no_amounts)
+            note_box(r, "A count-only event log.",
+                     "The input has no amount column: the purchase models ran on the dates "
+                     "alone; the spend model and every money figure are left out (shown as 0 "
+                     "or empty).");
         quality_records(r, st);
         quality_orders(r, st);
+        quality_statuses(r, st);
+        quality_currencies(r, st);
     }
     section_close(r);
 }
@@ -1450,7 +1513,7 @@ static void report_init(report *r, cvo_ctx *ctx, const cvo_analysis *a, FILE *ou
                   false};
     r->show_emails = report_show_emails(a);
     r->count = cvo_customers_count(r->customers);
-    r->currency = setting_text(r, "model", "currency", "");
+    r->currency = cvo_currency_of(cvo_analysis_config(r->a), cvo_analysis_load_stats(r->a));
     for (size_t i = 0; i < r->count; i++) {
         const cvo_customer *c = cvo_customers_at(r->customers, i);
         r->revenue_cents += c->net_revenue_cents;

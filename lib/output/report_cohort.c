@@ -138,7 +138,7 @@ cvo_status report_cohorts(cvo_ctx *ctx, const cvo_analysis *a, FILE *out)
     h.months = cvo_cohorts_at(co, h.first)->months;
     bool cut = h.first > 0 || h.months > REPORT_MONTHS_MAX;
     h.months = h.months > REPORT_MONTHS_MAX ? REPORT_MONTHS_MAX : h.months;
-    const char *currency = cvo_config_text(cvo_analysis_config(a), "model", "currency");
+    const char *currency = cvo_currency_of(cvo_analysis_config(a), cvo_analysis_load_stats(a));
     h.currency = currency ? currency : "";
     if (cut) {
         char text[200];

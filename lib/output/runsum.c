@@ -40,6 +40,7 @@ void run_summary_body(cell_buf *b, const cvo_run_summary *run)
     cell_write_json(b, &value);
     count(b, "records", run->records, &first);
     count(b, "used", run->used, &first);
+    count(b, "not_counted", run->not_counted, &first);
     count(b, "rejected", run->rejected, &first);
     count(b, "nps_records", run->nps_records, &first);
     count(b, "nps_rejected", run->nps_rejected, &first);

@@ -3,7 +3,8 @@
 orders export: the 79-column header of docs formats.md section 1.1 in its
 order, one row per line item, order-level fields on the first row of each
 Name only, "Created at" like 2025-10-07 09:50:26 +0200, zips and phones with a
-leading apostrophe, emails in mixed case. No real customer data.
+leading apostrophe, emails in mixed case. One currency (EUR): the
+two-currency case is make_currencies.py. No real customer data.
 
 Run from the repository root: python3 tests/data/make_shopify.py
 
@@ -101,7 +102,7 @@ ORDERS = [
           "69.00", "4.90", "13.80", "87.70",
           [(1, "Linen shirt - M", "49.00", "LS-M", "0.00"),
            (2, "Canvas tote", "12.50", "CT-1", "5.00")], PARIS, "7410991464714"),
-    order("#1002", "john.doe@example.com", "paid", "2025-10-08 14:02:11 -0400", "USD",
+    order("#1002", "john.doe@example.com", "paid", "2025-10-08 14:02:11 -0400", "EUR",
           "59.97", "5.00", "0.00", "64.97",
           [(3, "Wool socks", "19.99", "WS-3", "0.00")], BOSTON, "7410991464715"),
     order("#1003", "sophie.gallas@example.fr", "partially_refunded", "2025-11-02 08:15:00 +0100",
@@ -113,14 +114,14 @@ ORDERS = [
           "120.00", "0.00", "24.00", "144.00",
           [(1, "Leather bag", "120.00", "LB-1", "0.00")], MILAN, "7410991464717",
           {"Refunded Amount": "144.00"}),
-    order("#1005", "john.doe@example.com", "voided", "2025-11-20 10:00:00 -0500", "USD",
+    order("#1005", "john.doe@example.com", "voided", "2025-11-20 10:00:00 -0500", "EUR",
           "30.00", "5.00", "0.00", "35.00",
           [(1, "Cap", "30.00", "CP-1", "0.00")], BOSTON, "7410991464718"),
-    order("#1006", "JOHN.DOE@EXAMPLE.COM", "paid", "2025-12-01 12:30:45 -0500", "USD",
+    order("#1006", "JOHN.DOE@EXAMPLE.COM", "paid", "2025-12-01 12:30:45 -0500", "EUR",
           "45.00", "5.00", "0.00", "50.00",
           [(1, "Gloves", "45.00", "GL-1", "0.00")], BOSTON, "7410991464719",
           {"Cancelled at": "2025-12-02 09:00:00 -0500", "Notes": "customer changed mind"}),
-    order("#1007", "li.wei@example.cn", "paid", "2025-12-05 18:20:00 +0800", "CNY",
+    order("#1007", "li.wei@example.cn", "paid", "2025-12-05 18:20:00 +0800", "EUR",
           "75.50", "0.00", "0.00", "75.50",
           [(2, "Tea cup", "15.00", "TC-1", "0.00"),
            (1, "Teapot, large", "40.00", "TP-L", "4.00"),
@@ -133,13 +134,13 @@ ORDERS = [
     order("#1009", "sophie.gallas@example.fr", "paid", "2025-12-20 16:45:10 +0100", "EUR",
           "35.00", "4.90", "7.00", "46.90",
           [(1, "Linen napkins", "35.00", "LN-4", "0.00")], PARIS, "7410991464722"),
-    order("#1010", "new.customer@example.com", "paid", "2025-12-28 11:11:11 +0000", "GBP",
+    order("#1010", "new.customer@example.com", "paid", "2025-12-28 11:11:11 +0000", "EUR",
           "40.00", "3.50", "8.00", "51.50",
           [(1, "Notebook", "22.00", "NB-1", "0.00"),
            (1, "Pen set", "18.00", "PS-1", "0.00")], LEEDS, "7410991464723",
           later_rows_created=False),
     order("#1011", "john.doe@example.com", "partially_refunded", "2025-12-30 20:00:00 -0500",
-          "USD", "60.00", "5.00", "0.00", "65.00",
+          "EUR", "60.00", "5.00", "0.00", "65.00",
           [(2, "Wool socks", "25.00", "WS-3", "0.00"),
            (1, "Laces", "10.00", "LC-1", "0.00")], BOSTON, "7410991464724",
           {"Refunded Amount": "10.00"}),

@@ -89,7 +89,7 @@ static void test_defaults(void **state)
     assert_all_defaults(f);
     assert_null(config_key_at(config_key_count()));
     assert_string_equal(text_of(f, "scoring", "scheme"), "relationship");
-    assert_string_equal(text_of(f, "model", "currency"), "USD");
+    assert_string_equal(text_of(f, "model", "currency"), "");
     assert_string_equal(text_of(f, "klaviyo", "revision"), "2026-07-15");
     assert_string_equal(text_of(f, "report", "title"), "Customer value report");
     assert_true(cvo_config_number(f->config, "scoring", "levels") == 5);
@@ -167,9 +167,9 @@ typedef struct error_case {
 
 static const error_case error_cases[] = {
     {"[scoring]\n\n[colors]\n", "3: unknown section [colors] (expected one of scoring, model, "
-                                "churn, segments, lists, holdout, experiment, loyalty, profit, "
-                                "nps, dive, klaviyo, push, gorgias, shopify, privacy, report, "
-                                "safety)"},
+                                "orders, churn, segments, lists, holdout, experiment, loyalty, "
+                                "profit, nps, dive, klaviyo, push, gorgias, shopify, privacy, "
+                                "report, safety)"},
     {"[model]\nhorizon = 3\n",
      "2: unknown key 'horizon' in [model] (expected one of period, horizon_months, "
      "annual_discount, currency, backtest_holdout_share, "
@@ -209,9 +209,9 @@ static const error_case error_cases[] = {
     {"[model]\nannual_discount = 1e\n",
      "2: model.annual_discount: must be a number >= 0 and < 10, not '1e'"},
     {"[model]\ncurrency = usd\n",
-     "2: model.currency: must be three upper-case letters (an ISO 4217 code), not 'usd'"},
+     "2: model.currency: must be three upper-case letters (an ISO 4217 code), or empty, not 'usd'"},
     {"[model]\ncurrency = EURO\n",
-     "2: model.currency: must be three upper-case letters (an ISO 4217 code), not 'EURO'"},
+     "2: model.currency: must be three upper-case letters (an ISO 4217 code), or empty, not 'EURO'"},
     {"[model]\nbacktest_holdout_share = 1\n",
      "2: model.backtest_holdout_share: must be a number > 0 and < 1, not '1'"},
     {"[churn]\nhigh_below = 1.5\n", "2: churn.high_below: must be a number from 0 to 1, not '1.5'"},
@@ -324,7 +324,7 @@ static void test_set(void **state)
                      "scoring.colour: unknown key (expected one of scheme, segment_map, levels, "
                      "ties)");
     expect_set_error(f, "colours", "levels", "4",
-                     "colours.levels: unknown section (expected one of scoring, model, churn, "
+                     "colours.levels: unknown section (expected one of scoring, model, orders, churn, "
                      "segments, lists, holdout, experiment, loyalty, profit, nps, dive, klaviyo, "
                      "push, gorgias, shopify, privacy, report, safety)");
     expect_set_error(f, "churn", "high_below", "0.8",

@@ -125,6 +125,7 @@ typedef struct result {
 typedef struct load_setup {
     const char *cancel_prefix;
     const char *date_format;
+    const char *rates_path;
 } load_setup;
 
 /* tune NULL: the public cvo_orders_load. */
@@ -143,6 +144,7 @@ static void load_with(const char *path, const load_tuning *tune, const load_setu
     if (setup != NULL) {
         options.cancel_prefix = setup->cancel_prefix;
         options.date_format = setup->date_format;
+        options.rates_path = setup->rates_path;
     }
     if (tune == NULL)
         out->status = cvo_orders_load(ctx, &options, &out->customers, &out->stats);
@@ -237,6 +239,23 @@ static void expect_same_stats(const cvo_load_stats *a, const cvo_load_stats *b, 
     SAME(delimiter)
     for (int i = 0; i < CVO_REJECT__COUNT; i++)
         SAME(rejected_by_reason[i])
+    SAME(not_counted)
+    SAME(not_counted_orders)
+    SAME(status_kinds)
+    for (uint32_t i = 0; i < a->status_kinds; i++) {
+        SAME(not_counted_by_status[i].orders)
+        SAME(not_counted_by_status[i].records)
+        assert_string_equal(a->not_counted_by_status[i].status, b->not_counted_by_status[i].status);
+    }
+    SAME(currency_count)
+    for (uint32_t i = 0; i < a->currency_count; i++) {
+        SAME(currencies[i].orders)
+        SAME(currencies[i].net_cents)
+        SAME(currencies[i].store_cents)
+        SAME(currencies[i].rejected_orders)
+        assert_string_equal(a->currencies[i].code, b->currencies[i].code);
+    }
+    assert_string_equal(a->currency, b->currency);
 #undef SAME
 }
 
@@ -257,7 +276,7 @@ static void expect_totals_add_up(const cvo_load_stats *s)
     uint64_t by_reason = 0;
     for (int i = 0; i < CVO_REJECT__COUNT; i++)
         by_reason += s->rejected_by_reason[i];
-    assert_int_equal(s->records, s->used + s->rejected);
+    assert_int_equal(s->records, s->used + s->not_counted + s->rejected);
     assert_int_equal(s->rejected, by_reason);
     assert_int_equal(s->duplicates, s->rejected_by_reason[CVO_REJECT_DUPLICATE]);
 }
@@ -545,6 +564,34 @@ static void test_messy_rejects_in_file_order(void **state)
     result_free(&r);
 }
 
+/* The platform fixtures (tests/data/make_platforms.py): whole orders rejected
+ * for their currency, orders not counted for their status, and rates, the
+ * same whichever way the file is read. tests/ingest_check.sh checks the
+ * figures themselves against an independent computation. */
+static void test_platform_exports_every_way(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *path, *rates;
+        uint64_t not_counted, rejected;
+    } files[] = {
+        {"tests/data/woocommerce_orders.csv", "tests/data/rates.csv", 81, 0},
+        {"tests/data/bigcommerce_orders.csv", NULL, 62, 0},
+        {"tests/data/magento_orders.csv", NULL, 96, 0},
+        {"tests/data/shopify_two_currencies.csv", NULL, 62, 37},
+        {"tests/data/shopify_two_currencies.csv", "tests/data/rates.csv", 62, 0},
+        {"tests/data/shopify_two_currencies.csv", "tests/data/rates_gap.csv", 62, 7},
+    };
+    for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+        load_setup setup = {NULL, NULL, files[i].rates};
+        result r;
+        expect_all_tunings_agree(files[i].path, &setup, &r);
+        assert_int_equal(r.stats.not_counted, files[i].not_counted);
+        assert_int_equal(r.stats.rejected, files[i].rejected);
+        result_free(&r);
+    }
+}
+
 static void test_messy_totals_and_rules(void **state)
 {
     (void)state;
@@ -553,7 +600,9 @@ static void test_messy_totals_and_rules(void **state)
     const cvo_load_stats *s = &r.stats;
     expect_totals_add_up(s);
     assert_int_equal(s->records, 44);
-    assert_int_equal(s->used, 31);
+    assert_int_equal(s->used, 28);
+    assert_int_equal(s->not_counted, 3); /* Cancelled (2 records) and voided */
+    assert_int_equal(s->not_counted_orders, 2);
     assert_int_equal(s->rejected, 13);
     assert_int_equal(s->rejected_by_reason[CVO_REJECT_FIELD_COUNT], 2);
     assert_int_equal(s->rejected_by_reason[CVO_REJECT_BAD_DATE], 2);
@@ -691,7 +740,7 @@ static void test_cancel_prefix(void **state)
     (void)state;
     temp_file f;
     temp_write(&f, uci_file, strlen(uci_file));
-    load_setup setup = {"C", "%m/%d/%Y %H:%M"};
+    load_setup setup = {"C", "%m/%d/%Y %H:%M", NULL};
     result r;
     expect_all_tunings_agree(f.path, &setup, &r);
     assert_int_equal(r.stats.used, 5);
@@ -877,6 +926,7 @@ int main(void)
         cmocka_unit_test(test_noncontiguous_orders),
         cmocka_unit_test(test_messy_rejects_in_file_order),
         cmocka_unit_test(test_messy_totals_and_rules),
+        cmocka_unit_test(test_platform_exports_every_way),
         cmocka_unit_test(test_duplicates_only_within_an_order),
         cmocka_unit_test(test_email_join),
         cmocka_unit_test(test_fully_refunded_order_not_counted),
