@@ -22,6 +22,8 @@ static const opt_spec specs[] = {
     {"plant-share", 0, "X", "holdout share of the planted experiment (default 0.2)"},
     {"plant-window", 0, "DAYS", "days the planted uplift lasts after DATE (default 60)"},
     {"id-key", 0, "TEXT", "the [privacy] id_key the planted experiment's arms are drawn with"},
+    {"model", 'm', "NAME", "purchase process: bgnbd (default) or pnbd"},
+    {"params", 0, "LIST", "NAME=X,...: r,alpha,a,b (bgnbd) or r,alpha,s,beta (pnbd)"},
 };
 enum { SPEC_COUNT = sizeof specs / sizeof *specs };
 
@@ -45,6 +47,59 @@ static bool parse_rate(const char *text, double *out)
         return false;
     *out = v;
     return true;
+}
+
+/* The parameter called name (len bytes) of the chosen process, or NULL. */
+static double *process_parameter(cvo_generate_options *o, const char *name, size_t len)
+{
+    static const char *const names[] = {"r", "alpha", "a", "b", "s", "beta"};
+    bool pnbd = o->process == CVO_GEN_PNBD;
+    double *bgnbd[] = {&o->bgnbd_r, &o->bgnbd_alpha, &o->bgnbd_a, &o->bgnbd_b, NULL, NULL};
+    double *pareto[] = {&o->pnbd_r, &o->pnbd_alpha, NULL, NULL, &o->pnbd_s, &o->pnbd_beta};
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+        if (strlen(names[i]) == len && memcmp(names[i], name, len) == 0)
+            return pnbd ? pareto[i] : bgnbd[i];
+    return NULL;
+}
+
+/* "r=0.55,alpha=10.5,...": each NAME=X sets that parameter of the process. */
+static bool parse_params(const char *list, cvo_generate_options *o)
+{
+    for (const char *item = list; item != NULL;) {
+        const char *comma = strchr(item, ',');
+        const char *eq = strchr(item, '=');
+        if (eq == NULL || (comma != NULL && eq > comma))
+            return false;
+        double *slot = process_parameter(o, item, (size_t)(eq - item));
+        char *end;
+        errno = 0;
+        double v = strtod(eq + 1, &end);
+        if (slot == NULL || errno || end == eq + 1 || (comma ? end != comma : *end != '\0'))
+            return false;
+        *slot = v; /* the library checks the range */
+        item = comma ? comma + 1 : NULL;
+    }
+    return true;
+}
+
+static int read_process(const parsed_args *a, cvo_generate_options *o)
+{
+    const char *model = args_get(a, specs, SPEC_COUNT, "model");
+    const char *params = args_get(a, specs, SPEC_COUNT, "params");
+    if (model != NULL && strcmp(model, "pnbd") == 0)
+        o->process = CVO_GEN_PNBD;
+    else if (model != NULL && strcmp(model, "bgnbd") != 0) {
+        fprintf(stderr, "cvo: generate: unknown model '%s' (bgnbd or pnbd)\n", model);
+        return EXIT_USAGE;
+    }
+    if (params != NULL && !parse_params(params, o)) {
+        fprintf(stderr,
+                "cvo: generate: bad --params '%s' (NAME=X,...: r, alpha, a, b for bgnbd; r, "
+                "alpha, s, beta for pnbd)\n",
+                params);
+        return EXIT_USAGE;
+    }
+    return -1;
 }
 
 static int read_options(const parsed_args *a, cvo_generate_options *o)
@@ -80,7 +135,7 @@ static int read_options(const parsed_args *a, cvo_generate_options *o)
     o->toxic_skus = args_get(a, specs, SPEC_COUNT, "plant-toxic");
     o->late_country = args_get(a, specs, SPEC_COUNT, "plant-late-region");
     o->plant_discount_churn = args_get(a, specs, SPEC_COUNT, "plant-discount-churn") != NULL;
-    return -1;
+    return read_process(a, o);
 }
 
 static FILE *open_in(const char *dir, const char *name, char *path, size_t cap)
@@ -136,7 +191,8 @@ int cmd_generate(int argc, char **argv)
     int code =
         cli_parse(argc, argv, specs, SPEC_COUNT, &args, "cvo generate [-n N] [-s SEED] -o DIR",
                   "Writes a synthetic store whose customers buy and lapse like real ones\n"
-                  "(a BG/NBD process): DIR/orders.csv, DIR/products.csv, DIR/nps.csv.\n"
+                  "(a BG/NBD process, or Pareto/NBD with -m pnbd): DIR/orders.csv,\n"
+                  "DIR/products.csv, DIR/nps.csv.\n"
                   "The same options always give the same bytes. --plant-* options plant\n"
                   "known effects on churn and NPS (none by default), for testing analyses.");
     if (code >= 0)

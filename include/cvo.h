@@ -2317,6 +2317,9 @@ CVO_API void cvo_opportunities_free(cvo_opportunities *opps);
 
 /* ---- synthetic store ------------------------------------------------------ */
 
+/* ---- cvo generate: the purchase process (issue 13) ---- */
+enum { CVO_GEN_BGNBD = 0, CVO_GEN_PNBD = 1 };
+
 typedef struct cvo_generate_options {
     uint64_t customers;     /* default 1000 */
     uint64_t seed;          /* default 1 */
@@ -2327,6 +2330,15 @@ typedef struct cvo_generate_options {
      * drop-out probability after each repeat purchase ~ Beta(a, b). Defaults
      * r 0.75, alpha 20, a 0.8, b 2.5. */
     double bgnbd_r, bgnbd_alpha, bgnbd_a, bgnbd_b;
+    /* Which purchase process draws the customers: CVO_GEN_BGNBD (default, the
+     * parameters above) or CVO_GEN_PNBD, the Pareto/NBD process (Schmittlein,
+     * Morrison and Colombo 1987), time unit weeks: while alive a customer buys at
+     * rate lambda ~ Gamma(pnbd_r, rate pnbd_alpha); they live an Exponential(mu)
+     * time from their first order, mu ~ Gamma(pnbd_s, rate pnbd_beta). Defaults
+     * r 0.55, alpha 10.5, s 0.6, beta 11.7 (near the CDNOW fit). A BG/NBD store's
+     * bytes do not depend on the pnbd_* values. */
+    int process; /* CVO_GEN_BGNBD / CVO_GEN_PNBD */
+    double pnbd_r, pnbd_alpha, pnbd_s, pnbd_beta;
     /* Planted effects, all off by default (then nothing but the process above
      * shapes a customer). A planted customer never comes back after the first
      * order with probability plant_strength, and their drop-out probability p

@@ -1,7 +1,7 @@
 /* generate.c - cvo_generate: a deterministic synthetic store. Customers buy and
- * lapse by the BG/NBD process; orders are counting-sorted by day and each row is
- * rebuilt from a seed of (options seed, customer, order ordinal), so the bytes
- * written depend on the options only, never on time, addresses or streams. */
+ * lapse by the BG/NBD process (or the Pareto/NBD one); orders are counting-sorted by day and each
+ * row is rebuilt from a seed of (options seed, customer, order ordinal), so the bytes written
+ * depend on the options only, never on time, addresses or streams. */
 #include "cvo.h"
 
 #include "base/ctx.h"
@@ -175,6 +175,11 @@ void cvo_generate_options_init(cvo_generate_options *options)
     options->bgnbd_alpha = 20.0;
     options->bgnbd_a = 0.8;
     options->bgnbd_b = 2.5;
+    options->process = CVO_GEN_BGNBD;
+    options->pnbd_r = 0.55;
+    options->pnbd_alpha = 10.5;
+    options->pnbd_s = 0.6;
+    options->pnbd_beta = 11.7;
     options->plant_strength = 0.5;
     options->plant_share = 0.2;
     options->plant_window = 60;
@@ -210,6 +215,15 @@ static cvo_status check_options(cvo_ctx *ctx, const cvo_generate_options *option
     if (!(rate >= 0.0 && rate <= 1.0))
         return ctx_fail(ctx, CVO_ERR_ARGUMENT, "generate: duplicate rate must be 0..1 (got %g)",
                         rate);
+    if (options->process == CVO_GEN_PNBD) {
+        CVO_TRY(check_parameter(ctx, "r", options->pnbd_r));
+        CVO_TRY(check_parameter(ctx, "alpha", options->pnbd_alpha));
+        CVO_TRY(check_parameter(ctx, "s", options->pnbd_s));
+        return check_parameter(ctx, "beta", options->pnbd_beta);
+    }
+    if (options->process != CVO_GEN_BGNBD)
+        return ctx_fail(ctx, CVO_ERR_ARGUMENT, "generate: unknown purchase process %d",
+                        options->process);
     CVO_TRY(check_parameter(ctx, "r", options->bgnbd_r));
     CVO_TRY(check_parameter(ctx, "alpha", options->bgnbd_alpha));
     CVO_TRY(check_parameter(ctx, "a", options->bgnbd_a));
@@ -418,6 +432,7 @@ typedef struct customer_walk {
     int32_t first_day;
     double horizon_days; /* from first_day to the end of last_day */
     double rate_per_day, dropout, elapsed_days;
+    double lifetime_days;  /* Pareto/NBD: alive until then (from first_day); BG/NBD: INFINITY */
     uint32_t orders;       /* placed so far */
     bool stop_after_first; /* planted: never comes back */
     bool done;
@@ -443,6 +458,7 @@ static void plant_churn(const generator *gen, uint32_t customer, customer_walk *
     rng_seed(&g, gen->opt->seed, STREAM_CHURN, customer, 0);
     walk->stop_after_first = rng_uniform(&g) < chance;
     walk->dropout = 1.0 - (1.0 - walk->dropout) * (1.0 - chance);
+    walk->lifetime_days *= 1.0 - chance; /* Pareto/NBD: the dropout rate / (1 - chance) */
 }
 
 static bool walk_natural(customer_walk *walk, int32_t *day);
@@ -483,8 +499,13 @@ static void plant_conversion(const generator *gen, uint32_t customer, customer_w
             return; /* converts anyway */
         last = day;
     }
-    /* drop-out follows an order at once: dead at D iff it followed one before D */
-    bool alive = !(ahead.dropped && last < p->uplift_day);
+    /* BG/NBD: drop-out follows an order at once, dead at D iff it followed one
+     * before D; Pareto/NBD: dead once the lifetime has passed (or planted churn
+     * ended it after the first order, which is before D) */
+    bool alive = isinf(walk->lifetime_days)
+                     ? !(ahead.dropped && last < p->uplift_day)
+                     : !walk->stop_after_first &&
+                           walk->lifetime_days > (double)(p->uplift_day - walk->first_day);
     double chance = alive ? 1.0 - exp(-walk->rate_per_day * (end - p->uplift_day)) : 0.0;
     double add = chance < 1.0 ? p->uplift_conversion / (1.0 - chance) : 1.0;
     rng g;
@@ -499,10 +520,22 @@ static void walk_begin(const generator *gen, uint32_t customer, customer_walk *w
     rng_seed(&walk->g, options->seed, STREAM_PROCESS, customer, 0);
     walk->first_day = draw_first_day(gen, &walk->g);
     walk->horizon_days = (double)(options->last_day - walk->first_day + 1);
-    /* lambda ~ Gamma(r, rate alpha) per week; p ~ Beta(a, b). */
-    double lambda = rng_gamma(&walk->g, options->bgnbd_r) / options->bgnbd_alpha;
-    walk->rate_per_day = lambda / 7.0;
-    walk->dropout = rng_beta(&walk->g, options->bgnbd_a, options->bgnbd_b);
+    if (options->process == CVO_GEN_PNBD) {
+        /* lambda ~ Gamma(r, rate alpha), mu ~ Gamma(s, rate beta) per week;
+         * lifetime ~ Exponential(mu) weeks. */
+        double lambda = rng_gamma(&walk->g, options->pnbd_r) / options->pnbd_alpha;
+        double mu = rng_gamma(&walk->g, options->pnbd_s) / options->pnbd_beta;
+        double life = rng_exponential(&walk->g);
+        walk->rate_per_day = lambda / 7.0;
+        walk->dropout = 0.0;
+        walk->lifetime_days = mu > 0.0 ? 7.0 * life / mu : INFINITY;
+    } else {
+        /* lambda ~ Gamma(r, rate alpha) per week; p ~ Beta(a, b). */
+        double lambda = rng_gamma(&walk->g, options->bgnbd_r) / options->bgnbd_alpha;
+        walk->rate_per_day = lambda / 7.0;
+        walk->dropout = rng_beta(&walk->g, options->bgnbd_a, options->bgnbd_b);
+        walk->lifetime_days = INFINITY;
+    }
     walk->elapsed_days = 0.0;
     walk->orders = 0;
     walk->done = false;
@@ -514,7 +547,9 @@ static void walk_begin(const generator *gen, uint32_t customer, customer_walk *w
 
 /* The day of the next order, or false once the customer has dropped out or the
  * window has ended. As in FHL (2005), drop-out may follow each repeat purchase,
- * never the first one; purchases while alive are a Poisson process. */
+ * never the first one; purchases while alive are a Poisson process. In the
+ * Pareto/NBD process dropout is 0 and the customer is gone once the next
+ * purchase would fall after their lifetime. */
 static bool walk_natural(customer_walk *walk, int32_t *day)
 {
     if (walk->done)
@@ -527,6 +562,8 @@ static bool walk_natural(customer_walk *walk, int32_t *day)
         if (walk->rate_per_day > 0.0)
             walk->elapsed_days += rng_exponential(&walk->g) / walk->rate_per_day;
         walk->done = !(walk->rate_per_day > 0.0) || walk->elapsed_days >= walk->horizon_days;
+        if (!walk->done && walk->elapsed_days >= walk->lifetime_days)
+            walk->done = walk->dropped = true;
     }
     if (walk->done)
         return false;

@@ -592,6 +592,13 @@ static double expected_repeats(const cvo_generate_options *o, double t)
     return sum / steps / (o->bgnbd_a * exp(log_beta));
 }
 
+/* Pareto/NBD (Schmittlein et al. 1987, eq. for E[X(t)]), s != 1. */
+static double expected_pnbd_repeats(const cvo_generate_options *o, double t)
+{
+    double r = o->pnbd_r, alpha = o->pnbd_alpha, s = o->pnbd_s, beta = o->pnbd_beta;
+    return r * beta / (alpha * (s - 1.0)) * (1.0 - pow(beta / (beta + t), s - 1.0));
+}
+
 /* Every customer's first order day is uniform on the window; a purchase counts
  * while its time is before the end of last_day, so the age is (last - d + 1) / 7. */
 static double expected_orders(const cvo_generate_options *o)
@@ -599,7 +606,8 @@ static double expected_orders(const cvo_generate_options *o)
     double sum = 0;
     int32_t span = o->last_day - o->first_day + 1;
     for (int32_t d = o->first_day; d <= o->last_day; d++)
-        sum += expected_repeats(o, (o->last_day - d + 1) / 7.0);
+        sum += o->process == CVO_GEN_PNBD ? expected_pnbd_repeats(o, (o->last_day - d + 1) / 7.0)
+                                          : expected_repeats(o, (o->last_day - d + 1) / 7.0);
     return 1.0 + sum / span;
 }
 
@@ -654,6 +662,50 @@ static void test_orders_per_customer_other_process(void **state)
     options.bgnbd_a = 2.0;
     options.bgnbd_b = 6.0;
     check_orders_per_customer(&options);
+}
+
+static void test_orders_per_customer_pareto_nbd(void **state)
+{
+    (void)state;
+    cvo_generate_options options;
+    options_with(&options, 20000, 19);
+    options.process = CVO_GEN_PNBD;
+    check_orders_per_customer(&options);
+    options_with(&options, 20000, 20);
+    options.process = CVO_GEN_PNBD;
+    options.first_day = options.last_day - 364;
+    options.pnbd_r = 2.0;
+    options.pnbd_alpha = 8.0;
+    options.pnbd_s = 1.5;
+    options.pnbd_beta = 6.0;
+    check_orders_per_customer(&options);
+}
+
+/* A BG/NBD store's bytes do not depend on the Pareto/NBD parameters, and the
+ * Pareto/NBD mode is as deterministic as the default. */
+static void test_pareto_nbd_mode_bytes(void **state)
+{
+    (void)state;
+    cvo_generate_options options;
+    store plain, changed, pareto, again;
+    options_with(&options, 1500, 7);
+    assert_int_equal(generate(&options, &plain), CVO_OK);
+    options.pnbd_r = 3.0;
+    options.pnbd_beta = 1.0;
+    assert_int_equal(generate(&options, &changed), CVO_OK);
+    assert_int_equal(plain.orders_len, changed.orders_len);
+    assert_memory_equal(plain.orders, changed.orders, plain.orders_len);
+    options.process = CVO_GEN_PNBD;
+    assert_int_equal(generate(&options, &pareto), CVO_OK);
+    assert_int_equal(generate(&options, &again), CVO_OK);
+    assert_int_equal(pareto.orders_len, again.orders_len);
+    assert_memory_equal(pareto.orders, again.orders, pareto.orders_len);
+    assert_true(pareto.orders_len != plain.orders_len ||
+                memcmp(pareto.orders, plain.orders, plain.orders_len) != 0);
+    store_free(&plain);
+    store_free(&changed);
+    store_free(&pareto);
+    store_free(&again);
 }
 
 /* ---- deliveries, surveys and planted effects, read back from the CSV ------------------ */
@@ -1093,6 +1145,15 @@ static void test_option_errors(void **state)
     o.bgnbd_b = INFINITY;
     expect_argument_error(&o, "b must");
     cvo_generate_options_init(&o);
+    o.process = CVO_GEN_PNBD;
+    o.pnbd_s = 0;
+    expect_argument_error(&o, "s must");
+    o.pnbd_s = 1;
+    o.pnbd_beta = NAN;
+    expect_argument_error(&o, "beta must");
+    o.process = 7;
+    expect_argument_error(&o, "unknown purchase process");
+    cvo_generate_options_init(&o);
     o.plant_strength = 1.5;
     expect_argument_error(&o, "plant strength");
     o.plant_strength = NAN;
@@ -1132,6 +1193,9 @@ static void test_defaults(void **state)
     assert_true(o.duplicate_rate == 0.0);
     assert_true(o.bgnbd_r == 0.75 && o.bgnbd_alpha == 20.0);
     assert_true(o.bgnbd_a == 0.8 && o.bgnbd_b == 2.5);
+    assert_int_equal(o.process, CVO_GEN_BGNBD);
+    assert_true(o.pnbd_r == 0.55 && o.pnbd_alpha == 10.5);
+    assert_true(o.pnbd_s == 0.6 && o.pnbd_beta == 11.7);
 }
 
 static void test_write_error(void **state)
@@ -1232,6 +1296,8 @@ int main(void)
         cmocka_unit_test(test_nps_rows),
         cmocka_unit_test(test_orders_per_customer_defaults),
         cmocka_unit_test(test_orders_per_customer_other_process),
+        cmocka_unit_test(test_orders_per_customer_pareto_nbd),
+        cmocka_unit_test(test_pareto_nbd_mode_bytes),
         cmocka_unit_test(test_deliveries),
         cmocka_unit_test(test_survey_timing),
         cmocka_unit_test(test_plants_off_by_default),
