@@ -2367,6 +2367,14 @@ typedef struct cvo_generate_options {
     double plant_share;       /* holdout share of that experiment; default 0.2 */
     const char *plant_id_key; /* the [privacy] id_key text the arms are drawn with */
     uint32_t plant_window;    /* days; default 60 */
+    /* A planted static covariate in the process's own parametrisation (see the
+     * covariates block below): "ATTRIBUTE:purchase=G[,dropout=G]" with
+     * ATTRIBUTE "discount" (the first order used a code), "channel=NAME" or
+     * "country=CC"; for customers with it the purchase rate lambda is x exp(G)
+     * and dropout is scaled by exp(G): Pareto/NBD's rate mu x exp(G), BG/NBD's
+     * Beta(a exp(G), b exp(G)) (as CLVTools). NULL or "": none; the others'
+     * draws stay the same. */
+    const char *plant_covariate;
 } cvo_generate_options;
 
 CVO_API void cvo_generate_options_init(cvo_generate_options *options);

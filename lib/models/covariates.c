@@ -31,6 +31,11 @@ enum {
 #define COV_DAMP_START 1e-6
 #define COV_DAMP_GROW 10.0
 #define COV_DAMP_MAX 1e12
+/* A fit with |ln p| (rescaled time) or |gamma| beyond these ran to an edge of
+ * the parameter space (BG/NBD's a and b -> infinity: every customer with the
+ * same dropout chance; a dropout effect of e^10): no interior maximum. */
+#define COV_LOG_PARAM_MAX 12.0
+#define COV_GAMMA_MAX 10.0
 /* The 97.5% normal quantile of the 95% intervals. */
 #define COV_Z95 1.959963984540054
 
@@ -714,6 +719,28 @@ static bool fit_base(cvo_ctx *ctx, cov_problem *pb, const cvo_summary *summary,
     return r.converged;
 }
 
+/* Names the parameter that ran to an edge of the space into note; false when none did. */
+static bool edge_note(const cov_problem *pb, const double *theta, char *note, size_t size)
+{
+    for (int a = 0; a < pb->k; a++) {
+        bool param = a < COV_NAT;
+        if (fabs(theta[a]) <= (param ? COV_LOG_PARAM_MAX : COV_GAMMA_MAX))
+            continue;
+        size_t c = pb->columns, j = param ? 0 : (size_t)(a - COV_NAT) % c;
+        if (param)
+            snprintf(note, size,
+                     "parameter %s ran to the edge of its range: the data cannot tell the "
+                     "covariate effects apart here",
+                     pb->ops->param_names[a]);
+        else
+            snprintf(note, size,
+                     "the %s effect of covariate %zu ran to the edge of its range (|gamma| > %g)",
+                     a - COV_NAT < (int)c ? "purchase" : "dropout", j + 1, COV_GAMMA_MAX);
+        return true;
+    }
+    return false;
+}
+
 /* The fit proper: the base, then everything from there. */
 static void fit_run(cvo_ctx *ctx, cov_problem *pb, const cvo_summary *summary,
                     const cvo_cov_options *o, cvo_cov_fit *out)
@@ -729,6 +756,8 @@ static void fit_run(cvo_ctx *ctx, cov_problem *pb, const cvo_summary *summary,
     if (!r.converged)
         snprintf(out->note, sizeof out->note, "Newton steps found no maximum in %d iterations",
                  r.iterations);
+    else if (edge_note(pb, theta, out->note, sizeof out->note))
+        r.converged = false;
     else if (problem_eval_with(pb, theta, grad, hess, true) == INFINITY ||
              !fit_errors(pb, &s, theta, hess, out))
         snprintf(out->note, sizeof out->note, "the Hessian at the maximum is not usable");
