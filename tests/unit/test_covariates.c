@@ -16,6 +16,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#define COV_Z 1.959964
 
 /* ---- a small generator (tests only) ------------------------------------------------- */
 
@@ -348,12 +351,124 @@ static void test_bgnbd_coverage(void **state)
     coverage(&bgnbd_truth);
 }
 
+/* ---- coverage over generated stores --------------------------------------------------------- */
+
+/* cvo_generate stores (weeks, 2023..2025; 1500 customers, 3000 for BG/NBD,
+ * whose dropout effect only moves the spread of the dropout chance) with a
+ * discount effect planted (purchase 0.4, dropout 0.7), read back, summarised
+ * and fitted with the covariates discount and channel (4 dummies, nothing
+ * planted). COV_STORES in the environment runs that many stores per model
+ * instead (the closing note's figures come from 400). */
+enum { GEN_STORES = 60 };
+static const double planted_purchase = 0.4, planted_dropout = 0.7;
+
+static void generated_store(cvo_ctx *ctx, int process, uint64_t seed, cvo_summary **summary,
+                            cvo_covariates **cov, cvo_customers **customers)
+{
+    char path[] = "/tmp/cvo-covariates-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    FILE *orders = fdopen(fd, "w");
+    cvo_generate_options g;
+    cvo_generate_options_init(&g);
+    g.customers = process == CVO_GEN_PNBD ? 1500 : 3000;
+    g.seed = seed;
+    g.process = process;
+    g.plant_covariate = "discount:purchase=0.4,dropout=0.7";
+    assert_int_equal(cvo_generate(ctx, &g, orders, NULL, NULL), CVO_OK);
+    fclose(orders);
+    cvo_load_options lo;
+    cvo_load_options_init(&lo);
+    lo.path = path;
+    lo.keep_orders = true;
+    assert_int_equal(cvo_orders_load(ctx, &lo, customers, NULL), CVO_OK);
+    unlink(path);
+    cvo_summary_options so;
+    cvo_summary_options_init(&so);
+    so.as_of_day = g.last_day + 1;
+    assert_int_equal(cvo_summary_from_orders(ctx, *customers, &so, summary), CVO_OK);
+    char note[256];
+    assert_int_equal(cvo_covariates_from_customers(ctx, *customers, *summary, "discount,channel",
+                                                   0, cov, note, sizeof note),
+                     CVO_OK);
+    assert_int_equal((int)cvo_covariates_columns(*cov), 5);
+    assert_string_equal(cvo_covariates_name(*cov, 0), "discount");
+}
+
+static void generated_coverage(cvo_model model, int process)
+{
+    cvo_ctx *ctx = NULL;
+    assert_int_equal(cvo_ctx_new(&ctx, NULL), CVO_OK);
+    cvo_cov_options o;
+    cvo_cov_options_init(&o);
+    o.lr_tests = false;
+    const char *env = getenv("COV_STORES");
+    int stores = env != NULL ? atoi(env) : GEN_STORES, fitted = 0;
+    int planted[2] = {0}, null_covered = 0, null_count = 0, null_zero[8] = {0};
+    for (int seed = 1; seed <= stores; seed++) {
+        cvo_summary *s = NULL;
+        cvo_covariates *cov = NULL;
+        cvo_customers *cs = NULL;
+        generated_store(ctx, process, (uint64_t)seed, &s, &cov, &cs);
+        cvo_cov_fit fit;
+        assert_int_equal(cvo_cov_fit_model(ctx, model, s, cov, &o, &fit), CVO_OK);
+        cvo_covariates_free(cov);
+        cvo_summary_free(s);
+        cvo_customers_free(cs);
+        if (!fit.converged) {
+            print_message("  seed %d: %s\n", seed, fit.note);
+            continue;
+        }
+        fitted++;
+        const cvo_cov_effect *p = &fit.column[0].purchase, *d = &fit.column[0].dropout;
+        planted[0] += fabs(p->gamma - planted_purchase) <= COV_Z * p->std_error;
+        planted[1] += fabs(d->gamma - planted_dropout) <= COV_Z * d->std_error;
+        for (size_t j = 1; j < fit.columns; j++) {
+            const cvo_cov_effect *e[2] = {&fit.column[j].purchase, &fit.column[j].dropout};
+            for (int k = 0; k < 2; k++) {
+                bool in = fabs(e[k]->gamma) <= COV_Z * e[k]->std_error;
+                null_covered += in;
+                null_zero[2 * (j - 1) + k] += in;
+                null_count++;
+            }
+        }
+    }
+    double rate_p = (double)planted[0] / fitted, rate_d = (double)planted[1] / fitted;
+    double rate_null = (double)null_covered / null_count;
+    print_message("%s, generated stores: %d of %d fitted; 95%% CI covers the planted discount "
+                  "gamma_p %.3f, gamma_d %.3f; 0 for the 8 channel gammas %.3f (each: %.2f %.2f "
+                  "%.2f %.2f %.2f %.2f %.2f %.2f)\n",
+                  cvo_model_name(model), fitted, stores, rate_p, rate_d, rate_null,
+                  (double)null_zero[0] / fitted, (double)null_zero[1] / fitted,
+                  (double)null_zero[2] / fitted, (double)null_zero[3] / fitted,
+                  (double)null_zero[4] / fitted, (double)null_zero[5] / fitted,
+                  (double)null_zero[6] / fitted, (double)null_zero[7] / fitted);
+    assert_true(fitted >= stores * 90 / 100);
+    assert_true(fabs(rate_p - 0.95) <= 0.06);
+    assert_true(fabs(rate_d - 0.95) <= 0.06);
+    assert_true(fabs(rate_null - 0.95) <= 0.03);
+    cvo_ctx_free(ctx);
+}
+
+static void test_pnbd_generated(void **state)
+{
+    (void)state;
+    generated_coverage(CVO_MODEL_PNBD, CVO_GEN_PNBD);
+}
+
+static void test_bgnbd_generated(void **state)
+{
+    (void)state;
+    generated_coverage(CVO_MODEL_BGNBD, CVO_GEN_BGNBD);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_pnbd_direct),     cmocka_unit_test(test_bgnbd_direct),
         cmocka_unit_test(test_zero_covariates), cmocka_unit_test(test_errors),
         cmocka_unit_test(test_pnbd_coverage),   cmocka_unit_test(test_bgnbd_coverage),
+        cmocka_unit_test(test_pnbd_generated),  cmocka_unit_test(test_bgnbd_generated),
     };
     if (getenv("COV_TEST") != NULL)
         cmocka_set_test_filter(getenv("COV_TEST"));
