@@ -2474,8 +2474,11 @@ typedef struct cvo_cov_group_test {
 } cvo_cov_group_test;
 
 typedef struct cvo_cov_options {
-    bool lr_tests;      /* refit without each coefficient and group; default true */
-    int max_iterations; /* Newton steps per fit; default 200 */
+    bool lr_tests;        /* refit without each coefficient and group; default true */
+    int max_iterations;   /* Newton steps per fit; default 200 */
+    size_t max_customers; /* fit every k-th summary row so that at most this many are
+                             used (the intervals are then those of that sample); 0: all
+                             (default) */
 } cvo_cov_options;
 
 CVO_API void cvo_cov_options_init(cvo_cov_options *options);
@@ -2512,6 +2515,20 @@ CVO_API CVO_NODISCARD cvo_status cvo_cov_fit_model(cvo_ctx *ctx, cvo_model model
                                                    const cvo_covariates *cov,
                                                    const cvo_cov_options *options,
                                                    cvo_cov_fit *out);
+/* What the fit says of column's effect on one process (dropout or purchase),
+ * in a sentence: "Customers acquired with a discount code drop out faster:
+ * the dropout rate is x 2.37 (95% CI 1.79-3.14)." (or "slower", "buy more
+ * often", "no clear difference ... (the interval holds 1)"). Pareto/NBD
+ * only for dropout (BG/NBD's dropout effect is not a rate: "" then). Writes
+ * at most size bytes; returns the length wanted. */
+CVO_API size_t cvo_cov_effect_text(const cvo_cov_fit *fit, size_t column, bool dropout,
+                                   char *out, size_t size);
+/* The Pareto/NBD fit with the covariates discount and channel that
+ * cvo_analyze makes for the deep dives (on at most 10,000 customers, every
+ * k-th; no LR tests), or NULL when it could not be made:
+ * cvo_analysis_covariates_note says why. */
+CVO_API const cvo_cov_fit *cvo_analysis_covariates(const cvo_analysis *analysis);
+CVO_API const char *cvo_analysis_covariates_note(const cvo_analysis *analysis);
 
 #ifdef __cplusplus
 }

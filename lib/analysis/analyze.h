@@ -40,6 +40,8 @@ struct cvo_analysis {
     profit_margins margins; /* every order's margin, once for cohorts and dives (side_ctx) */
     cvo_cohorts *cohorts;   /* NULL when they could not be computed */
     cvo_dive *dives[CVO_DIVE_BY__COUNT]; /* deep dives, one per grouping */
+    cvo_cov_fit *covariates;             /* Pareto/NBD with discount and channel; NULL: none */
+    char covariates_note[256];           /* why none, or what was left out */
     cvo_backtest *backtest;
     char backtest_note[512];
     int32_t calibration_end;

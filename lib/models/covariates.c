@@ -197,10 +197,14 @@ static void problem_free(cvo_ctx *ctx, cov_problem *pb)
 
 /* The usable summary rows as sort items; *n how many. */
 static cvo_status collect_items(cvo_ctx *ctx, const cvo_summary *summary, const cvo_covariates *cov,
-                                sort_item *items, size_t *n)
+                                size_t max_customers, sort_item *items, size_t *n)
 {
     *n = 0;
-    for (size_t i = 0; i < cvo_summary_count(summary); i++) {
+    size_t total = cvo_summary_count(summary);
+    size_t stride = max_customers > 0 && total > max_customers
+                        ? (total + max_customers - 1) / max_customers
+                        : 1;
+    for (size_t i = 0; i < total; i += stride) {
         const cvo_summary_row *s = cvo_summary_at(summary, i);
         if (!(s->weight > 0))
             continue;
@@ -256,7 +260,7 @@ static cvo_status problem_rows(cvo_ctx *ctx, cov_problem *pb, sort_item *items, 
 
 static cvo_status problem_build(cvo_ctx *ctx, const model_ops *ops, const cov_role *role,
                                 const cvo_summary *summary, const cvo_covariates *cov,
-                                cov_problem *pb)
+                                size_t max_customers, cov_problem *pb)
 {
     memset(pb, 0, sizeof *pb);
     pb->ops = ops;
@@ -267,7 +271,7 @@ static cvo_status problem_build(cvo_ctx *ctx, const model_ops *ops, const cov_ro
     sort_item *items = mem_array(ctx, total, sizeof *items);
     if (items == NULL)
         return ctx_nomem(ctx);
-    cvo_status status = collect_items(ctx, summary, cov, items, &n);
+    cvo_status status = collect_items(ctx, summary, cov, max_customers, items, &n);
     if (status == CVO_OK && n == 0)
         status = ctx_fail(ctx, CVO_ERR_EMPTY, "no customer to fit the covariates on");
     if (status == CVO_OK)
@@ -523,6 +527,7 @@ void cvo_cov_options_init(cvo_cov_options *options)
 {
     options->lr_tests = true;
     options->max_iterations = 200;
+    options->max_customers = 0;
 }
 
 static void effect_clear(cvo_cov_effect *e)
@@ -791,7 +796,7 @@ cvo_status cvo_cov_fit_model(cvo_ctx *ctx, cvo_model model, const cvo_summary *s
     fit_groups(cov, out);
     count_customers(summary, cov, out);
     cov_problem pb;
-    CVO_TRY(problem_build(ctx, ops, role, summary, cov, &pb));
+    CVO_TRY(problem_build(ctx, ops, role, summary, cov, o->max_customers, &pb));
     out->n = (uint64_t)llround(pb.weight);
     fit_run(ctx, &pb, summary, o, out);
     problem_free(ctx, &pb);
@@ -822,4 +827,54 @@ double cov_loglik_direct(cvo_model model, const cvo_summary *summary, const cvo_
             sum += s->weight * ops->loglik(p, &row, NULL);
     }
     return sum;
+}
+
+/* ---- in words ---------------------------------------------------------------------------- */
+
+/* "Customers acquired with a discount code", "Customers acquired through email"... */
+static void subject_of(const char *name, char *out, size_t size)
+{
+    const char *eq = strchr(name, '=');
+    size_t group = eq ? (size_t)(eq - name) : strlen(name);
+    const char *level = eq ? eq + 1 : "";
+    if (strcmp(name, "discount") == 0)
+        snprintf(out, size, "Customers acquired with a discount code");
+    else if (group == 7 && strncmp(name, "channel", 7) == 0)
+        snprintf(out, size, "Customers acquired through %s", level);
+    else if (group == 7 && strncmp(name, "country", 7) == 0)
+        snprintf(out, size, "Customers in %s", level);
+    else if (group == 8 && strncmp(name, "category", 8) == 0)
+        snprintf(out, size, "Customers whose first order was mostly %s", level);
+    else
+        snprintf(out, size, "Customers with %s", name);
+}
+
+size_t cvo_cov_effect_text(const cvo_cov_fit *fit, size_t column, bool dropout, char *out,
+                           size_t size)
+{
+    if (size > 0)
+        out[0] = '\0';
+    if (fit == NULL || !fit->converged || column >= fit->columns ||
+        (dropout && fit->model != CVO_MODEL_PNBD))
+        return 0;
+    const cvo_cov_column *c = &fit->column[column];
+    const cvo_cov_effect *e = dropout ? &c->dropout : &c->purchase;
+    if (!isfinite(e->factor_low) || !isfinite(e->factor_high))
+        return 0;
+    char who[CVO_COV_NAME_BYTES + 64];
+    subject_of(c->name, who, sizeof who);
+    const char *what = dropout ? "the dropout rate" : "the purchase rate";
+    int n;
+    if (e->factor_low > 1 || e->factor_high < 1) {
+        bool up = e->factor_low > 1;
+        const char *verb = dropout ? (up ? "drop out faster" : "drop out more slowly")
+                                   : (up ? "buy more often" : "buy less often");
+        n = snprintf(out, size, "%s %s: %s is x %.2f (95%% CI %.2f-%.2f).", who, verb, what,
+                     e->factor, e->factor_low, e->factor_high);
+    } else {
+        n = snprintf(out, size,
+                     "%s: no clear difference in %s: x %.2f (95%% CI %.2f-%.2f holds 1).", who,
+                     what, e->factor, e->factor_low, e->factor_high);
+    }
+    return n > 0 ? (size_t)n : 0;
 }
