@@ -42,6 +42,8 @@ struct cvo_analysis {
     cvo_dive *dives[CVO_DIVE_BY__COUNT]; /* deep dives, one per grouping */
     cvo_cov_fit *covariates;             /* Pareto/NBD with discount and channel; NULL: none */
     char covariates_note[256];           /* why none, or what was left out */
+    cvo_season season;                   /* of the whole history, used by the predictions */
+    cvo_season backtest_season;          /* of the backtest's calibration part */
     cvo_backtest *backtest;
     char backtest_note[512];
     int32_t calibration_end;

@@ -168,10 +168,12 @@ typedef struct error_case {
 static const error_case error_cases[] = {
     {"[scoring]\n\n[colors]\n", "3: unknown section [colors] (expected one of scoring, model, "
                                 "churn, segments, lists, holdout, experiment, loyalty, profit, "
-                                "nps, dive, klaviyo, push, gorgias, privacy, report, safety)"},
+                                "nps, dive, klaviyo, push, gorgias, shopify, privacy, report, "
+                                "safety)"},
     {"[model]\nhorizon = 3\n",
      "2: unknown key 'horizon' in [model] (expected one of period, horizon_months, "
-     "annual_discount, currency, backtest_holdout_share)"},
+     "annual_discount, currency, backtest_holdout_share, "
+     "seasonality)"},
     {"[scoring]\nlevels = 4\n# again\nlevels = 3\n",
      "4: scoring.levels: duplicate key, already set on line 2"},
     {"[scoring]\nlevels = 4\n[model]\n[scoring]\nlevels = 4\n",
@@ -324,7 +326,7 @@ static void test_set(void **state)
     expect_set_error(f, "colours", "levels", "4",
                      "colours.levels: unknown section (expected one of scoring, model, churn, "
                      "segments, lists, holdout, experiment, loyalty, profit, nps, dive, klaviyo, "
-                     "push, gorgias, privacy, report, safety)");
+                     "push, gorgias, shopify, privacy, report, safety)");
     expect_set_error(f, "churn", "high_below", "0.8",
                      "churn.high_below: churn.low_from (0.7) must be >= churn.high_below (0.8)");
     expect_set_error(f, "report", "title", "\"a", "report.title: unterminated quoted value");

@@ -763,7 +763,7 @@ static void check_batch_rows(cvo_ctx *ctx, const model_ops *ops, const cvo_summa
 /* Standard errors from -H^-1, H the Hessian of the per-row sum in p by
  * central differences of the gradient at the fitted parameters: the batch's
  * exact Hessian must reproduce them to 1e-5, a Hessian of differences (Pareto/NBD,
- * BG/BB) to 1e-4. */
+ * BG/BB; step 1e-4 in the log-parameters) to 1e-3. */
 static void check_standard_errors(cvo_ctx *ctx, const model_ops *ops, const cvo_summary *s,
                                   const cvo_fit *fit, double tolerance)
 {
@@ -872,7 +872,7 @@ static void test_standard_errors_every_model(void **state)
         assert_int_equal(fit.status, CVO_FIT_CONVERGED);
         for (int k = 0; k < fit.nparams; k++)
             assert_true(fit.std_error[k] > 0 && isfinite(fit.std_error[k]));
-        check_standard_errors(ctx, ops[m], s, &fit, 1e-4);
+        check_standard_errors(ctx, ops[m], s, &fit, 1e-3);
     }
     cvo_summary_free(s);
     cvo_summary *donations = NULL;
@@ -880,7 +880,7 @@ static void test_standard_errors_every_model(void **state)
     cvo_fit fit;
     assert_int_equal(cvo_model_fit(ctx, CVO_MODEL_BGBB, donations, NULL, &fit), CVO_OK);
     assert_int_equal(fit.status, CVO_FIT_CONVERGED);
-    check_standard_errors(ctx, bgbb_model(), donations, &fit, 1e-4);
+    check_standard_errors(ctx, bgbb_model(), donations, &fit, 1e-3);
     cvo_summary_free(donations);
     cvo_ctx_free(ctx);
 }
