@@ -2660,7 +2660,7 @@ typedef struct cvo_cov_group_test {
 
 typedef struct cvo_cov_options {
     bool lr_tests;        /* refit without each coefficient and group; default true */
-    int max_iterations;   /* Newton steps per fit; default 200 */
+    int max_iterations;   /* Newton steps per fit; default 100 */
     size_t max_customers; /* fit every k-th summary row so that at most this many are
                              used (the intervals are then those of that sample); 0: all
                              (default) */

@@ -461,7 +461,18 @@ typedef struct newton_result {
     double f;
     int iterations;
     bool converged;
+    bool edge; /* stopped: a free component ran beyond COV_LOG_PARAM_MAX or COV_GAMMA_MAX */
 } newton_result;
+
+/* Whether a free component of theta is beyond its bound (an edge of the space:
+ * the steps would crawl after it for ever). */
+static bool beyond_edge(const cov_problem *pb, const double *theta)
+{
+    for (int a = 0; a < pb->k; a++)
+        if (!pb->fixed[a] && fabs(theta[a]) > (a < COV_NAT ? COV_LOG_PARAM_MAX : COV_GAMMA_MAX))
+            return true;
+    return false;
+}
 
 /* One accepted damped step from theta (f, grad, hess there); false when no
  * damping finds a lower f. *damp carries over between steps. */
@@ -496,7 +507,7 @@ static newton_result newton_run(const cov_problem *pb, cov_solver *s, double *th
 {
     int k = pb->k;
     double grad[COV_K_MAX], damp = COV_DAMP_START;
-    newton_result out = {INFINITY, 0, false};
+    newton_result out = {INFINITY, 0, false, false};
     s->free_count = 0;
     for (int a = 0; a < k; a++)
         if (!pb->fixed[a])
@@ -512,6 +523,10 @@ static newton_result newton_run(const cov_problem *pb, cov_solver *s, double *th
         double moved = 0;
         if (!newton_step(pb, s, theta, &out.f, grad, hess, &damp, &moved))
             return out;
+        if (beyond_edge(pb, theta)) {
+            out.edge = true;
+            return out;
+        }
         if (moved < COV_STEP_TOL) {
             out.f = problem_eval(pb, theta, grad, hess);
             out.converged = isfinite(out.f);
@@ -526,7 +541,7 @@ static newton_result newton_run(const cov_problem *pb, cov_solver *s, double *th
 void cvo_cov_options_init(cvo_cov_options *options)
 {
     options->lr_tests = true;
-    options->max_iterations = 200;
+    options->max_iterations = 100;
     options->max_customers = 0;
 }
 
@@ -700,7 +715,7 @@ static bool fit_base(cvo_ctx *ctx, cov_problem *pb, const cvo_summary *summary,
         pb->fixed[a] = true;
     base_start(pb, theta);
     newton_result r = newton_run(pb, &s, theta, hess, o->max_iterations);
-    if (!r.converged) {
+    if (!r.converged && !r.edge) {
         cvo_fit base;
         if (cvo_model_fit(ctx, pb->ops == pnbd_model() ? CVO_MODEL_PNBD : CVO_MODEL_BGNBD, summary,
                           NULL, &base) == CVO_OK &&
@@ -717,8 +732,22 @@ static bool fit_base(cvo_ctx *ctx, cov_problem *pb, const cvo_summary *summary,
     }
     memset(pb->fixed, 0, sizeof pb->fixed);
     *f = r.f;
-    for (int m = 0; m < COV_NAT; m++)
-        r.converged = r.converged && fabs(theta[m]) < 30; /* not run off to an edge */
+    if (r.edge) {
+        double p[COV_NAT];
+        for (int m = 0; m < COV_NAT; m++)
+            p[m] = exp(theta[m]);
+        if (pb->ops->dropout != NULL && pb->ops->dropout(p) < 1e-3)
+            snprintf(why, why_size,
+                     "the model without covariates goes to the no-dropout edge (nobody drops "
+                     "out; the NBD): no covariate fit");
+        else
+            for (int m = COV_NAT - 1; m >= 0; m--)
+                if (fabs(theta[m]) > COV_LOG_PARAM_MAX)
+                    snprintf(why, why_size,
+                             "the model without covariates has no interior maximum here (%s "
+                             "runs to the edge of its range): no covariate fit",
+                             pb->ops->param_names[m]);
+    }
     if (!r.converged && why[0] == '\0')
         snprintf(why, why_size, "the model without covariates has no interior maximum here");
     return r.converged;
@@ -758,11 +787,12 @@ static void fit_run(cvo_ctx *ctx, cov_problem *pb, const cvo_summary *summary,
     out->loglik_base = loglik_of(pb, f_base);
     newton_result r = newton_run(pb, &s, theta, hess, o->max_iterations);
     out->iterations = r.iterations;
+    bool edge = (r.edge || r.converged) && edge_note(pb, theta, out->note, sizeof out->note);
+    if (edge)
+        return; /* the note says which parameter ran off */
     if (!r.converged)
         snprintf(out->note, sizeof out->note, "Newton steps found no maximum in %d iterations",
                  r.iterations);
-    else if (edge_note(pb, theta, out->note, sizeof out->note))
-        r.converged = false;
     else if (problem_eval_with(pb, theta, grad, hess, true) == INFINITY ||
              !fit_errors(pb, &s, theta, hess, out))
         snprintf(out->note, sizeof out->note, "the Hessian at the maximum is not usable");
