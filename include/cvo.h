@@ -2709,7 +2709,7 @@ CVO_API CVO_NODISCARD cvo_status cvo_cov_fit_model(cvo_ctx *ctx, cvo_model model
 CVO_API size_t cvo_cov_effect_text(const cvo_cov_fit *fit, size_t column, bool dropout,
                                    char *out, size_t size);
 /* The Pareto/NBD fit with the covariates discount and channel that
- * cvo_analyze makes for the deep dives (on at most 10,000 customers, every
+ * cvo_analyze makes for the deep dives (on at most 5,000 customers, every
  * k-th; no LR tests), or NULL when it could not be made:
  * cvo_analysis_covariates_note says why. */
 CVO_API const cvo_cov_fit *cvo_analysis_covariates(const cvo_analysis *analysis);

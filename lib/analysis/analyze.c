@@ -237,7 +237,7 @@ static cvo_status cohorts(cvo_analysis *a)
  * and the acquisition channel as covariates (on ANALYSIS_COV_CUSTOMERS at
  * most, Wald intervals only), in the analysis' period. A fit that cannot be
  * made leaves a note, never an error (but running out of memory). */
-#define ANALYSIS_COV_CUSTOMERS 10000
+#define ANALYSIS_COV_CUSTOMERS 5000
 static cvo_status covariates(cvo_analysis *a)
 {
     cvo_ctx *ctx = a->side_ctx;

@@ -894,17 +894,19 @@ size_t cvo_cov_effect_text(const cvo_cov_fit *fit, size_t column, bool dropout, 
     char who[CVO_COV_NAME_BYTES + 64];
     subject_of(c->name, who, sizeof who);
     const char *what = dropout ? "the dropout rate" : "the purchase rate";
+    /* three decimals where two would show a bound that excludes 1 as 1.00 */
+    int d = fabs(e->factor_low - 1) < 0.005 || fabs(e->factor_high - 1) < 0.005 ? 3 : 2;
     int n;
     if (e->factor_low > 1 || e->factor_high < 1) {
         bool up = e->factor_low > 1;
         const char *verb = dropout ? (up ? "drop out faster" : "drop out more slowly")
                                    : (up ? "buy more often" : "buy less often");
-        n = snprintf(out, size, "%s %s: %s is x %.2f (95%% CI %.2f-%.2f).", who, verb, what,
-                     e->factor, e->factor_low, e->factor_high);
+        n = snprintf(out, size, "%s %s: %s is x %.*f (95%% CI %.*f-%.*f).", who, verb, what, d,
+                     e->factor, d, e->factor_low, d, e->factor_high);
     } else {
         n = snprintf(out, size,
-                     "%s: no clear difference in %s: x %.2f (95%% CI %.2f-%.2f holds 1).", who,
-                     what, e->factor, e->factor_low, e->factor_high);
+                     "%s: no clear difference in %s: x %.*f (95%% CI %.*f-%.*f holds 1).", who,
+                     what, d, e->factor, d, e->factor_low, d, e->factor_high);
     }
     return n > 0 ? (size_t)n : 0;
 }

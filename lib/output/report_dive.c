@@ -234,35 +234,59 @@ static void country_table(FILE *out, const cvo_dive *dive)
     fputs("</tbody></table></div>\n", out);
 }
 
+/* Whether the effect's interval leaves out 1. */
+static bool effect_clear(const cvo_cov_effect *e)
+{
+    return e->factor_low > 1 || e->factor_high < 1;
+}
+
 /* What the Pareto/NBD model with covariates says of this grouping's columns
- * (discount, channel=...): one sentence per process, as a short list. */
+ * (discount, channel=...): a sentence per clear effect, then the levels where
+ * neither rate differs clearly, in one line. */
 static void model_statements(FILE *out, const cvo_analysis *a, cvo_dive_by by)
 {
     const cvo_cov_fit *fit = cvo_analysis_covariates(a);
-    const char *group = by == CVO_DIVE_DISCOUNT ? "discount" : "channel";
     if (fit == NULL || (by != CVO_DIVE_DISCOUNT && by != CVO_DIVE_CHANNEL))
         return;
-    bool any = false;
+    const char *group = by == CVO_DIVE_DISCOUNT ? "discount" : "channel";
+    fputs("<p>From the Pareto/NBD model with the first-order discount and the channel as "
+          "covariates (all else equal; rates per customer while active):</p>\n<ul "
+          "class=\"model\">\n",
+          out);
+    bool unclear_any = false;
     for (size_t j = 0; j < fit->columns; j++) {
-        if (strcmp(fit->column[j].group, group) != 0)
+        const cvo_cov_column *c = &fit->column[j];
+        if (strcmp(c->group, group) != 0)
             continue;
+        bool clear = false;
         for (int dropout = 1; dropout >= 0; dropout--) {
             char text[320];
-            if (cvo_cov_effect_text(fit, j, dropout, text, sizeof text) == 0)
+            if (!effect_clear(dropout ? &c->dropout : &c->purchase) ||
+                cvo_cov_effect_text(fit, j, dropout, text, sizeof text) == 0)
                 continue;
-            if (!any)
-                fputs("<p>From the Pareto/NBD model with the first-order discount and the "
-                      "channel as covariates (all else equal; rates per customer while "
-                      "active):</p>\n<ul class=\"model\">\n",
-                      out);
-            any = true;
+            clear = true;
             fputs("<li>", out);
             svg_escape(out, text);
             fputs("</li>\n", out);
         }
+        unclear_any |= !clear;
     }
-    if (any)
-        fputs("</ul>\n", out);
+    if (unclear_any) {
+        fputs("<li>No clear difference in either rate (the 95% intervals hold 1): ", out);
+        bool first = true;
+        for (size_t j = 0; j < fit->columns; j++) {
+            const cvo_cov_column *c = &fit->column[j];
+            if (strcmp(c->group, group) != 0 || effect_clear(&c->dropout) ||
+                effect_clear(&c->purchase))
+                continue;
+            const char *eq = strchr(c->name, '=');
+            fputs(first ? "" : ", ", out);
+            svg_escape(out, eq ? eq + 1 : "customers acquired with a discount code");
+            first = false;
+        }
+        fputs(".</li>\n", out);
+    }
+    fputs("</ul>\n", out);
 }
 
 static void grouping(FILE *out, const cvo_analysis *a, const cvo_dive *dive)
