@@ -12,6 +12,9 @@ static const opt_spec specs[] = {
     {"model", 'm', "NAME", "bgnbd, mbgnbd, pnbd, bgbb or gg"},
     {"penalty", 0, "L", "L2 penalty on the parameters (default 0)"},
     {"json", 0, NULL, "print one JSON object"},
+    {"covariates", 0, "LIST",
+     "bgnbd, pnbd: static covariates discount,channel,country,category, with LR tests"},
+    {"covariate-file", 0, "FILE", "bgnbd, pnbd: numeric covariates by customer_id (or Id)"},
     CLI_SUMMARY_OPTIONS,
     CLI_INPUT_OPTIONS,
 };
@@ -199,8 +202,151 @@ static void print_json(const cvo_fit *fit, const cvo_backtest *b, const cvo_seas
     printf("}\n");
 }
 
+static void print_effect(const char *process, const cvo_cov_effect *e)
+{
+    printf("  %-9s %10.4f %10.4f %9.3f  %7.3f..%-7.3f %9.2f %10.3g\n", process, e->gamma,
+           e->std_error, e->factor, e->factor_low, e->factor_high, e->lr_stat, e->lr_p);
+}
+
+static void print_cov_fit(const char *source, const cvo_cov_fit *fit, const cvo_summary *s,
+                          const char *note)
+{
+    printf("model           %s with static covariates (CLVTools' parametrisation)\n",
+           cvo_model_name(fit->model));
+    printf("data            %s: %" PRIu64 " customers", source, fit->n);
+    if (cvo_summary_period_days(s) > 0)
+        printf(", time in %s", unit_name(s));
+    printf("\n\n%-14s %14s %14s\n", "parameter", "estimate", "std. error");
+    for (int k = 0; k < fit->nparams; k++)
+        printf("%-14s %14.7g %14.7g\n", fit->param_names[k], fit->params[k], fit->std_error[k]);
+    printf("\ncovariate effects: factor exp(gamma) on the purchase rate and on dropout%s\n",
+           fit->model == CVO_MODEL_PNBD ? " (the rate mu)" : " (a and b of the Beta)");
+    printf("  %-9s %10s %10s %9s  %-16s %9s %10s\n", "", "gamma", "std. err.", "factor", "95% CI",
+           "LR chi2", "LR p");
+    for (size_t j = 0; j < fit->columns; j++) {
+        const cvo_cov_column *c = &fit->column[j];
+        printf("%s (%.0f customers)\n", c->name, c->customers);
+        print_effect("purchase", &c->purchase);
+        print_effect("dropout", &c->dropout);
+    }
+    printf("\nlikelihood-ratio tests by covariate (both processes):\n");
+    for (size_t g = 0; g < fit->groups; g++)
+        printf("  %-20s chi2 %9.2f  df %2d  p %.3g\n", fit->group[g].name, fit->group[g].lr_stat,
+               fit->group[g].df, fit->group[g].lr_p);
+    printf("\nlog-likelihood  %.4f with covariates, %.4f without (LR chi2 %.2f, df %zu, p %.3g)\n",
+           fit->loglik, fit->loglik_base, fit->lr_all, 2 * fit->columns, fit->lr_all_p);
+    printf("optimiser       %s after %d Newton steps\n",
+           fit->converged ? "converged" : "NOT converged", fit->iterations);
+    if (fit->note[0])
+        printf("note            %s\n", fit->note);
+    if (note != NULL && note[0])
+        printf("covariates      %s\n", note);
+}
+
+static void json_effect(const char *key, const cvo_cov_effect *e)
+{
+    printf("\"%s\":{\"gamma\":", key);
+    json_number(e->gamma);
+    printf(",\"std_error\":");
+    json_number(e->std_error);
+    printf(",\"factor\":");
+    json_number(e->factor);
+    printf(",\"factor_low\":");
+    json_number(e->factor_low);
+    printf(",\"factor_high\":");
+    json_number(e->factor_high);
+    printf(",\"lr_stat\":");
+    json_number(e->lr_stat);
+    printf(",\"lr_p\":");
+    json_number(e->lr_p);
+    printf("}");
+}
+
+static void print_cov_json(const cvo_cov_fit *fit)
+{
+    printf("{\"model\":\"%s\",\"covariates\":true,\"params\":{", cvo_model_name(fit->model));
+    for (int k = 0; k < fit->nparams; k++) {
+        printf("%s\"%s\":", k ? "," : "", fit->param_names[k]);
+        json_number(fit->params[k]);
+    }
+    printf("},\"stderr\":{");
+    for (int k = 0; k < fit->nparams; k++) {
+        printf("%s\"%s\":", k ? "," : "", fit->param_names[k]);
+        json_number(fit->std_error[k]);
+    }
+    printf("},\"effects\":[");
+    for (size_t j = 0; j < fit->columns; j++) {
+        const cvo_cov_column *c = &fit->column[j];
+        printf("%s{\"name\":", j ? "," : "");
+        cli_json_string(c->name);
+        printf(",\"group\":");
+        cli_json_string(c->group);
+        printf(",\"customers\":%.10g,", c->customers);
+        json_effect("purchase", &c->purchase);
+        printf(",");
+        json_effect("dropout", &c->dropout);
+        printf("}");
+    }
+    printf("],\"groups\":[");
+    for (size_t g = 0; g < fit->groups; g++) {
+        printf("%s{\"name\":", g ? "," : "");
+        cli_json_string(fit->group[g].name);
+        printf(",\"df\":%d,\"lr_stat\":", fit->group[g].df);
+        json_number(fit->group[g].lr_stat);
+        printf(",\"lr_p\":");
+        json_number(fit->group[g].lr_p);
+        printf("}");
+    }
+    printf("],\"loglik\":");
+    json_number(fit->loglik);
+    printf(",\"loglik_base\":");
+    json_number(fit->loglik_base);
+    printf(",\"n\":%" PRIu64 ",\"converged\":%s,\"iterations\":%d,\"note\":", fit->n,
+           fit->converged ? "true" : "false", fit->iterations);
+    cli_json_string(fit->note);
+    printf("}\n");
+}
+
+static int run_cov_fit(cvo_ctx *ctx, const parsed_args *args, cvo_model model, btyd_data *data)
+{
+    const char *list = args_get(args, specs, SPEC_COUNT, "covariates");
+    const char *file = args_get(args, specs, SPEC_COUNT, "covariate-file");
+    if (model != CVO_MODEL_BGNBD && model != CVO_MODEL_PNBD) {
+        fprintf(stderr, "cvo: covariates are fitted in the bgnbd and pnbd models only\n");
+        return EXIT_USAGE;
+    }
+    if (list != NULL && data->customers == NULL) {
+        fprintf(stderr, "cvo: --covariates needs ORDERS (a --summary has no attributes; use "
+                        "--covariate-file)\n");
+        return EXIT_USAGE;
+    }
+    char note[256] = "";
+    cvo_covariates *cov = NULL;
+    cvo_status status = file != NULL
+                            ? cvo_covariates_load(ctx, file, data->summary, &cov)
+                            : cvo_covariates_from_customers(ctx, data->customers, data->summary,
+                                                            list, 0, &cov, note, sizeof note);
+    if (status != CVO_OK)
+        return cli_fail(ctx, status);
+    cvo_cov_fit fit;
+    status = cvo_cov_fit_model(ctx, model, data->summary, cov, NULL, &fit);
+    cvo_covariates_free(cov);
+    if (status != CVO_OK)
+        return cli_fail(ctx, status);
+    const char *source =
+        data->customers ? args->positional[0] : args_get(args, specs, SPEC_COUNT, "summary");
+    if (args_get(args, specs, SPEC_COUNT, "json"))
+        print_cov_json(&fit);
+    else
+        print_cov_fit(source, &fit, data->summary, note);
+    return cli_close_output(stdout, NULL) ? EXIT_OK : EXIT_SYSTEM;
+}
+
 static int run_fit(cvo_ctx *ctx, const parsed_args *args, cvo_model model, btyd_data *data)
 {
+    if (args_get(args, specs, SPEC_COUNT, "covariates") ||
+        args_get(args, specs, SPEC_COUNT, "covariate-file"))
+        return run_cov_fit(ctx, args, model, data);
     cvo_fit_options options;
     cvo_fit_options_init(&options);
     const char *penalty = args_get(args, specs, SPEC_COUNT, "penalty");

@@ -19,6 +19,8 @@ static const opt_spec specs[] = {
     {"plant-strength", 0, "X", "0..1, how strongly planted effects act (default 0.5)"},
     {"plant-uplift", 0, "SPEC",
      "plant: LIST@DATE[:conversion=X][,spend=X], that experiment's treated arm buys more"},
+    {"plant-covariate", 0, "SPEC",
+     "plant: ATTR:purchase=G,dropout=G, a covariate (discount, channel=N, country=CC)"},
     {"plant-share", 0, "X", "holdout share of the planted experiment (default 0.2)"},
     {"plant-window", 0, "DAYS", "days the planted uplift lasts after DATE (default 60)"},
     {"id-key", 0, "TEXT", "the [privacy] id_key the planted experiment's arms are drawn with"},
@@ -133,6 +135,7 @@ static int read_options(const parsed_args *a, cvo_generate_options *o)
     }
     o->plant_window = (uint32_t)window_days;
     o->plant_uplift = args_get(a, specs, SPEC_COUNT, "plant-uplift");
+    o->plant_covariate = args_get(a, specs, SPEC_COUNT, "plant-covariate");
     o->plant_id_key = args_get(a, specs, SPEC_COUNT, "id-key");
     o->plant_season = args_get(a, specs, SPEC_COUNT, "plant-season");
     o->toxic_skus = args_get(a, specs, SPEC_COUNT, "plant-toxic");

@@ -2614,6 +2614,14 @@ typedef struct cvo_generate_options {
     double plant_share;       /* holdout share of that experiment; default 0.2 */
     const char *plant_id_key; /* the [privacy] id_key text the arms are drawn with */
     uint32_t plant_window;    /* days; default 60 */
+    /* A planted static covariate in the process's own parametrisation (see the
+     * covariates block below): "ATTRIBUTE:purchase=G[,dropout=G]" with
+     * ATTRIBUTE "discount" (the first order used a code), "channel=NAME" or
+     * "country=CC"; for customers with it the purchase rate lambda is x exp(G)
+     * and dropout is scaled by exp(G): Pareto/NBD's rate mu x exp(G), BG/NBD's
+     * Beta(a exp(G), b exp(G)) (as CLVTools). NULL or "": none; the others'
+     * draws stay the same. */
+    const char *plant_covariate;
     /* ---- planted seasonality (issue 13 section 3) ----
      * A yearly pattern of purchase rates: every live customer's rate lambda is
      * multiplied by s(day), drawn by thinning from their own stream (rate
@@ -2637,6 +2645,148 @@ CVO_API void cvo_generate_options_init(cvo_generate_options *options);
  * may be NULL to skip it. Errors: CVO_ERR_ARGUMENT, CVO_ERR_WRITE, CVO_ERR_NOMEM. */
 CVO_API CVO_NODISCARD cvo_status cvo_generate(cvo_ctx *ctx, const cvo_generate_options *options,
                                               FILE *orders, FILE *products, FILE *nps);
+
+/* ---- covariates: static customer attributes in BG/NBD and Pareto/NBD ----------------
+ * Time-invariant covariates as CLVTools has them (Fader & Hardie 2007, note 019;
+ * CLVTools src/pnbd.cpp, src/bgnbd.cpp): with x the customer's covariate row,
+ *   Pareto/NBD  alpha_i = alpha exp(-x'g_p), beta_i = beta exp(-x'g_d),
+ *   BG/NBD      alpha_i = alpha exp(-x'g_p), a_i = a exp(x'g_d), b_i = b exp(x'g_d),
+ * and the log-likelihood of a customer is the model's own at those parameters.
+ * So exp(g_p) multiplies the purchase rate lambda (its Gamma scale), and in
+ * Pareto/NBD exp(g_d) multiplies the dropout rate mu; in BG/NBD exp(g_d)
+ * multiplies a and b alike (the mean dropout probability a / (a + b) stays, its
+ * spread shrinks as g_d grows), which is CLVTools' parametrisation. Every
+ * covariate enters both processes. Method and checks: docs/covariates.md. */
+
+#define CVO_COV_MAX_COLUMNS 8 /* covariate columns in one fit */
+#define CVO_COV_NAME_BYTES 64 /* a column's or group's name, cut there */
+
+/* A covariate matrix: one row per summary row (in its order), columns added
+ * one at a time. Each column belongs to a group (the attribute it codes:
+ * "channel" for the dummy columns "channel=instagram", "channel=tiktok"), which
+ * the group likelihood-ratio test drops as a whole. */
+typedef struct cvo_covariates cvo_covariates;
+
+/* An empty matrix of rows rows. Errors: CVO_ERR_ARGUMENT (rows 0), CVO_ERR_NOMEM. */
+CVO_API CVO_NODISCARD cvo_status cvo_covariates_new(cvo_ctx *ctx, size_t rows,
+                                                    cvo_covariates **out);
+/* Adds a column (values: rows finite numbers, copied). group NULL or "": the
+ * column is its own group. Errors: CVO_ERR_LIMIT (CVO_COV_MAX_COLUMNS columns
+ * already), CVO_ERR_ARGUMENT (a value not finite, an empty name). */
+CVO_API CVO_NODISCARD cvo_status cvo_covariates_add(cvo_covariates *cov, const char *group,
+                                                    const char *name, const double *values);
+/* The covariates cvo reads per customer, for the rows of summary (made by
+ * cvo_summary_from_orders from customers, loaded with keep_orders), named in
+ * list, comma-separated: "discount" (the first order used a discount code: 1,
+ * else 0), "channel" (acquisition channel), "country", "category" (the first
+ * order's main product category). A categorical one is coded as dummies
+ * against its largest level; levels with fewer than 1% of the customers or 30
+ * (or beyond the column budget) are pooled into "<group>=(other)" when that
+ * pool has enough, else into the reference. At most max_columns columns in all
+ * (0: CVO_COV_MAX_COLUMNS); an attribute with a single level gives no column
+ * and is named in *note (may be NULL; "" when nothing was left out). Errors:
+ * CVO_ERR_ARGUMENT (an unknown name, no orders kept, a summary of other
+ * customers), CVO_ERR_EMPTY (no column at all), CVO_ERR_NOMEM. */
+CVO_API CVO_NODISCARD cvo_status cvo_covariates_from_customers(
+    cvo_ctx *ctx, const cvo_customers *customers, const cvo_summary *summary, const char *list,
+    size_t max_columns, cvo_covariates **out, char *note, size_t note_size);
+/* Reads a covariate file: a customer key column (customer_id, Id or id) and
+ * numeric columns (each its own group), matched to summary's rows by customer
+ * id. Errors: CVO_ERR_IO, CVO_ERR_FORMAT (file:line: reason; a summary
+ * customer missing from the file), CVO_ERR_LIMIT, CVO_ERR_NOMEM. */
+CVO_API CVO_NODISCARD cvo_status cvo_covariates_load(cvo_ctx *ctx, const char *path,
+                                                     const cvo_summary *summary,
+                                                     cvo_covariates **out);
+CVO_API size_t cvo_covariates_rows(const cvo_covariates *cov);
+CVO_API size_t cvo_covariates_columns(const cvo_covariates *cov);
+CVO_API const char *cvo_covariates_name(const cvo_covariates *cov, size_t column);
+CVO_API const char *cvo_covariates_group(const cvo_covariates *cov, size_t column);
+CVO_API double cvo_covariates_value(const cvo_covariates *cov, size_t row, size_t column);
+CVO_API void cvo_covariates_free(cvo_covariates *cov);
+
+/* One coefficient: gamma with its standard error (Hessian), the factor
+ * exp(gamma) with its 95% Wald interval exp(gamma -+ 1.96 se), and the
+ * likelihood-ratio test of gamma = 0 (the model refitted without it; 1 degree
+ * of freedom; NaN without tests). */
+typedef struct cvo_cov_effect {
+    double gamma, std_error;
+    double factor, factor_low, factor_high;
+    double lr_stat, lr_p;
+} cvo_cov_effect;
+
+typedef struct cvo_cov_column {
+    char name[CVO_COV_NAME_BYTES];
+    char group[CVO_COV_NAME_BYTES];
+    double customers;        /* with a value other than 0 (weights added up) */
+    cvo_cov_effect purchase; /* on the purchase rate */
+    cvo_cov_effect dropout;  /* on dropout (see the block's head) */
+} cvo_cov_column;
+
+/* The test of a whole group (all its columns, both processes: 2 x columns
+ * degrees of freedom). */
+typedef struct cvo_cov_group_test {
+    char name[CVO_COV_NAME_BYTES];
+    size_t first, count; /* its columns */
+    double lr_stat, lr_p;
+    int df;
+} cvo_cov_group_test;
+
+typedef struct cvo_cov_options {
+    bool lr_tests;        /* refit without each coefficient and group; default true */
+    int max_iterations;   /* Newton steps per fit; default 100 */
+    size_t max_customers; /* fit every k-th summary row so that at most this many are
+                             used (the intervals are then those of that sample); 0: all
+                             (default) */
+} cvo_cov_options;
+
+CVO_API void cvo_cov_options_init(cvo_cov_options *options);
+
+typedef struct cvo_cov_fit {
+    cvo_model model;     /* CVO_MODEL_BGNBD or CVO_MODEL_PNBD */
+    int nparams;
+    const char *param_names[4];
+    double params[4];    /* the base (x = 0) parameters, natural scale, the summary's time */
+    double std_error[4];
+    size_t columns;
+    cvo_cov_column column[CVO_COV_MAX_COLUMNS];
+    size_t groups;
+    cvo_cov_group_test group[CVO_COV_MAX_COLUMNS];
+    double loglik;       /* with the covariates */
+    double loglik_base;  /* the model without covariates (cvo_model_fit) */
+    double lr_all, lr_all_p; /* all covariates against none, 2 x columns df */
+    uint64_t n;          /* customers (weights added up) */
+    int iterations;      /* Newton steps of the full fit */
+    bool converged;      /* a maximum with a usable Hessian */
+    char note[256];      /* why not, or "" */
+} cvo_cov_fit;
+
+/* Fits model with the covariates cov (rows aligned with summary's) by maximum
+ * likelihood: Newton steps on (ln r, ln alpha, ln s|a, ln beta|b, g_p, g_d)
+ * from the fit without covariates, with the Hessian from the model's analytic
+ * gradient (per covariate pattern, by differences, and the chain rule).
+ * A fit that cannot be made (the model without covariates did not converge to
+ * an interior maximum, no usable Hessian) returns CVO_OK with converged false
+ * and a note. Errors: CVO_ERR_ARGUMENT (another model, rows that do not match),
+ * CVO_ERR_EMPTY, CVO_ERR_NOMEM. */
+CVO_API CVO_NODISCARD cvo_status cvo_cov_fit_model(cvo_ctx *ctx, cvo_model model,
+                                                   const cvo_summary *summary,
+                                                   const cvo_covariates *cov,
+                                                   const cvo_cov_options *options,
+                                                   cvo_cov_fit *out);
+/* What the fit says of column's effect on one process (dropout or purchase),
+ * in a sentence: "Customers acquired with a discount code drop out faster:
+ * the dropout rate is x 2.37 (95% CI 1.79-3.14)." (or "slower", "buy more
+ * often", "no clear difference ... (the interval holds 1)"). Pareto/NBD
+ * only for dropout (BG/NBD's dropout effect is not a rate: "" then). Writes
+ * at most size bytes; returns the length wanted. */
+CVO_API size_t cvo_cov_effect_text(const cvo_cov_fit *fit, size_t column, bool dropout,
+                                   char *out, size_t size);
+/* The Pareto/NBD fit with the covariates discount and channel that
+ * cvo_analyze makes for the deep dives (on at most 5,000 customers, every
+ * k-th; no LR tests), or NULL when it could not be made:
+ * cvo_analysis_covariates_note says why. */
+CVO_API const cvo_cov_fit *cvo_analysis_covariates(const cvo_analysis *analysis);
+CVO_API const char *cvo_analysis_covariates_note(const cvo_analysis *analysis);
 
 #ifdef __cplusplus
 }

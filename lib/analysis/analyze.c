@@ -233,13 +233,53 @@ static cvo_status cohorts(cvo_analysis *a)
     return status == CVO_ERR_LIMIT || status == CVO_ERR_EMPTY ? CVO_OK : status;
 }
 
+/* The deep dives' model statements: Pareto/NBD with the first-order discount
+ * and the acquisition channel as covariates (on ANALYSIS_COV_CUSTOMERS at
+ * most, Wald intervals only), in the analysis' period. A fit that cannot be
+ * made leaves a note, never an error (but running out of memory). */
+#define ANALYSIS_COV_CUSTOMERS 5000
+static cvo_status covariates(cvo_analysis *a)
+{
+    cvo_ctx *ctx = a->side_ctx;
+    cvo_summary_options so;
+    cvo_summary_options_init(&so);
+    so.period = config_period(a->config);
+    so.as_of_day = a->as_of;
+    cvo_summary *s = NULL;
+    cvo_covariates *cov = NULL;
+    cvo_cov_options o;
+    cvo_cov_options_init(&o);
+    o.lr_tests = false;
+    o.max_customers = ANALYSIS_COV_CUSTOMERS;
+    cvo_cov_fit *fit = mem_alloc(ctx, sizeof *fit);
+    cvo_status status = fit ? cvo_summary_from_orders(ctx, a->customers, &so, &s) : CVO_ERR_NOMEM;
+    if (status == CVO_OK)
+        status = cvo_covariates_from_customers(ctx, a->customers, s, "discount,channel", 6, &cov,
+                                               a->covariates_note, sizeof a->covariates_note);
+    if (status == CVO_OK)
+        status = cvo_cov_fit_model(ctx, CVO_MODEL_PNBD, s, cov, &o, fit);
+    if (status == CVO_OK && fit->converged) {
+        a->covariates = fit;
+        fit = NULL;
+    } else if (status == CVO_OK) {
+        snprintf(a->covariates_note, sizeof a->covariates_note, "%s", fit->note);
+    } else if (status != CVO_ERR_NOMEM) {
+        snprintf(a->covariates_note, sizeof a->covariates_note, "%s", cvo_ctx_message(ctx));
+    }
+    mem_free(ctx, fit);
+    cvo_covariates_free(cov);
+    cvo_summary_free(s);
+    return status == CVO_ERR_NOMEM ? status : CVO_OK;
+}
+
 /* Every deep dive, with the analysis' predictions and NPS answers. */
 static cvo_status dives(cvo_analysis *a)
 {
     dive_input in = {a->customers, a->config, a->as_of,
                      a->results,   a->nps,    a->margins.order != NULL ? &a->margins : NULL,
                      NULL,         0,         {0}};
-    return dive_compute_all(a->side_ctx, &in, a->dives);
+    cvo_status status = dive_compute_all(a->side_ctx, &in, a->dives);
+    return status == CVO_OK ? covariates(a) : status;
 }
 
 /* ---- a step on a second thread ------------------------------------------------
@@ -843,6 +883,16 @@ const cvo_cohorts *cvo_analysis_cohorts(const cvo_analysis *a)
 {
     return a->cohorts;
 }
+const cvo_cov_fit *cvo_analysis_covariates(const cvo_analysis *a)
+{
+    return a->covariates;
+}
+
+const char *cvo_analysis_covariates_note(const cvo_analysis *a)
+{
+    return a->covariates_note;
+}
+
 const cvo_dive *cvo_analysis_dive(const cvo_analysis *a, cvo_dive_by by)
 {
     return (unsigned)by < CVO_DIVE_BY__COUNT ? a->dives[by] : NULL;
@@ -882,6 +932,8 @@ void cvo_analysis_free(cvo_analysis *a)
     cvo_cohorts_free(a->cohorts);
     for (int by = 0; by < CVO_DIVE_BY__COUNT; by++)
         cvo_dive_free(a->dives[by]);
+    if (a->covariates != NULL)
+        mem_free(a->side_ctx, a->covariates);
     if (a->side_ctx != NULL)
         profit_margins_free(a->side_ctx, &a->margins);
     cvo_ctx_free(a->side_ctx);

@@ -40,6 +40,8 @@ struct cvo_analysis {
     profit_margins margins; /* every order's margin, once for cohorts and dives (side_ctx) */
     cvo_cohorts *cohorts;   /* NULL when they could not be computed */
     cvo_dive *dives[CVO_DIVE_BY__COUNT]; /* deep dives, one per grouping */
+    cvo_cov_fit *covariates;             /* Pareto/NBD with discount and channel; NULL: none */
+    char covariates_note[256];           /* why none, or what was left out */
     cvo_season season;                   /* of the whole history, used by the predictions */
     cvo_season backtest_season;          /* of the backtest's calibration part */
     cvo_backtest *backtest;

@@ -87,7 +87,13 @@ typedef struct gen_plants {
     uint32_t uplift_window;
     double uplift_share, uplift_conversion, uplift_spend;
     cvo_id_key uplift_key;
+    /* the planted covariate (cvo_generate_options.plant_covariate) */
+    int covariate;                                /* GEN_COV_*; GEN_COV_NONE: none */
+    unsigned covariate_value;                     /* channel or country index */
+    double covariate_purchase, covariate_dropout; /* gamma_p, gamma_d */
 } gen_plants;
+
+enum { GEN_COV_NONE = 0, GEN_COV_DISCOUNT, GEN_COV_CHANNEL, GEN_COV_COUNTRY };
 
 /* One order before sorting: which customer, and which of their orders. */
 typedef struct order_ref {
@@ -114,8 +120,9 @@ typedef struct generator {
     bool duplicate_all;
     catalog_weights countries, channels, categories, scores;
     gen_plants plants;
-    uint8_t *planted; /* per customer PLANT_* bits; NULL when nothing is planted */
-    uint8_t *treated; /* per customer: in the planted uplift's treatment arm; NULL: none */
+    uint8_t *planted;   /* per customer PLANT_* bits; NULL when nothing is planted */
+    uint8_t *treated;   /* per customer: in the planted uplift's treatment arm; NULL: none */
+    uint8_t *covariate; /* per customer: has the planted covariate; NULL: none planted */
     product_text products[CATALOG_PRODUCTS];
     outbuf orders_out, nps_out;
     double *season; /* planted: the rate factor of each day from first_day; NULL: none */
@@ -347,6 +354,76 @@ static cvo_status parse_uplift(cvo_ctx *ctx, const cvo_generate_options *o, gen_
     return CVO_OK;
 }
 
+/* "purchase=G" or "dropout=G" of a planted covariate. */
+static cvo_status parse_covariate_effect(cvo_ctx *ctx, const char *text, size_t len,
+                                         gen_plants *plants)
+{
+    char buf[64], *end = NULL;
+    if (len >= sizeof buf)
+        return ctx_fail(ctx, CVO_ERR_ARGUMENT, "generate: plant covariate: effect too long");
+    memcpy(buf, text, len);
+    buf[len] = '\0';
+    char *eq = strchr(buf, '=');
+    double value = eq ? strtod(eq + 1, &end) : NAN;
+    if (eq == NULL || end == eq + 1 || *end != '\0' || !(fabs(value) <= 5))
+        return ctx_fail(ctx, CVO_ERR_ARGUMENT,
+                        "generate: plant covariate: '%s' is not purchase=G or dropout=G with "
+                        "|G| <= 5",
+                        buf);
+    *eq = '\0';
+    if (strcmp(buf, "purchase") == 0)
+        plants->covariate_purchase = value;
+    else if (strcmp(buf, "dropout") == 0)
+        plants->covariate_dropout = value;
+    else
+        return ctx_fail(ctx, CVO_ERR_ARGUMENT,
+                        "generate: plant covariate: '%s' is neither purchase nor dropout", buf);
+    return CVO_OK;
+}
+
+/* The attribute of a planted covariate: discount, channel=NAME or country=CC. */
+static cvo_status parse_covariate_attribute(cvo_ctx *ctx, const char *text, size_t len,
+                                            gen_plants *plants)
+{
+    if (len == 8 && strncmp(text, "discount", 8) == 0) {
+        plants->covariate = GEN_COV_DISCOUNT;
+        return CVO_OK;
+    }
+    bool channel = len > 8 && strncmp(text, "channel=", 8) == 0;
+    bool country = len > 8 && strncmp(text, "country=", 8) == 0;
+    unsigned count = channel   ? catalog_channel_weights().count
+                     : country ? catalog_country_weights().count
+                               : 0;
+    for (unsigned i = 0; i < count; i++) {
+        const char *name = channel ? catalog_channel_name(i) : catalog_country_code(i);
+        if (strlen(name) == len - 8 && strncmp(text + 8, name, len - 8) == 0) {
+            plants->covariate = channel ? GEN_COV_CHANNEL : GEN_COV_COUNTRY;
+            plants->covariate_value = i;
+            return CVO_OK;
+        }
+    }
+    return ctx_fail(ctx, CVO_ERR_ARGUMENT,
+                    "generate: plant covariate: '%.*s' is not discount, channel=NAME (organic, "
+                    "paid_social, ...) or country=CC of the store",
+                    (int)len, text);
+}
+
+static cvo_status parse_covariate(cvo_ctx *ctx, const char *spec, gen_plants *plants)
+{
+    const char *colon = strchr(spec, ':');
+    if (colon == NULL)
+        return ctx_fail(ctx, CVO_ERR_ARGUMENT,
+                        "generate: plant covariate: 'ATTRIBUTE:purchase=G,dropout=G' expected");
+    CVO_TRY(parse_covariate_attribute(ctx, spec, (size_t)(colon - spec), plants));
+    for (const char *item = colon + 1; item != NULL;) {
+        const char *comma = strchr(item, ',');
+        size_t len = comma ? (size_t)(comma - item) : strlen(item);
+        CVO_TRY(parse_covariate_effect(ctx, item, len, plants));
+        item = comma ? comma + 1 : NULL;
+    }
+    return CVO_OK;
+}
+
 static cvo_status parse_plants(cvo_ctx *ctx, const cvo_generate_options *options,
                                gen_plants *plants)
 {
@@ -361,6 +438,8 @@ static cvo_status parse_plants(cvo_ctx *ctx, const cvo_generate_options *options
         CVO_TRY(parse_toxic(ctx, options->toxic_skus, plants));
     if (options->plant_uplift != NULL && options->plant_uplift[0] != '\0')
         CVO_TRY(parse_uplift(ctx, options, plants));
+    if (options->plant_covariate != NULL && options->plant_covariate[0] != '\0')
+        CVO_TRY(parse_covariate(ctx, options->plant_covariate, plants));
     if (options->late_country == NULL || options->late_country[0] == '\0')
         return CVO_OK;
     plants->late_country = catalog_country_find(options->late_country);
@@ -439,8 +518,8 @@ typedef struct customer_walk {
     uint32_t orders;       /* placed so far */
     bool stop_after_first; /* planted: never comes back */
     bool done;
-    bool dropped;      /* done by drop-out (not by the end of the data) */
-    int32_t added_day; /* a planted uplift's added order, INT32_MIN: none */
+    bool dropped;         /* done by drop-out (not by the end of the data) */
+    int32_t added_day;    /* a planted uplift's added order, INT32_MIN: none */
     const double *season; /* planted: rate factors from this customer's first_day; NULL: none */
     double season_max;
 } customer_walk;
@@ -525,20 +604,24 @@ static void walk_begin(const generator *gen, uint32_t customer, customer_walk *w
     rng_seed(&walk->g, options->seed, STREAM_PROCESS, customer, 0);
     walk->first_day = draw_first_day(gen, &walk->g);
     walk->horizon_days = (double)(options->last_day - walk->first_day + 1);
+    /* a planted covariate: lambda x e^gp, dropout scaled by e^gd (cvo.h) */
+    bool has = gen->covariate != NULL && gen->covariate[customer];
+    double purchase = has ? exp(gen->plants.covariate_purchase) : 1.0;
+    double dropout = has ? exp(gen->plants.covariate_dropout) : 1.0;
     if (options->process == CVO_GEN_PNBD) {
         /* lambda ~ Gamma(r, rate alpha), mu ~ Gamma(s, rate beta) per week;
          * lifetime ~ Exponential(mu) weeks. */
-        double lambda = rng_gamma(&walk->g, options->pnbd_r) / options->pnbd_alpha;
-        double mu = rng_gamma(&walk->g, options->pnbd_s) / options->pnbd_beta;
+        double lambda = purchase * rng_gamma(&walk->g, options->pnbd_r) / options->pnbd_alpha;
+        double mu = dropout * rng_gamma(&walk->g, options->pnbd_s) / options->pnbd_beta;
         double life = rng_exponential(&walk->g);
         walk->rate_per_day = lambda / 7.0;
         walk->dropout = 0.0;
         walk->lifetime_days = mu > 0.0 ? 7.0 * life / mu : INFINITY;
     } else {
         /* lambda ~ Gamma(r, rate alpha) per week; p ~ Beta(a, b). */
-        double lambda = rng_gamma(&walk->g, options->bgnbd_r) / options->bgnbd_alpha;
+        double lambda = purchase * rng_gamma(&walk->g, options->bgnbd_r) / options->bgnbd_alpha;
         walk->rate_per_day = lambda / 7.0;
-        walk->dropout = rng_beta(&walk->g, options->bgnbd_a, options->bgnbd_b);
+        walk->dropout = rng_beta(&walk->g, dropout * options->bgnbd_a, dropout * options->bgnbd_b);
         walk->lifetime_days = INFINITY;
     }
     walk->elapsed_days = 0.0;
@@ -851,6 +934,39 @@ static uint8_t plants_of(const generator *gen, uint32_t customer)
     return planted;
 }
 
+/* Whether customer has the planted covariate: their profile, or their first
+ * order planned exactly as emit_order will plan it (as plants_of). */
+static bool covariate_of(const generator *gen, uint32_t customer)
+{
+    const gen_plants *p = &gen->plants;
+    profile who = profile_of(gen, customer);
+    if (p->covariate == GEN_COV_CHANNEL)
+        return who.channel == p->covariate_value;
+    if (p->covariate == GEN_COV_COUNTRY)
+        return who.country == p->covariate_value;
+    rng g;
+    day_info first;
+    order_plan plan;
+    order_ref ref = {customer, 0};
+    rng_seed(&g, gen->opt->seed, STREAM_PROCESS, customer, 0);
+    day_info_set(&first, draw_first_day(gen, &g));
+    rng_seed(&g, gen->opt->seed, STREAM_ORDER, customer, 0);
+    plan_order(gen, &g, &who, &ref, &first, &plan);
+    return plan.discount->percent > 0;
+}
+
+static cvo_status mark_covariate(generator *gen)
+{
+    if (gen->plants.covariate == GEN_COV_NONE)
+        return CVO_OK;
+    gen->covariate = mem_array(gen->ctx, gen->opt->customers, sizeof *gen->covariate);
+    if (gen->covariate == NULL)
+        return ctx_nomem(gen->ctx);
+    for (uint32_t customer = 0; customer < gen->opt->customers; customer++)
+        gen->covariate[customer] = covariate_of(gen, customer);
+    return CVO_OK;
+}
+
 static cvo_status mark_planted(generator *gen)
 {
     if (!plants_any(&gen->plants))
@@ -1154,6 +1270,7 @@ static cvo_status generator_run(generator *gen, FILE *orders, FILE *nps)
         return ctx_nomem(ctx);
     CVO_TRY(mark_treated(gen));
     CVO_TRY(mark_planted(gen));
+    CVO_TRY(mark_covariate(gen));
     CVO_TRY(count_orders(gen));
     gen->orders = mem_array(ctx, gen->order_count, sizeof *gen->orders);
     if (gen->orders == NULL)
@@ -1175,6 +1292,7 @@ static void generator_release(generator *gen)
     mem_free(gen->ctx, gen->orders);
     mem_free(gen->ctx, gen->planted);
     mem_free(gen->ctx, gen->treated);
+    mem_free(gen->ctx, gen->covariate);
     mem_free(gen->ctx, gen->day_end);
     mem_free(gen->ctx, gen->season);
 }

@@ -1115,6 +1115,53 @@ static void summary_drivers(json_obj *o, const cvo_analysis *a)
     obj_end(&top);
 }
 
+static void covariate_effect(json_obj *o, const char *key, const cvo_cov_effect *e)
+{
+    json_obj x = {o->b, false};
+    obj_key(o, key);
+    obj_number(&x, "gamma", e->gamma);
+    obj_number(&x, "std_error", e->std_error);
+    obj_number(&x, "factor", e->factor);
+    obj_number(&x, "factor_low", e->factor_low);
+    obj_number(&x, "factor_high", e->factor_high);
+    obj_end(&x);
+}
+
+/* The deep dives' model: Pareto/NBD with the discount and channel covariates
+ * (cvo_analysis_covariates), or null with the reason. */
+static void summary_covariates(json_obj *o, const cvo_analysis *a)
+{
+    const cvo_cov_fit *fit = cvo_analysis_covariates(a);
+    obj_key(o, "covariates");
+    json_obj c = {o->b, false};
+    obj_text(&c, "model", fit ? cvo_model_name(fit->model) : "pnbd");
+    obj_bool(&c, "fitted", fit != NULL);
+    obj_text(&c, "note", cvo_analysis_covariates_note(a));
+    if (fit != NULL) {
+        obj_uint(&c, "customers", fit->n);
+        obj_number(&c, "loglik", fit->loglik);
+        obj_number(&c, "loglik_base", fit->loglik_base);
+        obj_key(&c, "effects");
+        cell_char(o->b, '[');
+        for (size_t j = 0; j < fit->columns; j++) {
+            json_obj e = {o->b, false};
+            if (j > 0)
+                cell_char(o->b, ',');
+            obj_text(&e, "name", fit->column[j].name);
+            obj_text(&e, "group", fit->column[j].group);
+            obj_number(&e, "customers", fit->column[j].customers);
+            covariate_effect(&e, "purchase", &fit->column[j].purchase);
+            covariate_effect(&e, "dropout", &fit->column[j].dropout);
+            char text[320];
+            cvo_cov_effect_text(fit, j, true, text, sizeof text);
+            obj_text(&e, "dropout_text", text);
+            obj_end(&e);
+        }
+        cell_char(o->b, ']');
+    }
+    obj_end(&c);
+}
+
 /* The test of an opportunity: its list's plan on profit, or null. */
 static void opportunity_test(json_obj *o, const cvo_opportunity *op)
 {
@@ -1301,6 +1348,7 @@ static void summary_body(cell_buf *b, const cvo_analysis *a, const summary_count
     summary_cohorts(&o, a);
     summary_nps(&o, a);
     summary_drivers(&o, a);
+    summary_covariates(&o, a);
     summary_opportunities(&o, opps);
     summary_lists(&o, a, counts);
     summary_holdouts(&o, a);

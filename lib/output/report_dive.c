@@ -234,7 +234,62 @@ static void country_table(FILE *out, const cvo_dive *dive)
     fputs("</tbody></table></div>\n", out);
 }
 
-static void grouping(FILE *out, const cvo_dive *dive)
+/* Whether the effect's interval leaves out 1. */
+static bool effect_clear(const cvo_cov_effect *e)
+{
+    return e->factor_low > 1 || e->factor_high < 1;
+}
+
+/* What the Pareto/NBD model with covariates says of this grouping's columns
+ * (discount, channel=...): a sentence per clear effect, then the levels where
+ * neither rate differs clearly, in one line. */
+static void model_statements(FILE *out, const cvo_analysis *a, cvo_dive_by by)
+{
+    const cvo_cov_fit *fit = cvo_analysis_covariates(a);
+    if (fit == NULL || (by != CVO_DIVE_DISCOUNT && by != CVO_DIVE_CHANNEL))
+        return;
+    const char *group = by == CVO_DIVE_DISCOUNT ? "discount" : "channel";
+    fputs("<p>From the Pareto/NBD model with the first-order discount and the channel as "
+          "covariates (all else equal; rates per customer while active):</p>\n<ul "
+          "class=\"model\">\n",
+          out);
+    bool unclear_any = false;
+    for (size_t j = 0; j < fit->columns; j++) {
+        const cvo_cov_column *c = &fit->column[j];
+        if (strcmp(c->group, group) != 0)
+            continue;
+        bool clear = false;
+        for (int dropout = 1; dropout >= 0; dropout--) {
+            char text[320];
+            if (!effect_clear(dropout ? &c->dropout : &c->purchase) ||
+                cvo_cov_effect_text(fit, j, dropout, text, sizeof text) == 0)
+                continue;
+            clear = true;
+            fputs("<li>", out);
+            svg_escape(out, text);
+            fputs("</li>\n", out);
+        }
+        unclear_any |= !clear;
+    }
+    if (unclear_any) {
+        fputs("<li>No clear difference in either rate (the 95% intervals hold 1): ", out);
+        bool first = true;
+        for (size_t j = 0; j < fit->columns; j++) {
+            const cvo_cov_column *c = &fit->column[j];
+            if (strcmp(c->group, group) != 0 || effect_clear(&c->dropout) ||
+                effect_clear(&c->purchase))
+                continue;
+            const char *eq = strchr(c->name, '=');
+            fputs(first ? "" : ", ", out);
+            svg_escape(out, eq ? eq + 1 : "customers acquired with a discount code");
+            first = false;
+        }
+        fputs(".</li>\n", out);
+    }
+    fputs("</ul>\n", out);
+}
+
+static void grouping(FILE *out, const cvo_analysis *a, const cvo_dive *dive)
 {
     const cvo_dive_info *info = cvo_dive_info_of(dive);
     size_t groups = 0;
@@ -242,6 +297,7 @@ static void grouping(FILE *out, const cvo_dive *dive)
     fprintf(out, "<h3 id=\"drivers-%s\">", cvo_dive_by_name(info->by));
     svg_escape(out, headings[info->by]);
     fputs("</h3>\n", out);
+    model_statements(out, a, info->by);
     if (info->by == CVO_DIVE_COUNTRY && groups > 0)
         country_table(out, dive);
     if (info->tests == 0) {
@@ -295,7 +351,7 @@ cvo_status report_dive(cvo_ctx *ctx, const cvo_analysis *a, FILE *out)
             (unsigned)info->repeat_days, (unsigned long long)info->min_group,
             100 * (1 - info->alpha), 100 * info->fdr);
     for (int by = 0; by < CVO_DIVE_BY__COUNT; by++)
-        grouping(out, cvo_analysis_dive(a, (cvo_dive_by)by));
+        grouping(out, a, cvo_analysis_dive(a, (cvo_dive_by)by));
     fputs("</section>\n", out);
     return CVO_OK;
 }
