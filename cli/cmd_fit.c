@@ -73,6 +73,8 @@ static void print_backtest(const cvo_backtest *b, const cvo_summary *s)
            b->naive_total);
     printf("  %-26s %10s %10.4f %10.4f\n", "mean abs. error / customer", "", b->model_mae,
            b->naive_mae);
+    printf("  %-26s %10s %10.4f %10.4f\n", "root mean sq. error", "", b->model_rmse, b->naive_rmse);
+    printf("  %-26s %10s %10.4f\n", "correlation with actual", "", b->model_correlation);
     printf("\n  mean holdout purchases by calibration repeat purchases:\n");
     printf("  %4s %10s %10s %10s %10s\n", "x", "customers", "actual", "model", "naive");
     for (int i = 0; i < CVO_BACKTEST_BINS; i++) {
@@ -123,9 +125,11 @@ static void json_backtest(const cvo_backtest *b)
 {
     printf(",\"backtest\":{\"holdout\":%.10g,\"customers\":%.10g,\"actual\":%.10g,"
            "\"model\":%.10g,\"naive\":%.10g,\"model_mae\":%.10g,\"naive_mae\":%.10g,"
-           "\"by_frequency\":[",
+           "\"model_rmse\":%.10g,\"naive_rmse\":%.10g,\"correlation\":",
            b->holdout, b->customers, b->actual_total, b->model_total, b->naive_total, b->model_mae,
-           b->naive_mae);
+           b->naive_mae, b->model_rmse, b->naive_rmse);
+    json_number(b->model_correlation);
+    printf(",\"by_frequency\":[");
     for (int i = 0; i < CVO_BACKTEST_BINS; i++) {
         const cvo_backtest_bin *x = &b->bins[i];
         printf("%s{\"x\":\"%d%s\",\"customers\":%.10g,\"actual\":%.10g,\"model\":%.10g,"

@@ -606,6 +606,9 @@ typedef struct cvo_backtest {
     double customers;
     double actual_total, model_total, naive_total;
     double model_mae, naive_mae; /* mean absolute error per customer */
+    double model_rmse, naive_rmse; /* root mean squared error per customer */
+    double model_correlation;      /* Pearson r of predicted and actual holdout purchases
+                                      per customer (weighted); NaN when either is constant */
     cvo_backtest_bin bins[CVO_BACKTEST_BINS];
     /* cumulative repeat purchases at the end of each period since the first
      * customer's first purchase (needs the orders; 0 periods otherwise) */
@@ -624,6 +627,44 @@ CVO_API CVO_NODISCARD cvo_status cvo_backtest_run(cvo_ctx *ctx, const cvo_fit *f
                                                   const cvo_customers *customers,
                                                   cvo_backtest **out);
 CVO_API void cvo_backtest_free(cvo_backtest *backtest);
+
+/* ---- model choice by holdout (issue 13) ------------------------------------------ */
+
+/* The candidates, simplest first: BG/NBD, MBG/NBD, Pareto/NBD. */
+#define CVO_CHOICE_MODELS 3
+/* A simpler candidate whose holdout MAE is within this share of the best one's
+ * is chosen instead (0.1%: a tie, such as two fits at the same no-dropout
+ * edge; larger margins would hand Pareto/NBD stores to MBG/NBD, whose MAE
+ * there is typically 0.2-1% worse). */
+#define CVO_CHOICE_TOLERANCE 0.001
+
+typedef struct cvo_model_choice {
+    cvo_model models[CVO_CHOICE_MODELS];        /* BG/NBD, MBG/NBD, Pareto/NBD */
+    cvo_fit fits[CVO_CHOICE_MODELS];            /* on the calibration part */
+    cvo_backtest *backtests[CVO_CHOICE_MODELS]; /* owned; NULL: not fitted or not run */
+    char notes[CVO_CHOICE_MODELS][256];         /* why a candidate has no backtest, or "" */
+    int chosen;                                 /* index, -1: no candidate backtested */
+    bool forced;                                /* one model was asked for */
+    char reason[512];                           /* the choice in words */
+} cvo_model_choice;
+
+/* The index of the model to use given each candidate's holdout MAE (NaN: not
+ * available): the smallest MAE, except that the first (simplest) candidate
+ * within tolerance (relative) of it wins; -1 when none is finite. */
+CVO_API int cvo_model_pick(const double *mae, int count, double tolerance);
+
+/* Fits each candidate (or only forced, when it is one of them; -1: all) on the
+ * calibration part of summary (built with a calibration end), backtests it
+ * (customers as cvo_backtest_run) and picks by cvo_model_pick with
+ * CVO_CHOICE_TOLERANCE. A fit at the no-dropout edge is a candidate: its
+ * predictions are the NBD's. A candidate that cannot be fitted keeps a note
+ * and takes no part. Release with cvo_model_choice_release. Errors:
+ * CVO_ERR_ARGUMENT (no holdout), CVO_ERR_NOMEM. */
+CVO_API CVO_NODISCARD cvo_status cvo_model_choose(cvo_ctx *ctx, const cvo_summary *summary,
+                                                  const cvo_customers *customers, int forced,
+                                                  cvo_model_choice *out);
+/* Frees the backtests; the struct may be reused. */
+CVO_API void cvo_model_choice_release(cvo_model_choice *choice);
 
 /* ---- configuration ------------------------------------------------------------ */
 
@@ -1073,6 +1114,11 @@ CVO_API cvo_no_discount_reason cvo_analysis_no_discount_reason(const cvo_analysi
 /* The backtest, or NULL when it could not run (cvo_analysis_backtest_note says why). */
 CVO_API const cvo_backtest *cvo_analysis_backtest(const cvo_analysis *analysis);
 CVO_API const char *cvo_analysis_backtest_note(const cvo_analysis *analysis);
+/* The candidates fitted and backtested on the calibration part and the choice
+ * among them (chosen -1 when none could be backtested: the purchase model is
+ * then [model] purchase_model, or BG/NBD for auto), or NULL before it ran.
+ * Owned by the analysis. */
+CVO_API const cvo_model_choice *cvo_analysis_model_choice(const cvo_analysis *analysis);
 CVO_API int32_t cvo_analysis_calibration_end(const cvo_analysis *analysis);
 CVO_API size_t cvo_analysis_tier_count(const cvo_analysis *analysis);
 CVO_API const char *cvo_analysis_tier_name(const cvo_analysis *analysis, size_t tier);

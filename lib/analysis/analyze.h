@@ -40,8 +40,10 @@ struct cvo_analysis {
     profit_margins margins; /* every order's margin, once for cohorts and dives (side_ctx) */
     cvo_cohorts *cohorts;   /* NULL when they could not be computed */
     cvo_dive *dives[CVO_DIVE_BY__COUNT]; /* deep dives, one per grouping */
-    cvo_backtest *backtest;
+    cvo_backtest *backtest; /* the chosen model's, borrowed from choice */
     char backtest_note[512];
+    cvo_model_choice choice; /* every candidate fitted on the calibration part */
+    bool choice_ran;         /* cvo_model_choose ran (choice holds its answer) */
     int32_t calibration_end;
     char tier_names[3][64];
     analysis_rules rules;
