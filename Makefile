@@ -33,7 +33,7 @@ FUZZ_REPLAY := $(FUZZ_SRC:fuzz/%.c=$(BUILD)/fuzz/%-replay)
 CVO      := $(BUILD)/cvo
 PUSH_DRIVER := $(BUILD)/tests/push_driver
 
-.PHONY: all deps check-deps shared install uninstall install-check demo check unit golden fuzz-replay man-examples duckdb-ntile push-check kill-check report-check gorgias-check history-check dive-check cron-check weekly-check experiments-check tty-check clang-check fuzz bench clean help format
+.PHONY: all deps check-deps shared install uninstall install-check demo check unit golden fuzz-replay man-examples duckdb-ntile push-check pull-check kill-check report-check gorgias-check history-check dive-check cron-check weekly-check experiments-check tty-check clang-check fuzz bench clean help format
 
 all: $(CVO) $(BUILD)/libcvo.a
 
@@ -106,7 +106,7 @@ $(BUILD)/fuzz/%-replay: $(BUILD)/fuzz/%.o $(BUILD)/fuzz/replay_main.o $(BUILD)/l
 
 # The tests never read the configuration of whoever runs them (cvo looks for
 # ./cvo.ini, then $XDG_CONFIG_HOME/cvo/config.ini).
-TEST_TARGETS := check unit golden fuzz-replay man-examples duckdb-ntile push-check kill-check \
+TEST_TARGETS := check unit golden fuzz-replay man-examples duckdb-ntile push-check pull-check kill-check \
                 report-check gorgias-check history-check dive-check experiments-check tty-check \
                 install-check
 $(TEST_TARGETS): export XDG_CONFIG_HOME := $(abspath $(BUILD))/no-config
@@ -161,7 +161,7 @@ install-check: $(CVO) $(BUILD)/libcvo.a $(SHARED) | $(CHECK_FIRST)
 demo: $(CVO)
 	@./tests/demo.sh $(CVO)
 
-check: unit golden fuzz-replay man-examples duckdb-ntile push-check kill-check report-check gorgias-check history-check dive-check cron-check weekly-check experiments-check tty-check install-check
+check: unit golden fuzz-replay man-examples duckdb-ntile push-check pull-check kill-check report-check gorgias-check history-check dive-check cron-check weekly-check experiments-check tty-check install-check
 	@./tests/summary.sh $(BUILD)/results
 
 unit: $(TESTS) | $(CHECK_FIRST)
@@ -205,6 +205,10 @@ kill-check: $(CVO) | $(CHECK_FIRST)
 push-check: $(CVO) $(PUSH_DRIVER) | $(CHECK_FIRST)
 	@mkdir -p $(BUILD)/results
 	@./tests/push_check.sh $(BUILD)/results $(CVO) $(PUSH_DRIVER)
+
+pull-check: $(CVO) | $(CHECK_FIRST)
+	@mkdir -p $(BUILD)/results
+	@./tests/pull_check.sh $(BUILD)/results $(CVO)
 
 experiments-check: $(CVO) | $(CHECK_FIRST)
 	@mkdir -p $(BUILD)/results

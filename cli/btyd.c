@@ -69,8 +69,9 @@ int btyd_load(cvo_ctx *ctx, const parsed_args *args, const opt_spec *specs, size
         }
         return from_orders(ctx, args, specs, count, out);
     }
-    static const char *const orders_only[] = {"calibration-end", "whole-periods", "as-of", "map",
-                                              "date-format", "cancel-prefix", "rejects"};
+    static const char *const orders_only[] = {"calibration-end", "whole-periods", "as-of",
+                                              "season",          "map",           "date-format",
+                                              "cancel-prefix",   "rejects"};
     for (size_t i = 0; i < sizeof orders_only / sizeof *orders_only; i++)
         if (args_get(args, specs, count, orders_only[i]) != NULL) {
             fprintf(stderr, "cvo: --%s applies to ORDERS, not to a --summary file\n",
@@ -109,6 +110,19 @@ int btyd_model(const parsed_args *args, const opt_spec *specs, size_t count, con
         return EXIT_USAGE;
     }
     return -1;
+}
+
+int btyd_season(cvo_ctx *ctx, const parsed_args *args, const opt_spec *specs, size_t count,
+                const cvo_fit *fit, const btyd_data *data, cvo_season *out)
+{
+    const char *name = args_get(args, specs, count, "season");
+    cvo_season_mode mode = CVO_SEASON_AUTO;
+    if (name != NULL && !cvo_season_mode_from_name(name, &mode)) {
+        fprintf(stderr, "cvo: --season must be auto, monthly or off\n");
+        return EXIT_USAGE;
+    }
+    cvo_status status = cvo_season_estimate(ctx, fit, data->summary, data->customers, mode, out);
+    return status == CVO_OK ? -1 : cli_fail(ctx, status);
 }
 
 double btyd_period_days(const parsed_args *args, const opt_spec *specs, size_t count,

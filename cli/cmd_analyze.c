@@ -415,6 +415,12 @@ static void print_done(const job *j, const cvo_analysis *a)
                 left_out);
     if (!cvo_analysis_model_ok(a) || cvo_analysis_model_note(a)[0])
         fprintf(stderr, "cvo: note: %s\n", cvo_analysis_model_note(a));
+    const cvo_backtest *bt = cvo_analysis_backtest(a);
+    if (bt != NULL && bt->season_note[0])
+        fprintf(stderr,
+                "cvo: backtest: %.0f repeat purchases in the holdout, the model predicted %.0f. "
+                "%s\n",
+                bt->actual_total, bt->model_total, bt->season_note);
     fprintf(stderr, "cvo: report: %s/report.html\n", j->out_arg);
 }
 

@@ -65,12 +65,32 @@ static void print_fit(const char *source, const cvo_fit *fit, const cvo_summary 
     printf("NBD log-likelihood  %.4f\n", nbd.loglik);
 }
 
-static void print_backtest(const cvo_backtest *b, const cvo_summary *s)
+static const char *const month_abbr[12] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                           "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+
+/* The season lines of the backtest: the note in words, the index when applied. */
+static void print_season(const cvo_backtest *b, const cvo_season *season)
+{
+    if (b->season_note[0])
+        printf("  seasons: %s\n", b->season_note);
+    if (!b->season_applied)
+        return;
+    printf("  seasonal index of the calibration period (shrinkage k = %.4g):\n  ",
+           season->shrinkage);
+    for (int m = 0; m < 12; m++)
+        printf(" %s %.3f", month_abbr[m], season->index[m]);
+    printf("\n");
+}
+
+static void print_backtest(const cvo_backtest *b, const cvo_season *season, const cvo_summary *s)
 {
     printf("\nbacktest: holdout of %.4g %s\n", b->holdout, unit_name(s));
+    print_season(b, season);
     printf("  %-26s %10s %10s %10s\n", "", "actual", "model", "naive");
     printf("  %-26s %10.1f %10.1f %10.1f\n", "repeat purchases", b->actual_total, b->model_total,
            b->naive_total);
+    if (b->season_applied)
+        printf("  %-26s %10s %10.1f\n", "  without the index", "", b->model_total_plain);
     printf("  %-26s %10s %10.4f %10.4f\n", "mean abs. error / customer", "", b->model_mae,
            b->naive_mae);
     printf("  %-26s %10s %10.4f %10.4f\n", "root mean sq. error", "", b->model_rmse, b->naive_rmse);
@@ -121,7 +141,7 @@ static void json_series(const char *key, const double *v, size_t n)
     printf("]");
 }
 
-static void json_backtest(const cvo_backtest *b)
+static void json_backtest(const cvo_backtest *b, const cvo_season *season)
 {
     printf(",\"backtest\":{\"holdout\":%.10g,\"customers\":%.10g,\"actual\":%.10g,"
            "\"model\":%.10g,\"naive\":%.10g,\"model_mae\":%.10g,\"naive_mae\":%.10g,"
@@ -141,10 +161,21 @@ static void json_backtest(const cvo_backtest *b)
     json_series("actual", b->tracking_actual, b->periods);
     printf(",");
     json_series("model", b->tracking_model, b->periods);
+    printf("},\"season\":{\"applied\":%s,\"model_without_index\":%.10g,\"index\":",
+           b->season_applied ? "true" : "false", b->model_total_plain);
+    for (int m = 0; m < 12; m++) {
+        printf(m ? "," : b->season_applied ? "[" : "null");
+        if (!b->season_applied)
+            break;
+        json_number(season->index[m]);
+    }
+    printf(b->season_applied ? "]" : "");
+    printf(",\"note\":");
+    cli_json_string(b->season_note);
     printf("}}");
 }
 
-static void print_json(const cvo_fit *fit, const cvo_backtest *b)
+static void print_json(const cvo_fit *fit, const cvo_backtest *b, const cvo_season *season)
 {
     printf("{\"model\":\"%s\",", cvo_model_name(fit->model));
     json_params("params", fit, fit->params);
@@ -168,7 +199,7 @@ static void print_json(const cvo_fit *fit, const cvo_backtest *b)
         printf("}");
     }
     if (b != NULL)
-        json_backtest(b);
+        json_backtest(b, season);
     printf("}\n");
 }
 
@@ -190,19 +221,23 @@ static int run_fit(cvo_ctx *ctx, const parsed_args *args, cvo_model model, btyd_
     if (cvo_summary_has_holdout(data->summary) && !holdout && model != CVO_MODEL_GG)
         fprintf(stderr, "cvo: the summary has holdout counts: give --holdout T (its length in "
                         "periods) for a backtest\n");
+    cvo_season season;
     if (holdout && model != CVO_MODEL_GG && model != CVO_MODEL_BGBB && fit.converged) {
-        status = cvo_backtest_run(ctx, &fit, data->summary, data->customers, &bt);
+        int code = btyd_season(ctx, args, specs, SPEC_COUNT, &fit, data, &season);
+        if (code >= 0)
+            return code;
+        status = cvo_backtest_run_season(ctx, &fit, &season, data->summary, data->customers, &bt);
         if (status != CVO_OK)
             return cli_fail(ctx, status);
     }
     const char *source =
         data->customers ? args->positional[0] : args_get(args, specs, SPEC_COUNT, "summary");
     if (args_get(args, specs, SPEC_COUNT, "json"))
-        print_json(&fit, bt);
+        print_json(&fit, bt, &season);
     else {
         print_fit(source, &fit, data->summary);
         if (bt != NULL)
-            print_backtest(bt, data->summary);
+            print_backtest(bt, &season, data->summary);
     }
     cvo_backtest_free(bt);
     return cli_close_output(stdout, NULL) ? EXIT_OK : EXIT_SYSTEM;

@@ -22,6 +22,8 @@ static const opt_spec specs[] = {
     {"plant-share", 0, "X", "holdout share of the planted experiment (default 0.2)"},
     {"plant-window", 0, "DAYS", "days the planted uplift lasts after DATE (default 60)"},
     {"id-key", 0, "TEXT", "the [privacy] id_key the planted experiment's arms are drawn with"},
+    {"plant-season", 0, "SPEC",
+     "plant: yearly purchase rates, nov=1.6,dec=2.2 or amplitude=0.5,peak=12-15"},
     {"model", 'm', "NAME", "purchase process: bgnbd (default) or pnbd"},
     {"params", 0, "LIST", "NAME=X,...: r,alpha,a,b (bgnbd) or r,alpha,s,beta (pnbd)"},
 };
@@ -132,6 +134,7 @@ static int read_options(const parsed_args *a, cvo_generate_options *o)
     o->plant_window = (uint32_t)window_days;
     o->plant_uplift = args_get(a, specs, SPEC_COUNT, "plant-uplift");
     o->plant_id_key = args_get(a, specs, SPEC_COUNT, "id-key");
+    o->plant_season = args_get(a, specs, SPEC_COUNT, "plant-season");
     o->toxic_skus = args_get(a, specs, SPEC_COUNT, "plant-toxic");
     o->late_country = args_get(a, specs, SPEC_COUNT, "plant-late-region");
     o->plant_discount_churn = args_get(a, specs, SPEC_COUNT, "plant-discount-churn") != NULL;

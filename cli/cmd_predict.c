@@ -250,6 +250,13 @@ static int run(cvo_ctx *ctx, const parsed_args *a, cvo_model model, const btyd_d
     phase(a, "fit spend model", &clock);
     if (code >= 0)
         return code;
+    cvo_season season; /* the index refits the model: not over --params unless asked */
+    bool given = args_get(a, specs, SPEC_COUNT, "params") != NULL &&
+                 args_get(a, specs, SPEC_COUNT, "season") == NULL;
+    if (!given && (code = btyd_season(ctx, a, specs, SPEC_COUNT, &purchase, data, &season)) >= 0)
+        return code;
+    o.season = given ? NULL : &season;
+    phase(a, "seasonal index", &clock);
     cvo_prediction *p = calloc(cvo_summary_count(data->summary) + 1, sizeof *p);
     if (p == NULL)
         return EXIT_SYSTEM;

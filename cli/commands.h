@@ -19,5 +19,6 @@ int cmd_config(int argc, char **argv);
 int cmd_history(int argc, char **argv);
 int cmd_forget(int argc, char **argv);
 int cmd_experiments(int argc, char **argv);
+int cmd_pull(int argc, char **argv);
 
 #endif

@@ -19,6 +19,7 @@ static const cli_command commands[] = {
     {"history", cmd_history, "snapshots of analyze --db and how customers moved between segments"},
     {"experiments", cmd_experiments, "holdout experiments: measured uplift, --plan, --new, --stop"},
     {"forget", cmd_forget, "erase customers on request: history, ledgers; later runs leave them out"},
+    {"pull", cmd_pull, "fetch a store's orders from Shopify (bulk operations) into a CSV"},
     {"generate", cmd_generate, "write a deterministic synthetic store (orders, products, NPS)"},
 };
 

@@ -563,6 +563,11 @@ typedef struct cvo_predict_options {
     double annual_discount;  /* yearly discount rate, 0.10 = 10% (default 0.10) */
     cvo_clv_form clv;
     double period_days;      /* days per period (default 7) */
+    /* A seasonal index (cvo_season_estimate of this summary): when active, the
+     * purchase predictions use its fit on seasonal time (purchase is then only
+     * checked), the horizon starting at the summary's end day; NULL (the
+     * default) or an inactive one: none. */
+    const struct cvo_season *season;
 } cvo_predict_options;
 
 CVO_API void cvo_predict_options_init(cvo_predict_options *options);
@@ -616,6 +621,12 @@ typedef struct cvo_backtest {
     size_t calibration_periods;
     double *tracking_actual;
     double *tracking_model;
+    /* seasonality (cvo_backtest_run_season): whether model_total, the bins and
+     * the tracking curve carry the seasonal index, the holdout total without it,
+     * and what the backtest should say of seasons in words ("" when nothing) */
+    bool season_applied;
+    double model_total_plain;
+    char season_note[384];
 } cvo_backtest;
 
 /* Compares a purchase model's predictions for the holdout of summary (built
@@ -627,6 +638,76 @@ CVO_API CVO_NODISCARD cvo_status cvo_backtest_run(cvo_ctx *ctx, const cvo_fit *f
                                                   const cvo_customers *customers,
                                                   cvo_backtest **out);
 CVO_API void cvo_backtest_free(cvo_backtest *backtest);
+
+/* ---- seasonality ------------------------------------------------------------
+ * A monthly seasonal index s of the repeat-purchase rate, estimated from the
+ * calibration period only, and the models fitted on seasonal time. A rate
+ * lambda s(day) is a constant rate lambda on the clock that runs s(day) days
+ * per calendar day (the time change of a non-homogeneous Poisson process, Cox
+ * & Lewis 1966), so BG/NBD, MBG/NBD and Pareto/NBD keep their form there: each
+ * customer's t_x and T, and the horizon, are measured on that clock. The index
+ * compares the store's repeat purchases in each calendar month (A_m) with the
+ * fitted model's expected ones (E_m, from the unconditional curve of each birth
+ * cohort, scaled to the same total), shrunk towards 1 by the Gamma-Poisson
+ * empirical Bayes estimate s_m = (A_m + k) / (E_m + k), k = 1 / tau^2, tau^2 =
+ * (X^2 - 11) / sum E_m (Clayton & Kaldor 1987), normalised to a mean of 1 over
+ * the calibration days; the model is refitted on the clock and the index
+ * estimated again, three times. It needs 365 days of calibration. */
+
+typedef enum cvo_season_mode {
+    CVO_SEASON_AUTO = 0,    /* the index when the months differ beyond chance (chi-square
+                               test of equal months, p < 0.01) */
+    CVO_SEASON_MONTHLY = 1, /* the index whenever a year of calibration allows it */
+    CVO_SEASON_OFF = 2      /* no index; the coverage warnings still hold */
+} cvo_season_mode;
+
+/* "auto", "monthly", "off"; false for another name. */
+CVO_API bool cvo_season_mode_from_name(const char *name, cvo_season_mode *out);
+
+typedef struct cvo_season {
+    bool active;            /* the index is applied (else index[] is all 1) */
+    double index[12];       /* by calendar month, January first */
+    double actual[12];      /* repeat purchases in the calibration period, by month */
+    double expected[12];    /* the model's, scaled to the same total */
+    uint32_t days_seen[12]; /* calibration days in each calendar month (all years) */
+    double shrinkage;       /* k; INFINITY when the months do not differ beyond chance */
+    double chi_square;      /* test of equal months (11 degrees of freedom); NaN untested */
+    double p_value;
+    int32_t first_day; /* calibration: first customer's first purchase .. */
+    int32_t end_day;   /* .. the summary's end day */
+    cvo_fit fit;       /* active: the model refitted on seasonal time, which the
+                          predictions and the backtest use */
+    char note[256];    /* why there is no index, or ""; plain words */
+} cvo_season;
+
+/* Estimates the index of a purchase model fitted on summary (built from the
+ * orders of customers, loaded with keep_orders). Without orders, with less
+ * than 365 days of calibration, or mode off, *out holds no index (active false,
+ * index all 1) and note says why; the calendar coverage is filled whenever
+ * the orders are there; the same for a model other than bgnbd, mbgnbd, pnbd
+ * or nbd. Errors: CVO_ERR_NOMEM. */
+CVO_API CVO_NODISCARD cvo_status cvo_season_estimate(cvo_ctx *ctx, const cvo_fit *fit,
+                                                     const cvo_summary *summary,
+                                                     const cvo_customers *customers,
+                                                     cvo_season_mode mode, cvo_season *out);
+/* The index of day's calendar month (1 without an index or season NULL). */
+CVO_API double cvo_season_at(const cvo_season *season, int32_t day);
+/* What a forecast of the days [from, to] after the calibration should say of
+ * seasons, in words, into out (cap bytes, "" when nothing): a calibration
+ * shorter than a year, months of the forecast the calibration never saw ("the
+ * holdout covers a season the history does not show; expect a seasonal
+ * bias"), or that the index was applied. Returns out. */
+CVO_API const char *cvo_season_warning(const cvo_season *season, int32_t from, int32_t to,
+                                       char *out, size_t cap);
+/* cvo_backtest_run with a seasonal index of the calibration (NULL: none): when
+ * it is active the holdout predictions and the tracking curve are its fit's on
+ * seasonal time, model_total_plain is fit's total without it; season_note says
+ * in words what the backtest should say of seasons. */
+CVO_API CVO_NODISCARD cvo_status cvo_backtest_run_season(cvo_ctx *ctx, const cvo_fit *fit,
+                                                         const cvo_season *season,
+                                                         const cvo_summary *summary,
+                                                         const cvo_customers *customers,
+                                                         cvo_backtest **out);
 
 /* ---- model choice by holdout (issue 13) ------------------------------------------ */
 
@@ -642,6 +723,8 @@ typedef struct cvo_model_choice {
     cvo_model models[CVO_CHOICE_MODELS];        /* BG/NBD, MBG/NBD, Pareto/NBD */
     cvo_fit fits[CVO_CHOICE_MODELS];            /* on the calibration part */
     cvo_backtest *backtests[CVO_CHOICE_MODELS]; /* owned; NULL: not fitted or not run */
+    cvo_season seasons[CVO_CHOICE_MODELS];      /* each fit's seasonal index of the
+                                                   calibration part (its backtest's) */
     char notes[CVO_CHOICE_MODELS][256];         /* why a candidate has no backtest, or "" */
     int chosen;                                 /* index, -1: no candidate backtested */
     bool forced;                                /* one model was asked for */
@@ -654,18 +737,19 @@ typedef struct cvo_model_choice {
 CVO_API int cvo_model_pick(const double *mae, int count, double tolerance);
 
 /* Fits each candidate (or only forced, when it is one of them; -1: all) on the
- * calibration part of summary (built with a calibration end), backtests it
- * (customers as cvo_backtest_run) and picks by cvo_model_pick with
+ * calibration part of summary (built with a calibration end), estimates its
+ * seasonal index there (cvo_season_estimate with season) and backtests it with
+ * that index (cvo_backtest_run_season; customers as there), and picks by
+ * cvo_model_pick with
  * CVO_CHOICE_TOLERANCE. A fit at the no-dropout edge is a candidate: its
  * predictions are the NBD's. A candidate that cannot be fitted keeps a note
  * and takes no part. Release with cvo_model_choice_release. Errors:
  * CVO_ERR_ARGUMENT (no holdout), CVO_ERR_NOMEM. */
 CVO_API CVO_NODISCARD cvo_status cvo_model_choose(cvo_ctx *ctx, const cvo_summary *summary,
                                                   const cvo_customers *customers, int forced,
-                                                  cvo_model_choice *out);
+                                                  cvo_season_mode season, cvo_model_choice *out);
 /* Frees the backtests; the struct may be reused. */
 CVO_API void cvo_model_choice_release(cvo_model_choice *choice);
-
 /* ---- configuration ------------------------------------------------------------ */
 
 /* An INI file of [section] key = value lines over built-in defaults; every key
@@ -1119,6 +1203,10 @@ CVO_API const char *cvo_analysis_backtest_note(const cvo_analysis *analysis);
  * then [model] purchase_model, or BG/NBD for auto), or NULL before it ran.
  * Owned by the analysis. */
 CVO_API const cvo_model_choice *cvo_analysis_model_choice(const cvo_analysis *analysis);
+/* The seasonal index of the whole history (the predictions') or, with
+ * backtest, of the backtest's calibration part; inactive, with its note, when
+ * none was used. Owned by the analysis. */
+CVO_API const cvo_season *cvo_analysis_season(const cvo_analysis *analysis, bool backtest);
 CVO_API int32_t cvo_analysis_calibration_end(const cvo_analysis *analysis);
 CVO_API size_t cvo_analysis_tier_count(const cvo_analysis *analysis);
 CVO_API const char *cvo_analysis_tier_name(const cvo_analysis *analysis, size_t tier);
@@ -1731,9 +1819,16 @@ typedef struct cvo_transport {
     double (*now)(void *self);
     void (*sleep)(void *self, double seconds);
     void *self;
+    /* Optional (NULL: send is used, and its answer must fit in memory): sends request
+     * and writes the answer's body to out as it arrives, without a size cap (a bulk
+     * download); response->body is then "". Returns as send; CVO_ERR_WRITE when out
+     * cannot be written. */
+    cvo_status (*receive)(void *self, const cvo_http_request *request, FILE *out,
+                          cvo_http_response *response);
 } cvo_transport;
 
-/* A libcurl transport (http and https only, answers cut at 1 MB); release it with
+/* A libcurl transport (http and https only, answers cut at 1 MB, except those its
+ * receive writes to a file); release it with
  * cvo_transport_curl_close. Errors: CVO_ERR_INTERNAL (libcurl would not start),
  * CVO_ERR_NOMEM. */
 CVO_API CVO_NODISCARD cvo_status cvo_transport_curl_open(cvo_ctx *ctx, cvo_transport *out);
@@ -1823,6 +1918,88 @@ CVO_API CVO_NODISCARD cvo_status cvo_gorgias_import_ledger(cvo_ctx *ctx, cvo_his
                                                            const cvo_id_key *key,
                                                            const cvo_customers *customers,
                                                            const char *path, size_t *imported);
+
+/* ---- pulling orders from Shopify -------------------------------------------------------
+ * cvo pull shopify: the store's orders through the GraphQL Admin API's bulk operations
+ * (bulkOperationRunQuery over orders and their line items, polled with bulkOperation(id:),
+ * the JSONL result read with its __parentId child lines), written as a CSV in the columns
+ * of Shopify's order export (cvo's shopify format reads it). Pulls are incremental: the
+ * orders updated since the last pull replace their earlier rows in the previous file; a
+ * full pull (every [shopify] full_every_days, or asked) drops the orders Shopify no
+ * longer has. What a pull covered is kept beside the output (cvo_shopify_state). */
+
+/* What the last pull into one output covered. */
+typedef struct cvo_shopify_state {
+    char shop[128];     /* NAME.myshopify.com; "" when there was none */
+    int64_t watermark;  /* unix seconds: every order updated before it is in the file; -1:
+                           the file is not known to be complete (pull in full) */
+    int64_t last_full;  /* unix seconds: when the last full pull started; -1: never */
+} cvo_shopify_state;
+
+/* Reads the state file at path into *out; a missing file is the empty state (shop "",
+ * watermark and last_full -1). Errors: CVO_ERR_IO (unreadable), CVO_ERR_FORMAT
+ * ("path:line: ..." for a line cvo did not write). */
+CVO_API CVO_NODISCARD cvo_status cvo_shopify_state_read(cvo_ctx *ctx, const char *path,
+                                                        cvo_shopify_state *out);
+/* Writes state as the lines cvo_shopify_state_read reads. Errors: CVO_ERR_WRITE. */
+CVO_API CVO_NODISCARD cvo_status cvo_shopify_state_write(cvo_ctx *ctx,
+                                                         const cvo_shopify_state *state,
+                                                         FILE *out);
+
+typedef struct cvo_shopify_pull_options {
+    const char *shop;         /* NAME.myshopify.com */
+    const char *token;        /* the Admin API access token; never printed */
+    const char *base_url;     /* NULL: https://<shop>; http:// only on loopback (tests) */
+    const cvo_config *config; /* [push] timeout_seconds, connect_timeout_seconds, tries;
+                                 [shopify] api_version, full_every_days, poll_seconds,
+                                 wait_minutes; NULL: the defaults */
+    cvo_transport *transport;
+    cvo_push_report report;   /* NULL: no lines */
+    void *report_data;
+    const char *previous;     /* the output of the last pull, merged into the new one;
+                                 NULL or a missing file: none */
+    cvo_shopify_state state;  /* read beside previous */
+    int64_t since;            /* unix seconds: pull the orders updated since; INT64_MIN: from
+                                 state (or in full when it has no watermark) */
+    bool full;                /* pull every order and drop those Shopify no longer has */
+    int64_t now;              /* unix seconds (when full_every_days is up) */
+} cvo_shopify_pull_options;
+
+/* Zeroes, with since INT64_MIN and state empty. */
+CVO_API void cvo_shopify_pull_options_init(cvo_shopify_pull_options *options);
+
+typedef struct cvo_shopify_pull_result {
+    size_t requests;          /* HTTP requests, retries and the download included */
+    bool full;                /* this pull was a full one */
+    bool all_orders;          /* the token has read_all_orders (else only 60 days) */
+    size_t orders_pulled;     /* orders in the bulk operation's result */
+    size_t lines_pulled;      /* their line items */
+    size_t orders_new;        /* pulled and not in the previous file */
+    size_t orders_updated;    /* pulled and replacing their rows of the previous file */
+    size_t orders_kept;       /* of the previous file, not pulled, written again */
+    size_t orders_dropped;    /* of the previous file, gone from Shopify (full pulls) */
+    size_t orders_written, rows_written;
+    cvo_shopify_state state;  /* to record beside the output once it is published */
+} cvo_shopify_pull_result;
+
+/* Checks the token's scopes (read_orders needed; without read_all_orders a warning:
+ * Shopify shows only the last 60 days, and a full pull keeps the previous file's older
+ * orders), starts a bulk query of the orders updated since the watermark (all orders
+ * for a full pull; when a bulk query of the app is already running, waits for it
+ * first), polls it every poll_seconds for up to wait_minutes, downloads its JSONL
+ * result (through transport->receive when set), and writes to out the previous
+ * file's orders that were not pulled (none dropped but by a full pull) and the pulled
+ * ones, in the columns of Shopify's order export plus Customer ID, sorted by Created
+ * at. GraphQL throttling (THROTTLED, or HTTP 429) waits as the answer's cost and
+ * restore rate say, up to [push] tries. Results in *result. Errors:
+ * CVO_ERR_ARGUMENT (settings; a previous file of another shop), CVO_ERR_IO /
+ * CVO_ERR_FORMAT (a previous file cvo did not write), CVO_ERR_REMOTE (refused, a
+ * missing scope, still throttled after every try, the bulk operation failed, was
+ * cancelled or did not finish in time; the message says which), CVO_ERR_WRITE,
+ * CVO_ERR_LIMIT, CVO_ERR_NOMEM. */
+CVO_API CVO_NODISCARD cvo_status cvo_shopify_pull(cvo_ctx *ctx,
+                                                  const cvo_shopify_pull_options *options,
+                                                  FILE *out, cvo_shopify_pull_result *result);
 
 /* ---- deep dives -------------------------------------------------------------------
  * What drives customer value: customers grouped by how they started or who
@@ -2413,6 +2590,17 @@ typedef struct cvo_generate_options {
     double plant_share;       /* holdout share of that experiment; default 0.2 */
     const char *plant_id_key; /* the [privacy] id_key text the arms are drawn with */
     uint32_t plant_window;    /* days; default 60 */
+    /* ---- planted seasonality (issue 13 section 3) ----
+     * A yearly pattern of purchase rates: every live customer's rate lambda is
+     * multiplied by s(day), drawn by thinning from their own stream (rate
+     * lambda max(s), each draw kept with chance s(day) / max(s)); first orders
+     * are not seasonal. Either months, "nov=1.6,dec=2.2,jan=0.7" (three-letter
+     * names, factors > 0 up to 100; months not named keep 1), or a wave,
+     * "amplitude=0.5,peak=12-15": s = 1 + amplitude cos(2 pi (day - peak) /
+     * 365.25), amplitude in [0, 1). Not normalised: the factors are the rates'
+     * multipliers as given. NULL or "": none, and the store's bytes are those
+     * without it. */
+    const char *plant_season;
 } cvo_generate_options;
 
 CVO_API void cvo_generate_options_init(cvo_generate_options *options);

@@ -23,6 +23,14 @@ static cvo_period config_period(const cvo_config *c)
                                           : CVO_PERIOD_WEEK;
 }
 
+static cvo_season_mode config_season(const cvo_config *c)
+{
+    cvo_season_mode mode = CVO_SEASON_AUTO;
+    return cvo_season_mode_from_name(cvo_config_text(c, "model", "seasonality"), &mode)
+               ? mode
+               : CVO_SEASON_AUTO;
+}
+
 /* ---- scores ---------------------------------------------------------------- */
 
 static cvo_status make_scheme(cvo_analysis *a)
@@ -157,6 +165,11 @@ static cvo_status predict(cvo_analysis *a, const cvo_summary *s)
     o.horizon =
         cvo_config_number(a->config, "model", "horizon_months") * 365.25 / 12 / o.period_days;
     o.annual_discount = cvo_config_number(a->config, "model", "annual_discount");
+    status = cvo_season_estimate(a->ctx, &a->purchase, s, a->customers, config_season(a->config),
+                                 &a->season);
+    if (status != CVO_OK)
+        return status;
+    o.season = &a->season;
     double threshold = cvo_config_number(a->config, "lists", "winback_p_alive");
     cvo_prediction *p = mem_array(a->ctx, s->count ? s->count : 1, sizeof *p);
     if (p == NULL)
@@ -219,11 +232,14 @@ static cvo_status backtest(cvo_analysis *a, cvo_period period)
     cvo_status status =
         last - first < 28 ? CVO_ERR_EMPTY : cvo_summary_from_orders(a->ctx, a->customers, &so, &s);
     if (status == CVO_OK)
-        status = cvo_model_choose(a->ctx, s, a->customers, forced_model(a), &a->choice);
+        status = cvo_model_choose(a->ctx, s, a->customers, forced_model(a),
+                                  config_season(a->config), &a->choice);
     a->choice_ran = status == CVO_OK;
     int k = a->choice_ran ? a->choice.chosen : -1;
     a->backtest = status == CVO_OK && k >= 0 ? a->choice.backtests[k] : NULL;
     const cvo_fit *fit = k >= 0 ? &a->choice.fits[k] : NULL;
+    if (k >= 0)
+        a->backtest_season = a->choice.seasons[k];
     if (a->backtest != NULL && fit->status == CVO_FIT_NO_DROPOUT)
         snprintf(a->backtest_note, sizeof a->backtest_note,
                  "Backtest with the NBD: on the calibration part %s found no dropout, so it "
@@ -795,6 +811,9 @@ cvo_status cvo_analyze_nps(cvo_ctx *ctx, const cvo_customers *customers,
     if (a == NULL)
         return ctx_nomem(ctx);
     memset(a, 0, sizeof *a);
+    for (int m = 0; m < 12; m++) /* no index until one is estimated */
+        a->season.index[m] = a->backtest_season.index[m] = 1.0;
+    a->season.first_day = a->backtest_season.first_day = INT32_MIN;
     a->ctx = ctx;
     a->customers = customers;
     a->config = config;
@@ -908,6 +927,11 @@ const cvo_backtest *cvo_analysis_backtest(const cvo_analysis *a)
 const cvo_model_choice *cvo_analysis_model_choice(const cvo_analysis *a)
 {
     return a != NULL && a->choice_ran ? &a->choice : NULL;
+}
+
+const cvo_season *cvo_analysis_season(const cvo_analysis *a, bool backtest)
+{
+    return backtest ? &a->backtest_season : &a->season;
 }
 
 const char *cvo_analysis_backtest_note(const cvo_analysis *a)

@@ -40,6 +40,8 @@ struct cvo_analysis {
     profit_margins margins; /* every order's margin, once for cohorts and dives (side_ctx) */
     cvo_cohorts *cohorts;   /* NULL when they could not be computed */
     cvo_dive *dives[CVO_DIVE_BY__COUNT]; /* deep dives, one per grouping */
+    cvo_season season;                   /* of the whole history, used by the predictions */
+    cvo_season backtest_season;          /* of the backtest's calibration part */
     cvo_backtest *backtest; /* the chosen model's, borrowed from choice */
     char backtest_note[512];
     cvo_model_choice choice; /* every candidate fitted on the calibration part */

@@ -20,6 +20,7 @@ static const char *const scheme_choices[] = {"relationship", "classic", "klaviyo
 static const char *const ties_choices[] = {"equal", "ntile", NULL};
 static const char *const period_choices[] = {"day", "week", "month", NULL};
 static const char *const purchase_model_choices[] = {"auto", "bgnbd", "mbgnbd", "pnbd", NULL};
+static const char *const season_choices[] = {"auto", "monthly", "off", NULL};
 static const char *const gorgias_channels[] = {"api", "email", NULL};
 static const char *const metric_choices[] = {"conversion", "orders", "revenue", "profit", NULL};
 
@@ -65,6 +66,9 @@ static const config_key config_keys[] = {
          "Purchase model: auto fits BG/NBD, MBG/NBD and Pareto/NBD on the calibration part and "
          "uses the one with the smallest holdout error (mean absolute error per customer; "
          "within 0.1% the simpler, in that order); a name forces that model."),
+    ENUM("model", "seasonality", "auto", season_choices,
+         "Monthly seasonal index of the purchase rate, from a year or more of history: auto "
+         "(used when the months differ beyond chance), monthly (always) or off."),
     NUMBER("churn", "high_below", "0.3", 0, 1, 0,
            "P(alive) below this is high churn risk. One-time buyers (and every customer when "
            "no model fits) are judged by recency: R score 1 high, the two best R scores low."),
@@ -203,6 +207,18 @@ static const config_key config_keys[] = {
     LIST("gorgias", "tags", "cvo,vip-detractor", "Tags of every ticket, comma-separated."),
     INTEGER("gorgias", "assignee_team_id", "0", 0, NO_MAX,
             "Gorgias team the tickets are assigned to (its id); 0: none."),
+    TEXT("shopify", "api_version", "2026-10", CONFIG_NONEMPTY,
+         "cvo pull shopify: the GraphQL Admin API version (YYYY-MM, or unstable). Shopify "
+         "supports each version for at least 12 months; cvo warns when it is older than 9."),
+    INTEGER("shopify", "full_every_days", "7", 1, 3650,
+            "cvo pull shopify: a pull is a full one (every order, deleted ones dropped from "
+            "the output) when the last full pull into the same output is this many days old; "
+            "the pulls between fetch only the orders updated since the last one."),
+    INTEGER("shopify", "poll_seconds", "5", 1, 600,
+            "cvo pull shopify: seconds between two polls of the bulk operation."),
+    INTEGER("shopify", "wait_minutes", "120", 1, 14400,
+            "cvo pull shopify: minutes to wait for a bulk operation (and for one already "
+            "running) to finish before giving up."),
     TEXT("privacy", "id_key", "", CONFIG_ANY,
          "Secret for the keyed hashes in identifiers sent to Klaviyo and Gorgias (event "
          "unique_id, ticket external_id); empty: a random key kept in the state database."),

@@ -32,5 +32,7 @@
 /* Transaction opportunities (T) of one BG/BB summary row: its likelihood and
  * P(X(n) = x) sum over them, so T = 1e12 would take hours. */
 #define CVO_MAX_OPPORTUNITIES 10000
+/* cvo pull shopify: orders of one pull and its previous file together. */
+#define CVO_MAX_PULL_ORDERS 50000000u
 
 #endif

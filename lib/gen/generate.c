@@ -10,6 +10,7 @@
 #include "gen/catalog.h"
 #include "gen/outbuf.h"
 #include "gen/rng.h"
+#include "gen/season_plant.h"
 #include "io/datetime.h"
 
 #include <math.h>
@@ -117,6 +118,8 @@ typedef struct generator {
     uint8_t *treated; /* per customer: in the planted uplift's treatment arm; NULL: none */
     product_text products[CATALOG_PRODUCTS];
     outbuf orders_out, nps_out;
+    double *season; /* planted: the rate factor of each day from first_day; NULL: none */
+    double season_max;
 } generator;
 
 /* What a customer is: the same first draws of their profile stream, always. */
@@ -438,6 +441,8 @@ typedef struct customer_walk {
     bool done;
     bool dropped;      /* done by drop-out (not by the end of the data) */
     int32_t added_day; /* a planted uplift's added order, INT32_MIN: none */
+    const double *season; /* planted: rate factors from this customer's first_day; NULL: none */
+    double season_max;
 } customer_walk;
 
 /* The first draw of a customer's process stream. */
@@ -541,6 +546,8 @@ static void walk_begin(const generator *gen, uint32_t customer, customer_walk *w
     walk->done = false;
     walk->dropped = false;
     walk->added_day = INT32_MIN;
+    walk->season = gen->season ? gen->season + (walk->first_day - options->first_day) : NULL;
+    walk->season_max = gen->season_max;
     plant_churn(gen, customer, walk);
     plant_conversion(gen, customer, walk);
 }
@@ -550,6 +557,21 @@ static void walk_begin(const generator *gen, uint32_t customer, customer_walk *w
  * never the first one; purchases while alive are a Poisson process. In the
  * Pareto/NBD process dropout is 0 and the customer is gone once the next
  * purchase would fall after their lifetime. */
+/* When the next purchase comes: exponential at the customer's rate, or with a
+ * planted season thinned from rate x max(s), each draw kept with s(day) / max(s). */
+static double next_purchase_days(customer_walk *walk)
+{
+    double t = walk->elapsed_days;
+    if (walk->season == NULL)
+        return t + rng_exponential(&walk->g) / walk->rate_per_day;
+    for (;;) {
+        t += rng_exponential(&walk->g) / (walk->rate_per_day * walk->season_max);
+        if (t >= walk->horizon_days ||
+            rng_uniform(&walk->g) * walk->season_max < walk->season[(int32_t)t])
+            return t;
+    }
+}
+
 static bool walk_natural(customer_walk *walk, int32_t *day)
 {
     if (walk->done)
@@ -560,7 +582,7 @@ static bool walk_natural(customer_walk *walk, int32_t *day)
         walk->done = walk->dropped = true;
     } else if (walk->orders >= 1) {
         if (walk->rate_per_day > 0.0)
-            walk->elapsed_days += rng_exponential(&walk->g) / walk->rate_per_day;
+            walk->elapsed_days = next_purchase_days(walk);
         walk->done = !(walk->rate_per_day > 0.0) || walk->elapsed_days >= walk->horizon_days;
         if (!walk->done && walk->elapsed_days >= walk->lifetime_days)
             walk->done = walk->dropped = true;
@@ -1154,6 +1176,7 @@ static void generator_release(generator *gen)
     mem_free(gen->ctx, gen->planted);
     mem_free(gen->ctx, gen->treated);
     mem_free(gen->ctx, gen->day_end);
+    mem_free(gen->ctx, gen->season);
 }
 
 cvo_status cvo_generate(cvo_ctx *ctx, const cvo_generate_options *options, FILE *orders,
@@ -1166,6 +1189,10 @@ cvo_status cvo_generate(cvo_ctx *ctx, const cvo_generate_options *options, FILE 
     gen_plants plants;
     CVO_TRY(check_options(ctx, options));
     CVO_TRY(parse_plants(ctx, options, &plants));
+    double *season_check = NULL, top; /* a bad --plant-season fails before any output */
+    CVO_TRY(
+        season_plant_days(ctx, options->plant_season, options->first_day, 1, &season_check, &top));
+    mem_free(ctx, season_check);
     if (products != NULL)
         CVO_TRY(write_products(ctx, products));
     if (orders == NULL && nps == NULL)
@@ -1174,7 +1201,10 @@ cvo_status cvo_generate(cvo_ctx *ctx, const cvo_generate_options *options, FILE 
     if (gen == NULL)
         return ctx_nomem(ctx);
     generator_init(gen, ctx, options, &plants);
-    cvo_status status = generator_run(gen, orders, nps);
+    cvo_status status = season_plant_days(ctx, options->plant_season, options->first_day, gen->span,
+                                          &gen->season, &gen->season_max);
+    if (status == CVO_OK)
+        status = generator_run(gen, orders, nps);
     generator_release(gen);
     mem_free(ctx, gen);
     return status;

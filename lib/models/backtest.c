@@ -6,8 +6,10 @@
  * does not grow with the number of customers. */
 #include "core/customers.h"
 #include "core/summary.h"
+#include "models/season.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -144,13 +146,16 @@ static void count_actual(const cvo_summary *s, const cvo_customers *c, int32_t d
         per_period[p] += per_period[p - 1];
 }
 
-static void expect_model(const cvo_fit *fit, const birth_group *g, size_t groups, int32_t day0,
-                         double days, double *curve, size_t periods)
+/* The model's cumulative curve; ages on the seasonal clock when there is one. */
+static void expect_model(const cvo_fit *fit, const season_clock *clock, const birth_group *g,
+                         size_t groups, int32_t day0, double days, double *curve, size_t periods)
 {
     for (size_t p = 0; p < periods; p++) {
         double t_end = (double)(p + 1), sum = 0;
+        double end = clock ? season_clock_at(clock, day0 + t_end * days) : 0;
         for (size_t i = 0; i < groups; i++) {
-            double age = t_end - (g[i].day - day0) / days;
+            double age =
+                clock ? end - season_clock_at(clock, g[i].day) : t_end - (g[i].day - day0) / days;
             if (age > 0)
                 sum += g[i].customers * cvo_fit_unconditional(fit, age);
         }
@@ -158,8 +163,8 @@ static void expect_model(const cvo_fit *fit, const birth_group *g, size_t groups
     }
 }
 
-static cvo_status track(cvo_ctx *ctx, const cvo_fit *fit, const cvo_summary *s,
-                        const cvo_customers *c, cvo_backtest *b)
+static cvo_status track(cvo_ctx *ctx, const cvo_fit *fit, const season_clock *clock,
+                        const cvo_summary *s, const cvo_customers *c, cvo_backtest *b)
 {
     size_t groups = 0;
     birth_group *g = birth_groups(ctx, s, &groups);
@@ -176,13 +181,55 @@ static cvo_status track(cvo_ctx *ctx, const cvo_fit *fit, const cvo_summary *s,
         return ctx_nomem(ctx);
     }
     count_actual(s, c, day0, days, b->tracking_actual, b->periods);
-    expect_model(fit, g, groups, day0, days, b->tracking_model, b->periods);
+    expect_model(fit, clock, g, groups, day0, days, b->tracking_model, b->periods);
     mem_free(ctx, g);
     return CVO_OK;
 }
 
+static void say_season(cvo_backtest *b, const cvo_season *season, const cvo_summary *summary)
+{
+    if (season == NULL || summary->end_day == INT32_MIN || !(summary->period_days > 0))
+        return;
+    int32_t to = summary->end_day + (int32_t)lround(summary->holdout * summary->period_days);
+    cvo_season_warning(season, summary->end_day + 1, to, b->season_note, sizeof b->season_note);
+    size_t len = strlen(b->season_note);
+    if (b->season_applied && len + 1 < sizeof b->season_note)
+        snprintf(b->season_note + len, sizeof b->season_note - len,
+                 " The model predicts %.0f repeat purchases with it, %.0f without it; %.0f "
+                 "were made.",
+                 b->model_total, b->model_total_plain, b->actual_total);
+}
+
+/* The seasonal clock over the data and the summary's rows on it, when the
+ * index applies (else *rows stays NULL). */
+static cvo_status on_season(cvo_ctx *ctx, const cvo_season *season, const cvo_summary *summary,
+                            const cvo_customers *customers, season_clock *clock, cvo_summary **rows)
+{
+    if (!season_active(season) || summary->end_day == INT32_MIN || !(summary->period_days > 0))
+        return CVO_OK;
+    int32_t first = summary->end_day, last = summary->end_day;
+    for (size_t i = 0; i < summary->count; i++)
+        first = summary->rows[i].first_day < first ? summary->rows[i].first_day : first;
+    double holdout_end = summary->end_day + ceil(summary->holdout * summary->period_days) + 2;
+    last = holdout_end < 1e7 ? (int32_t)holdout_end : last;
+    if (customers != NULL && cvo_customers_last_day(customers) + 2 > last)
+        last = cvo_customers_last_day(customers) + 2;
+    CVO_TRY(season_clock_new(ctx, season, first, last, summary->period_days, clock));
+    cvo_status status = season_summary(ctx, summary, clock, rows);
+    if (status != CVO_OK)
+        season_clock_free(ctx, clock);
+    return status;
+}
+
 cvo_status cvo_backtest_run(cvo_ctx *ctx, const cvo_fit *fit, const cvo_summary *summary,
                             const cvo_customers *customers, cvo_backtest **out)
+{
+    return cvo_backtest_run_season(ctx, fit, NULL, summary, customers, out);
+}
+
+cvo_status cvo_backtest_run_season(cvo_ctx *ctx, const cvo_fit *fit, const cvo_season *season,
+                                   const cvo_summary *summary, const cvo_customers *customers,
+                                   cvo_backtest **out)
 {
     *out = NULL;
     if (!summary->has_holdout || summary->holdout <= 0)
@@ -197,20 +244,38 @@ cvo_status cvo_backtest_run(cvo_ctx *ctx, const cvo_fit *fit, const cvo_summary 
     cvo_backtest *b = &box->result;
     b->holdout = summary->holdout;
     co_moments moments = {0};
+    season_clock clock = {0};
+    cvo_summary *seasonal = NULL;
+    cvo_status status = on_season(ctx, season, summary, customers, &clock, &seasonal);
+    if (status != CVO_OK) {
+        mem_free(ctx, box);
+        return status;
+    }
+    b->season_applied = seasonal != NULL;
     for (size_t i = 0; i < summary->count; i++) {
-        const cvo_summary_row *r = &summary->rows[i];
-        double model = cvo_fit_expected(fit, r->x, r->t_x, r->T, b->holdout);
+        const cvo_summary_row *r = &summary->rows[i], *o = seasonal ? &seasonal->rows[i] : r;
+        double plain = cvo_fit_expected(fit, r->x, r->t_x, r->T, b->holdout);
+        double model = seasonal
+                           ? cvo_fit_expected(&season->fit, o->x, o->t_x, o->T, seasonal->holdout)
+                           : plain;
         double naive = r->T > 0 ? r->x / r->T * b->holdout : 0;
+        b->model_total_plain += r->weight * plain;
         add_customer(b, &moments, r, model, naive);
     }
+    cvo_summary_free(seasonal);
     take_means(b, &moments);
     bool can_track = customers != NULL && customers->order_start != NULL &&
                      summary->period_days > 0 && fit->model != CVO_MODEL_BGBB;
-    cvo_status status = can_track ? track(ctx, fit, summary, customers, b) : CVO_OK;
+    const cvo_fit *curve_fit = b->season_applied ? &season->fit : fit;
+    status = can_track
+                 ? track(ctx, curve_fit, b->season_applied ? &clock : NULL, summary, customers, b)
+                 : CVO_OK;
+    season_clock_free(ctx, &clock);
     if (status != CVO_OK) {
         cvo_backtest_free(b);
         return status;
     }
+    say_season(b, season, summary);
     *out = b;
     return CVO_OK;
 }

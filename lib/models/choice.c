@@ -35,9 +35,11 @@ int cvo_model_pick(const double *mae, int count, double tolerance)
     return best;
 }
 
-/* Fits and backtests candidate i; trouble other than memory becomes its note. */
+/* Fits candidate i, estimates its seasonal index and backtests it with the
+ * index; trouble other than memory becomes its note. */
 static cvo_status try_candidate(cvo_ctx *ctx, const cvo_summary *summary,
-                                const cvo_customers *customers, cvo_model_choice *c, int i)
+                                const cvo_customers *customers, cvo_season_mode season,
+                                cvo_model_choice *c, int i)
 {
     cvo_fit *fit = &c->fits[i];
     cvo_status status = cvo_model_fit(ctx, c->models[i], summary, NULL, fit);
@@ -47,7 +49,10 @@ static cvo_status try_candidate(cvo_ctx *ctx, const cvo_summary *summary,
         return CVO_OK;
     }
     if (status == CVO_OK)
-        status = cvo_backtest_run(ctx, fit, summary, customers, &c->backtests[i]);
+        status = cvo_season_estimate(ctx, fit, summary, customers, season, &c->seasons[i]);
+    if (status == CVO_OK)
+        status = cvo_backtest_run_season(ctx, fit, &c->seasons[i], summary, customers,
+                                         &c->backtests[i]);
     if (status == CVO_ERR_NOMEM)
         return status;
     if (status != CVO_OK)
@@ -80,11 +85,17 @@ static void explain(cvo_model_choice *c, const double *mae, int best)
 }
 
 cvo_status cvo_model_choose(cvo_ctx *ctx, const cvo_summary *summary,
-                            const cvo_customers *customers, int forced, cvo_model_choice *out)
+                            const cvo_customers *customers, int forced, cvo_season_mode season,
+                            cvo_model_choice *out)
 {
     memset(out, 0, sizeof *out);
     out->chosen = -1;
     memcpy(out->models, candidates, sizeof candidates);
+    for (int i = 0; i < CVO_CHOICE_MODELS; i++) {
+        for (int m = 0; m < 12; m++) /* no index until one is estimated */
+            out->seasons[i].index[m] = 1.0;
+        out->seasons[i].first_day = INT32_MIN;
+    }
     if (!cvo_summary_has_holdout(summary))
         return ctx_fail(ctx, CVO_ERR_ARGUMENT, "a model choice needs a calibration end (holdout)");
     double mae[CVO_CHOICE_MODELS];
@@ -95,7 +106,7 @@ cvo_status cvo_model_choose(cvo_ctx *ctx, const cvo_summary *summary,
             continue;
         }
         out->forced = forced >= 0;
-        cvo_status status = try_candidate(ctx, summary, customers, out, i);
+        cvo_status status = try_candidate(ctx, summary, customers, season, out, i);
         if (status != CVO_OK) {
             cvo_model_choice_release(out);
             return status;

@@ -833,10 +833,33 @@ static void starts_run(start_job *jobs, int count)
         start_run(&jobs[1]);
 }
 
+static double distance(const double *a, const double *b, int k)
+{
+    double d = 0;
+    for (int j = 0; j < k; j++)
+        d = fmax(d, fabs(a[j] - b[j]));
+    return d;
+}
+
+/* Two starts, drawn apart, that both passed the gradient test at the same
+ * optimum: the likelihood has no flat region between them worth more starts. */
+#define FIT_AGREE_F 1e-9
+#define FIT_AGREE_THETA 1e-3
+
+static bool starts_agree(const model_ops *ops, const start_job *a, const start_job *b)
+{
+    if (!a->ok || !b->ok || !isfinite(a->f) || !isfinite(b->f))
+        return false;
+    if (fabs(a->f - b->f) > FIT_AGREE_F * (1 + fabs(a->f)))
+        return false;
+    return distance(a->theta, b->theta, ops->nparams) <= FIT_AGREE_THETA;
+}
+
 /* Several starts on pb; theta receives the best optimum. Returns iterations of
  * the start kept; *ok its gradient test. With a second workspace (other not
  * NULL) starts run two at a time; each start is computed alone either way and
- * the best is kept in start order, so the result is the same. */
+ * the best is kept in start order, so the result is the same. A pair of starts
+ * that agree ends the search (starts_agree). */
 static int multistart(fit_ws *ws, fit_ws *other, fit_problem *pb, int starts, int max_iter,
                       double gtol, double *theta, bool *ok)
 {
@@ -872,6 +895,8 @@ static int multistart(fit_ws *ws, fit_ws *other, fit_problem *pb, int starts, in
         }
         if (at_edge(pb->ops, theta))
             break; /* the NBD answers there; more starts would crawl the same flat edge */
+        if (count == 2 && starts_agree(pb->ops, &jobs[0], &jobs[1]))
+            break;
     }
     return best_it;
 }
@@ -1070,14 +1095,6 @@ static double newton_left(fit_ws *ws, const fit_problem *pb, const double *theta
     double g[MODEL_MAX_PARAMS], step[MODEL_MAX_PARAMS];
     problem_eval(pb, theta, g);
     return newton_step(ws, g, step, pb->k);
-}
-
-static double distance(const double *a, const double *b, int k)
-{
-    double d = 0;
-    for (int j = 0; j < k; j++)
-        d = fmax(d, fabs(a[j] - b[j]));
-    return d;
 }
 
 /* ---- the fit ------------------------------------------------------------------------ */

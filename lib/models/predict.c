@@ -3,6 +3,7 @@
  * Pareto/NBD the conditional expectation factors as P(alive | x, t_x, T) times
  * a term of (x, T, t) only; that term is computed once per distinct (x, T). */
 #include "models/model.h"
+#include "models/season.h"
 #include "core/summary.h"
 
 #include <math.h>
@@ -17,6 +18,7 @@ void cvo_predict_options_init(cvo_predict_options *options)
     options->annual_discount = 0.10;
     options->clv = CVO_CLV_MONTHLY;
     options->period_days = 7;
+    options->season = NULL;
 }
 
 /* What a distinct (x, T) needs: E[purchases by the end of month k | alive]
@@ -42,6 +44,9 @@ typedef struct predictor {
     alive_terms *cache;
     size_t cache_mask, cache_count;
     double *values; /* backing store of every by_month */
+    double horizon; /* periods; on the seasonal clock when there is one */
+    const season_clock *clock; /* the seasonal index's clock, or NULL */
+    int32_t start_day;         /* the summary's end day, where the horizon starts */
 } predictor;
 
 static uint64_t mix(double x, double T)
@@ -139,13 +144,17 @@ static alive_terms *terms_for(predictor *pr, double x, double T)
     e->x = x;
     e->T = T;
     e->by_month[0] = 0;
-    e->p_none = none_alive(pr->fit, x, T, pr->o->horizon);
+    e->p_none = none_alive(pr->fit, x, T, pr->horizon);
     double alive = cvo_fit_p_alive(pr->fit, x, T, T);
     for (size_t k = 1; k <= pr->months; k++)
         e->by_month[k] = expected_alive(pr->fit, alive, x, T, pr->month_end[k]);
     const cvo_fit *fit = pr->fit;
     double rate_shape = fit->params[0] + x, scale = fit->params[1] + T;
     double next = scale * (pow(2.0, 1.0 / rate_shape) - 1);
+    if (pr->clock != NULL) /* back from the seasonal clock to calendar periods */
+        next = (season_clock_day(pr->clock, season_clock_at(pr->clock, pr->start_day) + next) -
+                pr->start_day) /
+               pr->o->period_days;
     e->next = next <= pr->o->horizon ? next : NAN;
     double factor = 1, sum = 0;
     for (size_t k = 1; k <= pr->months; k++) {
@@ -203,8 +212,17 @@ static cvo_status setup(predictor *pr, size_t rows)
     pr->values = mem_zarray(pr->ctx, slots, (pr->months + 1) * sizeof(double));
     if (pr->month_end == NULL || pr->cache == NULL || pr->values == NULL)
         return ctx_nomem(pr->ctx);
+    pr->horizon = o->horizon;
     for (size_t k = 0; k <= pr->months; k++)
         pr->month_end[k] = fmin(k * pr->month_periods, o->horizon);
+    if (pr->clock != NULL) {
+        const season_clock *c = pr->clock;
+        double start = season_clock_at(c, pr->start_day);
+        for (size_t k = 0; k <= pr->months; k++)
+            pr->month_end[k] =
+                season_clock_at(c, pr->start_day + pr->month_end[k] * o->period_days) - start;
+        pr->horizon = season_clock_at(c, pr->start_day + o->horizon * o->period_days) - start;
+    }
     for (size_t i = 0; i < slots; i++)
         pr->cache[i].by_month = pr->values + i * (pr->months + 1);
     return CVO_OK;
@@ -254,6 +272,25 @@ static void free_part(cvo_ctx *ctx, predict_part *part)
 
 enum { PARALLEL_PREDICT_MIN = 1 << 16 };
 
+/* The seasonal clock from the summary's end day over the horizon, and the
+ * summary's rows on it. */
+static cvo_status on_season(cvo_ctx *ctx, const cvo_predict_options *o, const cvo_summary *summary,
+                            season_clock *clock, cvo_summary **rows)
+{
+    double days = ceil(o->horizon * o->period_days) + 2;
+    if (!(days < 1e6))
+        return ctx_fail(ctx, CVO_ERR_ARGUMENT, "bad horizon, period or discount rate");
+    int32_t first = summary->end_day;
+    for (size_t i = 0; i < summary->count; i++)
+        first = summary->rows[i].first_day < first ? summary->rows[i].first_day : first;
+    CVO_TRY(season_clock_new(ctx, o->season, first, summary->end_day + (int32_t)days,
+                             o->period_days, clock));
+    cvo_status status = season_summary(ctx, summary, clock, rows);
+    if (status != CVO_OK)
+        season_clock_free(ctx, clock);
+    return status;
+}
+
 cvo_status cvo_predict_all(cvo_ctx *ctx, const cvo_fit *purchase, const cvo_fit *spend,
                            const cvo_summary *summary, const cvo_predict_options *options,
                            cvo_prediction *out)
@@ -265,13 +302,24 @@ cvo_status cvo_predict_all(cvo_ctx *ctx, const cvo_fit *purchase, const cvo_fit 
     if (purchase != NULL && cvo_fit_reduced(purchase, &reduced))
         purchase = &reduced;
     CVO_TRY(check(ctx, purchase, spend, o));
+    const season_clock *clock = NULL;
+    season_clock on_clock = {0};
+    cvo_summary *seasonal = NULL;
+    if (season_active(o->season) && summary->end_day != INT32_MIN && summary->period_days > 0) {
+        CVO_TRY(on_season(ctx, o, summary, &on_clock, &seasonal));
+        clock = &on_clock;
+        purchase = cvo_fit_reduced(&o->season->fit, &reduced) ? &reduced : &o->season->fit;
+        CVO_TRY(check(ctx, purchase, spend, o));
+    }
+    const cvo_summary_row *rows = seasonal ? seasonal->rows : summary->rows;
     size_t n = summary->count, half = n >= PARALLEL_PREDICT_MIN ? n / 2 : n;
     predict_part parts[2];
     memset(parts, 0, sizeof parts);
     for (int k = 0; k < 2; k++) {
-        parts[k].pr = (predictor){ctx, purchase, o, 0, 0, 0, NULL, NULL, 0, 0, NULL};
+        parts[k].pr = (predictor){
+            .ctx = ctx, .fit = purchase, .o = o, .clock = clock, .start_day = summary->end_day};
         parts[k].spend = spend;
-        parts[k].rows = summary->rows + (k ? half : 0);
+        parts[k].rows = rows + (k ? half : 0);
         parts[k].out = out + (k ? half : 0);
         parts[k].count = k ? n - half : half;
     }
@@ -291,5 +339,7 @@ cvo_status cvo_predict_all(cvo_ctx *ctx, const cvo_fit *purchase, const cvo_fit 
         status = ctx_nomem(ctx);
     free_part(ctx, &parts[0]);
     free_part(ctx, &parts[1]);
+    cvo_summary_free(seasonal);
+    season_clock_free(ctx, &on_clock);
     return status;
 }

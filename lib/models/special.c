@@ -71,33 +71,43 @@ static double hyp2f1_tail_factor(double a, double b, double c, double z, int k)
 
 /* The plain series t_k = (a)_k (b)_k / ((c)_k k!) z^k. The derivative of t_k
  * w.r.t. a is t_k * sum_{j<k} 1/(a+j) (likewise b; minus for c), so the
- * three running sums give the parameter derivatives term by term. Stops
- * when the bounded tail of the value and of the derivatives is below
- * HYP2F1_EPS relative. A term that is exactly 0 (z = 0, a or b a
- * non-positive integer) ends the sum. */
+ * three running sums give the parameter derivatives term by term; with d
+ * NULL they are skipped. Stops when the bounded tail of the value (and of
+ * the derivatives) is below HYP2F1_EPS relative, tested every
+ * HYP2F1_TEST_EVERY terms: the bound holds after any term, and its two
+ * divisions cost as much as the term. A term that is exactly 0 (z = 0, a or
+ * b a non-positive integer) ends the sum. */
+enum { HYP2F1_TEST_EVERY = 4 };
+
 static double hyp2f1_series(double a, double b, double c, double z, double d[3])
 {
     double term = 1, sum = 1, da = 0, db = 0, dc = 0;
     double sa = 0, sb = 0, sc = 0;
     for (int k = 0; k < HYP2F1_MAX_TERMS; k++) {
         double ratio = (a + k) * (b + k) / ((c + k) * (k + 1)) * z;
-        sa += 1 / (a + k);
-        sb += 1 / (b + k);
-        sc += 1 / (c + k);
         term *= ratio;
         sum += term;
-        da += term * sa;
-        db += term * sb;
-        dc -= term * sc;
+        if (d != NULL) {
+            sa += 1 / (a + k);
+            sb += 1 / (b + k);
+            sc += 1 / (c + k);
+            da += term * sa;
+            db += term * sb;
+            dc -= term * sc;
+        }
+        if (term != 0 && k % HYP2F1_TEST_EVERY != HYP2F1_TEST_EVERY - 1)
+            continue;
         if (!isfinite(sum) || !isfinite(da + db + dc))
             return NAN;
         double tail = fabs(term) * hyp2f1_tail_factor(a, b, c, z, k);
         double dtail = tail * (fabs(sa) + fabs(sb) + fabs(sc) + 1);
         if (term == 0 || (tail <= HYP2F1_EPS * fabs(sum) &&
-                          dtail <= HYP2F1_EPS * (fabs(da) + fabs(db) + fabs(dc)))) {
-            d[0] = da;
-            d[1] = db;
-            d[2] = dc;
+                          (d == NULL || dtail <= HYP2F1_EPS * (fabs(da) + fabs(db) + fabs(dc))))) {
+            if (d != NULL) {
+                d[0] = da;
+                d[1] = db;
+                d[2] = dc;
+            }
             return sum;
         }
     }
@@ -120,13 +130,13 @@ double special_hyp2f1(double a, double b, double c, double z, double *d)
     if (!(z >= 0 && z < 1) || (c <= 0 && c == floor(c)))
         return NAN;
     if (!hyp2f1_euler_pays(a, b, c)) {
-        double f = hyp2f1_series(a, b, c, z, dg);
+        double f = hyp2f1_series(a, b, c, z, d != NULL ? dg : NULL);
         if (d != NULL && !isnan(f))
             d[0] = dg[0], d[1] = dg[1], d[2] = dg[2];
         return f;
     }
     double ln1mz = log1p(-z);
-    double g = hyp2f1_series(c - a, c - b, c, z, dg);
+    double g = hyp2f1_series(c - a, c - b, c, z, d != NULL ? dg : NULL);
     double e = exp((c - a - b) * ln1mz), f = e * g;
     if (isnan(g) || !isfinite(f))
         return NAN;

@@ -820,7 +820,29 @@ static void backtest_object(cell_buf *b, const cvo_backtest *bt)
     }
     cell_char(b, ']');
     backtest_tracking(&o, bt);
+    json_obj season = {b, false};
+    obj_key(&o, "season");
+    obj_bool(&season, "applied", bt->season_applied);
+    obj_number(&season, "model_without_index", bt->model_total_plain);
+    obj_text(&season, "note", bt->season_note);
+    obj_end(&season);
     obj_end(&o);
+}
+
+/* A seasonal index: active, its 12 values (null when none), why none. */
+static void season_object(json_obj *o, const char *key, const cvo_season *s)
+{
+    json_obj x = {o->b, false};
+    obj_key(o, key);
+    obj_bool(&x, "active", s->active);
+    if (s->active)
+        obj_series(&x, "index", s->index, 12);
+    else {
+        obj_key(&x, "index");
+        cell_str(o->b, "null");
+    }
+    obj_text(&x, "note", s->note);
+    obj_end(&x);
 }
 
 static void summary_backtest(json_obj *o, const cvo_analysis *a)
@@ -833,6 +855,11 @@ static void summary_backtest(json_obj *o, const cvo_analysis *a)
     else
         cell_str(o->b, "null");
     obj_text(o, "backtest_note", cvo_analysis_backtest_note(a));
+    json_obj seasons = {o->b, false};
+    obj_key(o, "seasonal_index");
+    season_object(&seasons, "predictions", cvo_analysis_season(a, false));
+    season_object(&seasons, "backtest", cvo_analysis_season(a, true));
+    obj_end(&seasons);
 }
 
 /* One candidate of the model choice: its calibration fit and holdout errors. */

@@ -1238,6 +1238,8 @@ static void section_backtest(report *r)
         const char *note = cvo_analysis_backtest_note(r->a);
         if (note != NULL && note[0])
             note_box(r, "Model note.", note);
+        if (bt->season_note[0])
+            note_box(r, "Seasons.", bt->season_note);
         backtest_figures(r, bt);
         if (bt->periods > 1 && bt->tracking_actual && bt->tracking_model)
             backtest_chart(r, bt);

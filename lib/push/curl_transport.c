@@ -20,12 +20,19 @@ typedef struct curl_transport {
     size_t reply_len;
     char error[CURL_ERROR_SIZE];
     cvo_http_response *response; /* being filled */
+    FILE *sink;                  /* receive: the body goes here, not to reply */
+    bool sink_failed;
 } curl_transport;
 
 static size_t reply_write(char *data, size_t size, size_t count, void *user)
 {
     curl_transport *t = user;
     size_t bytes = size * count, room = REPLY_MAX - t->reply_len;
+    if (t->sink != NULL) { /* a short count makes libcurl stop with CURLE_WRITE_ERROR */
+        if (fwrite(data, 1, bytes, t->sink) != bytes)
+            t->sink_failed = true;
+        return t->sink_failed ? 0 : bytes;
+    }
     size_t kept = bytes < room ? bytes : room;
     memcpy(t->reply + t->reply_len, data, kept);
     t->reply_len += kept;
@@ -118,9 +125,8 @@ static void finish_response(curl_transport *t, CURLcode code, cvo_http_response 
     snprintf(r->error, sizeof r->error, "%s", t->error[0] ? t->error : curl_easy_strerror(code));
 }
 
-static cvo_status curl_send(void *self, const cvo_http_request *q, cvo_http_response *r)
+static cvo_status curl_exchange(curl_transport *t, const cvo_http_request *q, cvo_http_response *r)
 {
-    curl_transport *t = self;
     struct curl_slist *headers = NULL;
     /* "Expect:" stops libcurl from waiting for a 100 Continue before large bodies */
     for (size_t i = 0; i <= q->header_count; i++) {
@@ -153,6 +159,26 @@ static cvo_status curl_send(void *self, const cvo_http_request *q, cvo_http_resp
     curl_slist_free_all(headers); /* they held the key: libcurl keeps no copy */
     finish_response(t, code, r);
     return CVO_OK;
+}
+
+static cvo_status curl_send(void *self, const cvo_http_request *q, cvo_http_response *r)
+{
+    curl_transport *t = self;
+    t->sink = NULL;
+    return curl_exchange(t, q, r);
+}
+
+static cvo_status curl_receive(void *self, const cvo_http_request *q, FILE *out,
+                               cvo_http_response *r)
+{
+    curl_transport *t = self;
+    t->sink = out;
+    t->sink_failed = false;
+    cvo_status status = curl_exchange(t, q, r);
+    t->sink = NULL;
+    if (status == CVO_OK && t->sink_failed)
+        return ctx_fail(t->ctx, CVO_ERR_WRITE, "cannot write a download: %s", strerror(errno));
+    return status;
 }
 
 static double monotonic_now(void *self)
@@ -189,10 +215,10 @@ cvo_status cvo_transport_curl_open(cvo_ctx *ctx, cvo_transport *out)
         curl_global_cleanup();
         return ctx_nomem(ctx);
     }
-    *t = (curl_transport){ctx, curl, reply, 0, "", NULL};
+    *t = (curl_transport){ctx, curl, reply, 0, "", NULL, NULL, false};
     reply[0] = '\0';
     set_common(t);
-    *out = (cvo_transport){curl_send, monotonic_now, monotonic_sleep, t};
+    *out = (cvo_transport){curl_send, monotonic_now, monotonic_sleep, t, curl_receive};
     return CVO_OK;
 }
 

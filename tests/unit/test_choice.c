@@ -91,7 +91,7 @@ static void choose_over_seeds(int process, unsigned seeds, uint64_t n, unsigned 
         cvo_customers *c = NULL;
         cvo_summary *s = generated_summary(ctx, process, n, 1000 + seed, &c);
         cvo_model_choice choice;
-        assert_int_equal(cvo_model_choose(ctx, s, NULL, -1, &choice), CVO_OK);
+        assert_int_equal(cvo_model_choose(ctx, s, NULL, -1, CVO_SEASON_OFF, &choice), CVO_OK);
         assert_true(choice.chosen >= 0);
         chosen[choice.chosen]++;
         if (getenv("CVO_CHOICE_VERBOSE"))

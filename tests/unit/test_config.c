@@ -168,10 +168,12 @@ typedef struct error_case {
 static const error_case error_cases[] = {
     {"[scoring]\n\n[colors]\n", "3: unknown section [colors] (expected one of scoring, model, "
                                 "churn, segments, lists, holdout, experiment, loyalty, profit, "
-                                "nps, dive, klaviyo, push, gorgias, privacy, report, safety)"},
+                                "nps, dive, klaviyo, push, gorgias, shopify, privacy, report, "
+                                "safety)"},
     {"[model]\nhorizon = 3\n",
      "2: unknown key 'horizon' in [model] (expected one of period, horizon_months, "
-     "annual_discount, currency, backtest_holdout_share, purchase_model)"},
+     "annual_discount, currency, backtest_holdout_share, purchase_model, "
+     "seasonality)"},
     {"[model]\npurchase_model = gamma\n",
      "2: model.purchase_model: must be one of auto, bgnbd, mbgnbd, pnbd, not 'gamma'"},
     {"[scoring]\nlevels = 4\n# again\nlevels = 3\n",
@@ -326,7 +328,7 @@ static void test_set(void **state)
     expect_set_error(f, "colours", "levels", "4",
                      "colours.levels: unknown section (expected one of scoring, model, churn, "
                      "segments, lists, holdout, experiment, loyalty, profit, nps, dive, klaviyo, "
-                     "push, gorgias, privacy, report, safety)");
+                     "push, gorgias, shopify, privacy, report, safety)");
     expect_set_error(f, "churn", "high_below", "0.8",
                      "churn.high_below: churn.low_from (0.7) must be >= churn.high_below (0.8)");
     expect_set_error(f, "report", "title", "\"a", "report.title: unterminated quoted value");

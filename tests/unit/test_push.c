@@ -159,7 +159,7 @@ static int setup(void **state)
     snprintf(f->path, sizeof f->path, "%s/state.db", f->dir);
     assert_int_equal(cvo_history_open(f->ctx, f->path, &f->state), CVO_OK);
     memset(&f->key, 7, sizeof f->key);
-    f->transport = (cvo_transport){scripted_send, scripted_now, scripted_sleep, &f->script};
+    f->transport = (cvo_transport){scripted_send, scripted_now, scripted_sleep, &f->script, NULL};
     f->script.now = 1000;
     cvo_push_options_init(&f->o);
     f->o.dir = f->dir;
