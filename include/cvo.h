@@ -480,6 +480,10 @@ typedef struct cvo_fit_options {
     double penalty;      /* L2 penalty on the (time-rescaled) parameters; default 0 */
     int max_iterations;  /* default 500 */
     int starts;          /* starting points tried (best kept); default: by model */
+    /* The first start's parameters in the summary's time unit (a fit of nearly the
+     * same data, e.g. before a seasonal time change), NULL (default): the model's
+     * own; a start not > 0 is ignored. With it, starts defaults to 1. */
+    const double *start;
 } cvo_fit_options;
 
 CVO_API void cvo_fit_options_init(cvo_fit_options *options);
@@ -750,6 +754,36 @@ CVO_API CVO_NODISCARD cvo_status cvo_model_choose(cvo_ctx *ctx, const cvo_summar
                                                   cvo_season_mode season, cvo_model_choice *out);
 /* Frees the backtests; the struct may be reused. */
 CVO_API void cvo_model_choice_release(cvo_model_choice *choice);
+
+/* Gamma-Gamma's assumption is spend independent of frequency; above this
+ * |correlation| of frequency and average spend among repeat buyers the check
+ * warns (lifetimes' documentation finds 0.11 on CDNOW, and calls that weak). */
+#define CVO_SPEND_CORRELATION_WARN 0.3
+
+/* A Gamma-Gamma backtest: each customer's predicted average spend per purchase
+ * (cvo_fit_spend from the calibration part) against the average they spent
+ * in the holdout, over the customers with holdout purchases, and the check of
+ * the model's assumption. */
+typedef struct cvo_spend_backtest {
+    bool ran;                /* there was a holdout and the orders by date */
+    double customers;        /* with holdout purchases (and a prediction) */
+    double actual_total;     /* sum of their actual holdout average spend */
+    double predicted_total;  /* sum of their predicted average spend */
+    double mae;              /* mean absolute error per customer; NaN when not ran */
+    double repeat_buyers;    /* calibration customers with x > 0 */
+    double correlation;      /* Pearson r of x and m_x among them; NaN: undefined */
+    bool correlation_warned; /* |correlation| > CVO_SPEND_CORRELATION_WARN */
+    char correlation_note[320]; /* the warning in words, or "" */
+} cvo_spend_backtest;
+
+/* Runs the spend backtest of gg (a Gamma-Gamma fit on summary) into *out:
+ * the correlation always, the holdout comparison when summary has a holdout
+ * and was built from customers' orders (loaded with keep_orders; ran says
+ * whether). Errors: CVO_ERR_ARGUMENT (gg not Gamma-Gamma). */
+CVO_API CVO_NODISCARD cvo_status cvo_spend_backtest_run(cvo_ctx *ctx, const cvo_fit *gg,
+                                                        const cvo_summary *summary,
+                                                        const cvo_customers *customers,
+                                                        cvo_spend_backtest *out);
 /* ---- configuration ------------------------------------------------------------ */
 
 /* An INI file of [section] key = value lines over built-in defaults; every key
@@ -1203,6 +1237,9 @@ CVO_API const char *cvo_analysis_backtest_note(const cvo_analysis *analysis);
  * then [model] purchase_model, or BG/NBD for auto), or NULL before it ran.
  * Owned by the analysis. */
 CVO_API const cvo_model_choice *cvo_analysis_model_choice(const cvo_analysis *analysis);
+/* Gamma-Gamma's backtest on the same calibration part and its assumption check,
+ * or NULL when it could not be fitted there. Owned by the analysis. */
+CVO_API const cvo_spend_backtest *cvo_analysis_spend_backtest(const cvo_analysis *analysis);
 /* The seasonal index of the whole history (the predictions') or, with
  * backtest, of the backtest's calibration part; inactive, with its note, when
  * none was used. Owned by the analysis. */

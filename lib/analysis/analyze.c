@@ -136,12 +136,28 @@ static cvo_model purchase_model(const cvo_analysis *a)
     return name && cvo_model_from_name(name, &model) ? model : CVO_MODEL_BGNBD;
 }
 
+/* The chosen model's calibration fit, to start its fit on the whole history
+ * from (an interior one; NULL otherwise): the optimum moves little when the
+ * holdout is added, and one start of the model's own beside it keeps the
+ * search honest. */
+static const double *calibration_start(const cvo_analysis *a, cvo_model model)
+{
+    int k = a->choice_ran ? a->choice.chosen : -1;
+    if (k < 0 || a->choice.models[k] != model || a->choice.fits[k].status != CVO_FIT_CONVERGED)
+        return NULL;
+    return a->choice.fits[k].params;
+}
+
 /* Fits the chosen purchase model and Gamma-Gamma on the whole history and predicts. */
 static cvo_status predict(cvo_analysis *a, const cvo_summary *s)
 {
     cvo_model model = purchase_model(a);
     char what[96];
-    cvo_status status = cvo_model_fit(a->ctx, model, s, NULL, &a->purchase);
+    cvo_fit_options options;
+    cvo_fit_options_init(&options);
+    options.start = calibration_start(a, model);
+    options.starts = options.start != NULL ? 2 : 0;
+    cvo_status status = cvo_model_fit(a->ctx, model, s, &options, &a->purchase);
     if (status != CVO_OK || !a->purchase.converged) {
         snprintf(what, sizeof what, "No predictions: the purchase model (%s) could not be fitted:",
                  model_display(model));
@@ -212,6 +228,21 @@ static int forced_model(const cvo_analysis *a)
     return name && cvo_model_from_name(name, &model) ? (int)model : -1;
 }
 
+/* Gamma-Gamma fitted on the calibration part and backtested; a fit that fails
+ * leaves no spend backtest (the predictions' own note says why spend is missing). */
+static cvo_status spend_backtest(cvo_analysis *a, const cvo_summary *s)
+{
+    cvo_fit gg;
+    cvo_status status = cvo_model_fit(a->ctx, CVO_MODEL_GG, s, NULL, &gg);
+    if (status == CVO_ERR_NOMEM)
+        return status;
+    if (status != CVO_OK || !gg.converged || !(gg.params[1] > 1))
+        return CVO_OK;
+    status = cvo_spend_backtest_run(a->ctx, &gg, s, a->customers, &a->spend_backtest);
+    a->spend_backtest_ran = status == CVO_OK;
+    return status == CVO_ERR_NOMEM ? status : CVO_OK;
+}
+
 /* Calibration = all but the configured share at the end of the history; every
  * candidate purchase model is fitted and backtested there, and the one with
  * the smallest holdout error chosen (cvo_model_choose). */
@@ -249,6 +280,8 @@ static cvo_status backtest(cvo_analysis *a, cvo_period period)
         snprintf(a->backtest_note, sizeof a->backtest_note,
                  "No backtest: no purchase model could be fitted on the calibration part (%s).",
                  failure_note(&a->choice));
+    if (status == CVO_OK)
+        status = spend_backtest(a, s);
     if (status != CVO_OK && status != CVO_ERR_NOMEM)
         snprintf(a->backtest_note, sizeof a->backtest_note,
                  "No backtest: the history is too short to hold part of it out (%s).",
@@ -927,6 +960,11 @@ const cvo_backtest *cvo_analysis_backtest(const cvo_analysis *a)
 const cvo_model_choice *cvo_analysis_model_choice(const cvo_analysis *a)
 {
     return a != NULL && a->choice_ran ? &a->choice : NULL;
+}
+
+const cvo_spend_backtest *cvo_analysis_spend_backtest(const cvo_analysis *a)
+{
+    return a != NULL && a->spend_backtest_ran ? &a->spend_backtest : NULL;
 }
 
 const cvo_season *cvo_analysis_season(const cvo_analysis *a, bool backtest)

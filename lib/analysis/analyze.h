@@ -46,6 +46,8 @@ struct cvo_analysis {
     char backtest_note[512];
     cvo_model_choice choice; /* every candidate fitted on the calibration part */
     bool choice_ran;         /* cvo_model_choose ran (choice holds its answer) */
+    cvo_spend_backtest spend_backtest; /* Gamma-Gamma on the calibration part */
+    bool spend_backtest_ran;           /* it could be fitted there */
     int32_t calibration_end;
     char tier_names[3][64];
     analysis_rules rules;

@@ -907,6 +907,27 @@ static void summary_model_choice(json_obj *o, const cvo_analysis *a)
     obj_end(&m);
 }
 
+/* "spend_backtest": Gamma-Gamma on the calibration part against the holdout. */
+static void summary_spend_backtest(json_obj *o, const cvo_analysis *a)
+{
+    const cvo_spend_backtest *sp = cvo_analysis_spend_backtest(a);
+    obj_key(o, "spend_backtest");
+    if (sp == NULL) {
+        cell_str(o->b, "null");
+        return;
+    }
+    json_obj m = {o->b, false};
+    obj_number(&m, "customers", sp->customers);
+    obj_number(&m, "actual_total", sp->actual_total);
+    obj_number(&m, "predicted_total", sp->predicted_total);
+    obj_number(&m, "mae", sp->mae);
+    obj_number(&m, "repeat_buyers", sp->repeat_buyers);
+    obj_number(&m, "frequency_spend_correlation", sp->correlation);
+    obj_bool(&m, "correlation_warned", sp->correlation_warned);
+    obj_text(&m, "correlation_note", sp->correlation_note);
+    obj_end(&m);
+}
+
 static void profit_segment(cell_buf *b, const cvo_profit_segment *s)
 {
     json_obj o = {b, false};
@@ -1339,6 +1360,7 @@ static void summary_body(cell_buf *b, const cvo_analysis *a, const summary_count
     summary_model(&o, a);
     summary_backtest(&o, a);
     summary_model_choice(&o, a);
+    summary_spend_backtest(&o, a);
     summary_profit(&o, a);
     summary_cohorts(&o, a);
     summary_nps(&o, a);

@@ -1225,6 +1225,35 @@ static void backtest_choice(report *r)
     table_end(r);
 }
 
+/* Gamma-Gamma against the holdout's average spend, and its assumption. */
+static void backtest_spend(report *r)
+{
+    const cvo_spend_backtest *sp = cvo_analysis_spend_backtest(r->a);
+    if (sp == NULL)
+        return;
+    if (sp->correlation_warned)
+        note_box(r, "Spend model assumption.", sp->correlation_note);
+    static const char *const cols[] = {"Spend model (Gamma-Gamma)", "#Value"};
+    table_head(r,
+               "Average spend per purchase of the customers who bought in the holdout: "
+               "predicted from the calibration part, and actual",
+               cols, sizeof cols / sizeof cols[0], false);
+    double n = sp->customers;
+    put(r, "<tr><th scope=\"row\">Customers with holdout purchases</th>");
+    td_real(r, n, 0, "");
+    put(r, "</tr>\n<tr><th scope=\"row\">Predicted average spend, mean</th>");
+    td_real(r, n > 0 ? sp->predicted_total / n : NAN, 2, "");
+    put(r, "</tr>\n<tr><th scope=\"row\">Actual average spend, mean</th>");
+    td_real(r, n > 0 ? sp->actual_total / n : NAN, 2, "");
+    put(r, "</tr>\n<tr><th scope=\"row\">Mean absolute error per customer</th>");
+    td_real(r, sp->mae, 2, "");
+    put(r, "</tr>\n<tr><th scope=\"row\">Correlation of frequency and average spend "
+           "(repeat buyers; the model assumes none)</th>");
+    td_real(r, sp->correlation, 3, "");
+    put(r, "</tr>\n");
+    table_end(r);
+}
+
 static void section_backtest(report *r)
 {
     section_open(r, "backtest", "Backtest",
@@ -1246,6 +1275,7 @@ static void section_backtest(report *r)
         backtest_table(r, bt);
         calibration_chart(r, bt);
         backtest_choice(r);
+        backtest_spend(r);
     }
     section_close(r);
 }
