@@ -6,7 +6,13 @@
  * 1000 customers each, calibration the first 75% of three years):
  *   BG/NBD stores:     BG/NBD 13, MBG/NBD 6, Pareto/NBD 1 of 20
  *   Pareto/NBD stores: BG/NBD 0, MBG/NBD 10, Pareto/NBD 10 of 20
- * (2000 customers, 4 seeds each: BG/NBD 4/4, Pareto/NBD 4/4.) MBG/NBD is
+ * (2000 customers, 4 seeds each: BG/NBD 4/4, Pareto/NBD 4/4.)
+ * After the merge with seasonality (CVO_CHOICE_SEEDS=20 CVO_CHOICE_CUSTOMERS=4000,
+ * seeds 1001..1020, 4000 customers each):
+ *   BG/NBD stores:     BG/NBD 13, MBG/NBD 5, Pareto/NBD 2 of 20 (Pareto/NBD
+ *                      not fitted, flat likelihood, in 10 of them)
+ *   Pareto/NBD stores: BG/NBD 0, MBG/NBD 10, Pareto/NBD 10 of 20
+ * MBG/NBD is
  * BG/NBD's near twin on BG/NBD data, and on Pareto/NBD data it is the BG model
  * that, like Pareto/NBD, lets a customer drop out before any repeat purchase:
  * its holdout MAE is within 0.2-1% of Pareto/NBD's. So what is asserted is
