@@ -40,6 +40,7 @@ static const opt_spec specs[] = {
      "refuse the run (exit 5, nothing written or pushed) above N (or P%) "
      "rejected records; at or below it rejects do not fail the run"},
     {"force", 0, NULL, "accept a run the drop guard ([safety] max_drop) would refuse"},
+    {"model", 'm', "NAME", "purchase model: auto (by holdout), bgnbd, mbgnbd or pnbd"},
     CLI_INPUT_OPTIONS,
 };
 enum { SPEC_COUNT = sizeof specs / sizeof *specs };
@@ -953,6 +954,10 @@ static int run(job *j, const char *orders)
     cvo_analysis *a = NULL;
     int load = EXIT_OK;
     int code = cli_load_config(j->ctx, j->args, specs, SPEC_COUNT, &config);
+    const char *model = args_get(j->args, specs, SPEC_COUNT, "model");
+    if (code < 0 && model != NULL &&
+        cvo_config_set(config, "model", "purchase_model", model) != CVO_OK)
+        code = cli_fail(j->ctx, CVO_ERR_CONFIG);
     if (code < 0 && holdout_wanted(config) && args_get(j->args, specs, SPEC_COUNT, "db") == NULL) {
         fputs(no_db_message, stderr);
         code = EXIT_USAGE;

@@ -96,6 +96,8 @@ static void print_backtest(const cvo_backtest *b, const cvo_season *season, cons
         printf("  %-26s %10s %10.1f\n", "  without the index", "", b->model_total_plain);
     printf("  %-26s %10s %10.4f %10.4f\n", "mean abs. error / customer", "", b->model_mae,
            b->naive_mae);
+    printf("  %-26s %10s %10.4f %10.4f\n", "root mean sq. error", "", b->model_rmse, b->naive_rmse);
+    printf("  %-26s %10s %10.4f\n", "correlation with actual", "", b->model_correlation);
     printf("\n  mean holdout purchases by calibration repeat purchases:\n");
     printf("  %4s %10s %10s %10s %10s\n", "x", "customers", "actual", "model", "naive");
     for (int i = 0; i < CVO_BACKTEST_BINS; i++) {
@@ -146,9 +148,11 @@ static void json_backtest(const cvo_backtest *b, const cvo_season *season)
 {
     printf(",\"backtest\":{\"holdout\":%.10g,\"customers\":%.10g,\"actual\":%.10g,"
            "\"model\":%.10g,\"naive\":%.10g,\"model_mae\":%.10g,\"naive_mae\":%.10g,"
-           "\"by_frequency\":[",
+           "\"model_rmse\":%.10g,\"naive_rmse\":%.10g,\"correlation\":",
            b->holdout, b->customers, b->actual_total, b->model_total, b->naive_total, b->model_mae,
-           b->naive_mae);
+           b->naive_mae, b->model_rmse, b->naive_rmse);
+    json_number(b->model_correlation);
+    printf(",\"by_frequency\":[");
     for (int i = 0; i < CVO_BACKTEST_BINS; i++) {
         const cvo_backtest_bin *x = &b->bins[i];
         printf("%s{\"x\":\"%d%s\",\"customers\":%.10g,\"actual\":%.10g,\"model\":%.10g,"
@@ -174,7 +178,41 @@ static void json_backtest(const cvo_backtest *b, const cvo_season *season)
     printf("}}");
 }
 
-static void print_json(const cvo_fit *fit, const cvo_backtest *b, const cvo_season *season)
+/* Gamma-Gamma: the assumption check, and the backtest when it ran. */
+static void print_spend(const cvo_spend_backtest *sp)
+{
+    printf("\nfrequency and average spend among %.0f repeat buyers: correlation %.4f%s\n",
+           sp->repeat_buyers, sp->correlation,
+           sp->correlation_warned ? "" : " (weak enough for Gamma-Gamma)");
+    if (sp->correlation_warned)
+        printf("  warning: %s\n", sp->correlation_note);
+    if (!sp->ran)
+        return;
+    printf("\nspend backtest: %.0f customers with holdout purchases\n", sp->customers);
+    printf("  %-34s %12s %12s\n", "", "actual", "predicted");
+    printf("  %-34s %12.2f %12.2f\n", "average spend per purchase, summed", sp->actual_total,
+           sp->predicted_total);
+    printf("  %-34s %12.2f %12.2f\n", "mean per customer",
+           sp->customers > 0 ? sp->actual_total / sp->customers : NAN,
+           sp->customers > 0 ? sp->predicted_total / sp->customers : NAN);
+    printf("  %-34s %12s %12.4f\n", "mean abs. error / customer", "", sp->mae);
+}
+
+static void json_spend(const cvo_spend_backtest *sp)
+{
+    printf(",\"spend_check\":{\"repeat_buyers\":%.10g,\"correlation\":", sp->repeat_buyers);
+    json_number(sp->correlation);
+    printf(",\"warned\":%s,\"note\":", sp->correlation_warned ? "true" : "false");
+    cli_json_string(sp->correlation_note);
+    printf("}");
+    if (sp->ran)
+        printf(",\"spend_backtest\":{\"customers\":%.10g,\"actual\":%.10g,\"predicted\":%.10g,"
+               "\"mae\":%.10g}",
+               sp->customers, sp->actual_total, sp->predicted_total, sp->mae);
+}
+
+static void print_json(const cvo_fit *fit, const cvo_backtest *b, const cvo_season *season,
+                       const cvo_spend_backtest *spend)
 {
     printf("{\"model\":\"%s\",", cvo_model_name(fit->model));
     json_params("params", fit, fit->params);
@@ -199,6 +237,8 @@ static void print_json(const cvo_fit *fit, const cvo_backtest *b, const cvo_seas
     }
     if (b != NULL)
         json_backtest(b, season);
+    if (spend != NULL)
+        json_spend(spend);
     printf("}\n");
 }
 
@@ -372,14 +412,22 @@ static int run_fit(cvo_ctx *ctx, const parsed_args *args, cvo_model model, btyd_
         if (status != CVO_OK)
             return cli_fail(ctx, status);
     }
+    cvo_spend_backtest spend;
+    bool spend_ran = model == CVO_MODEL_GG && fit.converged;
+    if (spend_ran &&
+        (status = cvo_spend_backtest_run(ctx, &fit, data->summary, data->customers, &spend)) !=
+            CVO_OK)
+        return cli_fail(ctx, status);
     const char *source =
         data->customers ? args->positional[0] : args_get(args, specs, SPEC_COUNT, "summary");
     if (args_get(args, specs, SPEC_COUNT, "json"))
-        print_json(&fit, bt, &season);
+        print_json(&fit, bt, &season, spend_ran ? &spend : NULL);
     else {
         print_fit(source, &fit, data->summary);
         if (bt != NULL)
             print_backtest(bt, &season, data->summary);
+        if (spend_ran)
+            print_spend(&spend);
     }
     cvo_backtest_free(bt);
     return cli_close_output(stdout, NULL) ? EXIT_OK : EXIT_SYSTEM;

@@ -63,8 +63,10 @@ static bool parse_discount(const char *text, double *annual)
         v /= 100;
         end++;
     }
-    static const struct { const char *unit; double per_year; } units[] = {
-        {"/year", 1}, {"/month", 12}, {"/week", 365.25 / 7}, {"/day", 365.25}};
+    static const struct {
+        const char *unit;
+        double per_year;
+    } units[] = {{"/year", 1}, {"/month", 12}, {"/week", 365.25 / 7}, {"/day", 365.25}};
     for (size_t i = 0; i < sizeof units / sizeof *units; i++)
         if (strcmp(end, units[i].unit) == 0 && v > -1 && v < 10) {
             *annual = pow(1 + v, units[i].per_year) - 1;
@@ -144,7 +146,8 @@ static int read_options(const parsed_args *a, double period_days, cvo_predict_op
         return EXIT_USAGE;
     }
     if (d && !parse_discount(d, &o->annual_discount)) {
-        fprintf(stderr, "cvo: --discount-rate needs its unit: 10%%/year, 0.8%%/month, 0.002/week\n");
+        fprintf(stderr,
+                "cvo: --discount-rate needs its unit: 10%%/year, 0.8%%/month, 0.002/week\n");
         return EXIT_USAGE;
     }
     if (clv && strcmp(clv, "monthly") != 0 && strcmp(clv, "dert") != 0) {
@@ -155,8 +158,10 @@ static int read_options(const parsed_args *a, double period_days, cvo_predict_op
     return -1;
 }
 
+/* With a calibration end, each row ends with the customer's actual holdout
+ * purchases (x_star), beside the prediction. */
 static bool write_row(FILE *out, line *l, const cvo_summary_row *r, const cvo_prediction *p,
-                      int32_t end_day, double period_days)
+                      int32_t end_day, double period_days, bool holdout)
 {
     l->len = 0;
     if (!line_reserve(l, 2 * strlen(r->customer_id) + 256))
@@ -175,6 +180,10 @@ static bool write_row(FILE *out, line *l, const cvo_summary_row *r, const cvo_pr
     line_char(l, ',');
     if (isfinite(p->next_purchase) && end_day != INT32_MIN)
         line_day(l, end_day + (int32_t)ceil(p->next_purchase * period_days));
+    if (holdout) {
+        line_char(l, ',');
+        line_fixed(l, r->x_star, 6, true);
+    }
     line_char(l, '\n');
     return fwrite(l->buf, 1, l->len, out) == l->len;
 }
@@ -190,13 +199,16 @@ static int write_all(const parsed_args *a, const cvo_summary *s, const cvo_predi
     }
     static char buffer[1 << 20];
     setvbuf(out, buffer, _IOFBF, sizeof buffer); /* before any output on the stream */
+    bool holdout = cvo_summary_has_holdout(s);
     fputs("customer_id,x,t_x,T,p_alive,expected_purchases,prob_purchase,expected_spend,clv,"
-          "next_order_date\n", out);
+          "next_order_date",
+          out);
+    fputs(holdout ? ",actual_holdout\n" : "\n", out);
     line l = {NULL, 0, 0};
     bool failed = false;
     for (size_t i = 0; !failed && i < cvo_summary_count(s); i++)
         failed = !write_row(out, &l, cvo_summary_at(s, i), &p[i], cvo_summary_end_day(s),
-                            period_days);
+                            period_days, holdout);
     free(l.buf);
     return cli_close_output(out, path) && !failed ? EXIT_OK : EXIT_SYSTEM;
 }
@@ -223,6 +235,9 @@ static int run(cvo_ctx *ctx, const parsed_args *a, cvo_model model, const btyd_d
     double period_days = btyd_period_days(a, specs, SPEC_COUNT, data->summary);
     cvo_predict_options o;
     int code = read_options(a, period_days, &o);
+    /* with a holdout, predict over it by default, to sit beside actual_holdout */
+    if (cvo_summary_has_holdout(data->summary) && args_get(a, specs, SPEC_COUNT, "horizon") == NULL)
+        o.horizon = cvo_summary_holdout(data->summary);
     cvo_fit purchase, spend;
     bool with_spend = args_get(a, specs, SPEC_COUNT, "spend") != NULL;
     if (with_spend && data->stats.no_amounts) {
@@ -250,8 +265,8 @@ static int run(cvo_ctx *ctx, const parsed_args *a, cvo_model model, const btyd_d
     cvo_prediction *p = calloc(cvo_summary_count(data->summary) + 1, sizeof *p);
     if (p == NULL)
         return EXIT_SYSTEM;
-    cvo_status status = cvo_predict_all(ctx, &purchase, with_spend ? &spend : NULL,
-                                        data->summary, &o, p);
+    cvo_status status =
+        cvo_predict_all(ctx, &purchase, with_spend ? &spend : NULL, data->summary, &o, p);
     phase(a, "predict", &clock);
     code = status == CVO_OK ? write_all(a, data->summary, p, period_days) : cli_fail(ctx, status);
     phase(a, "write", &clock);
@@ -262,10 +277,11 @@ static int run(cvo_ctx *ctx, const parsed_args *a, cvo_model model, const btyd_d
 int cmd_predict(int argc, char **argv)
 {
     parsed_args args;
-    int code = cli_parse(argc, argv, specs, SPEC_COUNT, &args,
-                         "cvo predict --model NAME [--spend gg] [OPTIONS] (ORDERS | --summary FILE)",
-                         "Writes one CSV row per customer: customer_id,x,t_x,T,p_alive,\n"
-                         "expected_purchases,prob_purchase,expected_spend,clv,next_order_date.");
+    int code =
+        cli_parse(argc, argv, specs, SPEC_COUNT, &args,
+                  "cvo predict --model NAME [--spend gg] [OPTIONS] (ORDERS | --summary FILE)",
+                  "Writes one CSV row per customer: customer_id,x,t_x,T,p_alive,\n"
+                  "expected_purchases,prob_purchase,expected_spend,clv,next_order_date.");
     if (code >= 0)
         return code;
     cvo_model model;

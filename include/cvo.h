@@ -548,6 +548,10 @@ typedef struct cvo_fit_options {
     double penalty;      /* L2 penalty on the (time-rescaled) parameters; default 0 */
     int max_iterations;  /* default 500 */
     int starts;          /* starting points tried (best kept); default: by model */
+    /* The first start's parameters in the summary's time unit (a fit of nearly the
+     * same data, e.g. before a seasonal time change), NULL (default): the model's
+     * own; a start not > 0 is ignored. With it, starts defaults to 1. */
+    const double *start;
 } cvo_fit_options;
 
 CVO_API void cvo_fit_options_init(cvo_fit_options *options);
@@ -679,6 +683,9 @@ typedef struct cvo_backtest {
     double customers;
     double actual_total, model_total, naive_total;
     double model_mae, naive_mae; /* mean absolute error per customer */
+    double model_rmse, naive_rmse; /* root mean squared error per customer */
+    double model_correlation;      /* Pearson r of predicted and actual holdout purchases
+                                      per customer (weighted); NaN when either is constant */
     cvo_backtest_bin bins[CVO_BACKTEST_BINS];
     /* cumulative repeat purchases at the end of each period since the first
      * customer's first purchase (needs the orders; 0 periods otherwise) */
@@ -774,6 +781,77 @@ CVO_API CVO_NODISCARD cvo_status cvo_backtest_run_season(cvo_ctx *ctx, const cvo
                                                          const cvo_customers *customers,
                                                          cvo_backtest **out);
 
+/* ---- model choice by holdout (issue 13) ------------------------------------------ */
+
+/* The candidates, simplest first: BG/NBD, MBG/NBD, Pareto/NBD. */
+#define CVO_CHOICE_MODELS 3
+/* A simpler candidate whose holdout MAE is within this share of the best one's
+ * is chosen instead (0.1%: a tie, such as two fits at the same no-dropout
+ * edge; larger margins would hand Pareto/NBD stores to MBG/NBD, whose MAE
+ * there is typically 0.2-1% worse). */
+#define CVO_CHOICE_TOLERANCE 0.001
+
+typedef struct cvo_model_choice {
+    cvo_model models[CVO_CHOICE_MODELS];        /* BG/NBD, MBG/NBD, Pareto/NBD */
+    cvo_fit fits[CVO_CHOICE_MODELS];            /* on the calibration part */
+    cvo_backtest *backtests[CVO_CHOICE_MODELS]; /* owned; NULL: not fitted or not run */
+    cvo_season seasons[CVO_CHOICE_MODELS];      /* each fit's seasonal index of the
+                                                   calibration part (its backtest's) */
+    char notes[CVO_CHOICE_MODELS][256];         /* why a candidate has no backtest, or "" */
+    int chosen;                                 /* index, -1: no candidate backtested */
+    bool forced;                                /* one model was asked for */
+    char reason[512];                           /* the choice in words */
+} cvo_model_choice;
+
+/* The index of the model to use given each candidate's holdout MAE (NaN: not
+ * available): the smallest MAE, except that the first (simplest) candidate
+ * within tolerance (relative) of it wins; -1 when none is finite. */
+CVO_API int cvo_model_pick(const double *mae, int count, double tolerance);
+
+/* Fits each candidate (or only forced, when it is one of them; -1: all) on the
+ * calibration part of summary (built with a calibration end), estimates its
+ * seasonal index there (cvo_season_estimate with season) and backtests it with
+ * that index (cvo_backtest_run_season; customers as there), and picks by
+ * cvo_model_pick with
+ * CVO_CHOICE_TOLERANCE. A fit at the no-dropout edge is a candidate: its
+ * predictions are the NBD's. A candidate that cannot be fitted keeps a note
+ * and takes no part. Release with cvo_model_choice_release. Errors:
+ * CVO_ERR_ARGUMENT (no holdout), CVO_ERR_NOMEM. */
+CVO_API CVO_NODISCARD cvo_status cvo_model_choose(cvo_ctx *ctx, const cvo_summary *summary,
+                                                  const cvo_customers *customers, int forced,
+                                                  cvo_season_mode season, cvo_model_choice *out);
+/* Frees the backtests; the struct may be reused. */
+CVO_API void cvo_model_choice_release(cvo_model_choice *choice);
+
+/* Gamma-Gamma's assumption is spend independent of frequency; above this
+ * |correlation| of frequency and average spend among repeat buyers the check
+ * warns (lifetimes' documentation finds 0.11 on CDNOW, and calls that weak). */
+#define CVO_SPEND_CORRELATION_WARN 0.3
+
+/* A Gamma-Gamma backtest: each customer's predicted average spend per purchase
+ * (cvo_fit_spend from the calibration part) against the average they spent
+ * in the holdout, over the customers with holdout purchases, and the check of
+ * the model's assumption. */
+typedef struct cvo_spend_backtest {
+    bool ran;                /* there was a holdout and the orders by date */
+    double customers;        /* with holdout purchases (and a prediction) */
+    double actual_total;     /* sum of their actual holdout average spend */
+    double predicted_total;  /* sum of their predicted average spend */
+    double mae;              /* mean absolute error per customer; NaN when not ran */
+    double repeat_buyers;    /* calibration customers with x > 0 */
+    double correlation;      /* Pearson r of x and m_x among them; NaN: undefined */
+    bool correlation_warned; /* |correlation| > CVO_SPEND_CORRELATION_WARN */
+    char correlation_note[320]; /* the warning in words, or "" */
+} cvo_spend_backtest;
+
+/* Runs the spend backtest of gg (a Gamma-Gamma fit on summary) into *out:
+ * the correlation always, the holdout comparison when summary has a holdout
+ * and was built from customers' orders (loaded with keep_orders; ran says
+ * whether). Errors: CVO_ERR_ARGUMENT (gg not Gamma-Gamma). */
+CVO_API CVO_NODISCARD cvo_status cvo_spend_backtest_run(cvo_ctx *ctx, const cvo_fit *gg,
+                                                        const cvo_summary *summary,
+                                                        const cvo_customers *customers,
+                                                        cvo_spend_backtest *out);
 /* ---- configuration ------------------------------------------------------------ */
 
 /* An INI file of [section] key = value lines over built-in defaults; every key
@@ -1225,6 +1303,14 @@ CVO_API cvo_no_discount_reason cvo_analysis_no_discount_reason(const cvo_analysi
 /* The backtest, or NULL when it could not run (cvo_analysis_backtest_note says why). */
 CVO_API const cvo_backtest *cvo_analysis_backtest(const cvo_analysis *analysis);
 CVO_API const char *cvo_analysis_backtest_note(const cvo_analysis *analysis);
+/* The candidates fitted and backtested on the calibration part and the choice
+ * among them (chosen -1 when none could be backtested: the purchase model is
+ * then [model] purchase_model, or BG/NBD for auto), or NULL before it ran.
+ * Owned by the analysis. */
+CVO_API const cvo_model_choice *cvo_analysis_model_choice(const cvo_analysis *analysis);
+/* Gamma-Gamma's backtest on the same calibration part and its assumption check,
+ * or NULL when it could not be fitted there. Owned by the analysis. */
+CVO_API const cvo_spend_backtest *cvo_analysis_spend_backtest(const cvo_analysis *analysis);
 /* The seasonal index of the whole history (the predictions') or, with
  * backtest, of the backtest's calibration part; inactive, with its note, when
  * none was used. Owned by the analysis. */

@@ -1,5 +1,5 @@
 /* analyze.c - cvo analyze's job on a customer table: scores and segments,
- * BG/NBD + Gamma-Gamma predictions, a backtest on the last part of the
+ * purchase model (chosen by holdout) + Gamma-Gamma predictions, a backtest on the last part of the
  * history, and the per-customer decisions (churn risk, next-order and
  * win-back dates, tiers, lists). Model trouble never stops the rest: the
  * figures become NaN and a note says why in plain words. */
@@ -71,6 +71,32 @@ static void note(char *out, size_t cap, const char *what, const cvo_ctx *ctx, co
     snprintf(out, cap, "%s %s", what, why && why[0] ? why : "the fit did not converge.");
 }
 
+/* Pareto/NBD has no closed form: P(alive) falls from 1 at T = t_x, so the T
+ * where it crosses the threshold is bracketed by doubling and bisected (to a
+ * hundredth of a period). NaN beyond 1e5 periods. */
+static double pnbd_winback(const cvo_fit *f, const cvo_summary_row *r, double threshold)
+{
+    double lo = r->t_x, step = 1, hi = lo + step;
+    while (cvo_fit_p_alive(f, r->x, r->t_x, hi) > threshold) {
+        if (step > 1e5)
+            return NAN;
+        lo = hi;
+        step *= 2;
+        hi = r->t_x + step;
+    }
+    while (hi - lo > 0.01) {
+        double mid = (lo + hi) / 2;
+        double p = cvo_fit_p_alive(f, r->x, r->t_x, mid);
+        if (!isfinite(p))
+            return NAN;
+        if (p > threshold)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return (lo + hi) / 2 - r->T;
+}
+
 /* When P(alive) falls below the threshold if no purchase comes: BG/NBD's
  * P(alive) = 1 / (1 + a/(b+x-1) ((alpha+T)/(alpha+t_x))^(r+x)) solved for T.
  * Periods after the end of the data, negative when it fell below already
@@ -80,25 +106,68 @@ static void note(char *out, size_t cap, const char *what, const cvo_ctx *ctx, co
 static double model_winback(const cvo_fit *f, const cvo_summary_row *r, double threshold)
 {
     const double *p = f->params;
-    if (r->x <= 0 || f->status == CVO_FIT_NO_DROPOUT) /* nobody lapses without dropout */
+    if (f->status == CVO_FIT_NO_DROPOUT) /* nobody lapses without dropout */
         return NAN;
-    double k = (1 / threshold - 1) * (p[3] + r->x - 1) / p[2];
+    if (f->model == CVO_MODEL_PNBD)
+        return pnbd_winback(f, r, threshold);
+    /* MBG/NBD: the same with b + x, and x = 0 may lapse too */
+    double b_x = f->model == CVO_MODEL_MBGNBD ? p[3] + r->x : p[3] + r->x - 1;
+    if (f->model != CVO_MODEL_MBGNBD && r->x <= 0)
+        return NAN;
+    double k = (1 / threshold - 1) * b_x / p[2];
     return (p[1] + r->t_x) * pow(k, 1 / (p[0] + r->x)) - p[1] - r->T;
 }
 
-/* Fits BG/NBD and Gamma-Gamma on the whole history and predicts. */
+static const char *model_display(cvo_model model)
+{
+    return model == CVO_MODEL_MBGNBD ? "MBG/NBD"
+           : model == CVO_MODEL_PNBD ? "Pareto/NBD"
+                                     : "BG/NBD";
+}
+
+/* The purchase model to predict with: the backtest's choice, else the
+ * configured one, else BG/NBD. */
+static cvo_model purchase_model(const cvo_analysis *a)
+{
+    if (a->choice_ran && a->choice.chosen >= 0)
+        return a->choice.models[a->choice.chosen];
+    cvo_model model;
+    const char *name = cvo_config_text(a->config, "model", "purchase_model");
+    return name && cvo_model_from_name(name, &model) ? model : CVO_MODEL_BGNBD;
+}
+
+/* The chosen model's calibration fit, to start its fit on the whole history
+ * from (an interior one; NULL otherwise): the optimum moves little when the
+ * holdout is added, and one start of the model's own beside it keeps the
+ * search honest. */
+static const double *calibration_start(const cvo_analysis *a, cvo_model model)
+{
+    int k = a->choice_ran ? a->choice.chosen : -1;
+    if (k < 0 || a->choice.models[k] != model || a->choice.fits[k].status != CVO_FIT_CONVERGED)
+        return NULL;
+    return a->choice.fits[k].params;
+}
+
+/* Fits the chosen purchase model and Gamma-Gamma on the whole history and predicts. */
 static cvo_status predict(cvo_analysis *a, const cvo_summary *s)
 {
-    cvo_status status = cvo_model_fit(a->ctx, CVO_MODEL_BGNBD, s, NULL, &a->purchase);
+    cvo_model model = purchase_model(a);
+    char what[96];
+    cvo_fit_options options;
+    cvo_fit_options_init(&options);
+    options.start = calibration_start(a, model);
+    options.starts = options.start != NULL ? 2 : 0;
+    cvo_status status = cvo_model_fit(a->ctx, model, s, &options, &a->purchase);
     if (status != CVO_OK || !a->purchase.converged) {
-        note(a->model_note, sizeof a->model_note,
-             "No predictions: the purchase model (BG/NBD) could not be fitted:", a->ctx,
+        snprintf(what, sizeof what, "No predictions: the purchase model (%s) could not be fitted:",
+                 model_display(model));
+        note(a->model_note, sizeof a->model_note, what, a->ctx,
              status == CVO_OK ? &a->purchase : NULL);
         return status == CVO_ERR_NOMEM ? status : CVO_OK;
     }
+    snprintf(what, sizeof what, "The purchase model (%s):", model_display(model));
     if (a->purchase.status == CVO_FIT_NO_DROPOUT)
-        note(a->model_note, sizeof a->model_note, "The purchase model (BG/NBD):", a->ctx,
-             &a->purchase);
+        note(a->model_note, sizeof a->model_note, what, a->ctx, &a->purchase);
     status = cvo_model_fit(a->ctx, CVO_MODEL_GG, s, NULL, &a->spend);
     bool spend_ok = status == CVO_OK && a->spend.converged && a->spend.params[1] > 1;
     if (!spend_ok) {
@@ -142,7 +211,41 @@ static cvo_status predict(cvo_analysis *a, const cvo_summary *s)
     return status;
 }
 
-/* Calibration = all but the configured share at the end of the history. */
+/* The first candidate's reason for failing (the forced one's when forced). */
+static const char *failure_note(const cvo_model_choice *c)
+{
+    for (int i = 0; i < CVO_CHOICE_MODELS; i++)
+        if (strncmp(c->notes[i], "not tried", 9) != 0 && c->notes[i][0])
+            return c->notes[i];
+    return "no candidate";
+}
+
+/* The configured [model] purchase_model as a cvo_model, -1 for auto. */
+static int forced_model(const cvo_analysis *a)
+{
+    cvo_model model;
+    const char *name = cvo_config_text(a->config, "model", "purchase_model");
+    return name && cvo_model_from_name(name, &model) ? (int)model : -1;
+}
+
+/* Gamma-Gamma fitted on the calibration part and backtested; a fit that fails
+ * leaves no spend backtest (the predictions' own note says why spend is missing). */
+static cvo_status spend_backtest(cvo_analysis *a, const cvo_summary *s)
+{
+    cvo_fit gg;
+    cvo_status status = cvo_model_fit(a->ctx, CVO_MODEL_GG, s, NULL, &gg);
+    if (status == CVO_ERR_NOMEM)
+        return status;
+    if (status != CVO_OK || !gg.converged || !(gg.params[1] > 1))
+        return CVO_OK;
+    status = cvo_spend_backtest_run(a->ctx, &gg, s, a->customers, &a->spend_backtest);
+    a->spend_backtest_ran = status == CVO_OK;
+    return status == CVO_ERR_NOMEM ? status : CVO_OK;
+}
+
+/* Calibration = all but the configured share at the end of the history; every
+ * candidate purchase model is fitted and backtested there, and the one with
+ * the smallest holdout error chosen (cvo_model_choose). */
 static cvo_status backtest(cvo_analysis *a, cvo_period period)
 {
     int32_t first = INT32_MAX, last = cvo_customers_last_day(a->customers);
@@ -157,25 +260,28 @@ static cvo_status backtest(cvo_analysis *a, cvo_period period)
     so.calibration_end = a->calibration_end;
     so.as_of_day = a->as_of;
     cvo_summary *s = NULL;
-    cvo_fit fit;
     cvo_status status =
         last - first < 28 ? CVO_ERR_EMPTY : cvo_summary_from_orders(a->ctx, a->customers, &so, &s);
     if (status == CVO_OK)
-        status = cvo_model_fit(a->ctx, CVO_MODEL_BGNBD, s, NULL, &fit);
-    if (status == CVO_OK && fit.converged)
-        status = cvo_season_estimate(a->ctx, &fit, s, a->customers, config_season(a->config),
-                                     &a->backtest_season);
-    if (status == CVO_OK && fit.converged)
-        status = cvo_backtest_run_season(a->ctx, &fit, &a->backtest_season, s, a->customers,
-                                         &a->backtest);
-    if (status == CVO_OK && fit.status == CVO_FIT_NO_DROPOUT)
+        status = cvo_model_choose(a->ctx, s, a->customers, forced_model(a),
+                                  config_season(a->config), &a->choice);
+    a->choice_ran = status == CVO_OK;
+    int k = a->choice_ran ? a->choice.chosen : -1;
+    a->backtest = status == CVO_OK && k >= 0 ? a->choice.backtests[k] : NULL;
+    const cvo_fit *fit = k >= 0 ? &a->choice.fits[k] : NULL;
+    if (k >= 0)
+        a->backtest_season = a->choice.seasons[k];
+    if (a->backtest != NULL && fit->status == CVO_FIT_NO_DROPOUT)
         snprintf(a->backtest_note, sizeof a->backtest_note,
-                 "Backtest with the NBD: on the calibration part BG/NBD found no dropout "
-                 "(a / (a + b) -> 0), so it reduces to NBD (r = %.4g, alpha = %.4g).",
-                 fit.nbd_params[0], fit.nbd_params[1]);
-    else if (status == CVO_OK)
-        note(a->backtest_note, sizeof a->backtest_note,
-             "No backtest: the model could not be fitted on the calibration part:", a->ctx, &fit);
+                 "Backtest with the NBD: on the calibration part %s found no dropout, so it "
+                 "reduces to NBD (r = %.4g, alpha = %.4g).",
+                 model_display(fit->model), fit->nbd_params[0], fit->nbd_params[1]);
+    else if (status == CVO_OK && a->backtest == NULL)
+        snprintf(a->backtest_note, sizeof a->backtest_note,
+                 "No backtest: no purchase model could be fitted on the calibration part (%s).",
+                 failure_note(&a->choice));
+    if (status == CVO_OK)
+        status = spend_backtest(a, s);
     if (status != CVO_OK && status != CVO_ERR_NOMEM)
         snprintf(a->backtest_note, sizeof a->backtest_note,
                  "No backtest: the history is too short to hold part of it out (%s).",
@@ -197,11 +303,11 @@ static cvo_status models(cvo_analysis *a)
     if (status == CVO_OK && s->count != a->customers->count)
         status = ctx_fail(a->ctx, CVO_ERR_INTERNAL, "summary and customer table disagree");
     if (status == CVO_OK)
+        status = backtest(a, period); /* first: it chooses the purchase model */
+    if (status == CVO_OK)
         status = predict(a, s);
     cvo_summary_free(s);
-    if (status != CVO_OK)
-        return status;
-    return backtest(a, period);
+    return status;
 }
 
 /* ---- profit ------------------------------------------------------------------ */
@@ -901,6 +1007,16 @@ const cvo_backtest *cvo_analysis_backtest(const cvo_analysis *a)
 {
     return a->backtest;
 }
+const cvo_model_choice *cvo_analysis_model_choice(const cvo_analysis *a)
+{
+    return a != NULL && a->choice_ran ? &a->choice : NULL;
+}
+
+const cvo_spend_backtest *cvo_analysis_spend_backtest(const cvo_analysis *a)
+{
+    return a != NULL && a->spend_backtest_ran ? &a->spend_backtest : NULL;
+}
+
 const cvo_season *cvo_analysis_season(const cvo_analysis *a, bool backtest)
 {
     return backtest ? &a->backtest_season : &a->season;
@@ -938,7 +1054,7 @@ void cvo_analysis_free(cvo_analysis *a)
         profit_margins_free(a->side_ctx, &a->margins);
     cvo_ctx_free(a->side_ctx);
     cvo_nps_free(a->nps);
-    cvo_backtest_free(a->backtest);
+    cvo_model_choice_release(&a->choice);
     cvo_rfm_free(a->rfm);
     cvo_scheme_free(a->scheme);
     mem_free(a->ctx, a->segments);

@@ -44,8 +44,12 @@ struct cvo_analysis {
     char covariates_note[256];           /* why none, or what was left out */
     cvo_season season;                   /* of the whole history, used by the predictions */
     cvo_season backtest_season;          /* of the backtest's calibration part */
-    cvo_backtest *backtest;
+    cvo_backtest *backtest; /* the chosen model's, borrowed from choice */
     char backtest_note[512];
+    cvo_model_choice choice; /* every candidate fitted on the calibration part */
+    bool choice_ran;         /* cvo_model_choose ran (choice holds its answer) */
+    cvo_spend_backtest spend_backtest; /* Gamma-Gamma on the calibration part */
+    bool spend_backtest_ran;           /* it could be fitted there */
     int32_t calibration_end;
     char tier_names[3][64];
     analysis_rules rules;

@@ -1,5 +1,6 @@
 /* backtest.c - how a purchase model would have done on the user's own
- * history: holdout totals, the by-frequency table, per-customer error and the
+ * history: holdout totals, the by-frequency table, per-customer error (MAE,
+ * RMSE, correlation) and the
  * cumulative tracking curve, each beside a naive baseline (the customer keeps
  * buying at their past rate). The curve groups customers by birth so its cost
  * does not grow with the number of customers. */
@@ -17,9 +18,46 @@ typedef struct backtest_box {
     cvo_ctx *ctx;
 } backtest_box;
 
-static void add_customer(cvo_backtest *b, const cvo_summary_row *r, double model, double naive)
+/* Weighted sums for the correlation of predicted and actual, about the first
+ * customer's values (shifted, so the sums do not cancel catastrophically). */
+typedef struct co_moments {
+    bool started;
+    double shift_actual, shift_model;
+    double actual, model, actual_sq, model_sq, cross;
+} co_moments;
+
+static void co_add(co_moments *m, double w, double actual, double model)
+{
+    if (!m->started) {
+        m->started = true;
+        m->shift_actual = actual;
+        m->shift_model = model;
+    }
+    double a = actual - m->shift_actual, p = model - m->shift_model;
+    m->actual += w * a;
+    m->model += w * p;
+    m->actual_sq += w * a * a;
+    m->model_sq += w * p * p;
+    m->cross += w * a * p;
+}
+
+static double co_correlation(const co_moments *m, double n)
+{
+    if (!(n > 0))
+        return NAN;
+    double var_a = m->actual_sq - m->actual * m->actual / n;
+    double var_p = m->model_sq - m->model * m->model / n;
+    double cov = m->cross - m->actual * m->model / n;
+    return var_a > 0 && var_p > 0 ? cov / sqrt(var_a * var_p) : NAN;
+}
+
+static void add_customer(cvo_backtest *b, co_moments *m, const cvo_summary_row *r, double model,
+                         double naive)
 {
     double w = r->weight;
+    co_add(m, w, r->x_star, model);
+    b->model_rmse += w * (r->x_star - model) * (r->x_star - model);
+    b->naive_rmse += w * (r->x_star - naive) * (r->x_star - naive);
     b->customers += w;
     b->actual_total += w * r->x_star;
     b->model_total += w * model;
@@ -34,11 +72,14 @@ static void add_customer(cvo_backtest *b, const cvo_summary_row *r, double model
     x->naive += w * naive;
 }
 
-static void take_means(cvo_backtest *b)
+static void take_means(cvo_backtest *b, const co_moments *m)
 {
+    b->model_correlation = co_correlation(m, b->customers);
     if (b->customers > 0) {
         b->model_mae /= b->customers;
         b->naive_mae /= b->customers;
+        b->model_rmse = sqrt(b->model_rmse / b->customers);
+        b->naive_rmse = sqrt(b->naive_rmse / b->customers);
     }
     for (int i = 0; i < CVO_BACKTEST_BINS; i++) {
         cvo_backtest_bin *x = &b->bins[i];
@@ -202,6 +243,7 @@ cvo_status cvo_backtest_run_season(cvo_ctx *ctx, const cvo_fit *fit, const cvo_s
     box->ctx = ctx;
     cvo_backtest *b = &box->result;
     b->holdout = summary->holdout;
+    co_moments moments = {0};
     season_clock clock = {0};
     cvo_summary *seasonal = NULL;
     cvo_status status = on_season(ctx, season, summary, customers, &clock, &seasonal);
@@ -218,10 +260,10 @@ cvo_status cvo_backtest_run_season(cvo_ctx *ctx, const cvo_fit *fit, const cvo_s
                            : plain;
         double naive = r->T > 0 ? r->x / r->T * b->holdout : 0;
         b->model_total_plain += r->weight * plain;
-        add_customer(b, r, model, naive);
+        add_customer(b, &moments, r, model, naive);
     }
     cvo_summary_free(seasonal);
-    take_means(b);
+    take_means(b, &moments);
     bool can_track = customers != NULL && customers->order_start != NULL &&
                      summary->period_days > 0 && fit->model != CVO_MODEL_BGBB;
     const cvo_fit *curve_fit = b->season_applied ? &season->fit : fit;

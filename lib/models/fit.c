@@ -114,6 +114,7 @@ void cvo_fit_options_init(cvo_fit_options *options)
     options->penalty = 0;
     options->max_iterations = 500;
     options->starts = 0;
+    options->start = NULL;
 }
 
 static const char *const status_names[] = {"converged", "no dropout", "not converged"};
@@ -783,8 +784,12 @@ static int minimise(fit_ws *ws, fit_problem *pb, double *theta, int max_iter, do
 
 /* Start j: the model's start (rescaled time), then deterministic perturbations
  * of up to a factor e^1.5 either way. */
-static void start_point(const model_ops *ops, int j, double *theta)
+static void start_point(const model_ops *ops, int j, const double *warm, double *theta)
 {
+    if (j == 0 && warm != NULL) {
+        memcpy(theta, warm, (size_t)ops->nparams * sizeof *theta);
+        return;
+    }
     for (int k = 0; k < ops->nparams; k++) {
         double s = ops->start[k] > 0 ? ops->start[k] : 1;
         double u = 0;
@@ -804,11 +809,12 @@ typedef struct start_job {
     double gtol, f, theta[MODEL_MAX_PARAMS];
     bool ok;
     atomic_bool *edge_signal; /* set when this start ends at the no-dropout edge, or NULL */
+    const double *warm;       /* start 0's theta (cvo_fit_options.start), or NULL */
 } start_job;
 
 static void start_run(start_job *s)
 {
-    start_point(s->pb.ops, s->j, s->theta);
+    start_point(s->pb.ops, s->j, s->warm, s->theta);
     s->it = minimise(s->ws, &s->pb, s->theta, s->max_iter, s->gtol, &s->ok);
     if (s->edge_signal != NULL && at_edge(s->pb.ops, s->theta))
         atomic_store(s->edge_signal, true);
@@ -861,7 +867,7 @@ static bool starts_agree(const model_ops *ops, const start_job *a, const start_j
  * the best is kept in start order, so the result is the same. A pair of starts
  * that agree ends the search (starts_agree). */
 static int multistart(fit_ws *ws, fit_ws *other, fit_problem *pb, int starts, int max_iter,
-                      double gtol, double *theta, bool *ok)
+                      double gtol, const double *warm, double *theta, bool *ok)
 {
     double best_f = INFINITY;
     int best_it = 0, step = other != NULL ? 2 : 1;
@@ -876,8 +882,8 @@ static int multistart(fit_ws *ws, fit_ws *other, fit_problem *pb, int starts, in
     pb2.cancel = &edge_first;
     for (int j = 0; j < starts; j += step) {
         int count = starts - j < step ? starts - j : step;
-        start_job jobs[2] = {{ws, *pb, j, max_iter, 0, gtol, 0, {0}, false, NULL},
-                             {other, pb2, j + 1, max_iter, 0, gtol, 0, {0}, false, NULL}};
+        start_job jobs[2] = {{ws, *pb, j, max_iter, 0, gtol, 0, {0}, false, NULL, warm},
+                             {other, pb2, j + 1, max_iter, 0, gtol, 0, {0}, false, NULL, warm}};
         /* the first start at the no-dropout edge is the answer (the NBD's): the
          * start beside it is cancelled and ignored, whenever it stops */
         if (j == 0)
@@ -1104,6 +1110,9 @@ typedef struct fit_run {
     fit_problem mid; /* rows NULL: no middle sample */
     double theta[MODEL_MAX_PARAMS];
     int starts, max_iterations, iterations;
+    const double *start; /* cvo_fit_options.start (the data's time unit), or NULL */
+    double warm[MODEL_MAX_PARAMS]; /* start as theta on the rescaled times */
+    bool warm_set;
     bool optimum; /* the optimiser met its tolerance */
     bool hessian; /* the final Hessian is positive definite */
     bool edge;    /* the search ended at the no-dropout edge (ws->hess not computed) */
@@ -1277,7 +1286,8 @@ static void fit_optimise(fit_ws *ws, fit_run *run, double customers)
     double at[MODEL_MAX_PARAMS];
     int k = run->full.k;
     run->iterations = multistart(ws, ws->other, &run->search, run->starts, run->max_iterations,
-                                 gtol, run->theta, &run->optimum);
+                                 gtol, run->warm_set ? run->warm : NULL, run->theta,
+                                 &run->optimum);
     if ((run->edge = at_edge(run->full.ops, run->theta)))
         return;
     mid_newton(ws, run);
@@ -1430,6 +1440,19 @@ static double rescale_times(const model_ops *ops, fit_rows *rows)
 static cvo_status fit_rows_run(cvo_ctx *ctx, fit_rows *rows, fit_run *run, size_t sample_rows,
                                cvo_fit *out);
 
+/* The caller's start as theta on times rescaled by scale (time-scale
+ * parameters scale with the times); none when a parameter is not > 0. */
+static void warm_start(fit_run *run, double scale)
+{
+    const model_ops *ops = run->full.ops;
+    run->warm_set = run->start != NULL;
+    for (int k = 0; run->warm_set && k < ops->nparams; k++) {
+        double p = run->start[k] * ((ops->time_scale_mask >> k) & 1u ? scale : 1);
+        run->warm_set = p > 0 && isfinite(p);
+        run->warm[k] = log(p);
+    }
+}
+
 /* At the no-dropout edge: the NBD fitted on the same rows into *nbd and out's
  * nbd_*; the dropout model's r and alpha become the NBD's (the search stops at
  * the edge before they settle), so its log-likelihood there is the NBD's. */
@@ -1458,6 +1481,7 @@ static cvo_status fit_rows_run(cvo_ctx *ctx, fit_rows *rows, fit_run *run, size_
                                cvo_fit *out)
 {
     double scale = rescale_times(run->full.ops, rows);
+    warm_start(run, scale);
     run->full.rows = rows->rows;
     run->full.count = rows->count;
     bool sampled = sample_rows > 0 && rows->count > sample_rows;
@@ -1513,7 +1537,8 @@ cvo_status fit_model_sampled(cvo_ctx *ctx, const model_ops *ops, const cvo_summa
     }
     fit_run run = {.full = {ops, NULL, NULL, 0, 1, o->penalty, ops->nparams, NULL},
                    .starts = o->starts > 0 ? o->starts : 1,
-                   .max_iterations = o->max_iterations};
+                   .max_iterations = o->max_iterations,
+                   .start = o->start};
     cvo_status status = fit_rows_run(ctx, &rows, &run, sample_rows, out);
     fit_rows_free(ctx, &rows);
     return status;
@@ -1536,7 +1561,7 @@ cvo_status cvo_model_fit(cvo_ctx *ctx, cvo_model model, const cvo_summary *summa
     if (options != NULL)
         o = *options;
     if (o.starts == 0)
-        o.starts = default_starts(model);
+        o.starts = o.start != NULL ? 1 : default_starts(model);
     CVO_TRY(fit_model(ctx, ops, summary, &o, out));
     out->model = model;
     return CVO_OK;

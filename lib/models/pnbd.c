@@ -39,6 +39,10 @@ enum { P_R, P_ALPHA, P_S, P_BETA };
  * rather than subtracted. */
 #define PNBD_SERIES_MAX_Z 0.9
 #define PNBD_FAST_DECAY 8.0
+/* ... but only while s + 1 (where that decay starts) stays below this: with s
+ * huge (no heterogeneity in dropout, beta huge too) the terms first fall like
+ * z^k with z near 1, a million of them, and the integral is far faster. */
+#define PNBD_FAST_DECAY_MAX_S 100.0
 #define PNBD_MIN_GAP 1e-3
 
 /* ---- ln I(y) from the transformed series --------------------------------- */
@@ -307,7 +311,8 @@ static bool series_converges_fast(const double *p, double x, double t_x)
 {
     double alpha = p[P_ALPHA], beta = p[P_BETA];
     double z = fabs(alpha - beta) / ((alpha > beta ? alpha : beta) + t_x);
-    return z <= PNBD_SERIES_MAX_Z || (alpha < beta && p[P_R] + x >= PNBD_FAST_DECAY);
+    return z <= PNBD_SERIES_MAX_Z ||
+           (alpha < beta && p[P_R] + x >= PNBD_FAST_DECAY && p[P_S] < PNBD_FAST_DECAY_MAX_S);
 }
 
 /* ln(I(t_x) - I(T)) with d/dp = (g1 - rho g2) / (1 - rho), rho = I(T)/I(t_x). */

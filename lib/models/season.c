@@ -295,8 +295,9 @@ static int32_t first_birth(const cvo_summary *summary)
     return first;
 }
 
-/* The model fitted again on the index's clock into s->fit; *ok false when it
- * cannot be. */
+/* The model fitted again on the index's clock into s->fit, started from the
+ * current fit when it is an interior one (a single start: the time change is
+ * small; an edge fit gets the model's own starts); *ok false when it cannot be. */
 static cvo_status refit(cvo_ctx *ctx, const cvo_summary *summary, cvo_season *s, bool *ok)
 {
     season_clock clock;
@@ -305,8 +306,11 @@ static cvo_status refit(cvo_ctx *ctx, const cvo_summary *summary, cvo_season *s,
     cvo_status status = season_summary(ctx, summary, &clock, &on_clock);
     season_clock_free(ctx, &clock);
     cvo_fit fit;
+    cvo_fit_options options; /* from the current fit: the clock moves the optimum little */
+    cvo_fit_options_init(&options);
+    options.start = s->fit.status == CVO_FIT_CONVERGED ? s->fit.params : NULL;
     if (status == CVO_OK)
-        status = cvo_model_fit(ctx, s->fit.model, on_clock, NULL, &fit);
+        status = cvo_model_fit(ctx, s->fit.model, on_clock, &options, &fit);
     cvo_summary_free(on_clock);
     *ok = status == CVO_OK && fit.converged;
     if (*ok)

@@ -815,6 +815,9 @@ static void backtest_object(cell_buf *b, const cvo_backtest *bt)
     obj_number(&o, "naive", bt->naive_total);
     obj_number(&o, "model_mae", bt->model_mae);
     obj_number(&o, "naive_mae", bt->naive_mae);
+    obj_number(&o, "model_rmse", bt->model_rmse);
+    obj_number(&o, "naive_rmse", bt->naive_rmse);
+    obj_number(&o, "correlation", bt->model_correlation);
     obj_key(&o, "by_frequency");
     cell_char(b, '[');
     for (int i = 0; i < CVO_BACKTEST_BINS; i++) {
@@ -864,6 +867,72 @@ static void summary_backtest(json_obj *o, const cvo_analysis *a)
     season_object(&seasons, "predictions", cvo_analysis_season(a, false));
     season_object(&seasons, "backtest", cvo_analysis_season(a, true));
     obj_end(&seasons);
+}
+
+/* One candidate of the model choice: its calibration fit and holdout errors. */
+static void choice_candidate(cell_buf *b, const cvo_model_choice *c, int i)
+{
+    json_obj o = {b, false};
+    const cvo_backtest *bt = c->backtests[i];
+    obj_text(&o, "model", cvo_model_name(c->models[i]));
+    obj_bool(&o, "chosen", i == c->chosen);
+    obj_bool(&o, "backtested", bt != NULL);
+    obj_text(&o, "fit", bt != NULL ? cvo_fit_status_name(c->fits[i].status) : "");
+    obj_text(&o, "note", c->notes[i]);
+    obj_number(&o, "calibration_loglik", bt != NULL ? c->fits[i].loglik : NAN);
+    obj_number(&o, "actual", bt != NULL ? bt->actual_total : NAN);
+    obj_number(&o, "predicted", bt != NULL ? bt->model_total : NAN);
+    obj_number(&o, "mae", bt != NULL ? bt->model_mae : NAN);
+    obj_number(&o, "rmse", bt != NULL ? bt->model_rmse : NAN);
+    obj_number(&o, "correlation", bt != NULL ? bt->model_correlation : NAN);
+    obj_end(&o);
+}
+
+/* "model_choice": which purchase model was used and why, with every candidate. */
+static void summary_model_choice(json_obj *o, const cvo_analysis *a)
+{
+    const cvo_model_choice *c = cvo_analysis_model_choice(a);
+    obj_key(o, "model_choice");
+    if (c == NULL) {
+        cell_str(o->b, "null");
+        return;
+    }
+    json_obj m = {o->b, false};
+    obj_text(&m, "chosen", c->chosen >= 0 ? cvo_model_name(c->models[c->chosen]) : "");
+    obj_bool(&m, "forced", c->forced);
+    obj_text(&m, "criterion", "holdout mean absolute error per customer");
+    obj_number(&m, "tolerance", CVO_CHOICE_TOLERANCE);
+    obj_text(&m, "reason", c->reason);
+    obj_key(&m, "candidates");
+    cell_char(o->b, '[');
+    for (int i = 0; i < CVO_CHOICE_MODELS; i++) {
+        if (i > 0)
+            cell_char(o->b, ',');
+        choice_candidate(o->b, c, i);
+    }
+    cell_char(o->b, ']');
+    obj_end(&m);
+}
+
+/* "spend_backtest": Gamma-Gamma on the calibration part against the holdout. */
+static void summary_spend_backtest(json_obj *o, const cvo_analysis *a)
+{
+    const cvo_spend_backtest *sp = cvo_analysis_spend_backtest(a);
+    obj_key(o, "spend_backtest");
+    if (sp == NULL) {
+        cell_str(o->b, "null");
+        return;
+    }
+    json_obj m = {o->b, false};
+    obj_number(&m, "customers", sp->customers);
+    obj_number(&m, "actual_total", sp->actual_total);
+    obj_number(&m, "predicted_total", sp->predicted_total);
+    obj_number(&m, "mae", sp->mae);
+    obj_number(&m, "repeat_buyers", sp->repeat_buyers);
+    obj_number(&m, "frequency_spend_correlation", sp->correlation);
+    obj_bool(&m, "correlation_warned", sp->correlation_warned);
+    obj_text(&m, "correlation_note", sp->correlation_note);
+    obj_end(&m);
 }
 
 static void profit_segment(cell_buf *b, const cvo_profit_segment *s)
@@ -1344,6 +1413,8 @@ static void summary_body(cell_buf *b, const cvo_analysis *a, const summary_count
     summary_segments(&o, a);
     summary_model(&o, a);
     summary_backtest(&o, a);
+    summary_model_choice(&o, a);
+    summary_spend_backtest(&o, a);
     summary_profit(&o, a);
     summary_cohorts(&o, a);
     summary_nps(&o, a);

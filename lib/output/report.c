@@ -209,6 +209,8 @@ static void td_real(report *r, double v, int decimals, const char *suffix)
     td(r, buf, true);
 }
 
+static const char *chosen_title(const report *r);
+
 /* A sentence naming the groups a table left out for being empty: the first
  * call opens it with lead (HTML), each adds a name; empty_end closes it. */
 static void empty_add(report *r, size_t *count, const char *lead, const char *name)
@@ -465,7 +467,8 @@ static void summary_model_cards(report *r)
         const cvo_fit *fit = cvo_analysis_purchase_fit(r->a);
         char n_fit[32];
         report_count(n_fit, sizeof n_fit, fit ? fit->n : 0);
-        snprintf(sub, sizeof sub, "BG/NBD and Gamma-Gamma, fitted on %s customers", n_fit);
+        snprintf(sub, sizeof sub, "%s and Gamma-Gamma, fitted on %s customers", chosen_title(r),
+                 n_fit);
         card(r, "Model", "Fitted", sub);
     } else {
         card(r, "Model", "Not available", "see the note below");
@@ -937,9 +940,9 @@ static cvo_status section_clv(report *r)
 {
     char lead[256];
     snprintf(lead, sizeof lead,
-             "Predicted customer lifetime value over the next %.0f months (BG/NBD purchases "
+             "Predicted customer lifetime value over the next %.0f months (%s purchases "
              "\xC3\x97 Gamma-Gamma spend, discounted at %.0f%% a year), in %s.",
-             setting_number(r, "model", "horizon_months", 12),
+             setting_number(r, "model", "horizon_months", 12), chosen_title(r),
              100 * setting_number(r, "model", "annual_discount", 0.1), r->currency);
     section_open(r, "clv", "Predicted CLV", lead);
     double *v;
@@ -1109,10 +1112,21 @@ static void backtest_figures(report *r, const cvo_backtest *bt)
             bt->naive_mae);
 }
 
+static const char *model_title(cvo_model model);
+
+/* The purchase model the analysis backtested and predicts with. */
+static const char *chosen_title(const report *r)
+{
+    const cvo_fit *fit = cvo_analysis_purchase_fit(r->a);
+    return fit != NULL && cvo_analysis_model_ok(r->a) ? model_title(fit->model) : "BG/NBD";
+}
+
 static void backtest_chart(report *r, const cvo_backtest *bt)
 {
+    char model_name[32];
+    snprintf(model_name, sizeof model_name, "model (%s)", chosen_title(r));
     svg_series series[2] = {{"actual", bt->tracking_actual, bt->periods, false},
-                            {"model (BG/NBD)", bt->tracking_model, bt->periods, true}};
+                            {model_name, bt->tracking_model, bt->periods, true}};
     char x_name[64];
     snprintf(x_name, sizeof x_name, "end of each %s, labelled by month",
              setting_text(r, "model", "period", "week"));
@@ -1151,6 +1165,95 @@ static void backtest_table(report *r, const cvo_backtest *bt)
     table_end(r);
 }
 
+/* The classic BTYD plot: mean holdout purchases by calibration repeat purchases. */
+static void calibration_chart(report *r, const cvo_backtest *bt)
+{
+    double actual[CVO_BACKTEST_BINS], model[CVO_BACKTEST_BINS];
+    for (int i = 0; i < CVO_BACKTEST_BINS; i++) {
+        actual[i] = bt->bins[i].actual;
+        model[i] = bt->bins[i].model;
+    }
+    char model_name[32], x_name[96];
+    snprintf(model_name, sizeof model_name, "model (%s)", chosen_title(r));
+    snprintf(x_name, sizeof x_name, "repeat purchases in calibration (%d: %d or more)",
+             CVO_BACKTEST_BINS - 1, CVO_BACKTEST_BINS - 1);
+    svg_series series[2] = {{"actual", actual, CVO_BACKTEST_BINS, false},
+                            {model_name, model, CVO_BACKTEST_BINS, true}};
+    svg_lines chart = {.series = series,
+                       .series_count = 2,
+                       .marker = -1,
+                       .marker_label = NULL,
+                       .x_name = x_name,
+                       .y_name = "mean holdout purchases per customer",
+                       .origin_day = 0,
+                       .period_days = 0};
+    figure_open(r);
+    svg_line_chart(r->out,
+                   "Calibration vs holdout: mean holdout purchases by calibration "
+                   "purchases",
+                   &chart);
+    figure_close(r, "Customers grouped by their repeat purchases before the calibration end: "
+                    "what the model expected each group to buy in the holdout, beside what "
+                    "it bought.");
+}
+
+/* Which purchase model, why, and every candidate's holdout errors. */
+static void backtest_choice(report *r)
+{
+    const cvo_model_choice *c = cvo_analysis_model_choice(r->a);
+    if (c == NULL || c->chosen < 0)
+        return;
+    note_box(r, "Purchase model.", c->reason);
+    static const char *const cols[] = {"Model", "#Predicted",   "#Actual", "#MAE",
+                                       "#RMSE", "#Correlation", "Note"};
+    table_head(r,
+               "Each purchase model fitted on the calibration part, against the holdout "
+               "(repeat purchases; errors per customer)",
+               cols, sizeof cols / sizeof cols[0], false);
+    for (int i = 0; i < CVO_CHOICE_MODELS; i++) {
+        const cvo_backtest *bt = c->backtests[i];
+        fprintf(r->out, "<tr><th scope=\"row\">%s%s</th>", model_title(c->models[i]),
+                i == c->chosen ? " (used)" : "");
+        td_real(r, bt ? bt->model_total : NAN, 1, "");
+        td_real(r, bt ? bt->actual_total : NAN, 0, "");
+        td_real(r, bt ? bt->model_mae : NAN, 4, "");
+        td_real(r, bt ? bt->model_rmse : NAN, 4, "");
+        td_real(r, bt ? bt->model_correlation : NAN, 3, "");
+        td(r, c->notes[i], false);
+        put(r, "</tr>\n");
+    }
+    table_end(r);
+}
+
+/* Gamma-Gamma against the holdout's average spend, and its assumption. */
+static void backtest_spend(report *r)
+{
+    const cvo_spend_backtest *sp = cvo_analysis_spend_backtest(r->a);
+    if (sp == NULL)
+        return;
+    if (sp->correlation_warned)
+        note_box(r, "Spend model assumption.", sp->correlation_note);
+    static const char *const cols[] = {"Spend model (Gamma-Gamma)", "#Value"};
+    table_head(r,
+               "Average spend per purchase of the customers who bought in the holdout: "
+               "predicted from the calibration part, and actual",
+               cols, sizeof cols / sizeof cols[0], false);
+    double n = sp->customers;
+    put(r, "<tr><th scope=\"row\">Customers with holdout purchases</th>");
+    td_real(r, n, 0, "");
+    put(r, "</tr>\n<tr><th scope=\"row\">Predicted average spend, mean</th>");
+    td_real(r, n > 0 ? sp->predicted_total / n : NAN, 2, "");
+    put(r, "</tr>\n<tr><th scope=\"row\">Actual average spend, mean</th>");
+    td_real(r, n > 0 ? sp->actual_total / n : NAN, 2, "");
+    put(r, "</tr>\n<tr><th scope=\"row\">Mean absolute error per customer</th>");
+    td_real(r, sp->mae, 2, "");
+    put(r, "</tr>\n<tr><th scope=\"row\">Correlation of frequency and average spend "
+           "(repeat buyers; the model assumes none)</th>");
+    td_real(r, sp->correlation, 3, "");
+    put(r, "</tr>\n");
+    table_end(r);
+}
+
 static void section_backtest(report *r)
 {
     section_open(r, "backtest", "Backtest",
@@ -1170,6 +1273,9 @@ static void section_backtest(report *r)
         if (bt->periods > 1 && bt->tracking_actual && bt->tracking_model)
             backtest_chart(r, bt);
         backtest_table(r, bt);
+        calibration_chart(r, bt);
+        backtest_choice(r);
+        backtest_spend(r);
     }
     section_close(r);
 }
@@ -1452,6 +1558,9 @@ static void method_models(report *r)
     }
     fit_text(text, sizeof text, purchase);
     method_item(r, "Purchase model", text);
+    const cvo_model_choice *choice = cvo_analysis_model_choice(r->a);
+    if (choice != NULL && choice->chosen >= 0)
+        method_item(r, "Model choice", choice->reason);
     if (spend && spend->converged) {
         fit_text(text, sizeof text, spend);
         method_item(r, "Spend model", text);
@@ -1476,9 +1585,9 @@ static void section_method(report *r)
     method_models(r);
     snprintf(text, sizeof text,
              "%.0f months ahead, in %s; future value discounted at %.1f%% a year. P(alive) "
-             "and purchases from BG/NBD, value per order from Gamma-Gamma.",
+             "and purchases from %s, value per order from Gamma-Gamma.",
              setting_number(r, "model", "horizon_months", 12), period_name(r),
-             100 * setting_number(r, "model", "annual_discount", 0.1));
+             100 * setting_number(r, "model", "annual_discount", 0.1), chosen_title(r));
     method_item(r, "Horizon and discount", text);
     snprintf(text, sizeof text,
              "The last %.0f%% of the history is held out, the model refitted on the rest, and "

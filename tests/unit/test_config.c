@@ -172,8 +172,10 @@ static const error_case error_cases[] = {
                                 "report, safety)"},
     {"[model]\nhorizon = 3\n",
      "2: unknown key 'horizon' in [model] (expected one of period, horizon_months, "
-     "annual_discount, currency, backtest_holdout_share, "
+     "annual_discount, currency, backtest_holdout_share, purchase_model, "
      "seasonality)"},
+    {"[model]\npurchase_model = gamma\n",
+     "2: model.purchase_model: must be one of auto, bgnbd, mbgnbd, pnbd, not 'gamma'"},
     {"[scoring]\nlevels = 4\n# again\nlevels = 3\n",
      "4: scoring.levels: duplicate key, already set on line 2"},
     {"[scoring]\nlevels = 4\n[model]\n[scoring]\nlevels = 4\n",

@@ -590,7 +590,7 @@ static void test_model_names(void **state)
     assert_false(cvo_model_from_name(NULL, &model));
     assert_int_equal(model, CVO_MODEL_GG);
     assert_string_equal(cvo_model_name((cvo_model)7), "unknown");
-    cvo_fit_options options = {1, 2, 3};
+    cvo_fit_options options = {1, 2, 3, NULL};
     cvo_fit_options_init(&options);
     assert_true(options.penalty == 0);
     assert_int_equal(options.max_iterations, 500);
