@@ -40,7 +40,7 @@ static const opt_spec specs[] = {
      "refuse the run (exit 5, nothing written or pushed) above N (or P%) "
      "rejected records; at or below it rejects do not fail the run"},
     {"force", 0, NULL, "accept a run the drop guard ([safety] max_drop) would refuse"},
-    {"model", 'm', "NAME", "purchase model: auto (by holdout), bgnbd, mbgnbd or pnbd"},
+    {"model", 'm', "NAME", "purchase model: bgnbd (default), mbgnbd, pnbd, or auto: chosen by holdout"},
     CLI_INPUT_OPTIONS,
 };
 enum { SPEC_COUNT = sizeof specs / sizeof *specs };
