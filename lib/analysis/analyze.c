@@ -168,9 +168,19 @@ static cvo_status predict(cvo_analysis *a, const cvo_summary *s)
     snprintf(what, sizeof what, "The purchase model (%s):", model_display(model));
     if (a->purchase.status == CVO_FIT_NO_DROPOUT)
         note(a->model_note, sizeof a->model_note, what, a->ctx, &a->purchase);
-    status = cvo_model_fit(a->ctx, CVO_MODEL_GG, s, NULL, &a->spend);
+    if (a->stats.no_amounts) {
+        /* a count-only event log: no spend to model, said once */
+        a->spend.converged = false;
+        size_t used = strlen(a->model_note);
+        snprintf(a->model_note + used, sizeof a->model_note - used, "%s%s", used ? " " : "",
+                 "No amounts (a count-only event log): the count models ran; there is no "
+                 "spend model, so no predicted CLV.");
+        status = CVO_OK;
+    } else {
+        status = cvo_model_fit(a->ctx, CVO_MODEL_GG, s, NULL, &a->spend);
+    }
     bool spend_ok = status == CVO_OK && a->spend.converged && a->spend.params[1] > 1;
-    if (!spend_ok) {
+    if (!spend_ok && !a->stats.no_amounts) {
         note(a->model_note, sizeof a->model_note,
              "Predicted CLV uses no spend model: Gamma-Gamma could not be fitted:", a->ctx,
              status == CVO_OK ? &a->spend : NULL);
@@ -232,6 +242,8 @@ static int forced_model(const cvo_analysis *a)
  * leaves no spend backtest (the predictions' own note says why spend is missing). */
 static cvo_status spend_backtest(cvo_analysis *a, const cvo_summary *s)
 {
+    if (a->stats.no_amounts)
+        return CVO_OK;
     cvo_fit gg;
     cvo_status status = cvo_model_fit(a->ctx, CVO_MODEL_GG, s, NULL, &gg);
     if (status == CVO_ERR_NOMEM)
