@@ -89,9 +89,23 @@ static void get_frequency(const cell_row *row, cell *out)
     cell_set_int(out, row->customer->orders);
 }
 
+static void set_empty(cell *out)
+{
+    out->type = CELL_EMPTY;
+}
+
+/* A count-only event log has no money: its money cells stay empty, not 0.00. */
+static bool no_amounts(const cell_row *row)
+{
+    return row->analysis != NULL && cvo_analysis_load_stats(row->analysis)->no_amounts;
+}
+
 static void get_monetary(const cell_row *row, cell *out)
 {
-    cell_set_money(out, row->customer->net_revenue_cents);
+    if (no_amounts(row))
+        set_empty(out);
+    else
+        cell_set_money(out, row->customer->net_revenue_cents);
 }
 
 static void get_r(const cell_row *row, cell *out)
@@ -149,14 +163,12 @@ static void get_winback(const cell_row *row, cell *out)
     cell_set_day(out, row->result->winback_day);
 }
 
-static void set_empty(cell *out)
-{
-    out->type = CELL_EMPTY;
-}
 
 /* The customer's profit row; NULL when the analysis has none. */
 static const cvo_profit_row *profit_row(const cell_row *row)
 {
+    if (no_amounts(row))
+        return NULL;
     const cvo_profit *profit = cvo_analysis_profit(row->analysis);
     return profit ? &cvo_profit_rows(profit)[row->index] : NULL;
 }
