@@ -196,7 +196,8 @@ static cvo_status read_rates(rates *r, const char *path, reader *rd, csv_scanner
     if (rr != READER_END)
         return ctx_fail(r->ctx, CVO_ERR_FORMAT, "%s:%llu: unreadable record", path,
                         (unsigned long long)sc->line);
-    qsort(r->items, r->count, sizeof *r->items, rate_order);
+    if (r->count > 1) /* items is NULL when there are none */
+        qsort(r->items, r->count, sizeof *r->items, rate_order);
     for (size_t i = 1; i < r->count; i++) {
         const rate *a = &r->items[i - 1], *b = &r->items[i];
         if (strcmp(a->code, b->code) == 0 && a->day == b->day) {

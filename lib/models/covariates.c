@@ -223,7 +223,8 @@ static cvo_status collect_items(cvo_ctx *ctx, const cvo_summary *summary, const 
 /* Rows grouped by pattern and merged, times divided by the largest T. */
 static cvo_status problem_rows(cvo_ctx *ctx, cov_problem *pb, sort_item *items, size_t n)
 {
-    qsort(items, n, sizeof *items, compare_items);
+    if (n > 1)
+        qsort(items, n, sizeof *items, compare_items);
     pb->rows = mem_array(ctx, n, sizeof *pb->rows);
     pb->patterns = mem_array(ctx, n, sizeof *pb->patterns);
     if (pb->rows == NULL || pb->patterns == NULL)

@@ -224,7 +224,8 @@ static cvo_status count_expected(cvo_ctx *ctx, const cvo_fit *fit, const cvo_sum
         return ctx_nomem(ctx);
     for (size_t i = 0; i < n; i++)
         days[i] = summary->rows[i].first_day;
-    qsort(days, n, sizeof *days, by_day);
+    if (n > 1)
+        qsort(days, n, sizeof *days, by_day);
     double expected[MONTHS] = {0}, actual = 0, total = 0;
     for (size_t i = 0; i < n;) {
         size_t j = i;

@@ -582,7 +582,8 @@ cvo_status shop_read_jsonl(shop_table *t, FILE *jsonl, size_t *orders, size_t *l
     jsonl_pass j = {t, NULL, 0, 0, 0};
     cvo_status status = jsonl_pass_run(&j, jsonl, false);
     if (status == CVO_OK) {
-        qsort(j.orders, j.count, sizeof *j.orders, pulled_by_id);
+        if (j.count > 1)
+            qsort(j.orders, j.count, sizeof *j.orders, pulled_by_id);
         rewind(jsonl);
         status = jsonl_pass_run(&j, jsonl, true);
     }
@@ -745,7 +746,8 @@ static int by_created(const void *a, const void *b)
 
 static void decide(shop_table *t, const shop_merge *m, cvo_shopify_pull_result *r)
 {
-    qsort(t->orders, t->count, sizeof *t->orders, by_id_pulled_first);
+    if (t->count > 1)
+        qsort(t->orders, t->count, sizeof *t->orders, by_id_pulled_first);
     for (size_t i = 0; i < t->count; i++) {
         shop_order *o = &t->orders[i];
         bool replaced = i > 0 && t->orders[i - 1].id == o->id;
@@ -780,7 +782,8 @@ cvo_status shop_write(shop_table *t, const shop_merge *merge, FILE *out,
                       cvo_shopify_pull_result *result)
 {
     decide(t, merge, result);
-    qsort(t->orders, t->count, sizeof *t->orders, by_created);
+    if (t->count > 1)
+        qsort(t->orders, t->count, sizeof *t->orders, by_created);
     cell_buf head;
     cell_buf_init(&head, t->ctx);
     for (int c = 0; c < COL_COUNT; c++) {
