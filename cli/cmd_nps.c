@@ -214,6 +214,7 @@ typedef struct nps_run {
     const char *path;
     uint64_t min_group;
     int32_t delivery_days, transit_days;
+    cvo_config *config; /* kept to the end: the orders' load reads its [orders] too */
 } nps_run;
 
 static int load_nps(nps_run *run, const cvo_customers *customers, const cvo_rfm *rfm,
@@ -266,14 +267,13 @@ static int emit(nps_run *run, const cvo_customers *customers, const cvo_rfm *rfm
 
 static int read_min_group(nps_run *run)
 {
-    cvo_config *config = NULL;
-    int code = cli_load_config(run->ctx, run->args, specs, SPEC_COUNT, &config);
+    int code = cli_load_config(run->ctx, run->args, specs, SPEC_COUNT, &run->config);
+    const cvo_config *config = run->config;
     if (code < 0) {
         run->min_group = (uint64_t)cvo_config_number(config, "nps", "min_group");
         run->delivery_days = (int32_t)cvo_config_number(config, "nps", "delivery_days");
         run->transit_days = (int32_t)cvo_config_number(config, "nps", "transit_days");
     }
-    cvo_config_free(config);
     return code;
 }
 
@@ -340,8 +340,9 @@ int cmd_nps(int argc, char **argv)
     cvo_ctx *ctx = NULL;
     if (cvo_ctx_new(&ctx, NULL) != CVO_OK)
         return EXIT_SYSTEM;
-    nps_run run = {ctx, &args, args.positional[0], 30, 5, 3};
+    nps_run run = {ctx, &args, args.positional[0], 30, 5, 3, NULL};
     code = run_nps(&run, orders);
+    cvo_config_free(run.config);
     cvo_ctx_free(ctx);
     return code;
 }
