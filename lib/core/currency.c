@@ -7,7 +7,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 /* Active ISO 4217 codes (2025), sorted, each followed by a blank. */
 static const char iso_codes[] =
@@ -73,24 +72,6 @@ struct rates {
 const char *rates_path(const rates *r)
 {
     return r->path;
-}
-
-static void fold_lower(const char *text, size_t len, char *out, size_t cap)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < len && n + 1 < cap; i++)
-        out[n++] = text[i] >= 'A' && text[i] <= 'Z' ? (char)(text[i] - 'A' + 'a') : text[i];
-    out[n] = '\0';
-}
-
-static int column_of(const csv_record *header, const char *name)
-{
-    for (uint32_t i = 0; i < header->stored; i++) {
-        const csv_field *f = &header->fields[i];
-        if (f->len == strlen(name) && strncasecmp(f->ptr, name, f->len) == 0)
-            return (int)i;
-    }
-    return -1;
 }
 
 /* "1.0825" -> 108250000; digits, one optional point, at most 8 decimals, > 0. */
@@ -183,8 +164,8 @@ static cvo_status read_rates(rates *r, const char *path, reader *rd, csv_scanner
     reader_result rr = reader_next(rd, sc, &rec);
     if (rr != READER_RECORD)
         return header_unreadable(r->ctx, path, rr);
-    CVO_TRY(header_check(r->ctx, path, &rec, fold_lower));
-    int col[3] = {column_of(&rec, "date"), column_of(&rec, "currency"), column_of(&rec, "rate")};
+    CVO_TRY(header_check(r->ctx, path, &rec, header_fold_lower));
+    int col[3] = {header_column(&rec, "date"), header_column(&rec, "currency"), header_column(&rec, "rate")};
     if (col[0] < 0 || col[1] < 0 || col[2] < 0)
         return ctx_fail(r->ctx, CVO_ERR_FORMAT,
                         "%s:1: needs the columns date, currency and rate (what 1 unit of "

@@ -26,25 +26,6 @@ struct products {
     arena strings;
 };
 
-/* Names are matched without regard to case. */
-static void fold_case(const char *text, size_t len, char *out, size_t cap)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < len && n + 1 < cap; i++)
-        out[n++] = text[i] >= 'A' && text[i] <= 'Z' ? (char)(text[i] - 'A' + 'a') : text[i];
-    out[n] = '\0';
-}
-
-static int find_column(const csv_record *header, const char *name)
-{
-    for (uint32_t i = 0; i < header->stored; i++) {
-        const csv_field *f = &header->fields[i];
-        if (f->len == strlen(name) && strncasecmp(f->ptr, name, f->len) == 0)
-            return (int)i;
-    }
-    return -1;
-}
-
 static product *lookup(const products *p, const char *sku, size_t len, size_t *slot)
 {
     size_t i = (size_t)hash_bytes(sku, len, 0x5c) & p->mask;
@@ -131,9 +112,9 @@ static cvo_status read_all(products *p, const char *path, reader *rd, csv_scanne
     reader_result rr = reader_next(rd, sc, &rec);
     if (rr != READER_RECORD)
         return header_unreadable(p->ctx, path, rr);
-    CVO_TRY(header_check(p->ctx, path, &rec, fold_case));
-    int sku_col = find_column(&rec, "sku"), cost_col = find_column(&rec, "unit_cost");
-    int category_col = find_column(&rec, "category");
+    CVO_TRY(header_check(p->ctx, path, &rec, header_fold_lower));
+    int sku_col = header_column(&rec, "sku"), cost_col = header_column(&rec, "unit_cost");
+    int category_col = header_column(&rec, "category");
     if (sku_col < 0 || cost_col < 0)
         return ctx_fail(p->ctx, CVO_ERR_FORMAT, "%s:1: needs the columns sku and unit_cost", path);
     while ((rr = reader_next(rd, sc, &rec)) == READER_RECORD)

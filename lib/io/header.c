@@ -6,6 +6,7 @@
 #include "base/hash.h"
 
 #include <string.h>
+#include <strings.h>
 
 size_t header_name_text(const csv_field *f, char *out, size_t cap)
 {
@@ -80,4 +81,22 @@ cvo_status header_check(cvo_ctx *ctx, const char *name, const csv_record *header
     return ctx_fail(
         ctx, CVO_ERR_FORMAT, "%s:%llu: column \"%.*s\" appears twice (columns %u and %u)", name,
         (unsigned long long)header->line, (int)(len > 64 ? 64 : len), shown, first + 1, second + 1);
+}
+
+void header_fold_lower(const char *text, size_t len, char *out, size_t cap)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < len && n + 1 < cap; i++)
+        out[n++] = text[i] >= 'A' && text[i] <= 'Z' ? (char)(text[i] - 'A' + 'a') : text[i];
+    out[n] = '\0';
+}
+
+int header_column(const csv_record *header, const char *name)
+{
+    for (uint32_t i = 0; i < header->stored; i++) {
+        const csv_field *f = &header->fields[i];
+        if (f->len == strlen(name) && strncasecmp(f->ptr, name, f->len) == 0)
+            return (int)i;
+    }
+    return -1;
 }

@@ -19,6 +19,12 @@ typedef void (*header_fold_fn)(const char *text, size_t len, char *out, size_t c
  * cut to cap - 1 bytes. Returns its length (out is not NUL-terminated). */
 size_t header_name_text(const csv_field *f, char *out, size_t cap);
 
+/* ASCII case folding, for readers that match names without regard to case. */
+void header_fold_lower(const char *text, size_t len, char *out, size_t cap);
+
+/* The 0-based column named name (any ASCII case); -1 when there is none. */
+int header_column(const csv_record *header, const char *name);
+
 /* The first pair of columns (0-based, *first < *second) whose names fold to
  * the same non-empty name; false when there is none. */
 bool header_duplicate(const csv_record *header, header_fold_fn fold, uint32_t *first,
