@@ -486,6 +486,10 @@ typedef struct cvo_summary_row {
     double x_star;           /* occasions in the holdout (0 without one) */
     double weight;           /* customers this row stands for (1 unless read with weights) */
     int32_t first_day;       /* day of the first purchase (INT32_MIN when read from a file) */
+    double t_x_full;         /* last minus first purchase, holdout included (t_x
+                                when x_star is 0); NaN when not known (a summary
+                                read from a file with holdout purchases); rows
+                                made by hand may leave it 0: not known either */
 } cvo_summary_row;
 
 typedef struct cvo_summary_options {
@@ -614,6 +618,10 @@ CVO_API CVO_NODISCARD cvo_status cvo_fit_from_params(cvo_ctx *ctx, cvo_model mod
  * model's bounds (BG/BB's P(X(t) = n): t above 10000 opportunities; Pareto/NBD:
  * parameters so extreme that its integral does not finish). */
 CVO_API double cvo_fit_p_alive(const cvo_fit *fit, double x, double t_x, double T);
+/* One customer's log-likelihood at the fitted parameters (the NBD's at the
+ * no-dropout edge): the log density of purchase times summarised by x, t_x, T.
+ * NaN for a spend model or a fit that did not converge. */
+CVO_API double cvo_fit_loglik(const cvo_fit *fit, double x, double t_x, double T);
 CVO_API double cvo_fit_expected(const cvo_fit *fit, double x, double t_x, double T, double t);
 CVO_API double cvo_fit_unconditional(const cvo_fit *fit, double t);
 CVO_API double cvo_fit_pmf(const cvo_fit *fit, double t, int n);
@@ -785,11 +793,29 @@ CVO_API CVO_NODISCARD cvo_status cvo_backtest_run_season(cvo_ctx *ctx, const cvo
 
 /* The candidates, simplest first: BG/NBD, MBG/NBD, Pareto/NBD. */
 #define CVO_CHOICE_MODELS 3
-/* A simpler candidate whose holdout MAE is within this share of the best one's
- * is chosen instead (0.1%: a tie, such as two fits at the same no-dropout
- * edge; larger margins would hand Pareto/NBD stores to MBG/NBD, whose MAE
- * there is typically 0.2-1% worse). */
-#define CVO_CHOICE_TOLERANCE 0.001
+/* Holdout MAEs within this share of each other are equal, and the simpler
+ * model wins (two fits at the same no-dropout edge, rounding). */
+#define CVO_CHOICE_TOLERANCE 1e-6
+/* Holdout log scores closer than this many standard errors of their paired
+ * per-customer difference do not tell two candidates apart. */
+#define CVO_CHOICE_SCORE_Z 2.0
+/* Stores with more customers compare the candidates on a sample of about this
+ * many (the same customers every run: chosen by a hash of their id); the
+ * chosen model is then fitted and backtested on all of them. */
+#define CVO_CHOICE_SAMPLE 20000
+
+/* One candidate against the holdout, per customer of the comparison. */
+typedef struct cvo_choice_metrics {
+    double predicted, actual; /* holdout repeat purchases, mean */
+    double mae, rmse, correlation;
+    /* The holdout log score: log L(whole history) - log L(calibration part)
+     * at the calibration fit, the log density of the holdout purchases given
+     * the calibration; calendar time; NaN when not known (a summary read from
+     * a file without the holdout's purchase times). */
+    double log_score;
+    double log_score_se; /* standard error of its paired difference with the
+                            best candidate's (0 for the best; NaN: none) */
+} cvo_choice_metrics;
 
 typedef struct cvo_model_choice {
     cvo_model models[CVO_CHOICE_MODELS];        /* BG/NBD, MBG/NBD, Pareto/NBD */
@@ -798,9 +824,14 @@ typedef struct cvo_model_choice {
     cvo_season seasons[CVO_CHOICE_MODELS];      /* each fit's seasonal index of the
                                                    calibration part (its backtest's) */
     char notes[CVO_CHOICE_MODELS][256];         /* why a candidate has no backtest, or "" */
+    cvo_choice_metrics metrics[CVO_CHOICE_MODELS]; /* NaN: not backtested */
+    size_t compared;  /* customers the candidates were compared on */
+    size_t customers; /* in the calibration summary (compared < customers: a
+                         sample, without seasonal index; the chosen model's
+                         fit, index and backtest are then on all customers) */
     int chosen;                                 /* index, -1: no candidate backtested */
     bool forced;                                /* one model was asked for */
-    char reason[512];                           /* the choice in words */
+    char reason[1024];                          /* the choice in words */
 } cvo_model_choice;
 
 /* The index of the model to use given each candidate's holdout MAE (NaN: not
@@ -811,12 +842,14 @@ CVO_API int cvo_model_pick(const double *mae, int count, double tolerance);
 /* Fits each candidate (or only forced, when it is one of them; -1: all) on the
  * calibration part of summary (built with a calibration end), estimates its
  * seasonal index there (cvo_season_estimate with season) and backtests it with
- * that index (cvo_backtest_run_season; customers as there), and picks by
- * cvo_model_pick with
- * CVO_CHOICE_TOLERANCE. A fit at the no-dropout edge is a candidate: its
- * predictions are the NBD's. A candidate that cannot be fitted keeps a note
- * and takes no part. Release with cvo_model_choice_release. Errors:
- * CVO_ERR_ARGUMENT (no holdout), CVO_ERR_NOMEM. */
+ * that index (cvo_backtest_run_season; customers as there). The pick: the best
+ * holdout log score, unless others are within CVO_CHOICE_SCORE_Z standard
+ * errors of it; among those, cvo_model_pick by MAE with CVO_CHOICE_TOLERANCE
+ * (by MAE alone when a score is missing). Above CVO_CHOICE_SAMPLE customers
+ * the candidates are compared on a sample. A fit at the no-dropout edge is a
+ * candidate: its predictions are the NBD's. A candidate that cannot be fitted
+ * keeps a note and takes no part. Release with cvo_model_choice_release.
+ * Errors: CVO_ERR_ARGUMENT (no holdout), CVO_ERR_NOMEM. */
 CVO_API CVO_NODISCARD cvo_status cvo_model_choose(cvo_ctx *ctx, const cvo_summary *summary,
                                                   const cvo_customers *customers, int forced,
                                                   cvo_season_mode season, cvo_model_choice *out);

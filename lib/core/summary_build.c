@@ -71,7 +71,7 @@ static bool summarise(const clock *c, const cvo_order *orders, size_t count, int
     if (!next_occasion(c, &w, &first, &day, &cents) || day > cal_end)
         return false;
     row->first_day = day;
-    int64_t last = first, repeat_cents = 0;
+    int64_t last = first, last_any = first, repeat_cents = 0;
     row->x = row->x_star = 0;
     while (next_occasion(c, &w, &at, &day, &cents)) {
         if (day <= cal_end) {
@@ -80,9 +80,11 @@ static bool summarise(const clock *c, const cvo_order *orders, size_t count, int
             repeat_cents += cents;
         } else if (day <= last_day) {
             row->x_star++;
+            last_any = at;
         }
     }
     row->t_x = span(c, first, last);
+    row->t_x_full = row->x_star > 0 ? span(c, first, last_any) : row->t_x;
     row->T = span(c, first, tick(c, cal_end));
     row->m_x = row->x > 0 ? (double)repeat_cents / 100.0 / row->x : 0;
     row->weight = 1;

@@ -131,6 +131,7 @@ static cvo_status add_row(read_state *st, const csv_record *rec)
         return bad(st, rec->line, "a field is not a number");
     CVO_TRY(check_row(st, rec->line, r));
     r->first_day = INT32_MIN;
+    r->t_x_full = r->x_star > 0 ? NAN : r->t_x; /* the holdout's timing is not in the file */
     const char *id = "";
     size_t len = 0;
     if (c[COL_ID] >= 0 && (uint32_t)c[COL_ID] < rec->stored) {

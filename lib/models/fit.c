@@ -41,9 +41,12 @@
 #define FIT_HESS_MOVE 1e-3
 /* Step in theta of the central differences for the Hessian. */
 #define FIT_HESS_STEP 1e-4
-/* A parameter beyond these (in rescaled time) ran to the edge of its range. */
+/* A parameter beyond these (in rescaled time) ran to the edge of its range:
+ * a shape of 1e6 is a point mass for any data cvo reads (its coefficient of
+ * variation is 1e-3), and BFGS stops there rather than follow it further
+ * (Pareto/NBD's integrals grow costly as s grows). */
 #define FIT_PARAM_MIN 1e-8
-#define FIT_PARAM_MAX 1e8
+#define FIT_PARAM_MAX 1e6
 /* Fewer repeat buyers than this (or than this share of all) cannot identify a model. */
 #define FIT_MIN_REPEATERS 5.0
 #define FIT_MIN_REPEAT_SHARE 0.01
@@ -168,6 +171,16 @@ double cvo_fit_p_alive(const cvo_fit *fit, double x, double t_x, double T)
     const double *p = NULL;
     const model_ops *ops = fit_ops(fit, &p);
     return ops && ops->p_alive ? ops->p_alive(p, x, t_x, T) : NAN;
+}
+
+double cvo_fit_loglik(const cvo_fit *fit, double x, double t_x, double T)
+{
+    const double *p = NULL;
+    const model_ops *ops = fit_ops(fit, &p);
+    if (ops == NULL || ops->needs_repeaters || !fit->converged)
+        return NAN;
+    model_row row = {.x = x, .t_x = t_x, .T = T, .weight = 1};
+    return ops->loglik(p, &row, NULL);
 }
 
 double cvo_fit_expected(const cvo_fit *fit, double x, double t_x, double T, double t)
@@ -717,6 +730,15 @@ static bool edge_within(const model_ops *ops, const double *theta, double limit)
     return ops->dropout(p) < limit;
 }
 
+/* Whether a parameter of theta ran beyond its range. */
+static bool ran_off(const fit_problem *pb, const double *theta)
+{
+    for (int k = 0; k < pb->k; k++)
+        if (!(theta[k] < log(FIT_PARAM_MAX)))
+            return true;
+    return false;
+}
+
 /* Whether theta is at the model's no-dropout edge. */
 static bool at_edge(const model_ops *ops, const double *theta)
 {
@@ -741,7 +763,8 @@ static int bfgs_run(fit_ws *ws, fit_problem *pb, double *theta, int max_iter, do
         it++;
         int status = gsl_multimin_fdfminimizer_iterate(ws->bfgs);
         *ok = gsl_multimin_test_gradient(ws->bfgs->gradient, gtol) == GSL_SUCCESS;
-        if (status != GSL_SUCCESS || at_edge(pb->ops, ws->bfgs->x->data) || cancelled(pb))
+        if (status != GSL_SUCCESS || at_edge(pb->ops, ws->bfgs->x->data) ||
+            ran_off(pb, ws->bfgs->x->data) || cancelled(pb))
             break;
     }
     if (ws->bfgs->f < FIT_BAD_VALUE)
@@ -776,7 +799,7 @@ static int simplex_run(fit_ws *ws, fit_problem *pb, double *theta, int max_iter)
 static int minimise(fit_ws *ws, fit_problem *pb, double *theta, int max_iter, double gtol, bool *ok)
 {
     int it = bfgs_run(ws, pb, theta, max_iter, gtol, ok);
-    if (*ok || at_edge(pb->ops, theta))
+    if (*ok || at_edge(pb->ops, theta) || ran_off(pb, theta))
         return it;
     it += simplex_run(ws, pb, theta, max_iter);
     return it + bfgs_run(ws, pb, theta, max_iter, gtol, ok);

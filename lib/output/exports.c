@@ -885,18 +885,21 @@ static void summary_backtest(json_obj *o, const cvo_analysis *a)
 static void choice_candidate(cell_buf *b, const cvo_model_choice *c, int i)
 {
     json_obj o = {b, false};
-    const cvo_backtest *bt = c->backtests[i];
+    const cvo_choice_metrics *m = &c->metrics[i];
+    bool tested = isfinite(m->mae);
     obj_text(&o, "model", cvo_model_name(c->models[i]));
     obj_bool(&o, "chosen", i == c->chosen);
-    obj_bool(&o, "backtested", bt != NULL);
-    obj_text(&o, "fit", bt != NULL ? cvo_fit_status_name(c->fits[i].status) : "");
+    obj_bool(&o, "backtested", tested);
+    obj_text(&o, "fit", tested ? cvo_fit_status_name(c->fits[i].status) : "");
     obj_text(&o, "note", c->notes[i]);
-    obj_number(&o, "calibration_loglik", bt != NULL ? c->fits[i].loglik : NAN);
-    obj_number(&o, "actual", bt != NULL ? bt->actual_total : NAN);
-    obj_number(&o, "predicted", bt != NULL ? bt->model_total : NAN);
-    obj_number(&o, "mae", bt != NULL ? bt->model_mae : NAN);
-    obj_number(&o, "rmse", bt != NULL ? bt->model_rmse : NAN);
-    obj_number(&o, "correlation", bt != NULL ? bt->model_correlation : NAN);
+    obj_number(&o, "calibration_loglik", tested ? c->fits[i].loglik : NAN);
+    obj_number(&o, "actual_per_customer", m->actual);
+    obj_number(&o, "predicted_per_customer", m->predicted);
+    obj_number(&o, "mae", m->mae);
+    obj_number(&o, "rmse", m->rmse);
+    obj_number(&o, "correlation", m->correlation);
+    obj_number(&o, "log_score", m->log_score);
+    obj_number(&o, "log_score_se", m->log_score_se);
     obj_end(&o);
 }
 
@@ -912,8 +915,12 @@ static void summary_model_choice(json_obj *o, const cvo_analysis *a)
     json_obj m = {o->b, false};
     obj_text(&m, "chosen", c->chosen >= 0 ? cvo_model_name(c->models[c->chosen]) : "");
     obj_bool(&m, "forced", c->forced);
-    obj_text(&m, "criterion", "holdout mean absolute error per customer");
-    obj_number(&m, "tolerance", CVO_CHOICE_TOLERANCE);
+    obj_text(&m, "criterion",
+             "holdout log score per customer; within 2 standard errors, holdout mean absolute "
+             "error per customer; then the simpler model");
+    obj_number(&m, "score_z", CVO_CHOICE_SCORE_Z);
+    obj_number(&m, "customers", (double)c->customers);
+    obj_number(&m, "compared", (double)c->compared);
     obj_text(&m, "reason", c->reason);
     obj_key(&m, "candidates");
     cell_char(o->b, '[');

@@ -1204,21 +1204,26 @@ static void backtest_choice(report *r)
     if (c == NULL || c->chosen < 0)
         return;
     note_box(r, "Purchase model.", c->reason);
-    static const char *const cols[] = {"Model", "#Predicted",   "#Actual", "#MAE",
-                                       "#RMSE", "#Correlation", "Note"};
+    static const char *const cols[] = {"Model", "#Log score", "#Standard error", "#Predicted",
+                                       "#Actual",     "#MAE",   "#RMSE",
+                                       "#Correlation", "Note"};
     table_head(r,
-               "Each purchase model fitted on the calibration part, against the holdout "
-               "(repeat purchases; errors per customer)",
+               "Each purchase model fitted on the calibration part, against the holdout, per "
+               "customer: the log score (log-likelihood of the holdout purchases given the "
+               "calibration; higher is better) with the standard error of its difference from "
+               "the best, repeat purchases predicted and actual, and the errors",
                cols, sizeof cols / sizeof cols[0], false);
     for (int i = 0; i < CVO_CHOICE_MODELS; i++) {
-        const cvo_backtest *bt = c->backtests[i];
+        const cvo_choice_metrics *m = &c->metrics[i];
         fprintf(r->out, "<tr><th scope=\"row\">%s%s</th>", model_title(c->models[i]),
                 i == c->chosen ? " (used)" : "");
-        td_real(r, bt ? bt->model_total : NAN, 1, "");
-        td_real(r, bt ? bt->actual_total : NAN, 0, "");
-        td_real(r, bt ? bt->model_mae : NAN, 4, "");
-        td_real(r, bt ? bt->model_rmse : NAN, 4, "");
-        td_real(r, bt ? bt->model_correlation : NAN, 3, "");
+        td_real(r, m->log_score, 4, "");
+        td_real(r, m->log_score_se, 4, "");
+        td_real(r, m->predicted, 3, "");
+        td_real(r, m->actual, 3, "");
+        td_real(r, m->mae, 4, "");
+        td_real(r, m->rmse, 4, "");
+        td_real(r, m->correlation, 3, "");
         td(r, c->notes[i], false);
         put(r, "</tr>\n");
     }
