@@ -41,12 +41,9 @@
 #define FIT_HESS_MOVE 1e-3
 /* Step in theta of the central differences for the Hessian. */
 #define FIT_HESS_STEP 1e-4
-/* A parameter beyond these (in rescaled time) ran to the edge of its range:
- * a shape of 1e6 is a point mass for any data cvo reads (its coefficient of
- * variation is 1e-3), and BFGS stops there rather than follow it further
- * (Pareto/NBD's integrals grow costly as s grows). */
+/* A parameter beyond these (in rescaled time) ran to the edge of its range. */
 #define FIT_PARAM_MIN 1e-8
-#define FIT_PARAM_MAX 1e6
+#define FIT_PARAM_MAX 1e8
 /* Fewer repeat buyers than this (or than this share of all) cannot identify a model. */
 #define FIT_MIN_REPEATERS 5.0
 #define FIT_MIN_REPEAT_SHARE 0.01
@@ -730,15 +727,6 @@ static bool edge_within(const model_ops *ops, const double *theta, double limit)
     return ops->dropout(p) < limit;
 }
 
-/* Whether a parameter of theta ran beyond its range. */
-static bool ran_off(const fit_problem *pb, const double *theta)
-{
-    for (int k = 0; k < pb->k; k++)
-        if (!(theta[k] < log(FIT_PARAM_MAX)))
-            return true;
-    return false;
-}
-
 /* Whether theta is at the model's no-dropout edge. */
 static bool at_edge(const model_ops *ops, const double *theta)
 {
@@ -763,8 +751,7 @@ static int bfgs_run(fit_ws *ws, fit_problem *pb, double *theta, int max_iter, do
         it++;
         int status = gsl_multimin_fdfminimizer_iterate(ws->bfgs);
         *ok = gsl_multimin_test_gradient(ws->bfgs->gradient, gtol) == GSL_SUCCESS;
-        if (status != GSL_SUCCESS || at_edge(pb->ops, ws->bfgs->x->data) ||
-            ran_off(pb, ws->bfgs->x->data) || cancelled(pb))
+        if (status != GSL_SUCCESS || at_edge(pb->ops, ws->bfgs->x->data) || cancelled(pb))
             break;
     }
     if (ws->bfgs->f < FIT_BAD_VALUE)
@@ -799,7 +786,7 @@ static int simplex_run(fit_ws *ws, fit_problem *pb, double *theta, int max_iter)
 static int minimise(fit_ws *ws, fit_problem *pb, double *theta, int max_iter, double gtol, bool *ok)
 {
     int it = bfgs_run(ws, pb, theta, max_iter, gtol, ok);
-    if (*ok || at_edge(pb->ops, theta) || ran_off(pb, theta))
+    if (*ok || at_edge(pb->ops, theta))
         return it;
     it += simplex_run(ws, pb, theta, max_iter);
     return it + bfgs_run(ws, pb, theta, max_iter, gtol, ok);
