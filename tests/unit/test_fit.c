@@ -162,7 +162,7 @@ static cvo_summary_row *simulate_nbd(size_t n, double r, double alpha, int max_T
         double T = 1 + (double)(rng_next(&g) % (uint64_t)max_T);
         double lambda = rng_gamma(&g, r) / alpha;
         double x = rng_poisson(&g, lambda * T);
-        rows[i] = (cvo_summary_row){"", x, x > 0 ? T / 2 : 0, T, 0, 0, 1, 0};
+        rows[i] = (cvo_summary_row){"", x, x > 0 ? T / 2 : 0, T, 0, 0, 1, 0, NAN};
     }
     return rows;
 }
@@ -299,8 +299,8 @@ static void test_compression_groups_rows(void **state)
     (void)state;
     cvo_ctx *ctx = new_ctx();
     const cvo_summary_row rows[] = {
-        {"a", 2, 3, 10, 5, 0, 1, 0}, {"b", 0, 0, 10, 0, 0, 1, 0}, {"c", 2, 3, 10, 9, 0, 2, 0},
-        {"d", 0, 0, 10, 0, 0, 1, 0}, {"e", 0, 0, 8, 0, 0, 1, 0},  {"f", 0, -0.0, 8, 0, 0, 0, 0},
+        {"a", 2, 3, 10, 5, 0, 1, 0, NAN}, {"b", 0, 0, 10, 0, 0, 1, 0, NAN}, {"c", 2, 3, 10, 9, 0, 2, 0, NAN},
+        {"d", 0, 0, 10, 0, 0, 1, 0, NAN}, {"e", 0, 0, 8, 0, 0, 1, 0, NAN},  {"f", 0, -0.0, 8, 0, 0, 0, 0, NAN},
     };
     cvo_summary *s = summary_of(ctx, rows, 6);
     fit_rows built;
@@ -379,8 +379,8 @@ static void test_standard_error_closed_form(void **state)
     (void)state;
     cvo_ctx *ctx = new_ctx();
     const cvo_summary_row rows[] = {
-        {"", 3, 2, 10, 0, 0, 2, 0}, {"", 0, 0, 4, 0, 0, 5, 0}, {"", 7, 6, 12, 0, 0, 1, 0},
-        {"", 1, 0.5, 3, 0, 0, 3, 0},
+        {"", 3, 2, 10, 0, 0, 2, 0, NAN}, {"", 0, 0, 4, 0, 0, 5, 0, NAN}, {"", 7, 6, 12, 0, 0, 1, 0, NAN},
+        {"", 1, 0.5, 3, 0, 0, 3, 0, NAN},
     };
     double sum_x = 2 * 3 + 7 + 3 * 1, sum_T = 2 * 10 + 5 * 4 + 12 + 3 * 3;
     double tau = sum_T / sum_x, lambda = 1 / tau;
@@ -462,9 +462,9 @@ static void test_too_few_repeat_buyers(void **state)
     cvo_summary_row *rows = calloc(n, sizeof *rows);
     assert_non_null(rows);
     for (size_t i = 0; i < n; i++)
-        rows[i] = (cvo_summary_row){"", 0, 0, 1 + (double)(i % 30), 0, 0, 1, 0};
+        rows[i] = (cvo_summary_row){"", 0, 0, 1 + (double)(i % 30), 0, 0, 1, 0, NAN};
     for (size_t i = 0; i < 3; i++)
-        rows[i] = (cvo_summary_row){"", 1, 0.5, 2, 0, 0, 1, 0};
+        rows[i] = (cvo_summary_row){"", 1, 0.5, 2, 0, 0, 1, 0, NAN};
     cvo_fit fit = fit_rows_with(ctx, &NBD_OPS, rows, n, NULL);
     assert_false(fit.converged);
     assert_int_equal(fit.n, n);
@@ -486,9 +486,9 @@ static void test_spend_exclusions_are_reported(void **state)
     (void)state;
     cvo_ctx *ctx = new_ctx();
     const cvo_summary_row rows[] = {
-        {"", 2, 3, 9, 20, 0, 1, 0}, {"", 0, 0, 9, 0, 0, 1, 0},  {"", 1, 3, 9, 0, 0, 1, 0},
-        {"", 3, 5, 9, 35, 0, 2, 0}, {"", 4, 6, 9, -5, 0, 1, 0}, {"", 1, 1, 9, 12, 0, 1, 0},
-        {"", 5, 8, 9, 40, 0, 1, 0}, {"", 2, 2, 9, 18, 0, 1, 0},
+        {"", 2, 3, 9, 20, 0, 1, 0, NAN}, {"", 0, 0, 9, 0, 0, 1, 0, NAN},  {"", 1, 3, 9, 0, 0, 1, 0, NAN},
+        {"", 3, 5, 9, 35, 0, 2, 0, NAN}, {"", 4, 6, 9, -5, 0, 1, 0, NAN}, {"", 1, 1, 9, 12, 0, 1, 0, NAN},
+        {"", 5, 8, 9, 40, 0, 1, 0, NAN}, {"", 2, 2, 9, 18, 0, 1, 0, NAN},
     };
     cvo_fit fit = fit_rows_with(ctx, &SPEND_OPS, rows, 8, NULL);
     assert_int_equal(fit.n, 6);
@@ -502,7 +502,7 @@ static void test_no_usable_rows_is_empty(void **state)
 {
     (void)state;
     cvo_ctx *ctx = new_ctx();
-    const cvo_summary_row rows[] = {{"", 0, 0, 9, 0, 0, 1, 0}, {"", 2, 1, 9, -1, 0, 1, 0}};
+    const cvo_summary_row rows[] = {{"", 0, 0, 9, 0, 0, 1, 0, NAN}, {"", 2, 1, 9, -1, 0, 1, 0, NAN}};
     cvo_summary *s = summary_of(ctx, rows, 2);
     cvo_fit fit;
     assert_int_equal(fit_model(ctx, &SPEND_OPS, s, NULL, &fit), CVO_ERR_EMPTY);
@@ -519,14 +519,14 @@ static void test_invalid_rows_and_options(void **state)
 {
     (void)state;
     cvo_ctx *ctx = new_ctx();
-    cvo_summary_row rows[] = {{"", 1, 2, 9, 0, 0, 1, 0}, {"", 1, 12, 9, 0, 0, 1, 0}};
+    cvo_summary_row rows[] = {{"", 1, 2, 9, 0, 0, 1, 0, NAN}, {"", 1, 12, 9, 0, 0, 1, 0, NAN}};
     cvo_summary *s = summary_of(ctx, rows, 2);
     cvo_fit fit;
     assert_int_equal(fit_model(ctx, &NBD_OPS, s, NULL, &fit), CVO_ERR_ARGUMENT);
     assert_string_equal(cvo_ctx_message(ctx), "summary row 2: t_x is larger than T");
     cvo_summary_free(s);
     /* BG/BB sums over the opportunities: T = 1e12 would take hours */
-    rows[1] = (cvo_summary_row){"", 1, 5, 1e12, 0, 0, 1, 0};
+    rows[1] = (cvo_summary_row){"", 1, 5, 1e12, 0, 0, 1, 0, NAN};
     s = summary_of(ctx, rows, 2);
     assert_int_equal(cvo_model_fit(ctx, CVO_MODEL_BGBB, s, NULL, &fit), CVO_ERR_LIMIT);
     assert_string_equal(
@@ -537,7 +537,7 @@ static void test_invalid_rows_and_options(void **state)
     assert_int_equal(cvo_fit_from_params(ctx, CVO_MODEL_BGBB, bgbb_params, 4, &fit), CVO_OK);
     assert_true(cvo_fit_pmf(&fit, 6, 2) > 0);
     assert_true(isnan(cvo_fit_pmf(&fit, 1e12, 2)));
-    rows[1] = (cvo_summary_row){"", 0, 0, 9, 0, 0, 1, 0};
+    rows[1] = (cvo_summary_row){"", 0, 0, 9, 0, 0, 1, 0, NAN};
     s = summary_of(ctx, rows, 2);
     cvo_fit_options options;
     cvo_fit_options_init(&options);
@@ -666,7 +666,7 @@ static cvo_summary *load_cdnow(cvo_ctx *ctx)
         char *cursor = line;
         for (int c = 0; c < 6; c++)
             assert_true(parse_field(&cursor, &f[c]));
-        rows[n++] = (cvo_summary_row){"", f[1], f[2], f[3], f[5], f[4], 1, 0};
+        rows[n++] = (cvo_summary_row){"", f[1], f[2], f[3], f[5], f[4], 1, 0, NAN};
     }
     fclose(file);
     assert_int_equal(n, 2357);

@@ -71,7 +71,7 @@ static cvo_summary_row simulate(uint64_t *s, const double *p)
         if (uniform(s) < drop)
             break;
     }
-    cvo_summary_row r = {"", x, floor(last) / 7, T_days / 7, 0, 0, 1, 0};
+    cvo_summary_row r = {"", x, floor(last) / 7, T_days / 7, 0, 0, 1, 0, NAN};
     if (r.t_x > r.T)
         r.t_x = r.T;
     if (x == 0)

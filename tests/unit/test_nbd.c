@@ -79,7 +79,7 @@ static cvo_summary_row *simulate_no_dropout(size_t n, double r, double alpha, in
         double T = 1 + (double)(rng_next(&g) % (uint64_t)max_T);
         double x = rng_poisson(&g, rng_gamma(&g, r) / alpha * T);
         double t_x = x > 0 ? T * pow(rng_uniform(&g), 1 / x) : 0;
-        rows[i] = (cvo_summary_row){"", x, t_x, T, 0, 0, 1, 0};
+        rows[i] = (cvo_summary_row){"", x, t_x, T, 0, 0, 1, 0, NAN};
     }
     return rows;
 }
@@ -294,7 +294,7 @@ static cvo_summary *load_cdnow(cvo_ctx *ctx)
         char *cursor = line;
         for (int c = 0; c < 6; c++)
             assert_true(parse_field(&cursor, &f[c]));
-        rows[n++] = (cvo_summary_row){"", f[1], f[2], f[3], f[5], f[4], 1, 0};
+        rows[n++] = (cvo_summary_row){"", f[1], f[2], f[3], f[5], f[4], 1, 0, NAN};
     }
     fclose(file);
     cvo_summary *s = NULL;
