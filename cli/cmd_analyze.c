@@ -600,6 +600,7 @@ static void run_totals(const cvo_analysis *a, cvo_run_summary *s)
         s->revenue_cents += cvo_customers_at(c, i)->net_revenue_cents;
     }
     s->as_of_day = cvo_analysis_as_of(a);
+    s->no_amounts = cvo_analysis_load_stats(a)->no_amounts;
 }
 
 static cvo_run_record run_record(const job *j)

@@ -33,10 +33,14 @@ static int write_row(FILE *out, line *l, const cvo_customer *c, const cvo_score 
     line_char(l, ',');
     line_int(l, c->orders);
     line_char(l, ',');
-    line_money(l, c->net_revenue_cents);
+    if (s->m != 0) /* m 0: a count-only log, no money to show */
+        line_money(l, c->net_revenue_cents);
     char scores[13] = {',', (char)('0' + s->r), ',', (char)('0' + s->f), ',', (char)('0' + s->m),
                        ',', (char)('0' + s->r), (char)('0' + s->f), (char)('0' + s->m), ','};
-    line_text(l, scores, 11);
+    if (s->m == 0) /* a count-only log: no M score, the code is R and F */
+        line_text(l, (const char[9]){',', scores[1], ',', scores[3], ',', ',', scores[1], scores[3], ','}, 9);
+    else
+        line_text(l, scores, 11);
     line_cell(l, segment);
     line_char(l, '\n');
     return fwrite(l->buf, 1, l->len, out) == l->len;

@@ -506,6 +506,7 @@ int cli_run_scored(const parsed_args *args, const opt_spec *specs, size_t count,
     if (load < 0)
         load = cli_load(ctx, args, specs, count, args->positional[0], &customers, &stats);
     int code = load;
+    setup.options.no_monetary = load <= EXIT_REJECTS && stats.no_amounts;
     if (load <= EXIT_REJECTS)
         code = cli_score(ctx, &setup, customers, &rfm);
     if (load <= EXIT_REJECTS && code == EXIT_OK)

@@ -425,6 +425,9 @@ typedef struct cvo_rfm_options {
     cvo_ties ties;         /* default CVO_TIES_EQUAL */
     int32_t as_of_day;     /* INT32_MIN = the day after the last order */
     const cvo_cuts *cuts;  /* required with CVO_TIES_FIXED, levels taken from it */
+    /* A count-only event log (cvo_load_stats.no_amounts): no M score (m is 0)
+     * and the segment maps read the F score in M's place (default false). */
+    bool no_monetary;
 } cvo_rfm_options;
 
 CVO_API void cvo_rfm_options_init(cvo_rfm_options *options);
@@ -432,7 +435,7 @@ CVO_API void cvo_rfm_options_init(cvo_rfm_options *options);
 /* The scores of one customer; index i belongs to cvo_customers_at(i). */
 typedef struct cvo_score {
     int32_t recency_days; /* as_of - last order day */
-    uint8_t r, f, m;      /* 1..levels, levels is best */
+    uint8_t r, f, m;      /* 1..levels, levels is best; m 0: no amounts, no M score */
     uint16_t segment;     /* index into the scheme */
 } cvo_score;
 
@@ -1391,6 +1394,7 @@ typedef struct cvo_run_summary {
     uint64_t nps_records, nps_rejected; /* NPS answers */
     uint64_t customers, orders;
     int64_t revenue_cents;
+    bool no_amounts;     /* a count-only log: revenue is written as null */
     uint64_t pushed;     /* profiles, events and tickets the pushes sent and had accepted */
     uint64_t skipped;    /* events and tickets not sent: accepted in an earlier run (the
                             ledger), or the customer had a cvo ticket within

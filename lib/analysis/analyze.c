@@ -54,6 +54,7 @@ static cvo_status score(cvo_analysis *a)
     o.levels = cvo_scheme_levels(a->scheme);
     const char *ties = cvo_config_text(a->config, "scoring", "ties");
     o.ties = ties && strcmp(ties, "ntile") == 0 ? CVO_TIES_NTILE : CVO_TIES_EQUAL;
+    o.no_monetary = a->stats.no_amounts;
     CVO_TRY(cvo_rfm_new(a->ctx, a->customers, &o, a->scheme, &a->rfm));
     a->as_of = cvo_rfm_as_of_day(a->rfm);
     size_t n = cvo_scheme_segment_count(a->scheme);
@@ -468,6 +469,8 @@ cvo_no_discount_reason cvo_analysis_no_discount_reason(const cvo_analysis *a, si
     bool known = isfinite(r->p_alive);
     if (known && r->p_alive < rule->no_discount_lost_p_alive)
         return CVO_NO_DISCOUNT_LOST;
+    if (a->stats.no_amounts)
+        return CVO_NO_DISCOUNT_NONE; /* no money, no discount codes: only "lost" is known */
     int64_t after;
     if (cvo_analysis_profit_after_discount(a, index, &after) && after < 0)
         return CVO_NO_DISCOUNT_UNPROFITABLE;
@@ -571,6 +574,10 @@ static void rhythm_winback(cvo_analysis *a)
     }
 }
 
+static double value_of(const cvo_analysis *a, size_t i);
+
+/* The median predicted CLV (clv) or historic revenue; a count-only log's
+ * median value in orders (value_of). */
 static double median_of(cvo_analysis *a, bool clv)
 {
     size_t n = a->customers->count, k = 0;
@@ -578,8 +585,9 @@ static double median_of(cvo_analysis *a, bool clv)
     if (v == NULL)
         return 0;
     for (size_t i = 0; i < n; i++) {
-        double x =
-            clv ? a->results[i].predicted_clv : a->customers->rows[i].net_revenue_cents / 100.0;
+        double x = a->stats.no_amounts ? value_of(a, i)
+                   : clv              ? a->results[i].predicted_clv
+                                      : a->customers->rows[i].net_revenue_cents / 100.0;
         if (isfinite(x))
             v[k++] = x;
     }
@@ -588,8 +596,14 @@ static double median_of(cvo_analysis *a, bool clv)
     return median;
 }
 
+/* A customer's value: predicted CLV, else historic net revenue; a count-only
+ * log has no money, so its expected orders (else its orders so far). */
 static double value_of(const cvo_analysis *a, size_t i)
 {
+    if (a->stats.no_amounts) {
+        double expected = a->results[i].expected_orders;
+        return isfinite(expected) ? expected : (double)a->customers->rows[i].orders;
+    }
     double clv = a->results[i].predicted_clv;
     return isfinite(clv) ? clv : a->customers->rows[i].net_revenue_cents / 100.0;
 }
@@ -599,7 +613,7 @@ static bool should_exclude(const cvo_analysis *a, size_t i, double median_value)
     const cvo_score *s = &cvo_rfm_scores(a->rfm)[i];
     const cvo_customer_result *r = &a->results[i];
     const analysis_rules *rule = &a->rules;
-    if (rule->exclude_worst_cell && s->r == 1 && s->f == 1 && s->m == 1)
+    if (rule->exclude_worst_cell && s->r == 1 && s->f == 1 && s->m <= 1) /* m 0: count-only */
         return true;
     bool lapsed = s->recency_days > rule->exclude_after_days;
     /* one-time buyers: the chance of an order within the horizon stands in

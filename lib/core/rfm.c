@@ -602,7 +602,10 @@ static cvo_status score_all(cvo_rfm *rfm, const cvo_customers *customers,
         CVO_TRY(score_by_rank(&s));
     for (size_t i = 0; i < rfm->count; i++) {
         cvo_score *score = &rfm->scores[i];
-        score->segment = scheme->cells[scheme_cell(rfm->levels, score->r, score->f, score->m)];
+        if (options->no_monetary)
+            score->m = 0;
+        int m = score->m ? score->m : score->f; /* count-only: F stands in for M */
+        score->segment = scheme->cells[scheme_cell(rfm->levels, score->r, score->f, m)];
     }
     return CVO_OK;
 }

@@ -118,14 +118,22 @@ static void get_f(const cell_row *row, cell *out)
     cell_set_int(out, row->score->f);
 }
 
+/* m 0: a count-only log has no M score; its RFM code is R and F alone. */
 static void get_m(const cell_row *row, cell *out)
 {
-    cell_set_int(out, row->score->m);
+    if (row->score->m == 0)
+        set_empty(out);
+    else
+        cell_set_int(out, row->score->m);
 }
 
 static void get_rfm(const cell_row *row, cell *out)
 {
-    cell_set_format(out, "%d%d%d", row->score->r, row->score->f, row->score->m);
+    const cvo_score *s = row->score;
+    if (s->m == 0)
+        cell_set_format(out, "%d%d", s->r, s->f);
+    else
+        cell_set_format(out, "%d%d%d", s->r, s->f, s->m);
 }
 
 static void get_segment(const cell_row *row, cell *out)
@@ -337,8 +345,8 @@ static void rule_exclude(const cell_row *row, cell *out)
     p_alive_text(row->result->p_alive, p, sizeof p);
     const cvo_config *config = cvo_analysis_config(row->analysis);
     bool worst_rule = config && cvo_config_number(config, "lists", "exclude_worst_cell") != 0;
-    if (worst_rule && s->r == 1 && s->f == 1 && s->m == 1)
-        cell_set_format(out, "worst cell 111");
+    if (worst_rule && s->r == 1 && s->f == 1 && s->m <= 1)
+        cell_set_format(out, s->m ? "worst cell 111" : "worst cell 11");
     else
         cell_set_format(out, "lapsed %d days, %s, low value", (int)s->recency_days, p);
 }
@@ -401,8 +409,12 @@ static void rule_winback(const cell_row *row, cell *out)
 
 static void rule_vip(const cell_row *row, cell *out)
 {
-    double clv = row->result->predicted_clv;
-    if (isfinite(clv))
+    double clv = row->result->predicted_clv, expected = row->result->expected_orders;
+    if (no_amounts(row) && isfinite(expected))
+        cell_set_format(out, "top expected orders %.2f", expected);
+    else if (no_amounts(row))
+        cell_set_format(out, "most orders %llu", (unsigned long long)row->customer->orders);
+    else if (isfinite(clv))
         cell_set_format(out, "top predicted CLV %.2f", clv);
     else
         cell_set_format(out, "top historic value %.2f",

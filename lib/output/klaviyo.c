@@ -34,8 +34,8 @@ static void get_segment(const cell_row *row, cell *out)
 
 static void get_rfm_score(const cell_row *row, cell *out)
 {
-    const cvo_score *s = row->score;
-    cell_set_int(out, s->r * 100 + s->f * 10 + s->m);
+    const cvo_score *s = row->score; /* m 0 (count-only): R and F alone */
+    cell_set_int(out, s->m ? s->r * 100 + s->f * 10 + s->m : s->r * 10 + s->f);
 }
 
 static void get_recency(const cell_row *row, cell *out)

@@ -37,6 +37,7 @@ typedef struct report {
     const cvo_migration *migration; /* NULL: no migration section */
     const cvo_trend *trend;         /* NULL: no trend section */
     bool show_emails;               /* [report] show_emails: else masked */
+    bool no_amounts;                /* a count-only log: money cells show "-" */
 } report;
 
 /* ---- text ---------------------------------------------------------------- */
@@ -186,6 +187,10 @@ static void td(report *r, const char *text, bool numeric)
 /* A table cell of money (the currency is in the column header). */
 static void td_money(report *r, int64_t cents, int decimals)
 {
+    if (r->no_amounts) {
+        td(r, "-", true);
+        return;
+    }
     char buf[40];
     report_amount(buf, sizeof buf, cents, decimals);
     td(r, buf, true);
@@ -451,7 +456,10 @@ static void summary_cards(report *r, const char *as_of)
     char aov[64];
     fmt_cents(aov, sizeof aov, r, r->orders ? r->revenue_cents / (int64_t)r->orders : 0, 2);
     snprintf(sub, sizeof sub, "net of discounts and refunds; %s per order", aov);
-    card(r, "Revenue", value, sub);
+    if (r->no_amounts)
+        card(r, "Revenue", "-", "no amounts: a count-only event log");
+    else
+        card(r, "Revenue", value, sub);
     fmt_day(first, r->first_day);
     snprintf(sub, sizeof sub, "history since %s", first);
     card(r, "As of", as_of, sub);
@@ -531,7 +539,7 @@ static void segments_table(report *r, const cvo_segment_row *rows, size_t n)
         td_count(r, rows[i].customers);
         td_real(r, 100 * rows[i].customer_share, 1, "%");
         td_money(r, rows[i].revenue_cents, 0);
-        td_real(r, 100 * rows[i].revenue_share, 1, "%");
+        td_real(r, r->no_amounts ? NAN : 100 * rows[i].revenue_share, 1, "%");
         td_count(r, rows[i].orders);
         td_money(r, rows[i].aov_cents, 2);
         td_real(r, rows[i].median_recency_days, 0, "");
@@ -1291,6 +1299,8 @@ static double top_key(const report *r, size_t i, bool by_clv)
 {
     if (by_clv)
         return isfinite(r->results[i].predicted_clv) ? r->results[i].predicted_clv : -INFINITY;
+    if (r->no_amounts) /* no money: the most orders */
+        return (double)cvo_customers_at(r->customers, i)->orders;
     return (double)cvo_customers_at(r->customers, i)->net_revenue_cents;
 }
 
@@ -1362,8 +1372,10 @@ static void section_top_customers(report *r)
     static const char *const cols[] = {
         "Customer id",         "Email",      "Segment",    "#Orders", "#Revenue (%s)", "#P(alive)",
         "#Predicted CLV (%s)", "Churn risk", "#Next order"};
-    table_head(r, by_clv ? "Top customers by predicted CLV" : "Top customers by revenue", cols,
-               sizeof cols / sizeof cols[0], true);
+    const char *title = by_clv          ? "Top customers by predicted CLV"
+                        : r->no_amounts ? "Top customers by orders"
+                                        : "Top customers by revenue";
+    table_head(r, title, cols, sizeof cols / sizeof cols[0], true);
     for (size_t i = 0; i < n; i++)
         top_row(r, top[i]);
     table_end(r);
@@ -1506,8 +1518,8 @@ static void section_data_quality(report *r)
         if (st->no_amounts)
             note_box(r, "A count-only event log.",
                      "The input has no amount column: the purchase models ran on the dates "
-                     "alone; the spend model and every money figure are left out (shown as 0 "
-                     "or empty).");
+                     "alone; the spend model and every money figure are left out (shown as "
+                     "-); customers are ranked by orders, and there is no M score (the segments read F in its place).");
         quality_records(r, st);
         quality_orders(r, st);
         quality_statuses(r, st);
@@ -1624,8 +1636,10 @@ static void report_init(report *r, cvo_ctx *ctx, const cvo_analysis *a, FILE *ou
                   INT32_MIN,
                   NULL,
                   NULL,
+                  false,
                   false};
     r->show_emails = report_show_emails(a);
+    r->no_amounts = cvo_analysis_load_stats(a) && cvo_analysis_load_stats(a)->no_amounts;
     r->count = cvo_customers_count(r->customers);
     r->currency = cvo_currency_of(cvo_analysis_config(r->a), cvo_analysis_load_stats(r->a));
     for (size_t i = 0; i < r->count; i++) {

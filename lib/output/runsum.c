@@ -47,7 +47,10 @@ void run_summary_body(cell_buf *b, const cvo_run_summary *run)
     count(b, "customers", run->customers, &first);
     count(b, "orders", run->orders, &first);
     key(b, "revenue", &first);
-    cell_money(b, run->revenue_cents);
+    if (run->no_amounts)
+        cell_str(b, "null");
+    else
+        cell_money(b, run->revenue_cents);
     count(b, "pushed", run->pushed, &first);
     count(b, "skipped", run->skipped, &first);
     key(b, "duration_s", &first);

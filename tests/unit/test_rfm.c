@@ -9,6 +9,7 @@
 
 #include "core/customers.h"
 #include "core/rfm.h"
+#include "core/scheme.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -145,6 +146,42 @@ static void expect_oracle(const cvo_customer *rows, size_t n, cvo_ties ties, int
 }
 
 /* ---- NTILE ---------------------------------------------------------------------------- */
+
+/* A count-only log: no M score, and each customer's segment is the one of
+ * the cell with F in M's place; R and F are as with amounts. */
+static void test_no_monetary_reads_f_for_m(void **state)
+{
+    (void)state;
+    cvo_ctx *ctx = new_ctx();
+    cvo_customer rows[40];
+    char ids[40][8];
+    for (int i = 0; i < 40; i++) {
+        snprintf(ids[i], sizeof ids[i], "c%d", i);
+        rows[i] = customer(ids[i], (i * 37) % 200, 1 + (uint32_t)(i * 11) % 9, 0);
+    }
+    cvo_customers *table = table_of(ctx, rows, 40);
+    cvo_scheme *scheme = NULL;
+    assert_int_equal(cvo_scheme_builtin(ctx, "relationship", 5, &scheme), CVO_OK);
+    cvo_rfm_options options;
+    cvo_rfm_options_init(&options);
+    options.as_of_day = 20000;
+    cvo_rfm *with = NULL, *without = NULL;
+    assert_int_equal(cvo_rfm_new(ctx, table, &options, scheme, &with), CVO_OK);
+    options.no_monetary = true;
+    assert_int_equal(cvo_rfm_new(ctx, table, &options, scheme, &without), CVO_OK);
+    const cvo_score *a = cvo_rfm_scores(with), *b = cvo_rfm_scores(without);
+    for (size_t i = 0; i < 40; i++) {
+        assert_int_equal(b[i].m, 0);
+        assert_int_equal(b[i].r, a[i].r);
+        assert_int_equal(b[i].f, a[i].f);
+        assert_int_equal(b[i].segment, scheme->cells[scheme_cell(5, b[i].r, b[i].f, b[i].f)]);
+    }
+    cvo_rfm_free(with);
+    cvo_rfm_free(without);
+    cvo_scheme_free(scheme);
+    cvo_customers_free(table);
+    cvo_ctx_free(ctx);
+}
 
 static void test_ntile_sizes(void **state)
 {
@@ -760,6 +797,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ntile_sizes),
+        cmocka_unit_test(test_no_monetary_reads_f_for_m),
         cmocka_unit_test(test_ntile_byte_order),
         cmocka_unit_test(test_ntile_recency_descending),
         cmocka_unit_test(test_ntile_email_key),
