@@ -11,7 +11,7 @@
 
 static double period_days(const report *r)
 {
-    const char *p = setting_text(r, "model", "period", "week");
+    const char *p = report_setting_text(r, "model", "period", "week");
     return strcmp(p, "day") == 0 ? 1 : strcmp(p, "month") == 0 ? 365.25 / 12 : 7;
 }
 
@@ -23,7 +23,7 @@ static void fmt_total(char *buf, size_t size, double v)
 static void backtest_figures(report *r, const cvo_backtest *bt)
 {
     char cal[11], customers[32], actual[32], model[32], naive[32];
-    fmt_day(cal, cvo_analysis_calibration_end(r->a));
+    report_fmt_day(cal, cvo_analysis_calibration_end(r->a));
     fmt_total(customers, sizeof customers, bt->customers);
     fmt_total(actual, sizeof actual, bt->actual_total);
     fmt_total(model, sizeof model, bt->model_total);
@@ -35,19 +35,19 @@ static void backtest_figures(report *r, const cvo_backtest *bt)
             "model <b>%s</b>, naive <b>%s</b></li>"
             "<li>Mean absolute error per customer: model <b>%.3f</b>, naive <b>%.3f</b>"
             "</li></ul>\n",
-            cal, bt->holdout, period_name(r), customers, actual, model, naive, bt->model_mae,
+            cal, bt->holdout, report_period_name(r), customers, actual, model, naive, bt->model_mae,
             bt->naive_mae);
 }
 
 static void backtest_chart(report *r, const cvo_backtest *bt)
 {
     char model_name[32];
-    snprintf(model_name, sizeof model_name, "model (%s)", chosen_title(r));
+    snprintf(model_name, sizeof model_name, "model (%s)", report_chosen_title(r));
     svg_series series[2] = {{"actual", bt->tracking_actual, bt->periods, false},
                             {model_name, bt->tracking_model, bt->periods, true}};
     char x_name[64];
     snprintf(x_name, sizeof x_name, "end of each %s, labelled by month",
-             setting_text(r, "model", "period", "week"));
+             report_setting_text(r, "model", "period", "week"));
     /* point i is the total at the end of period i, so it is dated one period in */
     double days = period_days(r);
     svg_lines chart = {.series = series,
@@ -58,9 +58,9 @@ static void backtest_chart(report *r, const cvo_backtest *bt)
                        .y_name = "cumulative repeat purchases",
                        .origin_day = r->first_day + (int32_t)lround(days),
                        .period_days = days};
-    figure_open(r);
+    report_figure_open(r);
     svg_line_chart(r->out, "Predicted and actual cumulative repeat purchases", &chart);
-    figure_close(r, "The model is fitted on the calibration period only; to the right of the "
+    report_figure_close(r, "The model is fitted on the calibration period only; to the right of the "
                     "dashed line (shaded) it predicts purchases it has not seen.");
 }
 
@@ -68,19 +68,19 @@ static void backtest_table(report *r, const cvo_backtest *bt)
 {
     static const char *const cols[] = {"Repeat purchases in calibration", "#Customers", "#Actual",
                                        "#Model", "#Naive"};
-    table_head(r, "Mean holdout purchases per customer, by calibration repeat purchases", cols,
+    report_table_head(r, "Mean holdout purchases per customer, by calibration repeat purchases", cols,
                sizeof cols / sizeof cols[0], false);
     for (int i = 0; i < CVO_BACKTEST_BINS; i++) {
         const cvo_backtest_bin *b = &bt->bins[i];
         fprintf(r->out, "<tr><th scope=\"row\">%d%s</th>", b->x,
                 i == CVO_BACKTEST_BINS - 1 ? "+" : "");
-        td_count(r, (uint64_t)llround(b->customers));
-        td_real(r, b->actual, 3, "");
-        td_real(r, b->model, 3, "");
-        td_real(r, b->naive, 3, "");
-        put(r, "</tr>\n");
+        report_td_count(r, (uint64_t)llround(b->customers));
+        report_td_real(r, b->actual, 3, "");
+        report_td_real(r, b->model, 3, "");
+        report_td_real(r, b->naive, 3, "");
+        report_put(r, "</tr>\n");
     }
-    table_end(r);
+    report_table_end(r);
 }
 
 /* The classic BTYD plot: mean holdout purchases by calibration repeat purchases. */
@@ -92,7 +92,7 @@ static void calibration_chart(report *r, const cvo_backtest *bt)
         model[i] = bt->bins[i].model;
     }
     char model_name[32], x_name[96];
-    snprintf(model_name, sizeof model_name, "model (%s)", chosen_title(r));
+    snprintf(model_name, sizeof model_name, "model (%s)", report_chosen_title(r));
     snprintf(x_name, sizeof x_name, "repeat purchases in calibration (%d: %d or more)",
              CVO_BACKTEST_BINS - 1, CVO_BACKTEST_BINS - 1);
     svg_series series[2] = {{"actual", actual, CVO_BACKTEST_BINS, false},
@@ -105,12 +105,12 @@ static void calibration_chart(report *r, const cvo_backtest *bt)
                        .y_name = "mean holdout purchases per customer",
                        .origin_day = 0,
                        .period_days = 0};
-    figure_open(r);
+    report_figure_open(r);
     svg_line_chart(r->out,
                    "Calibration vs holdout: mean holdout purchases by calibration "
                    "purchases",
                    &chart);
-    figure_close(r, "Customers grouped by their repeat purchases before the calibration end: "
+    report_figure_close(r, "Customers grouped by their repeat purchases before the calibration end: "
                     "what the model expected each group to buy in the holdout, beside what "
                     "it bought.");
 }
@@ -121,11 +121,11 @@ static void backtest_choice(report *r)
     const cvo_model_choice *c = cvo_analysis_model_choice(r->a);
     if (c == NULL || c->chosen < 0)
         return;
-    note_box(r, "Purchase model.", c->reason);
+    report_note_box(r, "Purchase model.", c->reason);
     static const char *const cols[] = {"Model",      "#Log score",   "#Standard error",
                                        "#Predicted", "#Actual",      "#MAE",
                                        "#RMSE",      "#Correlation", "Note"};
-    table_head(r,
+    report_table_head(r,
                "Each purchase model fitted on the calibration part, against the holdout, per "
                "customer: the log score (log-likelihood of the holdout purchases given the "
                "calibration; higher is better) with the standard error of its difference from "
@@ -133,19 +133,19 @@ static void backtest_choice(report *r)
                cols, sizeof cols / sizeof cols[0], false);
     for (int i = 0; i < CVO_CHOICE_MODELS; i++) {
         const cvo_choice_metrics *m = &c->metrics[i];
-        fprintf(r->out, "<tr><th scope=\"row\">%s%s</th>", model_title(c->models[i]),
+        fprintf(r->out, "<tr><th scope=\"row\">%s%s</th>", report_model_title(c->models[i]),
                 i == c->chosen ? " (used)" : "");
-        td_real(r, m->log_score, 4, "");
-        td_real(r, m->log_score_se, 4, "");
-        td_real(r, m->predicted, 3, "");
-        td_real(r, m->actual, 3, "");
-        td_real(r, m->mae, 4, "");
-        td_real(r, m->rmse, 4, "");
-        td_real(r, m->correlation, 3, "");
-        td(r, c->notes[i], false);
-        put(r, "</tr>\n");
+        report_td_real(r, m->log_score, 4, "");
+        report_td_real(r, m->log_score_se, 4, "");
+        report_td_real(r, m->predicted, 3, "");
+        report_td_real(r, m->actual, 3, "");
+        report_td_real(r, m->mae, 4, "");
+        report_td_real(r, m->rmse, 4, "");
+        report_td_real(r, m->correlation, 3, "");
+        report_td(r, c->notes[i], false);
+        report_put(r, "</tr>\n");
     }
-    table_end(r);
+    report_table_end(r);
 }
 
 /* Gamma-Gamma against the holdout's average spend, and its assumption. */
@@ -155,43 +155,43 @@ static void backtest_spend(report *r)
     if (sp == NULL)
         return;
     if (sp->correlation_warned)
-        note_box(r, "Spend model assumption.", sp->correlation_note);
+        report_note_box(r, "Spend model assumption.", sp->correlation_note);
     static const char *const cols[] = {"Spend model (Gamma-Gamma)", "#Value"};
-    table_head(r,
+    report_table_head(r,
                "Average spend per purchase of the customers who bought in the holdout: "
                "predicted from the calibration part, and actual",
                cols, sizeof cols / sizeof cols[0], false);
     double n = sp->customers;
-    put(r, "<tr><th scope=\"row\">Customers with holdout purchases</th>");
-    td_real(r, n, 0, "");
-    put(r, "</tr>\n<tr><th scope=\"row\">Predicted average spend, mean</th>");
-    td_real(r, n > 0 ? sp->predicted_total / n : NAN, 2, "");
-    put(r, "</tr>\n<tr><th scope=\"row\">Actual average spend, mean</th>");
-    td_real(r, n > 0 ? sp->actual_total / n : NAN, 2, "");
-    put(r, "</tr>\n<tr><th scope=\"row\">Mean absolute error per customer</th>");
-    td_real(r, sp->mae, 2, "");
-    put(r, "</tr>\n<tr><th scope=\"row\">Correlation of frequency and average spend "
+    report_put(r, "<tr><th scope=\"row\">Customers with holdout purchases</th>");
+    report_td_real(r, n, 0, "");
+    report_put(r, "</tr>\n<tr><th scope=\"row\">Predicted average spend, mean</th>");
+    report_td_real(r, n > 0 ? sp->predicted_total / n : NAN, 2, "");
+    report_put(r, "</tr>\n<tr><th scope=\"row\">Actual average spend, mean</th>");
+    report_td_real(r, n > 0 ? sp->actual_total / n : NAN, 2, "");
+    report_put(r, "</tr>\n<tr><th scope=\"row\">Mean absolute error per customer</th>");
+    report_td_real(r, sp->mae, 2, "");
+    report_put(r, "</tr>\n<tr><th scope=\"row\">Correlation of frequency and average spend "
            "(repeat buyers; the model assumes none)</th>");
-    td_real(r, sp->correlation, 3, "");
-    put(r, "</tr>\n");
-    table_end(r);
+    report_td_real(r, sp->correlation, 3, "");
+    report_put(r, "</tr>\n");
+    report_table_end(r);
 }
 
-void section_backtest(report *r)
+void report_section_backtest(report *r)
 {
-    section_open(r, "backtest", "Backtest",
+    report_section_open(r, "backtest", "Backtest",
                  "How well would the model have predicted the most recent part of the history? "
                  "It is fitted without the holdout, then compared with what customers actually "
                  "did and with a naive forecast (each customer keeps their past rate).");
     const cvo_backtest *bt = cvo_analysis_backtest(r->a);
     if (bt == NULL) {
-        note_box(r, "No backtest.", cvo_analysis_backtest_note(r->a));
+        report_note_box(r, "No backtest.", cvo_analysis_backtest_note(r->a));
     } else {
         const char *note = cvo_analysis_backtest_note(r->a);
         if (note != NULL && note[0])
-            note_box(r, "Model note.", note);
+            report_note_box(r, "Model note.", note);
         if (bt->season_note[0])
-            note_box(r, "Seasons.", bt->season_note);
+            report_note_box(r, "Seasons.", bt->season_note);
         backtest_figures(r, bt);
         if (bt->periods > 1 && bt->tracking_actual && bt->tracking_model)
             backtest_chart(r, bt);
@@ -200,5 +200,5 @@ void section_backtest(report *r)
         backtest_choice(r);
         backtest_spend(r);
     }
-    section_close(r);
+    report_section_close(r);
 }

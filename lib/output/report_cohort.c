@@ -110,7 +110,7 @@ static void note(FILE *out, const char *title, const char *text)
     fputs("</div>\n", out);
 }
 
-static void section_open(FILE *out)
+static void report_section_open(FILE *out)
 {
     fputs("<section id=\"cohorts\" aria-labelledby=\"cohorts-h\">\n<h2 id=\"cohorts-h\">"
           "Cohorts: who comes back</h2>\n<p class=\"lead\">Customers grouped by the month of "
@@ -126,7 +126,7 @@ cvo_status report_cohorts(cvo_ctx *ctx, const cvo_analysis *a, FILE *out)
 {
     (void)ctx;
     const cvo_cohorts *co = cvo_analysis_cohorts(a);
-    section_open(out);
+    report_section_open(out);
     if (co == NULL || cvo_cohorts_count(co) == 0) {
         note(out, "No cohorts.",
              "The orders and the as-of date span too many months for a cohort table.");

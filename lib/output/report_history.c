@@ -20,7 +20,7 @@
 #define LEFT 190.0
 #define TOP 150.0
 
-static void esc(FILE *out, const char *text)
+static void report_esc(FILE *out, const char *text)
 {
     svg_escape(out, text);
 }
@@ -57,11 +57,11 @@ static void map_labels(FILE *out, const cvo_migration *m, const size_t *used, si
     for (size_t i = 0; i < k; i++) {
         fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">", LEFT - 8,
                 TOP + CELL_H * (double)i + CELL_H / 2 + 4);
-        esc(out, cvo_migration_segment_name(m, used[i]));
+        report_esc(out, cvo_migration_segment_name(m, used[i]));
         fputs("</text>\n", out);
         fprintf(out, "<text transform=\"translate(%.1f %.1f) rotate(-45)\">",
                 LEFT + CELL_W * (double)i + CELL_W / 2, TOP - 8);
-        esc(out, cvo_migration_segment_name(m, used[i]));
+        report_esc(out, cvo_migration_segment_name(m, used[i]));
         fputs("</text>\n", out);
     }
     fprintf(out, "<text x=\"12\" y=\"20\" fill=\"#6b7280\">rows: segment then; columns: segment "
@@ -105,7 +105,7 @@ static void count_item(FILE *out, const char *label, uint64_t value)
     char count[32];
     report_count(count, sizeof count, value);
     fputs("<li>", out);
-    esc(out, label);
+    report_esc(out, label);
     fprintf(out, " <b>%s</b></li>", count);
 }
 
@@ -139,9 +139,9 @@ static int by_customers(const void *x, const void *y)
 static void flow_row(FILE *out, const cvo_migration *m, const flow *f)
 {
     fputs("<tr><td>", out);
-    esc(out, cvo_migration_segment_name(m, f->then));
+    report_esc(out, cvo_migration_segment_name(m, f->then));
     fputs("</td><td>", out);
-    esc(out, cvo_migration_segment_name(m, f->now));
+    report_esc(out, cvo_migration_segment_name(m, f->now));
     char count[32], amount[40];
     report_count(count, sizeof count, f->customers);
     report_amount(amount, sizeof amount, f->revenue_cents, 0);
@@ -173,7 +173,7 @@ static cvo_status flows_table(cvo_ctx *ctx, FILE *out, const cvo_migration *m, c
           "<th scope=\"col\" class=\"num\">Customers</th><th scope=\"col\" class=\"num\">"
           "Revenue to date (",
           out);
-    esc(out, currency && currency[0] ? currency : "amount");
+    report_esc(out, currency && currency[0] ? currency : "amount");
     fputs(")</th></tr></thead>\n<tbody>\n", out);
     for (size_t i = 0; i < count && i < MAX_FLOWS; i++)
         flow_row(out, m, &flows[i]);

@@ -7,16 +7,16 @@
 
 static void method_item(report *r, const char *term, const char *text)
 {
-    put(r, "<dt>");
-    esc(r, term);
-    put(r, "</dt><dd>");
-    esc(r, text);
-    put(r, "</dd>\n");
+    report_put(r, "<dt>");
+    report_esc(r, term);
+    report_put(r, "</dt><dd>");
+    report_esc(r, text);
+    report_put(r, "</dd>\n");
 }
 
 static void fit_text(char *buf, size_t size, const cvo_fit *fit)
 {
-    size_t k = (size_t)snprintf(buf, size, "%s,", model_title(fit->model));
+    size_t k = (size_t)snprintf(buf, size, "%s,", report_model_title(fit->model));
     for (int i = 0; i < fit->nparams && i < 4 && k < size; i++)
         k += (size_t)snprintf(buf + k, size - k, " %s = %.4g%s", fit->param_names[i],
                               fit->params[i], i + 1 < fit->nparams ? "," : "");
@@ -46,11 +46,11 @@ static void method_models(report *r)
     }
 }
 
-void section_method(report *r)
+void report_section_method(report *r)
 {
-    section_open(r, "method", "Method", NULL);
+    report_section_open(r, "method", "Method", NULL);
     char text[512];
-    const char *ties = setting_text(r, "scoring", "ties", "equal");
+    const char *ties = report_setting_text(r, "scoring", "ties", "equal");
     snprintf(text, sizeof text,
              "Scores 1 to %d for recency, frequency and monetary value, from quantiles of the "
              "customers' own values; ties rule \"%s\"%s. Segments: the \"%s\" scheme, one "
@@ -58,25 +58,25 @@ void section_method(report *r)
              cvo_rfm_levels(cvo_analysis_rfm(r->a)), ties,
              strcmp(ties, "ntile") == 0 ? " (equal-sized groups, equal values may split)"
                                         : " (equal values always get equal scores)",
-             setting_text(r, "scoring", "scheme", "relationship"));
-    put(r, "<dl class=\"method\">\n");
+             report_setting_text(r, "scoring", "scheme", "relationship"));
+    report_put(r, "<dl class=\"method\">\n");
     method_item(r, "RFM", text);
     method_models(r);
     snprintf(text, sizeof text,
              "%.0f months ahead, in %s; future value discounted at %.1f%% a year. P(alive) "
              "and purchases from %s, value per order from Gamma-Gamma.",
-             setting_number(r, "model", "horizon_months", 12), period_name(r),
-             100 * setting_number(r, "model", "annual_discount", 0.1), chosen_title(r));
+             report_setting_number(r, "model", "horizon_months", 12), report_period_name(r),
+             100 * report_setting_number(r, "model", "annual_discount", 0.1), report_chosen_title(r));
     method_item(r, "Horizon and discount", text);
     snprintf(text, sizeof text,
              "The last %.0f%% of the history is held out, the model refitted on the rest, and "
              "its forecast compared with what happened and with each customer's past rate.",
-             100 * setting_number(r, "model", "backtest_holdout_share", 0.25));
+             100 * report_setting_number(r, "model", "backtest_holdout_share", 0.25));
     method_item(r, "Backtest", text);
     method_item(r, "Money",
                 "Net revenue: quantity \xC3\x97 unit price minus discounts, "
                 "refunds and returns; cancelled and fully refunded orders do not "
                 "count.");
-    put(r, "</dl>\n");
-    section_close(r);
+    report_put(r, "</dl>\n");
+    report_section_close(r);
 }

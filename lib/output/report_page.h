@@ -34,85 +34,85 @@ typedef struct report {
 /* ---- text (report_page.c) ------------------------------------------------ */
 
 /* Writes html as it is (markup of the report's own). */
-void put(report *r, const char *html);
+void report_put(report *r, const char *html);
 /* Writes text escaped for HTML (svg_escape). */
-void esc(report *r, const char *text);
+void report_esc(report *r, const char *text);
 /* Money for running text: the amount and the currency code. */
-void fmt_cents(char *buf, size_t size, const report *r, int64_t cents, int decimals);
+void report_fmt_cents(char *buf, size_t size, const report *r, int64_t cents, int decimals);
 /* As fmt_cents from currency units; "-" when not finite. */
-void fmt_units(char *buf, size_t size, const report *r, double units, int decimals);
+void report_fmt_units(char *buf, size_t size, const report *r, double units, int decimals);
 /* YYYY-MM-DD into buf (11 bytes); "-" for INT32_MIN. */
-void fmt_day(char *buf, int32_t day);
+void report_fmt_day(char *buf, int32_t day);
 
 /* ---- configuration (report_page.c) --------------------------------------- */
 
 /* A setting of the analysis' configuration; fallback when unset or empty. */
-const char *setting_text(const report *r, const char *section, const char *key,
+const char *report_setting_text(const report *r, const char *section, const char *key,
                          const char *fallback);
 /* A number setting; fallback when unset or not finite. */
-double setting_number(const report *r, const char *section, const char *key, double fallback);
+double report_setting_number(const report *r, const char *section, const char *key, double fallback);
 /* The model's period in the plural: "days", "weeks" or "months". */
-const char *period_name(const report *r);
+const char *report_period_name(const report *r);
 
 /* ---- page pieces (report_page.c) ----------------------------------------- */
 
 /* <section id> with its <h2> heading and an optional lead paragraph. */
-void section_open(report *r, const char *id, const char *heading, const char *lead);
-void section_close(report *r);
+void report_section_open(report *r, const char *id, const char *heading, const char *lead);
+void report_section_close(report *r);
 /* A plain-words box for what could not be computed (text empty: "No reason
  * was recorded."). */
-void note_box(report *r, const char *title, const char *text);
+void report_note_box(report *r, const char *title, const char *text);
 /* One summary card: a label, a large value and a line under it. */
-void card(report *r, const char *label, const char *value, const char *sub);
+void report_card(report *r, const char *label, const char *value, const char *sub);
 /* A table with a caption and a header row; a column name starting with '#' is
  * right-aligned (numbers), one containing "%s" gets the currency. wide tables
  * take the full width, others only what they need. */
-void table_head(report *r, const char *caption, const char *const *cols, size_t n, bool wide);
-void table_end(report *r);
+void report_table_head(report *r, const char *caption, const char *const *cols, size_t n, bool wide);
+void report_table_end(report *r);
 /* Table cells: text, money in cents ("-" without amounts), a grouped count,
  * and a real with decimals places and suffix ("-" if not finite). */
-void td(report *r, const char *text, bool numeric);
-void td_money(report *r, int64_t cents, int decimals);
-void td_count(report *r, uint64_t v);
-void td_real(report *r, double v, int decimals, const char *suffix);
+void report_td(report *r, const char *text, bool numeric);
+void report_td_money(report *r, int64_t cents, int decimals);
+void report_td_count(report *r, uint64_t v);
+void report_td_real(report *r, double v, int decimals, const char *suffix);
 /* A sentence naming the groups a table left out for being empty: the first
  * call opens it with lead (HTML), each adds a name; empty_end closes it. */
-void empty_add(report *r, size_t *count, const char *lead, const char *name);
-void empty_end(report *r, size_t count);
+void report_empty_add(report *r, size_t *count, const char *lead, const char *name);
+void report_empty_end(report *r, size_t count);
 /* A <figure> around a chart, closed with its caption. */
-void figure_open(report *r);
-void figure_close(report *r, const char *caption);
+void report_figure_open(report *r);
+void report_figure_close(report *r, const char *caption);
 
 /* ---- models and predictions (report_page.c) ------------------------------ */
 
 /* A model's name as the report writes it: "BG/NBD", "Pareto/NBD", ... */
-const char *model_title(cvo_model model);
+const char *report_model_title(cvo_model model);
 /* The purchase model the analysis backtested and predicts with. */
-const char *chosen_title(const report *r);
+const char *report_chosen_title(const report *r);
 /* The sum of the finite predicted CLVs; *n gets their count. */
-double sum_finite_clv(const report *r, size_t *n);
+double report_sum_finite_clv(const report *r, size_t *n);
 
 /* ---- sections ------------------------------------------------------------ */
 
 /* report_summary.c: "Summary", "Segments", "Where profit comes from" and the
  * R x F grid. Errors (segments, profit): CVO_ERR_NOMEM. */
-void section_summary(report *r, const char *as_of);
-cvo_status section_segments(report *r);
-cvo_status section_profit(report *r);
-void section_rfm_grid(report *r);
+void report_section_summary(report *r, const char *as_of);
+cvo_status report_section_segments(report *r);
+cvo_status report_section_profit(report *r);
+void report_section_rfm_grid(report *r);
 /* report_nps.c: "What customers say: NPS". Errors: CVO_ERR_NOMEM. */
-cvo_status section_nps(report *r);
+cvo_status report_section_nps(report *r);
 /* report_predictions.c: "Predicted CLV" and "P(alive) by segment".
  * Errors: CVO_ERR_NOMEM. */
-cvo_status section_clv(report *r);
-cvo_status section_p_alive(report *r);
+cvo_status report_section_clv(report *r);
+cvo_status report_section_p_alive(report *r);
 /* report_backtest.c: "Backtest". */
-void section_backtest(report *r);
+void report_section_backtest(report *r);
 /* report_top_customers.c: "Top customers". */
-void section_top_customers(report *r);
+void report_section_top_customers(report *r);
 /* report_quality.c: "Data quality". */
-void section_data_quality(report *r);
+void report_section_data_quality(report *r);
 /* report_method.c: "Method". */
-void section_method(report *r);
+void report_section_method(report *r);
 
 #endif

@@ -128,45 +128,45 @@ static void clv_figures(report *r, const double *v, size_t n)
     for (size_t i = n - top_n; i < n; i++)
         top += v[i];
     char a[64], b[64], c[64];
-    fmt_units(a, sizeof a, r, total, 0);
-    fmt_units(b, sizeof b, r, quantile(v, n, 0.5), 2);
-    fmt_units(c, sizeof c, r, total / (double)n, 2);
+    report_fmt_units(a, sizeof a, r, total, 0);
+    report_fmt_units(b, sizeof b, r, quantile(v, n, 0.5), 2);
+    report_fmt_units(c, sizeof c, r, total / (double)n, 2);
     fprintf(r->out, "<ul class=\"figures\"><li>Total <b>");
-    esc(r, a);
-    put(r, "</b></li><li>Median <b>");
-    esc(r, b);
-    put(r, "</b></li><li>Mean <b>");
-    esc(r, c);
+    report_esc(r, a);
+    report_put(r, "</b></li><li>Median <b>");
+    report_esc(r, b);
+    report_put(r, "</b></li><li>Mean <b>");
+    report_esc(r, c);
     fprintf(r->out, "</b></li><li>Top 10%% of customers hold <b>%.0f%%</b></li></ul>\n",
             total > 0 ? 100 * top / total : 0);
 }
 
-cvo_status section_clv(report *r)
+cvo_status report_section_clv(report *r)
 {
     char lead[256];
     snprintf(lead, sizeof lead,
              "Predicted customer lifetime value over the next %.0f months (%s purchases "
              "\xC3\x97 Gamma-Gamma spend, discounted at %.0f%% a year), in %s.",
-             setting_number(r, "model", "horizon_months", 12), chosen_title(r),
-             100 * setting_number(r, "model", "annual_discount", 0.1), r->currency);
-    section_open(r, "clv", "Predicted CLV", lead);
+             report_setting_number(r, "model", "horizon_months", 12), report_chosen_title(r),
+             100 * report_setting_number(r, "model", "annual_discount", 0.1), r->currency);
+    report_section_open(r, "clv", "Predicted CLV", lead);
     double *v;
     size_t n;
     CVO_TRY(finite_sorted(r, true, &v, &n));
     svg_bar bars[CLV_MAX_BINS + 1];
     size_t bins = n ? clv_bins(v, n, bars) : 0;
     if (bins == 0) {
-        note_box(r, "No predicted CLV.", cvo_analysis_model_note(r->a));
+        report_note_box(r, "No predicted CLV.", cvo_analysis_model_note(r->a));
     } else {
         clv_figures(r, v, n);
-        figure_open(r);
+        report_figure_open(r);
         svg_histogram(r->out, "Customers by predicted CLV", bars, bins,
                       "predicted CLV (log-scaled bins)", "customers");
-        figure_close(r, "Bins grow on a 1-2-5 scale, so the long tail of valuable customers "
+        report_figure_close(r, "Bins grow on a 1-2-5 scale, so the long tail of valuable customers "
                         "stays visible beside the many small ones.");
     }
     mem_free(r->ctx, v);
-    section_close(r);
+    report_section_close(r);
     return CVO_OK;
 }
 
@@ -260,10 +260,10 @@ static cvo_status alive_chart(report *r, double *all, size_t n)
         return ctx_nomem(r->ctx);
     }
     alive_boxes(r, pairs, k, all, rows);
-    figure_open(r);
+    report_figure_open(r);
     svg_box_rows(r->out, "Probability of being alive by segment", rows, segments + 1,
                  "P(alive): probability that the customer still buys");
-    figure_close(r, "Box: middle half of the customers (25th to 75th percentile); line: median; "
+    report_figure_close(r, "Box: middle half of the customers (25th to 75th percentile); line: median; "
                     "dot: mean; whiskers: 10th to 90th percentile. BG/NBD lets a customer drop "
                     "out only after a repeat purchase, so one-time buyers all show P(alive) 1: "
                     "judge them by recency instead.");
@@ -272,9 +272,9 @@ static cvo_status alive_chart(report *r, double *all, size_t n)
     return CVO_OK;
 }
 
-cvo_status section_p_alive(report *r)
+cvo_status report_section_p_alive(report *r)
 {
-    section_open(r, "p-alive", "P(alive) by segment",
+    report_section_open(r, "p-alive", "P(alive) by segment",
                  "The BG/NBD model's probability that each customer is still an active buyer, "
                  "given how often and how recently they bought. Segments should fall in order: "
                  "if a \"good\" segment has low P(alive), its customers are slipping away.");
@@ -283,10 +283,10 @@ cvo_status section_p_alive(report *r)
     CVO_TRY(finite_sorted(r, false, &all, &n));
     cvo_status status = CVO_OK;
     if (n == 0)
-        note_box(r, "No P(alive).", cvo_analysis_model_note(r->a));
+        report_note_box(r, "No P(alive).", cvo_analysis_model_note(r->a));
     else
         status = alive_chart(r, all, n);
     mem_free(r->ctx, all);
-    section_close(r);
+    report_section_close(r);
     return status;
 }

@@ -7,15 +7,15 @@
 
 static void quality_row(report *r, const char *what, uint64_t count, uint64_t of)
 {
-    put(r, "<tr><th scope=\"row\">");
-    esc(r, what);
-    put(r, "</th>");
-    td_count(r, count);
+    report_put(r, "<tr><th scope=\"row\">");
+    report_esc(r, what);
+    report_put(r, "</th>");
+    report_td_count(r, count);
     if (of > 0)
-        td_real(r, 100.0 * (double)count / (double)of, 2, "%");
+        report_td_real(r, 100.0 * (double)count / (double)of, 2, "%");
     else
-        td(r, "", true);
-    put(r, "</tr>\n");
+        report_td(r, "", true);
+    report_put(r, "</tr>\n");
 }
 
 static void quality_sentence(report *r, const cvo_load_stats *st)
@@ -40,7 +40,7 @@ static void quality_sentence(report *r, const cvo_load_stats *st)
 static void quality_records(report *r, const cvo_load_stats *st)
 {
     static const char *const cols[] = {"Records", "#Count", "#Share of records"};
-    table_head(r, "Records read", cols, 3, false);
+    report_table_head(r, "Records read", cols, 3, false);
     quality_row(r, "read", st->records, st->records);
     quality_row(r, "used", st->used, st->records);
     quality_row(r, "not counted (the order's status)", st->not_counted, st->records);
@@ -53,25 +53,25 @@ static void quality_records(report *r, const cvo_load_stats *st)
                  cvo_reject_reason_name((cvo_reject_reason)k));
         quality_row(r, what, st->rejected_by_reason[k], st->records);
     }
-    table_end(r);
+    report_table_end(r);
 }
 
 static void quality_orders(report *r, const cvo_load_stats *st)
 {
     static const char *const cols[] = {"Orders and fields", "#Count", "#Amount (%s)"};
-    table_head(r, "Orders and repairs", cols, 3, false);
+    report_table_head(r, "Orders and repairs", cols, 3, false);
     quality_row(r, "orders counted", st->orders, 0);
     quality_row(r, "cancelled or voided orders (not counted)", st->cancelled_orders, 0);
     quality_row(r, "fully refunded orders (not counted)", st->refunded_orders, 0);
     quality_row(r, "return-only orders (not counted)", st->return_orders, 0);
     quality_row(r, "duplicate records (exact copies, dropped)", st->duplicates, 0);
-    put(r, "<tr><th scope=\"row\">return lines</th>");
-    td_count(r, st->return_lines);
-    td_money(r, st->returns_cents, 2);
-    put(r, "</tr>\n");
+    report_put(r, "<tr><th scope=\"row\">return lines</th>");
+    report_td_count(r, st->return_lines);
+    report_td_money(r, st->returns_cents, 2);
+    report_put(r, "</tr>\n");
     quality_row(r, "text fields with invalid UTF-8 repaired", st->repaired_fields, 0);
     quality_row(r, "customers joined to an id by email", st->joined_by_email, 0);
-    table_end(r);
+    report_table_end(r);
 }
 
 /* Orders whose status does not count, by status ([orders] count_statuses). */
@@ -80,17 +80,17 @@ static void quality_statuses(report *r, const cvo_load_stats *st)
     if (st->status_kinds == 0)
         return;
     static const char *const cols[] = {"Status", "#Orders", "#Records"};
-    table_head(r, "Orders not counted, by status ([orders] count_statuses)", cols, 3, false);
+    report_table_head(r, "Orders not counted, by status ([orders] count_statuses)", cols, 3, false);
     for (uint32_t i = 0; i < st->status_kinds; i++) {
         const cvo_status_count *c = &st->not_counted_by_status[i];
-        put(r, "<tr><th scope=\"row\">");
-        esc(r, c->status);
-        put(r, "</th>");
-        td_count(r, c->orders);
-        td_count(r, c->records);
-        put(r, "</tr>\n");
+        report_put(r, "<tr><th scope=\"row\">");
+        report_esc(r, c->status);
+        report_put(r, "</th>");
+        report_td_count(r, c->orders);
+        report_td_count(r, c->records);
+        report_put(r, "</tr>\n");
     }
-    table_end(r);
+    report_table_end(r);
 }
 
 /* Totals per currency: amounts in two currencies are never added. */
@@ -102,42 +102,42 @@ static void quality_currencies(report *r, const cvo_load_stats *st)
                       : st->currency_source == CVO_CURRENCY_MAJORITY ? "the currency of most orders"
                                                                      : "the first order's";
     fprintf(r->out, "<p>Store currency <b>%s</b> (%s). ", st->currency, how);
-    put(r, st->rejected_by_reason[CVO_REJECT_OTHER_CURRENCY] > 0
+    report_put(r, st->rejected_by_reason[CVO_REJECT_OTHER_CURRENCY] > 0
                ? "Orders in another currency were rejected: no rates were given (--rates).</p>\n"
                : "Orders in another currency were converted at the rate in force on their date "
                  "(--rates), if any.</p>\n");
     static const char *const cols[] = {"Currency", "#Orders counted", "#Net revenue",
                                        "#Net revenue (%s)", "#Orders rejected"};
-    table_head(r, "Totals per currency", cols, 5, false);
+    report_table_head(r, "Totals per currency", cols, 5, false);
     for (uint32_t i = 0; i < st->currency_count; i++) {
         const cvo_currency_total *t = &st->currencies[i];
-        put(r, "<tr><th scope=\"row\">");
-        esc(r, t->code[0] ? t->code : "other");
-        put(r, "</th>");
-        td_count(r, t->orders);
-        td_money(r, t->net_cents, 2);
-        td_money(r, t->store_cents, 2);
-        td_count(r, t->rejected_orders);
-        put(r, "</tr>\n");
+        report_put(r, "<tr><th scope=\"row\">");
+        report_esc(r, t->code[0] ? t->code : "other");
+        report_put(r, "</th>");
+        report_td_count(r, t->orders);
+        report_td_money(r, t->net_cents, 2);
+        report_td_money(r, t->store_cents, 2);
+        report_td_count(r, t->rejected_orders);
+        report_put(r, "</tr>\n");
     }
-    table_end(r);
+    report_table_end(r);
 }
 
-void section_data_quality(report *r)
+void report_section_data_quality(report *r)
 {
-    section_open(r, "data-quality", "Data quality",
+    report_section_open(r, "data-quality", "Data quality",
                  "What happened to every record of the input: used records, records of orders "
                  "whose status does not count and rejected records always add up to the "
                  "records read. Rejected records are left out of "
                  "every figure in this report.");
     const cvo_load_stats *st = cvo_analysis_load_stats(r->a);
     if (st == NULL || st->records == 0) {
-        note_box(r, "No load statistics.",
+        report_note_box(r, "No load statistics.",
                  "The analysis was given no record of how the input was read.");
     } else {
         quality_sentence(r, st);
         if (st->no_amounts)
-            note_box(r, "A count-only event log.",
+            report_note_box(r, "A count-only event log.",
                      "The input has no amount column: the purchase models ran on the dates "
                      "alone; the spend model and every money figure are left out (shown as "
                      "-); customers are ranked by orders, and there is no M score (the segments "
@@ -147,5 +147,5 @@ void section_data_quality(report *r)
         quality_statuses(r, st);
         quality_currencies(r, st);
     }
-    section_close(r);
+    report_section_close(r);
 }

@@ -48,41 +48,41 @@ static void top_row(report *r, size_t i)
     /* an id that is an e-mail address is masked like one */
     report_email(id, sizeof id, c->customer_id, r->show_emails || !strchr(c->customer_id, '@'));
     report_email(email, sizeof email, c->email, r->show_emails);
-    put(r, "<tr><td class=\"id\">");
-    esc(r, id[0] ? id : "-");
-    put(r, "</td><td class=\"id email\">");
-    esc(r, email[0] ? email : "-");
-    put(r, "</td>");
-    put(r, "<td class=\"nowrap\">");
-    esc(r, cvo_scheme_segment_name(cvo_analysis_scheme(r->a), s->segment));
-    put(r, "</td>");
-    td_count(r, c->orders);
-    td_money(r, c->net_revenue_cents, 2);
-    td_real(r, res->p_alive, 2, "");
+    report_put(r, "<tr><td class=\"id\">");
+    report_esc(r, id[0] ? id : "-");
+    report_put(r, "</td><td class=\"id email\">");
+    report_esc(r, email[0] ? email : "-");
+    report_put(r, "</td>");
+    report_put(r, "<td class=\"nowrap\">");
+    report_esc(r, cvo_scheme_segment_name(cvo_analysis_scheme(r->a), s->segment));
+    report_put(r, "</td>");
+    report_td_count(r, c->orders);
+    report_td_money(r, c->net_revenue_cents, 2);
+    report_td_real(r, res->p_alive, 2, "");
     if (isfinite(res->predicted_clv))
-        td_money(r, (int64_t)llround(res->predicted_clv * 100), 2);
+        report_td_money(r, (int64_t)llround(res->predicted_clv * 100), 2);
     else
-        td(r, "-", true);
+        report_td(r, "-", true);
     unsigned k = (unsigned)res->churn_risk < 3 ? (unsigned)res->churn_risk : 0;
     fprintf(r->out, "<td class=\"risk-%s\">%s</td>", risk[k], risk[k]);
-    fmt_day(day, res->next_order_day);
-    td(r, day, true);
-    put(r, "</tr>\n");
+    report_fmt_day(day, res->next_order_day);
+    report_td(r, day, true);
+    report_put(r, "</tr>\n");
 }
 
-void section_top_customers(report *r)
+void report_section_top_customers(report *r)
 {
-    size_t want = (size_t)setting_number(r, "report", "top_customers", TOP_CUSTOMERS_DEFAULT);
+    size_t want = (size_t)report_setting_number(r, "report", "top_customers", TOP_CUSTOMERS_DEFAULT);
     want = want < 1 ? 1 : want > TOP_CUSTOMERS_MAX ? TOP_CUSTOMERS_MAX : want;
     size_t clv_n;
-    sum_finite_clv(r, &clv_n);
+    report_sum_finite_clv(r, &clv_n);
     bool by_clv = clv_n > 0;
     char lead[200];
     snprintf(lead, sizeof lead,
              "The %zu customers with the highest %s: the people to know by "
              "name, thank, and ask for referrals and interviews.",
              want, by_clv ? "predicted CLV" : "revenue so far (no CLV prediction is available)");
-    section_open(r, "top-customers", "Top customers", lead);
+    report_section_open(r, "top-customers", "Top customers", lead);
     size_t top[TOP_CUSTOMERS_MAX];
     size_t n = top_select(r, by_clv, top, want);
     static const char *const cols[] = {
@@ -91,9 +91,9 @@ void section_top_customers(report *r)
     const char *title = by_clv          ? "Top customers by predicted CLV"
                         : r->no_amounts ? "Top customers by orders"
                                         : "Top customers by revenue";
-    table_head(r, title, cols, sizeof cols / sizeof cols[0], true);
+    report_table_head(r, title, cols, sizeof cols / sizeof cols[0], true);
     for (size_t i = 0; i < n; i++)
         top_row(r, top[i]);
-    table_end(r);
-    section_close(r);
+    report_table_end(r);
+    report_section_close(r);
 }

@@ -10,7 +10,7 @@
 
 /* ---- a JSON object ------------------------------------------------------------ */
 
-void obj_key(json_obj *o, const char *key)
+void summary_obj_key(json_obj *o, const char *key)
 {
     cell_char(o->b, o->open ? ',' : '{');
     o->open = true;
@@ -18,50 +18,50 @@ void obj_key(json_obj *o, const char *key)
     cell_char(o->b, ':');
 }
 
-void obj_end(json_obj *o)
+void summary_obj_end(json_obj *o)
 {
     cell_str(o->b, o->open ? "}" : "{}");
 }
 
-void obj_uint(json_obj *o, const char *key, uint64_t value)
+void summary_obj_uint(json_obj *o, const char *key, uint64_t value)
 {
-    obj_key(o, key);
+    summary_obj_key(o, key);
     cell_int(o->b, value > INT64_MAX ? INT64_MAX : (int64_t)value);
 }
 
-void obj_number(json_obj *o, const char *key, double value)
+void summary_obj_number(json_obj *o, const char *key, double value)
 {
-    obj_key(o, key);
+    summary_obj_key(o, key);
     cell_json_number(o->b, value);
 }
 
-void obj_money(json_obj *o, const char *key, int64_t cents)
+void summary_obj_money(json_obj *o, const char *key, int64_t cents)
 {
-    obj_key(o, key);
+    summary_obj_key(o, key);
     cell_money(o->b, cents);
 }
 
 /* A string, or null for NULL. */
-void obj_text(json_obj *o, const char *key, const char *text)
+void summary_obj_text(json_obj *o, const char *key, const char *text)
 {
-    obj_key(o, key);
+    summary_obj_key(o, key);
     if (text != NULL)
         cell_json_string(o->b, text);
     else
         cell_str(o->b, "null");
 }
 
-void obj_bool(json_obj *o, const char *key, bool value)
+void summary_obj_bool(json_obj *o, const char *key, bool value)
 {
-    obj_key(o, key);
+    summary_obj_key(o, key);
     cell_str(o->b, value ? "true" : "false");
 }
 
-void obj_day(json_obj *o, const char *key, int32_t day)
+void summary_obj_day(json_obj *o, const char *key, int32_t day)
 {
     cell value;
     cell_set_day(&value, day);
-    obj_key(o, key);
+    summary_obj_key(o, key);
     cell_write_json(o->b, &value);
 }
 
@@ -69,49 +69,49 @@ void obj_day(json_obj *o, const char *key, int32_t day)
 
 static void summary_records(json_obj *o, const cvo_load_stats *stats)
 {
-    obj_key(o, "records");
+    summary_obj_key(o, "records");
     if (stats == NULL) {
         cell_str(o->b, "null");
         return;
     }
     json_obj records = {o->b, false}, reasons = {o->b, false};
-    obj_uint(&records, "read", stats->records);
-    obj_uint(&records, "used", stats->used);
-    obj_uint(&records, "not_counted", stats->not_counted);
-    obj_uint(&records, "rejected", stats->rejected);
-    obj_key(&records, "by_reason");
+    summary_obj_uint(&records, "read", stats->records);
+    summary_obj_uint(&records, "used", stats->used);
+    summary_obj_uint(&records, "not_counted", stats->not_counted);
+    summary_obj_uint(&records, "rejected", stats->rejected);
+    summary_obj_key(&records, "by_reason");
     for (int k = 0; k < CVO_REJECT__COUNT; k++)
-        obj_uint(&reasons, cvo_reject_reason_name((cvo_reject_reason)k),
+        summary_obj_uint(&reasons, cvo_reject_reason_name((cvo_reject_reason)k),
                  stats->rejected_by_reason[k]);
-    obj_end(&reasons);
+    summary_obj_end(&reasons);
     json_obj statuses = {o->b, false};
-    obj_key(&records, "not_counted_orders_by_status");
+    summary_obj_key(&records, "not_counted_orders_by_status");
     for (uint32_t i = 0; i < stats->status_kinds; i++)
-        obj_uint(&statuses, stats->not_counted_by_status[i].status,
+        summary_obj_uint(&statuses, stats->not_counted_by_status[i].status,
                  stats->not_counted_by_status[i].orders);
-    obj_end(&statuses);
-    obj_end(&records);
+    summary_obj_end(&statuses);
+    summary_obj_end(&records);
 }
 
 static void summary_segment(cell_buf *b, const cvo_segment_row *s)
 {
     json_obj o = {b, false};
-    obj_text(&o, "segment", s->name);
-    obj_uint(&o, "customers", s->customers);
-    obj_number(&o, "share", s->customer_share);
-    obj_money(&o, "revenue", s->revenue_cents);
-    obj_number(&o, "revenue_share", s->revenue_share);
-    obj_uint(&o, "orders", s->orders);
-    obj_money(&o, "aov", s->aov_cents);
-    obj_number(&o, "median_recency_days", s->median_recency_days);
-    obj_end(&o);
+    summary_obj_text(&o, "segment", s->name);
+    summary_obj_uint(&o, "customers", s->customers);
+    summary_obj_number(&o, "share", s->customer_share);
+    summary_obj_money(&o, "revenue", s->revenue_cents);
+    summary_obj_number(&o, "revenue_share", s->revenue_share);
+    summary_obj_uint(&o, "orders", s->orders);
+    summary_obj_money(&o, "aov", s->aov_cents);
+    summary_obj_number(&o, "median_recency_days", s->median_recency_days);
+    summary_obj_end(&o);
 }
 
 static void summary_segments(json_obj *o, const cvo_analysis *a)
 {
     const cvo_segment_row *rows = cvo_analysis_segments(a);
     size_t count = rows ? cvo_scheme_segment_count(cvo_analysis_scheme(a)) : 0;
-    obj_key(o, "segments");
+    summary_obj_key(o, "segments");
     cell_char(o->b, '[');
     for (size_t g = 0; g < count; g++) {
         if (g > 0)
@@ -157,38 +157,38 @@ static void count_customers(const cvo_analysis *a, summary_counts *counts)
 static void summary_lists(json_obj *o, const cvo_analysis *a, const summary_counts *counts)
 {
     json_obj lists = {o->b, false}, tiers = {o->b, false};
-    obj_key(o, "lists");
+    summary_obj_key(o, "lists");
     for (int k = 0; k < CVO_LIST_COUNT; k++)
-        obj_uint(&lists, cvo_list_name(1u << k), counts->lists[k]);
-    obj_end(&lists);
-    obj_key(o, "loyalty_tiers");
+        summary_obj_uint(&lists, cvo_list_name(1u << k), counts->lists[k]);
+    summary_obj_end(&lists);
+    summary_obj_key(o, "loyalty_tiers");
     for (size_t t = 0; t < cvo_analysis_tier_count(a) && t < 256; t++)
-        obj_uint(&tiers, cvo_analysis_tier_name(a, t), counts->tiers[t]);
-    obj_end(&tiers);
+        summary_obj_uint(&tiers, cvo_analysis_tier_name(a, t), counts->tiers[t]);
+    summary_obj_end(&tiers);
 }
 
 /* Marketing consent: what the orders said, and who is left out for it. */
 static void summary_consent(json_obj *o, const summary_counts *counts)
 {
     json_obj c = {o->b, false};
-    obj_key(o, "consent");
-    obj_uint(&c, "accepts", counts->consent[CVO_CONSENT_YES]);
-    obj_uint(&c, "declines", counts->consent[CVO_CONSENT_NO]);
-    obj_uint(&c, "unknown", counts->consent[CVO_CONSENT_UNKNOWN]);
-    obj_uint(&c, "left_out", counts->left_out);
-    obj_end(&c);
+    summary_obj_key(o, "consent");
+    summary_obj_uint(&c, "accepts", counts->consent[CVO_CONSENT_YES]);
+    summary_obj_uint(&c, "declines", counts->consent[CVO_CONSENT_NO]);
+    summary_obj_uint(&c, "unknown", counts->consent[CVO_CONSENT_UNKNOWN]);
+    summary_obj_uint(&c, "left_out", counts->left_out);
+    summary_obj_end(&c);
 }
 
 static void summary_klaviyo(json_obj *o, uint64_t customers, const summary_counts *counts)
 {
     json_obj k = {o->b, false};
     (void)customers;
-    obj_key(o, "klaviyo");
-    obj_uint(&k, "profiles", counts->profiles);
-    obj_uint(&k, "without_email", counts->without_email);
-    obj_uint(&k, "without_consent", counts->left_out);
-    obj_uint(&k, "winback_due_events", counts->lists[6]);
-    obj_end(&k);
+    summary_obj_key(o, "klaviyo");
+    summary_obj_uint(&k, "profiles", counts->profiles);
+    summary_obj_uint(&k, "without_email", counts->without_email);
+    summary_obj_uint(&k, "without_consent", counts->left_out);
+    summary_obj_uint(&k, "winback_due_events", counts->lists[6]);
+    summary_obj_end(&k);
 }
 
 /* The experiments of the run (cvo_analysis_hold_out): per experiment its id,
@@ -196,21 +196,21 @@ static void summary_klaviyo(json_obj *o, uint64_t customers, const summary_count
 static void summary_holdouts(json_obj *o, const cvo_analysis *a)
 {
     const cvo_experiments *e = cvo_analysis_experiments(a);
-    obj_key(o, "holdouts");
+    summary_obj_key(o, "holdouts");
     cell_char(o->b, '[');
     for (size_t k = 0; k < cvo_experiments_count(e); k++) {
         const cvo_experiment_arms *x = cvo_experiments_at(e, k);
         json_obj h = {o->b, false};
         if (k > 0)
             cell_char(o->b, ',');
-        obj_text(&h, "id", x->info.id);
-        obj_text(&h, "list", cvo_list_name(x->info.list_bit));
-        obj_number(&h, "share", x->info.share);
-        obj_day(&h, "start", x->info.start_day);
-        obj_uint(&h, "treatment", x->treatment);
-        obj_uint(&h, "holdout", x->holdout);
-        obj_uint(&h, "entered", x->entered);
-        obj_end(&h);
+        summary_obj_text(&h, "id", x->info.id);
+        summary_obj_text(&h, "list", cvo_list_name(x->info.list_bit));
+        summary_obj_number(&h, "share", x->info.share);
+        summary_obj_day(&h, "start", x->info.start_day);
+        summary_obj_uint(&h, "treatment", x->treatment);
+        summary_obj_uint(&h, "holdout", x->holdout);
+        summary_obj_uint(&h, "entered", x->entered);
+        summary_obj_end(&h);
     }
     cell_char(o->b, ']');
 }
@@ -220,7 +220,7 @@ static void summary_holdouts(json_obj *o, const cvo_analysis *a)
 static void summary_experiment_results(json_obj *o, const cvo_analysis *a)
 {
     const cvo_experiment_results *r = cvo_analysis_experiment_results(a);
-    obj_key(o, "experiments");
+    summary_obj_key(o, "experiments");
     if (r == NULL)
         cell_str(o->b, "null");
     else
@@ -233,11 +233,11 @@ static void summary_body(cell_buf *b, const cvo_analysis *a, const summary_count
     const cvo_config *config = cvo_analysis_config(a);
     uint64_t customers = cvo_customers_count(cvo_analysis_customers(a));
     json_obj o = {b, false};
-    obj_day(&o, "as_of", cvo_analysis_as_of(a));
-    obj_text(&o, "currency", config ? cvo_currency_of(config, cvo_analysis_load_stats(a)) : NULL);
-    obj_uint(&o, "customers", customers);
-    obj_uint(&o, "orders", counts->orders);
-    obj_money(&o, "revenue", counts->revenue_cents);
+    summary_obj_day(&o, "as_of", cvo_analysis_as_of(a));
+    summary_obj_text(&o, "currency", config ? cvo_currency_of(config, cvo_analysis_load_stats(a)) : NULL);
+    summary_obj_uint(&o, "customers", customers);
+    summary_obj_uint(&o, "orders", counts->orders);
+    summary_obj_money(&o, "revenue", counts->revenue_cents);
     summary_records(&o, cvo_analysis_load_stats(a));
     summary_segments(&o, a);
     summary_model(&o, a);
@@ -256,10 +256,10 @@ static void summary_body(cell_buf *b, const cvo_analysis *a, const summary_count
     summary_consent(&o, counts);
     summary_klaviyo(&o, customers, counts);
     if (run != NULL) {
-        obj_key(&o, "run");
+        summary_obj_key(&o, "run");
         run_summary_body(b, run);
     }
-    obj_end(&o);
+    summary_obj_end(&o);
     cell_char(b, '\n');
 }
 

@@ -19,18 +19,18 @@ typedef struct json_obj {
 /* ---- members of an object (summary_json.c) ------------------------------------ */
 
 /* The key of the next member, after a ',' (or the opening '{' for the first). */
-void obj_key(json_obj *o, const char *key);
+void summary_obj_key(json_obj *o, const char *key);
 /* Closes the object: "}" (or "{}" when it has no member). */
-void obj_end(json_obj *o);
+void summary_obj_end(json_obj *o);
 /* One member each: an integer (capped at INT64_MAX), a number (null when not
  * finite), money from cents, a string (null for NULL), true / false, and a
  * day as "YYYY-MM-DD" (null for INT32_MIN). */
-void obj_uint(json_obj *o, const char *key, uint64_t value);
-void obj_number(json_obj *o, const char *key, double value);
-void obj_money(json_obj *o, const char *key, int64_t cents);
-void obj_text(json_obj *o, const char *key, const char *text);
-void obj_bool(json_obj *o, const char *key, bool value);
-void obj_day(json_obj *o, const char *key, int32_t day);
+void summary_obj_uint(json_obj *o, const char *key, uint64_t value);
+void summary_obj_number(json_obj *o, const char *key, double value);
+void summary_obj_money(json_obj *o, const char *key, int64_t cents);
+void summary_obj_text(json_obj *o, const char *key, const char *text);
+void summary_obj_bool(json_obj *o, const char *key, bool value);
+void summary_obj_day(json_obj *o, const char *key, int32_t day);
 
 /* ---- summary.json's members, each a key and its value, added to o ------------- */
 

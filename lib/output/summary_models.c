@@ -9,51 +9,51 @@
 static void fit_params(json_obj *o, const char *key, const cvo_fit *fit, const double *values)
 {
     json_obj params = {o->b, false};
-    obj_key(o, key);
+    summary_obj_key(o, key);
     for (int k = 0; k < fit->nparams && k < 4; k++)
-        obj_number(&params, fit->param_names[k] ? fit->param_names[k] : "?", values[k]);
-    obj_end(&params);
+        summary_obj_number(&params, fit->param_names[k] ? fit->param_names[k] : "?", values[k]);
+    summary_obj_end(&params);
 }
 
 /* One fit as cvo fit --json prints it; null when there is none. */
 static void summary_fit(json_obj *o, const char *key, const cvo_fit *fit)
 {
-    obj_key(o, key);
+    summary_obj_key(o, key);
     if (fit == NULL || fit->nparams <= 0) {
         cell_str(o->b, "null");
         return;
     }
     json_obj f = {o->b, false};
-    obj_text(&f, "model", cvo_model_name(fit->model));
+    summary_obj_text(&f, "model", cvo_model_name(fit->model));
     fit_params(&f, "params", fit, fit->params);
     fit_params(&f, "stderr", fit, fit->std_error);
-    obj_number(&f, "loglik", fit->loglik);
-    obj_uint(&f, "n", fit->n);
-    obj_bool(&f, "converged", fit->converged);
-    obj_uint(&f, "iterations", fit->iterations > 0 ? (uint64_t)fit->iterations : 0);
-    obj_text(&f, "note", fit->note);
+    summary_obj_number(&f, "loglik", fit->loglik);
+    summary_obj_uint(&f, "n", fit->n);
+    summary_obj_bool(&f, "converged", fit->converged);
+    summary_obj_uint(&f, "iterations", fit->iterations > 0 ? (uint64_t)fit->iterations : 0);
+    summary_obj_text(&f, "note", fit->note);
     cvo_fit nbd;
     if (cvo_fit_reduced(fit, &nbd)) { /* only then, so earlier summaries read the same */
-        obj_text(&f, "status", cvo_fit_status_name(fit->status));
+        summary_obj_text(&f, "status", cvo_fit_status_name(fit->status));
         summary_fit(&f, "nbd", &nbd);
     }
-    obj_end(&f);
+    summary_obj_end(&f);
 }
 
 void summary_model(json_obj *o, const cvo_analysis *a)
 {
     json_obj m = {o->b, false};
-    obj_key(o, "model");
-    obj_bool(&m, "ok", cvo_analysis_model_ok(a));
-    obj_text(&m, "note", cvo_analysis_model_note(a));
+    summary_obj_key(o, "model");
+    summary_obj_bool(&m, "ok", cvo_analysis_model_ok(a));
+    summary_obj_text(&m, "note", cvo_analysis_model_note(a));
     summary_fit(&m, "purchase", cvo_analysis_purchase_fit(a));
     summary_fit(&m, "spend", cvo_analysis_spend_fit(a));
-    obj_end(&m);
+    summary_obj_end(&m);
 }
 
 static void obj_series(json_obj *o, const char *key, const double *values, size_t count)
 {
-    obj_key(o, key);
+    summary_obj_key(o, key);
     cell_char(o->b, '[');
     for (size_t i = 0; values != NULL && i < count; i++) {
         if (i > 0)
@@ -68,39 +68,39 @@ static void backtest_bin(cell_buf *b, const cvo_backtest_bin *bin, bool last)
     char label[16];
     json_obj o = {b, false};
     snprintf(label, sizeof label, "%d%s", bin->x, last ? "+" : "");
-    obj_text(&o, "x", label);
-    obj_number(&o, "customers", bin->customers);
-    obj_number(&o, "actual", bin->actual);
-    obj_number(&o, "model", bin->model);
-    obj_number(&o, "naive", bin->naive);
-    obj_end(&o);
+    summary_obj_text(&o, "x", label);
+    summary_obj_number(&o, "customers", bin->customers);
+    summary_obj_number(&o, "actual", bin->actual);
+    summary_obj_number(&o, "model", bin->model);
+    summary_obj_number(&o, "naive", bin->naive);
+    summary_obj_end(&o);
 }
 
 static void backtest_tracking(json_obj *o, const cvo_backtest *bt)
 {
     json_obj t = {o->b, false};
-    obj_key(o, "tracking");
-    obj_uint(&t, "calibration_periods", bt->calibration_periods);
+    summary_obj_key(o, "tracking");
+    summary_obj_uint(&t, "calibration_periods", bt->calibration_periods);
     obj_series(&t, "actual", bt->tracking_actual, bt->periods);
     obj_series(&t, "model", bt->tracking_model, bt->periods);
-    obj_end(&t);
+    summary_obj_end(&t);
 }
 
 /* The backtest as cvo fit --json prints it. */
 static void backtest_object(cell_buf *b, const cvo_backtest *bt)
 {
     json_obj o = {b, false};
-    obj_number(&o, "holdout", bt->holdout);
-    obj_number(&o, "customers", bt->customers);
-    obj_number(&o, "actual", bt->actual_total);
-    obj_number(&o, "model", bt->model_total);
-    obj_number(&o, "naive", bt->naive_total);
-    obj_number(&o, "model_mae", bt->model_mae);
-    obj_number(&o, "naive_mae", bt->naive_mae);
-    obj_number(&o, "model_rmse", bt->model_rmse);
-    obj_number(&o, "naive_rmse", bt->naive_rmse);
-    obj_number(&o, "correlation", bt->model_correlation);
-    obj_key(&o, "by_frequency");
+    summary_obj_number(&o, "holdout", bt->holdout);
+    summary_obj_number(&o, "customers", bt->customers);
+    summary_obj_number(&o, "actual", bt->actual_total);
+    summary_obj_number(&o, "model", bt->model_total);
+    summary_obj_number(&o, "naive", bt->naive_total);
+    summary_obj_number(&o, "model_mae", bt->model_mae);
+    summary_obj_number(&o, "naive_mae", bt->naive_mae);
+    summary_obj_number(&o, "model_rmse", bt->model_rmse);
+    summary_obj_number(&o, "naive_rmse", bt->naive_rmse);
+    summary_obj_number(&o, "correlation", bt->model_correlation);
+    summary_obj_key(&o, "by_frequency");
     cell_char(b, '[');
     for (int i = 0; i < CVO_BACKTEST_BINS; i++) {
         if (i > 0)
@@ -110,45 +110,45 @@ static void backtest_object(cell_buf *b, const cvo_backtest *bt)
     cell_char(b, ']');
     backtest_tracking(&o, bt);
     json_obj season = {b, false};
-    obj_key(&o, "season");
-    obj_bool(&season, "applied", bt->season_applied);
-    obj_number(&season, "model_without_index", bt->model_total_plain);
-    obj_text(&season, "note", bt->season_note);
-    obj_end(&season);
-    obj_end(&o);
+    summary_obj_key(&o, "season");
+    summary_obj_bool(&season, "applied", bt->season_applied);
+    summary_obj_number(&season, "model_without_index", bt->model_total_plain);
+    summary_obj_text(&season, "note", bt->season_note);
+    summary_obj_end(&season);
+    summary_obj_end(&o);
 }
 
 /* A seasonal index: active, its 12 values (null when none), why none. */
 static void season_object(json_obj *o, const char *key, const cvo_season *s)
 {
     json_obj x = {o->b, false};
-    obj_key(o, key);
-    obj_bool(&x, "active", s->active);
+    summary_obj_key(o, key);
+    summary_obj_bool(&x, "active", s->active);
     if (s->active)
         obj_series(&x, "index", s->index, 12);
     else {
-        obj_key(&x, "index");
+        summary_obj_key(&x, "index");
         cell_str(o->b, "null");
     }
-    obj_text(&x, "note", s->note);
-    obj_end(&x);
+    summary_obj_text(&x, "note", s->note);
+    summary_obj_end(&x);
 }
 
 void summary_backtest(json_obj *o, const cvo_analysis *a)
 {
     const cvo_backtest *bt = cvo_analysis_backtest(a);
-    obj_day(o, "calibration_end", cvo_analysis_calibration_end(a));
-    obj_key(o, "backtest");
+    summary_obj_day(o, "calibration_end", cvo_analysis_calibration_end(a));
+    summary_obj_key(o, "backtest");
     if (bt != NULL)
         backtest_object(o->b, bt);
     else
         cell_str(o->b, "null");
-    obj_text(o, "backtest_note", cvo_analysis_backtest_note(a));
+    summary_obj_text(o, "backtest_note", cvo_analysis_backtest_note(a));
     json_obj seasons = {o->b, false};
-    obj_key(o, "seasonal_index");
+    summary_obj_key(o, "seasonal_index");
     season_object(&seasons, "predictions", cvo_analysis_season(a, false));
     season_object(&seasons, "backtest", cvo_analysis_season(a, true));
-    obj_end(&seasons);
+    summary_obj_end(&seasons);
 }
 
 /* One candidate of the model choice: its calibration fit and holdout errors. */
@@ -157,42 +157,42 @@ static void choice_candidate(cell_buf *b, const cvo_model_choice *c, int i)
     json_obj o = {b, false};
     const cvo_choice_metrics *m = &c->metrics[i];
     bool tested = isfinite(m->mae);
-    obj_text(&o, "model", cvo_model_name(c->models[i]));
-    obj_bool(&o, "chosen", i == c->chosen);
-    obj_bool(&o, "backtested", tested);
-    obj_text(&o, "fit", tested ? cvo_fit_status_name(c->fits[i].status) : "");
-    obj_text(&o, "note", c->notes[i]);
-    obj_number(&o, "calibration_loglik", tested ? c->fits[i].loglik : NAN);
-    obj_number(&o, "actual_per_customer", m->actual);
-    obj_number(&o, "predicted_per_customer", m->predicted);
-    obj_number(&o, "mae", m->mae);
-    obj_number(&o, "rmse", m->rmse);
-    obj_number(&o, "correlation", m->correlation);
-    obj_number(&o, "log_score", m->log_score);
-    obj_number(&o, "log_score_se", m->log_score_se);
-    obj_end(&o);
+    summary_obj_text(&o, "model", cvo_model_name(c->models[i]));
+    summary_obj_bool(&o, "chosen", i == c->chosen);
+    summary_obj_bool(&o, "backtested", tested);
+    summary_obj_text(&o, "fit", tested ? cvo_fit_status_name(c->fits[i].status) : "");
+    summary_obj_text(&o, "note", c->notes[i]);
+    summary_obj_number(&o, "calibration_loglik", tested ? c->fits[i].loglik : NAN);
+    summary_obj_number(&o, "actual_per_customer", m->actual);
+    summary_obj_number(&o, "predicted_per_customer", m->predicted);
+    summary_obj_number(&o, "mae", m->mae);
+    summary_obj_number(&o, "rmse", m->rmse);
+    summary_obj_number(&o, "correlation", m->correlation);
+    summary_obj_number(&o, "log_score", m->log_score);
+    summary_obj_number(&o, "log_score_se", m->log_score_se);
+    summary_obj_end(&o);
 }
 
 /* "model_choice": which purchase model was used and why, with every candidate. */
 void summary_model_choice(json_obj *o, const cvo_analysis *a)
 {
     const cvo_model_choice *c = cvo_analysis_model_choice(a);
-    obj_key(o, "model_choice");
+    summary_obj_key(o, "model_choice");
     if (c == NULL) {
         cell_str(o->b, "null");
         return;
     }
     json_obj m = {o->b, false};
-    obj_text(&m, "chosen", c->chosen >= 0 ? cvo_model_name(c->models[c->chosen]) : "");
-    obj_bool(&m, "forced", c->forced);
-    obj_text(&m, "criterion",
+    summary_obj_text(&m, "chosen", c->chosen >= 0 ? cvo_model_name(c->models[c->chosen]) : "");
+    summary_obj_bool(&m, "forced", c->forced);
+    summary_obj_text(&m, "criterion",
              "holdout log score per customer; within 2 standard errors, holdout mean absolute "
              "error per customer; then the simpler model");
-    obj_number(&m, "score_z", CVO_CHOICE_SCORE_Z);
-    obj_number(&m, "customers", (double)c->customers);
-    obj_number(&m, "compared", (double)c->compared);
-    obj_text(&m, "reason", c->reason);
-    obj_key(&m, "candidates");
+    summary_obj_number(&m, "score_z", CVO_CHOICE_SCORE_Z);
+    summary_obj_number(&m, "customers", (double)c->customers);
+    summary_obj_number(&m, "compared", (double)c->compared);
+    summary_obj_text(&m, "reason", c->reason);
+    summary_obj_key(&m, "candidates");
     cell_char(o->b, '[');
     for (int i = 0; i < CVO_CHOICE_MODELS; i++) {
         if (i > 0)
@@ -200,26 +200,26 @@ void summary_model_choice(json_obj *o, const cvo_analysis *a)
         choice_candidate(o->b, c, i);
     }
     cell_char(o->b, ']');
-    obj_end(&m);
+    summary_obj_end(&m);
 }
 
 /* "spend_backtest": Gamma-Gamma on the calibration part against the holdout. */
 void summary_spend_backtest(json_obj *o, const cvo_analysis *a)
 {
     const cvo_spend_backtest *sp = cvo_analysis_spend_backtest(a);
-    obj_key(o, "spend_backtest");
+    summary_obj_key(o, "spend_backtest");
     if (sp == NULL) {
         cell_str(o->b, "null");
         return;
     }
     json_obj m = {o->b, false};
-    obj_number(&m, "customers", sp->customers);
-    obj_number(&m, "actual_total", sp->actual_total);
-    obj_number(&m, "predicted_total", sp->predicted_total);
-    obj_number(&m, "mae", sp->mae);
-    obj_number(&m, "repeat_buyers", sp->repeat_buyers);
-    obj_number(&m, "frequency_spend_correlation", sp->correlation);
-    obj_bool(&m, "correlation_warned", sp->correlation_warned);
-    obj_text(&m, "correlation_note", sp->correlation_note);
-    obj_end(&m);
+    summary_obj_number(&m, "customers", sp->customers);
+    summary_obj_number(&m, "actual_total", sp->actual_total);
+    summary_obj_number(&m, "predicted_total", sp->predicted_total);
+    summary_obj_number(&m, "mae", sp->mae);
+    summary_obj_number(&m, "repeat_buyers", sp->repeat_buyers);
+    summary_obj_number(&m, "frequency_spend_correlation", sp->correlation);
+    summary_obj_bool(&m, "correlation_warned", sp->correlation_warned);
+    summary_obj_text(&m, "correlation_note", sp->correlation_note);
+    summary_obj_end(&m);
 }
