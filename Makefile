@@ -60,7 +60,9 @@ REPORT_PKGS  := chromium=chromium
 DUCKDB_PKGS  := nodejs=node npm=npm
 TTY_PKGS     := bsdutils=script
 INSTALL_PKGS := binutils=readelf pkg-config=pkg-config
-CHECK_PKGS   := $(REPORT_PKGS) $(DUCKDB_PKGS) $(TTY_PKGS) $(INSTALL_PKGS)
+# the compiled time zones: cvo pull shopify reads the shop's, test_tz all of them
+TZ_PKGS      := tzdata
+CHECK_PKGS   := $(REPORT_PKGS) $(DUCKDB_PKGS) $(TTY_PKGS) $(INSTALL_PKGS) $(TZ_PKGS)
 CHECK_FIRST  := $(if $(filter check,$(MAKECMDGOALS)),check-deps)
 check-deps: deps
 	@./.ci/deps.sh $(CHECK_PKGS)
@@ -165,6 +167,7 @@ check: unit golden fuzz-replay man-examples duckdb-ntile push-check pull-check k
 	@./tests/summary.sh $(BUILD)/results
 
 unit: $(TESTS) | $(CHECK_FIRST)
+	@./.ci/deps.sh $(TZ_PKGS)
 	@mkdir -p $(BUILD)/results
 	@./tests/run_unit.sh $(BUILD)/results $(TESTS)
 
@@ -211,6 +214,7 @@ push-check: $(CVO) $(PUSH_DRIVER) | $(CHECK_FIRST)
 	@./tests/push_check.sh $(BUILD)/results $(CVO) $(PUSH_DRIVER)
 
 pull-check: $(CVO) | $(CHECK_FIRST)
+	@./.ci/deps.sh $(TZ_PKGS)
 	@mkdir -p $(BUILD)/results
 	@./tests/pull_check.sh $(BUILD)/results $(CVO)
 

@@ -171,11 +171,13 @@ int cmd_pull(int argc, char **argv)
         cli_parse(argc, argv, specs, SPEC_COUNT, &args,
                   "cvo pull shopify --shop NAME.myshopify.com -o FILE [--since DATE | --full]",
                   "Pulls the store's orders through Shopify's GraphQL Admin API (bulk\n"
-                  "operations) into FILE, in the columns of Shopify's order export: the\n"
-                  "first pull takes every order, later ones the orders updated since the\n"
-                  "last pull, and every [shopify] full_every_days a full pull drops the\n"
-                  "orders deleted at Shopify. The access token comes from\n"
-                  "CVO_SHOPIFY_TOKEN; it needs read_orders and read_all_orders.");
+                  "operations) into FILE, in the columns of Shopify's order export and,\n"
+                  "as in the export, with times in the shop's time zone (the tzdata\n"
+                  "package must be installed): the first pull takes every order, later\n"
+                  "ones the orders updated since the last pull, and every [shopify]\n"
+                  "full_every_days a full pull drops the orders deleted at Shopify. The\n"
+                  "access token comes from CVO_SHOPIFY_TOKEN; it needs read_orders and\n"
+                  "read_all_orders.");
     if (code >= 0)
         return code;
     pull_job j = {.args = &args};

@@ -2131,7 +2131,10 @@ typedef struct cvo_shopify_pull_result {
 
 /* Checks the token's scopes (read_orders needed; without read_all_orders a warning:
  * Shopify shows only the last 60 days, and a full pull keeps the previous file's older
- * orders), starts a bulk query of the orders updated since the watermark (all orders
+ * orders), asks for the shop's time zone (shop.ianaTimezone, read from the system's
+ * zoneinfo: every time is written in it, as the export writes them; the watermark and
+ * the query's updated_at filter stay in UTC), starts a bulk query of the orders
+ * updated since the watermark (all orders
  * for a full pull; when a bulk query of the app is already running, waits for it
  * first), polls it every poll_seconds for up to wait_minutes, downloads its JSONL
  * result (through transport->receive when set), and writes to out the previous
@@ -2140,9 +2143,11 @@ typedef struct cvo_shopify_pull_result {
  * at. GraphQL throttling (THROTTLED, or HTTP 429) waits as the answer's cost and
  * restore rate say, up to [push] tries. Results in *result. Errors:
  * CVO_ERR_ARGUMENT (settings; a previous file of another shop), CVO_ERR_IO /
- * CVO_ERR_FORMAT (a previous file cvo did not write), CVO_ERR_REMOTE (refused, a
- * missing scope, still throttled after every try, the bulk operation failed, was
- * cancelled or did not finish in time; the message says which), CVO_ERR_WRITE,
+ * CVO_ERR_FORMAT (a previous file cvo did not write; the shop's time zone is not
+ * installed or unreadable: the message names it and says to install tzdata),
+ * CVO_ERR_REMOTE (refused, a missing scope, no zone name in shop.ianaTimezone, still
+ * throttled after every try, the bulk operation failed, was cancelled or did not
+ * finish in time; the message says which), CVO_ERR_WRITE,
  * CVO_ERR_LIMIT, CVO_ERR_NOMEM. */
 CVO_API CVO_NODISCARD cvo_status cvo_shopify_pull(cvo_ctx *ctx,
                                                   const cvo_shopify_pull_options *options,

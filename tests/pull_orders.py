@@ -5,14 +5,18 @@ pulled CSV holds exactly its orders, computed here independently of cvo.
     pull_orders.py make STORE N          N orders (seeded), updated in 2025
     pull_orders.py change STORE ADD UPD  ADD new orders and UPD updated ones, updated now
     pull_orders.py delete STORE ID...    orders deleted at Shopify
-    pull_orders.py compare STORE CSV     exit 0 when CSV holds every order of STORE once,
-                                         with its fields and line items, and nothing else
+    pull_orders.py compare STORE CSV ZONE
+                                         exit 0 when CSV holds every order of STORE once,
+                                         with its fields and line items, and nothing else;
+                                         times in ZONE (the shop's, an IANA name) as the
+                                         export writes them, by Python's zoneinfo
 """
 import csv
 import datetime
 import json
 import random
 import sys
+import zoneinfo
 
 STATUSES = ["PAID", "PAID", "PAID", "PARTIALLY_REFUNDED", "REFUNDED", "PENDING", "VOIDED"]
 PRODUCTS = [("Linen shirt - M", "LS-M", "49.00"), ("Canvas tote", "CT-1", "12.50"),
@@ -20,14 +24,33 @@ PRODUCTS = [("Linen shirt - M", "LS-M", "49.00"), ("Canvas tote", "CT-1", "12.50
             ('Mug "Morning", blue', None, "9.90")]
 
 
+# The first orders are placed near midnight in New York and in Kolkata, and at New
+# York's changes of 2025: their local day is not their UTC day, and the last two of
+# November sort one way by instant and the other by their local text (01:30 EDT is
+# before 01:10 EST).
+EDGES = ["2025-03-15T03:30:00Z",  # New York 2025-03-14 23:30:00 -0400
+         "2025-03-15T04:10:00Z",  # New York 2025-03-15 00:10:00 -0400
+         "2025-06-10T18:29:59Z",  # Kolkata 2025-06-10 23:59:59 +0530
+         "2025-06-10T18:30:00Z",  # Kolkata 2025-06-11 00:00:00 +0530
+         "2025-03-09T06:59:59Z",  # New York 2025-03-09 01:59:59 -0500
+         "2025-03-09T07:00:00Z",  # New York 2025-03-09 03:00:00 -0400
+         "2025-11-02T05:30:00Z",  # New York 2025-11-02 01:30:00 -0400
+         "2025-11-02T06:10:00Z"]  # New York 2025-11-02 01:10:00 -0500
+
+
 def utc(ts):
     return datetime.datetime.fromtimestamp(ts, datetime.timezone.utc).strftime(
         "%Y-%m-%dT%H:%M:%SZ")
 
 
-def csv_time(iso):
-    d = datetime.datetime.strptime(iso, "%Y-%m-%dT%H:%M:%SZ")
-    return d.strftime("%Y-%m-%d %H:%M:%S +0000")
+def parse_utc(iso):
+    return datetime.datetime.strptime(iso, "%Y-%m-%dT%H:%M:%SZ").replace(
+        tzinfo=datetime.timezone.utc)
+
+
+def csv_time(iso, zone):
+    """Shopify's export form: the shop's local time and the offset then in force."""
+    return parse_utc(iso).astimezone(zoneinfo.ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M:%S %z")
 
 
 def new_order(rng, number, created, updated):
@@ -47,6 +70,8 @@ def new_order(rng, number, created, updated):
             "refunded": "10.00" if status == "PARTIALLY_REFUNDED" else
                         "%.2f" % subtotal if status == "REFUNDED" else "0.0",
             "cancelledAt": utc(updated) if status == "VOIDED" else None,
+            "fulfilledAt": utc(created + 60 * (5 + number % 50))
+                           if status in ("PAID", "PARTIALLY_REFUNDED") else None,
             "country": rng.choice(["FR", "US", "DE", None]),
             "codes": rng.choice([[], [], ["WELCOME10"], ["VIP", "SPRING"]]),
             "marketing": rng.choice(["SUBSCRIBED", "NOT_SUBSCRIBED"]), "lines": lines}
@@ -58,6 +83,8 @@ def make(path, n):
     orders = []
     for i in range(1, n + 1):
         created = base + i * 86400 * 2 + rng.randint(0, 86399)
+        if i <= len(EDGES):  # after the draw, so the other orders stay as they were
+            created = parse_utc(EDGES[i - 1]).timestamp()
         orders.append(new_order(rng, i, created, created + rng.randint(0, 86400 * 30)))
     rng.shuffle(orders)  # the store's order is not the export's
     save(path, orders)
@@ -91,12 +118,13 @@ def delete(path, ids):
     save(path, [o for o in load(path) if str(o["id"]) not in ids])
 
 
-def expected_rows(o):
+def expected_rows(o, zone):
     """The rows an order must have: (column -> value) per row, independently built."""
     first = {"Name": o["name"], "Email": o["email"], "Financial Status": o["financial"].lower(),
              "Currency": o["currency"], "Subtotal": o["subtotal"],
-             "Refunded Amount": o["refunded"], "Created at": csv_time(o["createdAt"]),
-             "Cancelled at": csv_time(o["cancelledAt"]) if o["cancelledAt"] else "",
+             "Refunded Amount": o["refunded"], "Created at": csv_time(o["createdAt"], zone),
+             "Cancelled at": csv_time(o["cancelledAt"], zone) if o["cancelledAt"] else "",
+             "Fulfilled at": csv_time(o["fulfilledAt"], zone) if o.get("fulfilledAt") else "",
              "Discount Code": ", ".join(o["codes"]), "Id": str(o["id"]),
              "Customer ID": str(o["customer"]), "Billing Country": o["country"] or "",
              "Shipping Country": o["country"] or "",
@@ -106,7 +134,7 @@ def expected_rows(o):
         row = dict(first) if k == 0 else {
             "Name": o["name"], "Email": o["email"], "Created at": first["Created at"],
             "Customer ID": first["Customer ID"], "Financial Status": "", "Subtotal": "",
-            "Id": "", "Currency": ""}
+            "Id": "", "Currency": "", "Cancelled at": "", "Fulfilled at": ""}
         if line:
             row.update({"Lineitem name": line["name"], "Lineitem sku": line["sku"] or "",
                         "Lineitem quantity": str(line["quantity"]),
@@ -115,7 +143,7 @@ def expected_rows(o):
     return rows
 
 
-def compare(store, path):
+def compare(store, path, zone):
     orders = {o["name"]: o for o in load(store)}
     with open(path, newline="") as f:
         got = list(csv.DictReader(f))
@@ -131,7 +159,7 @@ def compare(store, path):
         problems.append("orders missing: %s; orders not at Shopify: %s" % (
             sorted(set(orders) - set(by_name)), sorted(set(by_name) - set(orders))))
     for name in sorted(set(by_name) & set(orders)):
-        want = expected_rows(orders[name])
+        want = expected_rows(orders[name], zone)
         rows = by_name[name]
         if len(rows) != len(want):
             problems.append("%s: %d rows, expected %d" % (name, len(rows), len(want)))
@@ -141,8 +169,9 @@ def compare(store, path):
                 if row[column] != value:
                     problems.append("%s row %d: %s is %r, expected %r" % (
                         name, k + 1, column, row[column], value))
-    created = [r["Created at"] for r in got if r["Id"]]
-    if created != sorted(created):
+    created = [datetime.datetime.strptime(r["Created at"], "%Y-%m-%d %H:%M:%S %z").timestamp()
+               for r in got if r["Id"]]
+    if created != sorted(created):  # by instant: the local text repeats an hour in autumn
         problems.append("orders are not sorted by Created at")
     for p in problems[:20]:
         print("compare: " + p, file=sys.stderr)
@@ -160,7 +189,7 @@ def main():
     elif command == "delete":
         delete(sys.argv[2], set(sys.argv[3:]))
     elif command == "compare":
-        return compare(sys.argv[2], sys.argv[3])
+        return compare(sys.argv[2], sys.argv[3], sys.argv[4])
     return 0
 
 

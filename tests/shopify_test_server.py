@@ -5,6 +5,8 @@ tests/pull_check.sh: the bulk-operation protocol of cvo pull shopify.
 POST /admin/api/<version>/graphql.json needs X-Shopify-Access-Token (else 401 with
 Shopify's error body) and a JSON body {query, variables}. It answers:
   currentAppInstallation { accessScopes }  the scopes of --scopes
+  shop { ianaTimezone }                    the shop's time zone, --zone (any text: a zone
+                                           the machine lacks, or not a zone name at all)
   bulkOperationRunQuery(query:)            a new operation CREATED (its filter
                                            updated_at:>='...' read from the query), or with
                                            --busy first a userError OPERATION_IN_PROGRESS
@@ -22,7 +24,8 @@ read at each bulk query). Each request is logged as one JSON line in --log.
 Standard library only; exits by itself after --timeout seconds.
 
     shopify_test_server.py --port-file F --log F --store F --token T
-                           [--scopes a,b] [--busy] [--fail CODE] [--throttle N] [--timeout S]
+                           [--scopes a,b] [--zone NAME] [--busy] [--fail CODE] [--throttle N]
+                           [--timeout S]
 """
 import argparse
 import datetime
@@ -160,6 +163,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
             scopes = [{"handle": h} for h in st.args.scopes.split(",") if h]
             return {"data": {"currentAppInstallation": {"accessScopes": scopes}},
                     "extensions": {"cost": COST}}
+        if "ianaTimezone" in query:
+            st.log({"kind": "zone"})
+            return {"data": {"shop": {"ianaTimezone": st.args.zone}},
+                    "extensions": {"cost": COST}}
         if "bulkOperationRunQuery" in query:
             return self.run_query(st, variables.get("query", ""))
         if "currentBulkOperation" in query:
@@ -249,6 +256,7 @@ def main():
     p.add_argument("--store", required=True)
     p.add_argument("--token", required=True)
     p.add_argument("--scopes", default="read_orders,read_all_orders")
+    p.add_argument("--zone", default="America/New_York")
     p.add_argument("--busy", action="store_true")
     p.add_argument("--fail", default="")
     p.add_argument("--throttle", type=int, default=0)

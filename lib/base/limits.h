@@ -34,5 +34,7 @@
 #define CVO_MAX_OPPORTUNITIES 10000
 /* cvo pull shopify: orders of one pull and its previous file together. */
 #define CVO_MAX_PULL_ORDERS 50000000u
+/* One compiled time zone (TZif) file; tzdata's largest are a few kilobytes. */
+#define CVO_MAX_ZONE_FILE_BYTES (1u << 20)
 
 #endif

@@ -233,12 +233,20 @@ void shop_time_iso(int64_t seconds, char *out)
     snprintf(out, 21, "%04d-%02d-%02dT%02d:%02d:%02dZ", y, mo, d, h, mi, s);
 }
 
-/* The export's form, in UTC: "2025-10-07 07:50:26 +0000" (out: 26 bytes). */
-static void time_csv(int64_t seconds, char *out)
+/* The export's form, local time in zone with the offset then in force:
+ * "2025-10-07 09:50:26 +0200" (out: 26 bytes). cvo takes an order's day from
+ * the local date, so it falls on the shop's day as in an export. An offset with
+ * seconds (local mean time, before about 1900) is cut to whole minutes in both
+ * parts, so the text still names the exact instant. */
+static void time_csv(const tz_zone *zone, int64_t seconds, char *out)
 {
+    int32_t offset = tz_offset(zone, seconds);
+    offset -= offset % 60;
+    unsigned minutes = (unsigned)(offset < 0 ? -offset : offset) / 60 % (100 * 60); /* tz: < 26 h */
     int y, mo, d, h, mi, s;
-    civil_of(seconds, &y, &mo, &d, &h, &mi, &s);
-    snprintf(out, 26, "%04d-%02d-%02d %02d:%02d:%02d +0000", y, mo, d, h, mi, s);
+    civil_of(seconds + offset, &y, &mo, &d, &h, &mi, &s);
+    snprintf(out, 26, "%04d-%02d-%02d %02d:%02d:%02d %c%02u%02u", y, mo, d, h, mi, s,
+             offset < 0 ? '-' : '+', minutes / 60, minutes % 60);
 }
 
 /* ---- ids ---------------------------------------------------------------------------- */
@@ -303,7 +311,7 @@ static void lower_copy(const char *text, char *out, size_t cap)
 }
 
 /* A DateTime field in the export's form, "" when absent; false when malformed. */
-static bool time_field(json_t *node, const char *path, char *out)
+static bool time_field(const tz_zone *zone, json_t *node, const char *path, char *out)
 {
     const char *text = jsonread_text(node, path);
     int64_t seconds;
@@ -312,7 +320,7 @@ static bool time_field(json_t *node, const char *path, char *out)
         return true;
     if (!shop_time_parse(text, &seconds))
         return false;
-    time_csv(seconds, out);
+    time_csv(zone, seconds, out);
     return true;
 }
 
@@ -328,7 +336,7 @@ static void emit_row(cell_buf *b, const char *const *cells)
 }
 
 /* The earliest fulfillment, "" when none (a plain list on the order). */
-static bool first_fulfilled(json_t *node, char *out)
+static bool first_fulfilled(const tz_zone *zone, json_t *node, char *out)
 {
     json_t *list = json_object_get(node, "fulfillments");
     int64_t best = INT64_MAX;
@@ -345,7 +353,7 @@ static bool first_fulfilled(json_t *node, char *out)
     }
     out[0] = '\0';
     if (best != INT64_MAX)
-        time_csv(best, out);
+        time_csv(zone, best, out);
     return true;
 }
 
@@ -373,11 +381,12 @@ typedef struct order_cells {
     char codes[512], customer_id[24], id[24], n[8][40], line_n[3][40];
 } order_cells;
 
-static bool fill_order(json_t *node, int64_t id, order_cells *c)
+static bool fill_order(const tz_zone *zone, json_t *node, int64_t id, order_cells *c)
 {
     memset(c->cell, 0, sizeof c->cell);
-    if (!time_field(node, "createdAt", c->created) || c->created[0] == '\0' ||
-        !time_field(node, "cancelledAt", c->cancelled) || !first_fulfilled(node, c->fulfilled))
+    if (!time_field(zone, node, "createdAt", c->created) || c->created[0] == '\0' ||
+        !time_field(zone, node, "cancelledAt", c->cancelled) ||
+        !first_fulfilled(zone, node, c->fulfilled))
         return false;
     const char *email = jsonread_text(node, "email");
     if (email == NULL || email[0] == '\0')
@@ -442,7 +451,7 @@ static void fill_line(json_t *line, order_cells *c, bool first)
 static cvo_status render(shop_table *t, pulled *p, int64_t *created)
 {
     order_cells c;
-    if (!fill_order(p->node, p->id, &c))
+    if (!fill_order(t->zone, p->node, p->id, &c))
         return ctx_fail(t->ctx, CVO_ERR_FORMAT,
                         "shopify: result: order %lld has no name or a malformed date",
                         (long long)p->id);
@@ -778,33 +787,73 @@ static size_t rows_in(const char *text, size_t len)
     return rows;
 }
 
+/* The time columns written (ascending: rows are copied between them). */
+static const int time_columns[] = {COL_FULFILLED_AT, COL_CREATED, COL_CANCELLED};
+
+/* One row of the previous file with its times in t->zone: the row's own bytes
+ * with only the times replaced (cvo wrote them, so they parse; one that does
+ * not stays as it was). */
+static void rezone_row(shop_table *t, const csv_record *r, cell_buf *b)
+{
+    size_t copied = 0;
+    for (size_t i = 0; i < sizeof time_columns / sizeof *time_columns; i++) {
+        const csv_field *f =
+            (uint32_t)time_columns[i] < r->stored ? &r->fields[time_columns[i]] : NULL;
+        char text[40], local[26];
+        int64_t at;
+        if (f == NULL || f->needs_unescape || f->len == 0 || f->len >= sizeof text)
+            continue;
+        memcpy(text, f->ptr, f->len);
+        text[f->len] = '\0';
+        if (!shop_time_parse(text, &at))
+            continue;
+        time_csv(t->zone, at, local);
+        size_t start = (size_t)(f->ptr - r->raw);
+        cell_raw(b, r->raw + copied, start - copied);
+        cell_str(b, local);
+        copied = start + f->len;
+    }
+    cell_raw(b, r->raw + copied, r->raw_len - copied);
+    cell_char(b, '\n');
+}
+
+static void write_previous(shop_table *t, const shop_order *o, csv_scanner *scanner, cell_buf *b)
+{
+    csv_record r;
+    size_t pos = o->offset;
+    csv_init(scanner, ',', 1);
+    while (csv_next(scanner, t->previous_text, o->offset + o->len, &pos, true, &r) == CSV_RECORD)
+        rezone_row(t, &r, b);
+}
+
 cvo_status shop_write(shop_table *t, const shop_merge *merge, FILE *out,
                       cvo_shopify_pull_result *result)
 {
     decide(t, merge, result);
     if (t->count > 1)
         qsort(t->orders, t->count, sizeof *t->orders, by_created);
-    cell_buf head;
-    cell_buf_init(&head, t->ctx);
+    cell_buf b;
+    cell_buf_init(&b, t->ctx);
     for (int c = 0; c < COL_COUNT; c++) {
         if (c > 0)
-            cell_char(&head, ',');
-        cell_csv_text(&head, column_names[c]);
+            cell_char(&b, ',');
+        cell_csv_text(&b, column_names[c]);
     }
-    cell_char(&head, '\n');
-    cvo_status status = cell_flush(&head, out);
-    cell_buf_free(&head);
+    cell_char(&b, '\n');
+    csv_scanner scanner;
+    cvo_status status = CVO_OK;
     for (size_t i = 0; status == CVO_OK && i < t->count; i++) {
         const shop_order *o = &t->orders[i];
         if (o->dropped)
             continue;
         const char *text = (o->pulled ? t->pulled_text.data : t->previous_text) + o->offset;
-        if (fwrite(text, 1, o->len, out) != o->len)
-            status = ctx_fail(t->ctx, CVO_ERR_WRITE, "write error: %s", strerror(errno));
+        if (o->pulled)
+            cell_raw(&b, text, o->len);
+        else
+            write_previous(t, o, &scanner, &b);
+        status = cell_flush_some(&b, out);
         result->orders_written++;
         result->rows_written += rows_in(text, o->len);
     }
-    if (status == CVO_OK && fflush(out) != 0)
-        status = ctx_fail(t->ctx, CVO_ERR_WRITE, "write error: %s", strerror(errno));
-    return status;
+    return cell_finish(&b, out, status);
 }

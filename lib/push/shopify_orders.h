@@ -2,12 +2,14 @@
  * export: the JSONL of a bulk operation (orders, then their line items as child
  * lines naming their order in __parentId) turned into rows, the previous pull's
  * file read back order by order, and the two merged by order id: a pulled order
- * replaces every earlier row of itself, so no order is ever written twice. */
+ * replaces every earlier row of itself, so no order is ever written twice. Every
+ * time is written in the shop's time zone, as the export writes it. */
 #ifndef CVO_PUSH_SHOPIFY_ORDERS_H
 #define CVO_PUSH_SHOPIFY_ORDERS_H
 
 #include "base/ctx.h"
 #include "cvo.h"
+#include "io/tz.h"
 #include "output/cells.h"
 
 #include <stdbool.h>
@@ -25,6 +27,8 @@ typedef struct shop_order {
 
 typedef struct shop_table {
     cvo_ctx *ctx;
+    const tz_zone *zone;  /* the shop's time zone (not owned): set before reading the
+                             JSONL or writing */
     cell_buf pulled_text; /* the rows of the pulled orders */
     char *previous_text;  /* the previous file, whole */
     size_t previous_len;
@@ -53,7 +57,9 @@ typedef struct shop_merge {
 } shop_merge;
 
 /* Merges and writes the header and every kept order, sorted by Created at then
- * id; fills the order counts of *result. CVO_ERR_WRITE, CVO_ERR_NOMEM. */
+ * id; the times of the previous file's orders are written again in t->zone (an
+ * earlier pull may have written them in UTC, or the shop may have moved). Fills
+ * the order counts of *result. CVO_ERR_WRITE, CVO_ERR_NOMEM. */
 cvo_status shop_write(shop_table *t, const shop_merge *merge, FILE *out,
                       cvo_shopify_pull_result *result) CVO_MUST_USE;
 

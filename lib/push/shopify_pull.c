@@ -1,10 +1,12 @@
 /* shopify_pull.c - cvo pull shopify over the GraphQL Admin API: the token's
- * scopes, one bulk query of the orders (waiting out one already running), its
+ * scopes, the shop's time zone (the times are written in it, as the export
+ * does), one bulk query of the orders (waiting out one already running), its
  * polling, the download of its JSONL result, the merge with the previous pull
  * (shopify_orders.c) and the state kept beside the output. The token goes only
  * into the X-Shopify-Access-Token header of requests to the shop, never to the
  * download host and never into a message. */
 #include "io/datetime.h"
+#include "io/tz.h"
 #include "push/jsonread.h"
 #include "push/session.h"
 #include "push/shopify_orders.h"
@@ -54,6 +56,8 @@ static const char current_query[] =
 
 static const char scopes_query[] = "{ currentAppInstallation { accessScopes { handle } } }";
 
+static const char zone_query[] = "{ shop { ianaTimezone } }";
+
 typedef struct puller {
     cvo_ctx *ctx;
     const cvo_shopify_pull_options *o;
@@ -64,6 +68,7 @@ typedef struct puller {
     char url[URL_MAX + 64]; /* the GraphQL endpoint */
     char header[TOKEN_MAX + 40];
     double poll_s, wait_s;
+    tz_zone *zone;      /* the shop's, from shop.ianaTimezone */
     int64_t op_created; /* the bulk operation's createdAt */
     char op_id[128];
     char download[4096]; /* its url, "" when it has no result */
@@ -360,6 +365,44 @@ static cvo_status check_scopes(puller *p)
         session_say(&p->session, CVO_PUSH_PROGRESS,
                     "scopes read_orders and read_all_orders granted");
     return CVO_OK;
+}
+
+/* ---- the shop's time zone ---------------------------------------------------------------- */
+
+/* tz_load's message turned into the pull's: a name that is not a zone name is
+ * Shopify's answer at fault; a zone that cannot be read is this machine's (the name
+ * passed tz_load's check, so it is safe to print). */
+static cvo_status zone_failed(puller *p, cvo_status status, const char *name)
+{
+    char why[CVO_MESSAGE_BYTES / 2];
+    snprintf(why, sizeof why, "%s", cvo_ctx_message(p->ctx));
+    if (status == CVO_ERR_ARGUMENT)
+        return ctx_fail(p->ctx, CVO_ERR_REMOTE, "shopify: shop.ianaTimezone: %s; nothing written",
+                        why);
+    return ctx_fail(p->ctx, status,
+                    "shopify: the shop's time zone %s cannot be loaded (%s): install or update "
+                    "tzdata (apt-get install tzdata); nothing written",
+                    name, why);
+}
+
+/* Loads the shop's zone: Shopify's API gives times in UTC, its export in the
+ * shop's local time, and cvo takes an order's day from the local date. Never
+ * falls back to UTC: days would move. */
+static cvo_status load_zone(puller *p)
+{
+    json_t *root;
+    CVO_TRY(graphql(p, "shop time zone", zone_query, NULL, &root));
+    const char *name = jsonread_text(root, "data.shop.ianaTimezone");
+    cvo_status status;
+    if (name == NULL || name[0] == '\0')
+        status = ctx_fail(p->ctx, CVO_ERR_REMOTE,
+                          "shopify: the answer holds no shop.ianaTimezone; nothing written");
+    else if ((status = tz_load(p->ctx, NULL, name, &p->zone)) != CVO_OK)
+        status = zone_failed(p, status, name);
+    else
+        session_say(&p->session, CVO_PUSH_PROGRESS, "shop time zone %s", name);
+    json_decref(root);
+    return status;
 }
 
 /* ---- the bulk operation ------------------------------------------------------------------ */
@@ -660,6 +703,8 @@ static cvo_status pull_into(puller *p, shop_table *t, FILE *out)
     int64_t from = INT64_MIN;
     CVO_TRY(choose_mode(p, have_previous, &from));
     CVO_TRY(check_scopes(p));
+    CVO_TRY(load_zone(p));
+    t->zone = p->zone;
     CVO_TRY(start(p, from));
     CVO_TRY(poll(p));
     FILE *jsonl = tmpfile();
@@ -702,6 +747,7 @@ cvo_status cvo_shopify_pull(cvo_ctx *ctx, const cvo_shopify_pull_options *option
     if (status == CVO_OK)
         status = pull_into(&p, &t, out);
     shop_table_free(&t);
+    tz_free(ctx, p.zone);
     window_free(&p.window, ctx);
     memset(p.header, 0, sizeof p.header); /* held the token */
     return status;
