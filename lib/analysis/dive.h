@@ -63,4 +63,14 @@ struct cvo_dive {
  * on failure every out[by] is NULL. Errors as cvo_dive_compute. */
 cvo_status dive_compute_all(cvo_ctx *ctx, const dive_input *in, cvo_dive *out[CVO_DIVE_BY__COUNT]);
 
+/* dive_adjust.c: the first-order value adjustment, once in->figures hold every
+ * customer's own figures. */
+
+/* Each year_counts customer's stratum, the quintile of their first_value, and
+ * the cuts into in->value_cuts. CVO_ENOMEM. */
+cvo_status dive_stratify(cvo_ctx *ctx, dive_input *in);
+/* Each year_counts customer's fitted figures, from the regression of their cell
+ * (category set, else main category, x quintile). CVO_ENOMEM. */
+cvo_status dive_fit_cells(cvo_ctx *ctx, dive_input *in);
+
 #endif

@@ -1,6 +1,7 @@
 /* covariates.c - static covariates in BG/NBD and Pareto/NBD (CLVTools'
- * parametrisation, see cvo.h): the covariate matrix, its maximum-likelihood fit
- * by damped Newton steps, standard errors and likelihood-ratio tests.
+ * parametrisation, see cvo.h): the maximum-likelihood fit by damped Newton
+ * steps, standard errors and likelihood-ratio tests. The matrix itself is in
+ * covariates_matrix.c, an effect in words in covariates_text.c.
  * Invariant: a customer's log-likelihood is the model's own (ops->loglik) at
  * the customer's parameters; the optimiser sees theta = (ln p, g_p, g_d) over
  * rows grouped by covariate pattern, in rescaled time (largest T = 1). */
@@ -14,12 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-enum {
-    COV_NAT = 4,                                  /* natural parameters of both models */
-    COV_MAX = CVO_COV_MAX_COLUMNS,                /* covariate columns */
-    COV_K_MAX = COV_NAT + 2 * CVO_COV_MAX_COLUMNS /* theta */
-};
 
 /* Step in ln p of the differences for a pattern's Hessian. */
 #define COV_HESS_STEP 1e-4
@@ -38,95 +33,6 @@ enum {
 #define COV_GAMMA_MAX 10.0
 /* The 97.5% normal quantile of the 95% intervals. */
 #define COV_Z95 1.959963984540054
-
-/* ---- the matrix ------------------------------------------------------------------ */
-
-struct cvo_covariates {
-    cvo_ctx *ctx;
-    size_t rows, columns;
-    double *values; /* rows x COV_MAX, row-major */
-    char names[COV_MAX][CVO_COV_NAME_BYTES];
-    char groups[COV_MAX][CVO_COV_NAME_BYTES];
-};
-
-cvo_status cvo_covariates_new(cvo_ctx *ctx, size_t rows, cvo_covariates **out)
-{
-    *out = NULL;
-    if (rows == 0)
-        return ctx_fail(ctx, CVO_ERR_ARGUMENT, "a covariate matrix needs at least one row");
-    cvo_covariates *cov = mem_alloc(ctx, sizeof *cov);
-    if (cov == NULL)
-        return ctx_nomem(ctx);
-    memset(cov, 0, sizeof *cov);
-    cov->ctx = ctx;
-    cov->rows = rows;
-    cov->values = mem_zarray(ctx, rows, COV_MAX * sizeof(double));
-    if (cov->values == NULL) {
-        mem_free(ctx, cov);
-        return ctx_nomem(ctx);
-    }
-    *out = cov;
-    return CVO_OK;
-}
-
-static void name_copy(char *dst, const char *src)
-{
-    snprintf(dst, CVO_COV_NAME_BYTES, "%s", src);
-}
-
-cvo_status cvo_covariates_add(cvo_covariates *cov, const char *group, const char *name,
-                              const double *values)
-{
-    if (cov->columns >= COV_MAX)
-        return ctx_fail(cov->ctx, CVO_ERR_LIMIT, "at most %d covariate columns", COV_MAX);
-    if (name == NULL || name[0] == '\0')
-        return ctx_fail(cov->ctx, CVO_ERR_ARGUMENT, "a covariate column needs a name");
-    for (size_t i = 0; i < cov->rows; i++)
-        if (!isfinite(values[i]))
-            return ctx_fail(cov->ctx, CVO_ERR_ARGUMENT, "covariate %s: row %zu is not a number",
-                            name, i + 1);
-    size_t j = cov->columns++;
-    for (size_t i = 0; i < cov->rows; i++)
-        cov->values[i * COV_MAX + j] = values[i];
-    name_copy(cov->names[j], name);
-    name_copy(cov->groups[j], group != NULL && group[0] ? group : name);
-    return CVO_OK;
-}
-
-size_t cvo_covariates_rows(const cvo_covariates *cov)
-{
-    return cov ? cov->rows : 0;
-}
-
-size_t cvo_covariates_columns(const cvo_covariates *cov)
-{
-    return cov ? cov->columns : 0;
-}
-
-const char *cvo_covariates_name(const cvo_covariates *cov, size_t column)
-{
-    return cov != NULL && column < cov->columns ? cov->names[column] : "";
-}
-
-const char *cvo_covariates_group(const cvo_covariates *cov, size_t column)
-{
-    return cov != NULL && column < cov->columns ? cov->groups[column] : "";
-}
-
-double cvo_covariates_value(const cvo_covariates *cov, size_t row, size_t column)
-{
-    if (cov == NULL || row >= cov->rows || column >= cov->columns)
-        return NAN;
-    return cov->values[row * COV_MAX + column];
-}
-
-void cvo_covariates_free(cvo_covariates *cov)
-{
-    if (cov == NULL)
-        return;
-    mem_free(cov->ctx, cov->values);
-    mem_free(cov->ctx, cov);
-}
 
 /* ---- where the covariates enter ---------------------------------------------------- */
 
@@ -573,8 +479,8 @@ static void fit_clear(cvo_cov_fit *out, cvo_model model, const model_ops *ops,
     out->columns = cov->columns;
     for (size_t j = 0; j < cov->columns; j++) {
         cvo_cov_column *c = &out->column[j];
-        name_copy(c->name, cov->names[j]);
-        name_copy(c->group, cov->groups[j]);
+        cov_name_copy(c->name, cov->names[j]);
+        cov_name_copy(c->group, cov->groups[j]);
         effect_clear(&c->purchase);
         effect_clear(&c->dropout);
     }
@@ -591,7 +497,7 @@ static void fit_groups(const cvo_covariates *cov, cvo_cov_fit *out)
         cvo_cov_group_test *t = &out->group[g];
         if (g == out->groups) {
             out->groups++;
-            name_copy(t->name, cov->groups[j]);
+            cov_name_copy(t->name, cov->groups[j]);
             t->first = j;
             t->count = 0;
             t->lr_stat = t->lr_p = NAN;
@@ -858,56 +764,4 @@ double cov_loglik_direct(cvo_model model, const cvo_summary *summary, const cvo_
             sum += s->weight * ops->loglik(p, &row, NULL);
     }
     return sum;
-}
-
-/* ---- in words ---------------------------------------------------------------------------- */
-
-/* "Customers acquired with a discount code", "Customers acquired through email"... */
-static void subject_of(const char *name, char *out, size_t size)
-{
-    const char *eq = strchr(name, '=');
-    size_t group = eq ? (size_t)(eq - name) : strlen(name);
-    const char *level = eq ? eq + 1 : "";
-    if (strcmp(name, "discount") == 0)
-        snprintf(out, size, "Customers acquired with a discount code");
-    else if (group == 7 && strncmp(name, "channel", 7) == 0)
-        snprintf(out, size, "Customers acquired through %s", level);
-    else if (group == 7 && strncmp(name, "country", 7) == 0)
-        snprintf(out, size, "Customers in %s", level);
-    else if (group == 8 && strncmp(name, "category", 8) == 0)
-        snprintf(out, size, "Customers whose first order was mostly %s", level);
-    else
-        snprintf(out, size, "Customers with %s", name);
-}
-
-size_t cvo_cov_effect_text(const cvo_cov_fit *fit, size_t column, bool dropout, char *out,
-                           size_t size)
-{
-    if (size > 0)
-        out[0] = '\0';
-    if (fit == NULL || !fit->converged || column >= fit->columns ||
-        (dropout && fit->model != CVO_MODEL_PNBD))
-        return 0;
-    const cvo_cov_column *c = &fit->column[column];
-    const cvo_cov_effect *e = dropout ? &c->dropout : &c->purchase;
-    if (!isfinite(e->factor_low) || !isfinite(e->factor_high))
-        return 0;
-    char who[CVO_COV_NAME_BYTES + 64];
-    subject_of(c->name, who, sizeof who);
-    const char *what = dropout ? "the dropout rate" : "the purchase rate";
-    /* three decimals where two would show a bound that excludes 1 as 1.00 */
-    int d = fabs(e->factor_low - 1) < 0.005 || fabs(e->factor_high - 1) < 0.005 ? 3 : 2;
-    int n;
-    if (e->factor_low > 1 || e->factor_high < 1) {
-        bool up = e->factor_low > 1;
-        const char *verb = dropout ? (up ? "drop out faster" : "drop out more slowly")
-                                   : (up ? "buy more often" : "buy less often");
-        n = snprintf(out, size, "%s %s: %s is x %.*f (95%% CI %.*f-%.*f).", who, verb, what, d,
-                     e->factor, d, e->factor_low, d, e->factor_high);
-    } else {
-        n = snprintf(out, size,
-                     "%s: no clear difference in %s: x %.*f (95%% CI %.*f-%.*f holds 1).", who,
-                     what, d, e->factor, d, e->factor_low, d, e->factor_high);
-    }
-    return n > 0 ? (size_t)n : 0;
 }
